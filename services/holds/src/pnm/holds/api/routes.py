@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pnm.holds import handlers
+from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.domain.hold import HoldState, IllegalTransition
+from pnm.shared.contracts.records import TerminalAck
+from pnm.shared.http import DomainError
+from pnm.shared.service import ServiceContext
+from pydantic import BaseModel
+from sqlalchemy import select
+
+
+class AckResult(BaseModel):
+    instruction_id: str
+    hold_id: str
+    hold_state: HoldState
+    duplicate: bool
+
+
+def _hold_view(row: Any, instructions: list[Any]) -> dict[str, Any]:
+    view = {k: v for k, v in row._mapping.items()}
+    view["instructions"] = [
+        {**i.payload, "ack_result": i.ack_result, "acknowledged_at": i.acknowledged_at}
+        for i in instructions
+    ]
+    return view
+
+
+def build_router(ctx: ServiceContext) -> APIRouter:
+    router = APIRouter(tags=["holds"])
+
+    @router.post(
+        "/acks",
+        responses={
+            403: {"description": "the instruction belongs to another terminal"},
+            404: {"description": "unknown instruction"},
+            409: {"description": "the hold cannot take this acknowledgement"},
+        },
+    )
+    async def acknowledge(ack: TerminalAck) -> AckResult:
+        try:
+            async with ctx.uow_factory() as uow:
+                outcome = await handlers.acknowledge(uow, ack, ctx.clock())
+                await uow.commit()
+        except handlers.UnknownInstruction as err:
+            raise DomainError(404, str(err)) from err
+        except handlers.WrongTerminal as err:
+            raise DomainError(403, str(err)) from err
+        except IllegalTransition as err:
+            raise DomainError(409, str(err)) from err
+        return AckResult(
+            instruction_id=outcome.instruction_id,
+            hold_id=outcome.hold_id,
+            hold_state=outcome.hold_state,
+            duplicate=outcome.duplicate,
+        )
+
+    @router.get("/holds")
+    async def list_holds(
+        manifest_id: str | None = None,
+        line_id: str | None = None,
+        state: HoldState | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> list[dict[str, Any]]:
+        query = select(hold).order_by(hold.c.opened_at, hold.c.hold_id)
+        if manifest_id is not None:
+            query = query.where(hold.c.manifest_id == manifest_id)
+        if line_id is not None:
+            query = query.where(hold.c.line_id == line_id)
+        if state is not None:
+            query = query.where(hold.c.state == state.value)
+        async with ctx.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+            sent = (
+                await conn.execute(
+                    select(instruction)
+                    .where(instruction.c.hold_id.in_([r.hold_id for r in rows]))
+                    .order_by(instruction.c.sequence)
+                )
+            ).all()
+        return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
+
+    @router.get("/holds/{hold_id}", responses={404: {"description": "unknown hold"}})
+    async def get_hold(hold_id: str) -> dict[str, Any]:
+        async with ctx.engine.connect() as conn:
+            row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).first()
+            sent = (
+                await conn.execute(
+                    select(instruction)
+                    .where(instruction.c.hold_id == hold_id)
+                    .order_by(instruction.c.sequence)
+                )
+            ).all()
+        if row is None:
+            raise DomainError(404, f"no hold {hold_id!r}")
+        return _hold_view(row, list(sent))
+
+    return router

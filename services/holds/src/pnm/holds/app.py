@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+
+from pnm.holds import handlers
+from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
+from pnm.holds.api.routes import build_router
+from pnm.shared.contracts.topics import DECISIONS, TERMINAL_ACKS, EventType
+from pnm.shared.messaging.processor import Handler, dispatch_by_type
+from pnm.shared.migrations import migrations_dir
+from pnm.shared.service import ServiceContext, ServiceDefinition
+
+
+def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
+    return {
+        DECISIONS.name: dispatch_by_type(
+            {EventType.DECISION_CHANGED: partial(handlers.on_decision, clock=ctx.clock)}
+        ),
+        TERMINAL_ACKS.name: dispatch_by_type(
+            {EventType.TERMINAL_ACK: partial(handlers.on_terminal_ack, clock=ctx.clock)}
+        ),
+    }
+
+
+definition = ServiceDefinition(
+    name="holds",
+    schema=SCHEMA,
+    metadata=metadata,
+    messaging=messaging,
+    migrations=migrations_dir(__file__),
+    build_router=build_router,
+    subscriptions=subscriptions,
+    description="Holds, terminal block instructions and their acknowledgements",
+)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from pnm.manifest_ingest import handlers
+from pnm.manifest_ingest.adapters.tables import manifest_line
+from pnm.shared.contracts.records import Arrival, ManifestLine
+from pnm.shared.http import DomainError
+from pnm.shared.service import ServiceContext
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+MAX_LINES = 20_000
+
+
+class LineBatch(BaseModel):
+    lines: list[ManifestLine] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class LineBatchResult(BaseModel):
+    received: int
+    stored: int
+
+
+def build_router(ctx: ServiceContext) -> APIRouter:
+    router = APIRouter(tags=["manifests"])
+
+    @router.post("/lines", status_code=status.HTTP_202_ACCEPTED)
+    async def declare_lines(batch: LineBatch) -> LineBatchResult:
+        async with ctx.uow_factory() as uow:
+            result = await handlers.declare_lines(uow, batch.lines)
+            await uow.commit()
+        return LineBatchResult(received=result.received, stored=result.stored)
+
+    @router.post("/arrivals", status_code=status.HTTP_202_ACCEPTED)
+    async def record_arrival(record: Arrival) -> dict[str, str]:
+        async with ctx.uow_factory() as uow:
+            await handlers.record_arrival(uow, record)
+            await uow.commit()
+        return {"manifest_id": record.manifest_id, "status": "recorded"}
+
+    @router.get(
+        "/manifests/{manifest_id}/lines/{line_id}", responses={404: {"description": "unknown"}}
+    )
+    async def get_line(manifest_id: str, line_id: str) -> dict[str, Any]:
+        async with ctx.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(manifest_line.c.record).where(
+                        manifest_line.c.manifest_id == manifest_id,
+                        manifest_line.c.line_id == line_id,
+                    )
+                )
+            ).first()
+        if row is None:
+            raise DomainError(404, f"no line {line_id!r} on manifest {manifest_id!r}")
+        return dict(row.record)
+
+    return router

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pnm.matcher.adapters.tables import decision
+from pnm.shared.contracts.records import DecisionStatus
+from pnm.shared.http import DomainError
+from pnm.shared.service import ServiceContext
+from sqlalchemy import select
+
+
+def build_router(ctx: ServiceContext) -> APIRouter:
+    router = APIRouter(tags=["decisions"])
+
+    @router.get(
+        "/decisions/{manifest_id}/{line_id}", responses={404: {"description": "no decision yet"}}
+    )
+    async def get_decision(manifest_id: str, line_id: str) -> dict[str, Any]:
+        async with ctx.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(decision.c.payload).where(
+                        decision.c.manifest_id == manifest_id, decision.c.line_id == line_id
+                    )
+                )
+            ).first()
+        if row is None:
+            raise DomainError(404, f"no decision for line {line_id!r} of manifest {manifest_id!r}")
+        return dict(row.payload)
+
+    @router.get("/decisions")
+    async def list_decisions(
+        status: DecisionStatus | None = None,
+        manifest_id: str | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> list[dict[str, Any]]:
+        query = select(decision.c.payload).order_by(decision.c.manifest_id, decision.c.line_id)
+        if status is not None:
+            query = query.where(decision.c.status == status.value)
+        if manifest_id is not None:
+            query = query.where(decision.c.manifest_id == manifest_id)
+        async with ctx.engine.connect() as conn:
+            rows = await conn.execute(query.limit(limit).offset(offset))
+        return [dict(r.payload) for r in rows]
+
+    return router

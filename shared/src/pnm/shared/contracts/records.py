@@ -1,0 +1,257 @@
+"""Canonical records of ../shared/design/contracts.md as pydantic models.
+
+Field names are the contract: they are fixed, additions must be optional.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+
+class Record(BaseModel):
+    """Base of every canonical record: unknown fields are refused so typos surface as 422."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+UnLocode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{3}$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
+
+
+class Mode(StrEnum):
+    SEA = "sea"
+    AIR = "air"
+    ROAD = "road"
+    RAIL = "rail"
+
+
+class Procedure(StrEnum):
+    IMPORT = "import"
+    TRANSIT = "transit"
+    TRANSHIPMENT = "transhipment"
+    WAREHOUSE = "warehouse"
+
+
+class Party(Record):
+    name: NonEmpty
+    country: CountryCode
+    eori: str | None = None
+
+
+class TransportDocument(Record):
+    type: Literal["BL", "HBL", "AWB", "HAWB", "CMR"]
+    number: NonEmpty
+
+
+class GoodsItem(Record):
+    item: int = Field(ge=1)
+    hs_code: HsCode | None
+    description: str
+    gross_mass_kg: float = Field(gt=0)
+    packages: int | None = Field(default=None, ge=0)
+    country_of_origin: CountryCode | None = None
+
+
+class ManifestLine(Record):
+    manifest_id: NonEmpty
+    line_id: NonEmpty
+    version: int = Field(ge=1)
+    withdrawn: bool = False
+    mode: Mode
+    vessel_imo: str | None = None
+    vessel_name: str | None = None
+    voyage: str | None = None
+    flight_number: str | None = None
+    port_of_discharge: UnLocode
+    terminal: NonEmpty
+    eta: AwareDatetime
+    transport_document: TransportDocument
+    containers: list[NonEmpty] = Field(default_factory=list)
+    procedure: Procedure
+    consignor: Party
+    consignee: Party
+    country_of_origin: CountryCode | None = None
+    place_of_loading: UnLocode | None = None
+    document_references: list[str] = Field(default_factory=list)
+    goods: list[GoodsItem] = Field(min_length=1)
+
+    @property
+    def key(self) -> str:
+        return line_key(self.manifest_id, self.line_id)
+
+
+def line_key(manifest_id: str, line_id: str) -> str:
+    """Partition key and identity of a manifest line across services."""
+    return f"{manifest_id}/{line_id}"
+
+
+class Arrival(Record):
+    manifest_id: NonEmpty
+    arrived_at: AwareDatetime
+    containers: list[NonEmpty] | None = None
+
+
+class ChedType(StrEnum):
+    CHED_PP = "CHED-PP"
+    CHED_P = "CHED-P"
+    CHED_A = "CHED-A"
+    CHED_D = "CHED-D"
+
+
+class PreNotificationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    VALIDATED = "validated"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    REPLACED = "replaced"
+
+
+class Commodity(Record):
+    cn_code: HsCode
+    description: str
+    net_mass_kg: float = Field(gt=0)
+    packages: int | None = Field(default=None, ge=0)
+    species: str | None = None
+
+
+class Control(Record):
+    regime: Literal["full", "transfer", "reduced"]
+    inspection_point: str | None = None
+
+
+class PreNotification(Record):
+    reference: NonEmpty
+    system: Literal["client-import", "vgc", "traces", "written"]
+    ched_type: ChedType
+    version: int = Field(ge=1)
+    status: PreNotificationStatus
+    submitted_at: AwareDatetime
+    bcp: NonEmpty
+    expected_arrival: AwareDatetime
+    mode: Mode | None = None
+    vessel_imo: str | None = None
+    vessel_name: str | None = None
+    flight_number: str | None = None
+    transport_document: str | None = None
+    containers: list[NonEmpty] = Field(default_factory=list)
+    consignor: Party
+    importer: Party
+    country_of_origin: CountryCode
+    commodities: list[Commodity] = Field(min_length=1)
+    control: Control
+
+
+class Regime(StrEnum):
+    PHYTO = "phyto"
+    VET = "vet"
+
+
+class DecisionStatus(StrEnum):
+    NOT_CONTROLLED = "not_controlled"
+    EXEMPT = "exempt"
+    NOTIFIED = "notified"
+    NOTIFIED_LATE = "notified_late"
+    AWAITING_NOTIFICATION = "awaiting_notification"
+    OVERDUE = "overdue"
+    REVIEW = "review"
+    INVALID_NOTIFICATION = "invalid_notification"
+    UNNOTIFIED = "unnotified"
+
+
+class Reason(Record):
+    code: str
+    text: str
+
+
+class RegimeDecision(Record):
+    regime: Regime
+    status: DecisionStatus
+    references: list[str]
+    reasons: list[Reason]
+
+
+class Contribution(Record):
+    field: str
+    level: str
+    weight: float
+
+
+class Decision(Record):
+    manifest_id: str
+    line_id: str
+    line_version: int
+    decision_number: int = Field(ge=1)
+    status: DecisionStatus
+    regimes: list[Regime]
+    per_regime: list[RegimeDecision]
+    references: list[str]
+    reasons: list[Reason]
+    explanation: list[Contribution]
+    indicator_set_version: str
+    decided_at: datetime
+    # Optional additions (allowed by the contract) so the holds service can address the
+    # terminal without reading the manifest service's data.
+    terminal: str | None = None
+    containers: list[str] = Field(default_factory=list)
+    transport_document: str | None = None
+
+
+class Authority(StrEnum):
+    PD = "PD"
+    NVWA = "NVWA"
+
+
+class TerminalInstruction(Record):
+    instruction_id: str
+    hold_id: str
+    action: Literal["block", "release"]
+    terminal: str
+    containers: list[str]
+    transport_document: str | None
+    manifest_id: str
+    line_id: str
+    authority: Authority
+    reason: str
+    issued_at: datetime
+    sequence: int = Field(ge=1)
+
+
+class TerminalAck(Record):
+    instruction_id: NonEmpty
+    terminal: NonEmpty
+    result: Literal["applied", "rejected"]
+    detail: str | None = None
+    at: AwareDatetime
+
+
+class Irregularity(Record):
+    irregularity_id: str
+    hold_id: str
+    manifest_id: str
+    line_id: str
+    regime: Regime
+    finding: str
+    measures_statement: str
+    authority: Authority
+    recorded_by: str
+    recorded_at: datetime
+
+
+class HoldStateChanged(Record):
+    """Published by the holds service on every hold state change."""
+
+    hold_id: str
+    manifest_id: str
+    line_id: str
+    regime: Regime
+    authority: Authority
+    state: str
+    terminal: str
+    containers: list[str]
+    at: datetime

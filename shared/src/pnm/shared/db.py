@@ -1,0 +1,135 @@
+"""Async engine and the unit of work: one transaction that holds a state change and the
+events it causes (transactional outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import Any
+
+from pnm.shared.contracts.envelope import CloudEvent
+from pnm.shared.contracts.topics import Topic
+from pnm.shared.messaging.tables import MessagingTables
+from pnm.shared.observability import correlation_id
+from sqlalchemy import Row, Table, insert, literal_column
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+class UnitOfWork:
+    """`async with uow:` opens a transaction; `publish` stages events into the outbox;
+    `commit` writes both at once. Leaving the block without `commit` rolls back."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        messaging: MessagingTables,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._messaging = messaging
+        self._on_commit = on_commit
+        self._staged: list[dict[str, Any]] = []
+        self._before_commit: dict[str, Callable[[UnitOfWork], Awaitable[None]]] = {}
+        self._conn: AsyncConnection | None = None
+        self.state: dict[str, Any] = {}
+
+    @property
+    def conn(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its `async with` block")
+        return self._conn
+
+    @property
+    def messaging(self) -> MessagingTables:
+        return self._messaging
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        self._staged = []
+        self._before_commit = {}
+        self.state = {}
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+    def publish(self, topic: Topic, key: str, event: CloudEvent) -> None:
+        if event.correlationid is None and (cid := correlation_id.get()):
+            event = event.model_copy(update={"correlationid": cid})
+        self._staged.append(
+            {"event_id": event.id, "topic": topic.name, "key": key, "payload": event.to_json()}
+        )
+
+    @property
+    def staged_events(self) -> int:
+        return len(self._staged)
+
+    def before_commit(self, name: str, callback: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+        """Run `callback` once just before commit: lets handlers batch work across the events
+        of one transaction (registering the same name again is a no-op)."""
+        self._before_commit.setdefault(name, callback)
+
+    async def commit(self) -> None:
+        for callback in list(self._before_commit.values()):
+            await callback(self)
+        self._before_commit = {}
+        if self._staged:
+            await self.conn.execute(insert(self._messaging.outbox), self._staged)
+        had_events = bool(self._staged)
+        self._staged = []
+        await self.conn.commit()
+        if had_events and self._on_commit is not None:
+            self._on_commit()
+
+
+UPSERT_CHUNK = 1000
+
+
+async def upsert_newer(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    version_column: str = "version",
+) -> list[Row[Any]]:
+    """Insert rows, or replace stored rows with a lower version; older and equal versions are
+    ignored. Returns the rows that were written, with `inserted` true for new keys."""
+    newest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:  # one statement may not touch a key twice: keep each key's newest
+        k = tuple(row[c] for c in key)
+        if k not in newest or newest[k][version_column] < row[version_column]:
+            newest[k] = row
+    rows = list(newest.values())
+    written: list[Row[Any]] = []
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        stmt = pg_insert(table).values(list(rows[start : start + UPSERT_CHUNK]))
+        updates = {c: stmt.excluded[c] for c in rows[0] if c not in key}
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(key),
+            set_=updates,
+            where=table.c[version_column] < stmt.excluded[version_column],
+        ).returning(
+            *(table.c[k] for k in key),
+            table.c[version_column],
+            literal_column("(xmax = 0)").label("inserted"),
+        )
+        written.extend((await conn.execute(stmt)).all())
+    return written

@@ -1,0 +1,44 @@
+"""Identifier normalisation at the edges (architecture §6.1), over python-stdnum.
+
+An identifier whose check digit fails is kept, normalised, and flagged: it is evidence of a
+typo and the matcher still needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stdnum import iso6346
+from stdnum.exceptions import ValidationError
+
+_SEPARATORS = re.compile(r"[\s\-./_]+")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    raw: str
+    value: str
+    valid: bool
+
+
+def container_number(raw: str) -> Normalised:
+    value = _SEPARATORS.sub("", raw).upper()
+    try:
+        iso6346.validate(value)
+        valid = True
+    except ValidationError:
+        valid = False
+    return Normalised(raw, value, valid)
+
+
+def transport_document_number(raw: str) -> str:
+    """B/L and AWB numbers: upper case, separators stripped (`176-1234 5675` → `17612345675`)."""
+    return _SEPARATORS.sub("", raw).upper()
+
+
+def hs_code(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    digits = re.sub(r"\D", "", raw)
+    return digits or None

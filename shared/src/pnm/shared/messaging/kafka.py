@@ -1,0 +1,195 @@
+"""Kafka adapters: idempotent publisher, dead-letter topics, and the consumer loop that commits
+offsets only after the database commit and only for partitions it still owns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import OffsetAndMetadata
+from pnm.shared.contracts.topics import DLQ_SUFFIX
+from pnm.shared.messaging.processor import EventProcessor
+from pnm.shared.messaging.transport import (
+    IncomingMessage,
+    OutgoingMessage,
+    dead_letter_headers,
+)
+from pnm.shared.observability import CONSUMER_LAG, DLQ_MESSAGES, Heartbeat, log_fields
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    # Idempotent producer: broker-side de-duplication of retried sends, order kept per
+    # partition. Duplicates across relay restarts are left to the consumers' inbox.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15000,
+    )
+
+
+class KafkaPublisher:
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        futures = [
+            await self._producer.send(
+                m.topic, m.value, key=m.key.encode(), headers=m.headers or None
+            )
+            for m in messages
+        ]
+        await asyncio.gather(*futures)
+
+
+class KafkaDeadLetters:
+    def __init__(self, producer: AIOKafkaProducer, service: str) -> None:
+        self._producer = producer
+        self._service = service
+
+    async def dead_letter(
+        self, consumer: str, message: IncomingMessage, error: BaseException, attempts: int
+    ) -> None:
+        await self._producer.send_and_wait(
+            message.topic + DLQ_SUFFIX,
+            message.value,
+            key=message.key,
+            headers=dead_letter_headers(consumer, message, error, attempts),
+        )
+        DLQ_MESSAGES.labels(self._service, message.topic).inc()
+
+
+class KafkaConsumerLoop:
+    """One consumer group member. Processing and offset commits share a lock with the
+    rebalance listener, so a revoked partition's offsets are committed after the batch
+    that was being applied, never before its database commit."""
+
+    def __init__(
+        self,
+        *,
+        processor: EventProcessor,
+        topics: Sequence[str],
+        group_id: str,
+        bootstrap: str,
+        batch_size: int,
+        heartbeat: Heartbeat,
+    ) -> None:
+        self._processor = processor
+        self._topics = list(topics)
+        self._group_id = group_id
+        self._bootstrap = bootstrap
+        self._batch_size = batch_size
+        self._heartbeat = heartbeat
+        self._lock = asyncio.Lock()
+        self._pending: dict[TopicPartition, int] = {}
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group_id,
+            client_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self._batch_size,
+            session_timeout_ms=30000,
+            heartbeat_interval_ms=3000,
+        )
+        self._consumer = consumer
+        consumer.subscribe(self._topics, listener=_Listener(self))
+        await consumer.start()
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=self._batch_size)
+                self._heartbeat.beat()
+                if batches:
+                    async with self._lock:
+                        await self._apply(consumer, batches)
+                        await self._commit(consumer)
+        finally:
+            self._heartbeat.stopped = True
+            async with self._lock:
+                await self._commit(consumer)
+            await consumer.stop()
+
+    async def _apply(
+        self,
+        consumer: AIOKafkaConsumer,
+        batches: dict[TopicPartition, list],  # type: ignore[type-arg]
+    ) -> None:
+        for tp, records in batches.items():
+            if tp not in consumer.assignment():
+                continue  # revoked while we were fetching: the new owner re-reads it
+            await self._processor.process(
+                [
+                    IncomingMessage(
+                        topic=r.topic,
+                        partition=r.partition,
+                        offset=r.offset,
+                        key=r.key,
+                        value=r.value,
+                        headers=list(r.headers or ()),
+                    )
+                    for r in records
+                ]
+            )
+            self._pending[tp] = records[-1].offset + 1
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                CONSUMER_LAG.labels(self._group_id, tp.topic).set(
+                    max(highwater - self._pending[tp], 0)
+                )
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, only: set[TopicPartition] | None = None
+    ) -> None:
+        owned = consumer.assignment()
+        offsets = {
+            tp: OffsetAndMetadata(off, "")
+            for tp, off in self._pending.items()
+            if tp in owned and (only is None or tp in only)
+        }
+        if not offsets:
+            return
+        try:
+            # aiokafka retries a commit for as long as the broker is away; bound it so a
+            # shutdown or a rebalance is not held up, the inbox makes a later re-read harmless.
+            await asyncio.wait_for(consumer.commit(offsets), timeout=10)
+        except (KafkaError, TimeoutError) as err:
+            # Not fatal: the events are applied and recorded in the inbox; whoever reads
+            # them again skips them.
+            log.warning("offset commit failed", extra=log_fields(error=repr(err)))
+            return
+        for tp in offsets:
+            self._pending.pop(tp, None)
+
+    async def on_revoked(self, revoked: set[TopicPartition]) -> None:
+        if self._consumer is None:
+            return
+        async with self._lock:
+            await self._commit(self._consumer, only=set(revoked))
+            for tp in revoked:
+                self._pending.pop(tp, None)
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, loop: KafkaConsumerLoop) -> None:
+        self._loop = loop
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._loop.on_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        log.info("partitions assigned", extra=log_fields(partitions=sorted(map(str, assigned))))

@@ -1,0 +1,113 @@
+"""The outbox relay: publishes committed outbox rows in order and marks them published.
+
+A crash between publishing and marking re-publishes those rows on restart; consumers
+de-duplicate on the event id. One relay per service is active at a time (advisory lock),
+so rows of one key are never published out of order by two relays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+
+from pnm.shared.messaging.tables import MessagingTables
+from pnm.shared.messaging.transport import OutgoingMessage, Publisher
+from pnm.shared.observability import EVENTS_PUBLISHED, OUTBOX_PENDING, Heartbeat, log_fields
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        engine: AsyncEngine,
+        messaging: MessagingTables,
+        publisher: Publisher,
+        heartbeat: Heartbeat,
+        batch_size: int = 500,
+        idle_seconds: float = 0.2,
+    ) -> None:
+        self._service = service
+        self._engine = engine
+        self._outbox = messaging.outbox
+        self._publisher = publisher
+        self._heartbeat = heartbeat
+        self._batch_size = batch_size
+        self._idle_seconds = idle_seconds
+        self._lock_key = zlib.crc32(f"pnm-outbox-relay:{service}".encode())
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        """Called after a commit that staged events, so they leave without waiting a poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; return how many rows were published."""
+        outbox = self._outbox
+        async with self._engine.begin() as conn:
+            locked = await conn.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self._lock_key}
+            )
+            if not locked:
+                return 0
+            rows = (
+                await conn.execute(
+                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._publisher.publish(
+                [OutgoingMessage(topic=r.topic, key=r.key, value=bytes(r.payload)) for r in rows]
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([r.id for r in rows]))
+                .values(published_at=func.now())
+            )
+        for r in rows:
+            EVENTS_PUBLISHED.labels(self._service, r.topic).inc()
+        return len(rows)
+
+    async def pending(self) -> int:
+        async with self._engine.connect() as conn:
+            count = await conn.scalar(
+                select(func.count())
+                .select_from(self._outbox)
+                .where(self._outbox.c.published_at.is_(None))
+            )
+        OUTBOX_PENDING.labels(self._service).set(count or 0)
+        return int(count or 0)
+
+    async def run(self) -> None:
+        backoff = self._idle_seconds
+        while not self._stopping.is_set():
+            self._heartbeat.beat()
+            try:
+                published = await self.publish_pending()
+                backoff = self._idle_seconds
+            except Exception as err:
+                # Kafka or the database is away: nothing is marked, everything is retried.
+                log.warning("outbox relay failed", extra=log_fields(error=repr(err)))
+                published = 0
+                backoff = min(backoff * 2, 5.0)
+            if published == self._batch_size:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+        self._heartbeat.stopped = True

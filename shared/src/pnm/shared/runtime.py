@@ -1,0 +1,210 @@
+"""Hosts one or more services on one transport: Kafka (distributed) or in-process (standalone).
+
+The same definitions, handlers, schemas and migrations run either way; only the publisher,
+the consumer loop and the dead-letter sink differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from pnm.shared import migrations
+from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.http import add_common_routes, add_error_handling
+from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
+from pnm.shared.messaging.kafka import (
+    KafkaConsumerLoop,
+    KafkaDeadLetters,
+    KafkaPublisher,
+    make_producer,
+)
+from pnm.shared.messaging.processor import EventProcessor
+from pnm.shared.messaging.relay import OutboxRelay
+from pnm.shared.messaging.transport import DeadLetterSink, Publisher
+from pnm.shared.observability import Heartbeat
+from pnm.shared.service import Clock, ServiceContext, ServiceDefinition, utc_now
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+Transport = Literal["kafka", "inprocess"]
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.2
+    consumer_batch_size: int = 500
+    consumer_max_attempts: int = 3
+    stuck_after_seconds: float = 60.0
+
+
+@dataclass
+class HostedService:
+    definition: ServiceDefinition
+    context: ServiceContext
+    relay: OutboxRelay
+    processor: EventProcessor | None
+    heartbeats: list[Heartbeat] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        return self.context.uow_factory()
+
+
+class Pipeline:
+    """`async with Pipeline(...) as p:` migrates, starts relays and consumers, and stops them
+    gracefully on exit. `p.app` serves every hosted service under `/<service-name>`."""
+
+    def __init__(
+        self,
+        definitions: Sequence[ServiceDefinition],
+        *,
+        database_url: str,
+        transport: Transport,
+        kafka_bootstrap: str | None = None,
+        options: RuntimeOptions | None = None,
+        clock: Clock = utc_now,
+        engine: AsyncEngine | None = None,
+    ) -> None:
+        if transport == "kafka" and not kafka_bootstrap:
+            raise ValueError("the Kafka transport needs a bootstrap address")
+        self.definitions = list(definitions)
+        self.transport: Transport = transport
+        self.options = options or RuntimeOptions()
+        self._database_url = database_url
+        self._bootstrap = kafka_bootstrap
+        self._clock = clock
+        self._own_engine = engine is None
+        self.engine = engine or make_engine(database_url)
+        self.services: dict[str, HostedService] = {}
+        self._producer: AIOKafkaProducer | None = None
+        self._bus = InProcessBus()
+        self._consumers: list[KafkaConsumerLoop] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.app = FastAPI(title="pnm", description="Pre-notification matching")
+        add_common_routes(self.app, self.engine, self._all_heartbeats)
+
+    def _all_heartbeats(self) -> list[Heartbeat]:
+        return [hb for s in self.services.values() for hb in s.heartbeats]
+
+    def __getitem__(self, name: str) -> HostedService:
+        return self.services[name]
+
+    async def __aenter__(self) -> Pipeline:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        for definition in self.definitions:
+            await migrations.upgrade(self.engine, definition)
+        publisher: Publisher
+        if self.transport == "kafka":
+            assert self._bootstrap is not None
+            self._producer = make_producer(self._bootstrap, "pnm-relay")
+            await self._producer.start()
+            publisher = KafkaPublisher(self._producer)
+        else:
+            publisher = self._bus
+        for definition in self.definitions:
+            hosted = self._host(definition, publisher)
+            self.services[definition.name] = hosted
+            self.app.mount(f"/{definition.name}", self._service_app(hosted))
+        for hosted in self.services.values():
+            self._tasks.append(
+                asyncio.create_task(hosted.relay.run(), name=f"relay:{hosted.definition.name}")
+            )
+        for consumer in self._consumers:
+            self._tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+
+    def _host(self, definition: ServiceDefinition, publisher: Publisher) -> HostedService:
+        opts = self.options
+        relay_hb = Heartbeat(f"{definition.name} outbox relay", opts.stuck_after_seconds)
+        relay_ref: list[OutboxRelay] = []
+
+        def uow_factory() -> UnitOfWork:
+            return UnitOfWork(self.engine, definition.messaging, on_commit=relay_ref[0].wake)
+
+        context = ServiceContext(definition.name, self.engine, uow_factory, self._clock)
+        relay = OutboxRelay(
+            service=definition.name,
+            engine=self.engine,
+            messaging=definition.messaging,
+            publisher=publisher,
+            heartbeat=relay_hb,
+            batch_size=opts.relay_batch_size,
+            idle_seconds=opts.relay_idle_seconds,
+        )
+        relay_ref.append(relay)
+        hosted = HostedService(definition, context, relay, None, [relay_hb])
+        handlers = definition.subscriptions(context)
+        if handlers:
+            dead_letters: DeadLetterSink
+            if self.transport == "kafka":
+                assert self._producer is not None
+                dead_letters = KafkaDeadLetters(self._producer, definition.name)
+            else:
+                dead_letters = TableDeadLetters(uow_factory)
+            processor = EventProcessor(
+                service=definition.name,
+                consumer=definition.consumer_group,
+                uow_factory=uow_factory,
+                handlers=handlers,
+                dead_letters=dead_letters,
+                max_attempts=opts.consumer_max_attempts,
+            )
+            hosted.processor = processor
+            if self.transport == "kafka":
+                assert self._bootstrap is not None
+                consumer_hb = Heartbeat(f"{definition.name} consumer", opts.stuck_after_seconds)
+                hosted.heartbeats.append(consumer_hb)
+                self._consumers.append(
+                    KafkaConsumerLoop(
+                        processor=processor,
+                        topics=processor.topics,
+                        group_id=definition.consumer_group,
+                        bootstrap=self._bootstrap,
+                        batch_size=opts.consumer_batch_size,
+                        heartbeat=consumer_hb,
+                    )
+                )
+            else:
+                self._bus.subscribe(processor)
+        return hosted
+
+    def _service_app(self, hosted: HostedService) -> FastAPI:
+        definition = hosted.definition
+        app = FastAPI(title=f"pnm {definition.name}", description=definition.description)
+        add_error_handling(app)
+        add_common_routes(app, self.engine, lambda: hosted.heartbeats)
+        app.include_router(definition.build_router(hosted.context))
+        return app
+
+    async def stop(self) -> None:
+        for hosted in self.services.values():
+            hosted.relay.stop()
+        for consumer in self._consumers:
+            consumer.stop()
+        # Consumers finish their batch and commit; relays finish their round.
+        done, pending = (
+            await asyncio.wait(self._tasks, timeout=15) if self._tasks else (set(), set())
+        )
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("task ended with an error", exc_info=task.exception())
+        with contextlib.suppress(Exception):
+            if self._producer is not None:
+                await self._producer.stop()
+        if self._own_engine:
+            await self.engine.dispose()

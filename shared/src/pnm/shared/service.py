@@ -1,0 +1,48 @@
+"""What a service declares about itself, so that one runtime can host it alone (distributed)
+or beside the others (standalone)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import APIRouter
+from pnm.shared.db import UnitOfWork
+from pnm.shared.messaging.processor import Handler
+from pnm.shared.messaging.tables import MessagingTables
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    """Handed to a service's router and handlers: its engine, unit of work and clock."""
+
+    name: str
+    engine: AsyncEngine
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock = utc_now
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str  # as in the URL prefix and the topic consumer group: "manifest-ingest"
+    schema: str  # its PostgreSQL schema: "manifest_ingest"
+    metadata: MetaData
+    messaging: MessagingTables
+    migrations: Path
+    build_router: Callable[[ServiceContext], APIRouter]
+    subscriptions: Callable[[ServiceContext], Mapping[str, Handler]] = field(default=lambda ctx: {})
+    description: str = ""
+
+    @property
+    def consumer_group(self) -> str:
+        return f"pnm-{self.name}"

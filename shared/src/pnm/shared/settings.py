@@ -1,0 +1,42 @@
+"""Settings from the environment: one prefix per service (PNM_MATCHER_DATABASE_URL, ...),
+with PNM_* as the common fallback so one variable can configure all four."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PNM_", extra="ignore")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/pnm"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    log_level: str = "INFO"
+
+
+class ServiceSettings(BaseSettings):
+    """Per-service settings; unset fields fall back to CommonSettings."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = None
+    kafka_bootstrap: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_idle_seconds: float = Field(default=0.2, gt=0)
+    consumer_batch_size: int = Field(default=500, ge=1)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    consumer_stuck_seconds: float = Field(default=60.0, gt=0)
+    db_pool_size: int = Field(default=10, ge=1)
+
+
+def service_settings(service: str, **overrides: object) -> tuple[CommonSettings, ServiceSettings]:
+    prefix = "PNM_" + service.upper().replace("-", "_") + "_"
+    settings_cls = type(
+        f"{service}Settings",
+        (ServiceSettings,),
+        {"model_config": SettingsConfigDict(env_prefix=prefix, extra="ignore")},
+    )
+    return CommonSettings(), settings_cls(**overrides)
