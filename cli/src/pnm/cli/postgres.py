@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import shutil
@@ -149,24 +148,3 @@ class LocalPostgres:
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="pnm postgres", description=__doc__)
-    parser.add_argument("action", choices=["start", "stop", "url"])
-    parser.add_argument("--data-dir", type=Path, default=Path("var/postgres"))
-    parser.add_argument("--port", type=int, default=5432)
-    parser.add_argument("--database", default="pnm")
-    args = parser.parse_args(argv)
-    pg = LocalPostgres(args.data_dir, args.port, args.database)
-    if args.action == "start":
-        pg.start()
-        print(pg.url)
-    elif args.action == "stop":
-        pg.stop()
-    else:
-        print(pg.url)
-
-
-if __name__ == "__main__":
-    main()

@@ -40,7 +40,8 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    for noisy in ("aiokafka", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def log_fields(**fields: object) -> dict[str, object]:

@@ -1,0 +1,86 @@
+"""`pnm`: run, serve, migrate, replay and benchmark the pre-notification matching system."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from pnm.cli.services import ALL
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="pnm", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("standalone", help="all four services in one process, embedded PostgreSQL")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", type=Path, default=Path("var/standalone"))
+    p.add_argument("--pg-port", type=int, default=0, help="embedded PostgreSQL port (0: any)")
+    p.add_argument("--database-url", help="use this PostgreSQL instead of the embedded one")
+    p.add_argument("--demo", action="store_true", help="load the demo data set at start")
+
+    p = sub.add_parser("serve", help="one service (or all) on Kafka + PostgreSQL")
+    p.add_argument("service", choices=[*ALL, "all"])
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+
+    p = sub.add_parser("migrate", help="upgrade the database schemas to the newest revision")
+    p.add_argument("service", nargs="*", help=f"any of {', '.join(ALL)} (default: all)")
+
+    p = sub.add_parser("topics", help="list topics, write deploy/topics.txt, or create them")
+    p.add_argument("--write", type=Path, help="write the topic list to this file")
+    p.add_argument("--create", action="store_true", help="create topics and DLQ twins on Kafka")
+
+    p = sub.add_parser("replay", help="run recorded inputs through the matcher's domain code")
+    p.add_argument("input", type=Path)
+    p.add_argument("--until", help="advance the clock to this time at the end (RFC 3339)")
+    p.add_argument("--output", type=Path)
+    p.add_argument("--expect", type=Path, help="expected statuses: print precision/recall/F1")
+
+    p = sub.add_parser("bench", help="pipeline rate beside a raw aiokafka passthrough")
+    p.add_argument("--lines", type=int, default=5000)
+    p.add_argument("--bootstrap", help="use this Kafka (default: start one from deploy/)")
+    p.add_argument("--database-url", help="use this PostgreSQL (default: start one)")
+
+    p = sub.add_parser("postgres", help="start or stop a local PostgreSQL (embedded wheel)")
+    p.add_argument("action", choices=["start", "stop", "url"])
+    p.add_argument("--data-dir", type=Path, default=Path("var/postgres"))
+    p.add_argument("--port", type=int, default=5432)
+
+    args = parser.parse_args(argv)
+    if args.command == "standalone":
+        from pnm.cli.standalone import run_standalone
+
+        asyncio.run(run_standalone(args))
+    elif args.command == "serve":
+        from pnm.cli.serve import run_serve
+
+        asyncio.run(run_serve(args.service, args.host, args.port))
+    elif args.command == "migrate":
+        from pnm.cli.serve import run_migrate
+
+        asyncio.run(run_migrate(args.service or list(ALL)))
+    elif args.command == "topics":
+        from pnm.cli.topics import run_topics
+
+        asyncio.run(run_topics(args.write, args.create))
+    elif args.command == "replay":
+        from pnm.cli.replay import run_replay
+
+        sys.exit(run_replay(args.input, args.until, args.output, args.expect))
+    elif args.command == "bench":
+        from pnm.cli.bench import run_bench
+
+        asyncio.run(run_bench(args.lines, args.bootstrap, args.database_url))
+    elif args.command == "postgres":
+        from pnm.cli.postgres import LocalPostgres
+
+        pg = LocalPostgres(args.data_dir, args.port)
+        if args.action == "start":
+            pg.start()
+        elif args.action == "stop":
+            pg.stop()
+        print(pg.url)

@@ -1,0 +1,191 @@
+"""Builders of realistic canonical records for the demo, the tests and the benchmark."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from stdnum import iso6346
+
+from pnm.shared.contracts.records import (
+    Arrival,
+    ChedType,
+    Commodity,
+    Control,
+    GoodsItem,
+    ManifestLine,
+    Mode,
+    Party,
+    PreNotification,
+    PreNotificationStatus,
+    Procedure,
+    Record,
+    TransportDocument,
+)
+
+BASE_ETA = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+
+
+def container(serial: int, owner: str = "PNMU") -> str:
+    """A valid ISO 6346 container number (owner code + 6-digit serial + check digit)."""
+    body = f"{owner}{serial % 1_000_000:06d}"
+    return body + iso6346.calc_check_digit(body)
+
+
+def manifest_line(
+    manifest_id: str,
+    line_id: str,
+    *,
+    hs_code: str | None,
+    description: str,
+    containers: list[str],
+    bill_of_lading: str | None = None,
+    version: int = 1,
+    withdrawn: bool = False,
+    terminal: str = "ECTDELTA",
+    eta: datetime = BASE_ETA,
+    procedure: Procedure = Procedure.IMPORT,
+    origin: str = "AR",
+    gross_mass_kg: float = 18_000.0,
+) -> ManifestLine:
+    return ManifestLine(
+        manifest_id=manifest_id,
+        line_id=line_id,
+        version=version,
+        withdrawn=withdrawn,
+        mode=Mode.SEA,
+        vessel_imo="9321483",
+        vessel_name="EMMA MAERSK",
+        voyage="248W",
+        port_of_discharge="NLRTM",
+        terminal=terminal,
+        eta=eta,
+        transport_document=TransportDocument(
+            type="BL",
+            number=bill_of_lading
+            or f"MAEU{zlib.crc32(f'{manifest_id}/{line_id}'.encode()) % 10**9:09d}",
+        ),
+        containers=containers,
+        procedure=procedure,
+        consignor=Party(name="Frigorifico del Sur S.A.", country=origin),
+        consignee=Party(name="Van der Berg Import B.V.", country="NL", eori="NL111222333"),
+        country_of_origin=origin,
+        place_of_loading="ARBUE",
+        goods=[
+            GoodsItem(
+                item=1,
+                hs_code=hs_code,
+                description=description,
+                gross_mass_kg=gross_mass_kg,
+                packages=1200,
+                country_of_origin=origin,
+            )
+        ],
+    )
+
+
+def prenotification(
+    reference: str,
+    *,
+    ched_type: ChedType,
+    cn_code: str,
+    description: str,
+    containers: list[str],
+    transport_document: str | None = None,
+    version: int = 1,
+    status: PreNotificationStatus = PreNotificationStatus.SUBMITTED,
+    expected_arrival: datetime = BASE_ETA,
+    origin: str = "AR",
+) -> PreNotification:
+    return PreNotification(
+        reference=reference,
+        system="client-import" if ched_type is ChedType.CHED_PP else "vgc",
+        ched_type=ched_type,
+        version=version,
+        status=status,
+        submitted_at=expected_arrival - timedelta(days=3),
+        bcp="NLRTM",
+        expected_arrival=expected_arrival,
+        mode=Mode.SEA,
+        vessel_imo="9321483",
+        transport_document=transport_document,
+        containers=containers,
+        consignor=Party(name="Frigorifico del Sur S.A.", country=origin),
+        importer=Party(name="Van der Berg Import B.V.", country="NL", eori="NL111222333"),
+        country_of_origin=origin,
+        commodities=[Commodity(cn_code=cn_code, description=description, net_mass_kg=16_500.0)],
+        control=Control(regime="full"),
+    )
+
+
+def arrival(
+    manifest_id: str, at: datetime = BASE_ETA, containers: list[str] | None = None
+) -> Arrival:
+    return Arrival(manifest_id=manifest_id, arrived_at=at, containers=containers)
+
+
+@dataclass(frozen=True)
+class ScenarioEvent:
+    """One input as the replay file has it: `{"type", "time", "data"}`."""
+
+    type: str  # "manifest.line" | "manifest.arrival" | "prenotification"
+    time: datetime
+    record: Record
+
+    def to_replay(self) -> dict[str, object]:
+        return {
+            "type": self.type,
+            "time": self.time.isoformat(),
+            "data": self.record.model_dump(mode="json"),
+        }
+
+
+def demo_events() -> list[ScenarioEvent]:
+    """A small day at Rotterdam: beef nobody notified, notified grapes, T-shirts, the arrival."""
+    manifest = "DEMO-EMMA-248W"
+    beef, grapes, shirts = container(100001), container(100002), container(100003)
+    t0 = BASE_ETA - timedelta(days=2)
+    return [
+        ScenarioEvent(
+            "prenotification",
+            t0,
+            prenotification(
+                "CHEDPP.NL.2026.0000001",
+                ched_type=ChedType.CHED_PP,
+                cn_code="08061010",
+                description="Table grapes, fresh",
+                containers=[grapes],
+            ),
+        ),
+        ScenarioEvent(
+            "manifest.line",
+            t0 + timedelta(hours=1),
+            manifest_line(
+                manifest,
+                "1",
+                hs_code="020130",
+                description="Frozen boneless beef",
+                containers=[beef],
+            ),
+        ),
+        ScenarioEvent(
+            "manifest.line",
+            t0 + timedelta(hours=1),
+            manifest_line(
+                manifest,
+                "2",
+                hs_code="080610",
+                description="Fresh table grapes",
+                containers=[grapes],
+            ),
+        ),
+        ScenarioEvent(
+            "manifest.line",
+            t0 + timedelta(hours=1),
+            manifest_line(
+                manifest, "3", hs_code="610910", description="Cotton T-shirts", containers=[shirts]
+            ),
+        ),
+        ScenarioEvent("manifest.arrival", BASE_ETA, arrival(manifest)),
+    ]

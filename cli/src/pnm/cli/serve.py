@@ -1,0 +1,67 @@
+"""Distributed mode: a service (or all four) in this process, on Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from pnm.cli.services import ALL
+from pnm.shared.db import make_engine
+from pnm.shared.migrations import upgrade
+from pnm.shared.observability import configure_logging
+from pnm.shared.runtime import Pipeline, RuntimeOptions
+from pnm.shared.settings import ServiceSettings, service_settings
+
+DEFAULT_PORTS = {
+    "all": 8000,
+    "prenotification": 8001,
+    "manifest-ingest": 8002,
+    "matcher": 8003,
+    "holds": 8004,
+}
+
+
+def runtime_options(settings: ServiceSettings) -> RuntimeOptions:
+    return RuntimeOptions(
+        relay_batch_size=settings.relay_batch_size,
+        relay_idle_seconds=settings.relay_idle_seconds,
+        consumer_batch_size=settings.consumer_batch_size,
+        consumer_max_attempts=settings.consumer_max_attempts,
+        stuck_after_seconds=settings.consumer_stuck_seconds,
+    )
+
+
+async def serve_app(pipeline: Pipeline, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM (uvicorn's handlers), then stop consumers and relays."""
+    server = uvicorn.Server(
+        uvicorn.Config(pipeline.app, host=host, port=port, log_config=None, access_log=False)
+    )
+    try:
+        await server.serve()
+    finally:
+        await pipeline.stop()
+
+
+async def run_serve(service: str, host: str | None, port: int | None) -> None:
+    common, settings = service_settings(service)
+    configure_logging(common.log_level)
+    definitions = list(ALL.values()) if service == "all" else [ALL[service]]
+    pipeline = Pipeline(
+        definitions,
+        database_url=settings.database_url or common.database_url,
+        transport="kafka",
+        kafka_bootstrap=settings.kafka_bootstrap or common.kafka_bootstrap,
+        options=runtime_options(settings),
+    )
+    await pipeline.start()
+    await serve_app(pipeline, host or settings.host, port or DEFAULT_PORTS[service])
+
+
+async def run_migrate(services: list[str]) -> None:
+    common, _ = service_settings("migrate")
+    engine = make_engine(common.database_url)
+    try:
+        for name in services:
+            await upgrade(engine, ALL[name])
+            print(f"{name}: at head")
+    finally:
+        await engine.dispose()

@@ -1,0 +1,13 @@
+"""The four services, by name."""
+
+from __future__ import annotations
+
+from pnm.holds.app import definition as holds
+from pnm.manifest_ingest.app import definition as manifest_ingest
+from pnm.matcher.app import definition as matcher
+from pnm.prenotification.app import definition as prenotification
+from pnm.shared.service import ServiceDefinition
+
+ALL: dict[str, ServiceDefinition] = {
+    d.name: d for d in (prenotification, manifest_ingest, matcher, holds)
+}
