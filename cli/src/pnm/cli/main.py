@@ -64,9 +64,11 @@ def main(argv: list[str] | None = None) -> None:
 
         asyncio.run(run_migrate(args.service or list(ALL)))
     elif args.command == "topics":
-        from pnm.cli.topics import run_topics
+        from pnm.cli.topics import run_topics, topic_list
 
-        asyncio.run(run_topics(args.write, args.create))
+        if args.write:
+            args.write.write_text(topic_list())
+        asyncio.run(run_topics(args.create))
     elif args.command == "replay":
         from pnm.cli.replay import run_replay
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -41,11 +39,9 @@ async def create_topics(bootstrap: str) -> list[str]:
     return created
 
 
-async def run_topics(write: Path | None, create: bool) -> None:
-    if write:
-        write.write_text(topic_list())
+async def run_topics(create: bool) -> None:
     if create:
         created = await create_topics(CommonSettings().kafka_bootstrap)
         print(f"created {len(created)} topics")
-    if not write and not create:
+    else:
         print(topic_list(), end="")

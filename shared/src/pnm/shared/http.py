@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pnm.shared.observability import Heartbeat, correlation_id, log_fields
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pnm.shared.observability import Heartbeat, correlation_id, log_fields
 
 log = logging.getLogger(__name__)
 

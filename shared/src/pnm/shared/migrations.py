@@ -6,10 +6,11 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from pnm.shared.service import ServiceDefinition
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pnm.shared.service import ServiceDefinition
 
 
 def alembic_config(definition: ServiceDefinition, connection: Connection | None = None) -> Config:

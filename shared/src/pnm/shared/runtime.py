@@ -15,6 +15,8 @@ from typing import Literal
 
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from pnm.shared import migrations
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.http import add_common_routes, add_error_handling
@@ -30,7 +32,6 @@ from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import DeadLetterSink, Publisher
 from pnm.shared.observability import Heartbeat
 from pnm.shared.service import Clock, ServiceContext, ServiceDefinition, utc_now
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 

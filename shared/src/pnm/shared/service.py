@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import APIRouter
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.processor import Handler
 from pnm.shared.messaging.tables import MessagingTables
-from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 Clock = Callable[[], datetime]
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.domain.hold import AUTHORITY, HOLD_REQUIRED, HoldState, state_after_ack, transition
 from pnm.shared.contracts.envelope import CloudEvent, new_event
@@ -21,8 +24,6 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import HOLD_STATES, TERMINAL_INSTRUCTIONS, EventType
 from pnm.shared.db import UnitOfWork
 from pnm.shared.service import Clock
-from sqlalchemy import Row, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 SOURCE = "/pnm/holds"
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import insert
+
 from pnm.manifest_ingest.adapters.tables import arrival, manifest_line
 from pnm.manifest_ingest.domain.amendments import line_event_type
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import Arrival, ManifestLine, line_key
 from pnm.shared.contracts.topics import MANIFEST_ARRIVALS, MANIFEST_LINES, EventType
 from pnm.shared.db import UnitOfWork, upsert_newer
-from sqlalchemy import insert
 
 SOURCE = "/pnm/manifest-ingest"
 

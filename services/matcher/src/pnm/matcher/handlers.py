@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.tables import arrival, decision, line, prenotification
 from pnm.matcher.domain.decision import decide
@@ -34,8 +37,6 @@ from pnm.shared.contracts.topics import DECISIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert_newer
 from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.service import Clock
-from sqlalchemy import insert, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 SOURCE = "/pnm/matcher"
 LineKey = tuple[str, str]

@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pnm.shared.contracts.records import Record
 from pydantic import BaseModel, ConfigDict, Field
+
+from pnm.shared.contracts.records import Record
 
 SCHEMA_BASE = "urn:pnm:schema:"
 

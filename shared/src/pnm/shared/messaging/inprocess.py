@@ -8,10 +8,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from itertools import count
 
+from sqlalchemy import insert
+
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.transport import IncomingMessage, OutgoingMessage
-from sqlalchemy import insert
 
 
 class InProcessBus:

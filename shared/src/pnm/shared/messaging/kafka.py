@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
+
 from pnm.shared.contracts.topics import DLQ_SUFFIX
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.transport import (

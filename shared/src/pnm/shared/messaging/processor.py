@@ -13,6 +13,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.transport import DeadLetterSink, IncomingMessage
@@ -22,8 +25,6 @@ from pnm.shared.observability import (
     correlation_id,
     log_fields,
 )
-from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,12 @@ import contextlib
 import logging
 import zlib
 
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from pnm.shared.messaging.tables import MessagingTables
 from pnm.shared.messaging.transport import OutgoingMessage, Publisher
 from pnm.shared.observability import EVENTS_PUBLISHED, OUTBOX_PENDING, Heartbeat, log_fields
-from sqlalchemy import func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 

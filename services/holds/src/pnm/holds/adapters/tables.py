@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pnm.shared.messaging.tables import messaging_tables
 from sqlalchemy import (
     Column,
     DateTime,
@@ -13,6 +12,8 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from pnm.shared.messaging.tables import messaging_tables
 
 SCHEMA = "holds"
 metadata = MetaData(schema=SCHEMA)

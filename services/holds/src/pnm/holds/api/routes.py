@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.domain.hold import HoldState, IllegalTransition
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.http import DomainError
 from pnm.shared.service import ServiceContext
-from pydantic import BaseModel
-from sqlalchemy import select
 
 
 class AckResult(BaseModel):

@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
 from pnm.manifest_ingest import handlers
 from pnm.manifest_ingest.adapters.tables import manifest_line
 from pnm.shared.contracts.records import Arrival, ManifestLine
 from pnm.shared.http import DomainError
 from pnm.shared.service import ServiceContext
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 MAX_LINES = 20_000
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pnm.shared.messaging.tables import messaging_tables
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -14,6 +13,8 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from pnm.shared.messaging.tables import messaging_tables
 
 SCHEMA = "matcher"
 metadata = MetaData(schema=SCHEMA)

@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
+
 from pnm.matcher.adapters.tables import decision
 from pnm.shared.contracts.records import DecisionStatus
 from pnm.shared.http import DomainError
 from pnm.shared.service import ServiceContext
-from sqlalchemy import select
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:

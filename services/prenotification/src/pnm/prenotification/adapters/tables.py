@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from pnm.shared.messaging.tables import messaging_tables
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
+
+from pnm.shared.messaging.tables import messaging_tables
 
 SCHEMA = "prenotification"
 metadata = MetaData(schema=SCHEMA)

@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+from sqlalchemy import select
+
 from pnm.prenotification import handlers
 from pnm.prenotification.adapters.tables import prenotification
 from pnm.prenotification.domain.intake import IntakeOutcome
 from pnm.shared.contracts.records import PreNotification
 from pnm.shared.http import DomainError
 from pnm.shared.service import ServiceContext
-from pydantic import BaseModel
-from sqlalchemy import select
 
 
 class IntakeResult(BaseModel):
