@@ -50,6 +50,7 @@ async def run_serve(service: str, host: str | None, port: int | None) -> None:
         database_url=settings.database_url or common.database_url,
         transport="kafka",
         kafka_bootstrap=settings.kafka_bootstrap or common.kafka_bootstrap,
+        topic_prefix=common.kafka_topic_prefix,
         options=runtime_options(settings),
     )
     await pipeline.start()

@@ -15,7 +15,7 @@ def topic_list() -> str:
     return HEADER + "".join(f"{t.name} {t.partitions}\n" for t in ALL_TOPICS)
 
 
-async def create_topics(bootstrap: str) -> list[str]:
+async def create_topics(bootstrap: str, prefix: str = "") -> list[str]:
     """Create every topic and its DLQ twin; existing ones are left alone."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -25,7 +25,7 @@ async def create_topics(bootstrap: str) -> list[str]:
         wanted = [
             NewTopic(name, t.partitions, 1)
             for t in ALL_TOPICS
-            for name in (t.name, t.dlq)
+            for name in (prefix + t.name, prefix + t.dlq)
             if name not in existing
         ]
         for topic in wanted:
@@ -41,7 +41,8 @@ async def create_topics(bootstrap: str) -> list[str]:
 
 async def run_topics(create: bool) -> None:
     if create:
-        created = await create_topics(CommonSettings().kafka_bootstrap)
+        settings = CommonSettings()
+        created = await create_topics(settings.kafka_bootstrap, settings.kafka_topic_prefix)
         print(f"created {len(created)} topics")
     else:
         print(topic_list(), end="")

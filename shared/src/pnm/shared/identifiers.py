@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 
 from stdnum import iso6346
-from stdnum.exceptions import ValidationError
 
 _SEPARATORS = re.compile(r"[\s\-./_]+")
 
@@ -27,7 +26,7 @@ def container_number(raw: str) -> Normalised:
     try:
         iso6346.validate(value)
         valid = True
-    except ValidationError:
+    except ValueError:  # ValidationError, or a character outside the ISO 6346 alphabet
         valid = False
     return Normalised(raw, value, valid)
 

@@ -70,6 +70,7 @@ class Pipeline:
         database_url: str,
         transport: Transport,
         kafka_bootstrap: str | None = None,
+        topic_prefix: str = "",
         options: RuntimeOptions | None = None,
         clock: Clock = utc_now,
         engine: AsyncEngine | None = None,
@@ -81,6 +82,7 @@ class Pipeline:
         self.options = options or RuntimeOptions()
         self._database_url = database_url
         self._bootstrap = kafka_bootstrap
+        self._prefix = topic_prefix
         self._clock = clock
         self._own_engine = engine is None
         self.engine = engine or make_engine(database_url)
@@ -113,7 +115,7 @@ class Pipeline:
             assert self._bootstrap is not None
             self._producer = make_producer(self._bootstrap, "pnm-relay")
             await self._producer.start()
-            publisher = KafkaPublisher(self._producer)
+            publisher = KafkaPublisher(self._producer, self._prefix)
         else:
             publisher = self._bus
         for definition in self.definitions:
@@ -152,7 +154,7 @@ class Pipeline:
             dead_letters: DeadLetterSink
             if self.transport == "kafka":
                 assert self._producer is not None
-                dead_letters = KafkaDeadLetters(self._producer, definition.name)
+                dead_letters = KafkaDeadLetters(self._producer, definition.name, self._prefix)
             else:
                 dead_letters = TableDeadLetters(uow_factory)
             processor = EventProcessor(
@@ -172,10 +174,11 @@ class Pipeline:
                     KafkaConsumerLoop(
                         processor=processor,
                         topics=processor.topics,
-                        group_id=definition.consumer_group,
+                        group_id=self._prefix + definition.consumer_group,
                         bootstrap=self._bootstrap,
                         batch_size=opts.consumer_batch_size,
                         heartbeat=consumer_hb,
+                        prefix=self._prefix,
                     )
                 )
             else:

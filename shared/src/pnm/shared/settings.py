@@ -12,6 +12,7 @@ class CommonSettings(BaseSettings):
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/pnm"
     kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = ""
     log_level: str = "INFO"
 
 

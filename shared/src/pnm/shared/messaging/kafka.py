@@ -38,13 +38,17 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
 
 
 class KafkaPublisher:
-    def __init__(self, producer: AIOKafkaProducer) -> None:
+    """`prefix` namespaces every topic name on the cluster (e.g. `acc.` for an acceptance
+    environment sharing a cluster); the code only ever sees the logical names."""
+
+    def __init__(self, producer: AIOKafkaProducer, prefix: str = "") -> None:
         self._producer = producer
+        self._prefix = prefix
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
         futures = [
             await self._producer.send(
-                m.topic, m.value, key=m.key.encode(), headers=m.headers or None
+                self._prefix + m.topic, m.value, key=m.key.encode(), headers=m.headers or None
             )
             for m in messages
         ]
@@ -52,15 +56,16 @@ class KafkaPublisher:
 
 
 class KafkaDeadLetters:
-    def __init__(self, producer: AIOKafkaProducer, service: str) -> None:
+    def __init__(self, producer: AIOKafkaProducer, service: str, prefix: str = "") -> None:
         self._producer = producer
         self._service = service
+        self._prefix = prefix
 
     async def dead_letter(
         self, consumer: str, message: IncomingMessage, error: BaseException, attempts: int
     ) -> None:
         await self._producer.send_and_wait(
-            message.topic + DLQ_SUFFIX,
+            self._prefix + message.topic + DLQ_SUFFIX,
             message.value,
             key=message.key,
             headers=dead_letter_headers(consumer, message, error, attempts),
@@ -82,9 +87,11 @@ class KafkaConsumerLoop:
         bootstrap: str,
         batch_size: int,
         heartbeat: Heartbeat,
+        prefix: str = "",
     ) -> None:
         self._processor = processor
-        self._topics = list(topics)
+        self._prefix = prefix
+        self._topics = [prefix + t for t in topics]
         self._group_id = group_id
         self._bootstrap = bootstrap
         self._batch_size = batch_size
@@ -136,7 +143,7 @@ class KafkaConsumerLoop:
             await self._processor.process(
                 [
                     IncomingMessage(
-                        topic=r.topic,
+                        topic=r.topic.removeprefix(self._prefix),
                         partition=r.partition,
                         offset=r.offset,
                         key=r.key,

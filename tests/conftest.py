@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from infra import ContainerKafka, Postgres, ScriptKafka, start_kafka, start_postgres
+
+from pnm.cli.topics import create_topics
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    server = start_postgres(tmp_path_factory.mktemp("pg"))
+    yield server
+    server.stop()  # type: ignore[operator]
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptKafka | ContainerKafka]:
+    broker = start_kafka(tmp_path_factory.mktemp("kafka"))
+    yield broker
+    broker.stop()
+
+
+def _plain_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@pytest.fixture
+async def database_url(postgres_server: Postgres) -> AsyncIterator[str]:
+    """A fresh, empty database per test: migrations run from nothing every time."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_plain_dsn(postgres_server.url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = postgres_server.url.rpartition("/")
+    yield f"{base}/{name}"
+
+
+@pytest.fixture
+async def topic_prefix(kafka: ScriptKafka | ContainerKafka) -> str:
+    """Topics of their own per test, so no test reads another's events."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    await create_topics(kafka.bootstrap, prefix)
+    return prefix
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,161 @@
+"""Real PostgreSQL and Kafka for the tests: testcontainers where a Docker engine runs,
+otherwise the project's own scripts (embedded PostgreSQL wheel, Kafka from the Apache jars).
+Failing to start either is an error, never a skip: CI must run these tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pnm.cli.postgres import LocalPostgres, free_port
+
+REPO = Path(__file__).resolve().parent.parent
+KAFKA_SCRIPT = REPO / "deploy" / "kafka.sh"
+T = TypeVar("T")
+KAFKA_IMAGE = "apache/kafka:4.0.2"  # keep equal to deploy/kafka/pom.xml and docker-compose.yml
+
+
+def docker_available() -> bool:
+    if os.environ.get("PNM_TEST_NO_DOCKER") or shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+@dataclass
+class ScriptKafka:
+    """A broker started by deploy/kafka.sh; can be stopped and started again on its data."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    controller_port: int = field(default_factory=free_port)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _script(self, action: str) -> None:
+        env = {
+            **os.environ,
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "KAFKA_DATA_DIR": str(self.data_dir),
+        }
+        result = subprocess.run(
+            ["bash", str(KAFKA_SCRIPT), action], env=env, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"deploy/kafka.sh {action} failed:\n{result.stdout}\n{result.stderr}"
+            )
+
+    def start(self) -> None:
+        self._script("start")
+
+    def stop(self) -> None:
+        self._script("stop")
+
+
+@dataclass
+class ContainerKafka:
+    container: object
+
+    @property
+    def bootstrap(self) -> str:
+        return str(self.container.get_bootstrap_server())  # type: ignore[attr-defined]
+
+    def start(self) -> None:
+        raise NotImplementedError("restarting a container broker keeps no fixed port")
+
+    def stop(self) -> None:
+        self.container.stop()  # type: ignore[attr-defined]
+
+
+def start_kafka(tmp: Path) -> ScriptKafka | ContainerKafka:
+    if docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        container = KafkaContainer(KAFKA_IMAGE).with_kraft()
+        container.start()
+        return ContainerKafka(container)
+    broker = ScriptKafka(tmp / "kafka")
+    broker.start()
+    return broker
+
+
+@dataclass
+class Postgres:
+    url: str
+    stop: object
+
+
+def start_postgres(tmp: Path) -> Postgres:
+    if docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer("postgres:18", driver="asyncpg")
+        container.start()
+        return Postgres(container.get_connection_url(), container.stop)
+    pg = LocalPostgres(tmp / "postgres", free_port(), database="postgres", durable=False).start()
+    return Postgres(pg.url, pg.stop)
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port} after {timeout}s")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 60, interval: float = 0.2
+) -> T:
+    """Poll until `probe` returns a truthy value; fail with the last value after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: T | None = None
+    while True:
+        last = await probe()
+        if last:
+            return last
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+        await asyncio.sleep(interval)
+
+
+async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30) -> list:  # type: ignore[type-arg]
+    """Every record on `topic` from the beginning, once at least `expect` have arrived."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list = []  # type: ignore[type-arg]
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < expect and asyncio.get_running_loop().time() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(batch)
+        # Anything beyond `expect` that is already there counts too.
+        for batch in (await consumer.getmany(timeout_ms=1000)).values():
+            records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def consumed(service: str, topic: str, outcome: str) -> float:
+    """The consumer counter of this process (read a baseline before, compare after)."""
+    from pnm.shared.observability import EVENTS_CONSUMED
+
+    return float(EVENTS_CONSUMED.labels(service, topic, outcome)._value.get())

@@ -1,0 +1,157 @@
+"""The idempotent consumer on a real broker and database: a crash between the database commit
+and the offset commit applies nothing twice; poison goes to the DLQ and the partition flows."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaProducer
+from infra import consumed, eventually, read_topic
+from sqlalchemy import func, select
+
+from pnm.cli.scenarios import container, manifest_line
+from pnm.cli.services import ALL
+from pnm.matcher.adapters.tables import decision, messaging
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.topics import MANIFEST_LINES, EventType
+from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.messaging.kafka import KafkaConsumerLoop, KafkaDeadLetters
+from pnm.shared.messaging.processor import EventProcessor
+from pnm.shared.migrations import upgrade
+from pnm.shared.observability import Heartbeat
+from pnm.shared.service import ServiceContext
+
+LINES = 40
+
+
+def line_event(i: int) -> tuple[str, bytes]:
+    line = manifest_line(
+        "CRASH-1", str(i), hs_code="020130", description="beef", containers=[container(600_000 + i)]
+    )
+    event = new_event(
+        type=EventType.MANIFEST_LINE_DECLARED, source="/test", subject=line.key, record=line
+    )
+    return line.key, event.to_json()
+
+
+class NoOffsetCommits(KafkaConsumerLoop):
+    """A consumer that dies after its database commits, before any offset commit."""
+
+    async def _commit(self, consumer, only=None) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+
+def matcher_loop(engine, producer, bootstrap: str, prefix: str, cls=KafkaConsumerLoop):  # type: ignore[no-untyped-def]
+    definition = ALL["matcher"]
+    ctx = ServiceContext("matcher", engine, lambda: UnitOfWork(engine, messaging))
+    processor = EventProcessor(
+        service="matcher",
+        consumer=definition.consumer_group,
+        uow_factory=ctx.uow_factory,
+        handlers=definition.subscriptions(ctx),
+        dead_letters=KafkaDeadLetters(producer, "matcher", prefix),
+        max_attempts=2,
+        retry_backoff=0.05,
+    )
+    return cls(
+        processor=processor,
+        topics=processor.topics,
+        group_id=prefix + definition.consumer_group,
+        bootstrap=bootstrap,
+        batch_size=100,
+        heartbeat=Heartbeat("matcher consumer", 60),
+        prefix=prefix,
+    )
+
+
+async def count(engine, table) -> int:  # type: ignore[no-untyped-def]
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def test_crash_between_database_and_offset_commit_applies_nothing_twice(
+    database_url: str, kafka, topic_prefix: str
+) -> None:
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["matcher"])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
+    await producer.start()
+    try:
+        for i in range(LINES):
+            key, value = line_event(i)
+            await producer.send(topic_prefix + MANIFEST_LINES.name, value, key=key.encode())
+        await producer.flush()
+
+        crashing = matcher_loop(engine, producer, kafka.bootstrap, topic_prefix, NoOffsetCommits)
+        task = asyncio.create_task(crashing.run())
+        await eventually(lambda: _equals(count(engine, decision), LINES))
+        task.cancel()  # killed: its offsets were never committed
+        await asyncio.gather(task, return_exceptions=True)
+        outbox_after_crash = await count(engine, messaging.outbox)
+        assert outbox_after_crash == LINES  # one decision event per line
+
+        duplicates_before = consumed("matcher", MANIFEST_LINES.name, "duplicate")
+        restarted = matcher_loop(engine, producer, kafka.bootstrap, topic_prefix)
+        task = asyncio.create_task(restarted.run())
+
+        async def redelivered() -> bool:
+            return (
+                consumed("matcher", MANIFEST_LINES.name, "duplicate") - duplicates_before >= LINES
+            )
+
+        await eventually(redelivered)
+        restarted.stop()
+        await task
+        assert await count(engine, decision) == LINES
+        assert await count(engine, messaging.outbox) == outbox_after_crash, "applied twice"
+        async with engine.connect() as conn:
+            numbers = set((await conn.execute(select(decision.c.decision_number))).scalars())
+        assert numbers == {1}
+    finally:
+        await producer.stop()
+        await engine.dispose()
+
+
+async def _equals(value, expected: int) -> bool:  # type: ignore[no-untyped-def]
+    return await value == expected
+
+
+async def test_malformed_messages_go_to_the_dlq_with_headers_and_the_partition_flows(
+    database_url: str, kafka, topic_prefix: str
+) -> None:
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["matcher"])
+    topic = topic_prefix + MANIFEST_LINES.name
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
+    await producer.start()
+    key = b"SAME-KEY"  # one partition: the good message waits behind the bad ones
+    try:
+        await producer.send_and_wait(topic, b"{not json", key=key)
+        _, valid_envelope = line_event(0)
+        broken = valid_envelope.replace(b'"hs_code":"020130"', b'"hs_code":"beef"')
+        await producer.send_and_wait(topic, broken, key=key)
+        _, good = line_event(1)
+        await producer.send_and_wait(topic, good, key=key)
+
+        loop = matcher_loop(engine, producer, kafka.bootstrap, topic_prefix)
+        task = asyncio.create_task(loop.run())
+        await eventually(lambda: _equals(count(engine, decision), 1))
+        dead = await read_topic(kafka.bootstrap, topic + ".dlq", expect=2)
+        loop.stop()
+        await task
+    finally:
+        await producer.stop()
+        await engine.dispose()
+
+    assert [d.value for d in dead] == [b"{not json", broken]
+    headers = [dict(d.headers) for d in dead]
+    for h, offset in zip(headers, (0, 1), strict=True):
+        assert h["dlq.origin.topic"] == MANIFEST_LINES.name.encode()
+        assert h["dlq.origin.offset"] == str(offset).encode()
+        assert h["dlq.consumer"] == b"pnm-matcher"
+        assert "dlq.origin.partition" in h
+    assert headers[0]["dlq.error.class"] == b"MalformedMessage"
+    assert headers[0]["dlq.attempts"] == b"1"
+    assert headers[1]["dlq.error.class"] == b"ValidationError"  # the record, after retries
+    assert headers[1]["dlq.attempts"] == b"2"
+    assert b"hs_code" in headers[1]["dlq.error.message"]

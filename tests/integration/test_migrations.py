@@ -1,0 +1,60 @@
+"""Every service's Alembic history runs from an empty database, and again without effect."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy import text
+
+from pnm.cli.services import ALL
+from pnm.shared.db import make_engine
+from pnm.shared.migrations import upgrade
+
+EXPECTED_TABLES = {
+    "prenotification": {"prenotification", "outbox", "inbox", "dead_letter"},
+    "manifest_ingest": {"manifest_line", "arrival", "outbox", "inbox", "dead_letter"},
+    "matcher": {"line", "prenotification", "arrival", "decision", "outbox", "inbox", "dead_letter"},
+    "holds": {"hold", "instruction", "outbox", "inbox", "dead_letter"},
+}
+
+
+async def test_migrations_run_from_empty_and_are_idempotent(database_url: str) -> None:
+    dsn = database_url.replace("+asyncpg", "")
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            )
+            == 0
+        )
+    finally:
+        await conn.close()
+
+    engine = make_engine(database_url)
+    try:
+        for _ in range(2):
+            for definition in ALL.values():
+                await upgrade(engine, definition)
+        async with engine.connect() as conn:
+            for schema, tables in EXPECTED_TABLES.items():
+                found = set(
+                    (
+                        await conn.execute(
+                            text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
+                            {"s": schema},
+                        )
+                    ).scalars()
+                )
+                assert tables | {"alembic_version"} == found, schema
+                versions = (
+                    (
+                        await conn.execute(
+                            text(f'SELECT version_num FROM "{schema}".alembic_version')
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                assert len(versions) == 1, f"{schema} has {versions}"
+    finally:
+        await engine.dispose()

@@ -1,0 +1,126 @@
+"""A relay that dies mid-batch loses no committed event; what it re-publishes is applied once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from infra import consumed, eventually, read_topic
+from sqlalchemy import func, select
+
+from pnm.cli.scenarios import container, prenotification
+from pnm.cli.services import ALL
+from pnm.matcher.adapters.tables import messaging as matcher_messaging
+from pnm.matcher.adapters.tables import prenotification as matcher_notifications
+from pnm.prenotification import handlers
+from pnm.prenotification.adapters.tables import messaging as intake_messaging
+from pnm.shared.contracts.records import ChedType
+from pnm.shared.contracts.topics import PRENOTIFICATIONS
+from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.messaging.kafka import KafkaPublisher, make_producer
+from pnm.shared.messaging.relay import OutboxRelay
+from pnm.shared.messaging.transport import OutgoingMessage
+from pnm.shared.migrations import upgrade
+from pnm.shared.observability import Heartbeat
+from pnm.shared.runtime import Pipeline
+
+EVENTS = 120
+BATCH = 50
+DIES_AFTER = 30  # messages of the first batch that reach Kafka before the relay dies
+
+
+class RelayKilled(Exception):
+    pass
+
+
+class DyingPublisher:
+    """Publishes part of the batch, then dies before the relay can mark anything sent."""
+
+    def __init__(self, inner: KafkaPublisher) -> None:
+        self._inner = inner
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        await self._inner.publish(messages[:DIES_AFTER])
+        raise RelayKilled
+
+
+async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
+    database_url: str, kafka, topic_prefix: str
+) -> None:
+    engine = make_engine(database_url)
+    intake = ALL["prenotification"]
+    await upgrade(engine, intake)
+    async with UnitOfWork(engine, intake_messaging) as uow:
+        for i in range(EVENTS):
+            await handlers.submit(
+                uow,
+                prenotification(
+                    f"CHEDP.NL.2026.{i:07d}",
+                    ched_type=ChedType.CHED_P,
+                    cn_code="0201",
+                    description="beef",
+                    containers=[container(500_000 + i)],
+                ),
+            )
+        await uow.commit()
+
+    producer = make_producer(kafka.bootstrap, "test-relay")
+    await producer.start()
+    try:
+
+        def relay(publisher: object) -> OutboxRelay:
+            return OutboxRelay(
+                service="prenotification",
+                engine=engine,
+                messaging=intake_messaging,
+                publisher=publisher,  # type: ignore[arg-type]
+                heartbeat=Heartbeat("relay", 60),
+                batch_size=BATCH,
+            )
+
+        dying = relay(DyingPublisher(KafkaPublisher(producer, topic_prefix)))
+        try:
+            await dying.publish_pending()
+            raise AssertionError("the relay should have died")
+        except RelayKilled:
+            pass
+        assert await dying.pending() == EVENTS, "nothing may be marked sent by a relay that died"
+
+        restarted = relay(KafkaPublisher(producer, topic_prefix))
+        while await restarted.publish_pending():
+            pass
+        assert await restarted.pending() == 0
+    finally:
+        await producer.stop()
+
+    on_topic = await read_topic(
+        kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=EVENTS + DIES_AFTER
+    )
+    ids = [r.value for r in on_topic]
+    assert len(ids) == EVENTS + DIES_AFTER, "the dead relay's messages were re-published"
+
+    # Downstream, the matcher applies each pre-notification once, duplicates notwithstanding.
+    duplicates_before = consumed("matcher", PRENOTIFICATIONS.name, "duplicate")
+    async with Pipeline(
+        [ALL["matcher"]],
+        database_url=database_url,
+        transport="kafka",
+        kafka_bootstrap=kafka.bootstrap,
+        topic_prefix=topic_prefix,
+        engine=engine,
+    ):
+
+        async def all_read() -> bool:
+            duplicates = consumed("matcher", PRENOTIFICATIONS.name, "duplicate")
+            return duplicates - duplicates_before >= DIES_AFTER
+
+        await eventually(all_read, timeout=60)
+        async with engine.connect() as conn:
+            inbox = await conn.scalar(select(func.count()).select_from(matcher_messaging.inbox))
+            stored = await conn.scalar(select(func.count()).select_from(matcher_notifications))
+        assert inbox == EVENTS
+        assert stored == EVENTS
+        assert (
+            consumed("matcher", PRENOTIFICATIONS.name, "duplicate") - duplicates_before
+            == DIES_AFTER
+        )
+    await engine.dispose()
