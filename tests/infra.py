@@ -159,3 +159,7 @@ def consumed(service: str, topic: str, outcome: str) -> float:
     from pnm.shared.observability import EVENTS_CONSUMED
 
     return float(EVENTS_CONSUMED.labels(service, topic, outcome)._value.get())
+
+
+def free_port_for_tests() -> int:
+    return free_port()

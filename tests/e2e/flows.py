@@ -1,0 +1,178 @@
+"""The end-to-end cases, run the same way against the distributed and the standalone system.
+
+Only public interfaces: the services' REST APIs, and for block instructions whatever a
+terminal uses in that mode (a plain Kafka client, or the holds API)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from infra import eventually
+
+from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
+from pnm.shared.contracts.records import ChedType
+
+# A terminal's view: fetch the block instructions it has received so far.
+Instructions = Callable[[], Awaitable[list[dict[str, Any]]]]
+# How the terminal answers: (client, instruction) -> None
+Acknowledge = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Goods:
+    hs_code: str
+    description: str
+    ched_type: ChedType
+    authority: str
+
+
+BEEF = Goods("020130", "Frozen boneless beef", ChedType.CHED_P, "NVWA")
+GRAPES = Goods("080610", "Fresh table grapes", ChedType.CHED_PP, "PD")
+
+_serial = iter(range(700_000 + uuid.uuid4().int % 200_000, 10**9))
+
+
+async def rest_acknowledge(client: httpx.AsyncClient, instruction: dict[str, Any]) -> None:
+    response = await client.post(
+        "/holds/acks",
+        json={
+            "instruction_id": instruction["instruction_id"],
+            "terminal": instruction["terminal"],
+            "result": "applied",
+            "at": datetime.now(UTC).isoformat(),
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["hold_state"] == "acknowledged"
+
+
+async def decision_of(
+    client: httpx.AsyncClient, manifest_id: str, line_id: str
+) -> dict[str, Any] | None:
+    response = await client.get(f"/matcher/decisions/{manifest_id}/{line_id}")
+    return response.json() if response.status_code == 200 else None
+
+
+async def unnotified_line_is_blocked_and_acknowledged(
+    client: httpx.AsyncClient, goods: Goods, instructions: Instructions, acknowledge: Acknowledge
+) -> None:
+    manifest_id = f"E2E-{uuid.uuid4().hex[:8]}"
+    box = container(next(_serial))
+    line = manifest_line(
+        manifest_id, "1", hs_code=goods.hs_code, description=goods.description, containers=[box]
+    )
+    response = await client.post(
+        "/manifest-ingest/lines", json={"lines": [line.model_dump(mode="json")]}
+    )
+    assert response.status_code == 202, response.text
+
+    async def awaiting() -> dict[str, Any] | None:
+        d = await decision_of(client, manifest_id, "1")
+        return d if d and d["status"] == "awaiting_notification" else None
+
+    await eventually(awaiting)
+    response = await client.post(
+        "/manifest-ingest/arrivals", json=arrival(manifest_id).model_dump(mode="json")
+    )
+    assert response.status_code == 202, response.text
+
+    async def block() -> dict[str, Any] | None:
+        return next(
+            (
+                i
+                for i in await instructions()
+                if i["manifest_id"] == manifest_id and i["line_id"] == "1"
+            ),
+            None,
+        )
+
+    instruction = await eventually(block)
+    assert instruction["action"] == "block"
+    assert instruction["containers"] == [box]
+    assert instruction["authority"] == goods.authority
+    assert instruction["terminal"] == "ECTDELTA"
+    decided = await decision_of(client, manifest_id, "1")
+    assert decided is not None and decided["status"] == "unnotified"
+
+    await acknowledge(client, instruction)
+
+    async def acknowledged() -> list[dict[str, Any]] | None:
+        holds = (await client.get("/holds/holds", params={"manifest_id": manifest_id})).json()
+        return holds if holds and holds[0]["state"] == "acknowledged" else None
+
+    holds = await eventually(acknowledged)
+    assert len(holds) == 1
+    assert holds[0]["authority"] == goods.authority
+
+
+async def notified_line_is_not_blocked(
+    client: httpx.AsyncClient, goods: Goods, instructions: Instructions
+) -> None:
+    manifest_id = f"E2E-{uuid.uuid4().hex[:8]}"
+    box = container(next(_serial))
+    reference = f"{goods.ched_type.value.replace('-', '')}.NL.2026.{next(_serial) % 10**7:07d}"
+    notice = prenotification(
+        reference,
+        ched_type=goods.ched_type,
+        cn_code=goods.hs_code,
+        description=goods.description,
+        containers=[box],
+    )
+    response = await client.post(
+        "/prenotification/prenotifications", json=notice.model_dump(mode="json")
+    )
+    assert response.status_code == 201, response.text
+    line = manifest_line(
+        manifest_id, "1", hs_code=goods.hs_code, description=goods.description, containers=[box]
+    )
+    response = await client.post(
+        "/manifest-ingest/lines", json={"lines": [line.model_dump(mode="json")]}
+    )
+    assert response.status_code == 202, response.text
+
+    async def notified() -> bool:
+        d = await decision_of(client, manifest_id, "1")
+        return bool(d and d["status"] == "notified")
+
+    await eventually(notified)  # the pre-notification came days before the ship
+    response = await client.post(
+        "/manifest-ingest/arrivals", json=arrival(manifest_id).model_dump(mode="json")
+    )
+    assert response.status_code == 202, response.text
+
+    # A control line on the same manifest that nobody notified: once its block is out, the holds
+    # service has seen this arrival's decisions, and the notified line must have none.
+    control = manifest_line(
+        manifest_id,
+        "2",
+        hs_code=goods.hs_code,
+        description=goods.description,
+        containers=[container(next(_serial))],
+    )
+    response = await client.post(
+        "/manifest-ingest/lines", json={"lines": [control.model_dump(mode="json")]}
+    )
+    assert response.status_code == 202, response.text
+
+    async def control_blocked() -> bool:
+        return any(
+            i["manifest_id"] == manifest_id and i["line_id"] == "2" for i in await instructions()
+        )
+
+    await eventually(control_blocked)
+    decided = await decision_of(client, manifest_id, "1")
+    assert decided is not None
+    assert decided["status"] == "notified"
+    assert decided["references"] == [reference]
+    assert not [
+        i for i in await instructions() if i["manifest_id"] == manifest_id and i["line_id"] == "1"
+    ]
+    holds = (
+        await client.get("/holds/holds", params={"manifest_id": manifest_id, "line_id": "1"})
+    ).json()
+    assert holds == []

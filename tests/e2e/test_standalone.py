@@ -1,0 +1,97 @@
+"""End to end, standalone: `pnm standalone` as a user starts it (embedded PostgreSQL, the
+in-process transport); the terminal sees its instructions through the holds API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from flows import (
+    BEEF,
+    GRAPES,
+    notified_line_is_not_blocked,
+    rest_acknowledge,
+    unnotified_line_is_blocked_and_acknowledged,
+)
+from infra import eventually, free_port_for_tests
+
+
+@pytest.fixture
+def standalone(tmp_path: Path) -> Iterator[str]:
+    port = free_port_for_tests()
+    log_path = tmp_path / "standalone.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pnm.cli.main",
+                "standalone",
+                "--demo",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+        )
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    output = log_path.read_text()
+    assert process.returncode in (0, -signal.SIGTERM), output[-3000:]
+    assert "pnm standalone on http://127.0.0.1:" in output
+    assert '"level": "error", "logger": "pnm.' not in output, output[-3000:]
+
+
+@pytest.fixture
+async def client(standalone: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=standalone, timeout=30) as client:
+
+        async def ready() -> bool:
+            try:
+                return (await client.get("/health/ready")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(ready, timeout=90)
+        yield client
+
+
+def holds_api_instructions(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    async def instructions() -> list[dict[str, Any]]:
+        holds = (await client.get("/holds/holds", params={"limit": 1000})).json()
+        return [i for h in holds for i in h["instructions"]]
+
+    return instructions
+
+
+async def test_demo_data_is_loaded(client: httpx.AsyncClient) -> None:
+    decisions = (
+        await client.get("/matcher/decisions", params={"manifest_id": "DEMO-EMMA-248W"})
+    ).json()
+    assert {d["line_id"]: d["status"] for d in decisions} == {
+        "1": "unnotified",
+        "2": "notified",
+        "3": "not_controlled",
+    }
+
+
+async def test_beef_and_grapes_end_to_end_standalone(client: httpx.AsyncClient) -> None:
+    instructions = holds_api_instructions(client)
+    for goods in (BEEF, GRAPES):
+        await unnotified_line_is_blocked_and_acknowledged(
+            client, goods, instructions, rest_acknowledge
+        )
+        await notified_line_is_not_blocked(client, goods, instructions)
