@@ -86,3 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         elif args.action == "stop":
             pg.stop()
         print(pg.url)
+
+
+if __name__ == "__main__":
+    main()
