@@ -54,7 +54,9 @@ async def run_serve(service: str, host: str | None, port: int | None) -> None:
         options=runtime_options(settings),
     )
     await pipeline.start()
-    await serve_app(pipeline, host or settings.host, port or DEFAULT_PORTS[service])
+    await serve_app(
+        pipeline, host or settings.host, port or settings.port or DEFAULT_PORTS[service]
+    )
 
 
 async def run_migrate(services: list[str]) -> None:

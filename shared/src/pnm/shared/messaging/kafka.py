@@ -120,7 +120,14 @@ class KafkaConsumerLoop:
         await consumer.start()
         try:
             while not self._stopping.is_set():
-                batches = await consumer.getmany(timeout_ms=500, max_records=self._batch_size)
+                try:
+                    batches = await consumer.getmany(timeout_ms=500, max_records=self._batch_size)
+                except KafkaError as err:
+                    # The broker is away or the group is rebalancing: the client reconnects;
+                    # not beating meanwhile makes the service report not ready.
+                    log.warning("fetch failed", extra=log_fields(error=repr(err)))
+                    await asyncio.sleep(1)
+                    continue
                 self._heartbeat.beat()
                 if batches:
                     async with self._lock:
