@@ -11,14 +11,13 @@ import socket
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 
-REPO = Path(__file__).resolve().parent.parent
-KAFKA_SCRIPT = REPO / "deploy" / "kafka.sh"
 T = TypeVar("T")
 KAFKA_IMAGE = "apache/kafka:4.0.2"  # keep equal to deploy/kafka/pom.xml and docker-compose.yml
 
@@ -27,40 +26,6 @@ def docker_available() -> bool:
     if os.environ.get("PNM_TEST_NO_DOCKER") or shutil.which("docker") is None:
         return False
     return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
-
-
-@dataclass
-class ScriptKafka:
-    """A broker started by deploy/kafka.sh; can be stopped and started again on its data."""
-
-    data_dir: Path
-    port: int = field(default_factory=free_port)
-    controller_port: int = field(default_factory=free_port)
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _script(self, action: str) -> None:
-        env = {
-            **os.environ,
-            "KAFKA_PORT": str(self.port),
-            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
-            "KAFKA_DATA_DIR": str(self.data_dir),
-        }
-        result = subprocess.run(
-            ["bash", str(KAFKA_SCRIPT), action], env=env, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"deploy/kafka.sh {action} failed:\n{result.stdout}\n{result.stderr}"
-            )
-
-    def start(self) -> None:
-        self._script("start")
-
-    def stop(self) -> None:
-        self._script("stop")
 
 
 @dataclass
@@ -85,9 +50,7 @@ def start_kafka(tmp: Path) -> ScriptKafka | ContainerKafka:
         container = KafkaContainer(KAFKA_IMAGE).with_kraft()
         container.start()
         return ContainerKafka(container)
-    broker = ScriptKafka(tmp / "kafka")
-    broker.start()
-    return broker
+    return ScriptKafka(tmp / "kafka").start()
 
 
 @dataclass

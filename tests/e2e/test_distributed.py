@@ -4,10 +4,7 @@ terminal reads its block instructions with a plain Kafka client (confluent-kafka
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -24,8 +21,9 @@ from flows import (
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
 )
-from infra import eventually, free_port_for_tests
+from infra import eventually
 
+from pnm.cli.processes import ServiceProcesses
 from pnm.cli.services import ALL
 from pnm.shared.contracts.topics import TERMINAL_ACKS, TERMINAL_INSTRUCTIONS
 
@@ -118,47 +116,25 @@ class Gateway(httpx.AsyncBaseTransport):
 def services(
     database_url: str, kafka, topic_prefix: str, tmp_path: Path
 ) -> Iterator[dict[str, int]]:
-    ports = {name: free_port_for_tests() for name in ALL}
     env = {
-        **os.environ,
         "PNM_DATABASE_URL": database_url,
         "PNM_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "PNM_KAFKA_TOPIC_PREFIX": topic_prefix,
     }
-    processes = []
-    for name, port in ports.items():
-        log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        processes.append(
-            (
-                subprocess.Popen(
-                    [sys.executable, "-m", "pnm.cli.main", "serve", name, "--port", str(port)],
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                ),
-                log,
-                name,
-            )
+    with ServiceProcesses(ALL, env, tmp_path) as processes:
+        yield processes.ports()
+    for service in processes.services.values():
+        output = service.output()
+        # uvicorn shuts down gracefully on SIGTERM, then re-raises it for the parent to see.
+        assert service.process.returncode in (0, -signal.SIGTERM), (
+            f"{service.name} crashed:\n{output[-3000:]}"
         )
-    try:
-        yield ports
-    finally:
-        for process, log, name in processes:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
-            output = (tmp_path / f"{name}.log").read_text()
-            # uvicorn shuts down gracefully on SIGTERM, then re-raises it for the parent to see.
-            assert process.returncode in (0, -signal.SIGTERM), f"{name} crashed:\n{output[-3000:]}"
-            assert "Finished server process" in output, (
-                f"{name} did not shut down:\n{output[-3000:]}"
-            )
-            assert '"level": "error", "logger": "pnm.' not in output, (
-                f"{name} failed:\n{output[-3000:]}"
-            )
+        assert "Finished server process" in output, (
+            f"{service.name} did not shut down:\n{output[-3000:]}"
+        )
+        assert '"level": "error", "logger": "pnm.' not in output, (
+            f"{service.name} failed:\n{output[-3000:]}"
+        )
 
 
 @pytest.fixture

@@ -1,0 +1,215 @@
+"""`pnm bench`: the distributed pipeline's manifest-line → decision rate beside a raw aiokafka
+consume → produce passthrough of the same messages, on the same machine in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from pnm.cli.kafka_broker import ScriptKafka
+from pnm.cli.postgres import LocalPostgres, free_port
+from pnm.cli.processes import ServiceProcesses
+from pnm.cli.scenarios import container, manifest_line
+from pnm.cli.services import ALL
+from pnm.cli.topics import create_topics
+from pnm.shared.contracts.envelope import CloudEvent, new_event
+from pnm.shared.contracts.records import ManifestLine
+from pnm.shared.contracts.topics import DECISIONS, EventType
+
+POST_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Figures:
+    messages: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+
+def bench_lines(count: int, run: str) -> list[ManifestLine]:
+    """Frozen beef in as many containers: every line is selected, none is notified."""
+    return [
+        manifest_line(
+            f"BENCH-{run}",
+            str(i),
+            hs_code="020230",
+            description="Frozen beef",
+            containers=[container(i)],
+        )
+        for i in range(count)
+    ]
+
+
+async def raw_passthrough(bootstrap: str, payloads: list[bytes], run: str) -> Figures:
+    """What aiokafka alone does on this machine: read each message and write it on."""
+    source, sink = f"bench.{run}.raw-in", f"bench.{run}.raw-out"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(source, 6, 1), NewTopic(sink, 6, 1)])
+    await admin.close()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+    )
+    await producer.start()
+    try:
+        for i, payload in enumerate(payloads):
+            await producer.send(source, payload, key=str(i).encode())
+        await producer.flush()
+        consumer = AIOKafkaConsumer(
+            source,
+            bootstrap_servers=bootstrap,
+            group_id=f"bench-{run}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        started = time.perf_counter()
+        forwarded = 0
+        try:
+            while forwarded < len(payloads):
+                batches = await consumer.getmany(timeout_ms=1000, max_records=500)
+                futures = [
+                    await producer.send(sink, r.value, key=r.key)
+                    for records in batches.values()
+                    for r in records
+                ]
+                await asyncio.gather(*futures)
+                await consumer.commit()
+                forwarded += len(futures)
+            seconds = time.perf_counter() - started
+        finally:
+            await consumer.stop()
+    finally:
+        await producer.stop()
+    return Figures(len(payloads), seconds)
+
+
+@dataclass(frozen=True)
+class PipelineFigures(Figures):
+    latencies: list[float]
+
+
+async def pipeline_rate(
+    bootstrap: str, database_url: str, lines: list[ManifestLine], workdir: Path, run: str
+) -> PipelineFigures:
+    prefix = f"bench{run}."
+    await create_topics(bootstrap, prefix)
+    env = {
+        "PNM_DATABASE_URL": database_url,
+        "PNM_KAFKA_BOOTSTRAP": bootstrap,
+        "PNM_KAFKA_TOPIC_PREFIX": prefix,
+    }
+    with ServiceProcesses(ALL, env, workdir / "logs") as processes:
+        ports = processes.ports()
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{ports['manifest-ingest']}", timeout=120
+        ) as client:
+            await _wait_ready(ports)
+            decided: dict[str, float] = {}
+            watcher = asyncio.create_task(
+                _watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(lines))
+            )
+            await asyncio.sleep(2)  # the watcher has joined and sits at the end of the topic
+            posted: dict[str, float] = {}
+            started = time.perf_counter()
+            for start in range(0, len(lines), POST_BATCH):
+                batch = lines[start : start + POST_BATCH]
+                response = await client.post(
+                    "/manifest-ingest/lines",
+                    json={"lines": [line.model_dump(mode="json") for line in batch]},
+                )
+                response.raise_for_status()
+                now = time.perf_counter()
+                posted.update((line.key, now) for line in batch)
+            await asyncio.wait_for(watcher, timeout=600)
+            seconds = max(decided.values()) - started
+    latencies = [decided[key] - posted[key] for key in posted]
+    return PipelineFigures(len(lines), seconds, latencies)
+
+
+async def _wait_ready(ports: dict[str, int]) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        for _ in range(300):
+            try:
+                codes = [
+                    (await client.get(f"http://127.0.0.1:{p}/health/ready")).status_code
+                    for p in ports.values()
+                ]
+            except httpx.TransportError:
+                codes = []
+            if codes and all(code == 200 for code in codes):
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError("services did not become ready")
+
+
+async def _watch_decisions(
+    bootstrap: str, topic: str, decided: dict[str, float], expected: int
+) -> None:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", group_id=None
+    )
+    await consumer.start()
+    try:
+        while len(decided) < expected:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                now = time.perf_counter()
+                for record in records:
+                    decided.setdefault(CloudEvent.from_json(record.value).subject or "", now)
+    finally:
+        await consumer.stop()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+async def run_bench(count: int, bootstrap: str | None, database_url: str | None) -> None:
+    run = uuid.uuid4().hex[:8]
+    with tempfile.TemporaryDirectory(prefix="pnm-bench-") as tmp, ExitStack() as stack:
+        workdir = Path(tmp)
+        if bootstrap is None:
+            broker = ScriptKafka(workdir / "kafka").start()
+            stack.callback(broker.stop)
+            bootstrap = broker.bootstrap
+        if database_url is None:
+            pg = LocalPostgres(workdir / "postgres", free_port()).start()
+            stack.callback(pg.stop)
+            database_url = pg.url
+        lines = bench_lines(count, run)
+        payloads = [
+            new_event(
+                type=EventType.MANIFEST_LINE_DECLARED,
+                source="/bench",
+                subject=line.key,
+                record=line,
+            ).to_json()
+            for line in lines
+        ]
+        print(f"pnm bench: {count} manifest lines, Kafka {bootstrap}, PostgreSQL {database_url}")
+        raw = await raw_passthrough(bootstrap, payloads, run)
+        print(f"  raw aiokafka consume→produce: {raw.rate:10.0f} msg/s   ({raw.seconds:.2f} s)")
+        pipe = await pipeline_rate(bootstrap, database_url, lines, workdir, run)
+        p50, p99 = (_percentile(pipe.latencies, q) * 1000 for q in (50, 99))
+        print(
+            f"  pipeline line → decision:     {pipe.rate:10.0f} lines/s ({pipe.seconds:.2f} s; "
+            f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms)"
+        )
+        print(f"  ratio pipeline / raw:         {pipe.rate / raw.rate:10.3f}")

@@ -1,0 +1,71 @@
+"""Run services as separate `pnm serve` processes (distributed mode on one machine): used by
+the benchmark and the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from pnm.cli.postgres import free_port
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    log: IO[str] = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+
+class ServiceProcesses:
+    """`with ServiceProcesses(names, env, log_dir) as procs:` starts one process per service;
+    leaving the block sends SIGTERM and waits for the graceful shutdown."""
+
+    def __init__(self, names: Iterable[str], env: dict[str, str], log_dir: Path) -> None:
+        self._names = list(names)
+        self._env = {**os.environ, **env}
+        self._log_dir = log_dir
+        self.services: dict[str, ServiceProcess] = {}
+
+    def __enter__(self) -> ServiceProcesses:
+        self._log_dir.mkdir(parents=True, exist_ok=True)
+        for name in self._names:
+            port = free_port()
+            log_path = self._log_dir / f"{name}.log"
+            log = open(log_path, "w")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pnm.cli.main", "serve", name, "--port", str(port)],
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            self.services[name] = ServiceProcess(name, port, log_path, process, log)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for service in self.services.values():
+            service.process.send_signal(signal.SIGTERM)
+        for service in self.services.values():
+            try:
+                service.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+            service.log.close()
+
+    def ports(self) -> dict[str, int]:
+        return {name: s.port for name, s in self.services.items()}
