@@ -1,0 +1,132 @@
+"""`pnm replay` runs the matcher's domain code over a file, with the file's clock."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pnm.cli.main import main
+from pnm.cli.scenarios import demo_events, prenotification
+from pnm.shared.contracts.records import ChedType
+
+
+def write_demo(path: Path) -> None:
+    path.write_text("".join(json.dumps(e.to_replay()) + "\n" for e in demo_events()))
+
+
+def test_demo_replays_to_the_decisions_the_services_reach(tmp_path: Path) -> None:
+    source, output = tmp_path / "demo.jsonl", tmp_path / "decisions.jsonl"
+    write_demo(source)
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", str(source), "--output", str(output)])
+    assert exit_.value.code == 0
+    decisions = [json.loads(line) for line in output.read_text().splitlines()]
+    assert {d["line_id"]: d["status"] for d in decisions} == {
+        "1": "unnotified",
+        "2": "notified",
+        "3": "not_controlled",
+    }
+    beef = decisions[0]
+    assert beef["decision_number"] == 2  # awaiting_notification, then unnotified at arrival
+    assert beef["decided_at"].startswith("2026-12-01T06:00")  # the file's clock, not ours
+
+
+def test_replaying_the_same_input_twice_changes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "demo.jsonl"
+    write_demo(source)
+    doubled = tmp_path / "doubled.jsonl"
+    doubled.write_text(source.read_text() * 2)
+    outputs = []
+    for path in (source, doubled):
+        out = tmp_path / f"{path.stem}.out"
+        with pytest.raises(SystemExit):
+            main(["replay", str(path), "--output", str(out)])
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+
+
+def test_a_late_prenotification_is_seen(tmp_path: Path) -> None:
+    source = tmp_path / "late.jsonl"
+    events = [e.to_replay() for e in demo_events()]
+    beef_container = events[1]["data"]["containers"][0]  # type: ignore[index]
+    late = prenotification(
+        "CHEDP.NL.2026.0000099",
+        ched_type=ChedType.CHED_P,
+        cn_code="0201",
+        description="beef",
+        containers=[beef_container],
+    )
+    events.append(
+        {
+            "type": "prenotification",
+            "time": "2026-12-01T09:00:00+00:00",
+            "data": late.model_dump(mode="json"),
+        }
+    )
+    source.write_text("".join(json.dumps(e) + "\n" for e in events))
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(SystemExit):
+        main(["replay", str(source), "--output", str(out)])
+    beef = json.loads(out.read_text().splitlines()[0])
+    assert beef["status"] == "notified"
+    assert beef["references"] == ["CHEDP.NL.2026.0000099"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", ":2: "),
+        (
+            '{"type": "manifest.wrong", "time": "2026-01-01T00:00:00Z", "data": {}}',
+            "type 'manifest.wrong'",
+        ),
+        ('{"type": "manifest.arrival", "time": "yesterday", "data": {}}', "not an RFC 3339"),
+        (
+            '{"type": "manifest.arrival", "time": "2026-01-01T00:00:00", "data": {}}',
+            "no UTC offset",
+        ),
+        (
+            '{"type": "manifest.arrival", "time": "2026-01-01T00:00:00Z", "data": {"manifest_id": "M"}}',
+            "data.arrived_at",
+        ),
+    ],
+)
+def test_a_malformed_line_is_refused_with_its_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, message: str
+) -> None:
+    source = tmp_path / "bad.jsonl"
+    first = json.dumps(demo_events()[0].to_replay())
+    source.write_text(first + "\n" + line + "\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", str(source)])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert f"{source}:2: " in error
+    assert message in error
+
+
+def test_expectations_are_scored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, expect, out = tmp_path / "demo.jsonl", tmp_path / "expect.jsonl", tmp_path / "out.jsonl"
+    write_demo(source)
+    manifest = "DEMO-EMMA-248W"
+    expect.write_text(
+        "".join(
+            json.dumps({"manifest_id": manifest, "line_id": line, "status": status}) + "\n"
+            for line, status in (("1", "unnotified"), ("2", "notified"), ("3", "notified"))
+        )
+    )
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", str(source), "--output", str(out), "--expect", str(expect)])
+    assert exit_.value.code == 0
+    report = capsys.readouterr().out
+    scores = report.split("unnotified flags")[0]
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in report.splitlines()
+        if line and line.split()[0] in ("unnotified", "notified", "not_controlled")
+    }
+    assert rows["unnotified"][:3] == ["1.000", "1.000", "1.000"]
+    assert rows["notified"][:3] == ["1.000", "0.500", "0.667"]
+    assert "unnotified flags: 1 right, 0 false, 0 missed of 3 lines" in report
