@@ -124,7 +124,7 @@ def test_expectations_are_scored(tmp_path: Path, capsys: pytest.CaptureFixture[s
     scores = report.split("unnotified flags")[0]
     rows = {
         line.split()[0]: line.split()[1:]
-        for line in report.splitlines()
+        for line in scores.splitlines()
         if line and line.split()[0] in ("unnotified", "notified", "not_controlled")
     }
     assert rows["unnotified"][:3] == ["1.000", "1.000", "1.000"]
