@@ -6,7 +6,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from infra import ContainerKafka, Postgres, ScriptKafka, start_kafka, start_postgres
+from infra import Broker, Postgres, start_kafka, start_postgres
 
 from pnm.cli.topics import create_topics
 
@@ -19,7 +19,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
 
 
 @pytest.fixture(scope="session")
-def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptKafka | ContainerKafka]:
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     broker = start_kafka(tmp_path_factory.mktemp("kafka"))
     yield broker
     broker.stop()
@@ -43,7 +43,7 @@ async def database_url(postgres_server: Postgres) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def topic_prefix(kafka: ScriptKafka | ContainerKafka) -> str:
+async def topic_prefix(kafka: Broker) -> str:
     """Topics of their own per test, so no test reads another's events."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
     await create_topics(kafka.bootstrap, prefix)

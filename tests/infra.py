@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from pnm.cli.kafka_broker import ScriptKafka
+
+__all__ = ["Broker", "ScriptKafka"]
 from pnm.cli.postgres import LocalPostgres, free_port
 
 T = TypeVar("T")
@@ -41,6 +43,9 @@ class ContainerKafka:
 
     def stop(self) -> None:
         self.container.stop()  # type: ignore[attr-defined]
+
+
+Broker = ScriptKafka | ContainerKafka
 
 
 def start_kafka(tmp: Path) -> ScriptKafka | ContainerKafka:
@@ -81,7 +86,7 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T]], *, timeout: float = 60, interval: float = 0.2
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, interval: float = 0.2
 ) -> T:
     """Poll until `probe` returns a truthy value; fail with the last value after `timeout`."""
     deadline = asyncio.get_running_loop().time() + timeout

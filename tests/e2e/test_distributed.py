@@ -21,7 +21,7 @@ from flows import (
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
 )
-from infra import eventually
+from infra import Broker, eventually
 
 from pnm.cli.processes import ServiceProcesses
 from pnm.cli.services import ALL
@@ -49,10 +49,12 @@ class Terminal:
     async def instructions(self) -> list[dict[str, Any]]:
         for message in self._consumer.consume(num_messages=100, timeout=0.5):
             assert message.error() is None, message.error()
-            envelope = json.loads(message.value())
+            value, key = message.value(), message.key()
+            assert value is not None and key is not None
+            envelope = json.loads(value)
             assert envelope["specversion"] == "1.0"
             assert envelope["type"] == "nl.pnm.holds.terminal.instruction"
-            assert message.key().decode() == envelope["data"]["terminal"]
+            assert key.decode() == envelope["data"]["terminal"]
             self.received.append(envelope["data"])
         return self.received
 
@@ -114,7 +116,7 @@ class Gateway(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def services(
-    database_url: str, kafka, topic_prefix: str, tmp_path: Path
+    database_url: str, kafka: Broker, topic_prefix: str, tmp_path: Path
 ) -> Iterator[dict[str, int]]:
     env = {
         "PNM_DATABASE_URL": database_url,
@@ -159,7 +161,7 @@ async def client(services: dict[str, int]) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def terminal(kafka, topic_prefix: str) -> Iterator[Terminal]:
+def terminal(kafka: Broker, topic_prefix: str) -> Iterator[Terminal]:
     reader = Terminal(kafka.bootstrap, topic_prefix)
     yield reader
     reader.close()

@@ -4,10 +4,13 @@ and the offset commit applies nothing twice; poison goes to the DLQ and the part
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from infra import consumed, eventually, read_topic
-from sqlalchemy import func, select
+from infra import Broker, consumed, eventually, read_topic
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
@@ -37,11 +40,17 @@ def line_event(i: int) -> tuple[str, bytes]:
 class NoOffsetCommits(KafkaConsumerLoop):
     """A consumer that dies after its database commits, before any offset commit."""
 
-    async def _commit(self, consumer, only=None) -> None:  # type: ignore[no-untyped-def]
+    async def _commit(self, consumer: Any, only: object = None) -> None:
         return None
 
 
-def matcher_loop(engine, producer, bootstrap: str, prefix: str, cls=KafkaConsumerLoop):  # type: ignore[no-untyped-def]
+def matcher_loop(
+    engine: AsyncEngine,
+    producer: AIOKafkaProducer,
+    bootstrap: str,
+    prefix: str,
+    cls: type[KafkaConsumerLoop] = KafkaConsumerLoop,
+) -> KafkaConsumerLoop:
     definition = ALL["matcher"]
     ctx = ServiceContext("matcher", engine, lambda: UnitOfWork(engine, messaging))
     processor = EventProcessor(
@@ -64,13 +73,13 @@ def matcher_loop(engine, producer, bootstrap: str, prefix: str, cls=KafkaConsume
     )
 
 
-async def count(engine, table) -> int:  # type: ignore[no-untyped-def]
+async def count(engine: AsyncEngine, table: Table) -> int:
     async with engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
 
 
 async def test_crash_between_database_and_offset_commit_applies_nothing_twice(
-    database_url: str, kafka, topic_prefix: str
+    database_url: str, kafka: Broker, topic_prefix: str
 ) -> None:
     engine = make_engine(database_url)
     await upgrade(engine, ALL["matcher"])
@@ -112,12 +121,12 @@ async def test_crash_between_database_and_offset_commit_applies_nothing_twice(
         await engine.dispose()
 
 
-async def _equals(value, expected: int) -> bool:  # type: ignore[no-untyped-def]
+async def _equals(value: Awaitable[int], expected: int) -> bool:
     return await value == expected
 
 
 async def test_malformed_messages_go_to_the_dlq_with_headers_and_the_partition_flows(
-    database_url: str, kafka, topic_prefix: str
+    database_url: str, kafka: Broker, topic_prefix: str
 ) -> None:
     engine = make_engine(database_url)
     await upgrade(engine, ALL["matcher"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from infra import consumed, eventually, read_topic
+from infra import Broker, consumed, eventually, read_topic
 from sqlalchemy import func, select
 
 from pnm.cli.scenarios import container, prenotification
@@ -44,7 +44,7 @@ class DyingPublisher:
 
 
 async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
-    database_url: str, kafka, topic_prefix: str
+    database_url: str, kafka: Broker, topic_prefix: str
 ) -> None:
     engine = make_engine(database_url)
     intake = ALL["prenotification"]

@@ -71,6 +71,7 @@ class LocalPostgres:
         )
 
         entry = ensure_user_exists(SERVICE_USER)
+        assert entry is not None
         ensure_prefix_permissions(self.bin_dir)
         ensure_folder_permissions(self.bin_dir, 0o055)
         ensure_folder_permissions(self.bin_dir.parent / "lib", 0o044)

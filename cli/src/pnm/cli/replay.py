@@ -16,7 +16,7 @@ from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.memory import InMemoryMatcher
 from pnm.shared.contracts.records import Arrival, DecisionStatus, ManifestLine, PreNotification
 
-RECORDS = {
+RECORDS: dict[str, type[ManifestLine] | type[Arrival] | type[PreNotification]] = {
     "manifest.line": ManifestLine,
     "manifest.arrival": Arrival,
     "prenotification": PreNotification,

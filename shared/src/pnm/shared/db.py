@@ -121,12 +121,12 @@ async def upsert_newer(
     rows = list(newest.values())
     written: list[Row[Any]] = []
     for start in range(0, len(rows), UPSERT_CHUNK):
-        stmt = pg_insert(table).values(list(rows[start : start + UPSERT_CHUNK]))
-        updates = {c: stmt.excluded[c] for c in rows[0] if c not in key}
-        stmt = stmt.on_conflict_do_update(
+        insert_rows = pg_insert(table).values(list(rows[start : start + UPSERT_CHUNK]))
+        updates = {c: insert_rows.excluded[c] for c in rows[0] if c not in key}
+        stmt = insert_rows.on_conflict_do_update(
             index_elements=list(key),
             set_=updates,
-            where=table.c[version_column] < stmt.excluded[version_column],
+            where=table.c[version_column] < insert_rows.excluded[version_column],
         ).returning(
             *(table.c[k] for k in key),
             table.c[version_column],
