@@ -1,0 +1,35 @@
+"""`pnm bench` runs against the real broker and database and prints both rates and the ratio
+(the figures themselves are not asserted: no timing in tests)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from infra import Broker
+
+
+def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pnm.cli.main",
+            "bench",
+            "--lines",
+            "300",
+            "--bootstrap",
+            kafka.bootstrap,
+            "--database-url",
+            database_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert re.search(r"raw aiokafka consume→produce:\s+\d+ msg/s", out), out
+    assert re.search(r"pipeline line → decision:\s+\d+ lines/s .*p50 \d+ ms, p99 \d+ ms", out), out
+    assert re.search(r"ratio pipeline / raw:\s+\d+\.\d+", out), out
