@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,16 +73,6 @@ def start_postgres(tmp: Path) -> Postgres:
     return Postgres(pg.url, pg.stop)
 
 
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port} after {timeout}s")
-
-
 async def eventually(
     probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, interval: float = 0.2
 ) -> T:
@@ -127,7 +115,3 @@ def consumed(service: str, topic: str, outcome: str) -> float:
     from pnm.shared.observability import EVENTS_CONSUMED
 
     return float(EVENTS_CONSUMED.labels(service, topic, outcome)._value.get())
-
-
-def free_port_for_tests() -> int:
-    return free_port()

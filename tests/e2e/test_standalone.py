@@ -20,12 +20,14 @@ from flows import (
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
 )
-from infra import eventually, free_port_for_tests
+from infra import eventually
+
+from pnm.cli.postgres import free_port
 
 
 @pytest.fixture
 def standalone(tmp_path: Path) -> Iterator[str]:
-    port = free_port_for_tests()
+    port = free_port()
     log_path = tmp_path / "standalone.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(

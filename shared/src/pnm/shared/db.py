@@ -79,10 +79,6 @@ class UnitOfWork:
             {"event_id": event.id, "topic": topic.name, "key": key, "payload": event.to_json()}
         )
 
-    @property
-    def staged_events(self) -> int:
-        return len(self._staged)
-
     def before_commit(self, name: str, callback: Callable[[UnitOfWork], Awaitable[None]]) -> None:
         """Run `callback` once just before commit: lets handlers batch work across the events
         of one transaction (registering the same name again is a no-op)."""

@@ -55,9 +55,6 @@ class HostedService:
     processor: EventProcessor | None
     heartbeats: list[Heartbeat] = field(default_factory=list)
 
-    def uow(self) -> UnitOfWork:
-        return self.context.uow_factory()
-
 
 class Pipeline:
     """`async with Pipeline(...) as p:` migrates, starts relays and consumers, and stops them
@@ -96,9 +93,6 @@ class Pipeline:
 
     def _all_heartbeats(self) -> list[Heartbeat]:
         return [hb for s in self.services.values() for hb in s.heartbeats]
-
-    def __getitem__(self, name: str) -> HostedService:
-        return self.services[name]
 
     async def __aenter__(self) -> Pipeline:
         await self.start()

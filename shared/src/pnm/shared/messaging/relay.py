@@ -82,7 +82,16 @@ class OutboxRelay:
             )
         for r in rows:
             EVENTS_PUBLISHED.labels(self._service, r.topic).inc()
+        if len(rows) < self._batch_size:
+            OUTBOX_PENDING.labels(self._service).set(0)
         return len(rows)
+
+    async def _report_pending(self) -> None:
+        """While publishing fails, the outbox backlog is what operators need to see."""
+        try:
+            await self.pending()
+        except Exception as err:
+            log.warning("outbox backlog unknown", extra=log_fields(error=repr(err)))
 
     async def pending(self) -> int:
         async with self._engine.connect() as conn:
@@ -107,7 +116,9 @@ class OutboxRelay:
                 published = 0
                 backoff = min(backoff * 2, 5.0)
             if published == self._batch_size:
-                continue
+                continue  # a backlog: keep going without waiting
+            if published == 0 and backoff > self._idle_seconds:
+                await self._report_pending()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)

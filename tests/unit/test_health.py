@@ -1,0 +1,50 @@
+"""Readiness means something: a loop that stopped beating makes the service not ready."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from pnm.shared.http import add_common_routes
+from pnm.shared.observability import Heartbeat
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_heartbeat_goes_stale_and_stops() -> None:
+    clock = FakeClock()
+    beat = Heartbeat("consumer", stale_after=10, clock=clock)
+    clock.now = 9.9
+    assert beat.healthy()
+    clock.now = 10.1
+    assert not beat.healthy()
+    beat.beat()
+    assert beat.healthy()
+    beat.stopped = True
+    assert not beat.healthy()
+
+
+async def test_ready_turns_503_when_a_consumer_is_stuck() -> None:
+    clock = FakeClock()
+    beats = [Heartbeat("matcher consumer", 60, clock), Heartbeat("matcher outbox relay", 60, clock)]
+    app = FastAPI()
+    add_common_routes(app, None, lambda: beats)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        clock.now = 61
+        beats[1].beat()
+        response = await client.get("/health/ready")
+        assert response.status_code == 503
+        assert response.json()["problems"] == ["matcher consumer is not beating"]
+        assert (await client.get("/health/live")).status_code == 200
+        metrics = await client.get("/metrics")
+        assert metrics.status_code == 200
+        assert "pnm_events_consumed_total" in metrics.text
