@@ -3,6 +3,8 @@ PostgreSQL): an amendment that changes nothing the decision says publishes nothi
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from infra import eventually
 from sqlalchemy import func, select
@@ -70,4 +72,20 @@ async def test_a_decision_is_published_only_when_it_changes(database_url: str) -
             3,
         )
         assert await decision_events() == 2
+
+        # The correlation id of the request travels with the events it caused, across services.
+        line = manifest_line(
+            "CHANGE-1", "2", hs_code="020230", description="beef", containers=[container(900_002)]
+        )
+        response = await client.post(
+            "/manifest-ingest/lines",
+            json={"lines": [line.model_dump(mode="json")]},
+            headers={"X-Correlation-ID": "case-4711"},
+        )
+        assert response.headers["X-Correlation-ID"] == "case-4711"
+        await eventually(settled)
+        async with pipeline.engine.connect() as conn:
+            payloads = (await conn.execute(select(messaging.outbox.c.payload))).scalars().all()
+        caused = [json.loads(p) for p in payloads if json.loads(p)["subject"] == "CHANGE-1/2"]
+        assert [e["correlationid"] for e in caused] == ["case-4711"]
         await client.aclose()

@@ -36,6 +36,7 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import DECISIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert_newer
 from pnm.shared.identifiers import container_number, transport_document_number
+from pnm.shared.observability import correlation_id
 from pnm.shared.service import Clock
 
 SOURCE = "/pnm/matcher"
@@ -47,11 +48,14 @@ def _containers(raw: Iterable[str]) -> list[str]:
 
 
 def _mark_dirty(uow: UnitOfWork, keys: Iterable[LineKey], clock: Clock) -> None:
-    dirty: set[LineKey] = uow.state.setdefault("matcher.dirty", set())
-    dirty.update(keys)
+    # Each line remembers the correlation id of the input that touched it last, so the
+    # decision it causes carries it even though it is computed at commit, after the handler.
+    dirty: dict[LineKey, str | None] = uow.state.setdefault("matcher.dirty", {})
+    cid = correlation_id.get()
+    dirty.update((key, cid) for key in keys)
 
     async def flush(uow: UnitOfWork) -> None:
-        await redecide(uow, sorted(uow.state.pop("matcher.dirty", set())), clock)
+        await redecide(uow, uow.state.pop("matcher.dirty", {}), clock)
 
     uow.before_commit("matcher.redecide", flush)
 
@@ -133,8 +137,9 @@ async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     _mark_dirty(uow, [(r.manifest_id, r.line_id) for r in await uow.conn.execute(query)], clock)
 
 
-async def redecide(uow: UnitOfWork, keys: list[LineKey], clock: Clock) -> int:
-    """Recompute the decisions of `keys`; stage an event for each one that changed."""
+async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clock) -> int:
+    """Recompute the decisions of the dirty lines; stage an event for each one that changed."""
+    keys = sorted(dirty)
     if not keys:
         return 0
     conn = uow.conn
@@ -223,7 +228,13 @@ async def redecide(uow: UnitOfWork, keys: list[LineKey], clock: Clock) -> int:
         uow.publish(
             DECISIONS,
             key,
-            new_event(type=EventType.DECISION_CHANGED, source=SOURCE, subject=key, record=result),
+            new_event(
+                type=EventType.DECISION_CHANGED,
+                source=SOURCE,
+                subject=key,
+                record=result,
+                correlation_id=dirty[(row.manifest_id, row.line_id)],
+            ),
         )
     if changed:
         stmt = pg_insert(decision).values(changed)

@@ -4,37 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DLQ_SUFFIX = ".dlq"
-
-
-@dataclass(frozen=True)
-class Topic:
-    name: str
-    partitions: int
-    key: str  # what the partition key is, for the documentation and the AsyncAPI
-
-    @property
-    def dlq(self) -> str:
-        return self.name + DLQ_SUFFIX
-
-
-PRENOTIFICATIONS = Topic("prenotification.records.v1", 6, "pre-notification reference")
-MANIFEST_LINES = Topic("manifest.lines.v1", 6, "manifest_id/line_id")
-MANIFEST_ARRIVALS = Topic("manifest.arrivals.v1", 3, "manifest_id")
-DECISIONS = Topic("matcher.decisions.v1", 6, "manifest_id/line_id")
-TERMINAL_INSTRUCTIONS = Topic("holds.terminal-instructions.v1", 3, "terminal code")
-TERMINAL_ACKS = Topic("holds.terminal-acks.v1", 3, "terminal code")
-HOLD_STATES = Topic("holds.states.v1", 3, "hold id")
-
-ALL_TOPICS: tuple[Topic, ...] = (
-    PRENOTIFICATIONS,
-    MANIFEST_LINES,
-    MANIFEST_ARRIVALS,
-    DECISIONS,
-    TERMINAL_INSTRUCTIONS,
-    TERMINAL_ACKS,
-    HOLD_STATES,
+from pnm.shared.contracts.records import (
+    Arrival,
+    Decision,
+    HoldStateChanged,
+    ManifestLine,
+    PreNotification,
+    Record,
+    TerminalAck,
+    TerminalInstruction,
 )
+
+DLQ_SUFFIX = ".dlq"
 
 
 class EventType:
@@ -48,3 +29,105 @@ class EventType:
     TERMINAL_INSTRUCTION = "nl.pnm.holds.terminal.instruction"
     TERMINAL_ACK = "nl.pnm.holds.terminal.ack"
     HOLD_STATE_CHANGED = "nl.pnm.holds.hold.state-changed"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    key: str  # what the partition key is, for the documentation and the AsyncAPI
+    record: type[Record]  # what `data` of every event on it is
+    event_types: tuple[str, ...]
+    producer: str  # the service (or party) that writes it
+    consumers: tuple[str, ...]
+    description: str
+
+    @property
+    def dlq(self) -> str:
+        return self.name + DLQ_SUFFIX
+
+
+PRENOTIFICATIONS = Topic(
+    "prenotification.records.v1",
+    6,
+    "pre-notification reference",
+    PreNotification,
+    (EventType.PRENOTIFICATION_SUBMITTED, EventType.PRENOTIFICATION_AMENDED),
+    "prenotification",
+    ("matcher",),
+    "Every accepted version of a pre-notification (Client Import, VGC, written).",
+)
+MANIFEST_LINES = Topic(
+    "manifest.lines.v1",
+    6,
+    "manifest_id/line_id",
+    ManifestLine,
+    (
+        EventType.MANIFEST_LINE_DECLARED,
+        EventType.MANIFEST_LINE_AMENDED,
+        EventType.MANIFEST_LINE_WITHDRAWN,
+    ),
+    "manifest-ingest",
+    ("matcher",),
+    "Every new version of a DMF manifest line.",
+)
+MANIFEST_ARRIVALS = Topic(
+    "manifest.arrivals.v1",
+    3,
+    "manifest_id",
+    Arrival,
+    (EventType.ARRIVAL,),
+    "manifest-ingest",
+    ("matcher",),
+    "A vessel or flight arrived, or only the listed containers were discharged.",
+)
+DECISIONS = Topic(
+    "matcher.decisions.v1",
+    6,
+    "manifest_id/line_id",
+    Decision,
+    (EventType.DECISION_CHANGED,),
+    "matcher",
+    ("holds",),
+    "The decision of a manifest line, re-issued (decision_number + 1) whenever it changes.",
+)
+TERMINAL_INSTRUCTIONS = Topic(
+    "holds.terminal-instructions.v1",
+    3,
+    "terminal code",
+    TerminalInstruction,
+    (EventType.TERMINAL_INSTRUCTION,),
+    "holds",
+    ("terminal",),
+    "Block (and later release) instructions for a terminal; consume those with your code.",
+)
+TERMINAL_ACKS = Topic(
+    "holds.terminal-acks.v1",
+    3,
+    "terminal code",
+    TerminalAck,
+    (EventType.TERMINAL_ACK,),
+    "terminal",
+    ("holds",),
+    "A terminal's answer to an instruction (also accepted on POST /holds/acks).",
+)
+HOLD_STATES = Topic(
+    "holds.states.v1",
+    3,
+    "hold id",
+    HoldStateChanged,
+    (EventType.HOLD_STATE_CHANGED,),
+    "holds",
+    (),
+    "Every state change of a hold.",
+)
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    PRENOTIFICATIONS,
+    MANIFEST_LINES,
+    MANIFEST_ARRIVALS,
+    DECISIONS,
+    TERMINAL_INSTRUCTIONS,
+    TERMINAL_ACKS,
+    HOLD_STATES,
+)

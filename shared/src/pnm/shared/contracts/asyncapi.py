@@ -1,0 +1,110 @@
+"""The AsyncAPI 3.0 document of every topic, generated from the topic table and the records,
+so a terminal integrator can build against it without reading code. Committed as
+`shared/asyncapi.json`; regenerate with `python -m pnm.shared.contracts.asyncapi`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from pnm.shared.contracts.envelope import CloudEvent
+from pnm.shared.contracts.topics import ALL_TOPICS, Topic
+
+CONTENT_TYPE = "application/cloudevents+json"
+REF = "#/components/schemas/{model}"
+
+
+def _channel_id(name: str) -> str:
+    return name.replace(".", "_").replace("-", "_")
+
+
+def _message(topic: Topic, schemas: dict[str, Any]) -> dict[str, Any]:
+    envelope = dict(schemas[CloudEvent.__name__])
+    properties = dict(envelope["properties"])
+    properties["type"] = {"type": "string", "enum": list(topic.event_types)}
+    properties["data"] = {"$ref": REF.format(model=topic.record.__name__)}
+    return {
+        "name": topic.record.__name__,
+        "contentType": CONTENT_TYPE,
+        "summary": topic.description,
+        "payload": {
+            **envelope,
+            "title": f"{topic.record.__name__} event",
+            "properties": properties,
+        },
+        "bindings": {"kafka": {"key": {"type": "string", "description": topic.key}}},
+    }
+
+
+def asyncapi_document() -> dict[str, Any]:
+    models = [(CloudEvent, "validation")] + [(t.record, "validation") for t in ALL_TOPICS]
+    keyed, definitions = models_json_schema(models, ref_template=REF)  # type: ignore[arg-type]
+    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
+    for (model, _), schema in keyed.items():
+        schemas.setdefault(model.__name__, schema)
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for topic in ALL_TOPICS:
+        cid = _channel_id(topic.name)
+        message_ref = {"$ref": f"#/components/messages/{topic.record.__name__}"}
+        messages[topic.record.__name__] = _message(topic, schemas)
+        channels[cid] = {
+            "address": topic.name,
+            "description": f"{topic.description} Partition key: {topic.key}.",
+            "messages": {topic.record.__name__: message_ref},
+            "bindings": {"kafka": {"partitions": topic.partitions}},
+        }
+        channels[cid + "_dlq"] = {
+            "address": topic.dlq,
+            "description": (
+                f"Dead letters of {topic.name}: the original key and value, with headers "
+                "dlq.origin.topic, dlq.origin.partition, dlq.origin.offset, dlq.consumer, "
+                "dlq.error.class, dlq.error.message, dlq.attempts."
+            ),
+            "bindings": {"kafka": {"partitions": topic.partitions}},
+        }
+        channel_ref = {"$ref": f"#/channels/{cid}"}
+        operations[f"{_channel_id(topic.producer)}_sends_{cid}"] = {
+            "action": "send",
+            "channel": channel_ref,
+            "messages": [{"$ref": f"#/channels/{cid}/messages/{topic.record.__name__}"}],
+        }
+        for consumer in topic.consumers:
+            operations[f"{_channel_id(consumer)}_receives_{cid}"] = {
+                "action": "receive",
+                "channel": channel_ref,
+                "messages": [{"$ref": f"#/channels/{cid}/messages/{topic.record.__name__}"}],
+            }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "pnm: pre-notification matching events",
+            "version": "1.0.0",
+            "description": (
+                "CloudEvents 1.0 in structured JSON mode on Kafka. `id` is unique and stable: "
+                "consumers de-duplicate on it. Topic names may carry an environment prefix "
+                "(PNM_KAFKA_TOPIC_PREFIX)."
+            ),
+        },
+        "defaultContentType": CONTENT_TYPE,
+        "servers": {"local": {"host": "localhost:9092", "protocol": "kafka"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def render() -> str:
+    return json.dumps(asyncapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("shared/asyncapi.json")
+    target.write_text(render(), encoding="utf-8")
+    print(target)
