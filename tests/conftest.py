@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
-from infra import Broker, Postgres, start_kafka, start_postgres
+from infra import TEST_AUTH_SECRET, Broker, Postgres, start_kafka, start_postgres
 
 from pnm.cli.topics import create_topics
+
+os.environ["PNM_AUTH_SECRET"] = TEST_AUTH_SECRET
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,21 @@ __all__ = ["Broker", "ScriptKafka"]
 from pnm.cli.postgres import LocalPostgres, free_port
 
 T = TypeVar("T")
+# Every service process the tests start inherits this (conftest sets it).
+TEST_AUTH_SECRET = "pnm-tests-only-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def token(*roles: str, subject: str = "test") -> str:
+    from pnm.shared.auth import mint_token
+
+    return mint_token(TEST_AUTH_SECRET, subject=subject, roles=roles)
+
+
+def bearer(*roles: str, subject: str = "test") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(*roles, subject=subject)}"}
+
+
+FEEDS = ("feed:client-import", "feed:vgc")
 KAFKA_IMAGE = "apache/kafka:4.0.2"  # keep equal to deploy/kafka/pom.xml and docker-compose.yml
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from infra import eventually
+from infra import FEEDS, bearer, eventually
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import ChedType
@@ -124,7 +124,9 @@ async def notified_line_is_not_blocked(
         containers=[box],
     )
     response = await client.post(
-        "/prenotification/prenotifications", json=notice.model_dump(mode="json")
+        "/prenotification/prenotifications",
+        json=notice.model_dump(mode="json"),
+        headers=bearer(*FEEDS),
     )
     assert response.status_code == 201, response.text
     line = manifest_line(

@@ -103,7 +103,11 @@ class Gateway(httpx.AsyncBaseTransport):
             request.url.path,
             params=request.url.params,
             content=request.content,
-            headers={"content-type": request.headers.get("content-type", "application/json")},
+            headers={
+                k: v
+                for k, v in request.headers.items()
+                if k.lower() not in ("host", "content-length")
+            },
         )
         return httpx.Response(
             response.status_code, content=response.content, headers=response.headers

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from infra import ScriptKafka, eventually
+from infra import ScriptKafka, bearer, eventually
 from sqlalchemy import func, select
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
@@ -51,11 +51,12 @@ async def test_broker_restart_during_5000_lines(
                 description="Frozen beef",
                 containers=notified[start : start + PER_NOTIFICATION],
             )
-            assert (
-                await client.post(
-                    "/prenotification/prenotifications", json=notice.model_dump(mode="json")
-                )
-            ).status_code == 201
+            response = await client.post(
+                "/prenotification/prenotifications",
+                json=notice.model_dump(mode="json"),
+                headers=bearer("feed:vgc"),
+            )
+            assert response.status_code == 201, response.text
 
         for n, start in enumerate(range(0, LINES, BATCH)):
             if n == LINES // BATCH // 2:
@@ -80,15 +81,16 @@ async def test_broker_restart_during_5000_lines(
                 )
                 return {status: count for status, count in rows.all()}
 
-        async def all_decided() -> dict[str, int] | None:
-            found = await statuses()
-            return (
-                found
-                if found == {"notified": LINES // 2, "awaiting_notification": LINES // 2}
-                else None
-            )
+        seen: list[dict[str, int]] = []
 
-        await eventually(all_decided, timeout=240, interval=1)
+        async def all_decided() -> bool:
+            seen.append(await statuses())
+            return seen[-1] == {"notified": LINES // 2, "awaiting_notification": LINES // 2}
+
+        try:
+            await eventually(all_decided, timeout=180, interval=1)
+        except AssertionError as err:
+            raise AssertionError(f"decisions by status, last seen: {seen[-3:]}") from err
         response = await client.post(
             "/manifest-ingest/arrivals", json=arrival(MANIFEST).model_dump(mode="json")
         )

@@ -10,7 +10,17 @@ from pnm.shared.db import make_engine
 from pnm.shared.migrations import upgrade
 
 EXPECTED_TABLES = {
-    "prenotification": {"prenotification", "outbox", "inbox", "dead_letter"},
+    "prenotification": {
+        "prenotification",
+        "prenotification_version",
+        "rejection",
+        "intake_file",
+        "feed",
+        "emergency_procedure",
+        "outbox",
+        "inbox",
+        "dead_letter",
+    },
     "manifest_ingest": {"manifest_line", "arrival", "outbox", "inbox", "dead_letter"},
     "matcher": {"line", "prenotification", "arrival", "decision", "outbox", "inbox", "dead_letter"},
     "holds": {"hold", "instruction", "outbox", "inbox", "dead_letter"},

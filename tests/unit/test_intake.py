@@ -4,31 +4,36 @@ from __future__ import annotations
 
 import pytest
 
-from pnm.cli.scenarios import container, manifest_line
+from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.manifest_ingest.domain.amendments import line_event_type
-from pnm.prenotification.domain.intake import EVENT_TYPE, IntakeOutcome, outcome
+from pnm.prenotification.handlers import event_type_for
+from pnm.shared.contracts.records import ChedType, PreNotificationStatus
 from pnm.shared.contracts.topics import EventType
 
 
 @pytest.mark.parametrize(
-    ("written", "inserted", "expected"),
+    ("previous", "status", "expected"),
     [
-        (True, True, IntakeOutcome.CREATED),
-        (True, False, IntakeOutcome.AMENDED),
-        (False, False, IntakeOutcome.IGNORED),
-        (False, True, IntakeOutcome.IGNORED),
+        (None, PreNotificationStatus.SUBMITTED, EventType.PRENOTIFICATION_SUBMITTED),
+        (None, PreNotificationStatus.VALIDATED, EventType.PRENOTIFICATION_SUBMITTED),
+        ("submitted", PreNotificationStatus.SUBMITTED, EventType.PRENOTIFICATION_AMENDED),
+        ("submitted", PreNotificationStatus.VALIDATED, EventType.PRENOTIFICATION_STATUS_CHANGED),
+        ("validated", PreNotificationStatus.CANCELLED, EventType.PRENOTIFICATION_CANCELLED),
+        ("submitted", PreNotificationStatus.REPLACED, EventType.PRENOTIFICATION_STATUS_CHANGED),
     ],
 )
-def test_outcome(written: bool, inserted: bool, expected: IntakeOutcome) -> None:
-    assert outcome(written, inserted) is expected
-
-
-def test_event_type_per_outcome() -> None:
-    assert EVENT_TYPE == {
-        IntakeOutcome.CREATED: EventType.PRENOTIFICATION_SUBMITTED,
-        IntakeOutcome.AMENDED: EventType.PRENOTIFICATION_AMENDED,
-    }
-    assert IntakeOutcome.IGNORED not in EVENT_TYPE, "an ignored version publishes nothing"
+def test_event_type_of_an_accepted_version(
+    previous: str | None, status: PreNotificationStatus, expected: str
+) -> None:
+    record = prenotification(
+        "CHEDP.NL.2026.0000001",
+        ched_type=ChedType.CHED_P,
+        cn_code="0201",
+        description="beef",
+        containers=[container(1)],
+        status=status,
+    )
+    assert event_type_for(previous, record) == expected
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from pnm.cli.main import main
-from pnm.cli.scenarios import demo_events, prenotification
+from pnm.cli.scenarios import BASE_ETA, demo_events, prenotification
 from pnm.shared.contracts.records import ChedType
 
 
@@ -30,7 +31,8 @@ def test_demo_replays_to_the_decisions_the_services_reach(tmp_path: Path) -> Non
     }
     beef = decisions[0]
     assert beef["decision_number"] == 2  # awaiting_notification, then unnotified at arrival
-    assert beef["decided_at"].startswith("2026-12-01T06:00")  # the file's clock, not ours
+    # The file's clock, not ours: the arrival's time.
+    assert beef["decided_at"] == BASE_ETA.isoformat().replace("+00:00", "Z")
 
 
 def test_replaying_the_same_input_twice_changes_nothing(tmp_path: Path) -> None:
@@ -61,7 +63,7 @@ def test_a_late_prenotification_is_seen(tmp_path: Path) -> None:
     events.append(
         {
             "type": "prenotification",
-            "time": "2026-12-01T09:00:00+00:00",
+            "time": (BASE_ETA + timedelta(hours=3)).isoformat(),
             "data": late.model_dump(mode="json"),
         }
     )

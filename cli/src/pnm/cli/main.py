@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--bootstrap", help="use this Kafka (default: start one from deploy/)")
     p.add_argument("--database-url", help="use this PostgreSQL (default: start one)")
 
+    p = sub.add_parser("token", help="mint a development token (signed with PNM_AUTH_SECRET)")
+    p.add_argument("--role", action="append", required=True, dest="roles")
+    p.add_argument("--sub", default="dev-user")
+    p.add_argument("--org")
+    p.add_argument("--ttl-hours", type=float, default=8.0)
+
     p = sub.add_parser("postgres", help="start or stop a local PostgreSQL (embedded wheel)")
     p.add_argument("action", choices=["start", "stop", "url"])
     p.add_argument("--data-dir", type=Path, default=Path("var/postgres"))
@@ -77,6 +83,10 @@ def main(argv: list[str] | None = None) -> None:
         from pnm.cli.bench import run_bench
 
         asyncio.run(run_bench(args.lines, args.bootstrap, args.database_url))
+    elif args.command == "token":
+        from pnm.cli.token import run_token
+
+        run_token(args.roles, args.sub, args.org, args.ttl_hours)
     elif args.command == "postgres":
         from pnm.cli.postgres import LocalPostgres
 

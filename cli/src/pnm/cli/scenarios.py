@@ -24,7 +24,15 @@ from pnm.shared.contracts.records import (
     TransportDocument,
 )
 
-BASE_ETA = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+
+def next_eta(now: datetime | None = None) -> datetime:
+    """06:00 UTC two days from now: far enough ahead that a pre-notification submitted three
+    days before it lies in the past, as intake requires."""
+    today = (now or datetime.now(UTC)).replace(hour=6, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=2)
+
+
+BASE_ETA = next_eta()
 
 
 def container(serial: int, owner: str = "PNMU") -> str:

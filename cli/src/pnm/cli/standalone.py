@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import secrets
+from pathlib import Path
 
 import httpx
 
@@ -12,6 +15,7 @@ from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.scenarios import ScenarioEvent, demo_events
 from pnm.cli.serve import serve_app
 from pnm.cli.services import ALL
+from pnm.shared.auth import mint_token
 from pnm.shared.observability import configure_logging
 from pnm.shared.runtime import Pipeline
 
@@ -29,15 +33,39 @@ def request_body(event: ScenarioEvent) -> dict[str, object]:
     return {"lines": [data]} if event.type == "manifest.line" else data
 
 
-async def post_events(client: httpx.AsyncClient, events: list[ScenarioEvent]) -> None:
+FEED_ROLES = ("feed:client-import", "feed:vgc")
+
+
+async def post_events(client: httpx.AsyncClient, events: list[ScenarioEvent], secret: str) -> None:
     """Feed inputs through the services' public APIs, as the feeds would."""
+    token = mint_token(secret, subject="demo-feed", roles=FEED_ROLES)
     for event in events:
-        response = await client.post(INPUT_PATHS[event.type], json=request_body(event))
+        response = await client.post(
+            INPUT_PATHS[event.type],
+            json=request_body(event),
+            headers={"Authorization": f"Bearer {token}"},
+        )
         response.raise_for_status()
+
+
+def development_secret(data_dir: Path) -> str:
+    """PNM_AUTH_SECRET if set; else a random one kept in the data directory (mode 600), so
+    tokens minted with `pnm token` keep working across restarts of this standalone system."""
+    if secret := os.environ.get("PNM_AUTH_SECRET"):
+        return secret
+    path = data_dir / "auth-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    secret = path.read_text().strip()
+    os.environ["PNM_AUTH_SECRET"] = secret
+    return secret
 
 
 async def run_standalone(args: argparse.Namespace) -> None:
     configure_logging()
+    secret = development_secret(args.data_dir)
     pg: LocalPostgres | None = None
     url = args.database_url
     if url is None:
@@ -51,12 +79,17 @@ async def run_standalone(args: argparse.Namespace) -> None:
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://standalone"
             ) as client:
-                await post_events(client, demo_events())
+                await post_events(client, demo_events(), secret)
         base = f"http://{args.host}:{args.port}"
         print(f"pnm standalone on {base}  (PostgreSQL: {url})", flush=True)
         for name in ALL:
             print(f"  {name:16} {base}/{name}/docs", flush=True)
         print(f"  {'health':16} {base}/health/ready   metrics: {base}/metrics", flush=True)
+        print(
+            "  tokens: PNM_AUTH_SECRET=$(cat "
+            f"{args.data_dir / 'auth-secret'}) pnm token --role feed:vgc",
+            flush=True,
+        )
         await serve_app(pipeline, args.host, args.port)
     finally:
         if pg is not None:

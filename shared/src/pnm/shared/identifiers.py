@@ -41,3 +41,20 @@ def hs_code(raw: str | None) -> str | None:
         return None
     digits = re.sub(r"\D", "", raw)
     return digits or None
+
+
+_AWB = re.compile(r"[0-9]{11}")
+
+
+def air_waybill(raw: str) -> Normalised:
+    """IATA air waybill: 3-digit airline prefix + 8-digit serial (`020-12345675`).
+
+    The last serial digit is the check digit: the first seven serial digits as a number, mod 7.
+    python-stdnum has no AWB module, hence the hand-written check. Anything that is not 11
+    digits after stripping separators is invalid and kept upper-case without separators.
+    """
+    value = _SEPARATORS.sub("", raw).upper()
+    if not _AWB.fullmatch(value):
+        return Normalised(raw, value, False)
+    valid = int(value[3:10]) % 7 == int(value[10])
+    return Normalised(raw, f"{value[:3]}-{value[3:]}", valid)

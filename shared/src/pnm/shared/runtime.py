@@ -88,6 +88,7 @@ class Pipeline:
         self._bus = InProcessBus()
         self._consumers: list[KafkaConsumerLoop] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         self.app = FastAPI(title="pnm", description="Pre-notification matching")
         add_common_routes(self.app, self.engine, self._all_heartbeats)
 
@@ -122,6 +123,9 @@ class Pipeline:
             )
         for consumer in self._consumers:
             self._tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+        for hosted in self.services.values():
+            for loop in hosted.definition.background(hosted.context):
+                self._tasks.append(asyncio.create_task(loop(self._stopping), name="background"))
 
     def _host(self, definition: ServiceDefinition, publisher: Publisher) -> HostedService:
         opts = self.options
@@ -188,6 +192,7 @@ class Pipeline:
         return app
 
     async def stop(self) -> None:
+        self._stopping.set()
         for hosted in self.services.values():
             hosted.relay.stop()
         for consumer in self._consumers:

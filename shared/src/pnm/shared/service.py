@@ -3,10 +3,12 @@ or beside the others (standalone)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import MetaData
@@ -17,6 +19,8 @@ from pnm.shared.messaging.processor import Handler
 from pnm.shared.messaging.tables import MessagingTables
 
 Clock = Callable[[], datetime]
+# A loop the service runs beside its API and consumers until the event is set.
+BackgroundLoop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def utc_now() -> datetime:
@@ -42,6 +46,7 @@ class ServiceDefinition:
     migrations: Path
     build_router: Callable[[ServiceContext], APIRouter]
     subscriptions: Callable[[ServiceContext], Mapping[str, Handler]] = field(default=lambda ctx: {})
+    background: Callable[[ServiceContext], Sequence[BackgroundLoop]] = field(default=lambda ctx: ())
     description: str = ""
 
     @property

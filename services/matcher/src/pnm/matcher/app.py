@@ -35,6 +35,8 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
             {
                 EventType.PRENOTIFICATION_SUBMITTED: notification,
                 EventType.PRENOTIFICATION_AMENDED: notification,
+                EventType.PRENOTIFICATION_CANCELLED: notification,
+                EventType.PRENOTIFICATION_STATUS_CHANGED: notification,
             }
         ),
     }

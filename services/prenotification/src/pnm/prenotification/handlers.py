@@ -1,39 +1,328 @@
-"""Service layer: store a pre-notification version and stage its event; the caller commits."""
+"""Service layer of the pre-notification service: validate, version and store what the feeds,
+files and authorities send, and stage the events; the caller commits.
+
+Everything runs in batches (a single REST record is a batch of one), so that a bulk request or a
+file of ten thousand rows costs a handful of statements, not tens of thousands."""
 
 from __future__ import annotations
 
-from pnm.prenotification.adapters.tables import prenotification
-from pnm.prenotification.domain.intake import EVENT_TYPE, IntakeOutcome, outcome
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from pnm.prenotification.adapters.tables import (
+    feed,
+    prenotification,
+    prenotification_version,
+    rejection,
+)
+from pnm.prenotification.domain.issues import Issue
+from pnm.prenotification.domain.lead_time import lead_time
+from pnm.prenotification.domain.lifecycle import IllegalStatusTransition, check_transition, is_newer
+from pnm.prenotification.domain.reduced_check import certificate_due
+from pnm.prenotification.domain.reference_data import ReferenceData
+from pnm.prenotification.domain.references import parse_reference
+from pnm.prenotification.domain.validation import validate
 from pnm.shared.contracts.envelope import new_event
-from pnm.shared.contracts.records import PreNotification
-from pnm.shared.contracts.topics import PRENOTIFICATIONS
-from pnm.shared.db import UnitOfWork, upsert_newer
+from pnm.shared.contracts.records import (
+    IntakeFlag,
+    LeadTimeCompliance,
+    PreNotification,
+    PreNotificationStatus,
+)
+from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
+from pnm.shared.db import UnitOfWork
+from pnm.shared.identifiers import container_number, transport_document_number
 
 SOURCE = "/pnm/prenotification"
+Outcome = Literal["created", "amended", "ignored", "rejected"]
+# Who may write this record? Returns the refusal, or None when allowed.
+Authorise = Callable[[PreNotification], Issue | None]
 
 
-async def submit(uow: UnitOfWork, record: PreNotification) -> IntakeOutcome:
-    written = await upsert_newer(
-        uow.conn,
-        prenotification,
-        [
-            {
-                "reference": record.reference,
-                "version": record.version,
-                "system": record.system,
-                "status": record.status.value,
-                "record": record.model_dump(mode="json"),
-            }
-        ],
-        key=["reference"],
+@dataclass(frozen=True)
+class Submission:
+    """One input as received, and where it came from."""
+
+    payload: Any
+    channel: str  # rest | bulk | file | written | resubmit
+    source: str | None = None
+    row_number: int | None = None
+    entered_by: str | None = None
+
+
+@dataclass
+class IntakeResult:
+    outcome: Outcome
+    reference: str | None = None
+    version: int | None = None
+    status: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+    rejection_id: int | None = None
+    row_number: int | None = None
+
+
+@dataclass
+class _Accepted:
+    index: int
+    submission: Submission
+    record: PreNotification
+    flags: list[Issue]
+
+
+def schema_issues(err: ValidationError) -> list[Issue]:
+    issues = []
+    for e in err.errors():
+        value = e.get("input")
+        issues.append(
+            Issue(
+                field=".".join(str(p) for p in e["loc"]),
+                value=None if isinstance(value, dict | list) or value is None else str(value)[:200],
+                rule=f"schema.{e['type']}",
+                message=e["msg"],
+                severity="error",
+            )
+        )
+    return issues
+
+
+def _computed(
+    record: PreNotification, submission: Submission, data: ReferenceData
+) -> PreNotification:
+    """The record as published: reference normalised (raw kept), lead time, flags, officer."""
+    reference = parse_reference(record.reference)
+    compliance = lead_time(record, data.bcp(record.bcp))
+    return record.model_copy(
+        update={
+            "reference": reference.normalised,
+            "raw_reference": record.reference,
+            "lead_time": LeadTimeCompliance(
+                on_time=compliance.on_time, deadline=compliance.deadline, rule=compliance.rule
+            ),
+            "entered_by": submission.entered_by,
+        }
     )
-    result = outcome(bool(written), bool(written and written[0].inserted))
-    if result is not IntakeOutcome.IGNORED:
+
+
+def event_type_for(previous: str | None, record: PreNotification) -> str:
+    if previous is None:
+        return EventType.PRENOTIFICATION_SUBMITTED
+    if record.status is PreNotificationStatus.CANCELLED:
+        return EventType.PRENOTIFICATION_CANCELLED
+    if record.status.value != previous:
+        return EventType.PRENOTIFICATION_STATUS_CHANGED
+    return EventType.PRENOTIFICATION_AMENDED
+
+
+async def intake(
+    uow: UnitOfWork,
+    submissions: Sequence[Submission],
+    *,
+    authorise: Authorise,
+    data: ReferenceData,
+    now: datetime,
+) -> list[IntakeResult]:
+    results = [IntakeResult("rejected", row_number=s.row_number) for s in submissions]
+    accepted: list[_Accepted] = []
+    for index, submission in enumerate(submissions):
+        try:
+            record = PreNotification.model_validate(submission.payload)
+        except ValidationError as err:
+            results[index].issues = schema_issues(err)
+            continue
+        results[index].reference = record.reference
+        results[index].version = record.version
+        refusal = authorise(record)
+        issues = [refusal] if refusal else validate(record, data, now)
+        errors = [i for i in issues if i.severity == "error"]
+        if errors:
+            results[index].issues = errors
+            continue
+        flags = [i for i in issues if i.severity == "flag"]
+        computed = _computed(record, submission, data).model_copy(
+            update={
+                "flags": [
+                    IntakeFlag(field=f.field, value=f.value, rule=f.rule, message=f.message)
+                    for f in flags
+                ]
+            }
+        )
+        accepted.append(_Accepted(index, submission, computed, flags))
+
+    await _store(uow, accepted, results, now)
+    await _keep_rejections(uow, submissions, results)
+    return results
+
+
+async def _store(
+    uow: UnitOfWork, accepted: list[_Accepted], results: list[IntakeResult], now: datetime
+) -> None:
+    if not accepted:
+        return
+    references = sorted({a.record.reference for a in accepted})
+    current: dict[str, tuple[int, str]] = {
+        r.reference: (r.version, r.status)
+        for r in await uow.conn.execute(
+            select(prenotification.c.reference, prenotification.c.version, prenotification.c.status)
+            .where(prenotification.c.reference.in_(references))
+            .with_for_update()
+        )
+    }
+    final: dict[str, _Accepted] = {}
+    versions: list[dict[str, Any]] = []
+    # Older versions first, so that a batch holding several versions of one record ends on
+    # the newest, whatever order they came in.
+    for item in sorted(accepted, key=lambda a: (a.record.reference, a.record.version)):
+        record, result = item.record, results[item.index]
+        result.reference, result.version, result.status = (
+            record.reference,
+            record.version,
+            record.status.value,
+        )
+        known = current.get(record.reference)
+        if known is not None and not is_newer(known[0], record.version):
+            result.outcome, result.issues = "ignored", item.flags
+            continue
+        if known is not None:
+            try:
+                check_transition(PreNotificationStatus(known[1]), record.status)
+            except IllegalStatusTransition as err:
+                result.issues = [
+                    Issue("status", record.status.value, "status.transition", str(err), "error")
+                ]
+                continue
+        result.outcome, result.issues = ("created" if known is None else "amended"), item.flags
         uow.publish(
             PRENOTIFICATIONS,
             record.reference,
             new_event(
-                type=EVENT_TYPE[result], source=SOURCE, subject=record.reference, record=record
+                type=event_type_for(known[1] if known else None, record),
+                source=SOURCE,
+                subject=record.reference,
+                record=record,
             ),
         )
-    return result
+        current[record.reference] = (record.version, record.status.value)
+        final[record.reference] = item
+        versions.append(
+            {
+                "reference": record.reference,
+                "version": record.version,
+                "status": record.status.value,
+                "record": record.model_dump(mode="json"),
+                "channel": item.submission.channel,
+                "entered_by": item.submission.entered_by,
+            }
+        )
+    if not final:
+        return
+    rows = [_row(item.record, now) for item in final.values()]
+    for start in range(0, len(rows), 1000):
+        stmt = pg_insert(prenotification).values(rows[start : start + 1000])
+        await uow.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["reference"],
+                set_={c: stmt.excluded[c] for c in rows[0] if c != "reference"},
+            )
+        )
+    for start in range(0, len(versions), 1000):
+        await uow.conn.execute(
+            pg_insert(prenotification_version)
+            .values(versions[start : start + 1000])
+            .on_conflict_do_nothing()
+        )
+    await record_feed_activity(uow, {item.record.system for item in final.values()}, now)
+
+
+def _row(record: PreNotification, now: datetime) -> dict[str, Any]:
+    due = certificate_due(record)
+    return {
+        "reference": record.reference,
+        "version": record.version,
+        "system": record.system,
+        "status": record.status.value,
+        "record": record.model_dump(mode="json"),
+        "received_at": now,
+        "raw_reference": record.raw_reference,
+        "ched_type": record.ched_type.value,
+        "bcp": record.bcp,
+        "submitted_at": record.submitted_at,
+        "expected_arrival": record.expected_arrival,
+        "importer_name": record.importer.name,
+        "containers": sorted({container_number(c).value for c in record.containers}),
+        "transport_document": transport_document_number(record.transport_document)
+        if record.transport_document
+        else None,
+        "on_time": record.lead_time.on_time if record.lead_time else None,
+        "flagged": bool(record.flags),
+        "entered_by": record.entered_by,
+        "certificate_due_at": due,
+        "updated_at": now,
+    }
+
+
+async def record_feed_activity(uow: UnitOfWork, systems: set[str], now: datetime) -> None:
+    for system in sorted(systems):
+        stmt = pg_insert(feed).values(system=system, last_record_at=now)
+        await uow.conn.execute(
+            stmt.on_conflict_do_update(index_elements=["system"], set_={"last_record_at": now})
+        )
+
+
+async def _keep_rejections(
+    uow: UnitOfWork, submissions: Sequence[Submission], results: list[IntakeResult]
+) -> None:
+    rows = [
+        {
+            "channel": s.channel,
+            "source": s.source,
+            "row_number": s.row_number,
+            "reference": r.reference,
+            "payload": s.payload if isinstance(s.payload, dict) else {"raw": s.payload},
+            "reasons": [issue_json(i) for i in r.issues],
+        }
+        for s, r in zip(submissions, results, strict=True)
+        if r.outcome == "rejected"
+    ]
+    ids: list[int] = []
+    for start in range(0, len(rows), 1000):
+        inserted = await uow.conn.execute(
+            insert(rejection).values(rows[start : start + 1000]).returning(rejection.c.id)
+        )
+        ids.extend(inserted.scalars().all())
+    stored = iter(ids)
+    for result in results:
+        if result.outcome == "rejected":
+            result.rejection_id = next(stored)
+
+
+def issue_json(issue: Issue) -> dict[str, Any]:
+    return {
+        "field": issue.field,
+        "value": issue.value,
+        "rule": issue.rule,
+        "message": issue.message,
+        "severity": issue.severity,
+    }
+
+
+async def mark_resubmitted(
+    uow: UnitOfWork, rejection_id: int, reference: str, now: datetime
+) -> None:
+    await uow.conn.execute(
+        update(rejection)
+        .where(rejection.c.id == rejection_id)
+        .values(resubmitted_at=now, resubmitted_as=reference)
+    )
+
+
+def counts(results: Sequence[IntakeResult]) -> Mapping[str, int]:
+    summary = {"created": 0, "amended": 0, "ignored": 0, "rejected": 0}
+    for r in results:
+        summary[r.outcome] += 1
+    return summary

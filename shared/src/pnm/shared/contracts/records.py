@@ -125,6 +125,23 @@ class Control(Record):
     inspection_point: str | None = None
 
 
+class LeadTimeCompliance(Record):
+    """Computed by the pre-notification service at intake: was it notified in time?"""
+
+    on_time: bool
+    deadline: datetime
+    rule: Literal["one_working_day", "derogation_hours", "wood_working_days"]
+
+
+class IntakeFlag(Record):
+    """A problem that does not refuse the record (e.g. a container check digit that fails)."""
+
+    field: str
+    value: str | None
+    rule: str
+    message: str
+
+
 class PreNotification(Record):
     reference: NonEmpty
     system: Literal["client-import", "vgc", "traces", "written"]
@@ -145,6 +162,11 @@ class PreNotification(Record):
     country_of_origin: CountryCode
     commodities: list[Commodity] = Field(min_length=1)
     control: Control
+    # Set by the pre-notification service on what it publishes; ignored on input.
+    raw_reference: str | None = None
+    lead_time: LeadTimeCompliance | None = None
+    flags: list[IntakeFlag] = Field(default_factory=list)
+    entered_by: str | None = None
 
 
 class Regime(StrEnum):
@@ -241,6 +263,30 @@ class Irregularity(Record):
     authority: Authority
     recorded_by: str
     recorded_at: datetime
+
+
+class FeedStatus(Record):
+    """Health of one pre-notification feed (Client Import, VGC, ...), and its emergency state."""
+
+    system: Literal["client-import", "vgc", "traces", "written"]
+    last_record_at: datetime | None
+    last_heartbeat_at: datetime | None
+    emergency: bool
+    emergency_since: datetime | None = None
+    emergency_declared_by: str | None = None
+    note: str | None = None
+    at: datetime
+
+
+class CertificateOverdue(Record):
+    """Reduced check: the original phytosanitary certificate did not arrive within 48 hours."""
+
+    reference: str
+    ched_type: ChedType
+    importer: Party
+    expected_arrival: datetime
+    due_at: datetime
+    detected_at: datetime
 
 
 class HoldStateChanged(Record):

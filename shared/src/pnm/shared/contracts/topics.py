@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from pnm.shared.contracts.records import (
     Arrival,
+    CertificateOverdue,
     Decision,
+    FeedStatus,
     HoldStateChanged,
     ManifestLine,
     PreNotification,
@@ -21,6 +23,12 @@ DLQ_SUFFIX = ".dlq"
 class EventType:
     PRENOTIFICATION_SUBMITTED = "nl.pnm.prenotification.submitted"
     PRENOTIFICATION_AMENDED = "nl.pnm.prenotification.amended"
+    PRENOTIFICATION_CANCELLED = "nl.pnm.prenotification.cancelled"
+    PRENOTIFICATION_STATUS_CHANGED = "nl.pnm.prenotification.status-changed"
+    FEED_HEARTBEAT = "nl.pnm.prenotification.feed.heartbeat"
+    FEED_EMERGENCY_STARTED = "nl.pnm.prenotification.feed.emergency-started"
+    FEED_EMERGENCY_ENDED = "nl.pnm.prenotification.feed.emergency-ended"
+    CERTIFICATE_OVERDUE = "nl.pnm.prenotification.certificate.overdue"
     MANIFEST_LINE_DECLARED = "nl.pnm.manifest.line.declared"
     MANIFEST_LINE_AMENDED = "nl.pnm.manifest.line.amended"
     MANIFEST_LINE_WITHDRAWN = "nl.pnm.manifest.line.withdrawn"
@@ -52,10 +60,39 @@ PRENOTIFICATIONS = Topic(
     6,
     "pre-notification reference",
     PreNotification,
-    (EventType.PRENOTIFICATION_SUBMITTED, EventType.PRENOTIFICATION_AMENDED),
+    (
+        EventType.PRENOTIFICATION_SUBMITTED,
+        EventType.PRENOTIFICATION_AMENDED,
+        EventType.PRENOTIFICATION_CANCELLED,
+        EventType.PRENOTIFICATION_STATUS_CHANGED,
+    ),
     "prenotification",
     ("matcher",),
     "Every accepted version of a pre-notification (Client Import, VGC, written).",
+)
+FEEDS = Topic(
+    "prenotification.feeds.v1",
+    3,
+    "feed system",
+    FeedStatus,
+    (
+        EventType.FEED_HEARTBEAT,
+        EventType.FEED_EMERGENCY_STARTED,
+        EventType.FEED_EMERGENCY_ENDED,
+    ),
+    "prenotification",
+    (),
+    "Feed heartbeats and declared emergency procedures, so the matcher can detect an outage.",
+)
+COMPLIANCE = Topic(
+    "prenotification.compliance.v1",
+    3,
+    "pre-notification reference",
+    CertificateOverdue,
+    (EventType.CERTIFICATE_OVERDUE,),
+    "prenotification",
+    (),
+    "Compliance findings at intake, e.g. a reduced-check certificate not registered in time.",
 )
 MANIFEST_LINES = Topic(
     "manifest.lines.v1",
@@ -124,6 +161,8 @@ HOLD_STATES = Topic(
 
 ALL_TOPICS: tuple[Topic, ...] = (
     PRENOTIFICATIONS,
+    FEEDS,
+    COMPLIANCE,
     MANIFEST_LINES,
     MANIFEST_ARRIVALS,
     DECISIONS,

@@ -12,7 +12,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from pnm.shared.contracts.topics import DLQ_SUFFIX
-from pnm.shared.messaging.processor import EventProcessor
+from pnm.shared.messaging.processor import EventProcessor, TransientFailure
 from pnm.shared.messaging.transport import (
     IncomingMessage,
     OutgoingMessage,
@@ -105,6 +105,18 @@ class KafkaConsumerLoop:
         self._stopping.set()
 
     async def run(self) -> None:
+        """Consume until stopped; a crash of the client is logged and the member re-joins."""
+        while not self._stopping.is_set():
+            try:
+                await self._run_member()
+            except Exception:
+                log.exception(
+                    "consumer crashed; re-joining", extra=log_fields(group=self._group_id)
+                )
+                await asyncio.sleep(2)
+        self._heartbeat.stopped = True
+
+    async def _run_member(self) -> None:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             group_id=self._group_id,
@@ -131,10 +143,11 @@ class KafkaConsumerLoop:
                 self._heartbeat.beat()
                 if batches:
                     async with self._lock:
-                        await self._apply(consumer, batches)
+                        applied = await self._apply(consumer, batches)
                         await self._commit(consumer)
+                    if not applied:
+                        await asyncio.sleep(1)  # the database or the DLQ is away: back off
         finally:
-            self._heartbeat.stopped = True
             async with self._lock:
                 await self._commit(consumer)
             await consumer.stop()
@@ -143,29 +156,42 @@ class KafkaConsumerLoop:
         self,
         consumer: AIOKafkaConsumer,
         batches: dict[TopicPartition, list],  # type: ignore[type-arg]
-    ) -> None:
+    ) -> bool:
+        """Apply the fetched batches; False when an outage stopped it (the rest is re-read)."""
+        done: set[TopicPartition] = set()
         for tp, records in batches.items():
             if tp not in consumer.assignment():
                 continue  # revoked while we were fetching: the new owner re-reads it
-            await self._processor.process(
-                [
-                    IncomingMessage(
-                        topic=r.topic.removeprefix(self._prefix),
-                        partition=r.partition,
-                        offset=r.offset,
-                        key=r.key,
-                        value=r.value,
-                        headers=list(r.headers or ()),
-                    )
-                    for r in records
-                ]
-            )
+            try:
+                await self._processor.process(
+                    [
+                        IncomingMessage(
+                            topic=r.topic.removeprefix(self._prefix),
+                            partition=r.partition,
+                            offset=r.offset,
+                            key=r.key,
+                            value=r.value,
+                            headers=list(r.headers or ()),
+                        )
+                        for r in records
+                    ]
+                )
+            except (TransientFailure, KafkaError) as err:
+                # Not the message's fault: read this partition again from here, and the others
+                # from where they are, after a pause. The inbox skips what was applied.
+                log.warning("batch deferred", extra=log_fields(partition=str(tp), error=repr(err)))
+                for other, pending in batches.items():
+                    if other in consumer.assignment() and other not in done:
+                        consumer.seek(other, pending[0].offset)
+                return False
+            done.add(tp)
             self._pending[tp] = records[-1].offset + 1
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 CONSUMER_LAG.labels(self._group_id, tp.topic).set(
                     max(highwater - self._pending[tp], 0)
                 )
+        return True
 
     async def _commit(
         self, consumer: AIOKafkaConsumer, only: set[TopicPartition] | None = None

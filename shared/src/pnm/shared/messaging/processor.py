@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.db import UnitOfWork
@@ -37,6 +38,17 @@ class MalformedMessage(ValueError):
 
 class UnknownEventType(ValueError):
     pass
+
+
+class TransientFailure(Exception):
+    """The database (or the network) is away: the message is fine and must be applied later,
+    not dead-lettered. The caller stops, keeps the offset, and tries the batch again."""
+
+
+def is_transient(err: BaseException) -> bool:
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return True
+    return isinstance(err, OperationalError | InterfaceError | ConnectionError | TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class EventProcessor:
         try:
             await self._apply(parsed)
         except Exception as err:
+            if is_transient(err):
+                raise TransientFailure(repr(err)) from err
             log.warning(
                 "batch failed, applying one by one",
                 extra=log_fields(consumer=self.consumer, size=len(parsed), error=repr(err)),
@@ -140,6 +154,8 @@ class EventProcessor:
                 await self._apply([item])
                 return
             except Exception as err:
+                if is_transient(err):
+                    raise TransientFailure(repr(err)) from err
                 if attempt == self._max_attempts:
                     await self._dead_letter(item.message, err, attempts=attempt)
                     return

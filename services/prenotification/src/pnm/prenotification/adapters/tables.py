@@ -1,7 +1,21 @@
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from pnm.shared.messaging.tables import messaging_tables
 
@@ -9,13 +23,106 @@ SCHEMA = "prenotification"
 metadata = MetaData(schema=SCHEMA)
 messaging = messaging_tables(metadata)
 
+# The current version of every pre-notification, with the keys the queries filter on.
 prenotification = Table(
     "prenotification",
     metadata,
-    Column("reference", Text, primary_key=True),
+    Column("reference", Text, primary_key=True),  # normalised: CHEDP.NL.2026.0012345
     Column("version", Integer, nullable=False),
     Column("system", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("record", JSONB, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("raw_reference", Text),
+    Column("ched_type", Text),
+    Column("bcp", Text),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("expected_arrival", DateTime(timezone=True)),
+    Column("importer_name", Text),
+    Column("containers", ARRAY(Text)),
+    Column("transport_document", Text),
+    Column("on_time", Boolean),
+    Column("flagged", Boolean),
+    Column("entered_by", Text),
+    Column("certificate_due_at", DateTime(timezone=True)),
+    Column("certificate_registered_at", DateTime(timezone=True)),
+    Column("certificate_overdue_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), server_default=func.now()),
+    Index("ix_prenotification_containers", "containers", postgresql_using="gin"),
+    Index("ix_prenotification_transport_document", "transport_document"),
+    Index("ix_prenotification_arrival", "expected_arrival", "reference"),
+    Index("ix_prenotification_importer", func.lower(text("importer_name"))),
+    Index(
+        "ix_prenotification_certificate_due",
+        "certificate_due_at",
+        postgresql_where=text(
+            "certificate_due_at IS NOT NULL AND certificate_registered_at IS NULL "
+            "AND certificate_overdue_at IS NULL"
+        ),
+    ),
+)
+
+# Every accepted version, as published.
+prenotification_version = Table(
+    "prenotification_version",
+    metadata,
+    Column("reference", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("record", JSONB, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("entered_by", Text),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("reference", "version"),
+)
+
+# Every refused input, with its reasons, until it is corrected and re-submitted.
+rejection = Table(
+    "rejection",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("channel", Text, nullable=False),  # rest | bulk | file | written
+    Column("source", Text),  # file name and digest, or the caller
+    Column("row_number", Integer),
+    Column("reference", Text),
+    Column("payload", JSONB, nullable=False),
+    Column("reasons", JSONB, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("resubmitted_at", DateTime(timezone=True)),
+    Column("resubmitted_as", Text),
+    Index("ix_rejection_open", "id", postgresql_where=text("resubmitted_at IS NULL")),
+)
+
+# Files taken in, by content digest: the same file twice is processed once.
+intake_file = Table(
+    "intake_file",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("result", JSONB, nullable=False),
+)
+
+feed = Table(
+    "feed",
+    metadata,
+    Column("system", Text, primary_key=True),
+    Column("last_record_at", DateTime(timezone=True)),
+    Column("last_heartbeat_at", DateTime(timezone=True)),
+    Column("emergency_since", DateTime(timezone=True)),
+    Column("emergency_declared_by", Text),
+    Column("note", Text),
+)
+
+emergency_procedure = Table(
+    "emergency_procedure",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("system", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("started_by", Text, nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("ended_by", Text),
+    Column("note", Text),
 )

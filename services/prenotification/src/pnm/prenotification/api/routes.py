@@ -1,51 +1,541 @@
-from __future__ import annotations
+import hashlib
+from datetime import datetime
+from typing import Annotated, Any
 
-from typing import Any
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from fastapi import APIRouter, Response, status
-from pydantic import BaseModel
-from sqlalchemy import select
-
-from pnm.prenotification import handlers
-from pnm.prenotification.adapters.tables import prenotification
-from pnm.prenotification.domain.intake import IntakeOutcome
-from pnm.shared.contracts.records import PreNotification
+from pnm.prenotification import feeds, handlers
+from pnm.prenotification.adapters.files import FileFormatError, file_format, parse_file
+from pnm.prenotification.adapters.reference_files import shipped_reference_data
+from pnm.prenotification.adapters.tables import (
+    intake_file,
+    prenotification,
+    prenotification_version,
+    rejection,
+)
+from pnm.prenotification.api.schemas import (
+    BulkIn,
+    BulkOut,
+    CertificateIn,
+    CertificateOut,
+    EmergencyIn,
+    FileOut,
+    IntakeOut,
+    IssueOut,
+    Refusal,
+    RejectionOut,
+    VersionOut,
+)
+from pnm.prenotification.domain.issues import Issue
+from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
+from pnm.shared.auth import (
+    AuthSettings,
+    Principal,
+    TokenVerifier,
+    principal_dependency,
+    require_any,
+)
+from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
 from pnm.shared.http import DomainError
+from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.service import ServiceContext
 
+READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "analyst", "admin")
+AUTHORITY_FOR_CHED = {
+    ChedType.CHED_PP: "pd-inspector",
+    ChedType.CHED_P: "nvwa-inspector",
+    ChedType.CHED_A: "nvwa-inspector",
+    ChedType.CHED_D: "nvwa-inspector",
+}
+# Who may declare an emergency procedure for a feed (seed 000): its competent authority.
+FEED_AUTHORITY = {
+    "client-import": ("pd-inspector", "admin"),
+    "vgc": ("nvwa-inspector", "admin"),
+    "traces": ("pd-inspector", "nvwa-inspector", "admin"),
+    "written": ("pd-inspector", "nvwa-inspector", "admin"),
+}
+INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": IntakeOut, "description": "amended, or an already known version (ignored)"},
+    401: {"model": Refusal, "description": "no valid token"},
+    403: {"model": Refusal, "description": "the token may not write this record"},
+    409: {"model": Refusal, "description": "a status change the lifecycle does not allow"},
+    422: {"model": Refusal, "description": "invalid record: every problem with field, value, rule"},
+}
 
-class IntakeResult(BaseModel):
-    reference: str
-    version: int
-    outcome: IntakeOutcome
+
+def _out(result: handlers.IntakeResult) -> IntakeOut:
+    return IntakeOut(
+        outcome=result.outcome,
+        reference=result.reference,
+        version=result.version,
+        status=result.status,
+        issues=[IssueOut(**handlers.issue_json(i)) for i in result.issues],
+        rejection_id=result.rejection_id,
+        row_number=result.row_number,
+    )
+
+
+def feed_authorisation(principal: Principal) -> handlers.Authorise:
+    def authorise(record: PreNotification) -> Issue | None:
+        if record.system == "written":
+            return Issue(
+                "system",
+                record.system,
+                "auth.channel",
+                "written pre-notifications are entered by an authority through /written",
+                "error",
+            )
+        if principal.has(f"feed:{record.system}") or principal.has("admin"):
+            return None
+        return Issue(
+            "system",
+            record.system,
+            "auth.role",
+            f"role feed:{record.system} required to write {record.system} records; "
+            f"token has roles [{', '.join(sorted(principal.roles))}]",
+            "error",
+        )
+
+    return authorise
+
+
+def written_authorisation(principal: Principal) -> handlers.Authorise:
+    def authorise(record: PreNotification) -> Issue | None:
+        if record.system != "written":
+            return Issue(
+                "system",
+                record.system,
+                "auth.channel",
+                "a written entry has system 'written'",
+                "error",
+            )
+        needed = AUTHORITY_FOR_CHED[record.ched_type]
+        if principal.has(needed) or principal.has("admin"):
+            return None
+        return Issue(
+            "ched_type",
+            record.ched_type.value,
+            "auth.role",
+            f"only role {needed} enters {record.ched_type.value} pre-notifications; "
+            f"token has roles [{', '.join(sorted(principal.roles))}]",
+            "error",
+        )
+
+    return authorise
+
+
+def _single_response(result: handlers.IntakeResult, response: Response) -> IntakeOut | JSONResponse:
+    out = _out(result)
+    if result.outcome == "rejected":
+        rules = {i.rule for i in result.issues}
+        code = 403 if rules & {"auth.role"} else 409 if "status.transition" in rules else 422
+        detail = "; ".join(f"{i.field}: {i.message}" for i in result.issues)
+        return JSONResponse(
+            Refusal(
+                detail=detail, issues=out.issues, rejection_id=result.rejection_id
+            ).model_dump(),
+            status_code=code,
+        )
+    response.status_code = (
+        status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
+    )
+    return out
+
+
+def normalised_reference(reference: str) -> str:
+    try:
+        return parse_reference(reference).normalised
+    except ReferenceFormatError as err:
+        raise DomainError(404, f"no pre-notification with reference {reference!r}: {err}") from err
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter(tags=["pre-notifications"])
+    router = APIRouter()
+    verifier = TokenVerifier(AuthSettings())
+    Caller = Annotated[Principal, Depends(principal_dependency(verifier))]
+    data = shipped_reference_data()
+
+    async def take(
+        submissions: list[handlers.Submission], authorise: handlers.Authorise
+    ) -> list[handlers.IntakeResult]:
+        async with ctx.uow_factory() as uow:
+            results = await handlers.intake(
+                uow, submissions, authorise=authorise, data=data, now=ctx.clock()
+            )
+            await uow.commit()
+        return results
 
     @router.post(
         "/prenotifications",
-        status_code=status.HTTP_201_CREATED,
-        responses={200: {"model": IntakeResult, "description": "amended, or a known version"}},
+        status_code=201,
+        tags=["intake"],
+        responses=INTAKE_RESPONSES,
+        response_model=IntakeOut,
     )
-    async def submit(record: PreNotification, response: Response) -> IntakeResult:
-        async with ctx.uow_factory() as uow:
-            result = await handlers.submit(uow, record)
-            await uow.commit()
-        if result is not IntakeOutcome.CREATED:
-            response.status_code = status.HTTP_200_OK
-        return IntakeResult(reference=record.reference, version=record.version, outcome=result)
+    async def submit(
+        record: dict[str, Any], caller: Caller, response: Response
+    ) -> IntakeOut | JSONResponse:
+        """One pre-notification from a feed (role `feed:client-import` or `feed:vgc`)."""
+        [result] = await take(
+            [handlers.Submission(record, "rest", source=caller.subject)], feed_authorisation(caller)
+        )
+        return _single_response(result, response)
 
-    @router.get("/prenotifications/{reference}", responses={404: {"description": "unknown"}})
-    async def get(reference: str) -> dict[str, Any]:
+    @router.post("/prenotifications/bulk", tags=["intake"], responses={401: {"model": Refusal}})
+    async def submit_bulk(body: BulkIn, caller: Caller) -> BulkOut:
+        """Thousands of records at once; each its own result: bad ones never block good ones."""
+        results = await take(
+            [
+                handlers.Submission(record, "bulk", source=caller.subject, row_number=n)
+                for n, record in enumerate(body.records)
+            ],
+            feed_authorisation(caller),
+        )
+        return BulkOut(**handlers.counts(results), results=[_out(r) for r in results])
+
+    @router.post(
+        "/written",
+        status_code=201,
+        tags=["intake"],
+        responses=INTAKE_RESPONSES,
+        response_model=IntakeOut,
+    )
+    async def enter_written(
+        record: dict[str, Any], caller: Caller, response: Response
+    ) -> IntakeOut | JSONResponse:
+        """A fax or e-mail pre-notification entered by its authority (`pd-inspector` for CHED-PP,
+        `nvwa-inspector` for CHED-P/A/D); the entering officer is recorded."""
+        require_any(caller, "pd-inspector", "nvwa-inspector", "admin")
+        [result] = await take(
+            [
+                handlers.Submission(
+                    record, "written", source=caller.subject, entered_by=caller.subject
+                )
+            ],
+            written_authorisation(caller),
+        )
+        return _single_response(result, response)
+
+    @router.post(
+        "/files",
+        tags=["intake"],
+        responses={401: {"model": Refusal}, 415: {"model": Refusal}, 422: {"model": Refusal}},
+    )
+    async def upload_file(
+        caller: Caller,
+        file: Annotated[
+            UploadFile, File(description="a Client Import or VGC export: .jsonl or .csv")
+        ],
+    ) -> FileOut:
+        """An export file (JSON Lines or CSV, see the README for the columns). The same file
+        sent again is recognised by its content and not processed twice."""
+        name = file.filename or "upload"
+        try:
+            fmt = file_format(name)
+        except FileFormatError as err:
+            raise DomainError(415, str(err)) from err
+        content = await file.read()
+        try:
+            return await receive_file(ctx, name, content, fmt, feed_authorisation(caller))
+        except FileFormatError as err:
+            raise DomainError(422, str(err)) from err
+
+    @router.get(
+        "/rejections",
+        tags=["rejections"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}},
+    )
+    async def list_rejections(
+        caller: Caller,
+        channel: str | None = None,
+        open_only: Annotated[bool, Query(alias="open")] = True,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[RejectionOut]:
+        """Refused inputs with their reasons, oldest first, to be fixed and re-submitted."""
+        require_any(caller, *READERS)
+        query = select(rejection).order_by(rejection.c.id)
+        if channel is not None:
+            query = query.where(rejection.c.channel == channel)
+        if open_only:
+            query = query.where(rejection.c.resubmitted_at.is_(None))
+        async with ctx.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+        return [RejectionOut(**r._mapping) for r in rows]
+
+    @router.get(
+        "/rejections/{rejection_id}",
+        tags=["rejections"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
+    )
+    async def get_rejection(rejection_id: int, caller: Caller) -> RejectionOut:
+        require_any(caller, *READERS)
+        async with ctx.engine.connect() as conn:
+            row = (
+                await conn.execute(select(rejection).where(rejection.c.id == rejection_id))
+            ).first()
+        if row is None:
+            raise DomainError(404, f"no rejection {rejection_id}")
+        return RejectionOut(**row._mapping)
+
+    @router.post(
+        "/rejections/{rejection_id}/resubmit",
+        status_code=201,
+        tags=["rejections"],
+        responses={**INTAKE_RESPONSES, 404: {"model": Refusal}},
+        response_model=IntakeOut,
+    )
+    async def resubmit(
+        rejection_id: int, record: dict[str, Any], caller: Caller, response: Response
+    ) -> IntakeOut | JSONResponse:
+        """The corrected record for a refused input; on acceptance the rejection is closed."""
+        async with ctx.engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    select(rejection.c.resubmitted_at, rejection.c.channel).where(
+                        rejection.c.id == rejection_id
+                    )
+                )
+            ).first()
+        if found is None:
+            raise DomainError(404, f"no rejection {rejection_id}")
+        if found.resubmitted_at is not None:
+            raise DomainError(409, f"rejection {rejection_id} was already re-submitted")
+        written = found.channel == "written"
+        authorise = written_authorisation(caller) if written else feed_authorisation(caller)
+        async with ctx.uow_factory() as uow:
+            [result] = await handlers.intake(
+                uow,
+                [
+                    handlers.Submission(
+                        record,
+                        "resubmit",
+                        source=f"rejection {rejection_id}",
+                        entered_by=caller.subject if written else None,
+                    )
+                ],
+                authorise=authorise,
+                data=data,
+                now=ctx.clock(),
+            )
+            if result.outcome != "rejected" and result.reference:
+                await handlers.mark_resubmitted(uow, rejection_id, result.reference, ctx.clock())
+            await uow.commit()
+        return _single_response(result, response)
+
+    @router.get(
+        "/prenotifications",
+        tags=["queries"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}},
+    )
+    async def search(
+        caller: Caller,
+        reference: str | None = None,
+        container: str | None = None,
+        transport_document: str | None = None,
+        importer: Annotated[str | None, Query(description="part of the importer's name")] = None,
+        bcp: str | None = None,
+        system: str | None = None,
+        status_: Annotated[str | None, Query(alias="status")] = None,
+        arrival_from: datetime | None = None,
+        arrival_to: datetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[dict[str, Any]]:
+        """Pre-notifications by reference, container, transport document, importer, BCP and
+        arrival window; ordered by expected arrival, then reference (stable across pages)."""
+        require_any(caller, *READERS)
+        query = select(prenotification.c.record).order_by(
+            prenotification.c.expected_arrival, prenotification.c.reference
+        )
+        if reference is not None:
+            try:
+                query = query.where(
+                    prenotification.c.reference == parse_reference(reference).normalised
+                )
+            except ReferenceFormatError:
+                return []
+        if container is not None:
+            query = query.where(
+                prenotification.c.containers.contains([container_number(container).value])
+            )
+        if transport_document is not None:
+            query = query.where(
+                prenotification.c.transport_document
+                == transport_document_number(transport_document)
+            )
+        if importer is not None:
+            pattern = (
+                "%"
+                + importer.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                + "%"
+            )
+            query = query.where(func.lower(prenotification.c.importer_name).like(pattern))
+        if bcp is not None:
+            query = query.where(prenotification.c.bcp == bcp.upper())
+        if system is not None:
+            query = query.where(prenotification.c.system == system)
+        if status_ is not None:
+            query = query.where(prenotification.c.status == status_)
+        if arrival_from is not None:
+            query = query.where(prenotification.c.expected_arrival >= arrival_from)
+        if arrival_to is not None:
+            query = query.where(prenotification.c.expected_arrival < arrival_to)
+        async with ctx.engine.connect() as conn:
+            rows = await conn.execute(query.limit(limit).offset(offset))
+        return [dict(r.record) for r in rows]
+
+    @router.get(
+        "/prenotifications/{reference}",
+        tags=["queries"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
+    )
+    async def get(reference: str, caller: Caller) -> dict[str, Any]:
+        require_any(caller, *READERS)
+        normalised = normalised_reference(reference)
         async with ctx.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(prenotification.c.record).where(prenotification.c.reference == reference)
+                    select(prenotification.c.record).where(
+                        prenotification.c.reference == normalised
+                    )
                 )
             ).first()
         if row is None:
             raise DomainError(404, f"no pre-notification with reference {reference!r}")
         return dict(row.record)
 
+    @router.get(
+        "/prenotifications/{reference}/versions",
+        tags=["queries"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
+    )
+    async def versions(reference: str, caller: Caller) -> list[VersionOut]:
+        require_any(caller, *READERS)
+        normalised = normalised_reference(reference)
+        async with ctx.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(prenotification_version)
+                    .where(prenotification_version.c.reference == normalised)
+                    .order_by(prenotification_version.c.version)
+                )
+            ).all()
+        if not rows:
+            raise DomainError(404, f"no pre-notification with reference {reference!r}")
+        return [VersionOut(**r._mapping) for r in rows]
+
+    @router.post(
+        "/prenotifications/{reference}/certificate",
+        tags=["reduced checks"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
+    )
+    async def register_certificate(
+        reference: str, body: CertificateIn, caller: Caller
+    ) -> CertificateOut:
+        """The original phytosanitary certificate of a reduced-check consignment arrived."""
+        require_any(caller, "pd-inspector", "admin")
+        normalised = normalised_reference(reference)
+        at = body.received_at or ctx.clock()
+        try:
+            async with ctx.uow_factory() as uow:
+                due = await feeds.register_certificate(uow, normalised, at)
+                await uow.commit()
+        except feeds.UnknownPreNotification as err:
+            raise DomainError(404, str(err)) from err
+        return CertificateOut(
+            reference=normalised, registered_at=at, due_at=due, late=bool(due and at > due)
+        )
+
+    @router.get("/feeds", tags=["feeds"], responses={401: {"model": Refusal}})
+    async def feed_health(caller: Caller) -> list[FeedStatus]:
+        """Last record and heartbeat per feed, and whether an emergency procedure runs."""
+        async with ctx.engine.connect() as conn:
+            return await feeds.statuses(conn, ctx.clock())
+
+    @router.post(
+        "/feeds/{system}/heartbeat",
+        tags=["feeds"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}},
+    )
+    async def heartbeat(system: feeds.System, caller: Caller) -> FeedStatus:
+        """A feed says it is alive even when it has nothing to send."""
+        require_any(caller, f"feed:{system}", "admin")
+        async with ctx.uow_factory() as uow:
+            result = await feeds.heartbeat(uow, system, ctx.clock())
+            await uow.commit()
+        return result
+
+    @router.post(
+        "/feeds/{system}/emergency",
+        tags=["feeds"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}, 409: {"model": Refusal}},
+    )
+    async def emergency(system: feeds.System, body: EmergencyIn, caller: Caller) -> FeedStatus:
+        """The feed's authority declares the start or end of an emergency procedure (seed 000)."""
+        require_any(caller, *FEED_AUTHORITY[system])
+        try:
+            async with ctx.uow_factory() as uow:
+                result = await feeds.emergency(
+                    uow, system, body.action, caller.subject, body.note, ctx.clock()
+                )
+                await uow.commit()
+        except feeds.FeedConflict as err:
+            raise DomainError(409, str(err)) from err
+        return result
+
     return router
+
+
+async def receive_file(
+    ctx: ServiceContext, name: str, content: bytes, fmt: str, authorise: handlers.Authorise
+) -> FileOut:
+    """Take in one export file, once: its digest is claimed in the same transaction as its
+    records, so a file sent twice (or dropped twice) is processed once."""
+    digest = hashlib.sha256(content).hexdigest()
+    rows = parse_file(content, fmt)
+    async with ctx.uow_factory() as uow:
+        claimed = await uow.conn.execute(
+            pg_insert(intake_file)
+            .values(sha256=digest, name=name, format=fmt, result={})
+            .on_conflict_do_nothing()
+            .returning(intake_file.c.sha256)
+        )
+        if claimed.first() is None:
+            previous = (
+                await uow.conn.execute(
+                    select(intake_file.c.result).where(intake_file.c.sha256 == digest)
+                )
+            ).scalar_one()
+            return FileOut.model_validate({**previous, "duplicate": True})
+        results = await handlers.intake(
+            uow,
+            [
+                handlers.Submission(
+                    row.payload, "file", source=f"{name} ({digest[:12]})", row_number=row.number
+                )
+                for row in rows
+            ],
+            authorise=authorise,
+            data=shipped_reference_data(),
+            now=ctx.clock(),
+        )
+        out = FileOut(
+            name=name,
+            sha256=digest,
+            format=fmt,
+            duplicate=False,
+            records=len(rows),
+            **handlers.counts(results),
+            rejections=[_out(r) for r in results if r.outcome == "rejected"],
+        )
+        await uow.conn.execute(
+            intake_file.update()
+            .where(intake_file.c.sha256 == digest)
+            .values(result=out.model_dump(mode="json"))
+        )
+        await uow.commit()
+    return out

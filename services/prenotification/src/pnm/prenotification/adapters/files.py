@@ -1,0 +1,165 @@
+"""Export files from Client Import and VGC: JSON Lines (one canonical record per line) or CSV
+(one commodity per row; the rows of one reference and version make one record).
+
+A row that cannot be read still becomes a submission, carrying its raw text, so that it is
+refused with its row number and kept like any other bad input: a bad row never blocks the good
+ones and is never lost."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+CSV_COLUMNS = (
+    "reference",
+    "system",
+    "ched_type",
+    "version",
+    "status",
+    "submitted_at",
+    "bcp",
+    "expected_arrival",
+    "mode",
+    "vessel_imo",
+    "vessel_name",
+    "flight_number",
+    "transport_document",
+    "containers",  # separated by spaces or semicolons
+    "consignor_name",
+    "consignor_country",
+    "consignor_eori",
+    "importer_name",
+    "importer_country",
+    "importer_eori",
+    "country_of_origin",
+    "cn_code",
+    "description",
+    "net_mass_kg",
+    "packages",
+    "species",
+    "control_regime",
+    "inspection_point",
+)
+REQUIRED_CSV_COLUMNS = frozenset(CSV_COLUMNS) - {
+    "mode",
+    "vessel_imo",
+    "vessel_name",
+    "flight_number",
+    "transport_document",
+    "consignor_eori",
+    "importer_eori",
+    "packages",
+    "species",
+    "inspection_point",
+}
+
+
+class FileFormatError(ValueError):
+    """The file as a whole cannot be read (not its rows: those are refused one by one)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # 1-based line (JSONL) or row (CSV, header = 1) where the record starts
+    payload: Any
+
+
+def file_format(name: str, declared: str | None = None) -> str:
+    fmt = (declared or name.rsplit(".", 1)[-1]).lower()
+    if fmt not in ("jsonl", "csv"):
+        raise FileFormatError(f"unsupported file format {fmt!r}: use .jsonl or .csv")
+    return fmt
+
+
+def decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FileFormatError(f"the file is not UTF-8 (byte {err.start})") from err
+
+
+def parse_jsonl(text: str) -> Iterator[Row]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield Row(number, json.loads(line))
+        except json.JSONDecodeError:
+            yield Row(number, line)
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def _party(row: dict[str, str | None], prefix: str) -> dict[str, Any]:
+    return {
+        "name": row.get(f"{prefix}_name"),
+        "country": row.get(f"{prefix}_country"),
+        **({"eori": row[f"{prefix}_eori"]} if row.get(f"{prefix}_eori") else {}),
+    }
+
+
+def parse_csv(text: str) -> Iterator[Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = REQUIRED_CSV_COLUMNS - set(reader.fieldnames or ())
+    if missing:
+        raise FileFormatError(f"CSV header lacks column(s): {', '.join(sorted(missing))}")
+    records: dict[tuple[str, str], Row] = {}
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:  # more cells than header columns
+            yield Row(number, {"raw": ",".join(str(v) for v in raw.values())})
+            continue
+        row = {k: _blank_to_none(v) for k, v in raw.items()}
+        commodity = {
+            "cn_code": row.get("cn_code"),
+            "description": row.get("description") or "",
+            "net_mass_kg": row.get("net_mass_kg"),
+            **({"packages": row["packages"]} if row.get("packages") else {}),
+            **({"species": row["species"]} if row.get("species") else {}),
+        }
+        key = (row.get("reference") or f"row {number}", row.get("version") or "")
+        if key in records:
+            records[key].payload["commodities"].append(commodity)
+            continue
+        payload: dict[str, Any] = {
+            name: row[name]
+            for name in (
+                "reference",
+                "system",
+                "ched_type",
+                "version",
+                "status",
+                "submitted_at",
+                "bcp",
+                "expected_arrival",
+                "mode",
+                "vessel_imo",
+                "vessel_name",
+                "flight_number",
+                "transport_document",
+                "country_of_origin",
+            )
+            if row.get(name) is not None
+        }
+        payload["containers"] = (row.get("containers") or "").replace(";", " ").split()
+        payload["consignor"] = _party(row, "consignor")
+        payload["importer"] = _party(row, "importer")
+        payload["commodities"] = [commodity]
+        payload["control"] = {
+            "regime": row.get("control_regime"),
+            **(
+                {"inspection_point": row["inspection_point"]} if row.get("inspection_point") else {}
+            ),
+        }
+        records[key] = Row(number, payload)
+    yield from records.values()
+
+
+def parse_file(content: bytes, fmt: str) -> list[Row]:
+    text = decode(content)
+    return list(parse_jsonl(text) if fmt == "jsonl" else parse_csv(text))

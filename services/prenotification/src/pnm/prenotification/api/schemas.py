@@ -1,0 +1,103 @@
+"""Request and response bodies of the pre-notification API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from pnm.shared.contracts.records import FeedStatus
+
+MAX_BULK = 20_000
+
+
+class IssueOut(BaseModel):
+    field: str
+    value: str | None
+    rule: str
+    message: str
+    severity: Literal["error", "flag"]
+
+
+class IntakeOut(BaseModel):
+    outcome: Literal["created", "amended", "ignored", "rejected"]
+    reference: str | None
+    version: int | None
+    status: str | None
+    issues: list[IssueOut]
+    rejection_id: int | None
+    row_number: int | None = None  # the file row, or the position in a bulk request
+
+
+class Refusal(BaseModel):
+    detail: str
+    issues: list[IssueOut] = []
+    rejection_id: int | None = None
+
+
+class BulkIn(BaseModel):
+    # Raw objects: each record is validated on its own, so one bad record refuses only itself.
+    records: list[Any] = Field(min_length=1, max_length=MAX_BULK)
+
+
+class BulkOut(BaseModel):
+    created: int
+    amended: int
+    ignored: int
+    rejected: int
+    results: list[IntakeOut]
+
+
+class FileOut(BaseModel):
+    name: str
+    sha256: str
+    format: Literal["jsonl", "csv"]
+    duplicate: bool  # this exact file was taken in before: nothing was done again
+    records: int
+    created: int
+    amended: int
+    ignored: int
+    rejected: int
+    rejections: list[IntakeOut]
+
+
+class RejectionOut(BaseModel):
+    id: int
+    channel: str
+    source: str | None
+    row_number: int | None
+    reference: str | None
+    payload: Any
+    reasons: list[IssueOut]
+    received_at: datetime
+    resubmitted_at: datetime | None
+    resubmitted_as: str | None
+
+
+class VersionOut(BaseModel):
+    version: int
+    status: str
+    channel: str
+    entered_by: str | None
+    received_at: datetime
+    record: dict[str, Any]
+
+
+class EmergencyIn(BaseModel):
+    action: Literal["start", "end"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CertificateIn(BaseModel):
+    received_at: datetime | None = None
+
+
+class CertificateOut(BaseModel):
+    reference: str
+    registered_at: datetime
+    due_at: datetime | None
+    late: bool
+
+
+FeedsOut = list[FeedStatus]
