@@ -131,7 +131,7 @@ def _single_response(result: handlers.IntakeResult, response: Response) -> Intak
     out = _out(result)
     if result.outcome == "rejected":
         rules = {i.rule for i in result.issues}
-        code = 403 if rules & {"auth.role"} else 409 if "status.transition" in rules else 422
+        code = 403 if rules & {"auth.role", "auth.channel"} else 409 if "status.transition" in rules else 422
         detail = "; ".join(f"{i.field}: {i.message}" for i in result.issues)
         return JSONResponse(
             Refusal(
