@@ -247,10 +247,9 @@ async def test_queries(service: tuple[Pipeline, httpx.AsyncClient, Clock]) -> No
             transport_document=f"MAEU00000{n}",
             expected_arrival=base + timedelta(hours=n),
             submitted_at=clock.now - timedelta(hours=1),
-            importer={
-                "name": "Van der Berg Import B.V." if n % 2 else "Frigo Holland",
-                "country": "NL",
-            },
+            importer=Party(
+                name="Van der Berg Import B.V." if n % 2 else "Frigo Holland", country="NL"
+            ),
         )
         assert (await client.post("/prenotifications", json=record, headers=VGC)).status_code == 201
 
