@@ -1,0 +1,226 @@
+"""Bulk and file intake on real PostgreSQL and Kafka: good records stored and published exactly
+once, every bad one kept with its reasons; a file taken in twice is processed once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from infra import Broker, bearer, eventually, read_topic
+from pnm.cli.scenarios import container, prenotification
+from pnm.cli.services import ALL
+from pnm.prenotification.adapters.files import CSV_COLUMNS
+from pnm.prenotification.adapters.tables import prenotification as stored_notifications
+from pnm.prenotification.adapters.tables import rejection
+from pnm.shared.contracts.records import ChedType, PreNotification
+from pnm.shared.contracts.topics import PRENOTIFICATIONS
+from pnm.shared.runtime import Pipeline
+
+RECORDS = 10_000
+FEEDS = bearer("feed:vgc", "feed:client-import")
+
+
+def good(n: int) -> PreNotification:
+    return prenotification(
+        f"CHEDP.NL.2026.{n:07d}",
+        ched_type=ChedType.CHED_P,
+        cn_code="0202",
+        description="Frozen beef",
+        containers=[container(200_000 + n)],
+    )
+
+
+def bad(n: int) -> tuple[dict[str, Any], str]:
+    """A bad record of one of four kinds, and the rule that must refuse it."""
+    record = good(n).model_dump(mode="json")
+    kind = (n // 100) % 4
+    if kind == 0:
+        record["ched_type"] = "CHED-PP"
+        record["reference"] = f"CHEDPP.NL.2026.{n:07d}"
+        return record, "system.ched_type"
+    if kind == 1:
+        record["reference"] = f"NOT-A-REFERENCE-{n}"
+        return record, "reference.format"
+    if kind == 2:
+        del record["importer"]
+        return record, "schema.missing"
+    record["bcp"] = "NLXXX"
+    return record, "bcp.unknown"
+
+
+@pytest.fixture
+async def service(
+    database_url: str,
+    kafka: Broker,
+    topic_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[Pipeline, httpx.AsyncClient]]:
+    monkeypatch.setenv("PNM_PRENOTIFICATION_DROP_DIR", str(tmp_path / "drop"))
+    monkeypatch.setenv("PNM_PRENOTIFICATION_DROP_INTERVAL_SECONDS", "0.2")
+    (tmp_path / "drop").mkdir()
+    async with Pipeline(
+        [ALL["prenotification"]],
+        database_url=database_url,
+        transport="kafka",
+        kafka_bootstrap=kafka.bootstrap,
+        topic_prefix=topic_prefix,
+    ) as pipeline:
+        transport = httpx.ASGITransport(app=pipeline.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://pnm/prenotification", timeout=300
+        ) as client:
+            yield pipeline, client
+
+
+async def count(pipeline: Pipeline, table: Any) -> int:
+    async with pipeline.engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def published(pipeline: Pipeline) -> bool:
+    return await pipeline.services["prenotification"].relay.pending() == 0
+
+
+async def test_bulk_of_10000_with_1_percent_bad_rows(
+    service: tuple[Pipeline, httpx.AsyncClient], kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    records: list[Any] = []
+    expected_rules: dict[int, str] = {}
+    for n in range(RECORDS):
+        if n % 100 == 99:
+            record, rule = bad(n)
+            expected_rules[n] = rule
+            records.append(record)
+        else:
+            records.append(good(n).model_dump(mode="json"))
+
+    response = await client.post("/prenotifications/bulk", json={"records": records}, headers=FEEDS)
+    assert response.status_code == 200, response.text[:2000]
+    body = response.json()
+    assert (body["created"], body["rejected"], body["ignored"]) == (9_900, 100, 0)
+    for n, rule in expected_rules.items():
+        result = body["results"][n]
+        assert result["outcome"] == "rejected"
+        assert result["row_number"] == n
+        assert rule in {i["rule"] for i in result["issues"]}, (n, result["issues"])
+    assert await count(pipeline, stored_notifications) == 9_900
+    assert await count(pipeline, rejection) == 100
+
+    await eventually(lambda: published(pipeline), timeout=60)
+    on_topic = await read_topic(kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=9_900)
+    subjects = [json.loads(r.value)["subject"] for r in on_topic]
+    assert len(subjects) == 9_900 == len(set(subjects)), "each good record published exactly once"
+    assert f"CHEDP.NL.2026.{99:07d}" not in subjects
+
+    # The same request again: every good record is a known version, nothing is published.
+    again = (
+        await client.post("/prenotifications/bulk", json={"records": records}, headers=FEEDS)
+    ).json()
+    assert (again["created"], again["ignored"], again["rejected"]) == (0, 9_900, 100)
+    await eventually(lambda: published(pipeline), timeout=60)
+    on_topic = await read_topic(kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=9_900)
+    assert len(on_topic) == 9_900
+
+
+def csv_text(records: list[PreNotification], broken_rows: int = 0) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for record in records:
+        for commodity in record.commodities:
+            writer.writerow(
+                {
+                    "reference": record.reference,
+                    "system": record.system,
+                    "ched_type": record.ched_type.value,
+                    "version": record.version,
+                    "status": record.status.value,
+                    "submitted_at": record.submitted_at.isoformat(),
+                    "bcp": record.bcp,
+                    "expected_arrival": record.expected_arrival.isoformat(),
+                    "mode": record.mode.value if record.mode else "",
+                    "containers": " ".join(record.containers),
+                    "consignor_name": record.consignor.name,
+                    "consignor_country": record.consignor.country,
+                    "importer_name": record.importer.name,
+                    "importer_country": record.importer.country,
+                    "importer_eori": record.importer.eori or "",
+                    "country_of_origin": record.country_of_origin,
+                    "cn_code": commodity.cn_code,
+                    "description": commodity.description,
+                    "net_mass_kg": commodity.net_mass_kg,
+                    "control_regime": record.control.regime,
+                }
+            )
+    for n in range(broken_rows):
+        out.write(f"CHEDP.NL.2026.99{n:05d},vgc,CHED-P,1,submitted,yesterday\n")
+    return out.getvalue()
+
+
+async def test_a_file_dropped_twice_is_taken_in_once(
+    service: tuple[Pipeline, httpx.AsyncClient], tmp_path: Path, kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    drop = tmp_path / "drop"
+    content = csv_text([good(n) for n in range(20)], broken_rows=2)
+
+    async def processed(count_: int) -> list[Path] | None:
+        results = sorted((drop / "processed").glob("*.result.json"))
+        return results if len(results) == count_ else None
+
+    (drop / "vgc-export-1.csv.tmp").write_text(content)
+    (drop / "vgc-export-1.csv.tmp").rename(drop / "vgc-export-1.csv")
+    [first] = await eventually(lambda: processed(1), timeout=30)
+    result = json.loads(first.read_text())
+    assert (result["duplicate"], result["records"], result["created"], result["rejected"]) == (
+        False,
+        22,
+        20,
+        2,
+    )
+    assert [r["row_number"] for r in result["rejections"]] == [22, 23]
+    assert all(r["issues"] for r in result["rejections"])
+
+    (drop / "copy-of-export.csv").write_text(content)  # the same content under another name
+    results = await eventually(lambda: processed(2), timeout=30)
+    second = json.loads(next(p for p in results if "copy-of-export" in p.name).read_text())
+    assert second["duplicate"] is True
+    assert second["created"] == 20  # the first intake's result, not a new one
+
+    upload = await client.post(
+        "/files", files={"file": ("again.csv", content, "text/csv")}, headers=FEEDS
+    )
+    assert upload.status_code == 200, upload.text
+    assert upload.json()["duplicate"] is True
+
+    assert await count(pipeline, stored_notifications) == 20
+    assert await count(pipeline, rejection) == 2
+    await eventually(lambda: published(pipeline), timeout=30)
+    on_topic = await read_topic(kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=20)
+    assert len(on_topic) == 20
+
+    listed = (
+        await client.get("/rejections", params={"channel": "file"}, headers=bearer("analyst"))
+    ).json()
+    assert [r["row_number"] for r in listed] == [22, 23]
+    assert listed[0]["source"].startswith("vgc-export-1.csv (")
+
+    unsupported = await client.post(
+        "/files", files={"file": ("x.xlsx", b"PK", "application/octet-stream")}, headers=FEEDS
+    )
+    assert unsupported.status_code == 415
+    headerless = await client.post(
+        "/files", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}, headers=FEEDS
+    )
+    assert headerless.status_code == 422
+    assert "lacks column" in headerless.json()["detail"]
