@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from infra import bearer, eventually
 from sqlalchemy import select
 
-from infra import bearer, eventually
 from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
 from pnm.prenotification.adapters.tables import messaging

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from infra import Broker, bearer, eventually, read_topic
 from sqlalchemy import func, select
 
-from infra import Broker, bearer, eventually, read_topic
 from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
 from pnm.prenotification.adapters.files import CSV_COLUMNS

@@ -355,3 +355,32 @@ def test_issues_come_in_rule_order() -> None:
         "container.check_digit",
         "country.unknown",
     ]
+
+
+def test_dates_at_the_edges_of_the_calendar_are_refused_not_crashed() -> None:
+    from datetime import UTC, datetime
+
+    from pnm.cli.scenarios import container, prenotification
+    from pnm.prenotification.adapters.reference_files import shipped_reference_data
+    from pnm.prenotification.domain.validation import validate
+    from pnm.shared.contracts.records import ChedType
+
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    base = prenotification(
+        "CHEDP.NL.2026.0000001",
+        ched_type=ChedType.CHED_P,
+        cn_code="0201",
+        description="beef",
+        containers=[container(1)],
+    )
+    ancient = base.model_copy(
+        update={
+            "submitted_at": datetime(1, 1, 2, tzinfo=UTC),
+            "expected_arrival": datetime(1, 1, 1, tzinfo=UTC),
+        }
+    )
+    rules = {i.rule for i in validate(ancient, shipped_reference_data(), now)}
+    assert "submitted_at.too_old" in rules
+    distant = base.model_copy(update={"expected_arrival": datetime(9999, 12, 31, tzinfo=UTC)})
+    rules = {i.rule for i in validate(distant, shipped_reference_data(), now)}
+    assert "expected_arrival.implausible" in rules

@@ -6,19 +6,26 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared.observability import Heartbeat, correlation_id, log_fields
+from pnm.shared.text import unstorable
 
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+MAX_OFFSET = 1_000_000  # deeper pages: narrow the filters instead
+# A database row number in a path: positive and within PostgreSQL's bigint.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class DomainError(Exception):
@@ -61,6 +68,13 @@ def add_error_handling(app: FastAPI) -> None:
     async def correlate(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        if unstorable(request.url.path) or any(
+            unstorable(k) or unstorable(v) for k, v in request.query_params.multi_items()
+        ):
+            return JSONResponse(
+                {"detail": "the URL contains a NUL character or an unpaired surrogate"},
+                status_code=422,
+            )
         cid = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
         token = correlation_id.set(cid)
         try:
@@ -99,3 +113,66 @@ def add_error_handling(app: FastAPI) -> None:
             },
             status_code=503,
         )
+
+
+class FieldError(BaseModel):
+    field: str
+    rule: str | None
+    message: str | None
+    value: Any = None
+
+
+class Problem(BaseModel):
+    """Every error response: what was wrong, and for invalid input each field, rule and value."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+def add_openapi_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
+    """Put `models` (and what they use) into the app's OpenAPI components, and document the
+    422 of invalid input as the `Problem` this service really answers with."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        documented: list[type[BaseModel]] = [Problem, *models]
+        _, definitions = models_json_schema(
+            [(m, "validation") for m in documented],
+            ref_template="#/components/schemas/{model}",
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in definitions.get("$defs", {}).items():
+            schemas.setdefault(name, schema)
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for operation in (
+            op for path in document.get("paths", {}).values() for op in path.values()
+        ):
+            invalid = operation.get("responses", {}).get("422")
+            if invalid and "HTTPValidationError" in str(invalid):
+                invalid["content"] = {"application/json": {"schema": problem}}
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def json_body(model: type[BaseModel], *, many: bool = False) -> dict[str, Any]:
+    """`openapi_extra` documenting a request body of `model` (or a list of them)."""
+    ref: dict[str, Any] = {"$ref": f"#/components/schemas/{model.__name__}"}
+    schema = {"type": "array", "items": ref} if many else ref
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+async def raw_json(request: Request) -> Any:
+    """The request body as JSON, for routes that validate it themselves."""
+    try:
+        return await request.json()
+    except ValueError as err:
+        raise DomainError(422, f"the body is not valid JSON: {err}") from err

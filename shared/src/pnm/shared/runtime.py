@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared import migrations
 from pnm.shared.db import UnitOfWork, make_engine
-from pnm.shared.http import add_common_routes, add_error_handling
+from pnm.shared.http import add_common_routes, add_error_handling, add_openapi_models
 from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
 from pnm.shared.messaging.kafka import (
     KafkaConsumerLoop,
@@ -187,6 +187,7 @@ class Pipeline:
         definition = hosted.definition
         app = FastAPI(title=f"pnm {definition.name}", description=definition.description)
         add_error_handling(app)
+        add_openapi_models(app, definition.openapi_models)
         add_common_routes(app, self.engine, lambda: hosted.heartbeats)
         app.include_router(definition.build_router(hosted.context))
         return app

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -48,6 +49,9 @@ class ServiceDefinition:
     subscriptions: Callable[[ServiceContext], Mapping[str, Handler]] = field(default=lambda ctx: {})
     background: Callable[[ServiceContext], Sequence[BackgroundLoop]] = field(default=lambda ctx: ())
     description: str = ""
+    # Models a route documents by reference (`#/components/schemas/<Name>`) without FastAPI
+    # seeing them as a parameter, e.g. a body parsed by hand to keep every bad record.
+    openapi_models: Sequence[type[BaseModel]] = ()
 
     @property
     def consumer_group(self) -> str:

@@ -122,4 +122,5 @@ definition = ServiceDefinition(
     build_router=build_router,
     background=background,
     description="Pre-notifications from Client Import, VGC and written entries",
+    openapi_models=(PreNotification,),
 )

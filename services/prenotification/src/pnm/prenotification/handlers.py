@@ -38,6 +38,7 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork
 from pnm.shared.identifiers import container_number, transport_document_number
+from pnm.shared.text import storable
 
 SOURCE = "/pnm/prenotification"
 Outcome = Literal["created", "amended", "ignored", "rejected"]
@@ -283,8 +284,8 @@ async def _keep_rejections(
             "source": s.source,
             "row_number": s.row_number,
             "reference": r.reference,
-            "payload": s.payload if isinstance(s.payload, dict) else {"raw": s.payload},
-            "reasons": [issue_json(i) for i in r.issues],
+            "payload": storable(s.payload if isinstance(s.payload, dict) else {"raw": s.payload}),
+            "reasons": storable([issue_json(i) for i in r.issues]),
         }
         for s, r in zip(submissions, results, strict=True)
         if r.outcome == "rejected"

@@ -10,7 +10,7 @@ from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.domain.hold import HoldState, IllegalTransition
 from pnm.shared.contracts.records import TerminalAck
-from pnm.shared.http import DomainError
+from pnm.shared.http import MAX_OFFSET, DomainError
 from pnm.shared.service import ServiceContext
 
 
@@ -65,7 +65,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         line_id: str | None = None,
         state: HoldState | None = None,
         limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         query = select(hold).order_by(hold.c.opened_at, hold.c.hold_id)
         if manifest_id is not None:

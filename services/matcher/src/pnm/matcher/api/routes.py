@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from pnm.matcher.adapters.tables import decision
 from pnm.shared.contracts.records import DecisionStatus
-from pnm.shared.http import DomainError
+from pnm.shared.http import MAX_OFFSET, DomainError
 from pnm.shared.service import ServiceContext
 
 
@@ -35,7 +35,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         status: DecisionStatus | None = None,
         manifest_id: str | None = None,
         limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         query = select(decision.c.payload).order_by(decision.c.manifest_id, decision.c.line_id)
         if status is not None:

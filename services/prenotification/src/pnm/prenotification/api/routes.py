@@ -2,7 +2,7 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,7 +39,7 @@ from pnm.shared.auth import (
     require_any,
 )
 from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
-from pnm.shared.http import DomainError
+from pnm.shared.http import MAX_OFFSET, DomainError, RowId, json_body, raw_json
 from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.service import ServiceContext
 
@@ -131,7 +131,13 @@ def _single_response(result: handlers.IntakeResult, response: Response) -> Intak
     out = _out(result)
     if result.outcome == "rejected":
         rules = {i.rule for i in result.issues}
-        code = 403 if rules & {"auth.role", "auth.channel"} else 409 if "status.transition" in rules else 422
+        code = (
+            403
+            if rules & {"auth.role", "auth.channel"}
+            else 409
+            if "status.transition" in rules
+            else 422
+        )
         detail = "; ".join(f"{i.field}: {i.message}" for i in result.issues)
         return JSONResponse(
             Refusal(
@@ -174,11 +180,13 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["intake"],
         responses=INTAKE_RESPONSES,
         response_model=IntakeOut,
+        openapi_extra=json_body(PreNotification),
     )
     async def submit(
-        record: dict[str, Any], caller: Caller, response: Response
+        request: Request, caller: Caller, response: Response
     ) -> IntakeOut | JSONResponse:
         """One pre-notification from a feed (role `feed:client-import` or `feed:vgc`)."""
+        record = await raw_json(request)
         [result] = await take(
             [handlers.Submission(record, "rest", source=caller.subject)], feed_authorisation(caller)
         )
@@ -202,12 +210,14 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["intake"],
         responses=INTAKE_RESPONSES,
         response_model=IntakeOut,
+        openapi_extra=json_body(PreNotification),
     )
     async def enter_written(
-        record: dict[str, Any], caller: Caller, response: Response
+        request: Request, caller: Caller, response: Response
     ) -> IntakeOut | JSONResponse:
         """A fax or e-mail pre-notification entered by its authority (`pd-inspector` for CHED-PP,
         `nvwa-inspector` for CHED-P/A/D); the entering officer is recorded."""
+        record = await raw_json(request)
         require_any(caller, "pd-inspector", "nvwa-inspector", "admin")
         [result] = await take(
             [
@@ -253,7 +263,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         channel: str | None = None,
         open_only: Annotated[bool, Query(alias="open")] = True,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[RejectionOut]:
         """Refused inputs with their reasons, oldest first, to be fixed and re-submitted."""
         require_any(caller, *READERS)
@@ -271,7 +281,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["rejections"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
-    async def get_rejection(rejection_id: int, caller: Caller) -> RejectionOut:
+    async def get_rejection(rejection_id: RowId, caller: Caller) -> RejectionOut:
         require_any(caller, *READERS)
         async with ctx.engine.connect() as conn:
             row = (
@@ -287,11 +297,13 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["rejections"],
         responses={**INTAKE_RESPONSES, 404: {"model": Refusal}},
         response_model=IntakeOut,
+        openapi_extra=json_body(PreNotification),
     )
     async def resubmit(
-        rejection_id: int, record: dict[str, Any], caller: Caller, response: Response
+        rejection_id: RowId, request: Request, caller: Caller, response: Response
     ) -> IntakeOut | JSONResponse:
         """The corrected record for a refused input; on acceptance the rejection is closed."""
+        record = await raw_json(request)
         async with ctx.engine.connect() as conn:
             found = (
                 await conn.execute(
@@ -343,7 +355,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         arrival_from: datetime | None = None,
         arrival_to: datetime | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[dict[str, Any]]:
         """Pre-notifications by reference, container, transport document, importer, BCP and
         arrival window; ordered by expected arrival, then reference (stable across pages)."""

@@ -38,7 +38,11 @@ class Refusal(BaseModel):
 
 class BulkIn(BaseModel):
     # Raw objects: each record is validated on its own, so one bad record refuses only itself.
-    records: list[Any] = Field(min_length=1, max_length=MAX_BULK)
+    records: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BULK,
+        json_schema_extra={"items": {"$ref": "#/components/schemas/PreNotification"}},
+    )
 
 
 class BulkOut(BaseModel):

@@ -56,6 +56,7 @@ EXTRA_COUNTRIES = frozenset({"XK", "XI"})
 FUTURE_TOLERANCE = timedelta(minutes=5)
 ARRIVAL_BEFORE_SUBMISSION = timedelta(days=30)
 ARRIVAL_AFTER_SUBMISSION = timedelta(days=365)
+SUBMISSION_MAX_AGE = timedelta(days=730)  # older records are history, not a pre-notification
 
 _AWB_SHAPE = re.compile(r"[0-9]{11}", re.ASCII)
 _CONTAINER_SHAPE = re.compile(r"[A-Z]{3}[UJZ][0-9]{7}", re.ASCII)
@@ -283,7 +284,18 @@ def _countries(record: PreNotification) -> Iterator[Issue]:
 
 def _dates(record: PreNotification, now: datetime) -> Iterator[Issue]:
     submitted, arrival = record.submitted_at, record.expected_arrival
-    if submitted > now + FUTURE_TOLERANCE:
+    # Differences, never `date ± delta`: a date near year 1 or 9999 must not overflow.
+    if now - submitted > SUBMISSION_MAX_AGE:
+        yield Issue(
+            "submitted_at",
+            submitted.isoformat(),
+            "submitted_at.too_old",
+            f"submitted_at {submitted.isoformat()} is more than "
+            f"{_duration(SUBMISSION_MAX_AGE)} before the time of receipt {now.isoformat()}",
+            "error",
+        )
+        return
+    if submitted - now > FUTURE_TOLERANCE:
         yield Issue(
             "submitted_at",
             submitted.isoformat(),
@@ -293,7 +305,7 @@ def _dates(record: PreNotification, now: datetime) -> Iterator[Issue]:
             f"clock difference is accepted",
             "error",
         )
-    if arrival < submitted - ARRIVAL_BEFORE_SUBMISSION:
+    if submitted - arrival > ARRIVAL_BEFORE_SUBMISSION:
         yield Issue(
             "expected_arrival",
             arrival.isoformat(),
@@ -303,7 +315,7 @@ def _dates(record: PreNotification, now: datetime) -> Iterator[Issue]:
             f"{_duration(ARRIVAL_BEFORE_SUBMISSION)} before is plausible",
             "error",
         )
-    elif arrival > submitted + ARRIVAL_AFTER_SUBMISSION:
+    elif arrival - submitted > ARRIVAL_AFTER_SUBMISSION:
         yield Issue(
             "expected_arrival",
             arrival.isoformat(),

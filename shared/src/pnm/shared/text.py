@@ -1,0 +1,26 @@
+"""Text that PostgreSQL can store: no NUL characters and no lone UTF-16 surrogates (both are
+valid in JSON and in Python strings, and both are refused by PostgreSQL text and jsonb)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
+
+
+def storable(value: Any) -> Any:
+    """`value` (JSON-like) with every unstorable character replaced by U+FFFD: for keeping
+    what was refused exactly as far as it can be kept."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT, value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
