@@ -19,6 +19,8 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
             "bench",
             "--lines",
             "300",
+            "--records",
+            "300",
             "--bootstrap",
             kafka.bootstrap,
             "--database-url",
@@ -33,3 +35,6 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
     assert re.search(r"raw aiokafka consume→produce:\s+\d+ msg/s", out), out
     assert re.search(r"pipeline line → decision:\s+\d+ lines/s .*p50 \d+ ms, p99 \d+ ms", out), out
     assert re.search(r"ratio pipeline / raw:\s+\d+\.\d+", out), out
+    assert re.search(r"REST bulk:\s+\d+ records/s stored .* published", out), out
+    assert re.search(r"file upload \(CSV\):\s+\d+ records/s stored", out), out
+    assert re.search(r"raw PostgreSQL COPY:\s+\d+ records/s", out), out

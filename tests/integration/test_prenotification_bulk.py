@@ -3,8 +3,6 @@ once, every bad one kept with its reasons; a file taken in twice is processed on
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from sqlalchemy import func, select
 
 from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
-from pnm.prenotification.adapters.files import CSV_COLUMNS
+from pnm.prenotification.adapters.files import write_csv
 from pnm.prenotification.adapters.tables import prenotification as stored_notifications
 from pnm.prenotification.adapters.tables import rejection
 from pnm.shared.contracts.records import ChedType, PreNotification
@@ -133,38 +131,10 @@ async def test_bulk_of_10000_with_1_percent_bad_rows(
 
 
 def csv_text(records: list[PreNotification], broken_rows: int = 0) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for record in records:
-        for commodity in record.commodities:
-            writer.writerow(
-                {
-                    "reference": record.reference,
-                    "system": record.system,
-                    "ched_type": record.ched_type.value,
-                    "version": record.version,
-                    "status": record.status.value,
-                    "submitted_at": record.submitted_at.isoformat(),
-                    "bcp": record.bcp,
-                    "expected_arrival": record.expected_arrival.isoformat(),
-                    "mode": record.mode.value if record.mode else "",
-                    "containers": " ".join(record.containers),
-                    "consignor_name": record.consignor.name,
-                    "consignor_country": record.consignor.country,
-                    "importer_name": record.importer.name,
-                    "importer_country": record.importer.country,
-                    "importer_eori": record.importer.eori or "",
-                    "country_of_origin": record.country_of_origin,
-                    "cn_code": commodity.cn_code,
-                    "description": commodity.description,
-                    "net_mass_kg": commodity.net_mass_kg,
-                    "control_regime": record.control.regime,
-                }
-            )
-    for n in range(broken_rows):
-        out.write(f"CHEDP.NL.2026.99{n:05d},vgc,CHED-P,1,submitted,yesterday\n")
-    return out.getvalue()
+    text = write_csv(records)
+    return text + "".join(
+        f"CHEDP.NL.2026.99{n:05d},vgc,CHED-P,1,submitted,yesterday\n" for n in range(broken_rows)
+    )
 
 
 async def test_a_file_dropped_twice_is_taken_in_once(

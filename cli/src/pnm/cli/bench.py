@@ -16,6 +16,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from pnm.cli.bench_intake import intake_rates
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses
@@ -181,7 +182,9 @@ def _percentile(values: list[float], q: int) -> float:
     )
 
 
-async def run_bench(count: int, bootstrap: str | None, database_url: str | None) -> None:
+async def run_bench(
+    sections: list[str], count: int, records: int, bootstrap: str | None, database_url: str | None
+) -> None:
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="pnm-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
@@ -193,23 +196,43 @@ async def run_bench(count: int, bootstrap: str | None, database_url: str | None)
             pg = LocalPostgres(workdir / "postgres", free_port()).start()
             stack.callback(pg.stop)
             database_url = pg.url
-        lines = bench_lines(count, run)
-        payloads = [
-            new_event(
-                type=EventType.MANIFEST_LINE_DECLARED,
-                source="/bench",
-                subject=line.key,
-                record=line,
-            ).to_json()
-            for line in lines
-        ]
-        print(f"pnm bench: {count} manifest lines, Kafka {bootstrap}, PostgreSQL {database_url}")
-        raw = await raw_passthrough(bootstrap, payloads, run)
-        print(f"  raw aiokafka consume→produce: {raw.rate:10.0f} msg/s   ({raw.seconds:.2f} s)")
-        pipe = await pipeline_rate(bootstrap, database_url, lines, workdir, run)
-        p50, p99 = (_percentile(pipe.latencies, q) * 1000 for q in (50, 99))
-        print(
-            f"  pipeline line → decision:     {pipe.rate:10.0f} lines/s ({pipe.seconds:.2f} s; "
-            f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms)"
-        )
-        print(f"  ratio pipeline / raw:         {pipe.rate / raw.rate:10.3f}")
+        print(f"pnm bench: Kafka {bootstrap}, PostgreSQL {database_url} (durable)")
+        if "pipeline" in sections:
+            await _pipeline_section(bootstrap, database_url, count, workdir, run)
+        if "intake" in sections:
+            rest, upload, copy_seconds = await intake_rates(
+                bootstrap, database_url, records, workdir, run
+            )
+            print(
+                f"intake of {records} pre-notifications (validated, versioned, stored, published):"
+            )
+            print(rest.line("REST bulk:"))
+            print(upload.line("file upload (CSV):"))
+            print(f"  {'raw PostgreSQL COPY:':30}{records / copy_seconds:10.0f} records/s")
+            ratio = copy_seconds / rest.stored_seconds
+            print(f"  {'ratio REST bulk / COPY:':30}{ratio:10.3f}")
+
+
+async def _pipeline_section(
+    bootstrap: str, database_url: str, count: int, workdir: Path, run: str
+) -> None:
+    lines = bench_lines(count, run)
+    payloads = [
+        new_event(
+            type=EventType.MANIFEST_LINE_DECLARED,
+            source="/bench",
+            subject=line.key,
+            record=line,
+        ).to_json()
+        for line in lines
+    ]
+    print(f"pipeline of {count} manifest lines:")
+    raw = await raw_passthrough(bootstrap, payloads, run)
+    print(f"  raw aiokafka consume→produce: {raw.rate:10.0f} msg/s   ({raw.seconds:.2f} s)")
+    pipe = await pipeline_rate(bootstrap, database_url, lines, workdir, run)
+    p50, p99 = (_percentile(pipe.latencies, q) * 1000 for q in (50, 99))
+    print(
+        f"  pipeline line → decision:     {pipe.rate:10.0f} lines/s ({pipe.seconds:.2f} s; "
+        f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms)"
+    )
+    print(f"  ratio pipeline / raw:         {pipe.rate / raw.rate:10.3f}")

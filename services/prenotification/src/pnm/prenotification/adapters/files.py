@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from pnm.shared.contracts.records import PreNotification
 
 CSV_COLUMNS = (
     "reference",
@@ -163,3 +165,45 @@ def parse_csv(text: str) -> Iterator[Row]:
 def parse_file(content: bytes, fmt: str) -> list[Row]:
     text = decode(content)
     return list(parse_jsonl(text) if fmt == "jsonl" else parse_csv(text))
+
+
+def write_csv(records: Iterable[PreNotification]) -> str:
+    """The CSV export format (one commodity per row), as read by `parse_csv`."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for r in records:
+        for commodity in r.commodities:
+            writer.writerow(
+                {
+                    "reference": r.reference,
+                    "system": r.system,
+                    "ched_type": r.ched_type.value,
+                    "version": r.version,
+                    "status": r.status.value,
+                    "submitted_at": r.submitted_at.isoformat(),
+                    "bcp": r.bcp,
+                    "expected_arrival": r.expected_arrival.isoformat(),
+                    "mode": r.mode.value if r.mode else "",
+                    "vessel_imo": r.vessel_imo or "",
+                    "vessel_name": r.vessel_name or "",
+                    "flight_number": r.flight_number or "",
+                    "transport_document": r.transport_document or "",
+                    "containers": " ".join(r.containers),
+                    "consignor_name": r.consignor.name,
+                    "consignor_country": r.consignor.country,
+                    "consignor_eori": r.consignor.eori or "",
+                    "importer_name": r.importer.name,
+                    "importer_country": r.importer.country,
+                    "importer_eori": r.importer.eori or "",
+                    "country_of_origin": r.country_of_origin,
+                    "cn_code": commodity.cn_code,
+                    "description": commodity.description,
+                    "net_mass_kg": commodity.net_mass_kg,
+                    "packages": "" if commodity.packages is None else commodity.packages,
+                    "species": commodity.species or "",
+                    "control_regime": r.control.regime,
+                    "inspection_point": r.control.inspection_point or "",
+                }
+            )
+    return out.getvalue()
