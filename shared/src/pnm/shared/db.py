@@ -97,7 +97,19 @@ class UnitOfWork:
             self._on_commit()
 
 
-UPSERT_CHUNK = 1000
+async def upsert(
+    conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
+) -> None:
+    """Insert rows or replace the stored ones with the same key (one executemany: the
+    statement is compiled once, whatever the number of rows)."""
+    if not rows:
+        return
+    insert_rows = pg_insert(table)
+    stmt = insert_rows.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c: insert_rows.excluded[c] for c in rows[0] if c not in key},
+    )
+    await conn.execute(stmt, list(rows))
 
 
 async def upsert_newer(
@@ -114,19 +126,17 @@ async def upsert_newer(
         k = tuple(row[c] for c in key)
         if k not in newest or newest[k][version_column] < row[version_column]:
             newest[k] = row
-    rows = list(newest.values())
-    written: list[Row[Any]] = []
-    for start in range(0, len(rows), UPSERT_CHUNK):
-        insert_rows = pg_insert(table).values(list(rows[start : start + UPSERT_CHUNK]))
-        updates = {c: insert_rows.excluded[c] for c in rows[0] if c not in key}
-        stmt = insert_rows.on_conflict_do_update(
-            index_elements=list(key),
-            set_=updates,
-            where=table.c[version_column] < insert_rows.excluded[version_column],
-        ).returning(
-            *(table.c[k] for k in key),
-            table.c[version_column],
-            literal_column("(xmax = 0)").label("inserted"),
-        )
-        written.extend((await conn.execute(stmt)).all())
-    return written
+    if not newest:
+        return []
+    unique = list(newest.values())
+    insert_rows = pg_insert(table)
+    stmt = insert_rows.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c: insert_rows.excluded[c] for c in unique[0] if c not in key},
+        where=table.c[version_column] < insert_rows.excluded[version_column],
+    ).returning(
+        *(table.c[k] for k in key),
+        table.c[version_column],
+        literal_column("(xmax = 0)").label("inserted"),
+    )
+    return list((await conn.execute(stmt, unique)).all())

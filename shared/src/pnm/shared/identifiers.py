@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum import iso6346
 
@@ -21,6 +22,7 @@ class Normalised:
     valid: bool
 
 
+@lru_cache(maxsize=1 << 16)  # the same containers come back on lines and notifications
 def container_number(raw: str) -> Normalised:
     value = _SEPARATORS.sub("", raw).upper()
     try:

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import insert, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.tables import arrival, decision, line, prenotification
@@ -34,7 +33,7 @@ from pnm.shared.contracts.records import (
     line_key,
 )
 from pnm.shared.contracts.topics import DECISIONS, EventType
-from pnm.shared.db import UnitOfWork, upsert_newer
+from pnm.shared.db import UnitOfWork, upsert, upsert_newer
 from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.observability import correlation_id
 from pnm.shared.service import Clock
@@ -236,14 +235,5 @@ async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clo
                 correlation_id=dirty[(row.manifest_id, row.line_id)],
             ),
         )
-    if changed:
-        stmt = pg_insert(decision).values(changed)
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["manifest_id", "line_id"],
-                set_={
-                    c: stmt.excluded[c] for c in changed[0] if c not in ("manifest_id", "line_id")
-                },
-            )
-        )
+    await upsert(conn, decision, changed, ["manifest_id", "line_id"])
     return len(changed)

@@ -36,7 +36,7 @@ from pnm.shared.contracts.records import (
     PreNotificationStatus,
 )
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
-from pnm.shared.db import UnitOfWork
+from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.text import storable
 
@@ -222,21 +222,10 @@ async def _store(
         )
     if not final:
         return
-    rows = [_row(item.record, now) for item in final.values()]
-    for start in range(0, len(rows), 1000):
-        stmt = pg_insert(prenotification).values(rows[start : start + 1000])
-        await uow.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["reference"],
-                set_={c: stmt.excluded[c] for c in rows[0] if c != "reference"},
-            )
-        )
-    for start in range(0, len(versions), 1000):
-        await uow.conn.execute(
-            pg_insert(prenotification_version)
-            .values(versions[start : start + 1000])
-            .on_conflict_do_nothing()
-        )
+    await upsert(
+        uow.conn, prenotification, [_row(i.record, now) for i in final.values()], ["reference"]
+    )
+    await uow.conn.execute(pg_insert(prenotification_version).on_conflict_do_nothing(), versions)
     await record_feed_activity(uow, {item.record.system for item in final.values()}, now)
 
 
@@ -290,13 +279,12 @@ async def _keep_rejections(
         for s, r in zip(submissions, results, strict=True)
         if r.outcome == "rejected"
     ]
-    ids: list[int] = []
-    for start in range(0, len(rows), 1000):
-        inserted = await uow.conn.execute(
-            insert(rejection).values(rows[start : start + 1000]).returning(rejection.c.id)
-        )
-        ids.extend(inserted.scalars().all())
-    stored = iter(ids)
+    if not rows:
+        return
+    inserted = await uow.conn.execute(
+        insert(rejection).returning(rejection.c.id, sort_by_parameter_order=True), rows
+    )
+    stored = iter(inserted.scalars().all())
     for result in results:
         if result.outcome == "rejected":
             result.rejection_id = next(stored)
