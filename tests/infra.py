@@ -34,6 +34,9 @@ def bearer(*roles: str, subject: str = "test") -> dict[str, str]:
 
 
 FEEDS = ("feed:client-import", "feed:vgc")
+DMF = ("feed:dmf",)
+OFFICER = ("customs-prearrival",)
+TERMINAL = ("terminal:ECTDELTA",)
 KAFKA_IMAGE = "apache/kafka:4.0.2"  # keep equal to deploy/kafka/pom.xml and docker-compose.yml
 
 

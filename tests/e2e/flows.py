@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from infra import FEEDS, bearer, eventually
+from infra import DMF, FEEDS, OFFICER, TERMINAL, bearer, eventually
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import ChedType
@@ -40,6 +40,7 @@ _serial = iter(range(700_000 + uuid.uuid4().int % 200_000, 10**9))
 async def rest_acknowledge(client: httpx.AsyncClient, instruction: dict[str, Any]) -> None:
     response = await client.post(
         "/holds/acks",
+        headers=bearer(*TERMINAL),
         json={
             "instruction_id": instruction["instruction_id"],
             "terminal": instruction["terminal"],
@@ -54,7 +55,9 @@ async def rest_acknowledge(client: httpx.AsyncClient, instruction: dict[str, Any
 async def decision_of(
     client: httpx.AsyncClient, manifest_id: str, line_id: str
 ) -> dict[str, Any] | None:
-    response = await client.get(f"/matcher/decisions/{manifest_id}/{line_id}")
+    response = await client.get(
+        f"/matcher/decisions/{manifest_id}/{line_id}", headers=bearer(*OFFICER)
+    )
     return response.json() if response.status_code == 200 else None
 
 
@@ -67,7 +70,9 @@ async def unnotified_line_is_blocked_and_acknowledged(
         manifest_id, "1", hs_code=goods.hs_code, description=goods.description, containers=[box]
     )
     response = await client.post(
-        "/manifest-ingest/lines", json={"lines": [line.model_dump(mode="json")]}
+        "/manifest-ingest/lines",
+        json={"lines": [line.model_dump(mode="json")]},
+        headers=bearer(*DMF),
     )
     assert response.status_code == 202, response.text
 
@@ -77,7 +82,9 @@ async def unnotified_line_is_blocked_and_acknowledged(
 
     await eventually(awaiting)
     response = await client.post(
-        "/manifest-ingest/arrivals", json=arrival(manifest_id).model_dump(mode="json")
+        "/manifest-ingest/arrivals",
+        json=arrival(manifest_id).model_dump(mode="json"),
+        headers=bearer(*DMF),
     )
     assert response.status_code == 202, response.text
 
@@ -102,7 +109,11 @@ async def unnotified_line_is_blocked_and_acknowledged(
     await acknowledge(client, instruction)
 
     async def acknowledged() -> list[dict[str, Any]] | None:
-        holds = (await client.get("/holds/holds", params={"manifest_id": manifest_id})).json()
+        holds = (
+            await client.get(
+                "/holds/holds", params={"manifest_id": manifest_id}, headers=bearer(*OFFICER)
+            )
+        ).json()
         return holds if holds and holds[0]["state"] == "acknowledged" else None
 
     holds = await eventually(acknowledged)
@@ -133,7 +144,9 @@ async def notified_line_is_not_blocked(
         manifest_id, "1", hs_code=goods.hs_code, description=goods.description, containers=[box]
     )
     response = await client.post(
-        "/manifest-ingest/lines", json={"lines": [line.model_dump(mode="json")]}
+        "/manifest-ingest/lines",
+        json={"lines": [line.model_dump(mode="json")]},
+        headers=bearer(*DMF),
     )
     assert response.status_code == 202, response.text
 
@@ -143,7 +156,9 @@ async def notified_line_is_not_blocked(
 
     await eventually(notified)  # the pre-notification came days before the ship
     response = await client.post(
-        "/manifest-ingest/arrivals", json=arrival(manifest_id).model_dump(mode="json")
+        "/manifest-ingest/arrivals",
+        json=arrival(manifest_id).model_dump(mode="json"),
+        headers=bearer(*DMF),
     )
     assert response.status_code == 202, response.text
 
@@ -157,7 +172,9 @@ async def notified_line_is_not_blocked(
         containers=[container(next(_serial))],
     )
     response = await client.post(
-        "/manifest-ingest/lines", json={"lines": [control.model_dump(mode="json")]}
+        "/manifest-ingest/lines",
+        json={"lines": [control.model_dump(mode="json")]},
+        headers=bearer(*DMF),
     )
     assert response.status_code == 202, response.text
 
@@ -175,6 +192,10 @@ async def notified_line_is_not_blocked(
         i for i in await instructions() if i["manifest_id"] == manifest_id and i["line_id"] == "1"
     ]
     holds = (
-        await client.get("/holds/holds", params={"manifest_id": manifest_id, "line_id": "1"})
+        await client.get(
+            "/holds/holds",
+            params={"manifest_id": manifest_id, "line_id": "1"},
+            headers=bearer(*OFFICER),
+        )
     ).json()
     assert holds == []

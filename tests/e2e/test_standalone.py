@@ -20,7 +20,7 @@ from flows import (
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
 )
-from infra import eventually
+from infra import OFFICER, TERMINAL, bearer, eventually
 
 from pnm.cli.postgres import free_port
 
@@ -73,21 +73,25 @@ async def client(standalone: str) -> AsyncIterator[httpx.AsyncClient]:
 
 def holds_api_instructions(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
     async def instructions() -> list[dict[str, Any]]:
-        holds = (await client.get("/holds/holds", params={"limit": 1000})).json()
+        holds = (
+            await client.get("/holds/holds", params={"limit": 1000}, headers=bearer(*TERMINAL))
+        ).json()
         return [i for h in holds for i in h["instructions"]]
 
     return instructions
 
 
 async def test_demo_data_is_loaded(client: httpx.AsyncClient) -> None:
-    decisions = (
-        await client.get("/matcher/decisions", params={"manifest_id": "DEMO-EMMA-248W"})
-    ).json()
-    assert {d["line_id"]: d["status"] for d in decisions} == {
-        "1": "unnotified",
-        "2": "notified",
-        "3": "not_controlled",
-    }
+    expected = {"1": "unnotified", "2": "notified", "3": "not_controlled"}
+
+    async def decided() -> bool:
+        # The demo is posted before the server listens; its events may still be on their way.
+        response = await client.get(
+            "/matcher/decisions", params={"manifest_id": "DEMO-EMMA-248W"}, headers=bearer(*OFFICER)
+        )
+        return {d["line_id"]: d["status"] for d in response.json()} == expected
+
+    await eventually(decided, timeout=30)
 
 
 async def test_beef_and_grapes_end_to_end_standalone(client: httpx.AsyncClient) -> None:

@@ -67,7 +67,9 @@ async def test_broker_restart_during_5000_lines(
             body = {
                 "lines": [line.model_dump(mode="json") for line in lines[start : start + BATCH]]
             }
-            response = await client.post("/manifest-ingest/lines", json=body)
+            response = await client.post(
+                "/manifest-ingest/lines", json=body, headers=bearer("feed:dmf")
+            )
             assert response.status_code == 202, response.text
 
         engine = pipeline.engine
@@ -92,7 +94,9 @@ async def test_broker_restart_during_5000_lines(
         except AssertionError as err:
             raise AssertionError(f"decisions by status, last seen: {seen[-3:]}") from err
         response = await client.post(
-            "/manifest-ingest/arrivals", json=arrival(MANIFEST).model_dump(mode="json")
+            "/manifest-ingest/arrivals",
+            json=arrival(MANIFEST).model_dump(mode="json"),
+            headers=bearer("feed:dmf"),
         )
         assert response.status_code == 202
 

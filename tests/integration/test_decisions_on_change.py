@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import httpx
-from infra import eventually
+from infra import bearer, eventually
 from sqlalchemy import func, select
 
 from pnm.cli.scenarios import container, manifest_line
@@ -34,11 +34,15 @@ async def test_a_decision_is_published_only_when_it_changes(database_url: str) -
                 version=version,
             )
             response = await client.post(
-                "/manifest-ingest/lines", json={"lines": [line.model_dump(mode="json")]}
+                "/manifest-ingest/lines",
+                json={"lines": [line.model_dump(mode="json")]},
+                headers=bearer("feed:dmf"),
             )
             assert response.status_code == 202, response.text
             await eventually(settled)
-            decided = (await client.get("/matcher/decisions/CHANGE-1/1")).json()
+            decided = (
+                await client.get("/matcher/decisions/CHANGE-1/1", headers=bearer("analyst"))
+            ).json()
             assert isinstance(decided, dict)
             return decided
 
@@ -80,7 +84,7 @@ async def test_a_decision_is_published_only_when_it_changes(database_url: str) -
         response = await client.post(
             "/manifest-ingest/lines",
             json={"lines": [line.model_dump(mode="json")]},
-            headers={"X-Correlation-ID": "case-4711"},
+            headers={"X-Correlation-ID": "case-4711", **bearer("feed:dmf")},
         )
         assert response.headers["X-Correlation-ID"] == "case-4711"
         await eventually(settled)

@@ -16,13 +16,14 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from pnm.cli.bench_intake import intake_rates
+from pnm.cli.bench_intake import BENCH_SECRET, intake_rates
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
+from pnm.shared.auth import mint_token
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import DECISIONS, EventType
@@ -112,6 +113,10 @@ async def pipeline_rate(
         "PNM_DATABASE_URL": database_url,
         "PNM_KAFKA_BOOTSTRAP": bootstrap,
         "PNM_KAFKA_TOPIC_PREFIX": prefix,
+        "PNM_AUTH_SECRET": BENCH_SECRET,
+    }
+    dmf = {
+        "Authorization": f"Bearer {mint_token(BENCH_SECRET, subject='bench', roles=['feed:dmf'])}"
     }
     with ServiceProcesses(ALL, env, workdir / "logs") as processes:
         ports = processes.ports()
@@ -131,6 +136,7 @@ async def pipeline_rate(
                 response = await client.post(
                     "/manifest-ingest/lines",
                     json={"lines": [line.model_dump(mode="json") for line in batch]},
+                    headers=dmf,
                 )
                 response.raise_for_status()
                 now = time.perf_counter()

@@ -20,7 +20,7 @@ from pnm.prenotification.adapters.files import write_csv
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ChedType, PreNotification
 
-SECRET = "pnm-bench-secret-not-for-production-0123456789"
+BENCH_SECRET = "pnm-bench-secret-not-for-production-0123456789"
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,9 @@ async def intake_rates(
         "PNM_DATABASE_URL": database_url,
         "PNM_KAFKA_BOOTSTRAP": bootstrap,
         "PNM_KAFKA_TOPIC_PREFIX": prefix,
-        "PNM_AUTH_SECRET": SECRET,
+        "PNM_AUTH_SECRET": BENCH_SECRET,
     }
-    token = mint_token(SECRET, subject="bench", roles=["feed:vgc"])
+    token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:vgc"])
     headers = {"Authorization": f"Bearer {token}"}
     rest_records = bench_records(count, run, 0)
     file_records = bench_records(count, run, count)

@@ -33,7 +33,7 @@ def request_body(event: ScenarioEvent) -> dict[str, object]:
     return {"lines": [data]} if event.type == "manifest.line" else data
 
 
-FEED_ROLES = ("feed:client-import", "feed:vgc")
+FEED_ROLES = ("feed:client-import", "feed:vgc", "feed:dmf")
 
 
 async def post_events(client: httpx.AsyncClient, events: list[ScenarioEvent], secret: str) -> None:

@@ -257,3 +257,27 @@ def require_any(principal: Principal, *roles: str) -> None:
         raise AuthError(
             403, f"{wanted} required; token has roles [{', '.join(sorted(principal.roles))}]"
         )
+
+
+# The officials who may read decisions, pre-notifications and holds (architecture §8).
+OFFICIAL_READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "analyst", "admin")
+
+
+def app_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The verified caller, by the verifier the hosting runtime put on `app.state.verifier`."""
+    verifier: TokenVerifier = request.app.state.verifier
+    return principal_dependency(verifier)(request, credentials)
+
+
+# Module-level, so routers may annotate parameters with it (FastAPI resolves it at import).
+Caller = Annotated[Principal, Depends(app_principal)]
+
+
+def terminal_codes(principal: Principal) -> frozenset[str]:
+    """The terminals a `terminal:<code>` token speaks for."""
+    return frozenset(
+        r.removeprefix("terminal:") for r in principal.roles if r.startswith("terminal:")
+    )

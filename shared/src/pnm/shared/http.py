@@ -131,6 +131,12 @@ class Problem(BaseModel):
     errors: list[FieldError] = []
 
 
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "no valid bearer token"},
+    403: {"model": Problem, "description": "the token's roles do not allow this"},
+}
+
+
 def add_openapi_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
     """Put `models` (and what they use) into the app's OpenAPI components, and document the
     422 of invalid input as the `Problem` this service really answers with."""

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared import migrations
+from pnm.shared.auth import AuthSettings, TokenVerifier
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.http import add_common_routes, add_error_handling, add_openapi_models
 from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
@@ -90,6 +91,7 @@ class Pipeline:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self.app = FastAPI(title="pnm", description="Pre-notification matching")
+        self.verifier = TokenVerifier(AuthSettings())
         add_common_routes(self.app, self.engine, self._all_heartbeats)
 
     def _all_heartbeats(self) -> list[Heartbeat]:
@@ -186,6 +188,7 @@ class Pipeline:
     def _service_app(self, hosted: HostedService) -> FastAPI:
         definition = hosted.definition
         app = FastAPI(title=f"pnm {definition.name}", description=definition.description)
+        app.state.verifier = self.verifier
         add_error_handling(app)
         add_openapi_models(app, definition.openapi_models)
         add_common_routes(app, self.engine, lambda: hosted.heartbeats)

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.domain.hold import HoldState, IllegalTransition
+from pnm.shared.auth import OFFICIAL_READERS, AuthError, Caller, Principal, terminal_codes
 from pnm.shared.contracts.records import TerminalAck
-from pnm.shared.http import MAX_OFFSET, DomainError
+from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.service import ServiceContext
 
 
@@ -30,6 +31,20 @@ def _hold_view(row: Any, instructions: list[Any]) -> dict[str, Any]:
     return view
 
 
+def visible_terminals(caller: Principal) -> frozenset[str] | None:
+    """None: every hold (officials); else the caller's own terminals' holds only."""
+    if not caller.roles.isdisjoint(OFFICIAL_READERS):
+        return None
+    own = terminal_codes(caller)
+    if not own:
+        raise AuthError(
+            403,
+            f"one of roles {', '.join(OFFICIAL_READERS)} or terminal:<code> required; "
+            f"token has roles [{', '.join(sorted(caller.roles))}]",
+        )
+    return own
+
+
 def build_router(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(tags=["holds"])
 
@@ -41,7 +56,14 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             409: {"description": "the hold cannot take this acknowledgement"},
         },
     )
-    async def acknowledge(ack: TerminalAck) -> AckResult:
+    async def acknowledge(ack: TerminalAck, caller: Caller) -> AckResult:
+        """A terminal confirms (or could not apply) an instruction (role `terminal:<code>`)."""
+        if ack.terminal not in terminal_codes(caller) and not caller.has("admin"):
+            raise AuthError(
+                403,
+                f"role terminal:{ack.terminal} required to acknowledge for that terminal; "
+                f"token has roles [{', '.join(sorted(caller.roles))}]",
+            )
         try:
             async with ctx.uow_factory() as uow:
                 outcome = await handlers.acknowledge(uow, ack, ctx.clock())
@@ -59,8 +81,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             duplicate=outcome.duplicate,
         )
 
-    @router.get("/holds")
+    @router.get("/holds", responses=AUTH_RESPONSES)
     async def list_holds(
+        caller: Caller,
         manifest_id: str | None = None,
         line_id: str | None = None,
         state: HoldState | None = None,
@@ -68,6 +91,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         query = select(hold).order_by(hold.c.opened_at, hold.c.hold_id)
+        if (own := visible_terminals(caller)) is not None:
+            query = query.where(hold.c.terminal.in_(own))
         if manifest_id is not None:
             query = query.where(hold.c.manifest_id == manifest_id)
         if line_id is not None:
@@ -85,8 +110,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             ).all()
         return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
 
-    @router.get("/holds/{hold_id}", responses={404: {"description": "unknown hold"}})
-    async def get_hold(hold_id: str) -> dict[str, Any]:
+    @router.get(
+        "/holds/{hold_id}",
+        responses={**AUTH_RESPONSES, 404: {"model": Problem, "description": "unknown hold"}},
+    )
+    async def get_hold(hold_id: str, caller: Caller) -> dict[str, Any]:
+        own = visible_terminals(caller)
         async with ctx.engine.connect() as conn:
             row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).first()
             sent = (
@@ -96,7 +125,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                     .order_by(instruction.c.sequence)
                 )
             ).all()
-        if row is None:
+        if row is None or (own is not None and row.terminal not in own):
             raise DomainError(404, f"no hold {hold_id!r}")
         return _hold_view(row, list(sent))
 

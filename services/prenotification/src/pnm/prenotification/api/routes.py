@@ -2,7 +2,7 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,19 +31,13 @@ from pnm.prenotification.api.schemas import (
 )
 from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
-from pnm.shared.auth import (
-    AuthSettings,
-    Principal,
-    TokenVerifier,
-    principal_dependency,
-    require_any,
-)
+from pnm.shared.auth import OFFICIAL_READERS, Caller, Principal, require_any
 from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
 from pnm.shared.http import MAX_OFFSET, DomainError, RowId, json_body, raw_json
 from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.service import ServiceContext
 
-READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "analyst", "admin")
+READERS = OFFICIAL_READERS
 AUTHORITY_FOR_CHED = {
     ChedType.CHED_PP: "pd-inspector",
     ChedType.CHED_P: "nvwa-inspector",
@@ -160,8 +154,6 @@ def normalised_reference(reference: str) -> str:
 
 def build_router(ctx: ServiceContext) -> APIRouter:
     router = APIRouter()
-    verifier = TokenVerifier(AuthSettings())
-    Caller = Annotated[Principal, Depends(principal_dependency(verifier))]
     data = shipped_reference_data()
 
     async def take(
