@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
 from infra import bearer, eventually
+
 from pnm.cli.scenarios import arrival, container, manifest_line
 from pnm.cli.services import ALL
 from pnm.shared.runtime import Pipeline
