@@ -78,7 +78,7 @@ def test_no_5xx_and_documented_responses_only(running: str) -> None:
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
-            derandomize=True,  # the same cases in every CI run; explore more with a local seed
+            derandomize=True,  # the same cases in every CI run; drop it locally to explore
         )
         def check(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
             # Schema-valid is not domain-valid (an unknown BCP, a CN code of the wrong regime):
