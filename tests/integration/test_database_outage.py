@@ -1,0 +1,75 @@
+"""When PostgreSQL goes away, consumers keep their place and wait: nothing is dead-lettered for
+an outage, and every event is applied once the database is back."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+from infra import Broker, eventually, read_topic
+from sqlalchemy import func, select
+
+from pnm.cli.postgres import LocalPostgres, free_port
+from pnm.cli.scenarios import container, manifest_line
+from pnm.cli.services import ALL
+from pnm.matcher.adapters.tables import decision
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.topics import MANIFEST_LINES, EventType
+from pnm.shared.runtime import Pipeline, RuntimeOptions
+
+BEFORE, DURING = 10, 10
+
+
+def line_event(n: int) -> tuple[bytes, bytes]:
+    line = manifest_line(
+        "OUTAGE-1", str(n), hs_code="020130", description="beef", containers=[container(700 + n)]
+    )
+    event = new_event(
+        type=EventType.MANIFEST_LINE_DECLARED, source="/test", subject=line.key, record=line
+    )
+    return line.key.encode(), event.to_json()
+
+
+async def test_a_database_outage_defers_instead_of_dead_lettering(
+    kafka: Broker, topic_prefix: str, tmp_path: Path
+) -> None:
+    pg = LocalPostgres(tmp_path / "pg", free_port(), durable=False).start()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
+    await producer.start()
+    topic = topic_prefix + MANIFEST_LINES.name
+    try:
+        async with Pipeline(
+            [ALL["matcher"]],
+            database_url=pg.url,
+            transport="kafka",
+            kafka_bootstrap=kafka.bootstrap,
+            topic_prefix=topic_prefix,
+            options=RuntimeOptions(consumer_max_attempts=2),
+        ) as pipeline:
+
+            async def decided() -> int:
+                async with pipeline.engine.connect() as conn:
+                    return int(await conn.scalar(select(func.count()).select_from(decision)) or 0)
+
+            for n in range(BEFORE):
+                await producer.send_and_wait(topic, line_event(n)[1], key=line_event(n)[0])
+            await eventually(lambda: _at_least(decided(), BEFORE))
+
+            await asyncio.to_thread(pg.stop)
+            for n in range(BEFORE, BEFORE + DURING):
+                await producer.send_and_wait(topic, line_event(n)[1], key=line_event(n)[0])
+            await asyncio.sleep(6)  # the consumer meets the outage, retries, and must not give up
+            await asyncio.to_thread(pg.start)
+            await pipeline.engine.dispose()  # drop the dead connections at once
+
+            await eventually(lambda: _at_least(decided(), BEFORE + DURING), timeout=90)
+        dead = await read_topic(kafka.bootstrap, topic + ".dlq", expect=1, timeout=3)
+        assert dead == [], [d.headers for d in dead]
+    finally:
+        await producer.stop()
+        pg.stop()
+
+
+async def _at_least(value, expected: int) -> bool:  # type: ignore[no-untyped-def]
+    return await value >= expected
