@@ -4,6 +4,7 @@ an outage, and every event is applied once the database is back."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -71,5 +72,5 @@ async def test_a_database_outage_defers_instead_of_dead_lettering(
         pg.stop()
 
 
-async def _at_least(value, expected: int) -> bool:  # type: ignore[no-untyped-def]
+async def _at_least(value: Awaitable[int], expected: int) -> bool:
     return await value >= expected

@@ -5,6 +5,7 @@ their own instructions, officials read."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -44,12 +45,12 @@ async def test_roles_across_the_services(client: httpx.AsyncClient) -> None:
 
     assert (await client.get("/matcher/decisions/ROLES-1/1", headers=DMF)).status_code == 403
 
-    async def held() -> list[dict[str, object]]:
+    async def held() -> list[dict[str, Any]]:
         response = await client.get("/holds/holds", headers=bearer("nvwa-inspector"))
         return list(response.json())
 
     [hold] = await eventually(held)
-    [instruction] = hold["instructions"]  # type: ignore[index]
+    [instruction] = hold["instructions"]
 
     other = bearer("terminal:RWG")
     assert (await client.get("/holds/holds", headers=other)).json() == []
