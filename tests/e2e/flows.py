@@ -15,7 +15,7 @@ import httpx
 from infra import DMF, FEEDS, OFFICER, TERMINAL, bearer, eventually
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
-from pnm.shared.contracts.records import ChedType
+from pnm.shared.contracts.records import ChedType, ManifestLine
 
 # A terminal's view: fetch the block instructions it has received so far.
 Instructions = Callable[[], Awaitable[list[dict[str, Any]]]]
@@ -52,6 +52,26 @@ async def rest_acknowledge(client: httpx.AsyncClient, instruction: dict[str, Any
     assert response.json()["hold_state"] == "acknowledged"
 
 
+async def declare(client: httpx.AsyncClient, line: ManifestLine) -> None:
+    """DMF sends a manifest line."""
+    response = await client.post(
+        "/manifest-ingest/lines",
+        json={"lines": [line.model_dump(mode="json")]},
+        headers=bearer(*DMF),
+    )
+    assert response.status_code == 202, response.text
+
+
+async def arrive(client: httpx.AsyncClient, manifest_id: str) -> None:
+    """DMF reports the vessel's arrival."""
+    response = await client.post(
+        "/manifest-ingest/arrivals",
+        json=arrival(manifest_id).model_dump(mode="json"),
+        headers=bearer(*DMF),
+    )
+    assert response.status_code == 202, response.text
+
+
 async def decision_of(
     client: httpx.AsyncClient, manifest_id: str, line_id: str
 ) -> dict[str, Any] | None:
@@ -69,24 +89,14 @@ async def unnotified_line_is_blocked_and_acknowledged(
     line = manifest_line(
         manifest_id, "1", hs_code=goods.hs_code, description=goods.description, containers=[box]
     )
-    response = await client.post(
-        "/manifest-ingest/lines",
-        json={"lines": [line.model_dump(mode="json")]},
-        headers=bearer(*DMF),
-    )
-    assert response.status_code == 202, response.text
+    await declare(client, line)
 
     async def awaiting() -> dict[str, Any] | None:
         d = await decision_of(client, manifest_id, "1")
         return d if d and d["status"] == "awaiting_notification" else None
 
     await eventually(awaiting)
-    response = await client.post(
-        "/manifest-ingest/arrivals",
-        json=arrival(manifest_id).model_dump(mode="json"),
-        headers=bearer(*DMF),
-    )
-    assert response.status_code == 202, response.text
+    await arrive(client, manifest_id)
 
     async def block() -> dict[str, Any] | None:
         return next(
@@ -143,24 +153,14 @@ async def notified_line_is_not_blocked(
     line = manifest_line(
         manifest_id, "1", hs_code=goods.hs_code, description=goods.description, containers=[box]
     )
-    response = await client.post(
-        "/manifest-ingest/lines",
-        json={"lines": [line.model_dump(mode="json")]},
-        headers=bearer(*DMF),
-    )
-    assert response.status_code == 202, response.text
+    await declare(client, line)
 
     async def notified() -> bool:
         d = await decision_of(client, manifest_id, "1")
         return bool(d and d["status"] == "notified")
 
     await eventually(notified)  # the pre-notification came days before the ship
-    response = await client.post(
-        "/manifest-ingest/arrivals",
-        json=arrival(manifest_id).model_dump(mode="json"),
-        headers=bearer(*DMF),
-    )
-    assert response.status_code == 202, response.text
+    await arrive(client, manifest_id)
 
     # A control line on the same manifest that nobody notified: once its block is out, the holds
     # service has seen this arrival's decisions, and the notified line must have none.
@@ -171,12 +171,7 @@ async def notified_line_is_not_blocked(
         description=goods.description,
         containers=[container(next(_serial))],
     )
-    response = await client.post(
-        "/manifest-ingest/lines",
-        json={"lines": [control.model_dump(mode="json")]},
-        headers=bearer(*DMF),
-    )
-    assert response.status_code == 202, response.text
+    await declare(client, control)
 
     async def control_blocked() -> bool:
         return any(

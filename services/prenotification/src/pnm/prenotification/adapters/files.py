@@ -16,7 +16,8 @@ from typing import Any
 
 from pnm.shared.contracts.records import PreNotification
 
-CSV_COLUMNS = (
+# Columns that are fields of the record as they are.
+RECORD_FIELDS = (
     "reference",
     "system",
     "ched_type",
@@ -30,6 +31,10 @@ CSV_COLUMNS = (
     "vessel_name",
     "flight_number",
     "transport_document",
+    "country_of_origin",
+)
+CSV_COLUMNS = (
+    *RECORD_FIELDS[:-1],
     "containers",  # separated by spaces or semicolons
     "consignor_name",
     "consignor_country",
@@ -129,24 +134,7 @@ def parse_csv(text: str) -> Iterator[Row]:
             records[key].payload["commodities"].append(commodity)
             continue
         payload: dict[str, Any] = {
-            name: row[name]
-            for name in (
-                "reference",
-                "system",
-                "ched_type",
-                "version",
-                "status",
-                "submitted_at",
-                "bcp",
-                "expected_arrival",
-                "mode",
-                "vessel_imo",
-                "vessel_name",
-                "flight_number",
-                "transport_document",
-                "country_of_origin",
-            )
-            if row.get(name) is not None
+            name: row[name] for name in RECORD_FIELDS if row.get(name) is not None
         }
         payload["containers"] = (row.get("containers") or "").replace(";", " ").split()
         payload["consignor"] = _party(row, "consignor")
