@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.prenotification.adapters.tables import (
     feed,
     prenotification,
     prenotification_version,
-    rejection,
+    rejections,
 )
 from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.lead_time import lead_time
@@ -38,7 +38,7 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number, transport_document_number
-from pnm.shared.text import storable
+from pnm.shared.rejections import Refused
 
 SOURCE = "/pnm/prenotification"
 Outcome = Literal["created", "amended", "ignored", "rejected"]
@@ -267,27 +267,23 @@ async def record_feed_activity(uow: UnitOfWork, systems: set[str], now: datetime
 async def _keep_rejections(
     uow: UnitOfWork, submissions: Sequence[Submission], results: list[IntakeResult]
 ) -> None:
-    rows = [
-        {
-            "channel": s.channel,
-            "source": s.source,
-            "row_number": s.row_number,
-            "reference": r.reference,
-            "payload": storable(s.payload if isinstance(s.payload, dict) else {"raw": s.payload}),
-            "reasons": storable([issue_json(i) for i in r.issues]),
-        }
-        for s, r in zip(submissions, results, strict=True)
-        if r.outcome == "rejected"
-    ]
-    if not rows:
-        return
-    inserted = await uow.conn.execute(
-        insert(rejection).returning(rejection.c.id, sort_by_parameter_order=True), rows
+    refused = [(s, r) for s, r in zip(submissions, results, strict=True) if r.outcome == "rejected"]
+    ids = await rejections.keep(
+        uow.conn,
+        [
+            Refused(
+                s.channel,
+                s.source,
+                s.row_number,
+                r.reference,
+                s.payload,
+                [issue_json(i) for i in r.issues],
+            )
+            for s, r in refused
+        ],
     )
-    stored = iter(inserted.scalars().all())
-    for result in results:
-        if result.outcome == "rejected":
-            result.rejection_id = next(stored)
+    for (_, result), rejection_id in zip(refused, ids, strict=True):
+        result.rejection_id = rejection_id
 
 
 def issue_json(issue: Issue) -> dict[str, Any]:
@@ -298,16 +294,6 @@ def issue_json(issue: Issue) -> dict[str, Any]:
         "message": issue.message,
         "severity": issue.severity,
     }
-
-
-async def mark_resubmitted(
-    uow: UnitOfWork, rejection_id: int, reference: str, now: datetime
-) -> None:
-    await uow.conn.execute(
-        update(rejection)
-        .where(rejection.c.id == rejection_id)
-        .values(resubmitted_at=now, resubmitted_as=reference)
-    )
 
 
 def counts(results: Sequence[IntakeResult]) -> Mapping[str, int]:

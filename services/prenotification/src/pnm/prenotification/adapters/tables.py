@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.rejections import Rejections
 
 SCHEMA = "prenotification"
 metadata = MetaData(schema=SCHEMA)
@@ -77,21 +78,8 @@ prenotification_version = Table(
 )
 
 # Every refused input, with its reasons, until it is corrected and re-submitted.
-rejection = Table(
-    "rejection",
-    metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("channel", Text, nullable=False),  # rest | bulk | file | written
-    Column("source", Text),  # file name and digest, or the caller
-    Column("row_number", Integer),
-    Column("reference", Text),
-    Column("payload", JSONB, nullable=False),
-    Column("reasons", JSONB, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("resubmitted_at", DateTime(timezone=True)),
-    Column("resubmitted_as", Text),
-    Index("ix_rejection_open", "id", postgresql_where=text("resubmitted_at IS NULL")),
-)
+rejections = Rejections(metadata, subject="reference")
+rejection = rejections.table
 
 # Files taken in, by content digest: the same file twice is processed once.
 intake_file = Table(

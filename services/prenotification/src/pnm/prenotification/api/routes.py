@@ -14,7 +14,7 @@ from pnm.prenotification.adapters.tables import (
     intake_file,
     prenotification,
     prenotification_version,
-    rejection,
+    rejections,
 )
 from pnm.prenotification.api.schemas import (
     BulkIn,
@@ -26,7 +26,6 @@ from pnm.prenotification.api.schemas import (
     IntakeOut,
     IssueOut,
     Refusal,
-    RejectionOut,
     VersionOut,
 )
 from pnm.prenotification.domain.issues import Issue
@@ -245,43 +244,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         except FileFormatError as err:
             raise DomainError(422, str(err)) from err
 
-    @router.get(
-        "/rejections",
-        tags=["rejections"],
-        responses={401: {"model": Refusal}, 403: {"model": Refusal}},
-    )
-    async def list_rejections(
-        caller: Caller,
-        channel: str | None = None,
-        open_only: Annotated[bool, Query(alias="open")] = True,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    ) -> list[RejectionOut]:
-        """Refused inputs with their reasons, oldest first, to be fixed and re-submitted."""
-        require_any(caller, *READERS)
-        query = select(rejection).order_by(rejection.c.id)
-        if channel is not None:
-            query = query.where(rejection.c.channel == channel)
-        if open_only:
-            query = query.where(rejection.c.resubmitted_at.is_(None))
-        async with ctx.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        return [RejectionOut(**r._mapping) for r in rows]
-
-    @router.get(
-        "/rejections/{rejection_id}",
-        tags=["rejections"],
-        responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
-    )
-    async def get_rejection(rejection_id: RowId, caller: Caller) -> RejectionOut:
-        require_any(caller, *READERS)
-        async with ctx.engine.connect() as conn:
-            row = (
-                await conn.execute(select(rejection).where(rejection.c.id == rejection_id))
-            ).first()
-        if row is None:
-            raise DomainError(404, f"no rejection {rejection_id}")
-        return RejectionOut(**row._mapping)
+    rejections.add_routes(router, ctx.engine, READERS)
 
     @router.post(
         "/rejections/{rejection_id}/resubmit",
@@ -297,17 +260,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The corrected record for a refused input; on acceptance the rejection is closed."""
         record = await raw_json(request)
         async with ctx.engine.connect() as conn:
-            found = (
-                await conn.execute(
-                    select(rejection.c.resubmitted_at, rejection.c.channel).where(
-                        rejection.c.id == rejection_id
-                    )
-                )
-            ).first()
-        if found is None:
-            raise DomainError(404, f"no rejection {rejection_id}")
-        if found.resubmitted_at is not None:
-            raise DomainError(409, f"rejection {rejection_id} was already re-submitted")
+            found = await rejections.open(conn, rejection_id)
         written = found.channel == "written"
         authorise = written_authorisation(caller) if written else feed_authorisation(caller)
         async with ctx.uow_factory() as uow:
@@ -326,7 +279,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 now=ctx.clock(),
             )
             if result.outcome != "rejected" and result.reference:
-                await handlers.mark_resubmitted(uow, rejection_id, result.reference, ctx.clock())
+                await rejections.mark_resubmitted(
+                    uow.conn, rejection_id, result.reference, ctx.clock()
+                )
             await uow.commit()
         return _single_response(result, response)
 

@@ -66,19 +66,6 @@ class FileOut(BaseModel):
     rejections: list[IntakeOut]
 
 
-class RejectionOut(BaseModel):
-    id: int
-    channel: str
-    source: str | None
-    row_number: int | None
-    reference: str | None
-    payload: Any
-    reasons: list[IssueOut]
-    received_at: datetime
-    resubmitted_at: datetime | None
-    resubmitted_as: str | None
-
-
 class VersionOut(BaseModel):
     version: int
     status: str

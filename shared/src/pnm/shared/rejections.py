@@ -1,0 +1,171 @@
+"""Refused input, kept with its reasons until it is corrected and re-submitted: the same table,
+queries and routes in every service that takes input from outside ("nothing is lost")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Row,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pnm.shared.auth import Caller, require_any
+from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, RowId
+from pnm.shared.text import storable
+
+
+@dataclass(frozen=True)
+class Refused:
+    channel: str
+    source: str | None
+    row_number: int | None
+    subject: str | None
+    payload: Any
+    reasons: list[dict[str, Any]]  # {field, value, rule, message, ...}
+
+
+class RejectionOut(BaseModel):
+    id: int
+    channel: str
+    source: str | None
+    row_number: int | None
+    subject: str | None
+    payload: Any
+    reasons: list[dict[str, Any]]
+    received_at: datetime
+    resubmitted_at: datetime | None
+    resubmitted_as: str | None
+
+
+class Rejections:
+    """A service's table of refused input; `subject` names the column saying what the input was
+    about (a reference, a manifest line)."""
+
+    def __init__(self, metadata: MetaData, subject: str = "subject") -> None:
+        self.subject = subject
+        self.table = Table(
+            "rejection",
+            metadata,
+            Column("id", BigInteger, Identity(), primary_key=True),
+            Column("channel", Text, nullable=False),  # rest | bulk | file | written | ...
+            Column("source", Text),  # the caller, or the file name and digest
+            Column("row_number", Integer),
+            Column(subject, Text),
+            Column("payload", JSONB, nullable=False),
+            Column("reasons", JSONB, nullable=False),
+            Column(
+                "received_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+            ),
+            Column("resubmitted_at", DateTime(timezone=True)),
+            Column("resubmitted_as", Text),
+            Index("ix_rejection_open", "id", postgresql_where=text("resubmitted_at IS NULL")),
+        )
+
+    async def keep(self, conn: AsyncConnection, refused: Sequence[Refused]) -> list[int]:
+        """Store refused inputs (text the database cannot hold replaced, nothing else
+        changed); returns their ids in order."""
+        if not refused:
+            return []
+        rows = [
+            {
+                "channel": r.channel,
+                "source": r.source,
+                "row_number": r.row_number,
+                self.subject: r.subject,
+                "payload": storable(
+                    r.payload if isinstance(r.payload, dict) else {"raw": r.payload}
+                ),
+                "reasons": storable(r.reasons),
+            }
+            for r in refused
+        ]
+        result = await conn.execute(
+            insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True), rows
+        )
+        return list(result.scalars().all())
+
+    async def open(self, conn: AsyncConnection, rejection_id: int) -> Row[Any]:
+        """The rejection to re-submit: 404 when unknown, 409 when already re-submitted."""
+        row = (
+            await conn.execute(select(self.table).where(self.table.c.id == rejection_id))
+        ).first()
+        if row is None:
+            raise DomainError(404, f"no rejection {rejection_id}")
+        if row.resubmitted_at is not None:
+            raise DomainError(
+                409, f"rejection {rejection_id} was already re-submitted as {row.resubmitted_as}"
+            )
+        return row
+
+    async def mark_resubmitted(
+        self, conn: AsyncConnection, rejection_id: int, accepted_as: str, now: datetime
+    ) -> None:
+        closed = await conn.execute(
+            update(self.table)
+            .where(self.table.c.id == rejection_id, self.table.c.resubmitted_at.is_(None))
+            .values(resubmitted_at=now, resubmitted_as=accepted_as)
+        )
+        if closed.rowcount != 1:  # a concurrent re-submission closed it first
+            raise DomainError(409, f"rejection {rejection_id} was already re-submitted")
+
+    def _out(self, row: Row[Any]) -> RejectionOut:
+        values = dict(row._mapping)
+        values["subject"] = values.pop(self.subject)
+        return RejectionOut(**values)
+
+    def add_routes(self, router: APIRouter, engine: AsyncEngine, readers: Sequence[str]) -> None:
+        """GET /rejections and GET /rejections/{id} for the roles in `readers`."""
+        table = self.table
+
+        @router.get("/rejections", tags=["rejections"], responses=AUTH_RESPONSES)
+        async def list_rejections(
+            caller: Caller,
+            channel: str | None = None,
+            open_only: bool = Query(True, alias="open"),
+            limit: int = Query(100, ge=1, le=1000),
+            offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        ) -> list[RejectionOut]:
+            """Refused inputs with their reasons, oldest first, to be fixed and re-submitted."""
+            require_any(caller, *readers)
+            query = select(table).order_by(table.c.id)
+            if channel is not None:
+                query = query.where(table.c.channel == channel)
+            if open_only:
+                query = query.where(table.c.resubmitted_at.is_(None))
+            async with engine.connect() as conn:
+                rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+            return [self._out(r) for r in rows]
+
+        @router.get(
+            "/rejections/{rejection_id}",
+            tags=["rejections"],
+            responses={**AUTH_RESPONSES, 404: {"model": Problem}},
+        )
+        async def get_rejection(rejection_id: RowId, caller: Caller) -> RejectionOut:
+            require_any(caller, *readers)
+            async with engine.connect() as conn:
+                row = (await conn.execute(select(table).where(table.c.id == rejection_id))).first()
+            if row is None:
+                raise DomainError(404, f"no rejection {rejection_id}")
+            return self._out(row)
