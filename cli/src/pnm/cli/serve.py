@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
+
 import uvicorn
 
 from pnm.cli.services import ALL
@@ -30,9 +34,25 @@ def runtime_options(settings: ServiceSettings) -> RuntimeOptions:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM once it has shut down, which ends the process before
+    the consumers, relays and an embedded PostgreSQL are stopped; this one does not."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 async def serve_app(pipeline: Pipeline, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn's handlers), then stop consumers and relays."""
-    server = uvicorn.Server(
+    """Serve until SIGINT/SIGTERM, then stop consumers and relays gracefully."""
+    server = _Server(
         uvicorn.Config(pipeline.app, host=host, port=port, log_config=None, access_log=False)
     )
     try:

@@ -7,6 +7,7 @@ typo and the matcher still needs it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -60,3 +61,164 @@ def air_waybill(raw: str) -> Normalised:
         return Normalised(raw, value, False)
     valid = int(value[3:10]) % 7 == int(value[10])
     return Normalised(raw, f"{value[:3]}-{value[3:]}", valid)
+
+
+def transport_document(type_: str, number: str) -> Normalised:
+    """A transport document number by its type.
+
+    `AWB`: an IATA air waybill (`air_waybill`, check digit). Every other type (`BL`, `HBL`,
+    `CMR`, and `HAWB`, since house air waybills are free-format) is only stripped of separators
+    and upper-cased; it is valid unless nothing is left.
+    """
+    if type_.strip().upper() == "AWB":
+        return air_waybill(number)
+    value = transport_document_number(number)
+    return Normalised(number, value, bool(value))
+
+
+_ASCII_NON_DIGITS = re.compile(r"[^0-9]+")
+
+
+def hs_code_normalised(raw: str | None) -> Normalised | None:
+    """HS / CN code: ASCII digits only (`0201.30` → `020130`), valid with 4 to 10 digits.
+
+    A 2-digit chapter is not specific enough to be valid. None or blank (no code given) → None.
+    """
+    if raw is None or not raw.strip():
+        return None
+    value = _ASCII_NON_DIGITS.sub("", raw)
+    return Normalised(raw, value, 4 <= len(value) <= 10)
+
+
+# --- Countries ---------------------------------------------------------------------------------
+
+# Codes EU customs uses besides ISO 3166-1 (Kosovo, Northern Ireland), and codes or names seen on
+# declarations for which ISO 3166 has another code or name (UK and EL are the EU's own codes for the
+# United Kingdom and Greece; ISO reserves them).
+_COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
+    "XK": ("XK", "Kosovo"),
+    "XI": ("XI", "Northern Ireland"),
+    "GB": ("UK", "Great Britain"),
+    "GR": ("EL",),
+    "NL": ("Holland", "The Netherlands"),
+    "RU": ("Russia",),
+    "TR": ("Turkey",),
+    "CI": ("Ivory Coast",),
+}
+
+
+@lru_cache(maxsize=1)
+def _country_index() -> dict[str, str]:
+    """Folded alpha-2, alpha-3, name, official and common name → alpha-2 (built once)."""
+    import pycountry  # imported on first use: loading its database takes a moment
+
+    index: dict[str, str] = {}
+    for country in pycountry.countries:
+        alpha_2: str = country.alpha_2
+        for attribute in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
+            if isinstance(name, str):
+                index.setdefault(_words(name), alpha_2)
+    for alpha_2, names in _COUNTRY_ALIASES.items():
+        for name in names:
+            index[_words(name)] = alpha_2
+    return index
+
+
+def country_code(raw: str | None) -> Normalised | None:
+    """ISO 3166 alpha-2 from an alpha-2 or alpha-3 code or a country name, any case or accents.
+
+    `nld`, `Netherlands`, `the netherlands` → `NL`; Kosovo (XK) and Northern Ireland (XI) are
+    valid, as EU customs uses them. Unknown → valid=False, kept stripped and upper-cased.
+    """
+    if raw is None:
+        return None
+    alpha_2 = _country_index().get(_words(raw))
+    if alpha_2 is None:
+        return Normalised(raw, raw.strip().upper(), False)
+    return Normalised(raw, alpha_2, True)
+
+
+# --- Party names -------------------------------------------------------------------------------
+
+# Legal forms, as written: each is removed as whole words, both as its letters separated by the
+# punctuation (`B.V.` → `b v`) and as one word (`bv`). Longer forms win (`S.A. de C.V.` before
+# `S.A.`), and removal repeats until none is left, so that the key is idempotent.
+LEGAL_FORMS: tuple[str, ...] = (
+    # Dutch, Belgian
+    "B.V.", "N.V.", "V.O.F.", "C.V.", "B.V.B.A.", "SPRL", "S.C.R.L.",
+    # German, Austrian, Swiss
+    "GmbH", "mbH", "AG", "KG", "OHG", "UG", "e.K.", "KGaA",
+    # English-speaking
+    "Ltd", "Limited", "Private Limited", "Pvt", "Pte", "Pty", "PLC", "LLC", "LLP", "LP", "Inc",
+    "Incorporated", "Corp", "Corporation", "Co", "Company", "Sdn Bhd", "Bhd",
+    # Romance languages
+    "S.A.", "S.A.S.", "S.A.C.", "S.A.A.", "S.A.E.", "S.A. de C.V.", "S.A.U.", "S.L.", "S.L.U.",
+    "S.R.L.", "S.A.R.L.", "S.p.A.", "S.n.c.", "S.a.s.", "S.C.A.", "Ltda", "Cia", "EIRL",
+    # Nordic
+    "OY", "OYJ", "AB", "A/S", "ASA", "ApS", "HF", "EHF",
+    # Central and Eastern European, Asian
+    "a.s.", "s.r.o.", "Sp. z o.o.", "d.o.o.", "Kft", "Zrt", "JSC", "OJSC", "PJSC", "OOO", "ZAO",
+    "K.K.",
+)  # fmt: skip
+
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Case-folded, compatibility-decomposed, without combining marks (é → e, ß → ss, ﬁ → fi)."""
+    for _ in range(4):  # casefold can bring new marks (İ → i̇): fold until nothing changes
+        folded = "".join(
+            char
+            for char in unicodedata.normalize("NFKD", text.casefold())
+            if not unicodedata.category(char).startswith("M")
+        )
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _words(text: str) -> str:
+    """Folded, punctuation turned into spaces, whitespace collapsed."""
+    return " ".join(_PUNCTUATION.sub(" ", _fold(text)).split())
+
+
+@lru_cache(maxsize=1)
+def _legal_form_sequences() -> tuple[tuple[str, ...], ...]:
+    """Token sequences of the legal forms, longest first."""
+    sequences: set[tuple[str, ...]] = set()
+    for form in LEGAL_FORMS:
+        tokens = tuple(_words(form).split())
+        sequences.add(tokens)
+        sequences.add(("".join(tokens),))
+    return tuple(sorted(sequences, key=lambda tokens: (-len(tokens), tokens)))
+
+
+def _without_legal_forms(tokens: list[str]) -> list[str]:
+    sequences = _legal_form_sequences()
+    while True:
+        kept: list[str] = []
+        index = 0
+        while index < len(tokens):
+            for sequence in sequences:
+                if tuple(tokens[index : index + len(sequence)]) == sequence:
+                    index += len(sequence)
+                    break
+            else:
+                kept.append(tokens[index])
+                index += 1
+        if len(kept) == len(tokens):
+            return kept
+        tokens = kept
+
+
+def party_name(raw: str) -> str:
+    """The matching key of a party name: `Van der Berg Import B.V.` → `van der berg import`.
+
+    Case-folded, accents removed, punctuation turned into spaces, legal forms (B.V./BV, GmbH,
+    Ltd/Limited, S.A., A/S, ...) removed as whole words, whitespace collapsed. A name that is
+    nothing but legal forms keeps them (`AB` → `ab`) rather than becoming empty. Idempotent.
+    """
+    words = _words(raw)
+    return " ".join(_without_legal_forms(words.split())) or words

@@ -31,7 +31,7 @@ from pnm.shared.messaging.kafka import (
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import DeadLetterSink, Publisher
-from pnm.shared.observability import Heartbeat
+from pnm.shared.observability import Heartbeat, log_fields
 from pnm.shared.service import Clock, ServiceContext, ServiceDefinition, utc_now
 
 log = logging.getLogger(__name__)
@@ -215,3 +215,4 @@ class Pipeline:
                 await self._producer.stop()
         if self._own_engine:
             await self.engine.dispose()
+        log.info("stopped", extra=log_fields(services=[d.name for d in self.definitions]))
