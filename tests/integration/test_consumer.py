@@ -18,7 +18,7 @@ from pnm.matcher.adapters.tables import decision, messaging
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.topics import MANIFEST_LINES, EventType
 from pnm.shared.db import UnitOfWork, make_engine
-from pnm.shared.messaging.kafka import KafkaConsumerLoop, KafkaDeadLetters
+from pnm.shared.messaging.kafka import KafkaConsumerLoop, KafkaDeadLetters, ResilientProducer
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.migrations import upgrade
 from pnm.shared.observability import Heartbeat
@@ -46,7 +46,7 @@ class NoOffsetCommits(KafkaConsumerLoop):
 
 def matcher_loop(
     engine: AsyncEngine,
-    producer: AIOKafkaProducer,
+    dead_letters: ResilientProducer,
     bootstrap: str,
     prefix: str,
     cls: type[KafkaConsumerLoop] = KafkaConsumerLoop,
@@ -58,7 +58,7 @@ def matcher_loop(
         consumer=definition.consumer_group,
         uow_factory=ctx.uow_factory,
         handlers=definition.subscriptions(ctx),
-        dead_letters=KafkaDeadLetters(producer, "matcher", prefix),
+        dead_letters=KafkaDeadLetters(dead_letters, "matcher", prefix),
         max_attempts=2,
         retry_backoff=0.05,
     )
@@ -85,13 +85,15 @@ async def test_crash_between_database_and_offset_commit_applies_nothing_twice(
     await upgrade(engine, ALL["matcher"])
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
     await producer.start()
+    dlq = ResilientProducer(kafka.bootstrap, "test-dlq")
+    await dlq.start()
     try:
         for i in range(LINES):
             key, value = line_event(i)
             await producer.send(topic_prefix + MANIFEST_LINES.name, value, key=key.encode())
         await producer.flush()
 
-        crashing = matcher_loop(engine, producer, kafka.bootstrap, topic_prefix, NoOffsetCommits)
+        crashing = matcher_loop(engine, dlq, kafka.bootstrap, topic_prefix, NoOffsetCommits)
         task = asyncio.create_task(crashing.run())
         await eventually(lambda: _equals(count(engine, decision), LINES))
         task.cancel()  # killed: its offsets were never committed
@@ -100,7 +102,7 @@ async def test_crash_between_database_and_offset_commit_applies_nothing_twice(
         assert outbox_after_crash == LINES  # one decision event per line
 
         duplicates_before = consumed("matcher", MANIFEST_LINES.name, "duplicate")
-        restarted = matcher_loop(engine, producer, kafka.bootstrap, topic_prefix)
+        restarted = matcher_loop(engine, dlq, kafka.bootstrap, topic_prefix)
         task = asyncio.create_task(restarted.run())
 
         async def redelivered() -> bool:
@@ -118,6 +120,7 @@ async def test_crash_between_database_and_offset_commit_applies_nothing_twice(
         assert numbers == {1}
     finally:
         await producer.stop()
+        await dlq.stop()
         await engine.dispose()
 
 
@@ -133,6 +136,8 @@ async def test_malformed_messages_go_to_the_dlq_with_headers_and_the_partition_f
     topic = topic_prefix + MANIFEST_LINES.name
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
     await producer.start()
+    dlq = ResilientProducer(kafka.bootstrap, "test-dlq")
+    await dlq.start()
     key = b"SAME-KEY"  # one partition: the good message waits behind the bad ones
     try:
         await producer.send_and_wait(topic, b"{not json", key=key)
@@ -142,7 +147,7 @@ async def test_malformed_messages_go_to_the_dlq_with_headers_and_the_partition_f
         _, good = line_event(1)
         await producer.send_and_wait(topic, good, key=key)
 
-        loop = matcher_loop(engine, producer, kafka.bootstrap, topic_prefix)
+        loop = matcher_loop(engine, dlq, kafka.bootstrap, topic_prefix)
         task = asyncio.create_task(loop.run())
         await eventually(lambda: _equals(count(engine, decision), 1))
         dead = await read_topic(kafka.bootstrap, topic + ".dlq", expect=2)
@@ -150,6 +155,7 @@ async def test_malformed_messages_go_to_the_dlq_with_headers_and_the_partition_f
         await task
     finally:
         await producer.stop()
+        await dlq.stop()
         await engine.dispose()
 
     assert [d.value for d in dead] == [b"{not json", broken]

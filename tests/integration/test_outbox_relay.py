@@ -18,7 +18,7 @@ from pnm.prenotification.adapters.tables import messaging as intake_messaging
 from pnm.shared.contracts.records import ChedType
 from pnm.shared.contracts.topics import PRENOTIFICATIONS
 from pnm.shared.db import UnitOfWork, make_engine
-from pnm.shared.messaging.kafka import KafkaPublisher, make_producer
+from pnm.shared.messaging.kafka import KafkaPublisher, ResilientProducer
 from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import OutgoingMessage
 from pnm.shared.migrations import upgrade
@@ -74,7 +74,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
         assert {r.outcome for r in results} == {"created"}, results[0]
         await uow.commit()
 
-    producer = make_producer(kafka.bootstrap, "test-relay")
+    producer = ResilientProducer(kafka.bootstrap, "test-relay")
     await producer.start()
     try:
 

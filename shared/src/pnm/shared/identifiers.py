@@ -142,8 +142,10 @@ def country_code(raw: str | None) -> Normalised | None:
 # --- Party names -------------------------------------------------------------------------------
 
 # Legal forms, as written: each is removed as whole words, both as its letters separated by the
-# punctuation (`B.V.` → `b v`) and as one word (`bv`). Longer forms win (`S.A. de C.V.` before
-# `S.A.`), and removal repeats until none is left, so that the key is idempotent.
+# punctuation (`B.V.` → `b v`) and as one word (`bv`), and short ones also spelled out letter by
+# letter (`G.m.b.H.`, `L.L.C.`). Longer forms win (`S.A. de C.V.` before `S.A.`), and removal
+# repeats until none is left, so that the key is idempotent. The price: initials that spell a
+# legal form are removed too (`A B Foods` → `foods`).
 LEGAL_FORMS: tuple[str, ...] = (
     # Dutch, Belgian
     "B.V.", "N.V.", "V.O.F.", "C.V.", "B.V.B.A.", "SPRL", "S.C.R.L.",
@@ -190,8 +192,10 @@ def _legal_form_sequences() -> tuple[tuple[str, ...], ...]:
     sequences: set[tuple[str, ...]] = set()
     for form in LEGAL_FORMS:
         tokens = tuple(_words(form).split())
-        sequences.add(tokens)
-        sequences.add(("".join(tokens),))
+        joined = "".join(tokens)
+        sequences.update({tokens, (joined,)})
+        if len(joined) <= 5:  # short forms also spelled out: G.m.b.H., L.L.C., A.G.
+            sequences.add(tuple(joined))
     return tuple(sorted(sequences, key=lambda tokens: (-len(tokens), tokens)))
 
 

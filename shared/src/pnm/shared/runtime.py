@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,7 +25,7 @@ from pnm.shared.messaging.kafka import (
     KafkaConsumerLoop,
     KafkaDeadLetters,
     KafkaPublisher,
-    make_producer,
+    ResilientProducer,
 )
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.relay import OutboxRelay
@@ -85,7 +84,7 @@ class Pipeline:
         self._own_engine = engine is None
         self.engine = engine or make_engine(database_url)
         self.services: dict[str, HostedService] = {}
-        self._producer: AIOKafkaProducer | None = None
+        self._producer: ResilientProducer | None = None
         self._bus = InProcessBus()
         self._consumers: list[KafkaConsumerLoop] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -110,7 +109,7 @@ class Pipeline:
         publisher: Publisher
         if self.transport == "kafka":
             assert self._bootstrap is not None
-            self._producer = make_producer(self._bootstrap, "pnm-relay")
+            self._producer = ResilientProducer(self._bootstrap, "pnm-relay")
             await self._producer.start()
             publisher = KafkaPublisher(self._producer, self._prefix)
         else:

@@ -4,8 +4,9 @@ offsets only after the database commit and only for partitions it still owns."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
@@ -37,26 +38,75 @@ def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     )
 
 
+class ResilientProducer:
+    """An idempotent producer that is replaced by a new one when it stops delivering: after a
+    broker restart a producer can wait for its batches forever. A send that does not complete
+    in time fails (the outbox keeps the rows; consumers skip the duplicates)."""
+
+    def __init__(self, bootstrap: str, client_id: str, timeout: float = 30.0) -> None:
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self.timeout = timeout
+        self._producer: AIOKafkaProducer | None = None
+        self._resetting = asyncio.Lock()
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("producer not started")
+        return self._producer
+
+    async def start(self) -> None:
+        producer = make_producer(self._bootstrap, self._client_id)
+        await producer.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await asyncio.wait_for(self._producer.stop(), timeout=self.timeout)
+
+    async def reset(self, failed: AIOKafkaProducer) -> None:
+        async with self._resetting:
+            if id(self._producer) != id(failed):
+                return  # another caller replaced it already
+            log.warning("replacing the Kafka producer", extra=log_fields(client=self._client_id))
+            await self.start()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(failed.stop(), timeout=5)
+
+    async def deliver(self, send: Callable[[AIOKafkaProducer], Awaitable[None]]) -> None:
+        producer = self.producer
+        try:
+            await asyncio.wait_for(send(producer), timeout=self.timeout)
+        except (KafkaError, TimeoutError):
+            with contextlib.suppress(Exception):
+                await self.reset(producer)
+            raise
+
+
 class KafkaPublisher:
     """`prefix` namespaces every topic name on the cluster (e.g. `acc.` for an acceptance
     environment sharing a cluster); the code only ever sees the logical names."""
 
-    def __init__(self, producer: AIOKafkaProducer, prefix: str = "") -> None:
+    def __init__(self, producer: ResilientProducer, prefix: str = "") -> None:
         self._producer = producer
         self._prefix = prefix
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
-        futures = [
-            await self._producer.send(
-                self._prefix + m.topic, m.value, key=m.key.encode(), headers=m.headers or None
-            )
-            for m in messages
-        ]
-        await asyncio.gather(*futures)
+        async def send(producer: AIOKafkaProducer) -> None:
+            futures = [
+                await producer.send(
+                    self._prefix + m.topic, m.value, key=m.key.encode(), headers=m.headers or None
+                )
+                for m in messages
+            ]
+            await asyncio.gather(*futures)
+
+        await self._producer.deliver(send)
 
 
 class KafkaDeadLetters:
-    def __init__(self, producer: AIOKafkaProducer, service: str, prefix: str = "") -> None:
+    def __init__(self, producer: ResilientProducer, service: str, prefix: str = "") -> None:
         self._producer = producer
         self._service = service
         self._prefix = prefix
@@ -64,12 +114,15 @@ class KafkaDeadLetters:
     async def dead_letter(
         self, consumer: str, message: IncomingMessage, error: BaseException, attempts: int
     ) -> None:
-        await self._producer.send_and_wait(
-            self._prefix + message.topic + DLQ_SUFFIX,
-            message.value,
-            key=message.key,
-            headers=dead_letter_headers(consumer, message, error, attempts),
-        )
+        async def send(producer: AIOKafkaProducer) -> None:
+            await producer.send_and_wait(
+                self._prefix + message.topic + DLQ_SUFFIX,
+                message.value,
+                key=message.key,
+                headers=dead_letter_headers(consumer, message, error, attempts),
+            )
+
+        await self._producer.deliver(send)
         DLQ_MESSAGES.labels(self._service, message.topic).inc()
 
 

@@ -6,8 +6,10 @@ from sqlalchemy import (
     Column,
     DateTime,
     Identity,
+    Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     func,
@@ -15,11 +17,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.rejections import Rejections
 
 SCHEMA = "manifest_ingest"
 metadata = MetaData(schema=SCHEMA)
 messaging = messaging_tables(metadata)
 
+# The current version of every line: the record as published (normalised), the raw values
+# normalisation replaced, the flags, and the keys the queries use.
 manifest_line = Table(
     "manifest_line",
     metadata,
@@ -29,7 +34,37 @@ manifest_line = Table(
     Column("withdrawn", Boolean, nullable=False),
     Column("record", JSONB, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("raw", JSONB),
+    Column("flags", JSONB),
+    Column("containers", ARRAY(Text)),
+    Column("transport_document", Text),
+    Column("consignee", Text),
+    Column("vessel_imo", Text),
+    Column("flight_number", Text),
+    Column("eta", DateTime(timezone=True)),
+    Column("message", Text),  # the request or file that brought this version
+    Index("ix_manifest_line_containers", "containers", postgresql_using="gin"),
+    Index("ix_manifest_line_transport_document", "transport_document"),
+    Index("ix_manifest_line_vessel", "vessel_imo", "eta"),
+    Index("ix_manifest_line_flight", "flight_number", "eta"),
 )
+
+# Every accepted version, with what changed against the one before it.
+line_version = Table(
+    "line_version",
+    metadata,
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("withdrawn", Boolean, nullable=False),
+    Column("record", JSONB, nullable=False),
+    Column("changes", JSONB, nullable=False),
+    Column("message", Text),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("manifest_id", "line_id", "version"),
+)
+
+rejections = Rejections(metadata, subject="line")
 
 arrival = Table(
     "arrival",
@@ -39,4 +74,12 @@ arrival = Table(
     Column("arrived_at", DateTime(timezone=True), nullable=False),
     Column("containers", ARRAY(Text)),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The last message per source (DMF), for feed health.
+feed = Table(
+    "feed",
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("last_message_at", DateTime(timezone=True), nullable=False),
 )
