@@ -21,7 +21,16 @@ EXPECTED_TABLES = {
         "inbox",
         "dead_letter",
     },
-    "manifest_ingest": {"manifest_line", "arrival", "outbox", "inbox", "dead_letter"},
+    "manifest_ingest": {
+        "manifest_line",
+        "line_version",
+        "rejection",
+        "arrival",
+        "feed",
+        "outbox",
+        "inbox",
+        "dead_letter",
+    },
     "matcher": {"line", "prenotification", "arrival", "decision", "outbox", "inbox", "dead_letter"},
     "holds": {"hold", "instruction", "outbox", "inbox", "dead_letter"},
 }

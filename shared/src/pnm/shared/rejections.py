@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -33,6 +33,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pnm.shared.auth import Caller, require_any
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, RowId
 from pnm.shared.text import storable
+
+
+def schema_reasons(err: ValidationError) -> list[dict[str, Any]]:
+    """A pydantic refusal as reasons: `{field, value, rule, message, severity}` each."""
+    return [
+        {
+            "field": ".".join(str(p) for p in e["loc"]),
+            "value": None
+            if isinstance(e.get("input"), dict | list) or e.get("input") is None
+            else str(e["input"])[:200],
+            "rule": f"schema.{e['type']}",
+            "message": e["msg"],
+            "severity": "error",
+        }
+        for e in err.errors()
+    ]
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number, transport_document_number
-from pnm.shared.rejections import Refused
+from pnm.shared.rejections import Refused, schema_reasons
 
 SOURCE = "/pnm/prenotification"
 Outcome = Literal["created", "amended", "ignored", "rejected"]
@@ -77,19 +77,7 @@ class _Accepted:
 
 
 def schema_issues(err: ValidationError) -> list[Issue]:
-    issues = []
-    for e in err.errors():
-        value = e.get("input")
-        issues.append(
-            Issue(
-                field=".".join(str(p) for p in e["loc"]),
-                value=None if isinstance(value, dict | list) or value is None else str(value)[:200],
-                rule=f"schema.{e['type']}",
-                message=e["msg"],
-                severity="error",
-            )
-        )
-    return issues
+    return [Issue(**reason) for reason in schema_reasons(err)]
 
 
 def _computed(

@@ -1,0 +1,224 @@
+"""Manifest ingest on real PostgreSQL and Kafka: a large manifest stored and published exactly
+once, amendments publish exactly what changed, versions out of order end on the newest, bad
+lines are kept aside with their reasons and can be re-submitted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from infra import Broker, bearer, eventually, read_topic
+
+from pnm.cli.scenarios import container, manifest_line
+from pnm.cli.services import ALL
+from pnm.shared.contracts.records import GoodsItem, ManifestLine
+from pnm.shared.contracts.topics import MANIFEST_LINES
+from pnm.shared.runtime import Pipeline
+
+DMF = bearer("feed:dmf")
+OFFICER = bearer("customs-prearrival")
+HEADER = {
+    "manifest_id": "EMMA-248W",
+    "mode": "sea",
+    "vessel_imo": "9321483",
+    "vessel_name": "EMMA MAERSK",
+    "port_of_discharge": "NLRTM",
+    "terminal": "ECTDELTA",
+}
+
+
+@pytest.fixture
+async def service(
+    database_url: str, kafka: Broker, topic_prefix: str
+) -> AsyncIterator[tuple[Pipeline, httpx.AsyncClient]]:
+    async with Pipeline(
+        [ALL["manifest-ingest"]],
+        database_url=database_url,
+        transport="kafka",
+        kafka_bootstrap=kafka.bootstrap,
+        topic_prefix=topic_prefix,
+    ) as pipeline:
+        transport = httpx.ASGITransport(app=pipeline.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://pnm/manifest-ingest", timeout=300
+        ) as client:
+            yield pipeline, client
+
+
+def line(n: int, manifest: str = "EMMA-248W", **changes: Any) -> ManifestLine:
+    base = manifest_line(
+        manifest,
+        str(n),
+        hs_code="020230",
+        description="Frozen beef",
+        containers=[container(300_000 + n)],
+    )
+    return base.model_copy(update=changes)
+
+
+def line_body(record: ManifestLine) -> dict[str, Any]:
+    """What DMF sends for one line of a manifest whose header travels separately."""
+    body = record.model_dump(mode="json", exclude_none=True)
+    for field in HEADER:
+        if field != "manifest_id":
+            body.pop(field, None)
+    return body
+
+
+async def settled(pipeline: Pipeline) -> bool:
+    return await pipeline.services["manifest-ingest"].relay.pending() == 0
+
+
+async def events(kafka: Broker, topic_prefix: str, expect: int) -> list[dict[str, Any]]:
+    records = await read_topic(
+        kafka.bootstrap, topic_prefix + MANIFEST_LINES.name, expect=expect, timeout=60
+    )
+    return [json.loads(r.value) for r in records]
+
+
+async def test_a_10000_line_manifest_is_stored_and_published_exactly_once(
+    service: tuple[Pipeline, httpx.AsyncClient], kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    body = {"header": HEADER, "lines": [line_body(line(n)) for n in range(10_000)]}
+    response = await client.post("/manifests", json=body, headers=DMF)
+    assert response.status_code == 202, response.text[:2000]
+    assert (response.json()["declared"], response.json()["rejected"]) == (10_000, 0)
+    await eventually(lambda: settled(pipeline), timeout=60)
+    published = await events(kafka, topic_prefix, 10_000)
+    assert len(published) == 10_000 == len({e["subject"] for e in published})
+    assert published[0]["data"]["vessel_name"] == "EMMA MAERSK"  # the header reached every line
+
+    again = (await client.post("/manifests", json=body, headers=DMF)).json()
+    assert (again["declared"], again["ignored"]) == (0, 10_000)
+    await eventually(lambda: settled(pipeline), timeout=60)
+    assert len(await events(kafka, topic_prefix, 10_000)) == 10_000, (
+        "the same manifest again publishes nothing"
+    )
+    stored = (
+        await client.get("/manifests/EMMA-248W", params={"limit": 20_000}, headers=OFFICER)
+    ).json()
+    assert len(stored) == 10_000
+
+
+async def test_an_amendment_publishes_exactly_what_changed(
+    service: tuple[Pipeline, httpx.AsyncClient], kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    first = [line(n, "AMEND-1") for n in range(5)]
+    assert (
+        await client.post(
+            "/lines", json={"lines": [r.model_dump(mode="json") for r in first]}, headers=DMF
+        )
+    ).status_code == 202
+
+    amended = [
+        first[0].model_copy(update={"version": 2, "containers": [container(399_000)]}),
+        first[1].model_copy(
+            update={
+                "version": 2,
+                "goods": [
+                    GoodsItem(
+                        item=1, hs_code="080610", description="Table grapes", gross_mass_kg=9_000
+                    )
+                ],
+            }
+        ),
+        first[2].model_copy(update={"version": 2, "withdrawn": True}),
+        first[3],  # unchanged and re-sent
+        first[4],
+    ]
+    response = await client.post(
+        "/lines", json={"lines": [r.model_dump(mode="json") for r in amended]}, headers=DMF
+    )
+    summary = response.json()
+    assert (summary["amended"], summary["withdrawn"], summary["ignored"]) == (2, 1, 2)
+    await eventually(lambda: settled(pipeline), timeout=30)
+    published = await events(kafka, topic_prefix, 8)
+    kinds = sorted((e["subject"], e["type"].rsplit(".", 1)[1]) for e in published)
+    assert kinds == sorted(
+        [(f"AMEND-1/{n}", "declared") for n in range(5)]
+        + [("AMEND-1/0", "amended"), ("AMEND-1/1", "amended"), ("AMEND-1/2", "withdrawn")]
+    )
+
+    history = (await client.get("/manifests/AMEND-1/lines/1/history", headers=OFFICER)).json()
+    assert [h["version"] for h in history] == [1, 2]
+    assert history[0]["changes"] == []
+    changed = {c["field"] for c in history[1]["changes"]}
+    assert {"goods.0.hs_code", "goods.0.description"} <= changed
+    assert history[1]["message"] == "test"  # the caller that sent it
+
+
+async def test_versions_out_of_order_end_on_the_newest(
+    service: tuple[Pipeline, httpx.AsyncClient], kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    versions = {v: line(1, "ORDER-1", version=v, voyage=f"V{v}") for v in (1, 2, 3)}
+    for v in (3, 1, 2):
+        body = {"lines": [versions[v].model_dump(mode="json")]}
+        assert (await client.post("/lines", json=body, headers=DMF)).status_code == 202
+    batch = [line(2, "ORDER-1", version=v, voyage=f"V{v}") for v in (2, 3, 1)]
+    assert (
+        await client.post(
+            "/lines", json={"lines": [r.model_dump(mode="json") for r in batch]}, headers=DMF
+        )
+    ).status_code == 202
+    for line_id in ("1", "2"):
+        stored = (await client.get(f"/manifests/ORDER-1/lines/{line_id}", headers=OFFICER)).json()
+        assert (stored["version"], stored["record"]["voyage"]) == (3, "V3")
+    await eventually(lambda: settled(pipeline), timeout=30)
+    published = await events(kafka, topic_prefix, 2)
+    assert sorted((e["subject"], e["data"]["version"]) for e in published) == [
+        ("ORDER-1/1", 3),
+        ("ORDER-1/2", 3),
+    ]
+
+
+async def test_bad_lines_are_kept_aside_and_can_be_resubmitted(
+    service: tuple[Pipeline, httpx.AsyncClient],
+) -> None:
+    _, client = service
+    good = [line_body(line(n, "PARTIAL-1")) for n in range(4)]
+    no_goods = dict(good[1], line_id="bad-1")
+    no_goods["goods"] = []
+    bad_code = json.loads(json.dumps(dict(good[2], line_id="bad-2")))
+    bad_code["goods"][0]["hs_code"] = "02"
+    typo = dict(good[3], containers=["MSKU 907032-4"])  # check digit fails: kept, flagged
+    body = {
+        "header": {**HEADER, "manifest_id": "PARTIAL-1"},
+        "lines": [good[0], no_goods, bad_code, typo, "garbage"],
+    }
+    response = await client.post("/manifests", json=body, headers=DMF)
+    assert response.status_code == 202
+    summary = response.json()
+    assert (summary["declared"], summary["rejected"]) == (2, 3)
+    by_row = {r["row_number"]: r for r in summary["results"]}
+    assert by_row[1]["issues"][0]["field"] == "goods"
+    assert by_row[2]["issues"][0]["field"] == "goods.0.hs_code"
+    assert by_row[2]["issues"][0]["value"] == "02"
+    assert [i["rule"] for i in by_row[3]["issues"]] == ["container.check_digit"]
+    assert by_row[3]["outcome"] == "declared"
+    stored = (await client.get("/manifests/PARTIAL-1/lines/3", headers=OFFICER)).json()
+    assert stored["record"]["containers"] == ["MSKU9070324"]
+    assert stored["raw"] == {"containers.0": "MSKU 907032-4"}
+
+    listed = (await client.get("/rejections", headers=OFFICER)).json()
+    assert [(r["subject"], r["row_number"]) for r in listed] == [
+        ("PARTIAL-1/bad-1", 1),
+        ("PARTIAL-1/bad-2", 2),
+        (None, 4),
+    ]
+    fixed = listed[1]["payload"]  # the line as it was received, header values included
+    fixed["goods"][0]["hs_code"] = "0202"
+    response = await client.post(f"/rejections/{listed[1]['id']}/resubmit", json=fixed, headers=DMF)
+    assert response.status_code == 200, response.text
+    assert response.json()["declared"] == 1
+    assert [r["id"] for r in (await client.get("/rejections", headers=OFFICER)).json()] == [
+        listed[0]["id"],
+        listed[2]["id"],
+    ]
+    feeds = (await client.get("/feeds", headers=OFFICER)).json()
+    assert feeds[0]["source"] == "dmf" and feeds[0]["last_message_at"] is not None
