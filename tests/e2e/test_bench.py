@@ -21,6 +21,8 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
             "300",
             "--records",
             "300",
+            "--manifest-lines",
+            "300",
             "--bootstrap",
             kafka.bootstrap,
             "--database-url",
@@ -38,3 +40,5 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
     assert re.search(r"REST bulk:\s+\d+ records/s stored .* published", out), out
     assert re.search(r"file upload \(CSV\):\s+\d+ records/s stored", out), out
     assert re.search(r"raw PostgreSQL COPY:\s+\d+ records/s", out), out
+    assert re.search(r"end to end to Kafka:\s+\d+ lines/s", out), out
+    assert re.search(r"raw COPY \+ raw produce:\s+\d+ lines/s", out), out

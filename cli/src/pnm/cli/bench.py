@@ -16,7 +16,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from pnm.cli.bench_intake import BENCH_SECRET, intake_rates
+from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses
@@ -189,7 +189,12 @@ def _percentile(values: list[float], q: int) -> float:
 
 
 async def run_bench(
-    sections: list[str], count: int, records: int, bootstrap: str | None, database_url: str | None
+    sections: list[str],
+    count: int,
+    records: int,
+    manifest_lines: int,
+    bootstrap: str | None,
+    database_url: str | None,
 ) -> None:
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="pnm-bench-") as tmp, ExitStack() as stack:
@@ -205,6 +210,20 @@ async def run_bench(
         print(f"pnm bench: Kafka {bootstrap}, PostgreSQL {database_url} (durable)")
         if "pipeline" in sections:
             await _pipeline_section(bootstrap, database_url, count, workdir, run)
+        if "ingest" in sections:
+            m = await manifest_rates(bootstrap, database_url, manifest_lines, workdir, run)
+            print(f"ingest of one {m.lines}-line manifest (normalised, stored, published):")
+            for label, seconds in (
+                ("stored (response):", m.stored_seconds),
+                ("end to end to Kafka:", m.published_seconds),
+            ):
+                print(f"  {label:30}{m.lines / seconds:10.0f} lines/s ({seconds:.2f} s)")
+            raw = m.copy_seconds + m.produce_seconds
+            print(
+                f"  {'raw COPY + raw produce:':30}{m.lines / raw:10.0f} lines/s "
+                f"({m.copy_seconds:.2f} s + {m.produce_seconds:.2f} s)"
+            )
+            print(f"  {'ratio service / raw:':30}{raw / m.published_seconds:10.3f}")
         if "intake" in sections:
             rest, upload, copy_seconds = await intake_rates(
                 bootstrap, database_url, records, workdir, run

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from pnm.cli.processes import ServiceProcesses
-from pnm.cli.scenarios import container, prenotification
+from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.topics import create_topics
 from pnm.prenotification.adapters.files import write_csv
 from pnm.shared.auth import mint_token
@@ -73,11 +75,11 @@ async def raw_copy(dsn: str, records: list[PreNotification]) -> float:
         await conn.close()
 
 
-async def _published(dsn: str) -> None:
+async def _published(dsn: str, schema: str = "prenotification") -> None:
     conn = await asyncpg.connect(dsn)
     try:
         while await conn.fetchval(  # noqa: ASYNC110 - polling another process's table
-            "SELECT count(*) FROM prenotification.outbox WHERE published_at IS NULL"
+            f"SELECT count(*) FROM {schema}.outbox WHERE published_at IS NULL"
         ):
             await asyncio.sleep(0.05)
     finally:
@@ -105,13 +107,7 @@ async def intake_rates(
     with ServiceProcesses(["prenotification"], env, workdir / "intake-logs") as processes:
         base = f"http://127.0.0.1:{processes.ports()['prenotification']}"
         async with httpx.AsyncClient(base_url=base, timeout=600) as client:
-            for _ in range(300):
-                try:
-                    if (await client.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
+            await _ready(client)
             started = time.perf_counter()
             response = await client.post(
                 "/prenotification/prenotifications/bulk",
@@ -137,3 +133,100 @@ async def intake_rates(
             file = IntakeFigures(count, stored, time.perf_counter() - started)
     copy_seconds = await raw_copy(dsn, rest_records)
     return rest, file, copy_seconds
+
+
+@dataclass(frozen=True)
+class ManifestFigures:
+    lines: int
+    stored_seconds: float  # until the response: normalised, versioned, stored with its outbox
+    published_seconds: float  # until every line is on Kafka
+    copy_seconds: float  # raw COPY of the same lines
+    produce_seconds: float  # raw aiokafka produce of the same events
+
+
+async def manifest_rates(
+    bootstrap: str, database_url: str, count: int, workdir: Path, run: str
+) -> ManifestFigures:
+    """One manifest of `count` lines through `pnm serve manifest-ingest`, beside a raw COPY and
+    a raw produce of the same lines."""
+    prefix = f"benchmanifest{run}."
+    await create_topics(bootstrap, prefix)
+    dsn = database_url.replace("+asyncpg", "")
+    env = {
+        "PNM_DATABASE_URL": database_url,
+        "PNM_KAFKA_BOOTSTRAP": bootstrap,
+        "PNM_KAFKA_TOPIC_PREFIX": prefix,
+        "PNM_AUTH_SECRET": BENCH_SECRET,
+    }
+    token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:dmf"])
+    lines = [
+        manifest_line(
+            f"BENCH-{run}",
+            str(n),
+            hs_code="020230",
+            description="Frozen beef",
+            containers=[container(n)],
+        )
+        for n in range(count)
+    ]
+    body = json.dumps({"lines": [line.model_dump(mode="json") for line in lines]})
+    with ServiceProcesses(["manifest-ingest"], env, workdir / "manifest-logs") as processes:
+        base = f"http://127.0.0.1:{processes.ports()['manifest-ingest']}"
+        async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+            await _ready(client)
+            started = time.perf_counter()
+            response = await client.post(
+                "/manifest-ingest/lines",
+                content=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            stored = time.perf_counter() - started
+            response.raise_for_status()
+            assert response.json()["declared"] == count, response.text[:500]
+            await _published(dsn, "manifest_ingest")
+            published = time.perf_counter() - started
+    rows = [
+        (line.manifest_id, line.line_id, line.version, line.model_dump_json()) for line in lines
+    ]
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "CREATE TEMP TABLE bench_lines "
+            "(manifest_id text, line_id text, version int, record jsonb)"
+        )
+        started = time.perf_counter()
+        await conn.copy_records_to_table("bench_lines", records=rows)
+        copy_seconds = time.perf_counter() - started
+    finally:
+        await conn.close()
+    raw_topic = f"{prefix}bench-raw"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(raw_topic, 6, 1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+    )
+    await producer.start()
+    try:
+        payloads = [(line.key.encode(), line.model_dump_json().encode()) for line in lines]
+        started = time.perf_counter()
+        futures = [await producer.send(raw_topic, value, key=key) for key, value in payloads]
+        await asyncio.gather(*futures)
+        produce_seconds = time.perf_counter() - started
+    finally:
+        await producer.stop()
+    return ManifestFigures(count, stored, published, copy_seconds, produce_seconds)
+
+
+async def _ready(client: httpx.AsyncClient) -> None:
+    for _ in range(300):
+        try:
+            if (await client.get("/health/ready")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the service did not become ready")

@@ -41,9 +41,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--expect", type=Path, help="expected statuses: print precision/recall/F1")
 
     p = sub.add_parser("bench", help="pipeline rate beside a raw aiokafka passthrough")
-    p.add_argument("--only", choices=["pipeline", "intake"], help="run one section")
+    p.add_argument("--only", choices=["pipeline", "ingest", "intake"], help="run one section")
     p.add_argument("--lines", type=int, default=5000, help="manifest lines (pipeline)")
     p.add_argument("--records", type=int, default=10000, help="pre-notifications (intake)")
+    p.add_argument(
+        "--manifest-lines", type=int, default=10000, help="lines of one manifest (ingest)"
+    )
     p.add_argument("--bootstrap", help="use this Kafka (default: start one from deploy/)")
     p.add_argument("--database-url", help="use this PostgreSQL (default: start one)")
 
@@ -84,9 +87,16 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "bench":
         from pnm.cli.bench import run_bench
 
-        sections = [args.only] if args.only else ["pipeline", "intake"]
+        sections = [args.only] if args.only else ["pipeline", "ingest", "intake"]
         asyncio.run(
-            run_bench(sections, args.lines, args.records, args.bootstrap, args.database_url)
+            run_bench(
+                sections,
+                args.lines,
+                args.records,
+                args.manifest_lines,
+                args.bootstrap,
+                args.database_url,
+            )
         )
     elif args.command == "token":
         from pnm.cli.token import run_token

@@ -106,9 +106,9 @@ class Rejections:
         rows = [
             {
                 "channel": r.channel,
-                "source": r.source,
+                "source": storable(r.source),
                 "row_number": r.row_number,
-                self.subject: r.subject,
+                self.subject: storable(r.subject),
                 "payload": storable(
                     r.payload if isinstance(r.payload, dict) else {"raw": r.payload}
                 ),

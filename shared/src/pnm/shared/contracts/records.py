@@ -34,6 +34,7 @@ CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 UnLocode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{3}$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
+MAX_VERSION = 2**31 - 1  # versions are stored as PostgreSQL integers
 
 
 class Mode(StrEnum):
@@ -73,7 +74,7 @@ class GoodsItem(Record):
 class ManifestLine(Record):
     manifest_id: NonEmpty
     line_id: NonEmpty
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
     withdrawn: bool = False
     mode: Mode
     vessel_imo: str | None = None
@@ -158,7 +159,7 @@ class PreNotification(Record):
     reference: NonEmpty
     system: Literal["client-import", "vgc", "traces", "written"]
     ched_type: ChedType
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
     status: PreNotificationStatus
     submitted_at: AwareDatetime
     bcp: NonEmpty

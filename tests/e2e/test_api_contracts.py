@@ -1,4 +1,4 @@
-"""schemathesis against the pre-notification service's OpenAPI, on a running standalone system:
+"""schemathesis against every service's OpenAPI, on a running standalone system:
 no input it can generate gets a 5xx, and every response is one the document promises."""
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from pnm.cli.postgres import free_port
 
 ADMIN = bearer(
-    "admin", "feed:client-import", "feed:vgc", "pd-inspector", "nvwa-inspector", "analyst"
+    "admin",
+    "feed:client-import",
+    "feed:vgc",
+    "feed:dmf",
+    "pd-inspector",
+    "nvwa-inspector",
+    "analyst",
+    "terminal:ECTDELTA",
 )
 
 
@@ -62,10 +69,16 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=30)
 
 
-def test_no_5xx_and_documented_responses_only(running: str) -> None:
+@pytest.mark.parametrize(
+    ("service", "operations_at_least"),
+    [("prenotification", 15), ("manifest-ingest", 9), ("matcher", 2), ("holds", 3)],
+)
+def test_no_5xx_and_documented_responses_only(
+    running: str, service: str, operations_at_least: int
+) -> None:
     # The operations are driven from here with Hypothesis directly (schemathesis' own pytest
     # plugin does not run under this pytest).
-    schema = schemathesis.openapi.from_url(f"{running}/prenotification/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{running}/{service}/openapi.json")
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
@@ -89,7 +102,7 @@ def test_no_5xx_and_documented_responses_only(running: str) -> None:
             check()
         except Exception as err:
             failures.append(f"{operation.label}: {err}"[:3000])
-    assert operations >= 15
+    assert operations >= operations_at_least
     assert not failures, "\n\n".join(failures)
 
 
