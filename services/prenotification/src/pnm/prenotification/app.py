@@ -3,19 +3,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.prenotification import feeds
-from pnm.prenotification.adapters.files import FileFormatError, file_format
 from pnm.prenotification.adapters.tables import SCHEMA, messaging, metadata
 from pnm.prenotification.api.routes import build_router, receive_file
 from pnm.prenotification.domain.issues import Issue
 from pnm.shared.contracts.records import PreNotification
+from pnm.shared.files import watch_directory
 from pnm.shared.migrations import migrations_dir
 from pnm.shared.observability import log_fields
 from pnm.shared.service import BackgroundLoop, ServiceContext, ServiceDefinition
@@ -46,41 +46,6 @@ async def _pause(stopping: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stopping.wait(), timeout=seconds)
 
 
-def _ready_files(directory: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix != ".tmp"
-    )
-
-
-def _file_away(path: Path, target: Path, note_suffix: str, note: str) -> None:
-    shutil.move(path, target)
-    target.with_name(target.name + note_suffix).write_text(note)
-
-
-async def take_dropped_files(ctx: ServiceContext, directory: Path) -> int:
-    """Process every complete file in `directory` once; move it to processed/ or failed/.
-    Writers put a file in place by renaming it (`*.tmp` and dot files are not read)."""
-    taken = 0
-    for path in await asyncio.to_thread(_ready_files, directory):
-        try:
-            fmt = file_format(path.name)
-            content = await asyncio.to_thread(path.read_bytes)
-            result = await receive_file(ctx, path.name, content, fmt, drop_authorisation)
-        except FileFormatError as err:
-            target = directory / "failed" / path.name
-            await asyncio.to_thread(_file_away, path, target, ".error.txt", f"{err}\n")
-            log.warning("dropped file refused", extra=log_fields(file=path.name, error=str(err)))
-            continue
-        target = directory / "processed" / f"{result.sha256[:12]}-{path.name}"
-        await asyncio.to_thread(
-            _file_away, path, target, ".result.json", result.model_dump_json(indent=2)
-        )
-        taken += 1
-    return taken
-
-
 def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
     settings = PrenotificationSettings()
 
@@ -96,20 +61,12 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
 
     loops: list[BackgroundLoop] = [certificates]
     if settings.drop_dir is not None:
-        directory = settings.drop_dir
 
-        async def drop_directory(stopping: asyncio.Event) -> None:
-            for sub in ("processed", "failed"):
-                await asyncio.to_thread((directory / sub).mkdir, parents=True, exist_ok=True)
-            while not stopping.is_set():
-                try:
-                    await take_dropped_files(ctx, directory)
-                except Exception as err:
-                    # The file stays where it is and is tried again on the next round.
-                    log.warning("drop directory round failed", extra=log_fields(error=repr(err)))
-                await _pause(stopping, settings.drop_interval_seconds)
+        async def take(name: str, content: bytes) -> dict[str, Any]:
+            result = await receive_file(ctx, name, content, drop_authorisation)
+            return result.model_dump(mode="json")
 
-        loops.append(drop_directory)
+        loops.append(watch_directory(settings.drop_dir, settings.drop_interval_seconds, take))
     return loops
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from pnm.shared.contracts.records import PreNotification
+from pnm.shared.files import FileFormatError, Row, blank_to_none, parse_jsonl
 
 # Columns that are fields of the record as they are.
 RECORD_FIELDS = (
@@ -65,44 +64,6 @@ REQUIRED_CSV_COLUMNS = frozenset(CSV_COLUMNS) - {
 }
 
 
-class FileFormatError(ValueError):
-    """The file as a whole cannot be read (not its rows: those are refused one by one)."""
-
-
-@dataclass(frozen=True)
-class Row:
-    number: int  # 1-based line (JSONL) or row (CSV, header = 1) where the record starts
-    payload: Any
-
-
-def file_format(name: str, declared: str | None = None) -> str:
-    fmt = (declared or name.rsplit(".", 1)[-1]).lower()
-    if fmt not in ("jsonl", "csv"):
-        raise FileFormatError(f"unsupported file format {fmt!r}: use .jsonl or .csv")
-    return fmt
-
-
-def decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise FileFormatError(f"the file is not UTF-8 (byte {err.start})") from err
-
-
-def parse_jsonl(text: str) -> Iterator[Row]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield Row(number, json.loads(line))
-        except json.JSONDecodeError:
-            yield Row(number, line)
-
-
-def _blank_to_none(value: str | None) -> str | None:
-    return value.strip() if value and value.strip() else None
-
-
 def _party(row: dict[str, str | None], prefix: str) -> dict[str, Any]:
     return {
         "name": row.get(f"{prefix}_name"),
@@ -121,7 +82,7 @@ def parse_csv(text: str) -> Iterator[Row]:
         if None in raw:  # more cells than header columns
             yield Row(number, {"raw": ",".join(str(v) for v in raw.values())})
             continue
-        row = {k: _blank_to_none(v) for k, v in raw.items()}
+        row = {k: blank_to_none(v) for k, v in raw.items()}
         commodity = {
             "cn_code": row.get("cn_code"),
             "description": row.get("description") or "",
@@ -150,8 +111,7 @@ def parse_csv(text: str) -> Iterator[Row]:
     yield from records.values()
 
 
-def parse_file(content: bytes, fmt: str) -> list[Row]:
-    text = decode(content)
+def parse_file(text: str, fmt: str) -> list[Row]:
     return list(parse_jsonl(text) if fmt == "jsonl" else parse_csv(text))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from pnm.shared.files import intake_file_table
 from pnm.shared.messaging.tables import messaging_tables
 from pnm.shared.rejections import Rejections
 
@@ -82,15 +83,7 @@ rejections = Rejections(metadata, subject="reference")
 rejection = rejections.table
 
 # Files taken in, by content digest: the same file twice is processed once.
-intake_file = Table(
-    "intake_file",
-    metadata,
-    Column("sha256", Text, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("format", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("result", JSONB, nullable=False),
-)
+intake_file = intake_file_table(metadata)
 
 feed = Table(
     "feed",

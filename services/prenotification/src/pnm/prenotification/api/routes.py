@@ -1,14 +1,12 @@
-import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.prenotification import feeds, handlers
-from pnm.prenotification.adapters.files import FileFormatError, file_format, parse_file
+from pnm.prenotification.adapters.files import parse_file
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import (
     intake_file,
@@ -30,8 +28,11 @@ from pnm.prenotification.api.schemas import (
 )
 from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
+from pnm.shared import files
 from pnm.shared.auth import OFFICIAL_READERS, Caller, Principal, require_any
 from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
+from pnm.shared.db import UnitOfWork
+from pnm.shared.files import Row
 from pnm.shared.http import MAX_OFFSET, DomainError, RowId, json_body, raw_json
 from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.service import ServiceContext
@@ -235,13 +236,13 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         sent again is recognised by its content and not processed twice."""
         name = file.filename or "upload"
         try:
-            fmt = file_format(name)
-        except FileFormatError as err:
+            files.file_format(name)
+        except files.FileFormatError as err:
             raise DomainError(415, str(err)) from err
         content = await file.read()
         try:
-            return await receive_file(ctx, name, content, fmt, feed_authorisation(caller))
-        except FileFormatError as err:
+            return await receive_file(ctx, name, content, feed_authorisation(caller))
+        except files.FileFormatError as err:
             raise DomainError(422, str(err)) from err
 
     rejections.add_routes(router, ctx.engine, READERS)
@@ -450,51 +451,28 @@ def build_router(ctx: ServiceContext) -> APIRouter:
 
 
 async def receive_file(
-    ctx: ServiceContext, name: str, content: bytes, fmt: str, authorise: handlers.Authorise
+    ctx: ServiceContext, name: str, content: bytes, authorise: handlers.Authorise
 ) -> FileOut:
-    """Take in one export file, once: its digest is claimed in the same transaction as its
-    records, so a file sent twice (or dropped twice) is processed once."""
-    digest = hashlib.sha256(content).hexdigest()
-    rows = parse_file(content, fmt)
-    async with ctx.uow_factory() as uow:
-        claimed = await uow.conn.execute(
-            pg_insert(intake_file)
-            .values(sha256=digest, name=name, format=fmt, result={})
-            .on_conflict_do_nothing()
-            .returning(intake_file.c.sha256)
-        )
-        if claimed.first() is None:
-            previous = (
-                await uow.conn.execute(
-                    select(intake_file.c.result).where(intake_file.c.sha256 == digest)
-                )
-            ).scalar_one()
-            return FileOut.model_validate({**previous, "duplicate": True})
+    """Take in one export file, once (see pnm.shared.files)."""
+
+    async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
         results = await handlers.intake(
             uow,
             [
-                handlers.Submission(
-                    row.payload, "file", source=f"{name} ({digest[:12]})", row_number=row.number
-                )
+                handlers.Submission(row.payload, "file", source=source, row_number=row.number)
                 for row in rows
             ],
             authorise=authorise,
             data=shipped_reference_data(),
             now=ctx.clock(),
         )
-        out = FileOut(
-            name=name,
-            sha256=digest,
-            format=fmt,
-            duplicate=False,
-            records=len(rows),
+        return {
             **handlers.counts(results),
-            rejections=[_out(r) for r in results if r.outcome == "rejected"],
-        )
-        await uow.conn.execute(
-            intake_file.update()
-            .where(intake_file.c.sha256 == digest)
-            .values(result=out.model_dump(mode="json"))
-        )
-        await uow.commit()
-    return out
+            "rejections": [
+                _out(r).model_dump(mode="json") for r in results if r.outcome == "rejected"
+            ],
+        }
+
+    return FileOut.model_validate(
+        await files.receive(ctx.uow_factory, intake_file, name, content, parse_file, process)
+    )

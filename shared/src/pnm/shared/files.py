@@ -1,0 +1,176 @@
+"""Export files taken in by upload or from a watched directory, each exactly once.
+
+A file is recognised by its SHA-256, claimed in the same transaction as the records it brings,
+so the same file sent twice or dropped twice is processed once. A row that cannot be read still
+becomes an input (carrying its raw text), so it is refused with its row number and kept like
+any other bad input: a bad row never blocks the good ones."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from pnm.shared.db import UnitOfWork
+from pnm.shared.observability import log_fields
+from pnm.shared.service import BackgroundLoop
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("jsonl", "csv")
+
+
+class FileFormatError(ValueError):
+    """The file as a whole cannot be read (not its rows: those are refused one by one)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # 1-based line (JSONL) or row (CSV, the header is 1) where the record starts
+    payload: Any
+
+
+def file_format(name: str, declared: str | None = None) -> str:
+    fmt = (declared or name.rsplit(".", 1)[-1]).lower()
+    if fmt not in FORMATS:
+        raise FileFormatError(f"unsupported file format {fmt!r}: use .jsonl or .csv")
+    return fmt
+
+
+def decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FileFormatError(f"the file is not UTF-8 (byte {err.start})") from err
+
+
+def parse_jsonl(text: str) -> Iterator[Row]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield Row(number, json.loads(line))
+        except json.JSONDecodeError:
+            yield Row(number, line)
+
+
+def blank_to_none(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def intake_file_table(metadata: MetaData) -> Table:
+    return Table(
+        "intake_file",
+        metadata,
+        Column("sha256", Text, primary_key=True),
+        Column("name", Text, nullable=False),
+        Column("format", Text, nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("result", JSONB, nullable=False),
+    )
+
+
+# Takes the rows of one file in the caller's unit of work; returns the file's result (JSON).
+ProcessRows = Callable[[UnitOfWork, list[Row], str], Awaitable[dict[str, Any]]]
+
+
+async def receive(
+    uow_factory: Callable[[], UnitOfWork],
+    table: Table,
+    name: str,
+    content: bytes,
+    parse: Callable[[str, str], list[Row]],
+    process: ProcessRows,
+) -> dict[str, Any]:
+    """Take in one file once; a file seen before gives its first result with `duplicate`."""
+    fmt = file_format(name)
+    digest = hashlib.sha256(content).hexdigest()
+    rows = parse(decode(content), fmt)
+    async with uow_factory() as uow:
+        claimed = await uow.conn.execute(
+            pg_insert(table)
+            .values(sha256=digest, name=name, format=fmt, result={})
+            .on_conflict_do_nothing()
+            .returning(table.c.sha256)
+        )
+        if claimed.first() is None:
+            previous = (
+                await uow.conn.execute(select(table.c.result).where(table.c.sha256 == digest))
+            ).scalar_one()
+            return {**previous, "duplicate": True}
+        result = {
+            "name": name,
+            "sha256": digest,
+            "format": fmt,
+            "duplicate": False,
+            "records": len(rows),
+            **await process(uow, rows, f"{name} ({digest[:12]})"),
+        }
+        await uow.conn.execute(table.update().where(table.c.sha256 == digest).values(result=result))
+        await uow.commit()
+    return result
+
+
+def _ready_files(directory: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix != ".tmp"
+    )
+
+
+def _file_away(path: Path, target: Path, note_suffix: str, note: str) -> None:
+    shutil.move(path, target)
+    target.with_name(target.name + note_suffix).write_text(note)
+
+
+async def take_dropped_files(
+    directory: Path, take: Callable[[str, bytes], Awaitable[dict[str, Any]]]
+) -> int:
+    """Process every complete file in `directory` once; move it to processed/ (with its
+    result) or failed/ (with the reason). Writers put a file in place by renaming it: `*.tmp`
+    and dot files are not read."""
+    taken = 0
+    for path in await asyncio.to_thread(_ready_files, directory):
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+            result = await take(path.name, content)
+        except FileFormatError as err:
+            target = directory / "failed" / path.name
+            await asyncio.to_thread(_file_away, path, target, ".error.txt", f"{err}\n")
+            log.warning("dropped file refused", extra=log_fields(file=path.name, error=str(err)))
+            continue
+        target = directory / "processed" / f"{result['sha256'][:12]}-{path.name}"
+        note = json.dumps(result, indent=2, default=str)
+        await asyncio.to_thread(_file_away, path, target, ".result.json", note)
+        taken += 1
+    return taken
+
+
+def watch_directory(
+    directory: Path, interval: float, take: Callable[[str, bytes], Awaitable[dict[str, Any]]]
+) -> BackgroundLoop:
+    async def loop(stopping: asyncio.Event) -> None:
+        for sub in ("processed", "failed"):
+            await asyncio.to_thread((directory / sub).mkdir, parents=True, exist_ok=True)
+        while not stopping.is_set():
+            try:
+                await take_dropped_files(directory, take)
+            except Exception as err:
+                # The file stays where it is and is tried again on the next round.
+                log.warning("drop directory round failed", extra=log_fields(error=repr(err)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=interval)
+
+    return loop
