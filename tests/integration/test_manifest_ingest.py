@@ -4,8 +4,11 @@ lines are kept aside with their reasons and can be re-submitted."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +17,7 @@ from infra import Broker, bearer, eventually, read_topic
 
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
+from pnm.manifest_ingest.adapters.files import CSV_COLUMNS
 from pnm.shared.contracts.records import GoodsItem, ManifestLine
 from pnm.shared.contracts.topics import MANIFEST_LINES
 from pnm.shared.runtime import Pipeline
@@ -222,3 +226,109 @@ async def test_bad_lines_are_kept_aside_and_can_be_resubmitted(
     ]
     feeds = (await client.get("/feeds", headers=OFFICER)).json()
     assert feeds[0]["source"] == "dmf" and feeds[0]["last_message_at"] is not None
+
+
+def manifest_csv(lines: list[ManifestLine]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for record in lines:
+        for goods in record.goods:
+            writer.writerow(
+                {
+                    **{
+                        f: getattr(record, f)
+                        for f in ("manifest_id", "line_id", "version", "withdrawn")
+                    },
+                    "mode": record.mode.value,
+                    "vessel_imo": record.vessel_imo,
+                    "vessel_name": record.vessel_name,
+                    "port_of_discharge": record.port_of_discharge,
+                    "terminal": record.terminal,
+                    "eta": record.eta.isoformat(),
+                    "procedure": record.procedure.value,
+                    "transport_document_type": record.transport_document.type,
+                    "transport_document_number": record.transport_document.number,
+                    "containers": ";".join(record.containers),
+                    "consignor_name": record.consignor.name,
+                    "consignor_country": record.consignor.country,
+                    "consignee_name": record.consignee.name,
+                    "consignee_country": record.consignee.country,
+                    "item": goods.item,
+                    "hs_code": goods.hs_code,
+                    "description": goods.description,
+                    "gross_mass_kg": goods.gross_mass_kg,
+                }
+            )
+    return out.getvalue()
+
+
+async def test_manifest_files_by_upload_and_drop_directory_are_taken_in_once(
+    database_url: str,
+    kafka: Broker,
+    topic_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drop = tmp_path / "dmf"
+    drop.mkdir()
+    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_DIR", str(drop))
+    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_INTERVAL_SECONDS", "0.2")
+    lines = [line(n, "FILE-1") for n in range(6)]
+    two_items = lines[5].model_copy(
+        update={
+            "goods": [
+                *lines[5].goods,
+                GoodsItem(item=2, hs_code="080610", description="grapes", gross_mass_kg=500),
+            ]
+        }
+    )
+    content = manifest_csv([*lines[:5], two_items]) + "FILE-1,bad,1,false,sea\n"
+    async with Pipeline(
+        [ALL["manifest-ingest"]],
+        database_url=database_url,
+        transport="kafka",
+        kafka_bootstrap=kafka.bootstrap,
+        topic_prefix=topic_prefix,
+    ) as pipeline:
+        transport = httpx.ASGITransport(app=pipeline.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://pnm/manifest-ingest"
+        ) as client:
+            response = await client.post(
+                "/files", files={"file": ("dmf.csv", content, "text/csv")}, headers=DMF
+            )
+            assert response.status_code == 200, response.text
+            result = response.json()
+            assert (
+                result["duplicate"],
+                result["records"],
+                result["declared"],
+                result["rejected"],
+            ) == (False, 7, 6, 1)
+            stored = (await client.get("/manifests/FILE-1/lines/5", headers=OFFICER)).json()
+            assert [g["hs_code"] for g in stored["record"]["goods"]] == ["020230", "080610"]
+
+            (drop / "again.csv").write_text(content)
+            jsonl = "".join(
+                json.dumps(r.model_dump(mode="json")) + "\n"
+                for r in [line(n, "FILE-2") for n in range(3)]
+            )
+            (drop / "more.jsonl").write_text(jsonl + "{broken\n")
+
+            async def dropped() -> list[Path] | None:
+                found = sorted((drop / "processed").glob("*.result.json"))
+                return found if len(found) == 2 else None
+
+            results = {
+                p.name.split("-", 1)[1]: json.loads(p.read_text())
+                for p in await eventually(dropped, timeout=30)
+            }
+            assert results["again.csv.result.json"]["duplicate"] is True
+            assert (
+                results["more.jsonl.result.json"]["declared"],
+                results["more.jsonl.result.json"]["rejected"],
+            ) == (3, 1)
+            await eventually(lambda: settled(pipeline), timeout=30)
+    published = await events(kafka, topic_prefix, 9)
+    assert len(published) == 9  # 6 + 3 lines, the duplicate file published nothing

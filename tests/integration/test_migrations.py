@@ -25,6 +25,7 @@ EXPECTED_TABLES = {
         "manifest_line",
         "line_version",
         "rejection",
+        "intake_file",
         "arrival",
         "feed",
         "outbox",

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from pnm.shared.files import intake_file_table
 from pnm.shared.messaging.tables import messaging_tables
 from pnm.shared.rejections import Rejections
 
@@ -65,6 +66,7 @@ line_version = Table(
 )
 
 rejections = Rejections(metadata, subject="line")
+intake_file = intake_file_table(metadata)
 
 arrival = Table(
     "arrival",

@@ -1,14 +1,24 @@
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from pnm.manifest_ingest import handlers
-from pnm.manifest_ingest.adapters.tables import feed, line_version, manifest_line, rejections
+from pnm.manifest_ingest.adapters.files import parse_file
+from pnm.manifest_ingest.adapters.tables import (
+    feed,
+    intake_file,
+    line_version,
+    manifest_line,
+    rejections,
+)
+from pnm.shared import files
 from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
 from pnm.shared.contracts.records import Arrival, ManifestLine, Mode
+from pnm.shared.db import UnitOfWork
+from pnm.shared.files import Row
 from pnm.shared.http import (
     AUTH_RESPONSES,
     MAX_OFFSET,
@@ -116,6 +126,38 @@ def _summary(results: list[handlers.LineResult]) -> LinesOut:
     )
 
 
+class FileOut(BaseModel):
+    name: str
+    sha256: str
+    format: Literal["jsonl", "csv"]
+    duplicate: bool  # this exact file was taken in before: nothing was done again
+    records: int
+    declared: int
+    amended: int
+    withdrawn: int
+    ignored: int
+    rejected: int
+    results: list[LineOut]
+
+
+async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOut:
+    """Take in one manifest export file, once (see pnm.shared.files)."""
+
+    async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
+        results = await handlers.declare(
+            uow,
+            [handlers.Submission(row.payload, "file", source, row.number) for row in rows],
+            ctx.clock(),
+        )
+        summary = _summary(results).model_dump(mode="json")
+        summary.pop("received")
+        return summary
+
+    return FileOut.model_validate(
+        await files.receive(ctx.uow_factory, intake_file, name, content, parse_file, process)
+    )
+
+
 def build_router(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(tags=["manifests"])
 
@@ -186,6 +228,28 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         return _summary(results)
 
     rejections.add_routes(router, ctx.engine, OFFICIAL_READERS)
+
+    @router.post(
+        "/files",
+        responses={**AUTH_RESPONSES, 415: {"model": Problem}, 422: {"model": Problem}},
+    )
+    async def upload_file(
+        caller: Caller,
+        file: Annotated[UploadFile, File(description="a DMF manifest export: .jsonl or .csv")],
+    ) -> FileOut:
+        """A manifest export file (JSON Lines or CSV, see the README for the columns). The same
+        file sent again is recognised by its content and not processed twice."""
+        require_any(caller, *WRITERS)
+        name = file.filename or "upload"
+        try:
+            files.file_format(name)
+        except files.FileFormatError as err:
+            raise DomainError(415, str(err)) from err
+        content = await file.read()
+        try:
+            return await receive_file(ctx, name, content)
+        except files.FileFormatError as err:
+            raise DomainError(422, str(err)) from err
 
     @router.post("/arrivals", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
     async def record_arrival(record: Arrival, caller: Caller) -> dict[str, str]:

@@ -1,0 +1,133 @@
+"""DMF manifest export files: JSON Lines (one manifest line per line) or CSV (one goods item
+per row; the rows of one manifest_id, line_id and version make one line)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from pnm.shared.files import FileFormatError, Row, blank_to_none, parse_jsonl
+
+# Columns that are fields of the line as they are.
+LINE_FIELDS = (
+    "manifest_id",
+    "line_id",
+    "version",
+    "withdrawn",
+    "mode",
+    "vessel_imo",
+    "vessel_name",
+    "voyage",
+    "flight_number",
+    "port_of_discharge",
+    "terminal",
+    "eta",
+    "procedure",
+    "country_of_origin",
+    "place_of_loading",
+)
+CSV_COLUMNS = (
+    *LINE_FIELDS,
+    "transport_document_type",
+    "transport_document_number",
+    "containers",  # separated by spaces or semicolons
+    "document_references",  # separated by spaces or semicolons
+    "consignor_name",
+    "consignor_country",
+    "consignor_eori",
+    "consignee_name",
+    "consignee_country",
+    "consignee_eori",
+    "item",
+    "hs_code",
+    "description",
+    "gross_mass_kg",
+    "packages",
+    "item_country_of_origin",
+)
+REQUIRED_CSV_COLUMNS = frozenset(
+    (
+        "manifest_id",
+        "line_id",
+        "version",
+        "mode",
+        "port_of_discharge",
+        "terminal",
+        "eta",
+        "procedure",
+        "transport_document_type",
+        "transport_document_number",
+        "consignor_name",
+        "consignor_country",
+        "consignee_name",
+        "consignee_country",
+        "item",
+        "description",
+        "gross_mass_kg",
+    )
+)
+
+
+def _party(row: dict[str, str | None], prefix: str) -> dict[str, Any]:
+    return {
+        "name": row.get(f"{prefix}_name"),
+        "country": row.get(f"{prefix}_country"),
+        **({"eori": row[f"{prefix}_eori"]} if row.get(f"{prefix}_eori") else {}),
+    }
+
+
+def _list(value: str | None) -> list[str]:
+    return (value or "").replace(";", " ").split()
+
+
+def parse_csv(text: str) -> Iterator[Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = REQUIRED_CSV_COLUMNS - set(reader.fieldnames or ())
+    if missing:
+        raise FileFormatError(f"CSV header lacks column(s): {', '.join(sorted(missing))}")
+    lines: dict[tuple[str, str, str], Row] = {}
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:  # more cells than header columns
+            yield Row(number, {"raw": ",".join(str(v) for v in raw.values())})
+            continue
+        row = {k: blank_to_none(v) for k, v in raw.items()}
+        goods = {
+            "item": row.get("item"),
+            "hs_code": row.get("hs_code"),
+            "description": row.get("description") or "",
+            "gross_mass_kg": row.get("gross_mass_kg"),
+            "packages": row.get("packages"),
+            **(
+                {"country_of_origin": row["item_country_of_origin"]}
+                if row.get("item_country_of_origin")
+                else {}
+            ),
+        }
+        key = (
+            row.get("manifest_id") or f"row {number}",
+            row.get("line_id") or "",
+            row.get("version") or "",
+        )
+        if key in lines:
+            lines[key].payload["goods"].append(goods)
+            continue
+        payload: dict[str, Any] = {
+            name: row[name] for name in LINE_FIELDS if row.get(name) is not None
+        }
+        payload["transport_document"] = {
+            "type": row.get("transport_document_type"),
+            "number": row.get("transport_document_number"),
+        }
+        payload["containers"] = _list(row.get("containers"))
+        payload["document_references"] = _list(row.get("document_references"))
+        payload["consignor"] = _party(row, "consignor")
+        payload["consignee"] = _party(row, "consignee")
+        payload["goods"] = [goods]
+        lines[key] = Row(number, payload)
+    yield from lines.values()
+
+
+def parse_file(text: str, fmt: str) -> list[Row]:
+    return list(parse_jsonl(text) if fmt == "jsonl" else parse_csv(text))
