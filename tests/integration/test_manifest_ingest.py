@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -332,3 +333,43 @@ async def test_manifest_files_by_upload_and_drop_directory_are_taken_in_once(
             await eventually(lambda: settled(pipeline), timeout=30)
     published = await events(kafka, topic_prefix, 9)
     assert len(published) == 9  # 6 + 3 lines, the duplicate file published nothing
+
+
+async def test_eta_updates_queries_and_feed_health(
+    service: tuple[Pipeline, httpx.AsyncClient], kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    lines = [line(n, "ETA-1") for n in range(3)]
+    lines.append(line(9, "ETA-1", withdrawn=True))
+    body = {"lines": [r.model_dump(mode="json") for r in lines]}
+    assert (await client.post("/lines", json=body, headers=DMF)).status_code == 202
+    later = (lines[0].eta + timedelta(hours=30)).isoformat()
+    one = {"manifest_id": "ETA-1", "eta": later, "containers": [container(300_001).lower()]}
+    assert (await client.post("/eta", json=one, headers=DMF)).json()["lines"] == 1
+    whole = {"manifest_id": "ETA-1", "eta": later}
+    assert (await client.post("/eta", json=whole, headers=DMF)).json()[
+        "lines"
+    ] == 3  # not the withdrawn
+
+    async def found(**params: Any) -> list[str]:
+        response = await client.get("/lines", params=params, headers=OFFICER)
+        assert response.status_code == 200, response.text
+        return [r["line_id"] for r in response.json()]
+
+    assert await found(eta_from=later, withdrawn=False) == ["0", "1", "2"]
+    assert await found(container=container(300_002)) == ["2"]
+    assert await found(transport_document=lines[1].transport_document.number.lower()) == ["1"]
+    assert await found(vessel_imo="9321483", withdrawn=False, limit=2, offset=1) == ["1", "2"]
+    assert await found(withdrawn=True) == ["9"]
+
+    await eventually(lambda: settled(pipeline), timeout=30)
+    eta = await read_topic(kafka.bootstrap, topic_prefix + "manifest.eta.v1", expect=2)
+    assert [json.loads(r.value)["data"]["containers"] for r in eta] == [
+        [container(300_001).lower()],
+        None,
+    ]
+    health = await read_topic(
+        kafka.bootstrap, topic_prefix + "manifest.feeds.v1", expect=1, timeout=5
+    )
+    assert len(health) == 1  # once a minute at most, however many messages came
+    assert json.loads(health[0].value)["data"]["system"] == "dmf"

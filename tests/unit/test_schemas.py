@@ -14,11 +14,15 @@ from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.envelope import SCHEMA_BASE, CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Authority,
+    CertificateOverdue,
     ChedType,
     Decision,
     DecisionStatus,
+    EtaUpdate,
+    FeedStatus,
     HoldStateChanged,
     Irregularity,
+    Party,
     Reason,
     Regime,
     RegimeDecision,
@@ -110,6 +114,18 @@ SAMPLES: dict[str, BaseModel] = {
         containers=[container(1)],
         at=AT,
     ),
+    "eta-update.schema.json": EtaUpdate(manifest_id="M-1", eta=AT, containers=[container(1)]),
+    "feed-status.schema.json": FeedStatus(
+        system="dmf", last_record_at=AT, last_heartbeat_at=None, emergency=False, at=AT
+    ),
+    "certificate-overdue.schema.json": CertificateOverdue(
+        reference="CHEDPP.NL.2026.0000001",
+        ched_type=ChedType.CHED_PP,
+        importer=Party(name="Van der Berg Import B.V.", country="NL"),
+        expected_arrival=AT,
+        due_at=AT,
+        detected_at=AT,
+    ),
     "cloudevent.schema.json": new_event(
         type="nl.pnm.manifest.line.declared", source="/pnm/test", subject=LINE.key, record=LINE
     ),
@@ -126,6 +142,9 @@ def test_every_canonical_record_and_the_envelope_has_a_schema() -> None:
         "terminal-ack.schema.json",
         "irregularity.schema.json",
         "hold-state-changed.schema.json",
+        "eta-update.schema.json",
+        "feed-status.schema.json",
+        "certificate-overdue.schema.json",
         "cloudevent.schema.json",
     }
     assert set(SAMPLES) == set(GENERATED)

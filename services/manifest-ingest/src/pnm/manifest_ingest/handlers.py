@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.manifest_ingest.adapters.tables import (
@@ -25,8 +25,14 @@ from pnm.manifest_ingest.domain.amendments import line_event_type
 from pnm.manifest_ingest.domain.diff import diff
 from pnm.manifest_ingest.domain.normalise import NormalisedLine, normalise_line
 from pnm.shared.contracts.envelope import new_event
-from pnm.shared.contracts.records import Arrival, ManifestLine, line_key
-from pnm.shared.contracts.topics import MANIFEST_ARRIVALS, MANIFEST_LINES, EventType
+from pnm.shared.contracts.records import Arrival, EtaUpdate, FeedStatus, ManifestLine, line_key
+from pnm.shared.contracts.topics import (
+    MANIFEST_ARRIVALS,
+    MANIFEST_ETA,
+    MANIFEST_FEEDS,
+    MANIFEST_LINES,
+    EventType,
+)
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number
 from pnm.shared.rejections import Refused, schema_reasons
@@ -231,11 +237,56 @@ async def _keep_refused(
         result.rejection_id = rejection_id
 
 
+FEED_EVENT_EVERY = timedelta(minutes=1)
+
+
 async def record_feed_activity(uow: UnitOfWork, now: datetime) -> None:
+    """Remember when DMF last sent something; say so on Kafka at most once a minute."""
+    previous = await uow.conn.scalar(
+        select(feed.c.last_message_at).where(feed.c.source == FEED_SOURCE).with_for_update()
+    )
     stmt = pg_insert(feed).values(source=FEED_SOURCE, last_message_at=now)
     await uow.conn.execute(
         stmt.on_conflict_do_update(index_elements=["source"], set_={"last_message_at": now})
     )
+    if previous is None or now - previous >= FEED_EVENT_EVERY:
+        status = FeedStatus(
+            system=FEED_SOURCE, last_record_at=now, last_heartbeat_at=None, emergency=False, at=now
+        )
+        uow.publish(
+            MANIFEST_FEEDS,
+            FEED_SOURCE,
+            new_event(
+                type=EventType.DMF_FEED_ACTIVE, source=SOURCE, subject=FEED_SOURCE, record=status
+            ),
+        )
+
+
+async def update_eta(uow: UnitOfWork, record: EtaUpdate, now: datetime) -> int:
+    """A new ETA for a manifest (or some of its containers): stored on the current lines and
+    published; returns how many lines it applies to."""
+    containers = (
+        [container_number(c).value for c in record.containers] if record.containers else None
+    )
+    query = (
+        update(manifest_line)
+        .where(
+            manifest_line.c.manifest_id == record.manifest_id, manifest_line.c.withdrawn.is_(False)
+        )
+        .values(eta=record.eta)
+    )
+    if containers is not None:
+        query = query.where(manifest_line.c.containers.overlap(containers))
+    updated = await uow.conn.execute(query)
+    uow.publish(
+        MANIFEST_ETA,
+        record.manifest_id,
+        new_event(
+            type=EventType.ETA_UPDATED, source=SOURCE, subject=record.manifest_id, record=record
+        ),
+    )
+    await record_feed_activity(uow, now)
+    return int(updated.rowcount)
 
 
 async def record_arrival(uow: UnitOfWork, record: Arrival, now: datetime) -> None:

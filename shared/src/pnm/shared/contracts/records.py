@@ -110,6 +110,14 @@ class Arrival(Record):
     containers: list[NonEmpty] | None = None
 
 
+class EtaUpdate(Record):
+    """The expected arrival of a vessel or flight changed (or only that of some containers)."""
+
+    manifest_id: NonEmpty
+    eta: AwareDatetime
+    containers: list[NonEmpty] | None = None
+
+
 class ChedType(StrEnum):
     CHED_PP = "CHED-PP"
     CHED_P = "CHED-P"
@@ -281,7 +289,7 @@ class Irregularity(Record):
 class FeedStatus(Record):
     """Health of one pre-notification feed (Client Import, VGC, ...), and its emergency state."""
 
-    system: Literal["client-import", "vgc", "traces", "written"]
+    system: Literal["client-import", "vgc", "traces", "written", "dmf"]
     last_record_at: datetime | None
     last_heartbeat_at: datetime | None
     emergency: bool

@@ -22,7 +22,10 @@ from pydantic import BaseModel
 from pnm.shared.contracts.envelope import SCHEMA_BASE, CloudEvent
 from pnm.shared.contracts.records import (
     Arrival,
+    CertificateOverdue,
     Decision,
+    EtaUpdate,
+    FeedStatus,
     HoldStateChanged,
     Irregularity,
     ManifestLine,
@@ -43,6 +46,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "terminal-ack": TerminalAck,
     "irregularity": Irregularity,
     "hold-state-changed": HoldStateChanged,
+    "eta-update": EtaUpdate,
+    "feed-status": FeedStatus,
+    "certificate-overdue": CertificateOverdue,
     "cloudevent": CloudEvent,
 }
 

@@ -8,6 +8,7 @@ from pnm.shared.contracts.records import (
     Arrival,
     CertificateOverdue,
     Decision,
+    EtaUpdate,
     FeedStatus,
     HoldStateChanged,
     ManifestLine,
@@ -33,6 +34,8 @@ class EventType:
     MANIFEST_LINE_AMENDED = "nl.pnm.manifest.line.amended"
     MANIFEST_LINE_WITHDRAWN = "nl.pnm.manifest.line.withdrawn"
     ARRIVAL = "nl.pnm.manifest.arrival"
+    ETA_UPDATED = "nl.pnm.manifest.eta-updated"
+    DMF_FEED_ACTIVE = "nl.pnm.manifest.feed.active"
     DECISION_CHANGED = "nl.pnm.matcher.decision.changed"
     TERMINAL_INSTRUCTION = "nl.pnm.holds.terminal.instruction"
     TERMINAL_ACK = "nl.pnm.holds.terminal.ack"
@@ -118,6 +121,26 @@ MANIFEST_ARRIVALS = Topic(
     ("matcher",),
     "A vessel or flight arrived, or only the listed containers were discharged.",
 )
+MANIFEST_ETA = Topic(
+    "manifest.eta.v1",
+    3,
+    "manifest_id",
+    EtaUpdate,
+    (EventType.ETA_UPDATED,),
+    "manifest-ingest",
+    (),
+    "A new expected arrival for a vessel or flight (or some of its containers).",
+)
+MANIFEST_FEEDS = Topic(
+    "manifest.feeds.v1",
+    1,
+    "feed system",
+    FeedStatus,
+    (EventType.DMF_FEED_ACTIVE,),
+    "manifest-ingest",
+    (),
+    "The DMF feed is alive: sent at most once a minute while messages come in.",
+)
 DECISIONS = Topic(
     "matcher.decisions.v1",
     6,
@@ -165,6 +188,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     COMPLIANCE,
     MANIFEST_LINES,
     MANIFEST_ARRIVALS,
+    MANIFEST_ETA,
+    MANIFEST_FEEDS,
     DECISIONS,
     TERMINAL_INSTRUCTIONS,
     TERMINAL_ACKS,

@@ -16,7 +16,7 @@ from pnm.manifest_ingest.adapters.tables import (
 )
 from pnm.shared import files
 from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
-from pnm.shared.contracts.records import Arrival, ManifestLine, Mode
+from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
 from pnm.shared.http import (
@@ -87,6 +87,7 @@ class StoredLine(BaseModel):
     line_id: str
     version: int
     withdrawn: bool
+    eta: datetime | None  # the current expected arrival: the line's, or a later ETA update
     flags: list[dict[str, Any]]
     raw: dict[str, Any]
     record: dict[str, Any]
@@ -112,6 +113,7 @@ def _stored(row: Any) -> StoredLine:
         line_id=row.line_id,
         version=row.version,
         withdrawn=row.withdrawn,
+        eta=row.eta,
         flags=row.flags or [],
         raw=row.raw or {},
         record=row.record,
@@ -259,6 +261,15 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             await handlers.record_arrival(uow, record, ctx.clock())
             await uow.commit()
         return {"manifest_id": record.manifest_id, "status": "recorded"}
+
+    @router.post("/eta", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
+    async def update_eta(record: EtaUpdate, caller: Caller) -> dict[str, Any]:
+        """A new expected arrival for a vessel or flight, or only for the listed containers."""
+        require_any(caller, *WRITERS)
+        async with ctx.uow_factory() as uow:
+            lines = await handlers.update_eta(uow, record, ctx.clock())
+            await uow.commit()
+        return {"manifest_id": record.manifest_id, "eta": record.eta, "lines": lines}
 
     @router.get(
         "/manifests/{manifest_id}",
