@@ -100,6 +100,13 @@ start() {
   "$here/kafka.sh" create-topics
   export PNM_DATABASE_URL="$db_url"
   export PNM_KAFKA_BOOTSTRAP="127.0.0.1:${KAFKA_PORT:-9092}"
+  # Bearer tokens: PNM_AUTH_SECRET if set, else a development secret kept in the run directory
+  # (`PNM_AUTH_SECRET=$(cat var/distributed/auth-secret) pnm token --role ...` mints tokens).
+  if [[ -z "${PNM_AUTH_SECRET:-}" ]]; then
+    [[ -s "$run/auth-secret" ]] || (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > "$run/auth-secret")
+    PNM_AUTH_SECRET=$(cat "$run/auth-secret")
+  fi
+  export PNM_AUTH_SECRET
   local failed=0 started=()
   for name in "${services[@]}"; do
     if start_service "$name"; then started+=("$name"); else failed=1; fi

@@ -161,7 +161,7 @@ async def manifest_rates(
     token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:dmf"])
     lines = [
         manifest_line(
-            f"BENCH-{run}",
+            f"BENCH-INGEST-{run}",  # not the pipeline section's manifest
             str(n),
             hs_code="020230",
             description="Frozen beef",
