@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi import UploadFile
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.shared.db import UnitOfWork
+from pnm.shared.http import DomainError
 from pnm.shared.observability import log_fields
 from pnm.shared.service import BackgroundLoop
 
@@ -174,3 +176,22 @@ def watch_directory(
                 await asyncio.wait_for(stopping.wait(), timeout=interval)
 
     return loop
+
+
+async def uploaded(file: UploadFile) -> tuple[str, bytes]:
+    """The name and content of an uploaded export file; 415 for a format we do not read."""
+    name = file.filename or "upload"
+    try:
+        file_format(name)
+    except FileFormatError as err:
+        raise DomainError(415, str(err)) from err
+    return name, await file.read()
+
+
+@contextlib.contextmanager
+def unreadable_is_422() -> Iterator[None]:
+    """A file that cannot be read as a whole (encoding, CSV header) is the caller's 422."""
+    try:
+        yield
+    except FileFormatError as err:
+        raise DomainError(422, str(err)) from err

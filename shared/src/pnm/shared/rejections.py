@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ValidationError
@@ -59,6 +59,12 @@ class Refused:
     subject: str | None
     payload: Any
     reasons: list[dict[str, Any]]  # {field, value, rule, message, ...}
+
+
+class RejectionNumbered(Protocol):
+    """A per-input result that learns the id of its kept rejection."""
+
+    rejection_id: int | None
 
 
 class RejectionOut(BaseModel):
@@ -120,6 +126,14 @@ class Rejections:
             insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True), rows
         )
         return list(result.scalars().all())
+
+    async def keep_refused(
+        self, conn: AsyncConnection, refused: Sequence[tuple[Refused, RejectionNumbered]]
+    ) -> None:
+        """Keep each refused input and give its result the rejection's id."""
+        ids = await self.keep(conn, [r for r, _ in refused])
+        for (_, result), rejection_id in zip(refused, ids, strict=True):
+            result.rejection_id = rejection_id
 
     async def open(self, conn: AsyncConnection, rejection_id: int) -> Row[Any]:
         """The rejection to re-submit: 404 when unknown, 409 when already re-submitted."""

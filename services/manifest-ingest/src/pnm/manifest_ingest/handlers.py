@@ -218,23 +218,24 @@ def _flag_json(flag: Any) -> dict[str, Any]:
 async def _keep_refused(
     uow: UnitOfWork, submissions: Sequence[Submission], results: list[LineResult]
 ) -> None:
-    refused = [(s, r) for s, r in zip(submissions, results, strict=True) if r.outcome == "rejected"]
-    ids = await rejections.keep(
+    await rejections.keep_refused(
         uow.conn,
         [
-            Refused(
-                s.channel,
-                s.source,
-                s.row_number,
-                line_key(r.manifest_id, r.line_id) if r.manifest_id and r.line_id else None,
-                s.payload,
-                r.issues,
+            (
+                Refused(
+                    s.channel,
+                    s.source,
+                    s.row_number,
+                    line_key(r.manifest_id, r.line_id) if r.manifest_id and r.line_id else None,
+                    s.payload,
+                    r.issues,
+                ),
+                r,
             )
-            for s, r in refused
+            for s, r in zip(submissions, results, strict=True)
+            if r.outcome == "rejected"
         ],
     )
-    for (_, result), rejection_id in zip(refused, ids, strict=True):
-        result.rejection_id = rejection_id
 
 
 FEED_EVENT_EVERY = timedelta(minutes=1)

@@ -255,23 +255,24 @@ async def record_feed_activity(uow: UnitOfWork, systems: set[str], now: datetime
 async def _keep_rejections(
     uow: UnitOfWork, submissions: Sequence[Submission], results: list[IntakeResult]
 ) -> None:
-    refused = [(s, r) for s, r in zip(submissions, results, strict=True) if r.outcome == "rejected"]
-    ids = await rejections.keep(
+    await rejections.keep_refused(
         uow.conn,
         [
-            Refused(
-                s.channel,
-                s.source,
-                s.row_number,
-                r.reference,
-                s.payload,
-                [issue_json(i) for i in r.issues],
+            (
+                Refused(
+                    s.channel,
+                    s.source,
+                    s.row_number,
+                    r.reference,
+                    s.payload,
+                    [issue_json(i) for i in r.issues],
+                ),
+                r,
             )
-            for s, r in refused
+            for s, r in zip(submissions, results, strict=True)
+            if r.outcome == "rejected"
         ],
     )
-    for (_, result), rejection_id in zip(refused, ids, strict=True):
-        result.rejection_id = rejection_id
 
 
 def issue_json(issue: Issue) -> dict[str, Any]:

@@ -242,16 +242,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """A manifest export file (JSON Lines or CSV, see the README for the columns). The same
         file sent again is recognised by its content and not processed twice."""
         require_any(caller, *WRITERS)
-        name = file.filename or "upload"
-        try:
-            files.file_format(name)
-        except files.FileFormatError as err:
-            raise DomainError(415, str(err)) from err
-        content = await file.read()
-        try:
+        name, content = await files.uploaded(file)
+        with files.unreadable_is_422():
             return await receive_file(ctx, name, content)
-        except files.FileFormatError as err:
-            raise DomainError(422, str(err)) from err
 
     @router.post("/arrivals", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
     async def record_arrival(record: Arrival, caller: Caller) -> dict[str, str]:

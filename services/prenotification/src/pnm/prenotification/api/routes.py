@@ -234,16 +234,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> FileOut:
         """An export file (JSON Lines or CSV, see the README for the columns). The same file
         sent again is recognised by its content and not processed twice."""
-        name = file.filename or "upload"
-        try:
-            files.file_format(name)
-        except files.FileFormatError as err:
-            raise DomainError(415, str(err)) from err
-        content = await file.read()
-        try:
+        name, content = await files.uploaded(file)
+        with files.unreadable_is_422():
             return await receive_file(ctx, name, content, feed_authorisation(caller))
-        except files.FileFormatError as err:
-            raise DomainError(422, str(err)) from err
 
     rejections.add_routes(router, ctx.engine, READERS)
 
