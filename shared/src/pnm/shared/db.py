@@ -85,9 +85,10 @@ class UnitOfWork:
         self._before_commit.setdefault(name, callback)
 
     async def commit(self) -> None:
-        for callback in list(self._before_commit.values()):
-            await callback(self)
-        self._before_commit = {}
+        # In registration order; a callback may register another (or itself again).
+        while self._before_commit:
+            name = next(iter(self._before_commit))
+            await self._before_commit.pop(name)(self)
         if self._staged:
             await self.conn.execute(insert(self._messaging.outbox), self._staged)
         had_events = bool(self._staged)

@@ -46,11 +46,13 @@ def _containers(raw: Iterable[str]) -> list[str]:
     return sorted({container_number(c).value for c in raw})
 
 
-def _mark_dirty(uow: UnitOfWork, keys: Iterable[LineKey], clock: Clock) -> None:
+def _mark_dirty(
+    uow: UnitOfWork, keys: Iterable[LineKey], clock: Clock, cid: str | None = None
+) -> None:
     # Each line remembers the correlation id of the input that touched it last, so the
     # decision it causes carries it even though it is computed at commit, after the handler.
     dirty: dict[LineKey, str | None] = uow.state.setdefault("matcher.dirty", {})
-    cid = correlation_id.get()
+    cid = cid or correlation_id.get()
     dirty.update((key, cid) for key in keys)
 
     async def flush(uow: UnitOfWork) -> None:
@@ -60,11 +62,12 @@ def _mark_dirty(uow: UnitOfWork, keys: Iterable[LineKey], clock: Clock) -> None:
 
 
 async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    """Stage the line; all lines of the transaction are stored in one statement at commit
+    (a large manifest arrives as thousands of line events)."""
     record = ManifestLine.model_validate(event.data)
-    written = await upsert_newer(
-        uow.conn,
-        line,
-        [
+    staged: list[tuple[dict[str, Any], str | None]] = uow.state.setdefault("matcher.lines", [])
+    staged.append(
+        (
             {
                 "manifest_id": record.manifest_id,
                 "line_id": record.line_id,
@@ -73,12 +76,21 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
                 "containers": _containers(record.containers),
                 "transport_document": transport_document_number(record.transport_document.number),
                 "record": event.data,
-            }
-        ],
-        key=["manifest_id", "line_id"],
+            },
+            correlation_id.get(),
+        )
     )
-    if written:
-        _mark_dirty(uow, [(record.manifest_id, record.line_id)], clock)
+
+    async def store(uow: UnitOfWork) -> None:
+        rows = uow.state.pop("matcher.lines", [])
+        cids = {(r["manifest_id"], r["line_id"]): cid for r, cid in rows}
+        written = await upsert_newer(
+            uow.conn, line, [r for r, _ in rows], key=["manifest_id", "line_id"]
+        )
+        for w in written:
+            _mark_dirty(uow, [(w.manifest_id, w.line_id)], clock, cids[(w.manifest_id, w.line_id)])
+
+    uow.before_commit("matcher.lines", store)
 
 
 async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
