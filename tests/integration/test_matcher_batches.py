@@ -1,0 +1,84 @@
+"""The matcher applies a consumed batch in one transaction, whatever the order of the events
+in it: a pre-notification before its lines, or after, gives the same decisions."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from pnm.cli.scenarios import container, manifest_line, prenotification
+from pnm.cli.services import ALL
+from pnm.matcher.adapters.tables import decision, messaging
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.records import ChedType
+from pnm.shared.contracts.topics import MANIFEST_LINES, PRENOTIFICATIONS, EventType
+from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.messaging.processor import EventProcessor
+from pnm.shared.messaging.transport import IncomingMessage
+from pnm.shared.migrations import upgrade
+from pnm.shared.service import ServiceContext
+
+
+class NoDeadLetters:
+    async def dead_letter(self, *args: object) -> None:
+        raise AssertionError(f"nothing here is poison: {args}")
+
+
+@pytest.mark.parametrize("notice_first", [True, False])
+async def test_one_batch_in_either_order_gives_the_same_decisions(
+    database_url: str, notice_first: bool
+) -> None:
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["matcher"])
+    ctx = ServiceContext("matcher", engine, lambda: UnitOfWork(engine, messaging))
+    processor = EventProcessor(
+        service="matcher",
+        consumer="test",
+        uow_factory=ctx.uow_factory,
+        handlers=ALL["matcher"].subscriptions(ctx),
+        dead_letters=NoDeadLetters(),
+    )
+    boxes = [container(950_000 + n) for n in range(3)]
+    notice = prenotification(
+        "CHEDP.NL.2026.0950000",
+        ched_type=ChedType.CHED_P,
+        cn_code="0202",
+        description="beef",
+        containers=boxes[:2],
+    )
+    lines = [
+        manifest_line("BATCH-1", str(n), hs_code="020230", description="beef", containers=[box])
+        for n, box in enumerate(boxes)
+    ]
+    events = [
+        IncomingMessage(
+            MANIFEST_LINES.name,
+            0,
+            n,
+            line.key.encode(),
+            new_event(
+                type=EventType.MANIFEST_LINE_DECLARED, source="/t", subject=line.key, record=line
+            ).to_json(),
+        )
+        for n, line in enumerate(lines)
+    ]
+    notice_event = IncomingMessage(
+        PRENOTIFICATIONS.name,
+        0,
+        0,
+        notice.reference.encode(),
+        new_event(
+            type=EventType.PRENOTIFICATION_SUBMITTED,
+            source="/t",
+            subject=notice.reference,
+            record=notice,
+        ).to_json(),
+    )
+    await processor.process([notice_event, *events] if notice_first else [*events, notice_event])
+    async with engine.connect() as conn:
+        decided = {
+            r.line_id: r.status
+            for r in await conn.execute(select(decision.c.line_id, decision.c.status))
+        }
+    await engine.dispose()
+    assert decided == {"0": "notified", "1": "notified", "2": "awaiting_notification"}
