@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.indicators import Exemption, IndicatorSet
 from pnm.shared.contracts.records import (
     ChedType,
     DecisionStatus,
@@ -103,7 +103,9 @@ def decide(
         )
     candidates = list(candidates)
     per_regime = tuple(
-        _decide_regime(regime, reasons, [c for c in candidates if c.regime is regime], arrived)
+        _exempt(regime, reasons, exemption)
+        if (exemption := _exemption(line, indicators, regime))
+        else _decide_regime(regime, reasons, [c for c in candidates if c.regime is regime], arrived)
         for regime, reasons in sorted(selected.items())
     )
     overall = max(per_regime, key=lambda d: SEVERITY[d.status])
@@ -113,6 +115,33 @@ def decide(
         per_regime=per_regime,
         references=tuple(sorted({r for d in per_regime for r in d.references})),
         reasons=tuple(r for d in per_regime for r in d.reasons),
+    )
+
+
+def _exemption(line: ManifestLine, indicators: IndicatorSet, regime: Regime) -> Exemption | None:
+    """The first exemption rule of the regime that covers every goods item the regime selected."""
+    goods = [
+        item
+        for item in line.goods
+        if any(i.regime is regime for i in indicators.matching(item.hs_code))
+    ]
+    return next(
+        (e for e in indicators.exemptions if e.regime is regime and e.covers(line, goods)), None
+    )
+
+
+def _exempt(regime: Regime, selection: list[Reason], exemption: Exemption) -> RegimeDecision:
+    return RegimeDecision(
+        regime=regime,
+        status=DecisionStatus.EXEMPT,
+        references=[],
+        reasons=[
+            *selection,
+            Reason(
+                code=f"exempt.{exemption.rule}",
+                text=f"{exemption.description} ({exemption.legal_source})",
+            ),
+        ],
     )
 
 
