@@ -1,0 +1,100 @@
+"""Architecture §4: the same final set of inputs gives the same decisions, whatever order they
+came in (generated permutations, over the matcher's domain code as the replay tool runs it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
+from pnm.matcher.adapters.indicator_data import shipped_indicator_set
+from pnm.matcher.adapters.memory import InMemoryMatcher
+from pnm.shared.contracts.records import (
+    Arrival,
+    ChedType,
+    ManifestLine,
+    PreNotification,
+    PreNotificationStatus,
+)
+
+NOW = datetime(2026, 12, 1, 6, tzinfo=UTC)
+BOX = [container(990_000 + n) for n in range(4)]
+
+Input = ManifestLine | PreNotification | Arrival
+
+INPUTS: list[Input] = [
+    manifest_line("ORD-1", "1", hs_code="020230", description="beef", containers=[BOX[0]]),
+    manifest_line(
+        "ORD-1", "1", hs_code="020230", description="beef", containers=[BOX[1]], version=2
+    ),
+    manifest_line("ORD-1", "2", hs_code="080610", description="grapes", containers=[BOX[2]]),
+    manifest_line("ORD-1", "3", hs_code="610910", description="shirts", containers=[BOX[3]]),
+    manifest_line(
+        "ORD-1", "4", hs_code="020230", description="beef", containers=[BOX[0]], withdrawn=True
+    ),
+    prenotification(
+        "CHEDP.NL.2026.0990001",
+        ched_type=ChedType.CHED_P,
+        cn_code="0202",
+        description="beef",
+        containers=[BOX[1]],
+    ),
+    prenotification(
+        "CHEDPP.NL.2026.0990002",
+        ched_type=ChedType.CHED_PP,
+        cn_code="0806",
+        description="grapes",
+        containers=[BOX[2]],
+    ),
+    prenotification(
+        "CHEDPP.NL.2026.0990002",
+        ched_type=ChedType.CHED_PP,
+        cn_code="0806",
+        description="grapes",
+        containers=[BOX[2]],
+        version=2,
+        status=PreNotificationStatus.CANCELLED,
+    ),
+    arrival("ORD-1", NOW),
+]
+
+
+def final_decisions(inputs: list[Input]) -> dict[tuple[str, str], tuple[str, tuple[str, ...], int]]:
+    matcher = InMemoryMatcher(shipped_indicator_set())
+    for record in inputs:
+        if isinstance(record, ManifestLine):
+            matcher.line(record, NOW)
+        elif isinstance(record, PreNotification):
+            matcher.prenotification(record, NOW)
+        else:
+            matcher.arrival(record, NOW)
+    return {
+        key: (d.status.value, tuple(d.references), d.line_version)
+        for key, d in matcher.decisions.items()
+    }
+
+
+EXPECTED = final_decisions(INPUTS)
+
+
+def test_the_expected_outcome_is_the_one_the_rules_give() -> None:
+    assert EXPECTED == {
+        ("ORD-1", "1"): ("notified", ("CHEDP.NL.2026.0990001",), 2),  # the amended container
+        ("ORD-1", "2"): ("invalid_notification", ("CHEDPP.NL.2026.0990002",), 1),  # cancelled
+        ("ORD-1", "3"): ("not_controlled", (), 1),
+        ("ORD-1", "4"): ("not_controlled", (), 1),  # withdrawn
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.permutations(INPUTS))
+def test_decisions_do_not_depend_on_the_order_of_arrival(order: list[Input]) -> None:
+    assert final_decisions(order) == EXPECTED
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.permutations(INPUTS))
+def test_receiving_everything_twice_changes_nothing(order: list[Input]) -> None:
+    assert final_decisions(order + order) == EXPECTED
