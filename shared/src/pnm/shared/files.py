@@ -71,6 +71,20 @@ def blank_to_none(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+def csv_list(value: str | None) -> list[str]:
+    """A CSV cell holding a list: items separated by spaces or semicolons."""
+    return (value or "").replace(";", " ").split()
+
+
+def csv_party(row: dict[str, str | None], prefix: str) -> dict[str, Any]:
+    """A party from the `<prefix>_name`, `_country` and optional `_eori` cells."""
+    return {
+        "name": row.get(f"{prefix}_name"),
+        "country": row.get(f"{prefix}_country"),
+        **({"eori": row[f"{prefix}_eori"]} if row.get(f"{prefix}_eori") else {}),
+    }
+
+
 def intake_file_table(metadata: MetaData) -> Table:
     return Table(
         "intake_file",

@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from pnm.shared.files import FileFormatError, Row, blank_to_none, parse_jsonl
+from pnm.shared.files import FileFormatError, Row, blank_to_none, csv_list, csv_party, parse_jsonl
 
 # Columns that are fields of the line as they are.
 LINE_FIELDS = (
@@ -70,18 +70,6 @@ REQUIRED_CSV_COLUMNS = frozenset(
 )
 
 
-def _party(row: dict[str, str | None], prefix: str) -> dict[str, Any]:
-    return {
-        "name": row.get(f"{prefix}_name"),
-        "country": row.get(f"{prefix}_country"),
-        **({"eori": row[f"{prefix}_eori"]} if row.get(f"{prefix}_eori") else {}),
-    }
-
-
-def _list(value: str | None) -> list[str]:
-    return (value or "").replace(";", " ").split()
-
-
 def parse_csv(text: str) -> Iterator[Row]:
     reader = csv.DictReader(io.StringIO(text))
     missing = REQUIRED_CSV_COLUMNS - set(reader.fieldnames or ())
@@ -120,10 +108,10 @@ def parse_csv(text: str) -> Iterator[Row]:
             "type": row.get("transport_document_type"),
             "number": row.get("transport_document_number"),
         }
-        payload["containers"] = _list(row.get("containers"))
-        payload["document_references"] = _list(row.get("document_references"))
-        payload["consignor"] = _party(row, "consignor")
-        payload["consignee"] = _party(row, "consignee")
+        payload["containers"] = csv_list(row.get("containers"))
+        payload["document_references"] = csv_list(row.get("document_references"))
+        payload["consignor"] = csv_party(row, "consignor")
+        payload["consignee"] = csv_party(row, "consignee")
         payload["goods"] = [goods]
         lines[key] = Row(number, payload)
     yield from lines.values()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pnm.shared.contracts.records import PreNotification
-from pnm.shared.files import FileFormatError, Row, blank_to_none, parse_jsonl
+from pnm.shared.files import FileFormatError, Row, blank_to_none, csv_list, csv_party, parse_jsonl
 
 # Columns that are fields of the record as they are.
 RECORD_FIELDS = (
@@ -64,14 +64,6 @@ REQUIRED_CSV_COLUMNS = frozenset(CSV_COLUMNS) - {
 }
 
 
-def _party(row: dict[str, str | None], prefix: str) -> dict[str, Any]:
-    return {
-        "name": row.get(f"{prefix}_name"),
-        "country": row.get(f"{prefix}_country"),
-        **({"eori": row[f"{prefix}_eori"]} if row.get(f"{prefix}_eori") else {}),
-    }
-
-
 def parse_csv(text: str) -> Iterator[Row]:
     reader = csv.DictReader(io.StringIO(text))
     missing = REQUIRED_CSV_COLUMNS - set(reader.fieldnames or ())
@@ -97,9 +89,9 @@ def parse_csv(text: str) -> Iterator[Row]:
         payload: dict[str, Any] = {
             name: row[name] for name in RECORD_FIELDS if row.get(name) is not None
         }
-        payload["containers"] = (row.get("containers") or "").replace(";", " ").split()
-        payload["consignor"] = _party(row, "consignor")
-        payload["importer"] = _party(row, "importer")
+        payload["containers"] = csv_list(row.get("containers"))
+        payload["consignor"] = csv_party(row, "consignor")
+        payload["importer"] = csv_party(row, "importer")
         payload["commodities"] = [commodity]
         payload["control"] = {
             "regime": row.get("control_regime"),
