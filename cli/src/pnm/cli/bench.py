@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
-from pnm.cli.processes import ServiceProcesses
+from pnm.cli.processes import ServiceProcesses, service_env
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
@@ -109,12 +109,7 @@ async def pipeline_rate(
 ) -> PipelineFigures:
     prefix = f"bench{run}."
     await create_topics(bootstrap, prefix)
-    env = {
-        "PNM_DATABASE_URL": database_url,
-        "PNM_KAFKA_BOOTSTRAP": bootstrap,
-        "PNM_KAFKA_TOPIC_PREFIX": prefix,
-        "PNM_AUTH_SECRET": BENCH_SECRET,
-    }
+    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
     dmf = {
         "Authorization": f"Bearer {mint_token(BENCH_SECRET, subject='bench', roles=['feed:dmf'])}"
     }
@@ -123,7 +118,7 @@ async def pipeline_rate(
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{ports['manifest-ingest']}", timeout=120
         ) as client:
-            await _wait_ready(ports)
+            await processes.wait_ready()
             decided: dict[str, float] = {}
             watcher = asyncio.create_task(
                 _watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(lines))
@@ -145,22 +140,6 @@ async def pipeline_rate(
             seconds = max(decided.values()) - started
     latencies = [decided[key] - posted[key] for key in posted]
     return PipelineFigures(len(lines), seconds, latencies)
-
-
-async def _wait_ready(ports: dict[str, int]) -> None:
-    async with httpx.AsyncClient(timeout=5) as client:
-        for _ in range(300):
-            try:
-                codes = [
-                    (await client.get(f"http://127.0.0.1:{p}/health/ready")).status_code
-                    for p in ports.values()
-                ]
-            except httpx.TransportError:
-                codes = []
-            if codes and all(code == 200 for code in codes):
-                return
-            await asyncio.sleep(0.2)
-    raise RuntimeError("services did not become ready")
 
 
 async def _watch_decisions(

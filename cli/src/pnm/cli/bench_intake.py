@@ -15,7 +15,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from pnm.cli.processes import ServiceProcesses
+from pnm.cli.processes import ServiceProcesses, service_env
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.topics import create_topics
 from pnm.prenotification.adapters.files import write_csv
@@ -92,12 +92,7 @@ async def intake_rates(
     prefix = f"benchintake{run}."
     await create_topics(bootstrap, prefix)
     dsn = database_url.replace("+asyncpg", "")
-    env = {
-        "PNM_DATABASE_URL": database_url,
-        "PNM_KAFKA_BOOTSTRAP": bootstrap,
-        "PNM_KAFKA_TOPIC_PREFIX": prefix,
-        "PNM_AUTH_SECRET": BENCH_SECRET,
-    }
+    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
     token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:vgc"])
     headers = {"Authorization": f"Bearer {token}"}
     rest_records = bench_records(count, run, 0)
@@ -107,7 +102,7 @@ async def intake_rates(
     with ServiceProcesses(["prenotification"], env, workdir / "intake-logs") as processes:
         base = f"http://127.0.0.1:{processes.ports()['prenotification']}"
         async with httpx.AsyncClient(base_url=base, timeout=600) as client:
-            await _ready(client)
+            await processes.wait_ready()
             started = time.perf_counter()
             response = await client.post(
                 "/prenotification/prenotifications/bulk",
@@ -152,12 +147,7 @@ async def manifest_rates(
     prefix = f"benchmanifest{run}."
     await create_topics(bootstrap, prefix)
     dsn = database_url.replace("+asyncpg", "")
-    env = {
-        "PNM_DATABASE_URL": database_url,
-        "PNM_KAFKA_BOOTSTRAP": bootstrap,
-        "PNM_KAFKA_TOPIC_PREFIX": prefix,
-        "PNM_AUTH_SECRET": BENCH_SECRET,
-    }
+    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
     token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:dmf"])
     lines = [
         manifest_line(
@@ -173,7 +163,7 @@ async def manifest_rates(
     with ServiceProcesses(["manifest-ingest"], env, workdir / "manifest-logs") as processes:
         base = f"http://127.0.0.1:{processes.ports()['manifest-ingest']}"
         async with httpx.AsyncClient(base_url=base, timeout=600) as client:
-            await _ready(client)
+            await processes.wait_ready()
             started = time.perf_counter()
             response = await client.post(
                 "/manifest-ingest/lines",
@@ -219,14 +209,3 @@ async def manifest_rates(
     finally:
         await producer.stop()
     return ManifestFigures(count, stored, published, copy_seconds, produce_seconds)
-
-
-async def _ready(client: httpx.AsyncClient) -> None:
-    for _ in range(300):
-        try:
-            if (await client.get("/health/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError("the service did not become ready")

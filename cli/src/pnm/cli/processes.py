@@ -3,14 +3,18 @@ the benchmark and the end-to-end tests."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+import httpx
 
 from pnm.cli.postgres import free_port
 
@@ -29,6 +33,9 @@ class ServiceProcess:
 
     def output(self) -> str:
         return self.log_path.read_text()
+
+
+READY_WITHIN = 60.0
 
 
 class ServiceProcesses:
@@ -69,3 +76,32 @@ class ServiceProcesses:
 
     def ports(self) -> dict[str, int]:
         return {name: s.port for name, s in self.services.items()}
+
+    async def wait_ready(self) -> None:
+        """Until every service answers /health/ready with 200 (at most READY_WITHIN seconds)."""
+        deadline = time.monotonic() + READY_WITHIN
+        async with httpx.AsyncClient(timeout=5) as client:
+            while time.monotonic() < deadline:
+                try:
+                    codes = [
+                        (await client.get(f"{s.base_url}/health/ready")).status_code
+                        for s in self.services.values()
+                    ]
+                except httpx.TransportError:
+                    codes = []
+                if codes and all(code == 200 for code in codes):
+                    return
+                await asyncio.sleep(0.2)
+        raise RuntimeError(f"not ready after {READY_WITHIN}s: {', '.join(self.services)}")
+
+
+def service_env(
+    database_url: str, bootstrap: str, topic_prefix: str, auth_secret: str
+) -> dict[str, str]:
+    """The settings `pnm serve` processes need to run against one database and broker."""
+    return {
+        "PNM_DATABASE_URL": database_url,
+        "PNM_KAFKA_BOOTSTRAP": bootstrap,
+        "PNM_KAFKA_TOPIC_PREFIX": topic_prefix,
+        "PNM_AUTH_SECRET": auth_secret,
+    }
