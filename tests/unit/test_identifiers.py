@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import iso6346
 
-from pnm.shared.identifiers import container_number, hs_code, transport_document_number
+from pnm.shared.identifiers import container_number, transport_document_number
 
 VECTORS = Path(__file__).parent / "data" / "identifier_vectors.csv"
 
@@ -145,11 +145,3 @@ def test_transport_document_number_has_no_separators_and_is_stable(raw: str) -> 
     assert value == value.upper()
     assert transport_document_number(value) == value
     assert value == re.sub(r"[^A-Za-z0-9]", "", raw).upper()
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [(None, None), ("", None), ("0201.30", "020130"), ("0806 10 10", "08061010"), ("ex", None)],
-)
-def test_hs_code(raw: str | None, expected: str | None) -> None:
-    assert hs_code(raw) == expected

@@ -39,13 +39,6 @@ def transport_document_number(raw: str) -> str:
     return _SEPARATORS.sub("", raw).upper()
 
 
-def hs_code(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    digits = re.sub(r"\D", "", raw)
-    return digits or None
-
-
 _AWB = re.compile(r"[0-9]{11}")
 
 
