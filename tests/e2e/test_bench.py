@@ -23,6 +23,11 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
             "300",
             "--manifest-lines",
             "300",
+            "--notifications",
+            "2000",
+            "--burst",
+            "2000",
+            "400",
             "--bootstrap",
             kafka.bootstrap,
             "--database-url",
@@ -42,3 +47,6 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
     assert re.search(r"raw PostgreSQL COPY:\s+\d+ records/s", out), out
     assert re.search(r"end to end to Kafka:\s+\d+ lines/s", out), out
     assert re.search(r"raw COPY \+ raw produce:\s+\d+ lines/s", out), out
+    assert re.search(r"per line, candidates \+ all stages: p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
+    assert re.search(r"raw dict probe per line: +p50 [\d.]+ ms", out), out
+    assert re.search(r"all decisions on Kafka in [\d.]+ s .*p50 [\d,]+ ms, p99 [\d,]+ ms", out), out

@@ -32,7 +32,19 @@ EXPECTED_TABLES = {
         "inbox",
         "dead_letter",
     },
-    "matcher": {"line", "prenotification", "arrival", "decision", "outbox", "inbox", "dead_letter"},
+    "matcher": {
+        "line",
+        "prenotification",
+        "arrival",
+        "eta_update",
+        "feed",
+        "indicator_set",
+        "decision",
+        "decision_history",
+        "outbox",
+        "inbox",
+        "dead_letter",
+    },
     "holds": {"hold", "instruction", "outbox", "inbox", "dead_letter"},
 }
 

@@ -1,464 +1,325 @@
-"""The matcher's pure domain: selection, candidates, arrival and the decision for one line."""
+"""The matcher's pure domain, stage by stage (architecture §6): selection, scoring and
+thresholds, per-regime decisions, deadlines, feed outage, the decision record."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from matcher_cases import BEFORE_DEADLINE, INDICATORS, decide_at
 
-from pnm.cli.scenarios import container, manifest_line
-from pnm.matcher.adapters.indicator_data import shipped_indicator_set
-from pnm.matcher.domain.decision import (
-    REGIME_OF_CHED,
-    SEVERITY,
-    Candidate,
-    Outcome,
-    decide,
-    select_regimes,
-)
-from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError, parse_indicator_set
-from pnm.matcher.domain.matching import (
-    ArrivalFacts,
-    NotificationKeys,
-    candidates_for,
-    decision_record,
-    has_arrived,
-    same_substance,
-)
+from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
+from pnm.matcher.adapters.indicator_data import validated
+from pnm.matcher.domain.deadlines import Timeline
+from pnm.matcher.domain.decision import SEVERITY, select_regimes
+from pnm.matcher.domain.feeds import degraded_feeds
+from pnm.matcher.domain.indicators import REGIME_OF_CHED, IndicatorSetError
+from pnm.matcher.domain.matching import decision_record, same_substance
 from pnm.shared.contracts.records import (
     ChedType,
-    Decision,
     DecisionStatus,
+    FeedStatus,
     ManifestLine,
+    PreNotification,
     PreNotificationStatus,
     Regime,
 )
 
 S = DecisionStatus
 P = PreNotificationStatus
-INDICATORS = shipped_indicator_set()
-
 BEEF = "020130"
 GRAPES = "080610"
 SHIRTS = "610910"
-MANIFEST = "M-EMMA-248W"
-DECIDED_AT = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+BOX = container(1)
 
 
-def line(hs_code: str | None = BEEF, *, withdrawn: bool = False, version: int = 1) -> ManifestLine:
+def line(
+    hs_code: str | None = BEEF,
+    *,
+    description: str = "goods",
+    containers: list[str] | None = None,
+    withdrawn: bool = False,
+    eta: datetime = BASE_ETA,
+    gross: float = 18_000.0,
+) -> ManifestLine:
     return manifest_line(
-        MANIFEST,
+        "M-EMMA-248W",
         "1",
         hs_code=hs_code,
-        description="goods",
-        containers=[container(1)],
+        description=description,
+        containers=[BOX] if containers is None else containers,
         withdrawn=withdrawn,
-        version=version,
+        eta=eta,
+        gross_mass_kg=gross,
     )
 
 
-def mixed_line(*codes: str | None) -> ManifestLine:
-    """One line whose goods items carry the given HS codes."""
-    data = line().model_dump()
-    item = data["goods"][0]
-    data["goods"] = [{**item, "item": n, "hs_code": code} for n, code in enumerate(codes, 1)]
-    return ManifestLine.model_validate(data)
-
-
-def cand(
+def beef_pn(
     reference: str = "CHEDP.NL.2026.0000001",
-    ched_type: ChedType = ChedType.CHED_P,
+    *,
     status: PreNotificationStatus = P.SUBMITTED,
-    matched_on: str = "container",
-) -> Candidate:
-    return Candidate(reference, ched_type, status, matched_on)
+    containers: list[str] | None = None,
+    cn_code: str = "02013000",
+    ched_type: ChedType = ChedType.CHED_P,
+    net: float | None = None,
+    submitted: datetime | None = None,
+) -> PreNotification:
+    record = prenotification(
+        reference,
+        ched_type=ched_type,
+        cn_code=cn_code,
+        description="Frozen boneless beef",
+        containers=[BOX] if containers is None else containers,
+        status=status,
+    )
+    update: dict[str, object] = {}
+    if submitted is not None:
+        update["submitted_at"] = submitted
+    if net is not None:
+        update["commodities"] = [record.commodities[0].model_copy(update={"net_mass_kg": net})]
+    return record.model_copy(update=update)
 
 
 # --- selection ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("hs_code", "regimes"),
+    ("hs_code", "description", "regimes"),
     [
-        (BEEF, {Regime.VET}),
-        ("0201", {Regime.VET}),
-        (GRAPES, {Regime.PHYTO}),
-        ("08061010", {Regime.PHYTO}),
-        (SHIRTS, set()),
-        (None, set()),
-        ("0210", {Regime.VET}),
-        ("0220", set()),  # shares "02" with the meat headings but is no heading of the set
+        (BEEF, "goods", {Regime.VET}),
+        ("0201", "goods", {Regime.VET}),
+        (GRAPES, "goods", {Regime.PHYTO}),
+        (SHIRTS, "Cotton T-shirts", set()),
+        ("0220", "goods", set()),  # shares "02" with the meat headings but is no heading
+        (None, "Frozen beef cuts", {Regime.VET}),
+        (None, "Fresh ROSES", {Regime.PHYTO}),
+        (None, "Live eels", {Regime.VET}),
+        (None, "Spare parts", set()),
+        ("9999", "Fresh mangoes", {Regime.PHYTO}),  # a generic code: the description decides
     ],
 )
-def test_selection_by_cn_prefix(hs_code: str | None, regimes: set[Regime]) -> None:
-    assert set(select_regimes(line(hs_code), INDICATORS)) == regimes
+def test_selection_by_cn_prefix_or_keyword(
+    hs_code: str | None, description: str, regimes: set[Regime]
+) -> None:
+    assert set(select_regimes(line(hs_code, description=description), INDICATORS)) == regimes
 
 
-def test_selection_reasons_name_the_item_code_and_prefix() -> None:
-    reasons = select_regimes(mixed_line(SHIRTS, BEEF), INDICATORS)[Regime.VET]
-    assert [r.code for r in reasons] == ["cn_prefix"]
-    assert "item 2" in reasons[0].text
-    assert BEEF in reasons[0].text
-    assert "0201" in reasons[0].text
+def test_selection_reasons_name_the_item_and_its_rule() -> None:
+    by_prefix = select_regimes(line(BEEF), INDICATORS)[Regime.VET].reasons[0]
+    assert (by_prefix.code, "0201" in by_prefix.text) == ("cn_prefix", True)
+    keyword = select_regimes(line(None, description="Frozen beef"), INDICATORS)[Regime.VET]
+    assert keyword.reasons[0].code == "keyword"
+    assert "no HS code" in keyword.reasons[0].text
+    assert "'beef'" in keyword.reasons[0].text
 
 
-@pytest.mark.parametrize("hs_code", [SHIRTS, None])
-@pytest.mark.parametrize("arrived", [False, True])
-def test_goods_without_indicator_are_not_controlled(hs_code: str | None, arrived: bool) -> None:
-    outcome = decide(line(hs_code), INDICATORS, [], arrived)
-    assert outcome.status is S.NOT_CONTROLLED
-    assert outcome.regimes == ()
-    assert outcome.per_regime == ()
-    assert [r.code for r in outcome.reasons] == ["no_indicator"]
+def test_goods_without_indicator_and_withdrawn_lines_are_not_controlled() -> None:
+    assert decide_at(line(SHIRTS), arrived=True).status is S.NOT_CONTROLLED
+    withdrawn = decide_at(line(BEEF, withdrawn=True), arrived=True)
+    assert withdrawn.status is S.NOT_CONTROLLED
+    assert withdrawn.reasons[0].code == "line_withdrawn"
 
 
-# --- decision per regime -------------------------------------------------------------------
+# --- matching ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("status", [P.SUBMITTED, P.VALIDATED])
-@pytest.mark.parametrize("arrived", [False, True])
-def test_notified_when_an_active_candidate_of_the_right_regime_exists(
-    status: PreNotificationStatus, arrived: bool
-) -> None:
-    outcome = decide(line(BEEF), INDICATORS, [cand(status=status)], arrived)
+def test_notified_by_an_exact_container_with_its_explanation(status: PreNotificationStatus) -> None:
+    outcome = decide_at(line(), [beef_pn(status=status)], arrived=True)
     assert outcome.status is S.NOTIFIED
-    assert outcome.regimes == (Regime.VET,)
     assert outcome.references == ("CHEDP.NL.2026.0000001",)
-    assert outcome.reasons[-1].code == "matched"
-    assert "container" in outcome.reasons[-1].text
+    levels = {(c.field, c.level) for c in outcome.explanation}
+    assert {("container", "exact"), ("goods", "6"), ("weight", "within")} <= levels
+    header = outcome.explanation[0]
+    assert header.field == "candidate"
+    assert header.weight == pytest.approx(sum(c.weight for c in outcome.explanation[1:]))
 
 
-def test_awaiting_notification_before_arrival() -> None:
-    outcome = decide(line(BEEF), INDICATORS, [], arrived=False)
-    assert outcome.status is S.AWAITING_NOTIFICATION
-    assert outcome.references == ()
+def test_a_container_typo_still_matches_through_the_weak_block() -> None:
+    typo = BOX[:5] + ("7" if BOX[5] != "7" else "8") + BOX[6:]
+    outcome = decide_at(line(), [beef_pn(containers=[typo])], arrived=True)
+    assert outcome.status is S.NOTIFIED
+    assert ("container", "one_edit") in {(c.field, c.level) for c in outcome.explanation}
 
 
-def test_unnotified_after_arrival_without_candidate() -> None:
-    outcome = decide(line(BEEF), INDICATORS, [], arrived=True)
+def test_another_container_on_the_same_vessel_is_not_a_match() -> None:
+    outcome = decide_at(line(), [beef_pn(containers=[container(999)])], arrived=True)
     assert outcome.status is S.UNNOTIFIED
-    assert outcome.references == ()
-    assert outcome.reasons[-1].code == "arrived_unnotified"
+
+
+def test_a_container_notified_for_other_goods_is_review() -> None:
+    roses = beef_pn(cn_code="06031100", ched_type=ChedType.CHED_P)
+    outcome = decide_at(line(), [roses], arrived=True)
+    assert outcome.status is S.REVIEW
+    assert "goods differ" in outcome.reasons[-1].text
+
+
+def test_a_weight_far_off_is_review() -> None:
+    outcome = decide_at(line(gross=20_000), [beef_pn(net=1_000)], arrived=True)
+    assert outcome.status is S.REVIEW
+    assert "weight far_off" in outcome.reasons[-1].text
+
+
+def test_a_ched_of_the_other_regime_does_not_cover_the_line() -> None:
+    grapes_pn = beef_pn(cn_code="08061010", ched_type=ChedType.CHED_PP)
+    assert decide_at(line(BEEF), [grapes_pn], arrived=True).status is S.UNNOTIFIED
 
 
 @pytest.mark.parametrize("status", [P.CANCELLED, P.REJECTED, P.REPLACED])
-def test_invalid_notification_when_only_inactive_candidates_and_arrived(
+def test_only_invalid_notifications_is_invalid_notification(
     status: PreNotificationStatus,
 ) -> None:
-    outcome = decide(line(BEEF), INDICATORS, [cand(status=status)], arrived=True)
+    outcome = decide_at(line(), [beef_pn(status=status)])
     assert outcome.status is S.INVALID_NOTIFICATION
-    assert outcome.references == ("CHEDP.NL.2026.0000001",)
     assert outcome.reasons[-1].code == "no_valid_notification"
 
 
-def test_only_inactive_candidates_before_arrival_is_still_awaiting() -> None:
-    outcome = decide(line(BEEF), INDICATORS, [cand(status=P.CANCELLED)], arrived=False)
-    assert outcome.status is S.AWAITING_NOTIFICATION
+def test_a_valid_notification_wins_over_a_cancelled_one() -> None:
+    pns = [beef_pn("CHEDP.OLD", status=P.CANCELLED), beef_pn("CHEDP.NEW")]
+    outcome = decide_at(line(), pns, arrived=True)
+    assert (outcome.status, outcome.references) == (S.NOTIFIED, ("CHEDP.NEW",))
 
 
-def test_an_active_candidate_wins_over_cancelled_ones() -> None:
-    candidates = [
-        cand("CHEDP.OLD", status=P.REPLACED),
-        cand("CHEDP.NEW", status=P.VALIDATED, matched_on="transport_document"),
-    ]
-    outcome = decide(line(BEEF), INDICATORS, candidates, arrived=True)
-    assert outcome.status is S.NOTIFIED
-    assert outcome.references == ("CHEDP.NEW",)
-    assert "transport_document" in outcome.reasons[-1].text
+def test_notified_after_the_deadline_is_notified_late() -> None:
+    late = beef_pn(submitted=BASE_ETA + timedelta(hours=2))
+    outcome = decide_at(line(), [late], arrived=True, now=BASE_ETA + timedelta(hours=3))
+    assert outcome.status is S.NOTIFIED_LATE
+    assert outcome.reasons[-1].code == "notified_late"
 
 
-def test_a_ched_pp_does_not_cover_beef() -> None:
-    candidates = [cand("CHEDPP.NL.1", ChedType.CHED_PP)]
-    assert decide(line(BEEF), INDICATORS, candidates, arrived=True).status is S.UNNOTIFIED
-    assert decide(line(BEEF), INDICATORS, candidates, arrived=False).status is (
+# --- deadlines -----------------------------------------------------------------------------
+
+
+def test_waiting_statuses_follow_the_deadlines() -> None:
+    # BASE_ETA is 06:00 UTC; the deadline one NL working day earlier, before the ETA.
+    timeline = Timeline.of(BASE_ETA, None, INDICATORS.bcp("NLRTM"), INDICATORS.parameters)
+    assert timeline.lead_deadline < BASE_ETA
+    assert decide_at(line(), now=timeline.lead_deadline - timedelta(minutes=1)).status is (
         S.AWAITING_NOTIFICATION
+    )
+    assert decide_at(line(), now=timeline.lead_deadline).status is S.OVERDUE
+    assert decide_at(line(), now=BASE_ETA + timedelta(hours=5)).status is S.OVERDUE
+    assert decide_at(line(), now=BASE_ETA + timedelta(hours=6)).status is S.UNNOTIFIED
+    assert decide_at(line(), arrived=True).status is S.UNNOTIFIED
+
+
+def test_next_deadline_is_the_next_moment_time_alone_changes_the_status() -> None:
+    outcome = decide_at(line(), now=BEFORE_DEADLINE)
+    timeline = Timeline.of(BASE_ETA, None, INDICATORS.bcp("NLRTM"), INDICATORS.parameters)
+    assert outcome.next_deadline == timeline.lead_deadline
+    assert decide_at(line(), arrived=True).next_deadline is None
+
+
+def test_kings_day_is_no_working_day_and_schiphol_has_four_hours() -> None:
+    p = INDICATORS.parameters
+    tuesday = datetime(2026, 4, 28, 8, 0, tzinfo=UTC)  # Monday 27 April is King's Day
+    deadline = Timeline.of(tuesday, None, INDICATORS.bcp("NLRTM"), p).lead_deadline
+    assert deadline == datetime(2026, 4, 24, 8, 0, tzinfo=UTC)  # the Friday before
+    schiphol = Timeline.of(tuesday, None, INDICATORS.bcp("NLSPL"), p).lead_deadline
+    assert schiphol == tuesday - timedelta(hours=4)
+
+
+# --- feed outage -----------------------------------------------------------------------------
+
+
+def feed(system: str, *, emergency: bool = False, alive: datetime | None = None) -> FeedStatus:
+    return FeedStatus(
+        system=system,
+        last_record_at=alive,
+        last_heartbeat_at=alive,
+        emergency=emergency,
+        emergency_since=alive if emergency else None,
+        at=alive or BASE_ETA,
     )
 
 
-def test_a_ched_p_does_not_cover_grapes() -> None:
-    outcome = decide(line(GRAPES), INDICATORS, [cand(ched_type=ChedType.CHED_P)], arrived=True)
+def test_an_emergency_or_a_silent_feed_degrades_its_regime() -> None:
+    p = INDICATORS.parameters
+    now = BASE_ETA
+    assert set(degraded_feeds([feed("vgc", emergency=True, alive=now)], now, p)) == {Regime.VET}
+    silent = feed("client-import", alive=now - timedelta(minutes=61))
+    assert set(degraded_feeds([silent], now, p)) == {Regime.PHYTO}
+    lively = feed("client-import", alive=now - timedelta(minutes=5))
+    assert degraded_feeds([lively], now, p) == {}
+
+
+def test_no_new_unnotified_during_a_feed_outage_but_an_old_one_stays() -> None:
+    outage = {Regime.VET: "vgc emergency procedure"}
+    held = decide_at(line(), arrived=True, degraded=outage)
+    assert held.status is S.AWAITING_NOTIFICATION
+    assert held.reasons[-1].code == "feed_outage"
+    kept = decide_at(line(), arrived=True, degraded=outage, previous={Regime.VET: S.UNNOTIFIED})
+    assert kept.status is S.UNNOTIFIED
+    grapes = decide_at(line(GRAPES), arrived=True, degraded=outage)
+    assert grapes.status is S.UNNOTIFIED  # the plant feed is fine
+
+
+# --- overall, record, data -------------------------------------------------------------------
+
+
+def test_severity_ranks_every_status_once_unnotified_highest() -> None:
+    assert set(SEVERITY) == set(DecisionStatus)
+    assert len(set(SEVERITY.values())) == len(SEVERITY)
+    assert max(SEVERITY, key=SEVERITY.__getitem__) is S.UNNOTIFIED
+    assert SEVERITY[S.REVIEW] > SEVERITY[S.NOTIFIED]
+
+
+def test_mixed_line_takes_the_most_severe_regime() -> None:
+    data = line().model_dump()
+    data["goods"].append({**data["goods"][0], "item": 2, "hs_code": GRAPES})
+    mixed = ManifestLine.model_validate(data)
+    outcome = decide_at(mixed, [beef_pn(net=8_000)], arrived=True)
+    statuses = {d.regime: d.status for d in outcome.per_regime}
+    assert statuses == {Regime.VET: S.NOTIFIED, Regime.PHYTO: S.UNNOTIFIED}
     assert outcome.status is S.UNNOTIFIED
 
 
-@pytest.mark.parametrize(
-    ("ched_type", "regime"),
-    [
-        (ChedType.CHED_PP, Regime.PHYTO),
-        (ChedType.CHED_P, Regime.VET),
-        (ChedType.CHED_A, Regime.VET),
-        (ChedType.CHED_D, Regime.VET),
-    ],
-)
-def test_regime_of_each_ched_type(ched_type: ChedType, regime: Regime) -> None:
-    assert cand(ched_type=ched_type).regime is regime
+def test_decision_record_and_substance() -> None:
+    outcome = decide_at(line(), arrived=True)
+    first = decision_record(line(), frozenset({BOX}), "D", outcome, 1, "v2", BASE_ETA)
+    later = decision_record(line(), frozenset({BOX}), "D", outcome, 2, "v2", BEFORE_DEADLINE)
+    assert (first.status, first.terminal, first.indicator_set_version) == (
+        S.UNNOTIFIED,
+        "ECTDELTA",
+        "v2",
+    )
+    assert same_substance(first, later)
+    notified = decide_at(line(), [beef_pn()], arrived=True)
+    other = decision_record(line(), frozenset({BOX}), "D", notified, 3, "v2", BASE_ETA)
+    assert not same_substance(first, other)
 
 
 def test_every_ched_type_has_a_regime() -> None:
     assert set(REGIME_OF_CHED) == set(ChedType)
 
 
-@pytest.mark.parametrize("arrived", [False, True])
-def test_withdrawn_line_is_not_controlled(arrived: bool) -> None:
-    outcome = decide(line(BEEF, withdrawn=True), INDICATORS, [], arrived)
-    assert outcome.status is S.NOT_CONTROLLED
-    assert outcome.regimes == ()
-    assert [r.code for r in outcome.reasons] == ["line_withdrawn"]
-
-
-def test_overall_status_is_the_most_severe_across_regimes() -> None:
-    candidates = [cand("CHEDPP.NL.2026.0000001", ChedType.CHED_PP)]
-    outcome = decide(mixed_line(BEEF, GRAPES), INDICATORS, candidates, arrived=True)
-    assert outcome.status is S.UNNOTIFIED
-    assert outcome.regimes == (Regime.PHYTO, Regime.VET)
-    per_regime = {d.regime: d for d in outcome.per_regime}
-    assert per_regime[Regime.PHYTO].status is S.NOTIFIED
-    assert per_regime[Regime.PHYTO].references == ["CHEDPP.NL.2026.0000001"]
-    assert per_regime[Regime.VET].status is S.UNNOTIFIED
-    assert per_regime[Regime.VET].references == []
-    assert outcome.references == ("CHEDPP.NL.2026.0000001",)
-
-
-def test_both_regimes_notified_collects_both_references() -> None:
-    candidates = [cand("B", ChedType.CHED_PP), cand("A", ChedType.CHED_P)]
-    outcome = decide(mixed_line(BEEF, GRAPES), INDICATORS, candidates, arrived=True)
-    assert outcome.status is S.NOTIFIED
-    assert outcome.references == ("A", "B")
-
-
-def test_severity_covers_every_status_with_distinct_ranks() -> None:
-    assert set(SEVERITY) == set(DecisionStatus)
-    assert len(set(SEVERITY.values())) == len(SEVERITY)
-
-
 @pytest.mark.parametrize(
-    ("less", "more"),
+    ("path", "value", "needle"),
     [
-        (S.NOT_CONTROLLED, S.NOTIFIED),
-        (S.NOTIFIED, S.AWAITING_NOTIFICATION),
-        (S.AWAITING_NOTIFICATION, S.INVALID_NOTIFICATION),
-        (S.INVALID_NOTIFICATION, S.UNNOTIFIED),
+        (("indicators", 0, "cn_prefix"), "06x1", "cn_prefix"),
+        (("indicators", 0, "ched_type"), "CHED-P", "not a phyto CHED type"),
+        (("parameters", "review_threshold"), 99, "review_threshold"),
+        (("parameters", "feed_silence_minutes"), {"fax": 5}, "unknown feed"),
+        (("keywords", 0, "phrase"), "--", "at least one word"),
     ],
 )
-def test_severity_order(less: DecisionStatus, more: DecisionStatus) -> None:
-    assert SEVERITY[less] < SEVERITY[more]
-
-
-def test_unnotified_is_the_most_severe_and_not_controlled_the_least() -> None:
-    assert max(SEVERITY, key=SEVERITY.__getitem__) is S.UNNOTIFIED
-    assert min(SEVERITY, key=SEVERITY.__getitem__) is S.NOT_CONTROLLED
-
-
-# --- candidates and arrival ------------------------------------------------------------------
-
-
-def keys(
-    reference: str,
-    containers: Iterable[str] = (),
-    transport_document: str | None = None,
-    status: PreNotificationStatus = P.SUBMITTED,
-) -> NotificationKeys:
-    return NotificationKeys(
-        reference, ChedType.CHED_P, status, frozenset(containers), transport_document
-    )
-
-
-def test_candidates_for_matches_on_container_or_transport_document() -> None:
-    notifications = [
-        keys("BY-CONTAINER", {"AAAU1111111", "BBBU2222222"}),
-        keys("BY-DOCUMENT", transport_document="MAEU123"),
-        keys("BOTH", {"AAAU1111111"}, "MAEU123"),
-        keys("OTHER-CONTAINER", {"CCCU3333333"}),
-        keys("OTHER-DOCUMENT", transport_document="MAEU999"),
-        keys("NOTHING"),
-    ]
-    found = candidates_for(frozenset({"AAAU1111111"}), "MAEU123", notifications)
-    assert {c.reference: c.matched_on for c in found} == {
-        "BY-CONTAINER": "container",
-        "BY-DOCUMENT": "transport_document",
-        "BOTH": "container",
-    }
-
-
-def test_candidates_keep_type_and_status() -> None:
-    found = candidates_for(
-        frozenset({"AAAU1111111"}), "X", [keys("R", {"AAAU1111111"}, status=P.CANCELLED)]
-    )
-    assert found == [Candidate("R", ChedType.CHED_P, P.CANCELLED, "container")]
-
-
-def test_an_empty_transport_document_matches_nothing() -> None:
-    notifications = [keys("EMPTY", transport_document=""), keys("NONE")]
-    assert candidates_for(frozenset(), "", notifications) == []
-
-
-def test_has_arrived_whole_vessel() -> None:
-    arrivals = [ArrivalFacts(MANIFEST, None)]
-    assert has_arrived(MANIFEST, frozenset({"AAAU1111111"}), arrivals)
-    assert has_arrived(MANIFEST, frozenset(), arrivals)
-    assert not has_arrived("ANOTHER", frozenset({"AAAU1111111"}), arrivals)
-
-
-def test_has_arrived_partial_container_arrival() -> None:
-    arrivals = [ArrivalFacts(MANIFEST, frozenset({"AAAU1111111"}))]
-    assert has_arrived(MANIFEST, frozenset({"AAAU1111111", "BBBU2222222"}), arrivals)
-    assert not has_arrived(MANIFEST, frozenset({"BBBU2222222"}), arrivals)
-    assert not has_arrived(MANIFEST, frozenset(), arrivals)
-    assert not has_arrived("ANOTHER", frozenset({"AAAU1111111"}), arrivals)
-
-
-def test_has_arrived_without_arrivals() -> None:
-    assert not has_arrived(MANIFEST, frozenset({"AAAU1111111"}), [])
-
-
-# --- decision records --------------------------------------------------------------------------
-
-
-def record(outcome: Outcome, *, number: int = 1, version: int = 1, minutes: int = 0) -> Decision:
-    return decision_record(
-        line(BEEF, version=version),
-        frozenset({container(1)}),
-        "MAEU123",
-        outcome,
-        number,
-        INDICATORS.version,
-        DECIDED_AT + timedelta(minutes=minutes),
-    )
-
-
-def test_decision_record_carries_the_line_and_outcome() -> None:
-    outcome = decide(line(BEEF), INDICATORS, [], arrived=True)
-    decision = record(outcome, number=3)
-    assert (decision.manifest_id, decision.line_id, decision.decision_number) == (MANIFEST, "1", 3)
-    assert decision.status is S.UNNOTIFIED
-    assert decision.regimes == [Regime.VET]
-    assert decision.terminal == "ECTDELTA"
-    assert decision.containers == [container(1)]
-    assert decision.indicator_set_version == "v1"
-
-
-def test_same_substance_ignores_number_time_and_line_version() -> None:
-    outcome = decide(line(BEEF), INDICATORS, [], arrived=True)
-    first = record(outcome, number=1, version=1, minutes=0)
-    later = record(outcome, number=2, version=2, minutes=30)
-    assert first != later
-    assert same_substance(first, later)
-
-
-def test_same_substance_sees_a_status_change() -> None:
-    before = record(decide(line(BEEF), INDICATORS, [], arrived=False))
-    after = record(decide(line(BEEF), INDICATORS, [], arrived=True))
-    assert not same_substance(before, after)
-
-
-def test_same_substance_sees_a_reference_change() -> None:
-    a = record(decide(line(BEEF), INDICATORS, [cand("A")], arrived=True))
-    b = record(decide(line(BEEF), INDICATORS, [cand("B")], arrived=True))
-    assert a.status is b.status
-    assert not same_substance(a, b)
-
-
-# --- indicator sets --------------------------------------------------------------------------
-
-HEADER = "regime,cn_prefix,ched_type,coverage,description,legal_source\n"
-GOOD_ROW = "vet,0201,CHED-P,all,Beef,Reg\n"
-
-
-@pytest.mark.parametrize(
-    ("row", "needle"),
-    [
-        ("vet,02A1,CHED-P,all,Beef,Reg\n", "02A1"),
-        ("vet,2,CHED-P,all,Beef,Reg\n", "cn_prefix"),
-        ("vet,02011234567,CHED-P,all,Beef,Reg\n", "cn_prefix"),
-        ("plants,0201,CHED-P,all,Beef,Reg\n", "plants"),
-        ("vet,0201,CHED-X,all,Beef,Reg\n", "CHED-X"),
-    ],
-)
-def test_indicator_set_row_errors_name_the_row(row: str, needle: str) -> None:
-    with pytest.raises(IndicatorSetError) as error:
-        parse_indicator_set(HEADER + GOOD_ROW + row, "vT")
-    message = str(error.value)
-    assert "row 3" in message
-    assert "vT" in message
-    assert needle in message
-
-
-def test_indicator_set_missing_column() -> None:
-    text = "regime,cn_prefix,ched_type\nvet,0201,CHED-P\n"
-    with pytest.raises(IndicatorSetError, match="row 2"):
-        parse_indicator_set(text, "vT")
-
-
-@pytest.mark.parametrize("text", ["", HEADER])
-def test_empty_indicator_set(text: str) -> None:
-    with pytest.raises(IndicatorSetError, match="empty"):
-        parse_indicator_set(text, "vT")
-
-
-def test_a_good_indicator_set_parses() -> None:
-    parsed = parse_indicator_set(HEADER + GOOD_ROW + "phyto, 0806 ,CHED-PP,all,Grapes,Reg\n", "v9")
-    assert parsed.version == "v9"
-    assert [(i.regime, i.cn_prefix, i.ched_type) for i in parsed.indicators] == [
-        (Regime.VET, "0201", ChedType.CHED_P),
-        (Regime.PHYTO, "0806", ChedType.CHED_PP),
-    ]
-
-
-def test_the_shipped_set_loads_and_covers_beef_and_grapes() -> None:
-    shipped = shipped_indicator_set()
-    assert shipped.version == "v1"
-    by_prefix = {i.cn_prefix: i for i in shipped.indicators}
-    assert by_prefix["0201"].regime is Regime.VET
-    assert by_prefix["0201"].ched_type is ChedType.CHED_P
-    assert by_prefix["0806"].regime is Regime.PHYTO
-    assert by_prefix["0806"].ched_type is ChedType.CHED_PP
-    assert all(i.coverage in {"all", "partial"} for i in shipped.indicators)
-
-
-def test_matching_with_no_code_is_empty() -> None:
-    assert INDICATORS.matching(None) == []
-    assert INDICATORS.matching("") == []
-    assert IndicatorSet("v0", ()).matching(BEEF) == []
-
-
-# --- properties ----------------------------------------------------------------------------------
-
-CANDIDATES = st.lists(
-    st.builds(
-        Candidate,
-        reference=st.sampled_from(["R1", "R2", "R3", "R4"]),
-        ched_type=st.sampled_from(ChedType),
-        status=st.sampled_from(PreNotificationStatus),
-        matched_on=st.sampled_from(["container", "transport_document"]),
-    ),
-    max_size=6,
-)
-LINES = st.sampled_from(
-    [line(BEEF), line(GRAPES), line(SHIRTS), mixed_line(BEEF, GRAPES), mixed_line(GRAPES, BEEF)]
-)
-
-
-@settings(max_examples=75, deadline=None)
-@given(line=LINES, candidates=CANDIDATES, arrived=st.booleans(), data=st.data())
-def test_decide_does_not_depend_on_candidate_order(
-    line: ManifestLine, candidates: list[Candidate], arrived: bool, data: st.DataObject
+def test_a_bad_indicator_set_is_refused_with_where_and_why(
+    path: tuple[str | int, ...], value: object, needle: str
 ) -> None:
-    shuffled = data.draw(st.permutations(candidates))
-    assert decide(line, INDICATORS, shuffled, arrived) == decide(
-        line, INDICATORS, candidates, arrived
-    )
+    document = INDICATORS.document.model_dump(mode="json")
+    target: Any = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    with pytest.raises(IndicatorSetError) as err:
+        validated(document, "proposed set")
+    assert needle in str(err.value)
+    assert str(path[0]) in str(err.value)
 
 
-@settings(max_examples=75, deadline=None)
-@given(line=LINES, candidates=CANDIDATES, arrived=st.booleans())
-def test_overall_status_is_the_maximum_of_the_regimes(
-    line: ManifestLine, candidates: list[Candidate], arrived: bool
-) -> None:
-    outcome = decide(line, INDICATORS, candidates, arrived)
-    if outcome.per_regime:
-        assert SEVERITY[outcome.status] == max(SEVERITY[d.status] for d in outcome.per_regime)
-        assert set(outcome.references) == {r for d in outcome.per_regime for r in d.references}
-    else:
-        assert outcome.status is S.NOT_CONTROLLED
+def test_duplicate_prefixes_are_refused() -> None:
+    document = INDICATORS.document.model_dump(mode="json")
+    document["indicators"].append(document["indicators"][0])
+    with pytest.raises(IndicatorSetError, match="duplicate cn_prefix"):
+        validated(document, "proposed set")

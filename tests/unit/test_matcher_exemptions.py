@@ -4,14 +4,12 @@ legal source on the decision."""
 from __future__ import annotations
 
 import pytest
+from matcher_cases import INDICATORS, decide_at
 
 from pnm.cli.scenarios import container, manifest_line
-from pnm.matcher.adapters.indicator_data import shipped_indicator_set
-from pnm.matcher.domain.decision import decide
-from pnm.matcher.domain.indicators import IndicatorSetError, parse_exemptions
+from pnm.matcher.adapters.indicator_data import validated
+from pnm.matcher.domain.indicators import IndicatorSetError
 from pnm.shared.contracts.records import DecisionStatus, GoodsItem, ManifestLine, Procedure, Regime
-
-INDICATORS = shipped_indicator_set()
 
 
 def line(
@@ -29,7 +27,7 @@ def line(
 
 
 def exempted(record: ManifestLine) -> dict[Regime, str]:
-    outcome = decide(record, INDICATORS, [], arrived=True)
+    outcome = decide_at(record, arrived=True)
     return {
         d.regime: next(r.code for r in d.reasons if r.code.startswith("exempt."))
         for d in outcome.per_regime
@@ -39,7 +37,7 @@ def exempted(record: ManifestLine) -> dict[Regime, str]:
 
 def test_plants_in_transit_or_transhipment_are_exempt_seed_001_5_3() -> None:
     for procedure in (Procedure.TRANSIT, Procedure.TRANSHIPMENT):
-        outcome = decide(line("080610", procedure=procedure), INDICATORS, [], arrived=True)
+        outcome = decide_at(line("080610", procedure=procedure), arrived=True)
         assert outcome.status is DecisionStatus.EXEMPT
         reason = outcome.per_regime[0].reasons[-1]
         assert reason.code == "exempt.plants_not_for_eu"
@@ -48,9 +46,9 @@ def test_plants_in_transit_or_transhipment_are_exempt_seed_001_5_3() -> None:
 
 
 def test_veterinary_transit_is_not_exempted_by_the_plant_rule() -> None:
-    assert decide(
-        line("020130", procedure=Procedure.TRANSIT), INDICATORS, [], arrived=True
-    ).status is (DecisionStatus.UNNOTIFIED)
+    assert decide_at(line("020130", procedure=Procedure.TRANSIT), arrived=True).status is (
+        DecisionStatus.UNNOTIFIED
+    )
 
 
 @pytest.mark.parametrize("origin", ["NO", "IS", "CH", "LI"])
@@ -69,7 +67,7 @@ def test_fishery_products_from_faroe_and_greenland_only() -> None:
 
 @pytest.mark.parametrize("hs_code", ["08043000", "08011200", "08106000", "08039010", "08041000"])
 def test_certificate_exempt_fruits_reg_2019_2072_annex_xi_c(hs_code: str) -> None:
-    outcome = decide(line(hs_code), INDICATORS, [], arrived=True)
+    outcome = decide_at(line(hs_code), arrived=True)
     assert outcome.status is DecisionStatus.EXEMPT
     assert "2019/2072 Annex XI part C" in outcome.per_regime[0].reasons[-1].text
 
@@ -83,9 +81,7 @@ def test_an_exemption_needs_every_goods_item_of_the_regime() -> None:
             ]
         }
     )
-    assert (
-        decide(bananas_and_grapes, INDICATORS, [], arrived=True).status is DecisionStatus.UNNOTIFIED
-    )
+    assert decide_at(bananas_and_grapes, arrived=True).status is DecisionStatus.UNNOTIFIED
 
 
 def test_an_exempt_regime_does_not_hide_another_regime_that_is_unnotified() -> None:
@@ -97,7 +93,7 @@ def test_an_exempt_regime_does_not_hide_another_regime_that_is_unnotified() -> N
             ]
         }
     )
-    outcome = decide(mixed, INDICATORS, [], arrived=True)
+    outcome = decide_at(mixed, arrived=True)
     assert {d.regime: d.status for d in outcome.per_regime} == {
         Regime.VET: DecisionStatus.EXEMPT,
         Regime.PHYTO: DecisionStatus.UNNOTIFIED,
@@ -106,17 +102,20 @@ def test_an_exempt_regime_does_not_hide_another_regime_that_is_unnotified() -> N
 
 
 @pytest.mark.parametrize(
-    ("row", "message"),
+    ("change", "message"),
     [
-        ("r,phyto,smuggling,,,d,s", "unknown procedure"),
-        ("r,vet,,Norway,,d,s", "not alpha-2"),
-        ("r,vet,,,03x,d,s", "not digits"),
-        ("r,vet,,,,d,s", "no condition"),
-        ("r,fish,,NO,,d,s", "fish"),
+        ({"procedures": ["smuggling"]}, "procedures"),
+        ({"origins": ["Norway"]}, "origins"),
+        ({"cn_prefixes": ["03x"]}, "cn_prefixes"),
+        ({"origins": [], "cn_prefixes": []}, "no condition"),
+        ({"regime": "fish"}, "regime"),
     ],
 )
-def test_bad_exemption_data_is_refused_with_its_row(row: str, message: str) -> None:
-    header = "rule,regime,procedures,origins,cn_prefixes,description,legal_source\n"
-    with pytest.raises(IndicatorSetError, match=r"exemptions v9, row 2") as err:
-        parse_exemptions(header + row + "\n", "v9")
+def test_bad_exemption_data_is_refused_naming_the_rule(
+    change: dict[str, object], message: str
+) -> None:
+    document = INDICATORS.document.model_dump(mode="json")
+    document["exemptions"][2] |= change
+    with pytest.raises(IndicatorSetError, match=r"exemptions\.2") as err:
+        validated(document, "indicator set under test")
     assert message in str(err.value)

@@ -3,7 +3,7 @@ came in (generated permutations, over the matcher's domain code as the replay to
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,12 +64,7 @@ INPUTS: list[Input] = [
 def final_decisions(inputs: list[Input]) -> dict[tuple[str, str], tuple[str, tuple[str, ...], int]]:
     matcher = InMemoryMatcher(shipped_indicator_set())
     for record in inputs:
-        if isinstance(record, ManifestLine):
-            matcher.line(record, NOW)
-        elif isinstance(record, PreNotification):
-            matcher.prenotification(record, NOW)
-        else:
-            matcher.arrival(record, NOW)
+        matcher.receive(record, NOW)
     return {
         key: (d.status.value, tuple(d.references), d.line_version)
         for key, d in matcher.decisions.items()
@@ -98,3 +93,33 @@ def test_decisions_do_not_depend_on_the_order_of_arrival(order: list[Input]) -> 
 @given(st.permutations(INPUTS))
 def test_receiving_everything_twice_changes_nothing(order: list[Input]) -> None:
     assert final_decisions(order + order) == EXPECTED
+
+
+NEVER_WITHDRAWN = [
+    i for i in INPUTS if not (isinstance(i, PreNotification) and i.status.value == "cancelled")
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.permutations(NEVER_WITHDRAWN),
+    st.lists(st.integers(min_value=0, max_value=len(NEVER_WITHDRAWN)), max_size=3),
+    st.lists(st.integers(min_value=1, max_value=72), min_size=3, max_size=3),
+)
+def test_a_notified_line_never_becomes_unnotified_without_a_cancellation(
+    order: list[Input], repeats: list[int], hours: list[int]
+) -> None:
+    # The same inputs, some twice, with time passing between them: arrival and deadlines
+    # come and go, but nothing withdraws a pre-notification.
+    sequence = [*order, *(order[i] for i in repeats if i < len(order))]
+    matcher = InMemoryMatcher(shipped_indicator_set())
+    notified: set[tuple[str, str]] = set()
+    now = NOW
+    for step, record in enumerate(sequence):
+        now += timedelta(hours=hours[step % len(hours)])
+        matcher.receive(record, now)
+        for key, decision in matcher.decisions.items():
+            if decision.status.value in ("notified", "notified_late"):
+                notified.add(key)
+            elif key in notified:
+                assert decision.status.value != "unnotified", (key, decision.reasons)

@@ -30,7 +30,8 @@ def test_demo_replays_to_the_decisions_the_services_reach(tmp_path: Path) -> Non
         "3": "not_controlled",
     }
     beef = decisions[0]
-    assert beef["decision_number"] == 2  # awaiting_notification, then unnotified at arrival
+    # awaiting_notification, overdue when the lead-time deadline passes, unnotified at arrival
+    assert beef["decision_number"] == 3
     # The file's clock, not ours: the arrival's time.
     assert beef["decided_at"] == BASE_ETA.isoformat().replace("+00:00", "Z")
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from pnm.cli.scenarios import container, prenotification
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
-from pnm.prenotification.domain.lead_time import is_working_day, lead_time, working_days_before
+from pnm.prenotification.domain.lead_time import lead_time
 from pnm.prenotification.domain.reference_data import Bcp
+from pnm.shared.calendar import is_working_day, working_days_before
 from pnm.shared.contracts.records import ChedType, Commodity, PreNotification
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -44,8 +45,7 @@ def notified(
         containers=[container(1)],
         expected_arrival=arrival,
     )
-    if submitted is not None:
-        update["submitted_at"] = submitted
+    update["submitted_at"] = submitted or arrival - timedelta(days=3)
     return record.model_copy(update=update)
 
 

@@ -4,7 +4,6 @@ consume → produce passthrough of the same messages, on the same machine in the
 from __future__ import annotations
 
 import asyncio
-import statistics
 import tempfile
 import time
 import uuid
@@ -16,7 +15,9 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from pnm.cli.bench_common import percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
+from pnm.cli.bench_matcher import burst_figures, matching_figures, print_burst, print_matching
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses, service_env
@@ -24,7 +25,7 @@ from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
 from pnm.shared.auth import mint_token
-from pnm.shared.contracts.envelope import CloudEvent, new_event
+from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import DECISIONS, EventType
 
@@ -121,7 +122,7 @@ async def pipeline_rate(
             await processes.wait_ready()
             decided: dict[str, float] = {}
             watcher = asyncio.create_task(
-                _watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(lines))
+                watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(lines))
             )
             await asyncio.sleep(2)  # the watcher has joined and sits at the end of the topic
             posted: dict[str, float] = {}
@@ -142,31 +143,6 @@ async def pipeline_rate(
     return PipelineFigures(len(lines), seconds, latencies)
 
 
-async def _watch_decisions(
-    bootstrap: str, topic: str, decided: dict[str, float], expected: int
-) -> None:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", group_id=None
-    )
-    await consumer.start()
-    try:
-        while len(decided) < expected:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                now = time.perf_counter()
-                for record in records:
-                    decided.setdefault(CloudEvent.from_json(record.value).subject or "", now)
-    finally:
-        await consumer.stop()
-
-
-def _percentile(values: list[float], q: int) -> float:
-    return (
-        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-        if len(values) > 1
-        else values[0]
-    )
-
-
 async def run_bench(
     sections: list[str],
     count: int,
@@ -174,6 +150,8 @@ async def run_bench(
     manifest_lines: int,
     bootstrap: str | None,
     database_url: str | None,
+    notifications: int = 1_000_000,
+    burst: tuple[int, int] = (100_000, 20_000),
 ) -> None:
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="pnm-bench-") as tmp, ExitStack() as stack:
@@ -203,6 +181,13 @@ async def run_bench(
                 f"({m.copy_seconds:.2f} s + {m.produce_seconds:.2f} s)"
             )
             print(f"  {'ratio service / raw:':30}{raw / m.published_seconds:10.3f}")
+        if "matching" in sections:
+            print_matching(matching_figures(notifications, min(20_000, notifications)))
+        if "burst" in sections:
+            seconds, latencies = await burst_figures(
+                bootstrap, database_url, burst[0], burst[1], workdir, run
+            )
+            print_burst(burst[0], burst[1], seconds, latencies)
         if "intake" in sections:
             rest, upload, copy_seconds = await intake_rates(
                 bootstrap, database_url, records, workdir, run
@@ -234,7 +219,7 @@ async def _pipeline_section(
     raw = await raw_passthrough(bootstrap, payloads, run)
     print(f"  raw aiokafka consume→produce: {raw.rate:10.0f} msg/s   ({raw.seconds:.2f} s)")
     pipe = await pipeline_rate(bootstrap, database_url, lines, workdir, run)
-    p50, p99 = (_percentile(pipe.latencies, q) * 1000 for q in (50, 99))
+    p50, p99 = (percentile(pipe.latencies, q) * 1000 for q in (50, 99))
     print(
         f"  pipeline line → decision:     {pipe.rate:10.0f} lines/s ({pipe.seconds:.2f} s; "
         f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms)"

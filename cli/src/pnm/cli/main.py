@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import date
 from pathlib import Path
 
 from pnm.cli.services import ALL
+
+SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,9 +42,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--until", help="advance the clock to this time at the end (RFC 3339)")
     p.add_argument("--output", type=Path)
     p.add_argument("--expect", type=Path, help="expected statuses: print precision/recall/F1")
+    p.add_argument(
+        "--indicators", type=Path, help="indicator set (directory or JSON) instead of the shipped"
+    )
+    p.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("SET_A", "SET_B"),
+        help="replay under two indicator sets and show the decisions that differ",
+    )
 
     p = sub.add_parser("bench", help="pipeline rate beside a raw aiokafka passthrough")
-    p.add_argument("--only", choices=["pipeline", "ingest", "intake"], help="run one section")
+    p.add_argument("--only", choices=SECTIONS, help="run one section")
     p.add_argument("--lines", type=int, default=5000, help="manifest lines (pipeline)")
     p.add_argument("--records", type=int, default=10000, help="pre-notifications (intake)")
     p.add_argument(
@@ -49,6 +62,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--bootstrap", help="use this Kafka (default: start one from deploy/)")
     p.add_argument("--database-url", help="use this PostgreSQL (default: start one)")
+    p.add_argument(
+        "--notifications",
+        type=int,
+        default=1_000_000,
+        help="active pre-notifications in memory (matching)",
+    )
+    p.add_argument(
+        "--burst",
+        type=int,
+        nargs=2,
+        default=(100_000, 20_000),
+        metavar=("NOTIFICATIONS", "LINES"),
+        help="active pre-notifications and manifest lines (burst)",
+    )
 
     p = sub.add_parser("token", help="mint a development token (signed with PNM_AUTH_SECRET)")
     p.add_argument("--role", action="append", required=True, dest="roles")
@@ -60,6 +87,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("action", choices=["start", "stop", "url"])
     p.add_argument("--data-dir", type=Path, default=Path("var/postgres"))
     p.add_argument("--port", type=int, default=5432)
+
+    p = sub.add_parser("scenario", help="a seeded replay day with the expected status per line")
+    p.add_argument("--kind", choices=["rotterdam", "schiphol"], required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--date", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    p.add_argument("--lines", type=int, default=1000, help="manifest lines")
+    p.add_argument("--outage", choices=["none", "ongoing", "recovered"], default="none")
+    p.add_argument("--output", type=Path, required=True, help="replay events (JSON lines)")
+    p.add_argument("--expect", type=Path, required=True, help="expected statuses (JSON lines)")
 
     args = parser.parse_args(argv)
     if args.command == "standalone":
@@ -83,19 +119,24 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "replay":
         from pnm.cli.replay import run_replay
 
-        sys.exit(run_replay(args.input, args.until, args.output, args.expect))
+        sys.exit(
+            run_replay(
+                args.input, args.until, args.output, args.expect, args.indicators, args.compare
+            )
+        )
     elif args.command == "bench":
         from pnm.cli.bench import run_bench
 
-        sections = [args.only] if args.only else ["pipeline", "ingest", "intake"]
         asyncio.run(
             run_bench(
-                sections,
+                [args.only] if args.only else SECTIONS,
                 args.lines,
                 args.records,
                 args.manifest_lines,
                 args.bootstrap,
                 args.database_url,
+                args.notifications,
+                tuple(args.burst),
             )
         )
     elif args.command == "token":
@@ -111,6 +152,12 @@ def main(argv: list[str] | None = None) -> None:
         elif args.action == "stop":
             pg.stop()
         print(pg.url)
+    elif args.command == "scenario":
+        from pnm.cli.scenario_days import run_scenario
+
+        run_scenario(
+            args.kind, args.seed, args.date, args.lines, args.outage, args.output, args.expect
+        )
 
 
 if __name__ == "__main__":

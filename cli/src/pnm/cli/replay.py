@@ -6,20 +6,32 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from pnm.matcher.adapters.indicator_data import shipped_indicator_set
+from pnm.matcher.adapters.indicator_data import load_indicator_set, shipped_indicator_set
 from pnm.matcher.adapters.memory import InMemoryMatcher
-from pnm.shared.contracts.records import Arrival, DecisionStatus, ManifestLine, PreNotification
+from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
+from pnm.shared.contracts.records import (
+    Arrival,
+    DecisionStatus,
+    EtaUpdate,
+    FeedStatus,
+    ManifestLine,
+    PreNotification,
+    Record,
+)
 
-RECORDS: dict[str, type[ManifestLine] | type[Arrival] | type[PreNotification]] = {
+RECORDS: dict[str, type[Record]] = {
     "manifest.line": ManifestLine,
     "manifest.arrival": Arrival,
+    "manifest.eta": EtaUpdate,
     "prenotification": PreNotification,
+    "prenotification.feed": FeedStatus,
 }
 
 
@@ -38,8 +50,10 @@ def _parse_time(value: Any, what: str) -> datetime:
     return parsed
 
 
-def replay(path: Path, until: datetime | None) -> InMemoryMatcher:
-    matcher = InMemoryMatcher(shipped_indicator_set())
+def replay(
+    path: Path, until: datetime | None, indicators: IndicatorSet | None = None
+) -> InMemoryMatcher:
+    matcher = InMemoryMatcher(indicators or shipped_indicator_set())
     last: datetime | None = None
     with path.open() as source:
         for number, raw in enumerate(source, start=1):
@@ -59,12 +73,7 @@ def replay(path: Path, until: datetime | None) -> InMemoryMatcher:
             except ValueError as err:
                 raise ReplayInputError(path, number, str(err)) from err
             last = at
-            if isinstance(record, ManifestLine):
-                matcher.line(record, at)
-            elif isinstance(record, PreNotification):
-                matcher.prenotification(record, at)
-            else:
-                matcher.arrival(record, at)
+            matcher.receive(record, at)
     end = until or last
     if end is not None:
         matcher.advance(end)
@@ -82,8 +91,64 @@ def write_decisions(matcher: InMemoryMatcher, out: TextIO) -> None:
         out.write(matcher.decisions[key].model_dump_json() + "\n")
 
 
-def evaluate(matcher: InMemoryMatcher, expect: Path, out: TextIO) -> None:
-    """Precision, recall and F1 per status, the `unnotified` flag, and a confusion matrix."""
+@dataclass(frozen=True)
+class StatusScore:
+    status: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Decided against expected statuses: (expected, decided) per line."""
+
+    pairs: list[tuple[str, str]]
+
+    @property
+    def counts(self) -> Counter[tuple[str, str]]:
+        return Counter(self.pairs)
+
+    def per_status(self) -> list[StatusScore]:
+        counts = self.counts
+        scores = []
+        for status in (s.value for s in DecisionStatus):
+            tp = counts[(status, status)]
+            predicted = sum(n for (_, got), n in counts.items() if got == status)
+            support = sum(n for (want, _), n in counts.items() if want == status)
+            if not predicted and not support:
+                continue
+            precision = tp / predicted if predicted else 0.0
+            recall = tp / support if support else 0.0
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            scores.append(StatusScore(status, precision, recall, f1, support))
+        return scores
+
+    def write(self, out: TextIO) -> None:
+        out.write(f"{'status':24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}\n")
+        for s in self.per_status():
+            out.write(
+                f"{s.status:24}{s.precision:10.3f}{s.recall:10.3f}{s.f1:10.3f}{s.support:9}\n"
+            )
+        counts = self.counts
+        flagged = "unnotified"
+        tp = counts[(flagged, flagged)]
+        fp = sum(n for (w, g), n in counts.items() if w != flagged and g == flagged)
+        fn = sum(n for (w, g), n in counts.items() if w == flagged and g != flagged)
+        out.write(
+            f"unnotified flags: {tp} right, {fp} false, {fn} missed of {len(self.pairs)} lines\n"
+        )
+        statuses = [s.value for s in DecisionStatus]
+        seen = [s for s in [*statuses, "missing"] if any(s in pair for pair in counts)]
+        out.write("confusion (rows expected, columns decided)\n")
+        out.write(" " * 24 + "".join(f"{s[:10]:>11}" for s in seen) + "\n")
+        for want in seen:
+            out.write(f"{want:24}" + "".join(f"{counts[(want, got)]:11}" for got in seen) + "\n")
+
+
+def evaluate(matcher: InMemoryMatcher, expect: Path) -> Evaluation:
+    """The decisions against the expected statuses (one {manifest_id, line_id, status} a line)."""
     pairs: list[tuple[str, str]] = []
     with expect.open() as source:
         for number, raw in enumerate(source, start=1):
@@ -99,43 +164,51 @@ def evaluate(matcher: InMemoryMatcher, expect: Path, out: TextIO) -> None:
                 ) from err
             decision = matcher.decisions.get(key)
             pairs.append((expected, decision.status.value if decision else "missing"))
-    statuses = [s.value for s in DecisionStatus]
-    counts = Counter(pairs)
-    out.write(f"{'status':24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}\n")
-    for status in statuses:
-        tp = counts[(status, status)]
-        predicted = sum(n for (_, got), n in counts.items() if got == status)
-        support = sum(n for (want, _), n in counts.items() if want == status)
-        if not predicted and not support:
-            continue
-        precision = tp / predicted if predicted else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out.write(f"{status:24}{precision:10.3f}{recall:10.3f}{f1:10.3f}{support:9}\n")
-    flagged = {"unnotified"}
-    tp = sum(n for (w, g), n in counts.items() if w in flagged and g in flagged)
-    fp = sum(n for (w, g), n in counts.items() if w not in flagged and g in flagged)
-    fn = sum(n for (w, g), n in counts.items() if w in flagged and g not in flagged)
-    out.write(f"unnotified flags: {tp} right, {fp} false, {fn} missed of {len(pairs)} lines\n")
-    seen = [s for s in [*statuses, "missing"] if any(s in pair for pair in counts)]
-    out.write("confusion (rows expected, columns decided)\n")
-    out.write(" " * 24 + "".join(f"{s[:10]:>11}" for s in seen) + "\n")
-    for want in seen:
-        out.write(f"{want:24}" + "".join(f"{counts[(want, got)]:11}" for got in seen) + "\n")
+    return Evaluation(pairs)
 
 
-def run_replay(path: Path, until: str | None, output: Path | None, expect: Path | None) -> int:
+def compare(a: InMemoryMatcher, b: InMemoryMatcher, out: TextIO) -> None:
+    """Which decisions set B would change against set A, line by line, and as a tally."""
+    changed = [
+        (key, a.decisions[key], b.decisions[key])
+        for key in sorted(a.decisions)
+        if key in b.decisions and a.decisions[key].status != b.decisions[key].status
+    ]
+    out.write(
+        f"{a.indicators.version} -> {b.indicators.version}: {len(changed)} of "
+        f"{len(a.decisions)} decisions change\n"
+    )
+    for (manifest_id, line_id), before, after in changed:
+        why = "; ".join(r.text for r in after.reasons if r.code not in ("cn_prefix", "keyword"))
+        out.write(f"{manifest_id}/{line_id}: {before.status} -> {after.status}  {why}\n")
+    tally = Counter((before.status.value, after.status.value) for _, before, after in changed)
+    for (before_status, after_status), n in sorted(tally.items()):
+        out.write(f"  {before_status} -> {after_status}: {n}\n")
+
+
+def run_replay(
+    path: Path,
+    until: str | None,
+    output: Path | None,
+    expect: Path | None,
+    indicators: Path | None = None,
+    sets: list[Path] | None = None,
+) -> int:
     try:
         until_time = _parse_time(until, "--until") if until else None
-        matcher = replay(path, until_time)
+        if sets:
+            set_a, set_b = (load_indicator_set(s) for s in sets)
+            compare(replay(path, until_time, set_a), replay(path, until_time, set_b), sys.stdout)
+            return 0
+        matcher = replay(path, until_time, load_indicator_set(indicators) if indicators else None)
         if output:
             with output.open("w") as out:
                 write_decisions(matcher, out)
         else:
             write_decisions(matcher, sys.stdout)
         if expect:
-            evaluate(matcher, expect, sys.stderr if output is None else sys.stdout)
-    except (ReplayInputError, ValueError, OSError) as err:
+            evaluate(matcher, expect).write(sys.stderr if output is None else sys.stdout)
+    except (ReplayInputError, IndicatorSetError, ValueError, OSError) as err:
         print(f"pnm replay: {err}", file=sys.stderr)
         return 2
     return 0

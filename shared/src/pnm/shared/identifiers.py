@@ -111,10 +111,10 @@ def _country_index() -> dict[str, str]:
         for attribute in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
             name = getattr(country, attribute, None)
             if isinstance(name, str):
-                index.setdefault(_words(name), alpha_2)
+                index.setdefault(words(name), alpha_2)
     for alpha_2, names in _COUNTRY_ALIASES.items():
         for name in names:
-            index[_words(name)] = alpha_2
+            index[words(name)] = alpha_2
     return index
 
 
@@ -126,7 +126,7 @@ def country_code(raw: str | None) -> Normalised | None:
     """
     if raw is None:
         return None
-    alpha_2 = _country_index().get(_words(raw))
+    alpha_2 = _country_index().get(words(raw))
     if alpha_2 is None:
         return Normalised(raw, raw.strip().upper(), False)
     return Normalised(raw, alpha_2, True)
@@ -174,7 +174,7 @@ def _fold(text: str) -> str:
     return text
 
 
-def _words(text: str) -> str:
+def words(text: str) -> str:
     """Folded, punctuation turned into spaces, whitespace collapsed."""
     return " ".join(_PUNCTUATION.sub(" ", _fold(text)).split())
 
@@ -184,7 +184,7 @@ def _legal_form_sequences() -> tuple[tuple[str, ...], ...]:
     """Token sequences of the legal forms, longest first."""
     sequences: set[tuple[str, ...]] = set()
     for form in LEGAL_FORMS:
-        tokens = tuple(_words(form).split())
+        tokens = tuple(words(form).split())
         joined = "".join(tokens)
         sequences.update({tokens, (joined,)})
         if len(joined) <= 5:  # short forms also spelled out: G.m.b.H., L.L.C., A.G.
@@ -217,5 +217,5 @@ def party_name(raw: str) -> str:
     Ltd/Limited, S.A., A/S, ...) removed as whole words, whitespace collapsed. A name that is
     nothing but legal forms keeps them (`AB` → `ab`) rather than becoming empty. Idempotent.
     """
-    words = _words(raw)
-    return " ".join(_without_legal_forms(words.split())) or words
+    folded = words(raw)
+    return " ".join(_without_legal_forms(folded.split())) or folded

@@ -4,6 +4,7 @@ or beside the others (standalone)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,3 +57,9 @@ class ServiceDefinition:
     @property
     def consumer_group(self) -> str:
         return f"pnm-{self.name}"
+
+
+async def pause(stopping: asyncio.Event, seconds: float) -> None:
+    """Sleep between rounds of a background loop, waking at once on shutdown."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)

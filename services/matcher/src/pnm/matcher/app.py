@@ -1,25 +1,44 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
 from functools import partial
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import select
+
 from pnm.matcher import handlers
-from pnm.matcher.adapters.tables import SCHEMA, messaging, metadata
+from pnm.matcher.adapters.tables import SCHEMA, decision, messaging, metadata
 from pnm.matcher.api.routes import build_router
 from pnm.shared.contracts.topics import (
+    FEEDS,
     MANIFEST_ARRIVALS,
+    MANIFEST_ETA,
     MANIFEST_LINES,
     PRENOTIFICATIONS,
     EventType,
 )
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
 from pnm.shared.migrations import migrations_dir
-from pnm.shared.service import ServiceContext, ServiceDefinition
+from pnm.shared.observability import log_fields
+from pnm.shared.service import BackgroundLoop, ServiceContext, ServiceDefinition, pause
+
+log = logging.getLogger(__name__)
+
+
+class MatcherSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PNM_MATCHER_", extra="ignore")
+
+    deadline_scan_seconds: float = Field(default=5.0, gt=0)
+    deadline_batch: int = Field(default=2000, ge=1)
 
 
 def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
     line = partial(handlers.on_manifest_line, clock=ctx.clock)
     notification = partial(handlers.on_prenotification, clock=ctx.clock)
+    feed = partial(handlers.on_feed_status, clock=ctx.clock)
     return {
         MANIFEST_LINES.name: dispatch_by_type(
             {
@@ -31,6 +50,9 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
         MANIFEST_ARRIVALS.name: dispatch_by_type(
             {EventType.ARRIVAL: partial(handlers.on_arrival, clock=ctx.clock)}
         ),
+        MANIFEST_ETA.name: dispatch_by_type(
+            {EventType.ETA_UPDATED: partial(handlers.on_eta_update, clock=ctx.clock)}
+        ),
         PRENOTIFICATIONS.name: dispatch_by_type(
             {
                 EventType.PRENOTIFICATION_SUBMITTED: notification,
@@ -39,7 +61,46 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
                 EventType.PRENOTIFICATION_STATUS_CHANGED: notification,
             }
         ),
+        FEEDS.name: dispatch_by_type(
+            {
+                EventType.FEED_HEARTBEAT: feed,
+                EventType.FEED_EMERGENCY_STARTED: feed,
+                EventType.FEED_EMERGENCY_ENDED: feed,
+            }
+        ),
     }
+
+
+async def decide_due(ctx: ServiceContext, limit: int) -> int:
+    """Re-decide the lines whose deadline has passed (lead time, arrival plus grace); rows are
+    locked and skipped by a concurrent instance, so each is decided once."""
+    async with ctx.uow_factory() as uow:
+        due = await uow.conn.execute(
+            select(decision.c.manifest_id, decision.c.line_id)
+            .where(decision.c.next_deadline <= ctx.clock())
+            .order_by(decision.c.next_deadline)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        keys = [(r.manifest_id, r.line_id) for r in due]
+        handlers.mark_dirty(uow, keys, ctx.clock)
+        await uow.commit()
+    return len(keys)
+
+
+def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
+    settings = MatcherSettings()
+
+    async def deadlines(stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                if await decide_due(ctx, settings.deadline_batch) == settings.deadline_batch:
+                    continue  # more are due: no pause
+            except Exception as err:
+                log.warning("deadline scan failed", extra=log_fields(error=repr(err)))
+            await pause(stopping, settings.deadline_scan_seconds)
+
+    return [deadlines]
 
 
 definition = ServiceDefinition(
@@ -50,5 +111,6 @@ definition = ServiceDefinition(
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,
+    background=background,
     description="Selection, matching and decisions per manifest line",
 )

@@ -7,34 +7,36 @@ decision is published only when it changed)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy import DateTime, bindparam, cast, insert, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from pnm.matcher.adapters.indicator_data import shipped_indicator_set
-from pnm.matcher.adapters.tables import arrival, decision, line, prenotification
-from pnm.matcher.domain.decision import decide
-from pnm.matcher.domain.matching import (
-    ArrivalFacts,
-    NotificationKeys,
-    candidates_for,
-    decision_record,
-    has_arrived,
-    same_substance,
+from pnm.matcher.adapters.indicator_sets import active_indicator_set
+from pnm.matcher.adapters.state import load_state
+from pnm.matcher.adapters.tables import (
+    arrival,
+    decision,
+    decision_history,
+    eta_update,
+    feed,
+    line,
+    prenotification,
 )
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Arrival,
-    ChedType,
-    Decision,
+    EtaUpdate,
+    FeedStatus,
     ManifestLine,
     PreNotification,
-    PreNotificationStatus,
     line_key,
 )
 from pnm.shared.contracts.topics import DECISIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert, upsert_newer
-from pnm.shared.identifiers import container_number, transport_document_number
+from pnm.shared.identifiers import container_number
 from pnm.shared.observability import correlation_id
 from pnm.shared.service import Clock
 
@@ -46,7 +48,7 @@ def _containers(raw: Iterable[str]) -> list[str]:
     return sorted({container_number(c).value for c in raw})
 
 
-def _mark_dirty(
+def mark_dirty(
     uow: UnitOfWork, keys: Iterable[LineKey], clock: Clock, cid: str | None = None
 ) -> None:
     # Each line remembers the correlation id of the input that touched it last, so the
@@ -65,6 +67,7 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
     """Stage the line; all lines of the transaction are stored in one statement at commit
     (a large manifest arrives as thousands of line events)."""
     record = ManifestLine.model_validate(event.data)
+    facts = LineFacts.of(record)
     staged: list[tuple[dict[str, Any], str | None]] = uow.state.setdefault("matcher.lines", [])
     staged.append(
         (
@@ -73,9 +76,11 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
                 "line_id": record.line_id,
                 "version": record.version,
                 "withdrawn": record.withdrawn,
-                "containers": _containers(record.containers),
-                "transport_document": transport_document_number(record.transport_document.number),
+                "containers": sorted(facts.containers),
+                "transport_document": facts.transport_document,
                 "record": event.data,
+                "block_keys": sorted(facts.block_keys),
+                "gross_mass_kg": facts.gross_mass_kg,
             },
             correlation_id.get(),
         )
@@ -88,17 +93,24 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
             uow.conn, line, [r for r, _ in rows], key=["manifest_id", "line_id"]
         )
         for w in written:
-            _mark_dirty(uow, [(w.manifest_id, w.line_id)], clock, cids[(w.manifest_id, w.line_id)])
+            mark_dirty(uow, [(w.manifest_id, w.line_id)], clock, cids[(w.manifest_id, w.line_id)])
+        # Lines that share a pre-notification with a new line: their covered mass changed.
+        uow.state["matcher.expand"] = True
 
     uow.before_commit("matcher.lines", store)
 
 
 async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     record = PreNotification.model_validate(event.data)
-    containers = _containers(record.containers)
-    document = (
-        transport_document_number(record.transport_document) if record.transport_document else None
-    )
+    facts = NotificationFacts.of(record)
+    await _seen_record_of(uow, record.system, clock())
+    previous = (
+        await uow.conn.execute(
+            select(prenotification.c.block_keys).where(
+                prenotification.c.reference == record.reference
+            )
+        )
+    ).first()
     written = await upsert_newer(
         uow.conn,
         prenotification,
@@ -108,28 +120,28 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
                 "version": record.version,
                 "status": record.status.value,
                 "ched_type": record.ched_type.value,
-                "containers": containers,
-                "transport_document": document,
+                "containers": sorted(facts.containers),
+                "transport_document": facts.transport_document,
                 "record": event.data,
+                "block_keys": sorted(facts.block_keys),
+                "facts": facts.to_json(),
             }
         ],
         key=["reference"],
     )
     if not written:
         return
-    # Lines it covers now, and lines it covered before this version (a moved container).
-    conditions = [line.c.containers.overlap(containers)]
-    if document:
-        conditions.append(line.c.transport_document == document)
+    # Lines it may decide now, and lines it decided before this version (a moved container).
+    keys = set(facts.block_keys) | set(previous.block_keys if previous else ())
     affected = await uow.conn.execute(
-        select(line.c.manifest_id, line.c.line_id).where(or_(*conditions))
+        select(line.c.manifest_id, line.c.line_id).where(line.c.block_keys.overlap(sorted(keys)))
     )
-    previously = await uow.conn.execute(
+    before = await uow.conn.execute(
         select(decision.c.manifest_id, decision.c.line_id).where(
             decision.c.references.contains([record.reference])
         )
     )
-    _mark_dirty(uow, [(r.manifest_id, r.line_id) for r in [*affected, *previously]], clock)
+    mark_dirty(uow, [(r.manifest_id, r.line_id) for r in [*affected, *before]], clock)
 
 
 async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
@@ -140,112 +152,135 @@ async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
             manifest_id=record.manifest_id, arrived_at=record.arrived_at, containers=containers
         )
     )
-    query = select(line.c.manifest_id, line.c.line_id).where(
-        line.c.manifest_id == record.manifest_id
+    await _mark_manifest(uow, record.manifest_id, containers, clock)
+
+
+async def on_eta_update(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    record = EtaUpdate.model_validate(event.data)
+    containers = _containers(record.containers) if record.containers is not None else None
+    await uow.conn.execute(
+        insert(eta_update).values(
+            manifest_id=record.manifest_id,
+            eta=record.eta,
+            containers=containers,
+            received_at=clock(),
+        )
     )
+    await _mark_manifest(uow, record.manifest_id, containers, clock)
+
+
+async def on_feed_status(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    """A feed's health changed or it showed life: lines held back for an outage are looked
+    at again (those still degraded stay held; the rest get their real status)."""
+    status = FeedStatus.model_validate(event.data)
+    await uow.conn.execute(
+        pg_insert(feed)
+        .values(system=status.system, status=status.model_dump(mode="json"))
+        .on_conflict_do_update(
+            index_elements=[feed.c.system],
+            set_={"status": status.model_dump(mode="json")},
+            # Only a newer status replaces the one kept (compared as times, not as text).
+            where=cast(feed.c.status["at"].astext, DateTime(timezone=True)) <= status.at,
+        )
+    )
+    await _mark_feed_held(uow, clock)
+
+
+async def _seen_record_of(uow: UnitOfWork, system: str, now: datetime) -> None:
+    """A pre-notification is a sign of life of its feed (once per transaction and system)."""
+    seen: set[str] = uow.state.setdefault("matcher.feeds_seen", set())
+    if system in seen:
+        return
+    seen.add(system)
+    await uow.conn.execute(
+        feed.update()
+        .where(feed.c.system == system)
+        .values(status=feed.c.status.op("||")({"last_record_at": now.isoformat()}))
+    )
+    await _mark_feed_held(uow, lambda: now)
+
+
+async def _mark_feed_held(uow: UnitOfWork, clock: Clock) -> None:
+    held = await uow.conn.execute(
+        select(decision.c.manifest_id, decision.c.line_id).where(decision.c.feed_held == true())
+    )
+    mark_dirty(uow, [(r.manifest_id, r.line_id) for r in held], clock)
+
+
+async def _mark_manifest(
+    uow: UnitOfWork, manifest_id: str, containers: list[str] | None, clock: Clock
+) -> None:
+    query = select(line.c.manifest_id, line.c.line_id).where(line.c.manifest_id == manifest_id)
     if containers is not None:
         query = query.where(line.c.containers.overlap(containers))
-    _mark_dirty(uow, [(r.manifest_id, r.line_id) for r in await uow.conn.execute(query)], clock)
+    mark_dirty(uow, [(r.manifest_id, r.line_id) for r in await uow.conn.execute(query)], clock)
 
 
 async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clock) -> int:
-    """Recompute the decisions of the dirty lines; stage an event for each one that changed."""
-    keys = sorted(dirty)
-    if not keys:
+    """Recompute the decisions of the dirty lines; stage an event for each one that changed.
+    Returns how many changed."""
+    if not dirty:
         return 0
-    conn = uow.conn
-    indicators = shipped_indicator_set()
-    lines = (
-        await conn.execute(select(line).where(tuple_(line.c.manifest_id, line.c.line_id).in_(keys)))
-    ).all()
-    if not lines:
-        return 0
-    notifications = [
-        NotificationKeys(
-            r.reference,
-            ChedType(r.ched_type),
-            PreNotificationStatus(r.status),
-            frozenset(r.containers),
-            r.transport_document,
-        )
-        for r in await conn.execute(
-            select(
-                prenotification.c.reference,
-                prenotification.c.status,
-                prenotification.c.ched_type,
-                prenotification.c.containers,
-                prenotification.c.transport_document,
-            ).where(
-                or_(
-                    prenotification.c.containers.overlap(
-                        sorted({c for r in lines for c in r.containers})
-                    ),
-                    prenotification.c.transport_document.in_({r.transport_document for r in lines}),
-                )
-            )
-        )
-    ]
-    arrivals = [
-        ArrivalFacts(r.manifest_id, frozenset(r.containers) if r.containers is not None else None)
-        for r in await conn.execute(
-            select(arrival.c.manifest_id, arrival.c.containers).where(
-                arrival.c.manifest_id.in_({r.manifest_id for r in lines})
-            )
-        )
-    ]
-    stored = {
-        (r.manifest_id, r.line_id): Decision.model_validate(r.payload)
-        for r in await conn.execute(
-            select(decision.c.manifest_id, decision.c.line_id, decision.c.payload).where(
-                tuple_(decision.c.manifest_id, decision.c.line_id).in_(keys)
-            )
-        )
-    }
+    indicators = await active_indicator_set(uow.conn)
+    state = await load_state(
+        uow.conn, set(dirty), indicators, expand=uow.state.pop("matcher.expand", False)
+    )
     now = clock()
-    changed: list[dict[str, Any]] = []
-    for row in lines:
-        record = ManifestLine.model_validate(row.record)
-        containers = frozenset(row.containers)
-        outcome = decide(
-            record,
-            indicators,
-            candidates_for(containers, row.transport_document, notifications),
-            has_arrived(row.manifest_id, containers, arrivals),
+    evaluations = [(key, state.evaluate(key, now)) for key in state.keys]
+    changed = [(key, e) for key, e in evaluations if e.changed]
+    rescheduled = [
+        {"m": key[0], "l": key[1], "next_deadline": e.next_deadline, "feed_held": e.feed_held}
+        for key, e in evaluations
+        if not e.changed and state.schedule.get(key) != (e.next_deadline, e.feed_held)
+    ]
+    if rescheduled:
+        await uow.conn.execute(
+            decision.update()
+            .where(decision.c.manifest_id == bindparam("m"), decision.c.line_id == bindparam("l"))
+            .values(next_deadline=bindparam("next_deadline"), feed_held=bindparam("feed_held")),
+            rescheduled,
         )
-        previous = stored.get((row.manifest_id, row.line_id))
-        result = decision_record(
-            record,
-            containers,
-            row.transport_document,
-            outcome,
-            previous.decision_number + 1 if previous else 1,
-            indicators.version,
-            now,
-        )
-        if previous is not None and same_substance(previous, result):
-            continue
-        changed.append(
+    rows = []
+    for key, e in changed:
+        result = e.decision
+        rows.append(
             {
-                "manifest_id": row.manifest_id,
-                "line_id": row.line_id,
+                "manifest_id": result.manifest_id,
+                "line_id": result.line_id,
                 "decision_number": result.decision_number,
                 "status": result.status.value,
                 "references": list(result.references),
                 "payload": result.model_dump(mode="json"),
                 "decided_at": now,
+                "port": state.lines[key].record.port_of_discharge,
+                "eta": state.eta_of(key),
+                "next_deadline": e.next_deadline,
+                "feed_held": e.feed_held,
             }
         )
-        key = line_key(row.manifest_id, row.line_id)
+        subject = line_key(*key)
         uow.publish(
             DECISIONS,
-            key,
+            subject,
             new_event(
                 type=EventType.DECISION_CHANGED,
                 source=SOURCE,
-                subject=key,
+                subject=subject,
                 record=result,
-                correlation_id=dirty[(row.manifest_id, row.line_id)],
+                correlation_id=dirty.get(key),
             ),
         )
-    await upsert(conn, decision, changed, ["manifest_id", "line_id"])
-    return len(changed)
+    if rows:
+        await upsert(uow.conn, decision, rows, ["manifest_id", "line_id"])
+        await uow.conn.execute(
+            pg_insert(decision_history)
+            .values(
+                [
+                    {k: r[k] for k in ("manifest_id", "line_id", "decision_number", "status")}
+                    | {"payload": r["payload"]}
+                    for r in rows
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+    return len(rows)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from pnm.shared.contracts.records import PreNotification
 from pnm.shared.files import watch_directory
 from pnm.shared.migrations import migrations_dir
 from pnm.shared.observability import log_fields
-from pnm.shared.service import BackgroundLoop, ServiceContext, ServiceDefinition
+from pnm.shared.service import BackgroundLoop, ServiceContext, ServiceDefinition, pause
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +40,6 @@ def drop_authorisation(record: PreNotification) -> Issue | None:
     return None
 
 
-async def _pause(stopping: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
-
-
 def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
     settings = PrenotificationSettings()
 
@@ -57,7 +51,7 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
                     await uow.commit()
             except Exception as err:
                 log.warning("certificate scan failed", extra=log_fields(error=repr(err)))
-            await _pause(stopping, settings.certificate_scan_seconds)
+            await pause(stopping, settings.certificate_scan_seconds)
 
     loops: list[BackgroundLoop] = [certificates]
     if settings.drop_dir is not None:

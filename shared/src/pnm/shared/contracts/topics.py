@@ -84,7 +84,7 @@ FEEDS = Topic(
         EventType.FEED_EMERGENCY_ENDED,
     ),
     "prenotification",
-    (),
+    ("matcher",),
     "Feed heartbeats and declared emergency procedures, so the matcher can detect an outage.",
 )
 COMPLIANCE = Topic(
@@ -128,7 +128,7 @@ MANIFEST_ETA = Topic(
     EtaUpdate,
     (EventType.ETA_UPDATED,),
     "manifest-ingest",
-    (),
+    ("matcher",),
     "A new expected arrival for a vessel or flight (or some of its containers).",
 )
 MANIFEST_FEEDS = Topic(

@@ -1,127 +1,217 @@
-"""The matcher's domain over in-memory state: what `pnm replay` runs. Same rules as the
-service (newer versions win, candidates by container or transport document, a decision is
-re-issued only when it changed); only the storage differs."""
+"""The matcher's domain over in-memory state: what `pnm replay` and the benchmarks run. Same
+rules as the service (newer versions win, candidates by strong key or weak block, deadlines
+fire at their event time, a decision is re-issued only when it changed); only storage differs."""
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pnm.matcher.domain.decision import decide
+from pnm.matcher.domain.blocking import NotificationIndex
+from pnm.matcher.domain.decision import Evidence
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
-from pnm.matcher.domain.matching import (
-    ArrivalFacts,
-    NotificationKeys,
-    candidates_for,
-    decision_record,
-    has_arrived,
-    same_substance,
+from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts, Evaluation, evaluate
+from pnm.matcher.domain.scoring import covers
+from pnm.shared.contracts.records import (
+    Arrival,
+    Decision,
+    EtaUpdate,
+    FeedStatus,
+    ManifestLine,
+    PreNotification,
+    Record,
 )
-from pnm.shared.contracts.records import Arrival, Decision, ManifestLine, PreNotification
-from pnm.shared.identifiers import container_number, transport_document_number
+from pnm.shared.identifiers import container_number
 
 LineKey = tuple[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Line:
     record: ManifestLine
-    containers: frozenset[str]
-    transport_document: str
+    facts: LineFacts
+
+
+def _containers(raw: Iterable[str] | None) -> frozenset[str] | None:
+    return None if raw is None else frozenset(container_number(c).value for c in raw)
 
 
 class InMemoryMatcher:
     def __init__(self, indicators: IndicatorSet) -> None:
-        self._indicators = indicators
+        self.indicators = indicators
         self._lines: dict[LineKey, _Line] = {}
-        self._notifications: dict[str, NotificationKeys] = {}
+        self._notifications = NotificationIndex()
         self._versions: dict[str, int] = {}
-        self._by_container: dict[str, set[str]] = defaultdict(set)
-        self._by_document: dict[str, set[str]] = defaultdict(set)
+        # Lines by strong key and by vessel: those a notification may decide.
+        self._lines_by_key: dict[str, set[LineKey]] = defaultdict(set)
         self._arrivals: dict[str, list[ArrivalFacts]] = defaultdict(list)
+        self._etas: dict[str, list[EtaFacts]] = defaultdict(list)
+        self._feeds: dict[str, FeedStatus] = {}
+        self._deadlines: list[tuple[datetime, LineKey]] = []
         self.decisions: dict[LineKey, Decision] = {}
 
+    # Inputs -----------------------------------------------------------------------------
+
+    def receive(self, record: Record, now: datetime) -> None:
+        """Any input record, by its type, received at `now`."""
+        if isinstance(record, ManifestLine):
+            self.line(record, now)
+        elif isinstance(record, PreNotification):
+            self.prenotification(record, now)
+        elif isinstance(record, Arrival):
+            self.arrival(record, now)
+        elif isinstance(record, EtaUpdate):
+            self.eta(record, now)
+        elif isinstance(record, FeedStatus):
+            self.feed(record, now)
+        else:
+            raise TypeError(f"the matcher takes no {type(record).__name__}")
+
     def line(self, record: ManifestLine, now: datetime) -> None:
+        self._fire_deadlines(now)
         key = (record.manifest_id, record.line_id)
         known = self._lines.get(key)
         if known is not None and known.record.version >= record.version:
             return
-        self._lines[key] = _Line(
-            record,
-            frozenset(container_number(c).value for c in record.containers),
-            transport_document_number(record.transport_document.number),
-        )
-        self._redecide([key], now)
+        if known is not None:
+            self._unindex_line(key, known)
+        facts = LineFacts.of(record)
+        self._lines[key] = _Line(record, facts)
+        for k in facts.block_keys:
+            self._lines_by_key[k].add(key)
+        # Lines sharing a candidate with this one: their covered mass changed too.
+        affected = {key}
+        for n in self._notifications.candidates(facts):
+            affected |= self._lines_covered(n)
+        self._redecide(affected, now)
 
     def prenotification(self, record: PreNotification, now: datetime) -> None:
+        self._fire_deadlines(now)
+        self._alive(record.system, now)
         if self._versions.get(record.reference, 0) >= record.version:
             return
         self._versions[record.reference] = record.version
-        keys = NotificationKeys(
-            record.reference,
-            record.ched_type,
-            record.status,
-            frozenset(container_number(c).value for c in record.containers),
-            transport_document_number(record.transport_document)
-            if record.transport_document
-            else None,
-        )
-        self._notifications[record.reference] = keys
-        for c in keys.containers:
-            self._by_container[c].add(record.reference)
-        if keys.transport_document:
-            self._by_document[keys.transport_document].add(record.reference)
-        affected = [
-            key
-            for key, line in self._lines.items()
-            if line.containers & keys.containers
-            or (keys.transport_document and line.transport_document == keys.transport_document)
-            or record.reference in (self.decisions[key].references if key in self.decisions else ())
-        ]
+        facts = NotificationFacts.of(record)
+        affected = self._lines_near(facts)
+        if (previous := self._notifications.put(facts)) is not None:
+            affected |= self._lines_near(previous)
         self._redecide(affected, now)
 
     def arrival(self, record: Arrival, now: datetime) -> None:
-        containers = (
-            frozenset(container_number(c).value for c in record.containers)
-            if record.containers is not None
-            else None
+        self._fire_deadlines(now)
+        containers = _containers(record.containers)
+        self._arrivals[record.manifest_id].append(
+            ArrivalFacts(record.manifest_id, containers, record.arrived_at)
         )
-        self._arrivals[record.manifest_id].append(ArrivalFacts(record.manifest_id, containers))
-        affected = [
-            key
-            for key, line in self._lines.items()
-            if key[0] == record.manifest_id and (containers is None or line.containers & containers)
-        ]
-        self._redecide(affected, now)
+        self._redecide(self._lines_of(record.manifest_id, containers), now)
+
+    def eta(self, record: EtaUpdate, now: datetime) -> None:
+        self._fire_deadlines(now)
+        containers = _containers(record.containers)
+        self._etas[record.manifest_id].append(
+            EtaFacts(record.manifest_id, containers, record.eta, now)
+        )
+        self._redecide(self._lines_of(record.manifest_id, containers), now)
+
+    def feed(self, record: FeedStatus, now: datetime) -> None:
+        self._fire_deadlines(now)
+        known = self._feeds.get(record.system)
+        if known is None or known.at <= record.at:
+            self._feeds[record.system] = record
+        # A change of feed health changes every open decision's reading of it.
+        self._redecide(set(self._lines), now)
 
     def advance(self, now: datetime) -> None:
-        """Let time pass: every line is re-evaluated at `now`."""
-        self._redecide(list(self._lines), now)
+        """Let time pass: deadlines fire at their own times, then every line at `now`."""
+        self._fire_deadlines(now)
+        self._redecide(set(self._lines), now)
 
-    def _candidates(self, line: _Line) -> list[NotificationKeys]:
-        references = set().union(*(self._by_container.get(c, set()) for c in line.containers))
-        references |= self._by_document.get(line.transport_document, set())
-        return [self._notifications[r] for r in sorted(references)]
+    def dry_run(self, key: LineKey, now: datetime) -> Decision | None:
+        """The decision the line would get now, without keeping it."""
+        return self._decision(key, now).decision if key in self._lines else None
 
-    def _redecide(self, keys: list[LineKey], now: datetime) -> None:
-        for key in keys:
-            line = self._lines[key]
-            outcome = decide(
-                line.record,
-                self._indicators,
-                candidates_for(line.containers, line.transport_document, self._candidates(line)),
-                has_arrived(key[0], line.containers, self._arrivals.get(key[0], [])),
+    # Blocking ---------------------------------------------------------------------------
+
+    def _lines_covered(self, n: NotificationFacts) -> set[LineKey]:
+        """The lines the notification covers by key (its mass is weighed against theirs)."""
+        return {
+            key
+            for key in self._lines_near(n)
+            if covers(
+                self._lines[key].facts.strong_keys,
+                self._lines[key].facts.containers,
+                self._lines[key].facts.transport_document,
+                n,
             )
-            previous = self.decisions.get(key)
-            result = decision_record(
-                line.record,
-                line.containers,
-                line.transport_document,
-                outcome,
-                previous.decision_number + 1 if previous else 1,
-                self._indicators.version,
-                now,
-            )
-            if previous is None or not same_substance(previous, result):
-                self.decisions[key] = result
+        }
+
+    def _lines_near(self, n: NotificationFacts) -> set[LineKey]:
+        """Lines the notification may decide: any block key in common."""
+        keys: set[LineKey] = set()
+        for k in n.block_keys:
+            keys |= self._lines_by_key.get(k, set())
+        return keys
+
+    def _lines_of(self, manifest_id: str, containers: frozenset[str] | None) -> set[LineKey]:
+        return {
+            key
+            for key, line in self._lines.items()
+            if key[0] == manifest_id
+            and (containers is None or not containers.isdisjoint(line.facts.containers))
+        }
+
+    def _unindex_line(self, key: LineKey, line: _Line) -> None:
+        for k in line.facts.block_keys:
+            self._lines_by_key[k].discard(key)
+
+    def _alive(self, system: str, now: datetime) -> None:
+        """A pre-notification is a sign of life of its feed."""
+        known = self._feeds.get(system)
+        if known is not None and (known.last_record_at is None or known.last_record_at < now):
+            self._feeds[system] = known.model_copy(update={"last_record_at": now})
+
+    # Deciding ---------------------------------------------------------------------------
+
+    def _fire_deadlines(self, now: datetime) -> None:
+        """Decide lines at the moment their deadline passes, before later inputs count."""
+        while self._deadlines and self._deadlines[0][0] <= now:
+            at, key = heapq.heappop(self._deadlines)
+            self._redecide({key}, at)
+
+    def _decision(self, key: LineKey, now: datetime) -> Evaluation:
+        line = self._lines[key]
+        evaluation = evaluate(
+            line.record,
+            line.facts,
+            [
+                Evidence(
+                    n,
+                    sum(
+                        self._lines[k].facts.gross_mass_kg
+                        for k in self._lines_covered(n)
+                        if k != key
+                    ),
+                )
+                for n in self._notifications.candidates(line.facts)
+            ],
+            self._etas.get(key[0], ()),
+            self._arrivals.get(key[0], ()),
+            degraded_feeds(self._feeds.values(), now, self.indicators.parameters),
+            self.decisions.get(key),
+            self.indicators,
+            now,
+        )
+        if evaluation.next_deadline is not None:
+            heapq.heappush(self._deadlines, (evaluation.next_deadline, key))
+        return evaluation
+
+    def _redecide(self, keys: Iterable[LineKey], now: datetime) -> None:
+        for key in sorted(keys):
+            evaluation = self._decision(key, now)
+            if evaluation.changed:
+                self.decisions[key] = evaluation.decision

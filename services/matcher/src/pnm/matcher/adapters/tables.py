@@ -5,12 +5,14 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     Identity,
     Index,
     Integer,
     MetaData,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -31,8 +33,13 @@ line = Table(
     Column("containers", ARRAY(Text), nullable=False),
     Column("transport_document", Text, nullable=False),
     Column("record", JSONB, nullable=False),
+    # Blocking (stage 4): strong keys ("container:…", "document:…", "reference:…"), the typo
+    # neighbourhoods of containers and documents, and the weak block (vessel with party).
+    Column("block_keys", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("gross_mass_kg", Float, nullable=False, server_default="0"),
     Index("ix_line_containers", "containers", postgresql_using="gin"),
     Index("ix_line_transport_document", "transport_document"),
+    Index("ix_line_block_keys", "block_keys", postgresql_using="gin"),
 )
 
 prenotification = Table(
@@ -45,8 +52,11 @@ prenotification = Table(
     Column("containers", ARRAY(Text), nullable=False),
     Column("transport_document", Text),
     Column("record", JSONB, nullable=False),
+    Column("block_keys", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("facts", JSONB),  # NotificationFacts, so candidates are never re-parsed
     Index("ix_prenotification_containers", "containers", postgresql_using="gin"),
     Index("ix_prenotification_transport_document", "transport_document"),
+    Index("ix_prenotification_block_keys", "block_keys", postgresql_using="gin"),
 )
 
 arrival = Table(
@@ -56,6 +66,35 @@ arrival = Table(
     Column("manifest_id", Text, nullable=False, index=True),
     Column("arrived_at", DateTime(timezone=True), nullable=False),
     Column("containers", ARRAY(Text)),  # NULL: the whole vessel or flight arrived
+)
+
+eta_update = Table(
+    "eta_update",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("manifest_id", Text, nullable=False, index=True),
+    Column("eta", DateTime(timezone=True), nullable=False),
+    Column("containers", ARRAY(Text)),  # NULL: every line of the manifest
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# The latest status of each pre-notification feed, and when the matcher last saw a record of it.
+feed = Table(
+    "feed",
+    metadata,
+    Column("system", Text, primary_key=True),
+    Column("status", JSONB, nullable=False),  # FeedStatus
+)
+
+indicator_set = Table(
+    "indicator_set",
+    metadata,
+    Column("version", Text, primary_key=True),
+    Column("document", JSONB, nullable=False),  # IndicatorSetDocument
+    Column("uploaded_by", Text, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("activated_by", Text),
+    Column("activated_at", DateTime(timezone=True), index=True),
 )
 
 decision = Table(
@@ -68,5 +107,23 @@ decision = Table(
     Column("references", ARRAY(Text), nullable=False),
     Column("payload", JSONB, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
+    # For the queues (by status, BCP and arrival window) and the deadline scheduler.
+    Column("port", Text),
+    Column("eta", DateTime(timezone=True)),
+    Column("next_deadline", DateTime(timezone=True), index=True),
+    Column("feed_held", Boolean, nullable=False, server_default="false"),
     Index("ix_decision_references", "references", postgresql_using="gin"),
+    Index("ix_decision_queue", "status", "port", "eta"),
+    Index("ix_decision_feed_held", "feed_held", postgresql_where=text("feed_held")),
+)
+
+# One row per decision issued: the history a person sees beside the current decision.
+decision_history = Table(
+    "decision_history",
+    metadata,
+    Column("manifest_id", Text, primary_key=True),
+    Column("line_id", Text, primary_key=True),
+    Column("decision_number", Integer, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
 )

@@ -1,25 +1,44 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from pnm.matcher.adapters.tables import decision
+from pnm.matcher.adapters.indicator_sets import (
+    IndicatorSetExists,
+    UnknownIndicatorSet,
+    activate_indicator_set,
+    active_indicator_set,
+    indicator_set_by_version,
+    list_indicator_sets,
+    store_indicator_set,
+)
+from pnm.matcher.adapters.state import load_state
+from pnm.matcher.adapters.tables import decision, decision_history
+from pnm.matcher.domain.indicators import IndicatorSetDocument
 from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
-from pnm.shared.contracts.records import DecisionStatus
+from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.service import ServiceContext
 
+ANALYSTS = ("analyst", "admin")
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "no such line or indicator set"}
+}
+
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter(tags=["decisions"])
+    router = APIRouter()
 
     @router.get(
         "/decisions/{manifest_id}/{line_id}",
-        responses={**AUTH_RESPONSES, 404: {"model": Problem, "description": "no decision yet"}},
+        tags=["decisions"],
+        responses={**AUTH_RESPONSES, **NOT_FOUND},
     )
     async def get_decision(manifest_id: str, line_id: str, caller: Caller) -> dict[str, Any]:
+        """The current decision of a line, with its reasons and per-field explanation."""
         require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             row = (
@@ -33,22 +52,149 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             raise DomainError(404, f"no decision for line {line_id!r} of manifest {manifest_id!r}")
         return dict(row.payload)
 
-    @router.get("/decisions", responses=AUTH_RESPONSES)
+    @router.get(
+        "/decisions/{manifest_id}/{line_id}/history",
+        tags=["decisions"],
+        responses={**AUTH_RESPONSES, **NOT_FOUND},
+    )
+    async def decision_history_of(
+        manifest_id: str, line_id: str, caller: Caller
+    ) -> list[dict[str, Any]]:
+        """Every decision the line has had, oldest first."""
+        require_any(caller, *OFFICIAL_READERS)
+        async with ctx.engine.connect() as conn:
+            rows = await conn.execute(
+                select(decision_history.c.payload)
+                .where(
+                    decision_history.c.manifest_id == manifest_id,
+                    decision_history.c.line_id == line_id,
+                )
+                .order_by(decision_history.c.decision_number)
+            )
+            history = [dict(r.payload) for r in rows]
+        if not history:
+            raise DomainError(404, f"no decision for line {line_id!r} of manifest {manifest_id!r}")
+        return history
+
+    @router.get("/decisions", tags=["decisions"], responses=AUTH_RESPONSES)
     async def list_decisions(
         caller: Caller,
         status: DecisionStatus | None = None,
         manifest_id: str | None = None,
+        bcp: str | None = Query(None, description="port of discharge (UN/LOCODE), e.g. NLRTM"),
+        arrival_from: datetime | None = None,
+        arrival_to: datetime | None = None,
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
+        """Queues: decisions by status, BCP and arrival window, earliest arrival first."""
         require_any(caller, *OFFICIAL_READERS)
-        query = select(decision.c.payload).order_by(decision.c.manifest_id, decision.c.line_id)
+        query = select(decision.c.payload).order_by(
+            decision.c.eta, decision.c.manifest_id, decision.c.line_id
+        )
         if status is not None:
             query = query.where(decision.c.status == status.value)
         if manifest_id is not None:
             query = query.where(decision.c.manifest_id == manifest_id)
+        if bcp is not None:
+            query = query.where(decision.c.port == bcp.upper())
+        if arrival_from is not None:
+            query = query.where(decision.c.eta >= arrival_from)
+        if arrival_to is not None:
+            query = query.where(decision.c.eta < arrival_to)
         async with ctx.engine.connect() as conn:
             rows = await conn.execute(query.limit(limit).offset(offset))
         return [dict(r.payload) for r in rows]
+
+    @router.get(
+        "/dry-run/{manifest_id}/{line_id}",
+        tags=["decisions"],
+        responses={**AUTH_RESPONSES, **NOT_FOUND},
+    )
+    async def dry_run(
+        manifest_id: str,
+        line_id: str,
+        caller: Caller,
+        indicator_set: str | None = Query(
+            None, description="a stored indicator set version; default: the active one"
+        ),
+    ) -> Decision:
+        """What the line's decision would be now, under the active or a proposed indicator
+        set. Reads only; nothing is stored or published."""
+        require_any(caller, *OFFICIAL_READERS)
+        key = (manifest_id, line_id)
+        async with ctx.engine.connect() as conn:
+            try:
+                indicators = (
+                    await indicator_set_by_version(conn, indicator_set)
+                    if indicator_set
+                    else await active_indicator_set(conn)
+                )
+            except UnknownIndicatorSet as err:
+                raise DomainError(404, str(err)) from err
+            state = await load_state(conn, {key}, indicators, expand=False)
+            await conn.rollback()
+        if key not in state.lines:
+            raise DomainError(404, f"no line {line_id!r} of manifest {manifest_id!r}")
+        return state.evaluate(key, ctx.clock()).decision
+
+    @router.get("/indicator-sets", tags=["indicator sets"], responses=AUTH_RESPONSES)
+    async def indicator_sets(caller: Caller) -> list[dict[str, Any]]:
+        """Every stored set with who uploaded and activated it, and which one decides now."""
+        require_any(caller, *OFFICIAL_READERS)
+        async with ctx.engine.connect() as conn:
+            return await list_indicator_sets(conn)
+
+    @router.get(
+        "/indicator-sets/{version}",
+        tags=["indicator sets"],
+        responses={**AUTH_RESPONSES, **NOT_FOUND},
+    )
+    async def get_indicator_set(version: str, caller: Caller) -> IndicatorSetDocument:
+        require_any(caller, *OFFICIAL_READERS)
+        async with ctx.engine.connect() as conn:
+            try:
+                return (await indicator_set_by_version(conn, version)).document
+            except UnknownIndicatorSet as err:
+                raise DomainError(404, str(err)) from err
+
+    @router.post(
+        "/indicator-sets",
+        status_code=201,
+        tags=["indicator sets"],
+        responses={
+            **AUTH_RESPONSES,
+            409: {"model": Problem, "description": "that version exists; versions never change"},
+        },
+    )
+    async def upload_indicator_set(
+        document: IndicatorSetDocument, caller: Caller
+    ) -> dict[str, Any]:
+        """Store a new indicator set (validated as a whole). It decides nothing until it is
+        activated; try it first with the dry run or `pnm replay --compare`."""
+        require_any(caller, *ANALYSTS)
+        async with ctx.uow_factory() as uow:
+            try:
+                await store_indicator_set(uow.conn, document, caller.subject, ctx.clock())
+            except IndicatorSetExists as err:
+                raise DomainError(409, str(err)) from err
+            await uow.commit()
+        return {"version": document.version, "uploaded_by": caller.subject}
+
+    @router.post(
+        "/indicator-sets/{version}/activate",
+        tags=["indicator sets"],
+        responses={**AUTH_RESPONSES, **NOT_FOUND},
+    )
+    async def activate(version: str, caller: Caller) -> dict[str, Any]:
+        """From now on decisions are made under this set and record its version."""
+        require_any(caller, *ANALYSTS)
+        async with ctx.uow_factory() as uow:
+            try:
+                await activate_indicator_set(uow.conn, version, caller.subject, ctx.clock())
+            except UnknownIndicatorSet as err:
+                raise DomainError(404, str(err)) from err
+            await uow.commit()
+        return {"version": version, "activated_by": caller.subject}
 
     return router

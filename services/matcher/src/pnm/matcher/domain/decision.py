@@ -1,16 +1,30 @@
-"""Selection, candidate evaluation and the decision for one manifest line. Pure functions."""
+"""Stages 2, 3 and 6: select the regimes of a manifest line, apply exemptions, and decide per
+regime and overall from the scored candidates and the deadlines. Pure functions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from pnm.matcher.domain.indicators import Exemption, IndicatorSet
+from pnm.matcher.domain.deadlines import Timeline
+from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
+from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
+from pnm.matcher.domain.scoring import (
+    LineSide,
+    Score,
+    Verdict,
+    best,
+    name_similarity,
+    near_key,
+    score,
+    shares_strong_key,
+)
 from pnm.shared.contracts.records import (
-    ChedType,
+    Contribution,
     DecisionStatus,
+    GoodsItem,
     ManifestLine,
-    PreNotificationStatus,
     Reason,
     Regime,
     RegimeDecision,
@@ -28,30 +42,42 @@ SEVERITY: dict[DecisionStatus, int] = {
     DecisionStatus.INVALID_NOTIFICATION: 7,
     DecisionStatus.UNNOTIFIED: 8,
 }
-
-REGIME_OF_CHED: dict[ChedType, Regime] = {
-    ChedType.CHED_PP: Regime.PHYTO,
-    ChedType.CHED_P: Regime.VET,
-    ChedType.CHED_A: Regime.VET,
-    # Feed and food of non-animal origin is notified in VGC and checked by NVWA.
-    ChedType.CHED_D: Regime.VET,
-}
-
-ACTIVE = frozenset({PreNotificationStatus.SUBMITTED, PreNotificationStatus.VALIDATED})
+FULL_CODE_DIGITS = 6
+WAITING = frozenset(
+    {
+        DecisionStatus.AWAITING_NOTIFICATION,
+        DecisionStatus.OVERDUE,
+        DecisionStatus.UNNOTIFIED,
+    }
+)
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A pre-notification that shares a container or transport document with the line."""
+class Selected:
+    goods: list[GoodsItem] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    # Per goods item: the CN code(s) it counts as (its code, or its keywords' headings).
+    codes: dict[int, list[str]] = field(default_factory=dict)
 
-    reference: str
-    ched_type: ChedType
-    status: PreNotificationStatus
-    matched_on: str  # "container" | "transport_document"
 
-    @property
-    def regime(self) -> Regime:
-        return REGIME_OF_CHED[self.ched_type]
+@dataclass(frozen=True)
+class LineSituation:
+    """What is known of a line besides its candidates: the record, its facts, the current ETA
+    (after ETA updates) and the arrival, if any."""
+
+    record: ManifestLine
+    facts: LineFacts
+    eta: datetime
+    arrived_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate pre-notification with the gross mass of the *other* lines it covers (this
+    line counts with the goods of the regime in question only: a mixed container)."""
+
+    notification: NotificationFacts
+    other_lines_gross_kg: float
 
 
 @dataclass(frozen=True)
@@ -61,29 +87,97 @@ class Outcome:
     per_regime: tuple[RegimeDecision, ...]
     references: tuple[str, ...]
     reasons: tuple[Reason, ...]
+    explanation: tuple[Contribution, ...] = ()
+    next_deadline: datetime | None = None
 
 
-def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime, list[Reason]]:
-    """Voorselectie: the regimes whose CN prefixes the line's goods fall under, with why."""
-    selected: dict[Regime, list[Reason]] = {}
-    for goods in line.goods:
-        for indicator in indicators.matching(goods.hs_code):
-            selected.setdefault(indicator.regime, []).append(
+def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime, Selected]:
+    """Voorselectie: the regimes whose indicators the line's goods fall under, with why. Goods
+    are selected by CN prefix; goods whose code is missing, generic, or a heading (4 digits)
+    under no prefix are selected by the keywords of their description."""
+    selected: dict[Regime, Selected] = {}
+
+    def add(regime: Regime, item: GoodsItem, reason: Reason, codes: Iterable[str]) -> None:
+        entry = selected.setdefault(regime, Selected())
+        if item not in entry.goods:
+            entry.goods.append(item)
+        entry.reasons.append(reason)
+        known = entry.codes.setdefault(item.item, [])
+        known.extend(c for c in codes if c not in known)
+
+    for item in line.goods:
+        code = None if indicators.is_generic(item.hs_code) else item.hs_code
+        by_prefix = indicators.matching(code)
+        for indicator in by_prefix:
+            add(
+                indicator.regime,
+                item,
                 Reason(
                     code="cn_prefix",
-                    text=f"item {goods.item}: HS {goods.hs_code} under {indicator.cn_prefix} "
+                    text=f"item {item.item}: HS {code} under {indicator.cn_prefix} "
                     f"({indicator.description}; {indicator.legal_source})",
-                )
+                ),
+                [code] if code else [],
+            )
+        # A full code (6 digits or more) that no indicator covers is authoritative; a missing,
+        # generic or heading-only code leaves it to the description.
+        if by_prefix or (code is not None and len(code) >= FULL_CODE_DIGITS):
+            continue
+        why = "no HS code" if not item.hs_code else f"HS {item.hs_code} is not specific"
+        for keyword in indicators.keywords_in(item.description):
+            add(
+                keyword.regime,
+                item,
+                Reason(
+                    code="keyword",
+                    text=f"item {item.item}: {why}; description {item.description!r} "
+                    f"has {keyword.phrase!r} ({keyword.ched_type}; {keyword.legal_source})",
+                ),
+                keyword.cn_prefixes,
             )
     return selected
 
 
+def exemption_for(
+    line: ManifestLine, regime: Regime, selected: Selected, indicators: IndicatorSet
+) -> Exemption | None:
+    """The first exemption rule of the regime that covers every goods item the regime selected."""
+    return next(
+        (
+            e
+            for e in indicators.exemptions
+            if e.regime is regime and e.covers(line, selected.goods, selected.codes)
+        ),
+        None,
+    )
+
+
+def in_block(facts: LineFacts, eta: datetime, n: NotificationFacts, p: Parameters) -> bool:
+    """Candidate search (stage 4): a strong key in common, or the weak block: the same vessel or
+    flight within the arrival window, with a similar consignee or a container or transport
+    document one typo away (a forwarder may be the consignee)."""
+    if shares_strong_key(facts, n):
+        return True
+    return (
+        facts.vessel is not None
+        and facts.vessel == n.vessel
+        and abs((n.expected_arrival - eta).total_seconds()) <= p.arrival_window_hours * 3600
+        and (
+            name_similarity(facts.consignee, n.importer) >= p.name_fuzzy_score
+            or near_key(facts.containers, facts.transport_document, n)
+        )
+    )
+
+
 def decide(
-    line: ManifestLine,
+    situation: LineSituation,
     indicators: IndicatorSet,
-    candidates: Iterable[Candidate],
-    arrived: bool,
+    candidates: Iterable[Evidence],
+    now: datetime,
+    degraded: Mapping[Regime, str] | None = None,
+    previous: Mapping[Regime, DecisionStatus] | None = None,
 ) -> Outcome:
+    line = situation.record
     if line.withdrawn:
         return Outcome(
             DecisionStatus.NOT_CONTROLLED,
@@ -99,44 +193,89 @@ def decide(
             (),
             (),
             (),
-            (Reason(code="no_indicator", text="no risk indicator applies to the goods codes"),),
+            (Reason(code="no_indicator", text="no risk indicator applies to the goods"),),
         )
-    candidates = list(candidates)
-    per_regime = tuple(
-        _exempt(regime, reasons, exemption)
-        if (exemption := _exemption(line, indicators, regime))
-        else _decide_regime(regime, reasons, [c for c in candidates if c.regime is regime], arrived)
-        for regime, reasons in sorted(selected.items())
+    p = indicators.parameters
+    timeline = Timeline.of(
+        situation.eta, situation.arrived_at, indicators.bcp(line.port_of_discharge), p
     )
+    in_reach = [
+        c for c in candidates if in_block(situation.facts, situation.eta, c.notification, p)
+    ]
+    decisions: list[tuple[RegimeDecision, Score | None]] = []
+    for regime, selection in sorted(selected.items()):
+        exemption = exemption_for(line, regime, selection, indicators)
+        if exemption is not None:
+            decisions.append((_exempt(regime, selection, exemption), None))
+            continue
+        side = LineSide(
+            situation.facts,
+            [
+                Goods(
+                    g.hs_code,
+                    g.description,
+                    g.gross_mass_kg,
+                    tuple(selection.codes.get(g.item, ())),
+                )
+                for g in selection.goods
+            ],
+            situation.eta,
+            line.port_of_discharge,
+        )
+        scores = [
+            score(
+                side,
+                c.notification,
+                c.other_lines_gross_kg + sum(g.mass_kg for g in side.goods),
+                indicators,
+            )
+            for c in in_reach
+            if REGIME_OF_CHED[c.notification.ched_type] is regime
+        ]
+        decisions.append(
+            _decide_regime(
+                regime,
+                selection.reasons,
+                [s for s in scores if s.verdict is not Verdict.NONE],
+                timeline,
+                now,
+                (degraded or {}).get(regime),
+                (previous or {}).get(regime),
+            )
+        )
+    per_regime = tuple(d for d, _ in decisions)
     overall = max(per_regime, key=lambda d: SEVERITY[d.status])
+    waiting = any(d.status in WAITING for d in per_regime)
     return Outcome(
         status=overall.status,
         regimes=tuple(d.regime for d in per_regime),
         per_regime=per_regime,
         references=tuple(sorted({r for d in per_regime for r in d.references})),
         reasons=tuple(r for d in per_regime for r in d.reasons),
+        explanation=tuple(
+            c for d, s in decisions if s is not None for c in _waterfall(d.regime, s)
+        ),
+        next_deadline=timeline.next_deadline(now) if waiting else None,
     )
 
 
-def _exemption(line: ManifestLine, indicators: IndicatorSet, regime: Regime) -> Exemption | None:
-    """The first exemption rule of the regime that covers every goods item the regime selected."""
-    goods = [
-        item
-        for item in line.goods
-        if any(i.regime is regime for i in indicators.matching(item.hs_code))
+def _waterfall(regime: Regime, s: Score) -> list[Contribution]:
+    header = Contribution(
+        field="candidate", level=f"{regime} {s.notification.reference}", weight=s.total
+    )
+    return [
+        header,
+        *(Contribution(field=field, level=level, weight=w) for field, level, w in s.contributions),
     ]
-    return next(
-        (e for e in indicators.exemptions if e.regime is regime and e.covers(line, goods)), None
-    )
 
 
-def _exempt(regime: Regime, selection: list[Reason], exemption: Exemption) -> RegimeDecision:
+def _exempt(regime: Regime, selection: Selected, exemption: Exemption) -> RegimeDecision:
     return RegimeDecision(
         regime=regime,
         status=DecisionStatus.EXEMPT,
         references=[],
         reasons=[
-            *selection,
+            *selection.reasons,
             Reason(
                 code=f"exempt.{exemption.rule}",
                 text=f"{exemption.description} ({exemption.legal_source})",
@@ -145,52 +284,81 @@ def _exempt(regime: Regime, selection: list[Reason], exemption: Exemption) -> Re
     )
 
 
+def _summary(s: Score) -> str:
+    levels = ", ".join(f"{field} {level}" for field, level, w in s.contributions if w)
+    return f"{s.notification.reference} scores {s.total:g} ({levels})"
+
+
 def _decide_regime(
-    regime: Regime, selection: list[Reason], candidates: Sequence[Candidate], arrived: bool
-) -> RegimeDecision:
-    active = sorted({c.reference for c in candidates if c.status in ACTIVE})
-    if active:
+    regime: Regime,
+    selection: list[Reason],
+    scores: Sequence[Score],
+    timeline: Timeline,
+    now: datetime,
+    degraded: str | None,
+    previous: DecisionStatus | None,
+) -> tuple[RegimeDecision, Score | None]:
+    def decision(status: DecisionStatus, refs: Iterable[Score], *reasons: Reason) -> RegimeDecision:
+        references = sorted({s.notification.reference for s in refs})
         return RegimeDecision(
-            regime=regime,
-            status=DecisionStatus.NOTIFIED,
-            references=active,
-            reasons=[*selection, Reason(code="matched", text=_matched_text(candidates, active))],
+            regime=regime, status=status, references=references, reasons=[*selection, *reasons]
         )
-    inactive = sorted({c.reference for c in candidates})
-    if arrived and inactive:
-        return RegimeDecision(
-            regime=regime,
-            status=DecisionStatus.INVALID_NOTIFICATION,
-            references=inactive,
-            reasons=[
-                *selection,
+
+    matches = [s for s in scores if s.verdict is Verdict.MATCH and s.notification.active]
+    if matches:
+        in_time = [s for s in matches if timeline.notified_in_time(s.notification.submitted_at)]
+        chosen = best(in_time or matches)
+        assert chosen is not None
+        matched = Reason(code="matched", text=f"pre-notified: {_summary(chosen)}")
+        if in_time:
+            return decision(DecisionStatus.NOTIFIED, matches, matched), chosen
+        late = Reason(
+            code="notified_late",
+            text=f"submitted {chosen.notification.submitted_at.isoformat()}, after the deadline "
+            f"{timeline.lead_deadline.isoformat()} ({timeline.lead_rule})",
+        )
+        return decision(DecisionStatus.NOTIFIED_LATE, matches, matched, late), chosen
+    reviews = [s for s in scores if s.notification.active]
+    if reviews:
+        chosen = best(reviews)
+        assert chosen is not None
+        capped = f"; {' and '.join(chosen.capped_by)}" if chosen.capped_by else ""
+        return (
+            decision(
+                DecisionStatus.REVIEW,
+                reviews,
                 Reason(
-                    code="no_valid_notification",
-                    text="only cancelled, rejected or replaced pre-notifications",
+                    code="partial_match", text=f"matches only in part: {_summary(chosen)}{capped}"
                 ),
-            ],
+            ),
+            chosen,
         )
-    if arrived:
-        return RegimeDecision(
-            regime=regime,
-            status=DecisionStatus.UNNOTIFIED,
-            references=[],
-            reasons=[
-                *selection,
-                Reason(code="arrived_unnotified", text="arrived without a pre-notification"),
-            ],
+    if scores:
+        chosen = best(scores)
+        assert chosen is not None
+        statuses = ", ".join(f"{s.notification.reference} {s.notification.status}" for s in scores)
+        return (
+            decision(
+                DecisionStatus.INVALID_NOTIFICATION,
+                scores,
+                Reason(
+                    code="no_valid_notification", text=f"only invalid pre-notifications: {statuses}"
+                ),
+            ),
+            chosen,
         )
-    return RegimeDecision(
-        regime=regime,
-        status=DecisionStatus.AWAITING_NOTIFICATION,
-        references=[],
-        reasons=[
-            *selection,
-            Reason(code="not_yet_notified", text="no pre-notification yet; not arrived"),
-        ],
-    )
-
-
-def _matched_text(candidates: Sequence[Candidate], references: list[str]) -> str:
-    keys = sorted({c.matched_on for c in candidates if c.reference in references})
-    return f"pre-notified as {', '.join(references)} (matched on {', '.join(keys)})"
+    status, reason = timeline.waiting(now)
+    held_before = status is DecisionStatus.UNNOTIFIED and previous is DecisionStatus.UNNOTIFIED
+    if degraded and status is not DecisionStatus.AWAITING_NOTIFICATION and not held_before:
+        # No *new* unnotified (a hold issued before the outage stays) and no overdue while the
+        # feed may be holding notifications back.
+        return (
+            decision(
+                DecisionStatus.AWAITING_NOTIFICATION,
+                (),
+                reason,
+                Reason(code="feed_outage", text=f"held back: {degraded}"),
+            ),
+            None,
+        )
+    return decision(status, (), reason), None

@@ -1,122 +1,295 @@
-"""Risk indicator sets: versioned data (CN code prefixes per regime, exemption rules), not code."""
+"""Indicator sets: the analyst-maintained, versioned data the matcher decides by.
+
+An indicator set is one document (`IndicatorSetDocument`): CN code prefixes per regime,
+description keywords for goods without a usable HS code, exemption rules, BCP designations,
+and the parameters (weights, thresholds, tolerances, lead times, feed silence). It is validated
+here as a whole; `compile_set` turns it into the `IndicatorSet` the stages read.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from pnm.shared.contracts.records import ChedType, GoodsItem, ManifestLine, Procedure, Regime
+from pnm.shared.identifiers import words
+
+Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}$")]
+Alpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Designation = Literal["yes", "no", "unknown"]
+FeedSystem = Literal["client-import", "vgc", "traces"]
 
 
-@dataclass(frozen=True)
-class Indicator:
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Indicator(_Strict):
     regime: Regime
-    cn_prefix: str
+    cn_prefix: Digits
     ched_type: ChedType
-    coverage: str  # "all": the whole heading is controlled; "partial": only some goods ("ex")
-    description: str
-    legal_source: str
+    coverage: Literal["all", "partial"]  # "partial": only some goods of the heading ("ex")
+    description: Text
+    legal_source: Text
+
+    @model_validator(mode="after")
+    def _regime_of_ched(self) -> Indicator:
+        if REGIME_OF_CHED[self.ched_type] is not self.regime:
+            raise ValueError(f"{self.ched_type} is not a {self.regime} CHED type")
+        return self
 
 
-@dataclass(frozen=True)
-class Exemption:
+class Keyword(_Strict):
+    """Goods whose HS code is missing or generic are selected by their description."""
+
+    regime: Regime
+    ched_type: ChedType
+    phrase: Text
+    # The CN headings the words stand for: what exemptions and the goods comparison use in
+    # place of the missing code ("salmon" → 0302 0303 0304 0305 1604).
+    cn_prefixes: tuple[Digits, ...] = ()
+    legal_source: Text
+
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        return frozenset(words(self.phrase).split())
+
+    @field_validator("phrase")
+    @classmethod
+    def _has_words(cls, phrase: str) -> str:
+        if not words(phrase):
+            raise ValueError("a keyword phrase needs at least one word")
+        return phrase
+
+
+class Exemption(_Strict):
     """A named rule under which controlled goods need no pre-notification. Every condition it
     sets must hold for every goods item of the regime: procedure, origin, CN prefix."""
 
-    rule: str
+    rule: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{3,60}$")]
     regime: Regime
-    procedures: frozenset[str]
-    origins: frozenset[str]
-    cn_prefixes: tuple[str, ...]
-    description: str
-    legal_source: str
+    procedures: frozenset[Procedure] = frozenset()
+    origins: frozenset[Alpha2] = frozenset()
+    cn_prefixes: tuple[Digits, ...] = ()
+    description: Text
+    legal_source: Text
 
-    def covers(self, line: ManifestLine, goods: Sequence[GoodsItem]) -> bool:
-        if self.procedures and line.procedure.value not in self.procedures:
+    @model_validator(mode="after")
+    def _has_condition(self) -> Exemption:
+        if not (self.procedures or self.origins or self.cn_prefixes):
+            raise ValueError(f"rule {self.rule!r} has no condition: it would exempt everything")
+        return self
+
+    def covers(
+        self, line: ManifestLine, goods: Sequence[GoodsItem], codes: Mapping[int, Sequence[str]]
+    ) -> bool:
+        """`codes`: per goods item, the CN code(s) it was selected by (its HS code, or the
+        headings of the keywords its description has)."""
+        if self.procedures and line.procedure not in self.procedures:
             return False
         if self.origins and not all(
             (item.country_of_origin or line.country_of_origin) in self.origins for item in goods
         ):
             return False
         return not self.cn_prefixes or all(
-            item.hs_code and item.hs_code.startswith(self.cn_prefixes) for item in goods
+            codes.get(item.item) and all(c.startswith(self.cn_prefixes) for c in codes[item.item])
+            for item in goods
         )
+
+
+class Bcp(_Strict):
+    """A border control post and what it is designated for (per CHED type)."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5,8}$")]
+    name: Text
+    kind: Literal["port", "airport", "road", "rail"]
+    aliases: frozenset[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5,8}$")]] = frozenset()
+    designated: dict[ChedType, Designation]
+    # Art. 1(2) Impl. Reg. (EU) 2019/1013: notice of this many hours instead of a working day.
+    derogation_hours: int | None = Field(default=None, ge=1, le=24)
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return self.aliases | {self.code}
+
+
+class Weights(_Strict):
+    """Log-likelihood weights (Fellegi-Sunter, log2 m/u) per field and comparison level."""
+
+    reference_quoted: float = 10.0
+    container_exact: float = 8.0
+    container_one_edit: float = 5.0
+    container_differ: float = -8.0
+    document_exact: float = 7.0
+    document_one_edit: float = 4.0
+    document_differ: float = -8.0
+    name_exact: float = 3.0
+    name_fuzzy: float = 2.0
+    name_differ: float = -1.0
+    vessel_same: float = 1.5
+    vessel_differ: float = -2.0
+    cn_8: float = 3.0
+    cn_6: float = 2.5
+    cn_4: float = 2.0
+    cn_2: float = 0.5
+    cn_keyword: float = 2.0
+    cn_differ: float = -4.0
+    description_fuzzy: float = 1.5
+    description_differ: float = -1.0
+    weight_within: float = 1.5
+    weight_near: float = 0.0
+    weight_far_off: float = -3.0
+    arrival_within: float = 1.0
+    arrival_outside: float = -4.0
+    bcp_same: float = 1.0
+    bcp_transfer: float = 0.5
+    bcp_differ: float = -2.0
+
+
+class Parameters(_Strict):
+    match_threshold: float = 10.0
+    review_threshold: float = 4.0
+    weights: Weights = Weights()
+    name_exact_score: float = Field(default=97.0, ge=0, le=100)
+    name_fuzzy_score: float = Field(default=85.0, ge=0, le=100)
+    description_fuzzy_score: float = Field(default=80.0, ge=0, le=100)
+    # Notified net mass / summed manifest gross mass.
+    weight_within: tuple[float, float] = (0.6, 1.05)
+    weight_far_off: tuple[float, float] = (0.3, 1.2)
+    arrival_window_hours: int = Field(default=72, ge=1, le=24 * 30)
+    lead_time_working_days: int = Field(default=1, ge=0, le=10)
+    unnotified_grace_hours: int = Field(default=6, ge=0, le=72)
+    generic_hs_codes: frozenset[Digits] = frozenset()
+    feed_silence_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"client-import": 60, "vgc": 60, "traces": 60}
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Parameters:
+        if self.review_threshold > self.match_threshold:
+            raise ValueError("review_threshold must not exceed match_threshold")
+        low, high = self.weight_within
+        far_low, far_high = self.weight_far_off
+        if not 0 < far_low <= low <= high <= far_high:
+            raise ValueError("weight bands must nest: 0 < far_off low <= within <= far_off high")
+        if unknown := set(self.feed_silence_minutes) - set(get_args(FeedSystem)):
+            raise ValueError(f"feed_silence_minutes: unknown feed(s) {sorted(unknown)}")
+        if any(m < 1 for m in self.feed_silence_minutes.values()):
+            raise ValueError("feed_silence_minutes must be at least 1")
+        return self
+
+
+class IndicatorSetDocument(_Strict):
+    """What an analyst uploads (and what the shipped set is built from)."""
+
+    version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+    note: str | None = Field(default=None, max_length=2000)
+    indicators: list[Indicator] = Field(min_length=1)
+    keywords: list[Keyword] = Field(default_factory=list)
+    exemptions: list[Exemption] = Field(default_factory=list)
+    bcps: list[Bcp] = Field(default_factory=list)
+    parameters: Parameters = Parameters()
+
+    @model_validator(mode="after")
+    def _unique(self) -> IndicatorSetDocument:
+        for what, keys in (
+            ("cn_prefix per regime", [(i.regime, i.cn_prefix) for i in self.indicators]),
+            ("exemption rule", [e.rule for e in self.exemptions]),
+            ("bcp code or alias", [c for b in self.bcps for c in b.codes]),
+        ):
+            doubles = sorted(str(k) for k, n in Counter(keys).items() if n > 1)
+            if doubles:
+                raise ValueError(f"duplicate {what}: {', '.join(doubles)}")
+        return self
+
+
+REGIME_OF_CHED: dict[ChedType, Regime] = {
+    ChedType.CHED_PP: Regime.PHYTO,
+    ChedType.CHED_P: Regime.VET,
+    ChedType.CHED_A: Regime.VET,
+    # Feed and food of non-animal origin is notified in VGC and checked by NVWA.
+    ChedType.CHED_D: Regime.VET,
+}
+
+
+def _forms(word: str) -> set[str]:
+    """The word and its possible singulars, so a singular keyword finds a plural
+    ("roses" → rose, "mangoes" → mango, "eels" → eel)."""
+    forms = {word}
+    if len(word) > 3 and word.endswith("s"):
+        forms.add(word[:-1])
+        if word.endswith("es"):
+            forms.add(word[:-2])
+    return forms
+
+
+def description_tokens(description: str) -> frozenset[str]:
+    return frozenset(f for w in words(description).split() for f in _forms(w))
 
 
 @dataclass(frozen=True)
 class IndicatorSet:
-    version: str
-    indicators: tuple[Indicator, ...]
-    exemptions: tuple[Exemption, ...] = ()
+    """A compiled indicator set: the document plus lookups the stages need."""
+
+    document: IndicatorSetDocument
+
+    @property
+    def version(self) -> str:
+        return self.document.version
+
+    @property
+    def parameters(self) -> Parameters:
+        return self.document.parameters
+
+    @property
+    def exemptions(self) -> list[Exemption]:
+        return self.document.exemptions
+
+    @cached_property
+    def _by_prefix(self) -> dict[str, list[Indicator]]:
+        index: dict[str, list[Indicator]] = {}
+        for indicator in self.document.indicators:
+            index.setdefault(indicator.cn_prefix, []).append(indicator)
+        return index
+
+    @cached_property
+    def weight_table(self) -> dict[str, float]:
+        return self.parameters.weights.model_dump()
+
+    @cached_property
+    def _bcps(self) -> dict[str, Bcp]:
+        return {code: bcp for bcp in self.document.bcps for code in bcp.codes}
 
     def matching(self, hs_code: str | None) -> list[Indicator]:
-        """Indicators whose CN prefix the goods code falls under."""
+        """Indicators whose CN prefix the goods code falls under (a dictionary probe per prefix
+        length, not a scan of the set)."""
         if not hs_code:
             return []
-        return [i for i in self.indicators if hs_code.startswith(i.cn_prefix)]
+        return [i for n in range(2, len(hs_code) + 1) for i in self._by_prefix.get(hs_code[:n], [])]
+
+    def keywords_in(self, description: str) -> list[Keyword]:
+        tokens = description_tokens(description)
+        return [k for k in self.document.keywords if k.tokens <= tokens]
+
+    def is_generic(self, hs_code: str | None) -> bool:
+        return not hs_code or hs_code in self.parameters.generic_hs_codes
+
+    def bcp(self, code: str | None) -> Bcp | None:
+        return self._bcps.get(code.upper()) if code else None
 
 
 class IndicatorSetError(ValueError):
     pass
-
-
-def parse_indicator_set(text: str, version: str) -> IndicatorSet:
-    indicators = []
-    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        try:
-            prefix = row["cn_prefix"].strip()
-            if not prefix.isdigit() or not 2 <= len(prefix) <= 10:
-                raise IndicatorSetError(f"cn_prefix {prefix!r} is not 2-10 digits")
-            indicators.append(
-                Indicator(
-                    regime=Regime(row["regime"]),
-                    cn_prefix=prefix,
-                    ched_type=ChedType(row["ched_type"]),
-                    coverage=row["coverage"],
-                    description=row["description"],
-                    legal_source=row["legal_source"],
-                )
-            )
-        except (KeyError, ValueError) as err:
-            raise IndicatorSetError(f"indicator set {version}, row {number}: {err}") from err
-    if not indicators:
-        raise IndicatorSetError(f"indicator set {version} is empty")
-    return IndicatorSet(version=version, indicators=tuple(indicators))
-
-
-_PROCEDURES = frozenset(p.value for p in Procedure)
-
-
-def parse_exemptions(text: str, version: str) -> tuple[Exemption, ...]:
-    exemptions = []
-    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        try:
-            procedures = frozenset(row["procedures"].split())
-            if unknown := procedures - _PROCEDURES:
-                raise IndicatorSetError(f"unknown procedure(s) {sorted(unknown)}")
-            origins = frozenset(row["origins"].split())
-            if any(len(o) != 2 or not o.isalpha() or not o.isupper() for o in origins):
-                raise IndicatorSetError(f"origins {sorted(origins)} are not alpha-2 codes")
-            prefixes = tuple(row["cn_prefixes"].split())
-            if any(not p.isdigit() for p in prefixes):
-                raise IndicatorSetError(f"cn_prefixes {list(prefixes)} are not digits")
-            if not (procedures or origins or prefixes):
-                raise IndicatorSetError(
-                    f"rule {row['rule']!r} has no condition: it would exempt all"
-                )
-            exemptions.append(
-                Exemption(
-                    rule=row["rule"],
-                    regime=Regime(row["regime"]),
-                    procedures=procedures,
-                    origins=origins,
-                    cn_prefixes=prefixes,
-                    description=row["description"],
-                    legal_source=row["legal_source"],
-                )
-            )
-        except (KeyError, ValueError) as err:
-            raise IndicatorSetError(f"exemptions {version}, row {number}: {err}") from err
-    return tuple(exemptions)

@@ -1,58 +1,59 @@
-"""Candidates and arrival for a line, from the keys the matcher keeps. Pure: the service reads
-the keys from its tables, the replay tool from memory."""
+"""Arrival, current ETA and covered mass of a line, and the decision record. Pure: the service
+reads the facts from its tables, the replay tool from memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from pnm.matcher.domain.decision import Candidate, Outcome
-from pnm.shared.contracts.records import (
-    ChedType,
-    Decision,
-    ManifestLine,
-    PreNotificationStatus,
-)
+from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
+from pnm.matcher.domain.facts import LineFacts
+from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.shared.contracts.records import Decision, ManifestLine, Regime
 
 
-@dataclass(frozen=True)
-class NotificationKeys:
-    reference: str
-    ched_type: ChedType
-    status: PreNotificationStatus
-    containers: frozenset[str]
-    transport_document: str | None
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArrivalFacts:
     manifest_id: str
     containers: frozenset[str] | None  # None: the whole vessel or flight
+    arrived_at: datetime
 
 
-def candidates_for(
-    containers: frozenset[str], transport_document: str, notifications: Iterable[NotificationKeys]
-) -> list[Candidate]:
-    found = []
-    for n in notifications:
-        if containers & n.containers:
-            matched_on = "container"
-        elif n.transport_document and n.transport_document == transport_document:
-            matched_on = "transport_document"
-        else:
-            continue
-        found.append(Candidate(n.reference, n.ched_type, n.status, matched_on))
-    return found
+@dataclass(frozen=True, slots=True)
+class EtaFacts:
+    manifest_id: str
+    containers: frozenset[str] | None  # None: every line of the manifest
+    eta: datetime
+    received_at: datetime
 
 
-def has_arrived(
-    manifest_id: str, containers: frozenset[str], arrivals: Iterable[ArrivalFacts]
-) -> bool:
-    return any(
-        a.manifest_id == manifest_id and (a.containers is None or bool(a.containers & containers))
-        for a in arrivals
+def _applies(manifest_id: str, containers: frozenset[str], target: ArrivalFacts | EtaFacts) -> bool:
+    return target.manifest_id == manifest_id and (
+        target.containers is None or bool(target.containers & containers)
     )
+
+
+def arrived_at(
+    manifest_id: str, containers: frozenset[str], arrivals: Iterable[ArrivalFacts]
+) -> datetime | None:
+    """The first arrival of the line's vessel or flight, or of one of its containers."""
+    return min(
+        (a.arrived_at for a in arrivals if _applies(manifest_id, containers, a)), default=None
+    )
+
+
+def current_eta(
+    line: ManifestLine, containers: frozenset[str], updates: Iterable[EtaFacts]
+) -> datetime:
+    """The latest ETA update that applies to the line, else the ETA the line was declared with.
+    Latest by reception, then by ETA, so that the order of ties never matters."""
+    latest = max(
+        (u for u in updates if _applies(line.manifest_id, containers, u)),
+        key=lambda u: (u.received_at, u.eta),
+        default=None,
+    )
+    return latest.eta if latest is not None else line.eta
 
 
 def decision_record(
@@ -74,7 +75,7 @@ def decision_record(
         per_regime=list(outcome.per_regime),
         references=list(outcome.references),
         reasons=list(outcome.reasons),
-        explanation=[],
+        explanation=list(outcome.explanation),
         indicator_set_version=indicator_set_version,
         decided_at=decided_at,
         terminal=line.terminal,
@@ -99,3 +100,53 @@ def same_substance(previous: Decision, current: Decision) -> bool:
     """Two decisions differ when what they say differs; numbers, times and line versions
     alone do not make a new decision."""
     return all(getattr(previous, f) == getattr(current, f) for f in _SUBSTANCE)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    decision: Decision
+    changed: bool  # differs in substance from the previous decision: publish it
+    next_deadline: datetime | None  # when time alone may change it
+    feed_held: bool  # held back as awaiting for a feed outage
+
+
+def evaluate(
+    record: ManifestLine,
+    facts: LineFacts,
+    candidates: Iterable[Evidence],
+    etas: Iterable[EtaFacts],
+    arrivals: Iterable[ArrivalFacts],
+    degraded: Mapping[Regime, str],
+    previous: Decision | None,
+    indicators: IndicatorSet,
+    now: datetime,
+) -> Evaluation:
+    """One line through every stage, as both the service and the replay run it."""
+    outcome = decide(
+        LineSituation(
+            record,
+            facts,
+            current_eta(record, facts.containers, etas),
+            arrived_at(record.manifest_id, facts.containers, arrivals),
+        ),
+        indicators,
+        candidates,
+        now,
+        degraded,
+        {d.regime: d.status for d in previous.per_regime} if previous else None,
+    )
+    result = decision_record(
+        record,
+        facts.containers,
+        facts.transport_document,
+        outcome,
+        previous.decision_number + 1 if previous else 1,
+        indicators.version,
+        now,
+    )
+    return Evaluation(
+        result,
+        previous is None or not same_substance(previous, result),
+        outcome.next_deadline,
+        any(r.code == "feed_outage" for r in outcome.reasons),
+    )

@@ -6,28 +6,21 @@ where logistical constraints prevent one working day (Art. 1(2)), and a BCP desi
 roundwood, sawn wood and wood chips may require up to five working days for them (Art. 1(3));
 which BCP does what is reference data (`Bcp.derogation_hours`, `Bcp.wood_working_days`).
 
-Working days are Monday to Friday except Dutch public holidays as the `holidays` package has
-them (`holidays.NL`, which counts Good Friday, and Liberation Day only in lustrum years).
-Moving back N working days keeps the local Europe/Amsterdam clock time of the expected arrival:
-an arrival on Monday 07:00 needs the notice by Friday 07:00.
+Working days are those of the Dutch calendar in `pnm.shared.calendar`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
-
-import holidays
 
 from pnm.prenotification.domain.reference_data import Bcp
+from pnm.shared.calendar import hours_before, working_days_before
 from pnm.shared.contracts.records import ChedType, PreNotification
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 WOOD_CN_PREFIX = "44"
 DEFAULT_WORKING_DAYS = 1
-_NL_HOLIDAYS = holidays.country_holidays("NL")
 
 LeadTimeRule = Literal["one_working_day", "derogation_hours", "wood_working_days"]
 
@@ -39,24 +32,6 @@ class LeadTime:
     rule: LeadTimeRule
     working_days: int | None
     hours: int | None
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _NL_HOLIDAYS
-
-
-def working_days_before(moment: datetime, days: int) -> datetime:
-    """`moment` moved back `days` Dutch working days, at the same Amsterdam clock time."""
-    local = moment.astimezone(AMSTERDAM)
-    day = local.date()
-    for _ in range(days):
-        day -= timedelta(days=1)
-        while not is_working_day(day):
-            day -= timedelta(days=1)
-    wall = datetime.combine(day, local.time(), tzinfo=AMSTERDAM)
-    # Normalise a wall time that does not exist or is ambiguous (a DST change; never on a
-    # working day in the Netherlands, where clocks change on Sundays, but cheap to be sure).
-    return wall.astimezone(UTC).astimezone(AMSTERDAM)
 
 
 def _by(record: PreNotification, deadline: datetime) -> bool:
@@ -82,9 +57,7 @@ def lead_time(record: PreNotification, bcp: Bcp | None) -> LeadTime:
             None,
         )
     if bcp is not None and bcp.derogation_hours is not None:
-        # In UTC: arithmetic on a zoneinfo datetime is wall-clock arithmetic.
-        elapsed = arrival.astimezone(UTC) - timedelta(hours=bcp.derogation_hours)
-        deadline = elapsed.astimezone(AMSTERDAM)
+        deadline = hours_before(arrival, bcp.derogation_hours)
         return LeadTime(
             _by(record, deadline),
             deadline,

@@ -1,0 +1,199 @@
+"""What the domain needs to decide a set of lines, read from the matcher's tables with a fixed
+number of set-based, indexed queries (never a scan of the pre-notifications)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
+from pnm.matcher.domain.blocking import NotificationIndex
+from pnm.matcher.domain.decision import Evidence
+from pnm.matcher.domain.facts import STRONG, LineFacts, NotificationFacts
+from pnm.matcher.domain.feeds import degraded_feeds
+from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.matching import (
+    ArrivalFacts,
+    EtaFacts,
+    Evaluation,
+    current_eta,
+    evaluate,
+)
+from pnm.matcher.domain.scoring import covers
+from pnm.shared.contracts.records import Decision, FeedStatus, ManifestLine
+
+LineKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLine:
+    record: ManifestLine
+    facts: LineFacts
+
+
+@dataclass
+class MatcherState:
+    indicators: IndicatorSet
+    lines: dict[LineKey, StoredLine]
+    candidates: NotificationIndex
+    covered: dict[str, dict[LineKey, float]]  # the lines each candidate covers, their mass
+    etas: dict[str, list[EtaFacts]]
+    arrivals: dict[str, list[ArrivalFacts]]
+    feeds: list[FeedStatus]
+    previous: dict[LineKey, Decision]
+    schedule: dict[LineKey, tuple[datetime | None, bool]]  # stored next deadline, feed held
+
+    @property
+    def keys(self) -> list[LineKey]:
+        return sorted(self.lines)
+
+    def eta_of(self, key: LineKey) -> datetime:
+        line = self.lines[key]
+        return current_eta(line.record, line.facts.containers, self.etas.get(key[0], ()))
+
+    def evaluate(self, key: LineKey, now: datetime) -> Evaluation:
+        line = self.lines[key]
+        return evaluate(
+            line.record,
+            line.facts,
+            [
+                Evidence(n, sum(kg for k, kg in self.covered[n.reference].items() if k != key))
+                for n in self.candidates.candidates(line.facts)
+            ],
+            self.etas.get(key[0], ()),
+            self.arrivals.get(key[0], ()),
+            degraded_feeds(self.feeds, now, self.indicators.parameters),
+            self.previous.get(key),
+            self.indicators,
+            now,
+        )
+
+
+async def _lines(conn: AsyncConnection, keys: set[LineKey]) -> dict[LineKey, StoredLine]:
+    rows = await conn.execute(
+        select(line.c.manifest_id, line.c.line_id, line.c.record).where(
+            tuple_(line.c.manifest_id, line.c.line_id).in_(sorted(keys))
+        )
+    )
+    lines = {}
+    for r in rows:
+        record = ManifestLine.model_validate(r.record)
+        lines[(r.manifest_id, r.line_id)] = StoredLine(record, LineFacts.of(record))
+    return lines
+
+
+async def _candidates(
+    conn: AsyncConnection, lines: dict[LineKey, StoredLine]
+) -> list[NotificationFacts]:
+    """Stage 4 in SQL: pre-notifications sharing a block key with a line (GIN index on
+    `block_keys`). The domain then applies the exact block rules (arrival window, party)."""
+    keys = sorted({k for line_ in lines.values() for k in line_.facts.block_keys})
+    rows = await conn.execute(
+        select(prenotification.c.facts)
+        .where(prenotification.c.block_keys.overlap(keys), prenotification.c.facts.is_not(None))
+        .order_by(prenotification.c.reference)
+    )
+    return [NotificationFacts.from_json(r.facts) for r in rows]
+
+
+async def _expanded(conn: AsyncConnection, keys: set[LineKey]) -> set[LineKey]:
+    """The lines plus every line covered by one of their candidates: a new line changes the
+    summed mass its pre-notifications are weighed against."""
+    lines = await _lines(conn, keys)
+    candidate_keys = sorted({k for n in await _candidates(conn, lines) for k in n.strong_keys})
+    if not candidate_keys:
+        return keys
+    rows = await conn.execute(
+        select(line.c.manifest_id, line.c.line_id).where(line.c.block_keys.overlap(candidate_keys))
+    )
+    return keys | {(r.manifest_id, r.line_id) for r in rows}
+
+
+async def load_state(
+    conn: AsyncConnection, keys: set[LineKey], indicators: IndicatorSet, *, expand: bool
+) -> MatcherState:
+    if expand:
+        keys = await _expanded(conn, keys)
+    lines = await _lines(conn, keys)
+    manifests = sorted({k[0] for k in lines})
+    etas: dict[str, list[EtaFacts]] = defaultdict(list)
+    for r in await conn.execute(select(eta_update).where(eta_update.c.manifest_id.in_(manifests))):
+        etas[r.manifest_id].append(
+            EtaFacts(r.manifest_id, _set(r.containers), r.eta, r.received_at)
+        )
+    arrivals: dict[str, list[ArrivalFacts]] = defaultdict(list)
+    for r in await conn.execute(select(arrival).where(arrival.c.manifest_id.in_(manifests))):
+        arrivals[r.manifest_id].append(
+            ArrivalFacts(r.manifest_id, _set(r.containers), r.arrived_at)
+        )
+    candidates = await _candidates(conn, lines) if lines else []
+    covered = await _covered(conn, candidates)
+    previous: dict[LineKey, Decision] = {}
+    schedule: dict[LineKey, tuple[datetime | None, bool]] = {}
+    for r in await conn.execute(
+        select(
+            decision.c.manifest_id,
+            decision.c.line_id,
+            decision.c.payload,
+            decision.c.next_deadline,
+            decision.c.feed_held,
+        ).where(tuple_(decision.c.manifest_id, decision.c.line_id).in_(sorted(lines)))
+    ):
+        previous[(r.manifest_id, r.line_id)] = Decision.model_validate(r.payload)
+        schedule[(r.manifest_id, r.line_id)] = (r.next_deadline, r.feed_held)
+    feeds = [FeedStatus.model_validate(r.status) for r in await conn.execute(select(feed))]
+    return MatcherState(
+        indicators,
+        lines,
+        NotificationIndex(candidates),
+        covered,
+        etas,
+        arrivals,
+        feeds,
+        previous,
+        schedule,
+    )
+
+
+async def _covered(
+    conn: AsyncConnection, candidates: list[NotificationFacts]
+) -> dict[str, dict[LineKey, float]]:
+    """Per candidate, the gross mass of every line it covers by key (a strong key or a typo
+    of one)."""
+    keys = sorted({k for n in candidates for k in n.block_keys if not k.startswith("weak:")})
+    by_key: dict[str, list[Any]] = defaultdict(list)
+    for r in await conn.execute(
+        select(
+            line.c.manifest_id,
+            line.c.line_id,
+            line.c.block_keys,
+            line.c.containers,
+            line.c.transport_document,
+            line.c.gross_mass_kg,
+        ).where(line.c.block_keys.overlap(keys))
+    ):
+        for k in r.block_keys:
+            by_key[k].append(r)
+    covered: dict[str, dict[LineKey, float]] = {}
+    for n in candidates:
+        rows = {(r.manifest_id, r.line_id): r for k in n.block_keys for r in by_key.get(k, ())}
+        covered[n.reference] = {
+            key: r.gross_mass_kg
+            for key, r in rows.items()
+            if covers(
+                frozenset(k for k in r.block_keys if k.split(":", 1)[0] in STRONG),
+                frozenset(r.containers),
+                r.transport_document,
+                n,
+            )
+        }
+    return covered
+
+
+def _set(values: Any) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)

@@ -1,0 +1,266 @@
+"""Stage 1, normalise: the comparable facts of a manifest line and of a pre-notification.
+
+Computed once when a record comes in and kept beside it, so that candidate search and scoring
+never re-parse records. Invalid check digits are kept: a typo is evidence, not noise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pnm.shared.contracts.records import (
+    ChedType,
+    ManifestLine,
+    Mode,
+    PreNotification,
+    PreNotificationStatus,
+)
+from pnm.shared.identifiers import container_number, party_name, transport_document_number
+
+ACTIVE = frozenset({PreNotificationStatus.SUBMITTED, PreNotificationStatus.VALIDATED})
+
+
+def vessel_key(
+    mode: Mode | None, vessel_imo: str | None, vessel_name: str | None, flight: str | None
+) -> str | None:
+    """The weak blocking key of a conveyance: IMO number at sea, flight number in the air."""
+    if flight and mode is not Mode.SEA:
+        return "flight:" + transport_document_number(flight)
+    if vessel_imo:
+        return "imo:" + transport_document_number(vessel_imo).removeprefix("IMO")
+    if vessel_name:
+        return "vessel:" + party_name(vessel_name)
+    return None
+
+
+def reference_key(reference: str) -> str:
+    """A pre-notification reference as quoted anywhere: `CHEDP.NL.2026.0012345`,
+    `chedp nl 2026 0012345` and `CHEDP-NL-2026-0012345` compare equal."""
+    return transport_document_number(reference)
+
+
+STRONG = frozenset({"container", "document", "reference"})  # kinds of strong key
+
+
+def _deletions(value: str) -> set[str]:
+    """The value and every form of it with one character deleted: two values share one of
+    these exactly when they are one substitution, insertion, deletion or adjacent transposition
+    apart (symmetric-delete neighbourhood), so typos are found by index, not by scanning."""
+    return {value} | {value[:i] + value[i + 1 :] for i in range(len(value))}
+
+
+def block_keys(
+    strong: frozenset[str],
+    containers: frozenset[str],
+    document: str | None,
+    vessel: str | None,
+    party: str,
+) -> frozenset[str]:
+    """Every key a line and a notification may meet on (stage 4): the strong keys, the typo
+    neighbourhoods of containers and transport document, and the weak block of the vessel or
+    flight with each telling word of the consignee/importer."""
+    keys = set(strong)
+    for c in containers:
+        keys.update(f"near-container:{d}" for d in _deletions(c))
+    if document:
+        keys.update(f"near-document:{d}" for d in _deletions(document))
+    if vessel:
+        keys.update(f"weak:{vessel}|{token}" for token in party_tokens(party))
+    return frozenset(keys)
+
+
+# Words too common in company names to tell one from another on a vessel's manifest.
+GENERIC_NAME_WORDS = frozenset(
+    {
+        "van",
+        "der",
+        "den",
+        "de",
+        "het",
+        "the",
+        "and",
+        "import",
+        "imports",
+        "export",
+        "exports",
+        "trading",
+        "trade",
+        "international",
+        "foods",
+        "food",
+        "fresh",
+        "fruit",
+        "fruits",
+        "group",
+        "holding",
+        "holdings",
+        "logistics",
+        "company",
+    }
+)
+
+
+def party_tokens(party: str) -> set[str]:
+    """The telling words of a normalised party name: the weak block meets on any of them, so a
+    typo in one word still leaves the others ("van der berg impost" ~ "van der berg import")."""
+    tokens = {t for t in party.split() if len(t) >= 3 and t not in GENERIC_NAME_WORDS}
+    return tokens or {party}
+
+
+@dataclass(frozen=True, slots=True)
+class Goods:
+    hs_code: str | None
+    description: str
+    mass_kg: float
+    headings: tuple[str, ...] = ()  # for goods without a usable code: their keywords' headings
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationFacts:
+    reference: str
+    ched_type: ChedType
+    status: PreNotificationStatus
+    submitted_at: datetime
+    expected_arrival: datetime
+    bcp: str
+    inspection_point: str | None
+    transfer: bool
+    containers: frozenset[str]
+    transport_document: str | None
+    vessel: str | None
+    importer: str
+    commodities: tuple[Goods, ...]
+    net_mass_kg: float
+    strong_keys: frozenset[str] = field(init=False)
+    block_keys: frozenset[str] = field(init=False)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def __post_init__(self) -> None:
+        # Blocking keys (stage 4): containers, transport document, the reference itself.
+        keys = {f"container:{c}" for c in self.containers}
+        keys.add(f"reference:{reference_key(self.reference)}")
+        if self.transport_document:
+            keys.add(f"document:{self.transport_document}")
+        object.__setattr__(self, "strong_keys", frozenset(keys))
+        object.__setattr__(
+            self,
+            "block_keys",
+            block_keys(
+                self.strong_keys,
+                self.containers,
+                self.transport_document,
+                self.vessel,
+                self.importer,
+            ),
+        )
+
+    @classmethod
+    def of(cls, record: PreNotification) -> NotificationFacts:
+        commodities = tuple(
+            Goods(c.cn_code, c.description, c.net_mass_kg) for c in record.commodities
+        )
+        return cls(
+            reference=record.reference,
+            ched_type=record.ched_type,
+            status=record.status,
+            submitted_at=record.submitted_at,
+            expected_arrival=record.expected_arrival,
+            bcp=record.bcp.upper(),
+            inspection_point=record.control.inspection_point,
+            transfer=record.control.regime == "transfer",
+            containers=frozenset(container_number(c).value for c in record.containers),
+            transport_document=transport_document_number(record.transport_document)
+            if record.transport_document
+            else None,
+            vessel=vessel_key(
+                record.mode, record.vessel_imo, record.vessel_name, record.flight_number
+            ),
+            importer=party_name(record.importer.name),
+            commodities=commodities,
+            net_mass_kg=sum(c.mass_kg for c in commodities),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "ched_type": self.ched_type.value,
+            "status": self.status.value,
+            "submitted_at": self.submitted_at.isoformat(),
+            "expected_arrival": self.expected_arrival.isoformat(),
+            "bcp": self.bcp,
+            "inspection_point": self.inspection_point,
+            "transfer": self.transfer,
+            "containers": sorted(self.containers),
+            "transport_document": self.transport_document,
+            "vessel": self.vessel,
+            "importer": self.importer,
+            "commodities": [[g.hs_code, g.description, g.mass_kg] for g in self.commodities],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NotificationFacts:
+        commodities = tuple(Goods(*g) for g in data["commodities"])
+        return cls(
+            reference=data["reference"],
+            ched_type=ChedType(data["ched_type"]),
+            status=PreNotificationStatus(data["status"]),
+            submitted_at=datetime.fromisoformat(data["submitted_at"]),
+            expected_arrival=datetime.fromisoformat(data["expected_arrival"]),
+            bcp=data["bcp"],
+            inspection_point=data["inspection_point"],
+            transfer=data["transfer"],
+            containers=frozenset(data["containers"]),
+            transport_document=data["transport_document"],
+            vessel=data["vessel"],
+            importer=data["importer"],
+            commodities=commodities,
+            net_mass_kg=sum(c.mass_kg for c in commodities),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    containers: frozenset[str]
+    transport_document: str
+    quoted: frozenset[str]
+    vessel: str | None
+    consignee: str
+    gross_mass_kg: float
+    strong_keys: frozenset[str] = field(init=False)
+    block_keys: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = {f"container:{c}" for c in self.containers}
+        keys.update(f"reference:{r}" for r in self.quoted)
+        keys.add(f"document:{self.transport_document}")
+        object.__setattr__(self, "strong_keys", frozenset(keys))
+        object.__setattr__(
+            self,
+            "block_keys",
+            block_keys(
+                self.strong_keys,
+                self.containers,
+                self.transport_document,
+                self.vessel,
+                self.consignee,
+            ),
+        )
+
+    @classmethod
+    def of(cls, record: ManifestLine) -> LineFacts:
+        return cls(
+            containers=frozenset(container_number(c).value for c in record.containers),
+            transport_document=transport_document_number(record.transport_document.number),
+            quoted=frozenset(
+                reference_key(r) for r in record.document_references if reference_key(r)
+            ),
+            vessel=vessel_key(
+                record.mode, record.vessel_imo, record.vessel_name, record.flight_number
+            ),
+            consignee=party_name(record.consignee.name),
+            gross_mass_kg=sum(g.gross_mass_kg for g in record.goods),
+        )

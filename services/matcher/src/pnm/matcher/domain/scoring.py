@@ -1,0 +1,253 @@
+"""Stage 5, score: how strongly a pre-notification and a manifest line describe the same
+consignment. Per field a comparison level, per level a log-likelihood weight from the indicator
+set (Fellegi-Sunter); the sum against two thresholds, match and review. Every contribution is
+kept so that a person can see why (a waterfall)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts, reference_key
+from pnm.matcher.domain.indicators import IndicatorSet, Parameters
+from pnm.shared.identifiers import Normalised, air_waybill, container_number
+
+Level = tuple[str, str, float]
+Comparison = tuple[str, str]
+
+
+class Verdict(StrEnum):
+    MATCH = "match"
+    REVIEW = "review"
+    NONE = "none"
+
+
+# Comparisons that cap a candidate at review however high it scores: the keys agree but the
+# consignment does not (architecture §6.6: "container notified for other goods, weight far off").
+CAPPING_LEVELS = frozenset({("goods", "2"), ("goods", "differ"), ("weight", "far_off")})
+STRONG_LEVELS = frozenset(
+    {
+        ("reference", "quoted"),
+        ("container", "exact"),
+        ("container", "one_edit"),
+        ("transport_document", "exact"),
+        ("transport_document", "one_edit"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    notification: NotificationFacts
+    contributions: tuple[Level, ...]  # (field, level, weight): records only when chosen
+    total: float
+    verdict: Verdict
+
+    @property
+    def capped_by(self) -> list[str]:
+        return [
+            f"{field} {level}"
+            for field, level, _ in self.contributions
+            if (field, level) in CAPPING_LEVELS
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class LineSide:
+    """What the line offers for comparison: its facts, its goods of the regime in question,
+    its arrival, its port, and the gross mass of every line the candidate covers."""
+
+    facts: LineFacts
+    goods: Sequence[Goods]
+    eta: datetime
+    port: str
+
+
+def score(
+    line: LineSide,
+    notification: NotificationFacts,
+    covered_gross_kg: float,
+    indicators: IndicatorSet,
+) -> Score:
+    p = indicators.parameters
+    levels = [
+        *_reference(line.facts, notification),
+        *_containers(line.facts, notification),
+        *_document(line.facts, notification),
+        *_name(line.facts, notification, p),
+        *_vessel(line.facts, notification),
+        *_goods(line.goods, notification, indicators),
+        *_weight(covered_gross_kg, notification, p),
+        _arrival(line.eta, notification, p),
+        _bcp(line.port, notification, indicators),
+    ]
+    weights = indicators.weight_table
+    contributions = tuple(
+        (field, level, weights[f"{_weight_prefix(field)}_{level}"]) for field, level in levels
+    )
+    total = round(sum(w for _, _, w in contributions), 3)
+    capped = any((field, level) in CAPPING_LEVELS for field, level, _ in contributions)
+    if total >= p.match_threshold and not capped:
+        verdict = Verdict.MATCH
+    elif total >= p.review_threshold:
+        verdict = Verdict.REVIEW
+    else:
+        verdict = Verdict.NONE
+    return Score(notification, contributions, total, verdict)
+
+
+def shares_strong_key(facts: LineFacts, notification: NotificationFacts) -> bool:
+    """Blocking on strong keys: exact container, transport document or quoted reference."""
+    return not facts.strong_keys.isdisjoint(notification.strong_keys)
+
+
+_PREFIXES = {"transport_document": "document", "goods": "cn", "reference": "reference"}
+
+
+def _weight_prefix(field: str) -> str:
+    return _PREFIXES.get(field, field)
+
+
+def _reference(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
+    # Not quoting a reference is no evidence either way: manifests rarely quote them.
+    return [("reference", "quoted")] if reference_key(n.reference) in facts.quoted else []
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One substitution, insertion, deletion or adjacent transposition apart (optimal string
+    alignment): the typos people make in container and document numbers."""
+    return OSA.distance(a, b, score_cutoff=1) <= 1
+
+
+def _typo(a: str, b: str, check: Callable[[str], Normalised]) -> bool:
+    """One edit apart, and at least one of the two fails its check digit: two valid numbers one
+    edit apart are two consignments (consecutive boxes of one owner), not a typo. Numbers
+    without a check digit (a B/L) count as typos on the edit distance alone."""
+    return _one_edit(a, b) and not (check(a).valid and check(b).valid)
+
+
+def near_key(containers: frozenset[str], document: str, n: NotificationFacts) -> bool:
+    """A container or the transport document one typo away."""
+    return any(_typo(a, b, container_number) for a in containers for b in n.containers) or (
+        n.transport_document is not None and _typo(n.transport_document, document, air_waybill)
+    )
+
+
+def covers(
+    strong_keys: frozenset[str], containers: frozenset[str], document: str, n: NotificationFacts
+) -> bool:
+    """The notification covers the line by key: a strong key in common, or a typo of one. The
+    lines it covers are the ones its mass is weighed against."""
+    return not strong_keys.isdisjoint(n.strong_keys) or near_key(containers, document, n)
+
+
+def _containers(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
+    if not facts.containers or not n.containers:
+        return []
+    if facts.containers & n.containers:
+        return [("container", "exact")]
+    if any(_typo(a, b, container_number) for a in facts.containers for b in n.containers):
+        return [("container", "one_edit")]
+    return [("container", "differ")]
+
+
+def _document(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
+    if not n.transport_document:
+        return []
+    if n.transport_document == facts.transport_document:
+        return [("transport_document", "exact")]
+    if _typo(n.transport_document, facts.transport_document, air_waybill):
+        return [("transport_document", "one_edit")]
+    return [("transport_document", "differ")]
+
+
+def _name(facts: LineFacts, n: NotificationFacts, p: Parameters) -> list[Comparison]:
+    similarity = name_similarity(facts.consignee, n.importer)
+    if similarity >= p.name_exact_score:
+        return [("name", "exact")]
+    if similarity >= p.name_fuzzy_score:
+        return [("name", "fuzzy")]
+    return [("name", "differ")]
+
+
+def name_similarity(consignee: str, importer: str) -> float:
+    """0-100; token sets, so word order and an extra word ("import", "holding") matter little."""
+    return float(fuzz.token_set_ratio(consignee, importer))
+
+
+def _vessel(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
+    if not facts.vessel or not n.vessel:
+        return []
+    return [("vessel", "same" if facts.vessel == n.vessel else "differ")]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _goods(
+    goods: Sequence[Goods], n: NotificationFacts, indicators: IndicatorSet
+) -> list[Comparison]:
+    """CN prefix agreement at 8, 6, 4 or 2 digits; for goods without a usable code, the
+    descriptions compared with rapidfuzz."""
+    coded = [g.hs_code for g in goods if g.hs_code and not indicators.is_generic(g.hs_code)]
+    if coded:
+        best = max(_common_prefix(code, c.hs_code or "") for code in coded for c in n.commodities)
+        # Below 4 digits (another heading or chapter) the notification is for other goods than
+        # the manifest says: that caps the candidate at review.
+        for digits in (8, 6, 4, 2):
+            if best >= digits:
+                return [("goods", str(digits))]
+        return [("goods", "differ")]
+    headings = tuple(h for g in goods for h in g.headings)
+    if headings:
+        # The description named the goods (a keyword): the notified codes must be of them.
+        agree = any((c.hs_code or "").startswith(headings) for c in n.commodities)
+        return [("goods", "keyword" if agree else "differ")]
+    similarity = max(
+        (fuzz.token_set_ratio(g.description, c.description) for g in goods for c in n.commodities),
+        default=0.0,
+    )
+    if similarity >= indicators.parameters.description_fuzzy_score:
+        return [("description", "fuzzy")]
+    return [("description", "differ")]
+
+
+def _weight(covered_gross_kg: float, n: NotificationFacts, p: Parameters) -> list[Comparison]:
+    """Notified net mass against the gross mass of all the lines the notification covers."""
+    if covered_gross_kg <= 0:
+        return []
+    ratio = n.net_mass_kg / covered_gross_kg
+    if p.weight_within[0] <= ratio <= p.weight_within[1]:
+        return [("weight", "within")]
+    if p.weight_far_off[0] <= ratio <= p.weight_far_off[1]:
+        return [("weight", "near")]
+    return [("weight", "far_off")]
+
+
+def _arrival(eta: datetime, n: NotificationFacts, p: Parameters) -> Comparison:
+    apart = abs((n.expected_arrival - eta).total_seconds())
+    return ("arrival", "within" if apart <= p.arrival_window_hours * 3600 else "outside")
+
+
+def _bcp(port: str, n: NotificationFacts, indicators: IndicatorSet) -> Comparison:
+    bcp = indicators.bcp(n.bcp)
+    if port == n.bcp[:5] or (bcp is not None and port in bcp.codes):
+        return ("bcp", "same")
+    if n.transfer and n.inspection_point and n.inspection_point.upper()[:5] == port[:5]:
+        return ("bcp", "transfer")
+    return ("bcp", "differ")
+
+
+def best(scores: Iterable[Score]) -> Score | None:
+    return max(scores, key=lambda s: (s.total, s.notification.reference), default=None)

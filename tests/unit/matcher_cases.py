@@ -1,0 +1,42 @@
+"""Shared builders for the matcher's domain tests: a line's situation and its evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from pnm.cli.scenarios import BASE_ETA
+from pnm.matcher.adapters.indicator_data import shipped_indicator_set
+from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.shared.contracts.records import DecisionStatus, ManifestLine, PreNotification, Regime
+
+INDICATORS = shipped_indicator_set()
+BEFORE_DEADLINE = BASE_ETA - timedelta(days=5)
+
+
+def evidence(record: PreNotification, other_lines_gross_kg: float = 0.0) -> Evidence:
+    return Evidence(NotificationFacts.of(record), other_lines_gross_kg)
+
+
+def decide_at(
+    line: ManifestLine,
+    notifications: Sequence[PreNotification] = (),
+    *,
+    arrived: bool = False,
+    now: datetime | None = None,
+    degraded: Mapping[Regime, str] | None = None,
+    previous: Mapping[Regime, DecisionStatus] | None = None,
+    indicators: IndicatorSet = INDICATORS,
+) -> Outcome:
+    """Decide the line as if each notification covered it alone."""
+    facts = LineFacts.of(line)
+    return decide(
+        LineSituation(line, facts, line.eta, line.eta if arrived else None),
+        indicators,
+        [evidence(n) for n in notifications],
+        now or (line.eta if arrived else BEFORE_DEADLINE),
+        degraded,
+        previous,
+    )
