@@ -34,7 +34,9 @@ EXPECTED_TABLES = {
     },
     "matcher": {
         "line",
+        "line_key",
         "prenotification",
+        "prenotification_key",
         "arrival",
         "eta_update",
         "feed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,59 @@ def test_expectations_are_scored(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert rows["unnotified"][:3] == ["1.000", "1.000", "1.000"]
     assert rows["notified"][:3] == ["1.000", "0.500", "0.667"]
     assert "unnotified flags: 1 right, 0 false, 0 missed of 3 lines" in report
+
+
+def proposal_without_beef(folder: Path) -> Path:
+    """The shipped set as an analyst keeps it (a directory of CSV files), minus bovine meat."""
+    shipped = resources.files("pnm.matcher.data").joinpath("v2")
+    proposal = folder / "v3-no-beef"
+    proposal.mkdir()
+    for entry in shipped.iterdir():
+        text = entry.read_text(encoding="utf-8")
+        if entry.name == "indicators.csv":
+            text = "".join(
+                row for row in text.splitlines(keepends=True) if not row.startswith("vet,0201,")
+            )
+        (proposal / entry.name).write_text(text, encoding="utf-8")
+    return proposal
+
+
+def test_compare_lists_the_decisions_a_new_set_would_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "demo.jsonl"
+    write_demo(source)
+    shipped = resources.files("pnm.matcher.data").joinpath("v2")
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            ["replay", str(source), "--compare", str(shipped), str(proposal_without_beef(tmp_path))]
+        )
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "v2 -> v3-no-beef: 1 of 3 decisions change" in out
+    assert "DEMO-EMMA-248W/1: unnotified -> not_controlled" in out
+    assert "unnotified -> not_controlled: 1" in out
+
+
+def test_replay_under_a_given_set_records_its_version(tmp_path: Path) -> None:
+    source, output = tmp_path / "demo.jsonl", tmp_path / "out.jsonl"
+    write_demo(source)
+    proposal = proposal_without_beef(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["replay", str(source), "--indicators", str(proposal), "--output", str(output)])
+    decisions = [json.loads(line) for line in output.read_text().splitlines()]
+    assert {d["indicator_set_version"] for d in decisions} == {"v3-no-beef"}
+    assert decisions[0]["status"] == "not_controlled"
+
+
+def test_a_bad_indicator_set_stops_the_replay_with_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "demo.jsonl"
+    write_demo(source)
+    broken = proposal_without_beef(tmp_path)
+    (broken / "parameters.json").write_text('{"review_threshold": 99}')
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", str(source), "--indicators", str(broken)])
+    assert exit_.value.code == 2
+    assert "review_threshold" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.cli.bench_common import percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET
@@ -31,7 +32,7 @@ from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
-from pnm.matcher.adapters.tables import prenotification
+from pnm.matcher.adapters.tables import prenotification, prenotification_key
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
@@ -54,6 +55,12 @@ def vessel_imo(n: int) -> str:
     return str(9_000_000 + n % VESSELS)
 
 
+def box(n: int, owner: str = "BNCU") -> str:
+    """Consignment n's container: serials scattered as on a real ship, not consecutive (which
+    would make every box a typo's distance from its neighbours)."""
+    return container((n * 7_919 + 104_729) % 1_000_000, owner=owner)
+
+
 def importer(n: int) -> str:
     return f"Importer{n % IMPORTERS:04d} B.V."
 
@@ -71,7 +78,7 @@ def notifications(count: int) -> Iterator[NotificationFacts]:
             bcp="NLRTM",
             inspection_point=None,
             transfer=False,
-            containers=frozenset({container(n, owner="BNCU")}),
+            containers=frozenset({box(n)}),
             transport_document=f"MAEU{n:09d}",
             vessel=f"imo:{vessel_imo(n)}",
             importer=party_name(importer(n)),
@@ -120,9 +127,7 @@ def matching_figures(count: int, lines: int) -> MatchingFigures:
     # Half the lines are notified consignments, half are not (another owner's container).
     picked = [rng.randrange(count) for _ in range(lines)]
     records = [
-        bench_line(
-            "BENCH-M", i, n, container(n, owner="BNCU") if i % 2 else container(n, owner="ZZZU")
-        )
+        bench_line("BENCH-M", i, n, box(n) if i % 2 else box(n, owner="ZZZU"))
         for i, n in enumerate(picked)
     ]
     plain = {n.reference: n for n in notifications(min(count, 10_000))}
@@ -168,10 +173,7 @@ async def burst_figures(
     with ServiceProcesses({"matcher": ALL["matcher"]}, env, workdir / "burst-logs") as processes:
         await processes.wait_ready()
         await _load_notifications(database_url, count)
-        records = [
-            bench_line(f"BURST-{run}-{n // SHIP_LINES}", n, n, container(n, owner="BNCU"))
-            for n in range(lines)
-        ]
+        records = [bench_line(f"BURST-{run}-{n // SHIP_LINES}", n, n, box(n)) for n in range(lines)]
         decided: dict[str, float] = {}
         watcher = asyncio.create_task(
             watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(records))
@@ -205,30 +207,44 @@ async def _load_notifications(database_url: str, count: int) -> None:
     """Straight into the matcher's read model, as its consumer would have stored them."""
     engine = make_engine(database_url)
     try:
-        batch: list[dict[str, object]] = []
         async with engine.begin() as conn:
+            batch: list[NotificationFacts] = []
             for n in notifications(count):
-                batch.append(
-                    {
-                        "reference": n.reference,
-                        "version": 1,
-                        "status": n.status.value,
-                        "ched_type": n.ched_type.value,
-                        "containers": sorted(n.containers),
-                        "transport_document": n.transport_document,
-                        "record": {},
-                        "block_keys": sorted(n.block_keys),
-                        "facts": n.to_json(),
-                    }
-                )
+                batch.append(n)
                 if len(batch) == 5_000:
-                    await conn.execute(insert(prenotification), batch)
+                    await _store_notifications(conn, batch)
                     batch = []
-            if batch:
-                await conn.execute(insert(prenotification), batch)
+            await _store_notifications(conn, batch)
             await conn.exec_driver_sql("ANALYZE matcher.prenotification")
+            await conn.exec_driver_sql("ANALYZE matcher.prenotification_key")
     finally:
         await engine.dispose()
+
+
+async def _store_notifications(conn: AsyncConnection, batch: list[NotificationFacts]) -> None:
+    if not batch:
+        return
+    await conn.execute(
+        insert(prenotification),
+        [
+            {
+                "reference": n.reference,
+                "version": 1,
+                "status": n.status.value,
+                "ched_type": n.ched_type.value,
+                "containers": sorted(n.containers),
+                "transport_document": n.transport_document,
+                "record": {},
+                "block_keys": sorted(n.block_keys),
+                "facts": n.to_json(),
+            }
+            for n in batch
+        ],
+    )
+    await conn.execute(
+        insert(prenotification_key),
+        [{"key": k, "reference": n.reference} for n in batch for k in n.block_keys],
+    )
 
 
 def print_burst(count: int, lines: int, seconds: float, latencies: list[float]) -> None:

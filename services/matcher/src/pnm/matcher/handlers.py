@@ -13,6 +13,11 @@ from typing import Any
 from sqlalchemy import DateTime, bindparam, cast, insert, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from pnm.matcher.adapters.block_index import (
+    lines_with_keys,
+    replace_line_keys,
+    replace_notification_keys,
+)
 from pnm.matcher.adapters.indicator_sets import active_indicator_set
 from pnm.matcher.adapters.state import load_state
 from pnm.matcher.adapters.tables import (
@@ -92,6 +97,11 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
         written = await upsert_newer(
             uow.conn, line, [r for r, _ in rows], key=["manifest_id", "line_id"]
         )
+        block = {(r["manifest_id"], r["line_id"]): r["block_keys"] for r, _ in rows}
+        await replace_line_keys(
+            uow.conn,
+            {(w.manifest_id, w.line_id): block[(w.manifest_id, w.line_id)] for w in written},
+        )
         for w in written:
             mark_dirty(uow, [(w.manifest_id, w.line_id)], clock, cids[(w.manifest_id, w.line_id)])
         # Lines that share a pre-notification with a new line: their covered mass changed.
@@ -131,11 +141,10 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
     )
     if not written:
         return
+    await replace_notification_keys(uow.conn, record.reference, facts.block_keys)
     # Lines it may decide now, and lines it decided before this version (a moved container).
     keys = set(facts.block_keys) | set(previous.block_keys if previous else ())
-    affected = await uow.conn.execute(
-        select(line.c.manifest_id, line.c.line_id).where(line.c.block_keys.overlap(sorted(keys)))
-    )
+    affected = await uow.conn.execute(lines_with_keys(keys))
     before = await uow.conn.execute(
         select(decision.c.manifest_id, decision.c.line_id).where(
             decision.c.references.contains([record.reference])

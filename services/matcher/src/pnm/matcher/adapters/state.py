@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pnm.matcher.adapters.block_index import lines_with_keys, notifications_with_keys
 from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence
@@ -92,25 +93,31 @@ async def _candidates(
 ) -> list[NotificationFacts]:
     """Stage 4 in SQL: pre-notifications sharing a block key with a line (GIN index on
     `block_keys`). The domain then applies the exact block rules (arrival window, party)."""
-    keys = sorted({k for line_ in lines.values() for k in line_.facts.block_keys})
+    keys = {k for line_ in lines.values() for k in line_.facts.block_keys}
     rows = await conn.execute(
-        select(prenotification.c.facts)
-        .where(prenotification.c.block_keys.overlap(keys), prenotification.c.facts.is_not(None))
-        .order_by(prenotification.c.reference)
+        select(prenotification.c.reference, prenotification.c.facts).where(
+            prenotification.c.reference.in_(notifications_with_keys(keys).scalar_subquery()),
+            prenotification.c.facts.is_not(None),
+        )
     )
-    return [NotificationFacts.from_json(r.facts) for r in rows]
+    return [NotificationFacts.from_json(facts) for _, facts in sorted(rows.all())]
 
 
 async def _expanded(conn: AsyncConnection, keys: set[LineKey]) -> set[LineKey]:
-    """The lines plus every line covered by one of their candidates: a new line changes the
-    summed mass its pre-notifications are weighed against."""
+    """The lines plus every other line a pre-notification covering one of them covers: a new
+    line changes the summed mass that notification is weighed against."""
     lines = await _lines(conn, keys)
-    candidate_keys = sorted({k for n in await _candidates(conn, lines) for k in n.strong_keys})
+    index = NotificationIndex(await _candidates(conn, lines))
+    candidate_keys = {
+        k
+        for f in (line_.facts for line_ in lines.values())
+        for n in index.candidates(f)
+        if covers(f.strong_keys, f.containers, f.transport_document, n)
+        for k in n.covering_keys
+    }
     if not candidate_keys:
         return keys
-    rows = await conn.execute(
-        select(line.c.manifest_id, line.c.line_id).where(line.c.block_keys.overlap(candidate_keys))
-    )
+    rows = await conn.execute(lines_with_keys(candidate_keys))
     return keys | {(r.manifest_id, r.line_id) for r in rows}
 
 
@@ -165,8 +172,9 @@ async def _covered(
 ) -> dict[str, dict[LineKey, float]]:
     """Per candidate, the gross mass of every line it covers by key (a strong key or a typo
     of one)."""
-    keys = sorted({k for n in candidates for k in n.block_keys if not k.startswith("weak:")})
-    by_key: dict[str, list[Any]] = defaultdict(list)
+    keys = {k for n in candidates for k in n.covering_keys}
+    covering = lines_with_keys(keys).subquery()
+    by_key: dict[str, list[_Covering]] = defaultdict(list)
     for r in await conn.execute(
         select(
             line.c.manifest_id,
@@ -175,24 +183,41 @@ async def _covered(
             line.c.containers,
             line.c.transport_document,
             line.c.gross_mass_kg,
-        ).where(line.c.block_keys.overlap(keys))
+        ).where(
+            tuple_(line.c.manifest_id, line.c.line_id).in_(
+                select(covering.c.manifest_id, covering.c.line_id)
+            )
+        )
     ):
+        entry = _Covering(
+            (r.manifest_id, r.line_id),
+            frozenset(k for k in r.block_keys if k.split(":", 1)[0] in STRONG),
+            frozenset(r.containers),
+            r.transport_document,
+            r.gross_mass_kg,
+        )
         for k in r.block_keys:
-            by_key[k].append(r)
+            by_key[k].append(entry)
     covered: dict[str, dict[LineKey, float]] = {}
     for n in candidates:
-        rows = {(r.manifest_id, r.line_id): r for k in n.block_keys for r in by_key.get(k, ())}
+        near = {e.key: e for k in n.covering_keys for e in by_key.get(k, ())}
         covered[n.reference] = {
-            key: r.gross_mass_kg
-            for key, r in rows.items()
-            if covers(
-                frozenset(k for k in r.block_keys if k.split(":", 1)[0] in STRONG),
-                frozenset(r.containers),
-                r.transport_document,
-                n,
-            )
+            key: e.gross_mass_kg
+            for key, e in near.items()
+            if covers(e.strong_keys, e.containers, e.transport_document, n)
         }
     return covered
+
+
+@dataclass(frozen=True, slots=True)
+class _Covering:
+    """A line as far as coverage needs it."""
+
+    key: LineKey
+    strong_keys: frozenset[str]
+    containers: frozenset[str]
+    transport_document: str
+    gross_mass_kg: float
 
 
 def _set(values: Any) -> frozenset[str] | None:

@@ -34,12 +34,12 @@ line = Table(
     Column("transport_document", Text, nullable=False),
     Column("record", JSONB, nullable=False),
     # Blocking (stage 4): strong keys ("container:…", "document:…", "reference:…"), the typo
-    # neighbourhoods of containers and documents, and the weak block (vessel with party).
+    # neighbourhoods of containers and documents, and the weak block (vessel with party);
+    # searched through `line_key`.
     Column("block_keys", ARRAY(Text), nullable=False, server_default="{}"),
     Column("gross_mass_kg", Float, nullable=False, server_default="0"),
     Index("ix_line_containers", "containers", postgresql_using="gin"),
     Index("ix_line_transport_document", "transport_document"),
-    Index("ix_line_block_keys", "block_keys", postgresql_using="gin"),
 )
 
 prenotification = Table(
@@ -56,7 +56,25 @@ prenotification = Table(
     Column("facts", JSONB),  # NotificationFacts, so candidates are never re-parsed
     Index("ix_prenotification_containers", "containers", postgresql_using="gin"),
     Index("ix_prenotification_transport_document", "transport_document"),
-    Index("ix_prenotification_block_keys", "block_keys", postgresql_using="gin"),
+)
+
+# The block keys as rows, searched with `key = ANY(...)` on a btree: thousands of keys per
+# batch are cheap index probes, where an array overlap on a GIN index is planned as a scan.
+line_key = Table(
+    "line_key",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("manifest_id", Text, primary_key=True),
+    Column("line_id", Text, primary_key=True),
+    Index("ix_line_key_line", "manifest_id", "line_id"),
+)
+
+prenotification_key = Table(
+    "prenotification_key",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("reference", Text, primary_key=True),
+    Index("ix_prenotification_key_reference", "reference"),
 )
 
 arrival = Table(

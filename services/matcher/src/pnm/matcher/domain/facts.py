@@ -16,7 +16,12 @@ from pnm.shared.contracts.records import (
     PreNotification,
     PreNotificationStatus,
 )
-from pnm.shared.identifiers import container_number, party_name, transport_document_number
+from pnm.shared.identifiers import (
+    air_waybill,
+    container_number,
+    party_name,
+    transport_document_number,
+)
 
 ACTIVE = frozenset({PreNotificationStatus.SUBMITTED, PreNotificationStatus.VALIDATED})
 
@@ -58,13 +63,18 @@ def block_keys(
     party: str,
 ) -> frozenset[str]:
     """Every key a line and a notification may meet on (stage 4): the strong keys, the typo
-    neighbourhoods of containers and transport document, and the weak block of the vessel or
-    flight with each telling word of the consignee/importer."""
+    neighbourhoods of containers and air waybill on the vessel or flight, and the weak block of
+    the vessel or flight with each telling word of the consignee/importer."""
     keys = set(strong)
+    # Typos are looked for on the same vessel or flight only: across a million notifications
+    # every number has neighbours one edit away.
+    scope = vessel or "-"
     for c in containers:
-        keys.update(f"near-container:{d}" for d in _deletions(c))
-    if document:
-        keys.update(f"near-document:{d}" for d in _deletions(document))
+        keys.update(f"near-container:{scope}|{d}" for d in _deletions(c))
+    if document and air_waybill(document).valid:
+        # Only documents with a check digit: B/L numbers run in sequences, so every one is a
+        # single edit from a dozen others; their typos are left to the weak block.
+        keys.update(f"near-document:{scope}|{d}" for d in _deletions(document))
     if vessel:
         keys.update(f"weak:{vessel}|{token}" for token in party_tokens(party))
     return frozenset(keys)
@@ -138,6 +148,12 @@ class NotificationFacts:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def covering_keys(self) -> frozenset[str]:
+        """The keys of the lines it may cover (strong keys and their typos; not the weak
+        block, which only proposes candidates)."""
+        return frozenset(k for k in self.block_keys if not k.startswith("weak:"))
 
     def __post_init__(self) -> None:
         # Blocking keys (stage 4): containers, transport document, the reference itself.
