@@ -101,7 +101,7 @@ class StatusScore:
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Scorecard:
     """Decided against expected statuses: (expected, decided) per line."""
 
     pairs: list[tuple[str, str]]
@@ -147,7 +147,7 @@ class Evaluation:
             out.write(f"{want:24}" + "".join(f"{counts[(want, got)]:11}" for got in seen) + "\n")
 
 
-def evaluate(matcher: InMemoryMatcher, expect: Path) -> Evaluation:
+def evaluate(matcher: InMemoryMatcher, expect: Path) -> Scorecard:
     """The decisions against the expected statuses (one {manifest_id, line_id, status} a line)."""
     pairs: list[tuple[str, str]] = []
     with expect.open() as source:
@@ -164,7 +164,7 @@ def evaluate(matcher: InMemoryMatcher, expect: Path) -> Evaluation:
                 ) from err
             decision = matcher.decisions.get(key)
             pairs.append((expected, decision.status.value if decision else "missing"))
-    return Evaluation(pairs)
+    return Scorecard(pairs)
 
 
 def compare(a: InMemoryMatcher, b: InMemoryMatcher, out: TextIO) -> None:

@@ -103,30 +103,39 @@ async def _candidates(
     return [NotificationFacts.from_json(facts) for _, facts in sorted(rows.all())]
 
 
-async def _expanded(conn: AsyncConnection, keys: set[LineKey]) -> set[LineKey]:
-    """The lines plus every other line a pre-notification covering one of them covers: a new
-    line changes the summed mass that notification is weighed against."""
+async def _lines_and_candidates(
+    conn: AsyncConnection, keys: set[LineKey], *, expand: bool
+) -> tuple[dict[LineKey, StoredLine], list[NotificationFacts]]:
+    """The lines and their candidates. Expanded: plus every other line a pre-notification
+    covering one of them covers (a new line changes the summed mass that notification is
+    weighed against), and their candidates; each row is read once."""
     lines = await _lines(conn, keys)
-    index = NotificationIndex(await _candidates(conn, lines))
-    candidate_keys = {
+    candidates = await _candidates(conn, lines) if lines else []
+    if not expand:
+        return lines, candidates
+    index = NotificationIndex(candidates)
+    covering_keys = {
         k
         for f in (line_.facts for line_ in lines.values())
         for n in index.candidates(f)
         if covers(f.strong_keys, f.containers, f.transport_document, n)
         for k in n.covering_keys
     }
-    if not candidate_keys:
-        return keys
-    rows = await conn.execute(lines_with_keys(candidate_keys))
-    return keys | {(r.manifest_id, r.line_id) for r in rows}
+    if not covering_keys:
+        return lines, candidates
+    rows = await conn.execute(lines_with_keys(covering_keys))
+    more = await _lines(conn, {(r.manifest_id, r.line_id) for r in rows} - set(lines))
+    if not more:
+        return lines, candidates
+    known = {n.reference for n in candidates}
+    extra = [n for n in await _candidates(conn, more) if n.reference not in known]
+    return lines | more, sorted([*candidates, *extra], key=lambda n: n.reference)
 
 
 async def load_state(
     conn: AsyncConnection, keys: set[LineKey], indicators: IndicatorSet, *, expand: bool
 ) -> MatcherState:
-    if expand:
-        keys = await _expanded(conn, keys)
-    lines = await _lines(conn, keys)
+    lines, candidates = await _lines_and_candidates(conn, keys, expand=expand)
     manifests = sorted({k[0] for k in lines})
     etas: dict[str, list[EtaFacts]] = defaultdict(list)
     for r in await conn.execute(select(eta_update).where(eta_update.c.manifest_id.in_(manifests))):
@@ -138,7 +147,6 @@ async def load_state(
         arrivals[r.manifest_id].append(
             ArrivalFacts(r.manifest_id, _set(r.containers), r.arrived_at)
         )
-    candidates = await _candidates(conn, lines) if lines else []
     covered = await _covered(conn, candidates)
     previous: dict[LineKey, Decision] = {}
     schedule: dict[LineKey, tuple[datetime | None, bool]] = {}

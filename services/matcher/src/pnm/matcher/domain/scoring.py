@@ -30,15 +30,6 @@ class Verdict(StrEnum):
 # Comparisons that cap a candidate at review however high it scores: the keys agree but the
 # consignment does not (architecture §6.6: "container notified for other goods, weight far off").
 CAPPING_LEVELS = frozenset({("goods", "2"), ("goods", "differ"), ("weight", "far_off")})
-STRONG_LEVELS = frozenset(
-    {
-        ("reference", "quoted"),
-        ("container", "exact"),
-        ("container", "one_edit"),
-        ("transport_document", "exact"),
-        ("transport_document", "one_edit"),
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
