@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pnm.matcher.adapters.block_index import lines_with_keys, notifications_with_keys
 from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
-from pnm.matcher.domain.decision import Evidence
+from pnm.matcher.domain.decision import Evidence, select_regimes
 from pnm.matcher.domain.facts import STRONG, LineFacts, NotificationFacts
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
@@ -91,8 +91,10 @@ async def _lines(conn: AsyncConnection, keys: set[LineKey]) -> dict[LineKey, Sto
 async def _candidates(
     conn: AsyncConnection, lines: dict[LineKey, StoredLine]
 ) -> list[NotificationFacts]:
-    """Stage 4 in SQL: pre-notifications sharing a block key with a line (GIN index on
-    `block_keys`). The domain then applies the exact block rules (arrival window, party)."""
+    """Stage 4 in SQL: pre-notifications sharing a block key with a line (btree on the key
+    table). The domain then applies the exact block rules (arrival window, party)."""
+    if not lines:
+        return []
     keys = {k for line_ in lines.values() for k in line_.facts.block_keys}
     rows = await conn.execute(
         select(prenotification.c.reference, prenotification.c.facts).where(
@@ -104,13 +106,18 @@ async def _candidates(
 
 
 async def _lines_and_candidates(
-    conn: AsyncConnection, keys: set[LineKey], *, expand: bool
+    conn: AsyncConnection, keys: set[LineKey], indicators: IndicatorSet, *, expand: bool
 ) -> tuple[dict[LineKey, StoredLine], list[NotificationFacts]]:
-    """The lines and their candidates. Expanded: plus every other line a pre-notification
-    covering one of them covers (a new line changes the summed mass that notification is
-    weighed against), and their candidates; each row is read once."""
+    """The lines and the candidates of those the indicator set selects (most manifest lines
+    carry goods nobody notifies). Expanded: plus every other line a pre-notification covering
+    one of them covers (a new line changes the summed mass that notification is weighed
+    against), and their candidates; each row is read once."""
+
+    def controlled(found: dict[LineKey, StoredLine]) -> dict[LineKey, StoredLine]:
+        return {k: v for k, v in found.items() if select_regimes(v.record, indicators)}
+
     lines = await _lines(conn, keys)
-    candidates = await _candidates(conn, lines) if lines else []
+    candidates = await _candidates(conn, controlled(lines))
     if not expand:
         return lines, candidates
     index = NotificationIndex(candidates)
@@ -128,14 +135,14 @@ async def _lines_and_candidates(
     if not more:
         return lines, candidates
     known = {n.reference for n in candidates}
-    extra = [n for n in await _candidates(conn, more) if n.reference not in known]
+    extra = [n for n in await _candidates(conn, controlled(more)) if n.reference not in known]
     return lines | more, sorted([*candidates, *extra], key=lambda n: n.reference)
 
 
 async def load_state(
     conn: AsyncConnection, keys: set[LineKey], indicators: IndicatorSet, *, expand: bool
 ) -> MatcherState:
-    lines, candidates = await _lines_and_candidates(conn, keys, expand=expand)
+    lines, candidates = await _lines_and_candidates(conn, keys, indicators, expand=expand)
     manifests = sorted({k[0] for k in lines})
     etas: dict[str, list[EtaFacts]] = defaultdict(list)
     for r in await conn.execute(select(eta_update).where(eta_update.c.manifest_id.in_(manifests))):

@@ -263,9 +263,14 @@ def _waterfall(regime: Regime, s: Score) -> list[Contribution]:
     header = Contribution(
         field="candidate", level=f"{regime} {s.notification.reference}", weight=s.total
     )
+    # The rows are built from the matcher's own comparison levels, validated as a whole with
+    # the indicator set: constructing them unvalidated saves a sixth of a batch's time.
     return [
         header,
-        *(Contribution(field=field, level=level, weight=w) for field, level, w in s.contributions),
+        *(
+            Contribution.model_construct(field=field, level=level, weight=w)
+            for field, level, w in s.contributions
+        ),
     ]
 
 
