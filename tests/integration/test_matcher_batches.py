@@ -3,14 +3,17 @@ in it: a pre-notification before its lines, or after, gives the same decisions."
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
+from pnm.matcher import handlers
 from pnm.matcher.adapters.tables import decision, messaging
-from pnm.shared.contracts.envelope import new_event
-from pnm.shared.contracts.records import ChedType
+from pnm.shared.contracts.envelope import CloudEvent, new_event
+from pnm.shared.contracts.records import ChedType, Record
 from pnm.shared.contracts.topics import MANIFEST_LINES, PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.messaging.processor import EventProcessor
@@ -82,3 +85,50 @@ async def test_one_batch_in_either_order_gives_the_same_decisions(
         }
     await engine.dispose()
     assert decided == {"0": "notified", "1": "notified", "2": "awaiting_notification"}
+
+
+async def test_a_line_and_its_notification_in_concurrent_transactions_still_meet(
+    database_url: str,
+) -> None:
+    """Two transactions that overlap: the notification's is open when the line's commits.
+    Without serialising, each looks for the other before it committed and neither sees it."""
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["matcher"])
+    box = container(960_001)
+    notice = prenotification(
+        "CHEDP.NL.2026.0960001",
+        ched_type=ChedType.CHED_P,
+        cn_code="0202",
+        description="beef",
+        containers=[box],
+    )
+    line = manifest_line("RACE-1", "1", hs_code="020230", description="beef", containers=[box])
+    clock = ServiceContext("matcher", engine, lambda: UnitOfWork(engine, messaging)).clock
+
+    def event(type_: str, subject: str, record: Record) -> CloudEvent:
+        return new_event(type=type_, source="/t", subject=subject, record=record)
+
+    notice_uow = UnitOfWork(engine, messaging)
+    await notice_uow.__aenter__()
+    await handlers.on_prenotification(
+        notice_uow,
+        event(EventType.PRENOTIFICATION_SUBMITTED, notice.reference, notice),
+        clock,
+    )
+
+    async def line_transaction() -> None:
+        async with UnitOfWork(engine, messaging) as uow:
+            await handlers.on_manifest_line(
+                uow, event(EventType.MANIFEST_LINE_DECLARED, line.key, line), clock
+            )
+            await uow.commit()
+
+    racing = asyncio.create_task(line_transaction())
+    await asyncio.sleep(0.5)  # the line's transaction is under way (or waiting its turn)
+    await notice_uow.commit()
+    await notice_uow.__aexit__(None, None, None)
+    await racing
+    async with engine.connect() as conn:
+        status = await conn.scalar(select(decision.c.status).where(decision.c.line_id == "1"))
+    await engine.dispose()
+    assert status == "notified"

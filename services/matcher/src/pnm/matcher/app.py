@@ -75,6 +75,7 @@ async def decide_due(ctx: ServiceContext, limit: int) -> int:
     """Re-decide the lines whose deadline has passed (lead time, arrival plus grace); rows are
     locked and skipped by a concurrent instance, so each is decided once."""
     async with ctx.uow_factory() as uow:
+        await handlers.serialised(uow)
         due = await uow.conn.execute(
             select(decision.c.manifest_id, decision.c.line_id)
             .where(decision.c.next_deadline <= ctx.clock())

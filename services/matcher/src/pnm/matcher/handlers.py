@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, cast, insert, select, true
+from sqlalchemy import DateTime, bindparam, cast, func, insert, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.matcher.adapters.block_index import (
@@ -46,11 +46,23 @@ from pnm.shared.observability import correlation_id
 from pnm.shared.service import Clock
 
 SOURCE = "/pnm/matcher"
+MATCHER_LOCK = 0x706E6D_6D61  # "pnm" "ma": the advisory lock that serialises decisions
 LineKey = tuple[str, str]
 
 
 def _containers(raw: Iterable[str]) -> list[str]:
     return sorted({container_number(c).value for c in raw})
+
+
+async def serialised(uow: UnitOfWork) -> None:
+    """One matcher transaction at a time. A line and the notification that covers it may come
+    in concurrent transactions (two topics, two partitions); under READ COMMITTED each would
+    look for the other before it committed and neither would see it. Taken first, once per
+    transaction, and released at commit."""
+    if uow.state.get("matcher.serialised"):
+        return
+    uow.state["matcher.serialised"] = True
+    await uow.conn.execute(select(func.pg_advisory_xact_lock(MATCHER_LOCK)))
 
 
 def mark_dirty(
@@ -71,6 +83,7 @@ def mark_dirty(
 async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     """Stage the line; all lines of the transaction are stored in one statement at commit
     (a large manifest arrives as thousands of line events)."""
+    await serialised(uow)
     record = ManifestLine.model_validate(event.data)
     facts = LineFacts.of(record)
     staged: list[tuple[dict[str, Any], str | None]] = uow.state.setdefault("matcher.lines", [])
@@ -111,6 +124,7 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
 
 
 async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    await serialised(uow)
     record = PreNotification.model_validate(event.data)
     facts = NotificationFacts.of(record)
     await _seen_record_of(uow, record.system, clock())
@@ -154,6 +168,7 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
 
 
 async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    await serialised(uow)
     record = Arrival.model_validate(event.data)
     containers = _containers(record.containers) if record.containers is not None else None
     await uow.conn.execute(
@@ -165,6 +180,7 @@ async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
 
 
 async def on_eta_update(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    await serialised(uow)
     record = EtaUpdate.model_validate(event.data)
     containers = _containers(record.containers) if record.containers is not None else None
     await uow.conn.execute(
@@ -181,6 +197,7 @@ async def on_eta_update(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> Non
 async def on_feed_status(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     """A feed's health changed or it showed life: lines held back for an outage are looked
     at again (those still degraded stay held; the rest get their real status)."""
+    await serialised(uow)
     status = FeedStatus.model_validate(event.data)
     await uow.conn.execute(
         pg_insert(feed)
