@@ -5,6 +5,7 @@ never re-parse records. Invalid check digits are kept: a typo is evidence, not n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,6 +79,25 @@ def block_keys(
     if vessel:
         keys.update(f"weak:{vessel}|{token}" for token in party_tokens(party))
     return frozenset(keys)
+
+
+def _set_keys(
+    facts: object,
+    containers: frozenset[str],
+    document: str | None,
+    references: Iterable[str],
+    vessel: str | None,
+    party: str,
+) -> None:
+    """Set the strong and block keys of a line's or a notification's facts (frozen)."""
+    strong = {f"container:{c}" for c in containers}
+    strong.update(f"reference:{r}" for r in references)
+    if document:
+        strong.add(f"document:{document}")
+    object.__setattr__(facts, "strong_keys", frozenset(strong))
+    object.__setattr__(
+        facts, "block_keys", block_keys(frozenset(strong), containers, document, vessel, party)
+    )
 
 
 # Words too common in company names to tell one from another on a vessel's manifest.
@@ -157,21 +177,13 @@ class NotificationFacts:
 
     def __post_init__(self) -> None:
         # Blocking keys (stage 4): containers, transport document, the reference itself.
-        keys = {f"container:{c}" for c in self.containers}
-        keys.add(f"reference:{reference_key(self.reference)}")
-        if self.transport_document:
-            keys.add(f"document:{self.transport_document}")
-        object.__setattr__(self, "strong_keys", frozenset(keys))
-        object.__setattr__(
+        _set_keys(
             self,
-            "block_keys",
-            block_keys(
-                self.strong_keys,
-                self.containers,
-                self.transport_document,
-                self.vessel,
-                self.importer,
-            ),
+            self.containers,
+            self.transport_document,
+            {reference_key(self.reference)},
+            self.vessel,
+            self.importer,
         )
 
     @classmethod
@@ -250,20 +262,13 @@ class LineFacts:
     block_keys: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        keys = {f"container:{c}" for c in self.containers}
-        keys.update(f"reference:{r}" for r in self.quoted)
-        keys.add(f"document:{self.transport_document}")
-        object.__setattr__(self, "strong_keys", frozenset(keys))
-        object.__setattr__(
+        _set_keys(
             self,
-            "block_keys",
-            block_keys(
-                self.strong_keys,
-                self.containers,
-                self.transport_document,
-                self.vessel,
-                self.consignee,
-            ),
+            self.containers,
+            self.transport_document,
+            self.quoted,
+            self.vessel,
+            self.consignee,
         )
 
     @classmethod
