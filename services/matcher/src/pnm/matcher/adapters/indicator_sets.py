@@ -4,7 +4,6 @@ activated explicitly; the newest activation decides. Without any, the shipped se
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Text, cast, select
@@ -24,23 +23,32 @@ class IndicatorSetExists(ValueError):
     pass
 
 
-@lru_cache(maxsize=16)
-def _compiled(version: str, document: str) -> IndicatorSet:
-    # Keyed by the stored JSON text too: a version is immutable once stored, but a cache must
-    # never outlive a database that was reset under it (tests, demos).
-    return IndicatorSet(IndicatorSetDocument.model_validate_json(document))
+# Compiled sets by (version, uploaded_at): a stored version never changes, and the upload time
+# tells a set from one of the same name in a database that was reset (tests, demos). Only the
+# key is read per transaction; the document once per process.
+_COMPILED: dict[tuple[str, datetime], IndicatorSet] = {}
+
+
+async def _compiled(conn: AsyncConnection, version: str, uploaded_at: datetime) -> IndicatorSet:
+    key = (version, uploaded_at)
+    if key not in _COMPILED:
+        document = await conn.scalar(
+            select(cast(indicator_set.c.document, Text)).where(indicator_set.c.version == version)
+        )
+        _COMPILED[key] = IndicatorSet(IndicatorSetDocument.model_validate_json(str(document)))
+    return _COMPILED[key]
 
 
 async def active_indicator_set(conn: AsyncConnection) -> IndicatorSet:
     row = (
         await conn.execute(
-            select(indicator_set.c.version, cast(indicator_set.c.document, Text))
+            select(indicator_set.c.version, indicator_set.c.uploaded_at)
             .where(indicator_set.c.activated_at.is_not(None))
             .order_by(indicator_set.c.activated_at.desc())
             .limit(1)
         )
     ).first()
-    return shipped_indicator_set() if row is None else _compiled(row[0], row[1])
+    return shipped_indicator_set() if row is None else await _compiled(conn, *row)
 
 
 async def indicator_set_by_version(conn: AsyncConnection, version: str) -> IndicatorSet:
@@ -49,14 +57,14 @@ async def indicator_set_by_version(conn: AsyncConnection, version: str) -> Indic
         return shipped
     row = (
         await conn.execute(
-            select(indicator_set.c.version, cast(indicator_set.c.document, Text)).where(
+            select(indicator_set.c.version, indicator_set.c.uploaded_at).where(
                 indicator_set.c.version == version
             )
         )
     ).first()
     if row is None:
         raise UnknownIndicatorSet(f"no indicator set {version!r}")
-    return _compiled(row[0], row[1])
+    return await _compiled(conn, *row)
 
 
 async def store_indicator_set(
