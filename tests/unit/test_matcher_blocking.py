@@ -3,13 +3,16 @@ neighbourhoods on the same vessel, the weak block of vessel and party words), ne
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stdnum import iso6346
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts, party_tokens
-from pnm.matcher.domain.scoring import near_key
+from pnm.matcher.domain.scoring import covers, near_key
 from pnm.shared.contracts.records import ChedType, Party
+from pnm.shared.identifiers import air_waybill
 
 BOX = container(4711)
 
@@ -99,3 +102,46 @@ def test_two_valid_numbers_one_edit_apart_are_two_boxes_not_a_typo() -> None:
 def test_bill_of_lading_numbers_have_no_typo_neighbourhood() -> None:
     # B/L numbers run in sequences: one edit from dozens of others, so only AWBs get one.
     assert not any(k.startswith("near-document:") for k in line().block_keys)
+
+
+def covered_by(facts: LineFacts, n: NotificationFacts) -> bool:
+    return covers(facts.strong_keys, facts.containers, facts.transport_document, n)
+
+
+def with_document(n: NotificationFacts, document: str) -> NotificationFacts:
+    return replace(n, transport_document=document)
+
+
+def test_a_neighbouring_bill_of_lading_is_a_candidate_but_covers_nothing() -> None:
+    # MAEU123456788 is as likely the importer's next consignment as a typo of MAEU123456789:
+    # scored as a candidate of its own line, but its mass is not summed with this one.
+    facts = line()
+    neighbour = with_document(notice(None), "MAEU123456788")
+    assert near_key(facts.containers, facts.transport_document, neighbour)
+    assert not covered_by(facts, neighbour)
+    assert covered_by(facts, with_document(notice(None), "MAEU123456789"))
+
+
+def test_a_container_or_air_waybill_typo_covers_the_line() -> None:
+    facts = line()
+    assert covered_by(facts, notice(typo(BOX)))
+    awb = "02012345675"  # 1234567 mod 7 = 5: valid
+    assert air_waybill(awb).valid
+    air_line = replace(facts, transport_document=awb)
+    assert covered_by(air_line, with_document(notice(None), "02012345685"))  # fails the check
+    neighbour = "02082345675"  # 8234567 = 1234567 + 7,000,000: valid too, another waybill
+    assert air_waybill(neighbour).valid
+    assert not covered_by(air_line, with_document(notice(None), neighbour))
+
+
+def test_an_index_of_only_the_lines_keys_finds_what_the_full_index_finds() -> None:
+    notices = [
+        notice(),
+        notice(typo(BOX), reference="CHEDP.NL.2026.0000002"),
+        notice(None, reference="CHEDP.NL.2026.0000003", importer="Van den Berg BV"),
+        notice(container(99), reference="CHEDP.NL.2026.0000004"),
+    ]
+    lines = [line(), line(container(99), consignee="Jansen")]
+    restricted = NotificationIndex(notices, only={k for f in lines for k in f.block_keys})
+    for facts in lines:
+        assert restricted.candidates(facts) == NotificationIndex(notices).candidates(facts)

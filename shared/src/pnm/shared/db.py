@@ -141,3 +141,16 @@ async def upsert_newer(
         literal_column("(xmax = 0)").label("inserted"),
     )
     return list((await conn.execute(stmt, unique)).all())
+
+
+async def copy_rows(
+    conn: AsyncConnection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Append rows with COPY, in the connection's transaction: an order of magnitude cheaper
+    than an executemany of INSERTs for the thousands of small rows of a key table."""
+    if not rows:
+        return
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, schema_name=table.schema, columns=list(columns), records=rows
+    )

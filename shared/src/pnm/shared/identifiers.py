@@ -210,6 +210,7 @@ def _without_legal_forms(tokens: list[str]) -> list[str]:
         tokens = kept
 
 
+@lru_cache(maxsize=1 << 16)  # the same parties come back on many lines and notifications
 def party_name(raw: str) -> str:
     """The matching key of a party name: `Van der Berg Import B.V.` → `van der berg import`.
 

@@ -42,7 +42,7 @@ Transport = Literal["kafka", "inprocess"]
 class RuntimeOptions:
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.2
-    consumer_batch_size: int = 500
+    consumer_batch_size: int = 2000
     consumer_max_attempts: int = 3
     stuck_after_seconds: float = 60.0
 

@@ -19,7 +19,7 @@ from pnm.matcher.adapters.block_index import (
     replace_notification_keys,
 )
 from pnm.matcher.adapters.indicator_sets import active_indicator_set
-from pnm.matcher.adapters.state import load_state
+from pnm.matcher.adapters.state import StoredLine, load_state
 from pnm.matcher.adapters.tables import (
     arrival,
     decision,
@@ -48,6 +48,7 @@ from pnm.shared.service import Clock
 SOURCE = "/pnm/matcher"
 MATCHER_LOCK = 0x706E6D_6D61  # "pnm" "ma": the advisory lock that serialises decisions
 LineKey = tuple[str, str]
+HISTORY_COLUMNS = ("manifest_id", "line_id", "decision_number", "status", "payload")
 
 
 def _containers(raw: Iterable[str]) -> list[str]:
@@ -86,7 +87,9 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
     await serialised(uow)
     record = ManifestLine.model_validate(event.data)
     facts = LineFacts.of(record)
-    staged: list[tuple[dict[str, Any], str | None]] = uow.state.setdefault("matcher.lines", [])
+    staged: list[tuple[dict[str, Any], StoredLine, str | None]] = uow.state.setdefault(
+        "matcher.lines", []
+    )
     staged.append(
         (
             {
@@ -100,23 +103,26 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
                 "block_keys": sorted(facts.block_keys),
                 "gross_mass_kg": facts.gross_mass_kg,
             },
+            StoredLine(record, facts),
             correlation_id.get(),
         )
     )
 
     async def store(uow: UnitOfWork) -> None:
         rows = uow.state.pop("matcher.lines", [])
-        cids = {(r["manifest_id"], r["line_id"]): cid for r, cid in rows}
-        written = await upsert_newer(
-            uow.conn, line, [r for r, _ in rows], key=["manifest_id", "line_id"]
-        )
-        block = {(r["manifest_id"], r["line_id"]): r["block_keys"] for r, _ in rows}
-        await replace_line_keys(
-            uow.conn,
-            {(w.manifest_id, w.line_id): block[(w.manifest_id, w.line_id)] for w in written},
-        )
-        for w in written:
-            mark_dirty(uow, [(w.manifest_id, w.line_id)], clock, cids[(w.manifest_id, w.line_id)])
+        # By version: one batch may carry several versions of a line, in any order.
+        staged = {(r["manifest_id"], r["line_id"], r["version"]): (r, s, c) for r, s, c in rows}
+        written = [
+            ((w.manifest_id, w.line_id), staged[(w.manifest_id, w.line_id, w.version)])
+            for w in await upsert_newer(
+                uow.conn, line, [r for r, _, _ in rows], key=["manifest_id", "line_id"]
+            )
+        ]
+        await replace_line_keys(uow.conn, {key: row["block_keys"] for key, (row, _, _) in written})
+        known: dict[LineKey, StoredLine] = uow.state.setdefault("matcher.known", {})
+        for key, (_, stored, cid) in written:
+            known[key] = stored
+            mark_dirty(uow, [key], clock, cid)
         # Lines that share a pre-notification with a new line: their covered mass changed.
         uow.state["matcher.expand"] = True
 
@@ -249,7 +255,11 @@ async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clo
         return 0
     indicators = await active_indicator_set(uow.conn)
     state = await load_state(
-        uow.conn, set(dirty), indicators, expand=uow.state.pop("matcher.expand", False)
+        uow.conn,
+        set(dirty),
+        indicators,
+        expand=uow.state.pop("matcher.expand", False),
+        known=uow.state.pop("matcher.known", {}),
     )
     now = clock()
     evaluations = [(key, state.evaluate(key, now)) for key in state.keys]
@@ -269,6 +279,7 @@ async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clo
     rows = []
     for key, e in changed:
         result = e.decision
+        payload = result.model_dump(mode="json")
         rows.append(
             {
                 "manifest_id": result.manifest_id,
@@ -276,7 +287,7 @@ async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clo
                 "decision_number": result.decision_number,
                 "status": result.status.value,
                 "references": list(result.references),
-                "payload": result.model_dump(mode="json"),
+                "payload": payload,
                 "decided_at": now,
                 "port": state.lines[key].record.port_of_discharge,
                 "eta": state.eta_of(key),
@@ -293,20 +304,14 @@ async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clo
                 source=SOURCE,
                 subject=subject,
                 record=result,
+                data=payload,
                 correlation_id=dirty.get(key),
             ),
         )
     if rows:
         await upsert(uow.conn, decision, rows, ["manifest_id", "line_id"])
         await uow.conn.execute(
-            pg_insert(decision_history)
-            .values(
-                [
-                    {k: r[k] for k in ("manifest_id", "line_id", "decision_number", "status")}
-                    | {"payload": r["payload"]}
-                    for r in rows
-                ]
-            )
-            .on_conflict_do_nothing()
+            pg_insert(decision_history).on_conflict_do_nothing(),
+            [{k: r[k] for k in HISTORY_COLUMNS} for r in rows],
         )
     return len(rows)

@@ -46,7 +46,10 @@ def new_event(
     correlation_id: str | None = None,
     event_id: str | None = None,
     time: datetime | None = None,
+    data: dict[str, Any] | None = None,
 ) -> CloudEvent:
+    """`data`: the record already dumped in JSON mode, when the caller has it (not dumped
+    twice)."""
     return CloudEvent(
         id=event_id or str(uuid.uuid4()),
         source=source,
@@ -55,7 +58,7 @@ def new_event(
         subject=subject,
         dataschema=SCHEMA_BASE + type_schema_name(record),
         correlationid=correlation_id,
-        data=record.model_dump(mode="json"),
+        data=record.model_dump(mode="json") if data is None else data,
     )
 
 

@@ -210,34 +210,34 @@ class KafkaConsumerLoop:
         consumer: AIOKafkaConsumer,
         batches: dict[TopicPartition, list],  # type: ignore[type-arg]
     ) -> bool:
-        """Apply the fetched batches; False when an outage stopped it (the rest is re-read)."""
-        done: set[TopicPartition] = set()
-        for tp, records in batches.items():
-            if tp not in consumer.assignment():
-                continue  # revoked while we were fetching: the new owner re-reads it
-            try:
-                await self._processor.process(
-                    [
-                        IncomingMessage(
-                            topic=r.topic.removeprefix(self._prefix),
-                            partition=r.partition,
-                            offset=r.offset,
-                            key=r.key,
-                            value=r.value,
-                            headers=list(r.headers or ()),
-                        )
-                        for r in records
-                    ]
-                )
-            except (TransientFailure, KafkaError) as err:
-                # Not the message's fault: read this partition again from here, and the others
-                # from where they are, after a pause. The inbox skips what was applied.
-                log.warning("batch deferred", extra=log_fields(partition=str(tp), error=repr(err)))
-                for other, pending in batches.items():
-                    if other in consumer.assignment() and other not in done:
-                        consumer.seek(other, pending[0].offset)
-                return False
-            done.add(tp)
+        """Apply the fetched records of all partitions in one transaction (per-transaction
+        costs are paid once, not per partition); False when an outage stopped it, and every
+        partition is read again from where the batch began (the inbox skips what was applied)."""
+        owned = {tp: records for tp, records in batches.items() if tp in consumer.assignment()}
+        if not owned:  # revoked while we were fetching: the new owner re-reads them
+            return True
+        try:
+            await self._processor.process(
+                [
+                    IncomingMessage(
+                        topic=r.topic.removeprefix(self._prefix),
+                        partition=r.partition,
+                        offset=r.offset,
+                        key=r.key,
+                        value=r.value,
+                        headers=list(r.headers or ()),
+                    )
+                    for records in owned.values()
+                    for r in records
+                ]
+            )
+        except (TransientFailure, KafkaError) as err:
+            # Not the messages' fault: read them again after a pause.
+            log.warning("batch deferred", extra=log_fields(error=repr(err)))
+            for tp, records in owned.items():
+                consumer.seek(tp, records[0].offset)
+            return False
+        for tp, records in owned.items():
             self._pending[tp] = records[-1].offset + 1
             highwater = consumer.highwater(tp)
             if highwater is not None:

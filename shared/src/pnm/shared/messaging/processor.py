@@ -140,11 +140,12 @@ class EventProcessor:
             }
             for item in items
         }
+        # Parameters as a list (insertmanyvalues): compiled once, not once per row.
         result = await uow.conn.execute(
             pg_insert(inbox)
-            .values(list(rows.values()))
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-            .returning(inbox.c.event_id)
+            .returning(inbox.c.event_id),
+            list(rows.values()),
         )
         return set(result.scalars())
 

@@ -6,11 +6,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, Text, any_, delete, insert, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    any_,
+    column,
+    delete,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.matcher.adapters.tables import line_key, prenotification_key
+from pnm.matcher.adapters.tables import line, line_key, prenotification_key
+from pnm.shared.db import copy_rows
 
 LineKey = tuple[str, str]
 
@@ -18,16 +31,13 @@ LineKey = tuple[str, str]
 async def replace_line_keys(conn: AsyncConnection, keys: dict[LineKey, Iterable[str]]) -> None:
     if not keys:
         return
-    await conn.execute(
-        delete(line_key).where(tuple_(line_key.c.manifest_id, line_key.c.line_id).in_(list(keys)))
+    await conn.execute(delete(line_key).where(of_lines(line_key, keys)))
+    await copy_rows(
+        conn,
+        line_key,
+        ("key", "manifest_id", "line_id"),
+        [(k, m, line_id) for (m, line_id), block in keys.items() for k in block],
     )
-    rows = [
-        {"key": k, "manifest_id": m, "line_id": line_id}
-        for (m, line_id), block in keys.items()
-        for k in block
-    ]
-    if rows:
-        await conn.execute(insert(line_key), rows)
 
 
 async def replace_notification_keys(
@@ -36,9 +46,23 @@ async def replace_notification_keys(
     await conn.execute(
         delete(prenotification_key).where(prenotification_key.c.reference == reference)
     )
-    rows = [{"key": k, "reference": reference} for k in keys]
-    if rows:
-        await conn.execute(insert(prenotification_key), rows)
+    await copy_rows(conn, prenotification_key, ("key", "reference"), [(k, reference) for k in keys])
+
+
+def of_lines(table: Table, keys: Iterable[LineKey]) -> ColumnElement[bool]:
+    """`(manifest_id, line_id) IN` the keys, as two array parameters: a tuple IN compiles two
+    bind parameters per line, which costs more than the query for a batch of thousands."""
+    pairs = sorted(set(keys))
+    given = (
+        func.unnest(
+            literal([m for m, _ in pairs], ARRAY(Text)), literal([n for _, n in pairs], ARRAY(Text))
+        )
+        .table_valued("manifest_id", "line_id")
+        .render_derived()
+    )
+    return tuple_(table.c.manifest_id, table.c.line_id).in_(
+        select(given.c.manifest_id, given.c.line_id)
+    )
 
 
 def _any(keys: Iterable[str]) -> Any:
@@ -56,3 +80,35 @@ def lines_with_keys(keys: Iterable[str]) -> Select[tuple[str, str]]:
 
 def notifications_with_keys(keys: Iterable[str]) -> Select[tuple[str]]:
     return select(prenotification_key.c.reference).where(prenotification_key.c.key == _any(keys))
+
+
+def lines_near(references: Iterable[str]) -> Select[Any]:
+    """Per pre-notification, the lines sharing a key with it that is not the weak block (a
+    strong key or a typo neighbourhood), with what the coverage rule needs of them: the
+    containers, the document, the references they quote (picked out of their keys) and the
+    mass. One row per pair: the database joins the keys."""
+    quoted = (
+        select(func.array_agg(column("k")))
+        .select_from(func.unnest(line.c.block_keys).alias("k"))
+        .where(column("k").startswith("reference:"))
+        .scalar_subquery()
+    )
+    pairs = (
+        select(prenotification_key.c.reference, line_key.c.manifest_id, line_key.c.line_id)
+        .join(line_key, line_key.c.key == prenotification_key.c.key)
+        .where(
+            prenotification_key.c.reference == _any(references),
+            ~prenotification_key.c.key.startswith("weak:"),
+        )
+        .distinct()
+        .subquery()
+    )
+    return select(
+        pairs.c.reference,
+        line.c.manifest_id,
+        line.c.line_id,
+        line.c.containers,
+        line.c.transport_document,
+        line.c.gross_mass_kg,
+        quoted.label("references"),
+    ).join(pairs, (line.c.manifest_id == pairs.c.manifest_id) & (line.c.line_id == pairs.c.line_id))

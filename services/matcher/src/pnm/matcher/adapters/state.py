@@ -3,19 +3,20 @@ number of set-based, indexed queries (never a scan of the pre-notifications)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.matcher.adapters.block_index import lines_with_keys, notifications_with_keys
+from pnm.matcher.adapters.block_index import lines_near, notifications_with_keys, of_lines
 from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
-from pnm.matcher.domain.decision import Evidence, select_regimes
-from pnm.matcher.domain.facts import STRONG, LineFacts, NotificationFacts
+from pnm.matcher.domain.decision import Evidence, in_reach, select_regimes
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts, strong_keys
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import (
@@ -41,6 +42,7 @@ class StoredLine:
 class MatcherState:
     indicators: IndicatorSet
     lines: dict[LineKey, StoredLine]
+    controlled: set[LineKey]  # the lines the indicator set selects
     candidates: NotificationIndex
     covered: dict[str, dict[LineKey, float]]  # the lines each candidate covers, their mass
     etas: dict[str, list[EtaFacts]]
@@ -57,14 +59,27 @@ class MatcherState:
         line = self.lines[key]
         return current_eta(line.record, line.facts.containers, self.etas.get(key[0], ()))
 
+    def in_reach(self) -> dict[str, NotificationFacts]:
+        """The candidates some line may score (only their covered mass is looked up)."""
+        reach: dict[str, NotificationFacts] = {}
+        for key in self.controlled:
+            line = self.lines[key]
+            eta, port = self.eta_of(key), line.record.port_of_discharge
+            for n in self.candidates.candidates(line.facts):
+                if n.reference not in reach and in_reach(line.facts, eta, port, n, self.indicators):
+                    reach[n.reference] = n
+        return reach
+
     def evaluate(self, key: LineKey, now: datetime) -> Evaluation:
         line = self.lines[key]
         return evaluate(
             line.record,
             line.facts,
             [
-                Evidence(n, sum(kg for k, kg in self.covered[n.reference].items() if k != key))
+                Evidence(n, sum(kg for k, kg in covered.items() if k != key))
                 for n in self.candidates.candidates(line.facts)
+                # The others are out of every line's reach: the domain would drop them.
+                if (covered := self.covered.get(n.reference)) is not None
             ],
             self.etas.get(key[0], ()),
             self.arrivals.get(key[0], ()),
@@ -75,74 +90,152 @@ class MatcherState:
         )
 
 
-async def _lines(conn: AsyncConnection, keys: set[LineKey]) -> dict[LineKey, StoredLine]:
+async def _lines(
+    conn: AsyncConnection, keys: set[LineKey], known: Mapping[LineKey, StoredLine]
+) -> dict[LineKey, StoredLine]:
+    lines = {k: known[k] for k in keys if k in known}
+    if len(lines) == len(keys):
+        return lines
     rows = await conn.execute(
         select(line.c.manifest_id, line.c.line_id, line.c.record).where(
-            tuple_(line.c.manifest_id, line.c.line_id).in_(sorted(keys))
+            of_lines(line, keys - set(lines))
         )
     )
-    lines = {}
     for r in rows:
         record = ManifestLine.model_validate(r.record)
         lines[(r.manifest_id, r.line_id)] = StoredLine(record, LineFacts.of(record))
     return lines
 
 
-async def _candidates(
-    conn: AsyncConnection, lines: dict[LineKey, StoredLine]
-) -> list[NotificationFacts]:
+class _FactsCache:
+    """Parsed facts of stored pre-notification versions, least recently used out. A version
+    never changes once stored, so the cache needs no invalidation, in any number of matcher
+    processes; it saves reading and parsing a vessel's notifications for every batch."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._facts: OrderedDict[tuple[str, int], NotificationFacts] = OrderedDict()
+
+    def get(self, reference: str, version: int) -> NotificationFacts | None:
+        found = self._facts.get((reference, version))
+        if found is not None:
+            self._facts.move_to_end((reference, version))
+        return found
+
+    def put(self, version: int, facts: NotificationFacts) -> None:
+        self._facts[(facts.reference, version)] = facts
+        if len(self._facts) > self._capacity:
+            self._facts.popitem(last=False)
+
+
+_facts_cache = _FactsCache(capacity=50_000)
+
+
+async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[NotificationFacts]:
     """Stage 4 in SQL: pre-notifications sharing a block key with a line (btree on the key
     table). The domain then applies the exact block rules (arrival window, party)."""
     if not lines:
         return []
-    keys = {k for line_ in lines.values() for k in line_.facts.block_keys}
-    rows = await conn.execute(
-        select(prenotification.c.reference, prenotification.c.facts).where(
+    keys = _block_keys(lines)
+    versions = await conn.execute(
+        select(prenotification.c.reference, prenotification.c.version).where(
             prenotification.c.reference.in_(notifications_with_keys(keys).scalar_subquery()),
             prenotification.c.facts.is_not(None),
         )
     )
-    return [NotificationFacts.from_json(facts) for _, facts in sorted(rows.all())]
+    found: dict[str, NotificationFacts] = {}
+    missing = []
+    for reference, version in versions:
+        cached = _facts_cache.get(reference, version)
+        if cached is None:
+            missing.append(reference)
+        else:
+            found[reference] = cached
+    if missing:
+        for reference, version, facts in await conn.execute(
+            select(
+                prenotification.c.reference, prenotification.c.version, prenotification.c.facts
+            ).where(prenotification.c.reference.in_(missing))
+        ):
+            found[reference] = NotificationFacts.from_json(facts)
+            _facts_cache.put(version, found[reference])
+    return [found[r] for r in sorted(found)]
+
+
+@dataclass
+class _Found:
+    lines: dict[LineKey, StoredLine]
+    controlled: set[LineKey]
+    candidates: list[NotificationFacts]
+    covered: dict[str, dict[LineKey, float]]
+
+    def index(self) -> NotificationIndex:
+        return NotificationIndex(self.candidates, only=_block_keys(self.lines.values()))
 
 
 async def _lines_and_candidates(
-    conn: AsyncConnection, keys: set[LineKey], indicators: IndicatorSet, *, expand: bool
-) -> tuple[dict[LineKey, StoredLine], list[NotificationFacts]]:
+    conn: AsyncConnection,
+    keys: set[LineKey],
+    indicators: IndicatorSet,
+    known: Mapping[LineKey, StoredLine],
+    *,
+    expand: bool,
+) -> tuple[_Found, NotificationIndex]:
     """The lines and the candidates of those the indicator set selects (most manifest lines
     carry goods nobody notifies). Expanded: plus every other line a pre-notification covering
     one of them covers (a new line changes the summed mass that notification is weighed
     against), and their candidates; each row is read once."""
 
-    def controlled(found: dict[LineKey, StoredLine]) -> dict[LineKey, StoredLine]:
-        return {k: v for k, v in found.items() if select_regimes(v.record, indicators)}
+    async def found(keys: set[LineKey]) -> _Found:
+        lines = await _lines(conn, keys, known)
+        controlled = {k for k, v in lines.items() if select_regimes(v.record, indicators)}
+        return _Found(
+            lines, controlled, await _candidates(conn, [lines[k] for k in controlled]), {}
+        )
 
-    lines = await _lines(conn, keys)
-    candidates = await _candidates(conn, controlled(lines))
+    first = await found(keys)
     if not expand:
-        return lines, candidates
-    index = NotificationIndex(candidates)
-    covering_keys = {
-        k
-        for f in (line_.facts for line_ in lines.values())
+        return first, first.index()
+    index = first.index()
+    covering = {
+        n.reference: n
+        for f in (line_.facts for line_ in first.lines.values())
         for n in index.candidates(f)
         if covers(f.strong_keys, f.containers, f.transport_document, n)
-        for k in n.covering_keys
     }
-    if not covering_keys:
-        return lines, candidates
-    rows = await conn.execute(lines_with_keys(covering_keys))
-    more = await _lines(conn, {(r.manifest_id, r.line_id) for r in rows} - set(lines))
+    first.covered = await _covered(conn, list(covering.values()))
+    more = {k for lines in first.covered.values() for k in lines} - set(first.lines)
     if not more:
-        return lines, candidates
-    known = {n.reference for n in candidates}
-    extra = [n for n in await _candidates(conn, controlled(more)) if n.reference not in known]
-    return lines | more, sorted([*candidates, *extra], key=lambda n: n.reference)
+        return first, index
+    then = await found(more)
+    seen = {n.reference for n in first.candidates}
+    expanded = _Found(
+        first.lines | then.lines,
+        first.controlled | then.controlled,
+        sorted(
+            [*first.candidates, *(n for n in then.candidates if n.reference not in seen)],
+            key=lambda n: n.reference,
+        ),
+        first.covered,
+    )
+    return expanded, expanded.index()
+
+
+def _block_keys(lines: Iterable[StoredLine]) -> set[str]:
+    return {k for line_ in lines for k in line_.facts.block_keys}
 
 
 async def load_state(
-    conn: AsyncConnection, keys: set[LineKey], indicators: IndicatorSet, *, expand: bool
+    conn: AsyncConnection,
+    keys: set[LineKey],
+    indicators: IndicatorSet,
+    *,
+    expand: bool,
+    known: Mapping[LineKey, StoredLine] | None = None,
 ) -> MatcherState:
-    lines, candidates = await _lines_and_candidates(conn, keys, indicators, expand=expand)
+    """`known`: lines the caller has just stored, so they are not read back and parsed."""
+    loaded, index = await _lines_and_candidates(conn, keys, indicators, known or {}, expand=expand)
+    lines = loaded.lines
     manifests = sorted({k[0] for k in lines})
     etas: dict[str, list[EtaFacts]] = defaultdict(list)
     for r in await conn.execute(select(eta_update).where(eta_update.c.manifest_id.in_(manifests))):
@@ -154,7 +247,6 @@ async def load_state(
         arrivals[r.manifest_id].append(
             ArrivalFacts(r.manifest_id, _set(r.containers), r.arrived_at)
         )
-    covered = await _covered(conn, candidates)
     previous: dict[LineKey, Decision] = {}
     schedule: dict[LineKey, tuple[datetime | None, bool]] = {}
     for r in await conn.execute(
@@ -164,22 +256,27 @@ async def load_state(
             decision.c.payload,
             decision.c.next_deadline,
             decision.c.feed_held,
-        ).where(tuple_(decision.c.manifest_id, decision.c.line_id).in_(sorted(lines)))
+        ).where(of_lines(decision, lines))
     ):
         previous[(r.manifest_id, r.line_id)] = Decision.model_validate(r.payload)
         schedule[(r.manifest_id, r.line_id)] = (r.next_deadline, r.feed_held)
     feeds = [FeedStatus.model_validate(r.status) for r in await conn.execute(select(feed))]
-    return MatcherState(
+    state = MatcherState(
         indicators,
         lines,
-        NotificationIndex(candidates),
-        covered,
+        loaded.controlled,
+        index,
+        loaded.covered,
         etas,
         arrivals,
         feeds,
         previous,
         schedule,
     )
+    state.covered |= await _covered(
+        conn, [n for r, n in state.in_reach().items() if r not in loaded.covered]
+    )
+    return state
 
 
 async def _covered(
@@ -187,52 +284,16 @@ async def _covered(
 ) -> dict[str, dict[LineKey, float]]:
     """Per candidate, the gross mass of every line it covers by key (a strong key or a typo
     of one)."""
-    keys = {k for n in candidates for k in n.covering_keys}
-    covering = lines_with_keys(keys).subquery()
-    by_key: dict[str, list[_Covering]] = defaultdict(list)
-    for r in await conn.execute(
-        select(
-            line.c.manifest_id,
-            line.c.line_id,
-            line.c.block_keys,
-            line.c.containers,
-            line.c.transport_document,
-            line.c.gross_mass_kg,
-        ).where(
-            tuple_(line.c.manifest_id, line.c.line_id).in_(
-                select(covering.c.manifest_id, covering.c.line_id)
-            )
-        )
-    ):
-        entry = _Covering(
-            (r.manifest_id, r.line_id),
-            frozenset(k for k in r.block_keys if k.split(":", 1)[0] in STRONG),
-            frozenset(r.containers),
-            r.transport_document,
-            r.gross_mass_kg,
-        )
-        for k in r.block_keys:
-            by_key[k].append(entry)
-    covered: dict[str, dict[LineKey, float]] = {}
-    for n in candidates:
-        near = {e.key: e for k in n.covering_keys for e in by_key.get(k, ())}
-        covered[n.reference] = {
-            key: e.gross_mass_kg
-            for key, e in near.items()
-            if covers(e.strong_keys, e.containers, e.transport_document, n)
-        }
+    if not candidates:
+        return {}
+    by_reference = {n.reference: n for n in candidates}
+    covered: dict[str, dict[LineKey, float]] = {r: {} for r in by_reference}
+    for r in await conn.execute(lines_near(by_reference)):
+        containers = frozenset(r.containers)
+        strong = strong_keys(containers, r.transport_document, ()) | set(r.references or ())
+        if covers(strong, containers, r.transport_document, by_reference[r.reference]):
+            covered[r.reference][(r.manifest_id, r.line_id)] = r.gross_mass_kg
     return covered
-
-
-@dataclass(frozen=True, slots=True)
-class _Covering:
-    """A line as far as coverage needs it."""
-
-    key: LineKey
-    strong_keys: frozenset[str]
-    containers: frozenset[str]
-    transport_document: str
-    gross_mass_kg: float
 
 
 def _set(values: Any) -> frozenset[str] | None:

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 
 
 class NotificationIndex:
-    def __init__(self, notifications: Iterable[NotificationFacts] = ()) -> None:
+    def __init__(
+        self, notifications: Iterable[NotificationFacts] = (), only: AbstractSet[str] | None = None
+    ) -> None:
+        """`only`: index just these keys (the block keys of the lines at hand), not every key
+        of every notification."""
         self._by_reference: dict[str, NotificationFacts] = {}
         self._by_key: dict[str, set[str]] = defaultdict(set)
+        self._only = only
         for n in notifications:
             self.put(n)
 
@@ -31,7 +37,7 @@ class NotificationIndex:
             for k in previous.block_keys:
                 self._by_key[k].discard(n.reference)
         self._by_reference[n.reference] = n
-        for k in n.block_keys:
+        for k in n.block_keys if self._only is None else n.block_keys & self._only:
             self._by_key[k].add(n.reference)
         return previous
 

@@ -90,14 +90,20 @@ def _set_keys(
     party: str,
 ) -> None:
     """Set the strong and block keys of a line's or a notification's facts (frozen)."""
+    strong = strong_keys(containers, document, references)
+    object.__setattr__(facts, "strong_keys", strong)
+    object.__setattr__(facts, "block_keys", block_keys(strong, containers, document, vessel, party))
+
+
+def strong_keys(
+    containers: Iterable[str], document: str | None, references: Iterable[str]
+) -> frozenset[str]:
+    """Exact containers, the transport document and quoted references, as block keys."""
     strong = {f"container:{c}" for c in containers}
     strong.update(f"reference:{r}" for r in references)
     if document:
         strong.add(f"document:{document}")
-    object.__setattr__(facts, "strong_keys", frozenset(strong))
-    object.__setattr__(
-        facts, "block_keys", block_keys(frozenset(strong), containers, document, vessel, party)
-    )
+    return frozenset(strong)
 
 
 # Words too common in company names to tell one from another on a vessel's manifest.

@@ -270,6 +270,16 @@ class IndicatorSet:
         return self.parameters.weights.model_dump()
 
     @cached_property
+    def goods_and_weight_ceiling(self) -> float:
+        """The most the goods and weight comparisons can add to a score (a weight comparison
+        may be absent: at least 0)."""
+        w = self.weight_table
+        goods = ("cn_8", "cn_6", "cn_4", "cn_2", "cn_differ", "cn_keyword")
+        descriptions = ("description_fuzzy", "description_differ")
+        weight = ("weight_within", "weight_near", "weight_far_off")
+        return max(w[k] for k in goods + descriptions) + max(0.0, *(w[k] for k in weight))
+
+    @cached_property
     def _bcps(self) -> dict[str, Bcp]:
         return {code: bcp for bcp in self.document.bcps for code in bcp.codes}
 

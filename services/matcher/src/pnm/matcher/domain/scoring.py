@@ -67,15 +67,9 @@ def score(
 ) -> Score:
     p = indicators.parameters
     levels = [
-        *_reference(line.facts, notification),
-        *_containers(line.facts, notification),
-        *_document(line.facts, notification),
-        *_name(line.facts, notification, p),
-        *_vessel(line.facts, notification),
+        *_consignment(line.facts, line.eta, line.port, notification, indicators),
         *_goods(line.goods, notification, indicators),
         *_weight(covered_gross_kg, notification, p),
-        _arrival(line.eta, notification, p),
-        _bcp(line.port, notification, indicators),
     ]
     weights = indicators.weight_table
     contributions = tuple(
@@ -90,6 +84,36 @@ def score(
     else:
         verdict = Verdict.NONE
     return Score(notification, contributions, total, verdict)
+
+
+def _consignment(
+    facts: LineFacts, eta: datetime, port: str, n: NotificationFacts, indicators: IndicatorSet
+) -> list[Comparison]:
+    """The comparisons that do not depend on the goods of a regime or the mass covered."""
+    p = indicators.parameters
+    return [
+        *_reference(facts, n),
+        *_containers(facts, n),
+        *_document(facts, n),
+        *_name(facts, n, p),
+        *_vessel(facts, n),
+        _arrival(eta, n, p),
+        _bcp(port, n, indicators),
+    ]
+
+
+def may_reach_review(
+    facts: LineFacts, eta: datetime, port: str, n: NotificationFacts, indicators: IndicatorSet
+) -> bool:
+    """Whether the candidate can score at least `review` with the best goods and weight levels
+    there are. One that cannot is no candidate whatever it notifies or covers, so neither is
+    scored nor is the mass it covers looked up (most of a vessel's weak block)."""
+    weights = indicators.weight_table
+    partial = sum(
+        weights[f"{_weight_prefix(field)}_{level}"]
+        for field, level in _consignment(facts, eta, port, n, indicators)
+    )
+    return partial + indicators.goods_and_weight_ceiling >= indicators.parameters.review_threshold
 
 
 def shares_strong_key(facts: LineFacts, notification: NotificationFacts) -> bool:
@@ -122,19 +146,34 @@ def _typo(a: str, b: str, check: Callable[[str], Normalised]) -> bool:
     return _one_edit(a, b) and not (check(a).valid and check(b).valid)
 
 
+def _container_typo(containers: frozenset[str], n: NotificationFacts) -> bool:
+    return any(_typo(a, b, container_number) for a in containers for b in n.containers)
+
+
 def near_key(containers: frozenset[str], document: str, n: NotificationFacts) -> bool:
     """A container or the transport document one typo away."""
-    return any(_typo(a, b, container_number) for a in containers for b in n.containers) or (
+    return _container_typo(containers, n) or (
         n.transport_document is not None and _typo(n.transport_document, document, air_waybill)
     )
+
+
+def _air_waybill_typo(a: str, b: str) -> bool:
+    """One a valid air waybill, the other one edit from it and failing the check digit."""
+    return air_waybill(a).valid != air_waybill(b).valid and _one_edit(a, b)
 
 
 def covers(
     strong_keys: frozenset[str], containers: frozenset[str], document: str, n: NotificationFacts
 ) -> bool:
-    """The notification covers the line by key: a strong key in common, or a typo of one. The
-    lines it covers are the ones its mass is weighed against."""
-    return not strong_keys.isdisjoint(n.strong_keys) or near_key(containers, document, n)
+    """The notification covers the line by key: a strong key in common, or a typo of a number
+    with a check digit. The lines it covers are the ones its mass is weighed against. A B/L
+    one edit away is not one: B/L numbers run in sequences, so it is as likely the next
+    consignment of the same importer (it still scores as a candidate of its own line)."""
+    return (
+        not strong_keys.isdisjoint(n.strong_keys)
+        or _container_typo(containers, n)
+        or (n.transport_document is not None and _air_waybill_typo(n.transport_document, document))
+    )
 
 
 def _containers(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
@@ -142,7 +181,7 @@ def _containers(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
         return []
     if facts.containers & n.containers:
         return [("container", "exact")]
-    if any(_typo(a, b, container_number) for a in facts.containers for b in n.containers):
+    if _container_typo(facts.containers, n):
         return [("container", "one_edit")]
     return [("container", "differ")]
 
