@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import Row, Table, insert, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -17,8 +18,21 @@ from pnm.shared.messaging.tables import MessagingTables
 from pnm.shared.observability import correlation_id
 
 
+def _json_text(value: Any) -> str:
+    return pydantic_core.to_json(value).decode()
+
+
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # JSON(B) columns through pydantic-core (Rust) instead of the json module: a matcher batch
+    # writes three JSON documents per line, and the json module was a tenth of its time.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        json_serializer=_json_text,
+        json_deserializer=pydantic_core.from_json,
+    )
 
 
 class UnitOfWork:

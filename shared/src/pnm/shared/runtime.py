@@ -40,7 +40,7 @@ Transport = Literal["kafka", "inprocess"]
 
 @dataclass(frozen=True)
 class RuntimeOptions:
-    relay_batch_size: int = 500
+    relay_batch_size: int = 2000
     relay_idle_seconds: float = 0.2
     consumer_batch_size: int = 2000
     consumer_max_attempts: int = 3

@@ -25,7 +25,7 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str | None = None
     host: str = "127.0.0.1"
     port: int | None = None  # default: the service's own port (see pnm.cli.serve)
-    relay_batch_size: int = Field(default=500, ge=1)
+    relay_batch_size: int = Field(default=2000, ge=1)
     relay_idle_seconds: float = Field(default=0.2, gt=0)
     consumer_batch_size: int = Field(default=2000, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)

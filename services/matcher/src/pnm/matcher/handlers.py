@@ -19,7 +19,7 @@ from pnm.matcher.adapters.block_index import (
     replace_notification_keys,
 )
 from pnm.matcher.adapters.indicator_sets import active_indicator_set
-from pnm.matcher.adapters.state import StoredLine, load_state
+from pnm.matcher.adapters.state import StoredLine, load_state, remember
 from pnm.matcher.adapters.tables import (
     arrival,
     decision,
@@ -161,6 +161,7 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
     )
     if not written:
         return
+    remember(record.version, facts)
     await replace_notification_keys(uow.conn, record.reference, facts.block_keys)
     # Lines it may decide now, and lines it decided before this version (a moved container).
     keys = set(facts.block_keys) | set(previous.block_keys if previous else ())

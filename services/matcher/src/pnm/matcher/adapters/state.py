@@ -42,9 +42,8 @@ class StoredLine:
 class MatcherState:
     indicators: IndicatorSet
     lines: dict[LineKey, StoredLine]
-    controlled: set[LineKey]  # the lines the indicator set selects
-    candidates: NotificationIndex
-    covered: dict[str, dict[LineKey, float]]  # the lines each candidate covers, their mass
+    reachable: dict[LineKey, list[NotificationFacts]]  # the candidates each line may score
+    covered: dict[str, dict[LineKey, float]]  # the lines each of those covers, their mass
     etas: dict[str, list[EtaFacts]]
     arrivals: dict[str, list[ArrivalFacts]]
     feeds: list[FeedStatus]
@@ -59,16 +58,17 @@ class MatcherState:
         line = self.lines[key]
         return current_eta(line.record, line.facts.containers, self.etas.get(key[0], ()))
 
-    def in_reach(self) -> dict[str, NotificationFacts]:
-        """The candidates some line may score (only their covered mass is looked up)."""
-        reach: dict[str, NotificationFacts] = {}
-        for key in self.controlled:
+    def find_reachable(self, controlled: set[LineKey], index: NotificationIndex) -> None:
+        """Per line the indicator set selects, the candidates in its reach (decided once here:
+        the others cannot score review, so the mass they cover is never looked up)."""
+        for key in controlled:
             line = self.lines[key]
             eta, port = self.eta_of(key), line.record.port_of_discharge
-            for n in self.candidates.candidates(line.facts):
-                if n.reference not in reach and in_reach(line.facts, eta, port, n, self.indicators):
-                    reach[n.reference] = n
-        return reach
+            self.reachable[key] = [
+                n
+                for n in index.candidates(line.facts)
+                if in_reach(line.facts, eta, port, n, self.indicators)
+            ]
 
     def evaluate(self, key: LineKey, now: datetime) -> Evaluation:
         line = self.lines[key]
@@ -76,10 +76,8 @@ class MatcherState:
             line.record,
             line.facts,
             [
-                Evidence(n, sum(kg for k, kg in covered.items() if k != key))
-                for n in self.candidates.candidates(line.facts)
-                # The others are out of every line's reach: the domain would drop them.
-                if (covered := self.covered.get(n.reference)) is not None
+                Evidence(n, sum(kg for k, kg in self.covered[n.reference].items() if k != key))
+                for n in self.reachable.get(key, ())
             ],
             self.etas.get(key[0], ()),
             self.arrivals.get(key[0], ()),
@@ -129,6 +127,11 @@ class _FactsCache:
 
 
 _facts_cache = _FactsCache(capacity=50_000)
+
+
+def remember(version: int, facts: NotificationFacts) -> None:
+    """A pre-notification version just stored: its facts are known without a read."""
+    _facts_cache.put(version, facts)
 
 
 async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[NotificationFacts]:
@@ -264,8 +267,7 @@ async def load_state(
     state = MatcherState(
         indicators,
         lines,
-        loaded.controlled,
-        index,
+        {},
         loaded.covered,
         etas,
         arrivals,
@@ -273,8 +275,10 @@ async def load_state(
         previous,
         schedule,
     )
+    state.find_reachable(loaded.controlled, index)
+    reachable = {n.reference: n for found in state.reachable.values() for n in found}
     state.covered |= await _covered(
-        conn, [n for r, n in state.in_reach().items() if r not in loaded.covered]
+        conn, [n for r, n in reachable.items() if r not in loaded.covered]
     )
     return state
 

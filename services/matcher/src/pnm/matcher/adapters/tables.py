@@ -22,7 +22,8 @@ SCHEMA = "matcher"
 metadata = MetaData(schema=SCHEMA)
 messaging = messaging_tables(metadata)
 
-# Read models of the inputs, keyed so that candidates are found by index, never by a scan.
+# Read models of the inputs. Candidates are found through the key tables below, by index,
+# never by a scan; the records themselves need no index beyond their key.
 line = Table(
     "line",
     metadata,
@@ -38,8 +39,6 @@ line = Table(
     # searched through `line_key`.
     Column("block_keys", ARRAY(Text), nullable=False, server_default="{}"),
     Column("gross_mass_kg", Float, nullable=False, server_default="0"),
-    Index("ix_line_containers", "containers", postgresql_using="gin"),
-    Index("ix_line_transport_document", "transport_document"),
 )
 
 prenotification = Table(
@@ -54,8 +53,6 @@ prenotification = Table(
     Column("record", JSONB, nullable=False),
     Column("block_keys", ARRAY(Text), nullable=False, server_default="{}"),
     Column("facts", JSONB),  # NotificationFacts, so candidates are never re-parsed
-    Index("ix_prenotification_containers", "containers", postgresql_using="gin"),
-    Index("ix_prenotification_transport_document", "transport_document"),
 )
 
 # The block keys as rows, searched with `key = ANY(...)` on a btree: thousands of keys per

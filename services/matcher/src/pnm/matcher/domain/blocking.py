@@ -43,7 +43,6 @@ class NotificationIndex:
 
     def candidates(self, facts: LineFacts) -> list[NotificationFacts]:
         """A superset of the line's block (the arrival window is checked by the domain)."""
-        references: set[str] = set()
-        for k in facts.block_keys:
-            references |= self._by_key.get(k, set())
+        by_key = self._by_key
+        references = set().union(*(by_key[k] for k in facts.block_keys if k in by_key))
         return [self._by_reference[r] for r in sorted(references)]

@@ -23,6 +23,7 @@ from pnm.matcher.domain.scoring import (
     shares_strong_key,
 )
 from pnm.shared.contracts.records import (
+    ChedType,
     Contribution,
     DecisionStatus,
     GoodsItem,
@@ -60,6 +61,9 @@ class Selected:
     reasons: list[Reason] = field(default_factory=list)
     # Per goods item: the CN code(s) it counts as (its code, or its keywords' headings).
     codes: dict[int, list[str]] = field(default_factory=dict)
+    # Per goods item: the CHED categories it falls under; None for a heading that holds goods
+    # of other categories too ("partial" coverage), where the category is not certain.
+    categories: dict[int, set[ChedType | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,20 @@ def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime,
     under no prefix are selected by the keywords of their description."""
     selected: dict[Regime, Selected] = {}
 
-    def add(regime: Regime, item: GoodsItem, reason: Reason, codes: Iterable[str]) -> None:
+    def add(
+        regime: Regime,
+        item: GoodsItem,
+        reason: Reason,
+        codes: Iterable[str],
+        category: ChedType | None,
+    ) -> None:
         entry = selected.setdefault(regime, Selected())
         if item not in entry.goods:
             entry.goods.append(item)
         entry.reasons.append(reason)
         known = entry.codes.setdefault(item.item, [])
         known.extend(c for c in codes if c not in known)
+        entry.categories.setdefault(item.item, set()).add(category)
 
     for item in line.goods:
         code = None if indicators.is_generic(item.hs_code) else item.hs_code
@@ -120,6 +131,7 @@ def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime,
                     f"({indicator.description}; {indicator.legal_source})",
                 ),
                 [code] if code else [],
+                indicator.ched_type if indicator.coverage == "all" else None,
             )
         # A full code (6 digits or more) that no indicator covers is authoritative; a missing,
         # generic or heading-only code leaves it to the description.
@@ -136,8 +148,31 @@ def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime,
                     f"has {keyword.phrase!r} ({keyword.ched_type}; {keyword.legal_source})",
                 ),
                 keyword.cn_prefixes,
+                keyword.ched_type,
             )
     return selected
+
+
+def bcp_refusal(line: ManifestLine, selection: Selected, indicators: IndicatorSet) -> Reason | None:
+    """The port of discharge is a border control post not designated for the goods' category
+    (live animals only at posts designated for them, Reg. (EU) 2017/625 art. 59 and 64): the
+    goods may not enter the Union there, whatever is notified. Only where the category is
+    certain and the designation is a known "no"."""
+    bcp = indicators.bcp(line.port_of_discharge)
+    if bcp is None:
+        return None
+    for item in selection.goods:
+        categories = selection.categories.get(item.item, set())
+        if not categories or None in categories:
+            continue
+        if all(bcp.designated.get(c) == "no" for c in categories if c is not None):
+            named = ", ".join(sorted(c.value for c in categories if c is not None))
+            return Reason(
+                code="bcp_not_designated",
+                text=f"item {item.item}: {bcp.name} ({bcp.code}) is not designated for {named}; "
+                "the goods may not enter here",
+            )
+    return None
 
 
 def exemption_for(
@@ -218,6 +253,7 @@ def decide(
         )
     ]
     decisions: list[tuple[RegimeDecision, Score | None]] = []
+    waiting = False
     for regime, selection in sorted(selected.items()):
         exemption = exemption_for(line, regime, selection, indicators)
         if exemption is not None:
@@ -247,20 +283,21 @@ def decide(
             for c in reachable
             if REGIME_OF_CHED[c.notification.ched_type] is regime
         ]
-        decisions.append(
-            _decide_regime(
-                regime,
-                selection.reasons,
-                [s for s in scores if s.verdict is not Verdict.NONE],
-                timeline,
-                now,
-                (degraded or {}).get(regime),
-                (previous or {}).get(regime),
-            )
+        decided = _decide_regime(
+            regime,
+            selection.reasons,
+            [s for s in scores if s.verdict is not Verdict.NONE],
+            timeline,
+            now,
+            (degraded or {}).get(regime),
+            (previous or {}).get(regime),
         )
+        # Time may still change what lies under a refusal (awaiting → unnotified).
+        waiting = waiting or decided[0].status in WAITING
+        refusal = bcp_refusal(line, selection, indicators)
+        decisions.append(_refused(decided, refusal) if refusal else decided)
     per_regime = tuple(d for d, _ in decisions)
     overall = max(per_regime, key=lambda d: SEVERITY[d.status])
-    waiting = any(d.status in WAITING for d in per_regime)
     return Outcome(
         status=overall.status,
         regimes=tuple(d.regime for d in per_regime),
@@ -271,6 +308,20 @@ def decide(
             c for d, s in decisions if s is not None for c in _waterfall(d.regime, s)
         ),
         next_deadline=timeline.next_deadline(now) if waiting else None,
+    )
+
+
+def _refused(
+    decided: tuple[RegimeDecision, Score | None], refusal: Reason
+) -> tuple[RegimeDecision, Score | None]:
+    """Goods the port may not take need a person: at least `review` (a hold stays a hold)."""
+    regime_decision, chosen = decided
+    status = max(regime_decision.status, DecisionStatus.REVIEW, key=SEVERITY.__getitem__)
+    return (
+        regime_decision.model_copy(
+            update={"status": status, "reasons": [*regime_decision.reasons, refusal]}
+        ),
+        chosen,
     )
 
 
