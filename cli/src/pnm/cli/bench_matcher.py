@@ -243,7 +243,7 @@ async def _store_notifications(conn: AsyncConnection, batch: list[NotificationFa
     )
     await conn.execute(
         insert(prenotification_key),
-        [{"key": k, "reference": n.reference} for n in batch for k in n.block_keys],
+        [{"key": k, "reference": n.reference, "version": 1} for n in batch for k in n.block_keys],
     )
 
 

@@ -10,6 +10,7 @@ Moving back N working days keeps the local Europe/Amsterdam clock time: an arriv
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -22,6 +23,7 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _NL_HOLIDAYS
 
 
+@lru_cache(maxsize=4096)  # the lines of one vessel call share their ETA
 def working_days_before(moment: datetime, days: int) -> datetime:
     """`moment` moved back `days` Dutch working days, at the same Amsterdam clock time."""
     local = moment.astimezone(AMSTERDAM)

@@ -162,7 +162,7 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
     if not written:
         return
     remember(record.version, facts)
-    await replace_notification_keys(uow.conn, record.reference, facts.block_keys)
+    await replace_notification_keys(uow.conn, record.reference, record.version, facts.block_keys)
     # Lines it may decide now, and lines it decided before this version (a moved container).
     keys = set(facts.block_keys) | set(previous.block_keys if previous else ())
     affected = await uow.conn.execute(lines_with_keys(keys))

@@ -16,7 +16,9 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    literal_column,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -41,12 +43,17 @@ async def replace_line_keys(conn: AsyncConnection, keys: dict[LineKey, Iterable[
 
 
 async def replace_notification_keys(
-    conn: AsyncConnection, reference: str, keys: Iterable[str]
+    conn: AsyncConnection, reference: str, version: int, keys: Iterable[str]
 ) -> None:
     await conn.execute(
         delete(prenotification_key).where(prenotification_key.c.reference == reference)
     )
-    await copy_rows(conn, prenotification_key, ("key", "reference"), [(k, reference) for k in keys])
+    await copy_rows(
+        conn,
+        prenotification_key,
+        ("key", "reference", "version"),
+        [(k, reference, version) for k in keys],
+    )
 
 
 def of_lines(table: Table, keys: Iterable[LineKey]) -> ColumnElement[bool]:
@@ -65,21 +72,36 @@ def of_lines(table: Table, keys: Iterable[LineKey]) -> ColumnElement[bool]:
     )
 
 
-def _any(keys: Iterable[str]) -> Any:
+def any_of(keys: Iterable[str]) -> Any:
     """One array parameter (`= ANY($1)`), however many keys: not one parameter per key."""
     return any_(literal(sorted(set(keys)), ARRAY(Text)))
 
 
-def lines_with_keys(keys: Iterable[str]) -> Select[tuple[str, str]]:
-    return (
-        select(line_key.c.manifest_id, line_key.c.line_id)
-        .where(line_key.c.key == _any(keys))
-        .distinct()
+def _probe(table: Table, keys: Iterable[str], *columns: str) -> Select[Any]:
+    """The rows of a key table with any of the keys, one index probe per key. Written as a
+    lateral subquery behind `OFFSET 0` so that the planner cannot turn it into a hash join: with
+    thousands of keys per batch it prefers a (parallel) scan of the whole key table, which grows
+    with every notification, where the probes grow only with the batch."""
+    given = (
+        func.unnest(literal(sorted(set(keys)), ARRAY(Text))).table_valued("key").render_derived()
     )
+    found = (
+        select(*(table.c[c] for c in columns))
+        .where(table.c.key == given.c.key)
+        .offset(literal_column("0"))
+        .lateral()
+    )
+    return select(*(found.c[c] for c in columns)).select_from(given).join(found, true()).distinct()
 
 
-def notifications_with_keys(keys: Iterable[str]) -> Select[tuple[str]]:
-    return select(prenotification_key.c.reference).where(prenotification_key.c.key == _any(keys))
+def lines_with_keys(keys: Iterable[str]) -> Select[Any]:
+    """The lines (manifest_id, line_id) with any of the keys."""
+    return _probe(line_key, keys, "manifest_id", "line_id")
+
+
+def notifications_with_keys(keys: Iterable[str]) -> Select[Any]:
+    """The pre-notifications (reference, version) with any of the keys."""
+    return _probe(prenotification_key, keys, "reference", "version")
 
 
 def lines_near(references: Iterable[str]) -> Select[Any]:
@@ -97,7 +119,7 @@ def lines_near(references: Iterable[str]) -> Select[Any]:
         select(prenotification_key.c.reference, line_key.c.manifest_id, line_key.c.line_id)
         .join(line_key, line_key.c.key == prenotification_key.c.key)
         .where(
-            prenotification_key.c.reference == _any(references),
+            prenotification_key.c.reference == any_of(references),
             ~prenotification_key.c.key.startswith("weak:"),
         )
         .distinct()

@@ -12,7 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.matcher.adapters.block_index import lines_near, notifications_with_keys, of_lines
+from pnm.matcher.adapters.block_index import (
+    any_of,
+    lines_near,
+    notifications_with_keys,
+    of_lines,
+)
 from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence, in_reach, select_regimes
@@ -140,12 +145,7 @@ async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[No
     if not lines:
         return []
     keys = _block_keys(lines)
-    versions = await conn.execute(
-        select(prenotification.c.reference, prenotification.c.version).where(
-            prenotification.c.reference.in_(notifications_with_keys(keys).scalar_subquery()),
-            prenotification.c.facts.is_not(None),
-        )
-    )
+    versions = await conn.execute(notifications_with_keys(keys))
     found: dict[str, NotificationFacts] = {}
     missing = []
     for reference, version in versions:
@@ -158,7 +158,10 @@ async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[No
         for reference, version, facts in await conn.execute(
             select(
                 prenotification.c.reference, prenotification.c.version, prenotification.c.facts
-            ).where(prenotification.c.reference.in_(missing))
+            ).where(
+                prenotification.c.reference == any_of(missing),
+                prenotification.c.facts.is_not(None),
+            )
         ):
             found[reference] = NotificationFacts.from_json(facts)
             _facts_cache.put(version, found[reference])

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     text,
@@ -69,8 +70,12 @@ line_key = Table(
 prenotification_key = Table(
     "prenotification_key",
     metadata,
-    Column("key", Text, primary_key=True),
-    Column("reference", Text, primary_key=True),
+    Column("key", Text, nullable=False),
+    Column("reference", Text, nullable=False),
+    # The version the keys are of, in the index: candidates are found with their version by
+    # the key index alone, and only versions not yet parsed are read from `prenotification`.
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("key", "reference", postgresql_include=["version"]),
     Index("ix_prenotification_key_reference", "reference"),
 )
 

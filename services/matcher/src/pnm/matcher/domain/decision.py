@@ -16,9 +16,11 @@ from pnm.matcher.domain.scoring import (
     Score,
     Verdict,
     best,
+    consignment_levels,
     may_reach_review,
     name_similarity,
     near_key,
+    reaches_review,
     score,
     shares_strong_key,
 )
@@ -245,11 +247,17 @@ def decide(
     timeline = Timeline.of(
         situation.eta, situation.arrived_at, indicators.bcp(line.port_of_discharge), p
     )
+    # Each candidate in the block with its consignment levels, computed once: they decide
+    # whether it can reach review at all, and are the first part of its score.
     reachable = [
-        c
+        (c, levels)
         for c in candidates
-        if in_reach(
-            situation.facts, situation.eta, line.port_of_discharge, c.notification, indicators
+        if in_block(situation.facts, situation.eta, c.notification, p)
+        and reaches_review(
+            levels := consignment_levels(
+                situation.facts, situation.eta, line.port_of_discharge, c.notification, indicators
+            ),
+            indicators,
         )
     ]
     decisions: list[tuple[RegimeDecision, Score | None]] = []
@@ -279,8 +287,9 @@ def decide(
                 c.notification,
                 c.other_lines_gross_kg + sum(g.mass_kg for g in side.goods),
                 indicators,
+                levels,
             )
-            for c in reachable
+            for c, levels in reachable
             if REGIME_OF_CHED[c.notification.ched_type] is regime
         ]
         decided = _decide_regime(

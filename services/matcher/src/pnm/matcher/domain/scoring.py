@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -64,16 +65,20 @@ def score(
     notification: NotificationFacts,
     covered_gross_kg: float,
     indicators: IndicatorSet,
+    consignment: Sequence[Comparison] | None = None,
 ) -> Score:
+    """`consignment`: the candidate's `consignment_levels`, when the caller has them already."""
     p = indicators.parameters
+    if consignment is None:
+        consignment = consignment_levels(line.facts, line.eta, line.port, notification, indicators)
     levels = [
-        *_consignment(line.facts, line.eta, line.port, notification, indicators),
+        *consignment,
         *_goods(line.goods, notification, indicators),
         *_weight(covered_gross_kg, notification, p),
     ]
     weights = indicators.weight_table
     contributions = tuple(
-        (field, level, weights[f"{_weight_prefix(field)}_{level}"]) for field, level in levels
+        (field, level, weights[_weight_key(field, level)]) for field, level in levels
     )
     total = round(sum(w for _, _, w in contributions), 3)
     capped = any((field, level) in CAPPING_LEVELS for field, level, _ in contributions)
@@ -86,7 +91,7 @@ def score(
     return Score(notification, contributions, total, verdict)
 
 
-def _consignment(
+def consignment_levels(
     facts: LineFacts, eta: datetime, port: str, n: NotificationFacts, indicators: IndicatorSet
 ) -> list[Comparison]:
     """The comparisons that do not depend on the goods of a regime or the mass covered."""
@@ -102,18 +107,20 @@ def _consignment(
     ]
 
 
+def reaches_review(consignment: Sequence[Comparison], indicators: IndicatorSet) -> bool:
+    """Whether a candidate with these consignment levels can score at least `review` with the
+    best goods and weight levels there are. One that cannot is no candidate whatever it
+    notifies or covers, so neither is it scored nor is the mass it covers looked up (most of a
+    vessel's weak block)."""
+    weights = indicators.weight_table
+    partial = sum(weights[_weight_key(field, level)] for field, level in consignment)
+    return partial + indicators.goods_and_weight_ceiling >= indicators.parameters.review_threshold
+
+
 def may_reach_review(
     facts: LineFacts, eta: datetime, port: str, n: NotificationFacts, indicators: IndicatorSet
 ) -> bool:
-    """Whether the candidate can score at least `review` with the best goods and weight levels
-    there are. One that cannot is no candidate whatever it notifies or covers, so neither is
-    scored nor is the mass it covers looked up (most of a vessel's weak block)."""
-    weights = indicators.weight_table
-    partial = sum(
-        weights[f"{_weight_prefix(field)}_{level}"]
-        for field, level in _consignment(facts, eta, port, n, indicators)
-    )
-    return partial + indicators.goods_and_weight_ceiling >= indicators.parameters.review_threshold
+    return reaches_review(consignment_levels(facts, eta, port, n, indicators), indicators)
 
 
 def shares_strong_key(facts: LineFacts, notification: NotificationFacts) -> bool:
@@ -124,8 +131,11 @@ def shares_strong_key(facts: LineFacts, notification: NotificationFacts) -> bool
 _PREFIXES = {"transport_document": "document", "goods": "cn", "reference": "reference"}
 
 
-def _weight_prefix(field: str) -> str:
-    return _PREFIXES.get(field, field)
+@lru_cache(maxsize=256)
+def _weight_key(field: str, level: str) -> str:
+    """The indicator set's weight of a comparison level: `transport_document`, `one_edit` →
+    `document_one_edit`."""
+    return f"{_PREFIXES.get(field, field)}_{level}"
 
 
 def _reference(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
