@@ -28,6 +28,8 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
             "--burst",
             "2000",
             "400",
+            "--matchers",
+            "2",
             "--bootstrap",
             kafka.bootstrap,
             "--database-url",
@@ -49,4 +51,5 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
     assert re.search(r"raw COPY \+ raw produce:\s+\d+ lines/s", out), out
     assert re.search(r"per line, candidates \+ all stages: p50 [\d.]+ ms, p99 [\d.]+ ms", out), out
     assert re.search(r"raw dict probe per line: +p50 [\d.]+ ms", out), out
+    assert "(2 matcher processes)" in out, out  # every decision, from two instances
     assert re.search(r"all decisions on Kafka in [\d.]+ s .*p50 [\d,]+ ms, p99 [\d,]+ ms", out), out

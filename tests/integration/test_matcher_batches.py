@@ -87,11 +87,13 @@ async def test_one_batch_in_either_order_gives_the_same_decisions(
     assert decided == {"0": "notified", "1": "notified", "2": "awaiting_notification"}
 
 
+@pytest.mark.parametrize("held_open", ["notification", "line"])
 async def test_a_line_and_its_notification_in_concurrent_transactions_still_meet(
-    database_url: str,
+    database_url: str, held_open: str
 ) -> None:
-    """Two transactions that overlap: the notification's is open when the line's commits.
-    Without serialising, each looks for the other before it committed and neither sees it."""
+    """Two transactions that overlap: one has stored its input and is still open when the
+    other commits. Without the decision step serialised, and without the open one looking for
+    affected lines or candidates only in that step, neither sees the other."""
     engine = make_engine(database_url)
     await upgrade(engine, ALL["matcher"])
     box = container(960_001)
@@ -108,25 +110,32 @@ async def test_a_line_and_its_notification_in_concurrent_transactions_still_meet
     def event(type_: str, subject: str, record: Record) -> CloudEvent:
         return new_event(type=type_, source="/t", subject=subject, record=record)
 
-    notice_uow = UnitOfWork(engine, messaging)
-    await notice_uow.__aenter__()
-    await handlers.on_prenotification(
-        notice_uow,
-        event(EventType.PRENOTIFICATION_SUBMITTED, notice.reference, notice),
-        clock,
-    )
+    async def store_notice(uow: UnitOfWork) -> None:
+        await handlers.on_prenotification(
+            uow, event(EventType.PRENOTIFICATION_SUBMITTED, notice.reference, notice), clock
+        )
 
-    async def line_transaction() -> None:
+    async def store_line(uow: UnitOfWork) -> None:
+        await handlers.on_manifest_line(
+            uow, event(EventType.MANIFEST_LINE_DECLARED, line.key, line), clock
+        )
+
+    first, second = (store_notice, store_line)
+    if held_open == "line":
+        first, second = second, first
+    open_uow = UnitOfWork(engine, messaging)
+    await open_uow.__aenter__()
+    await first(open_uow)  # handled, not committed
+
+    async def other_transaction() -> None:
         async with UnitOfWork(engine, messaging) as uow:
-            await handlers.on_manifest_line(
-                uow, event(EventType.MANIFEST_LINE_DECLARED, line.key, line), clock
-            )
+            await second(uow)
             await uow.commit()
 
-    racing = asyncio.create_task(line_transaction())
-    await asyncio.sleep(0.5)  # the line's transaction is under way (or waiting its turn)
-    await notice_uow.commit()
-    await notice_uow.__aexit__(None, None, None)
+    racing = asyncio.create_task(other_transaction())
+    await asyncio.sleep(0.5)  # the other transaction is under way (or waiting its turn)
+    await open_uow.commit()
+    await open_uow.__aexit__(None, None, None)
     await racing
     async with engine.connect() as conn:
         status = await conn.scalar(select(decision.c.status).where(decision.c.line_id == "1"))

@@ -152,6 +152,7 @@ async def run_bench(
     database_url: str | None,
     notifications: int = 1_000_000,
     burst: tuple[int, int] = (100_000, 20_000),
+    matchers: int = 1,
 ) -> None:
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="pnm-bench-") as tmp, ExitStack() as stack:
@@ -185,9 +186,9 @@ async def run_bench(
             print_matching(matching_figures(notifications, min(20_000, notifications)))
         if "burst" in sections:
             seconds, latencies = await burst_figures(
-                bootstrap, database_url, burst[0], burst[1], workdir, run
+                bootstrap, database_url, burst[0], burst[1], workdir, run, matchers
             )
-            print_burst(burst[0], burst[1], seconds, latencies)
+            print_burst(burst[0], burst[1], matchers, seconds, latencies)
         if "intake" in sections:
             rest, upload, copy_seconds = await intake_rates(
                 bootstrap, database_url, records, workdir, run

@@ -6,7 +6,8 @@ the index takes, beside a raw dictionary probe per line.
 
 burst: 100,000 active pre-notifications in the matcher's PostgreSQL read model, then 20,000
 manifest lines of two large ships produced onto Kafka at once; the time until every decision
-is on the decisions topic, and the latency per line, with the matcher as its own process.
+is on the decisions topic, and the latency per line, with the matcher as its own process (or
+several, in one consumer group).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from pnm.cli.bench_common import percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET
 from pnm.cli.processes import ServiceProcesses, service_env
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line
-from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.tables import prenotification, prenotification_key
@@ -165,12 +165,19 @@ def print_matching(f: MatchingFigures) -> None:
 
 
 async def burst_figures(
-    bootstrap: str, database_url: str, count: int, lines: int, workdir: Path, run: str
+    bootstrap: str,
+    database_url: str,
+    count: int,
+    lines: int,
+    workdir: Path,
+    run: str,
+    matchers: int = 1,
 ) -> tuple[float, list[float]]:
     prefix = f"burst{run}."
     await create_topics(bootstrap, prefix)
     env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
-    with ServiceProcesses({"matcher": ALL["matcher"]}, env, workdir / "burst-logs") as processes:
+    instances = ["matcher", *(f"matcher#{n}" for n in range(2, matchers + 1))]
+    with ServiceProcesses(instances, env, workdir / "burst-logs") as processes:
         await processes.wait_ready()
         await _load_notifications(database_url, count)
         records = [bench_line(f"BURST-{run}-{n // SHIP_LINES}", n, n, box(n)) for n in range(lines)]
@@ -247,9 +254,14 @@ async def _store_notifications(conn: AsyncConnection, batch: list[NotificationFa
     )
 
 
-def print_burst(count: int, lines: int, seconds: float, latencies: list[float]) -> None:
+def print_burst(
+    count: int, lines: int, matchers: int, seconds: float, latencies: list[float]
+) -> None:
     p50, p99 = (percentile(latencies, q) for q in (50, 99))
-    print(f"burst of {lines:,} manifest lines against {count:,} active pre-notifications:")
+    print(
+        f"burst of {lines:,} manifest lines against {count:,} active pre-notifications "
+        f"({matchers} matcher process{'es' if matchers > 1 else ''}):"
+    )
     print(
         f"  all decisions on Kafka in {seconds:.2f} s ({lines / seconds:,.0f} lines/s); "
         f"latency per line p50 {p50:,.0f} ms, p99 {p99:,.0f} ms"

@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         metavar=("NOTIFICATIONS", "LINES"),
         help="active pre-notifications and manifest lines (burst)",
     )
+    p.add_argument(
+        "--matchers", type=int, default=1, help="matcher processes, one consumer group (burst)"
+    )
 
     p = sub.add_parser("token", help="mint a development token (signed with PNM_AUTH_SECRET)")
     p.add_argument("--role", action="append", required=True, dest="roles")
@@ -137,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.database_url,
                 args.notifications,
                 tuple(args.burst),
+                args.matchers,
             )
         )
     elif args.command == "token":

@@ -40,7 +40,8 @@ READY_WITHIN = 60.0
 
 class ServiceProcesses:
     """`with ServiceProcesses(names, env, log_dir) as procs:` starts one process per service;
-    leaving the block sends SIGTERM and waits for the graceful shutdown."""
+    leaving the block sends SIGTERM and waits for the graceful shutdown. `matcher#2` is a
+    second instance of the matcher (same consumer group, its own port)."""
 
     def __init__(self, names: Iterable[str], env: dict[str, str], log_dir: Path) -> None:
         self._names = list(names)
@@ -54,8 +55,9 @@ class ServiceProcesses:
             port = free_port()
             log_path = self._log_dir / f"{name}.log"
             log = open(log_path, "w")
+            service = name.split("#", 1)[0]
             process = subprocess.Popen(
-                [sys.executable, "-m", "pnm.cli.main", "serve", name, "--port", str(port)],
+                [sys.executable, "-m", "pnm.cli.main", "serve", service, "--port", str(port)],
                 env=self._env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

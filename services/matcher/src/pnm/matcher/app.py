@@ -75,6 +75,8 @@ async def decide_due(ctx: ServiceContext, limit: int) -> int:
     """Re-decide the lines whose deadline has passed (lead time, arrival plus grace); rows are
     locked and skipped by a concurrent instance, so each is decided once."""
     async with ctx.uow_factory() as uow:
+        # The decision lock first: a transaction holding it may be writing these decision rows,
+        # and waiting for them while it waits for us would be a deadlock.
         await handlers.serialised(uow)
         due = await uow.conn.execute(
             select(decision.c.manifest_id, decision.c.line_id)

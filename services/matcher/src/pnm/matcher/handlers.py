@@ -6,7 +6,7 @@ decision is published only when it changed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -56,14 +56,19 @@ def _containers(raw: Iterable[str]) -> list[str]:
 
 
 async def serialised(uow: UnitOfWork) -> None:
-    """One matcher transaction at a time. A line and the notification that covers it may come
-    in concurrent transactions (two topics, two partitions); under READ COMMITTED each would
-    look for the other before it committed and neither would see it. Taken first, once per
-    transaction, and released at commit."""
+    """One matcher decision step at a time, taken once per transaction after its inputs are
+    written and before anything is looked up; released at commit. A line and the notification
+    that covers it may come in concurrent transactions (two topics, two partitions, two
+    processes); under READ COMMITTED each would look for the other before it committed and
+    neither would see it. With the lock, whichever decides second sees the other committed.
+    Storing inputs needs no lock, so it overlaps with another transaction's decisions."""
     if uow.state.get("matcher.serialised"):
         return
     uow.state["matcher.serialised"] = True
     await uow.conn.execute(select(func.pg_advisory_xact_lock(MATCHER_LOCK)))
+
+
+Discovery = Callable[[UnitOfWork], Awaitable[Iterable[LineKey]]]
 
 
 def mark_dirty(
@@ -76,15 +81,25 @@ def mark_dirty(
     dirty.update((key, cid) for key in keys)
 
     async def flush(uow: UnitOfWork) -> None:
+        await serialised(uow)
+        for find, cause in uow.state.pop("matcher.discover", []):
+            found = uow.state.setdefault("matcher.dirty", {})
+            found.update((key, cause) for key in await find(uow))
         await redecide(uow, uow.state.pop("matcher.dirty", {}), clock)
 
     uow.before_commit("matcher.redecide", flush)
 
 
+def discover(uow: UnitOfWork, find: Discovery, clock: Clock) -> None:
+    """Lines an input affects, looked up in the decision step, under the lock (see
+    `serialised`): looked up earlier, a line stored by a concurrent transaction is missed."""
+    uow.state.setdefault("matcher.discover", []).append((find, correlation_id.get()))
+    mark_dirty(uow, (), clock)
+
+
 async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     """Stage the line; all lines of the transaction are stored in one statement at commit
     (a large manifest arrives as thousands of line events)."""
-    await serialised(uow)
     record = ManifestLine.model_validate(event.data)
     facts = LineFacts.of(record)
     staged: list[tuple[dict[str, Any], StoredLine, str | None]] = uow.state.setdefault(
@@ -130,7 +145,6 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
 
 
 async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
-    await serialised(uow)
     record = PreNotification.model_validate(event.data)
     facts = NotificationFacts.of(record)
     await _seen_record_of(uow, record.system, clock())
@@ -165,17 +179,20 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
     await replace_notification_keys(uow.conn, record.reference, record.version, facts.block_keys)
     # Lines it may decide now, and lines it decided before this version (a moved container).
     keys = set(facts.block_keys) | set(previous.block_keys if previous else ())
-    affected = await uow.conn.execute(lines_with_keys(keys))
-    before = await uow.conn.execute(
-        select(decision.c.manifest_id, decision.c.line_id).where(
-            decision.c.references.contains([record.reference])
+
+    async def affected(uow: UnitOfWork) -> list[LineKey]:
+        by_key = await uow.conn.execute(lines_with_keys(keys))
+        before = await uow.conn.execute(
+            select(decision.c.manifest_id, decision.c.line_id).where(
+                decision.c.references.contains([record.reference])
+            )
         )
-    )
-    mark_dirty(uow, [(r.manifest_id, r.line_id) for r in [*affected, *before]], clock)
+        return [(r.manifest_id, r.line_id) for r in [*by_key, *before]]
+
+    discover(uow, affected, clock)
 
 
 async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
-    await serialised(uow)
     record = Arrival.model_validate(event.data)
     containers = _containers(record.containers) if record.containers is not None else None
     await uow.conn.execute(
@@ -183,11 +200,10 @@ async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
             manifest_id=record.manifest_id, arrived_at=record.arrived_at, containers=containers
         )
     )
-    await _mark_manifest(uow, record.manifest_id, containers, clock)
+    _mark_manifest(uow, record.manifest_id, containers, clock)
 
 
 async def on_eta_update(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
-    await serialised(uow)
     record = EtaUpdate.model_validate(event.data)
     containers = _containers(record.containers) if record.containers is not None else None
     await uow.conn.execute(
@@ -198,13 +214,12 @@ async def on_eta_update(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> Non
             received_at=clock(),
         )
     )
-    await _mark_manifest(uow, record.manifest_id, containers, clock)
+    _mark_manifest(uow, record.manifest_id, containers, clock)
 
 
 async def on_feed_status(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     """A feed's health changed or it showed life: lines held back for an outage are looked
     at again (those still degraded stay held; the rest get their real status)."""
-    await serialised(uow)
     status = FeedStatus.model_validate(event.data)
     await uow.conn.execute(
         pg_insert(feed)
@@ -216,7 +231,7 @@ async def on_feed_status(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> No
             where=cast(feed.c.status["at"].astext, DateTime(timezone=True)) <= status.at,
         )
     )
-    await _mark_feed_held(uow, clock)
+    _mark_feed_held(uow, clock)
 
 
 async def _seen_record_of(uow: UnitOfWork, system: str, now: datetime) -> None:
@@ -230,23 +245,30 @@ async def _seen_record_of(uow: UnitOfWork, system: str, now: datetime) -> None:
         .where(feed.c.system == system)
         .values(status=feed.c.status.op("||")({"last_record_at": now.isoformat()}))
     )
-    await _mark_feed_held(uow, lambda: now)
+    _mark_feed_held(uow, lambda: now)
 
 
-async def _mark_feed_held(uow: UnitOfWork, clock: Clock) -> None:
-    held = await uow.conn.execute(
-        select(decision.c.manifest_id, decision.c.line_id).where(decision.c.feed_held == true())
-    )
-    mark_dirty(uow, [(r.manifest_id, r.line_id) for r in held], clock)
+def _mark_feed_held(uow: UnitOfWork, clock: Clock) -> None:
+    async def held(uow: UnitOfWork) -> list[LineKey]:
+        rows = await uow.conn.execute(
+            select(decision.c.manifest_id, decision.c.line_id).where(decision.c.feed_held == true())
+        )
+        return [(r.manifest_id, r.line_id) for r in rows]
+
+    discover(uow, held, clock)
 
 
-async def _mark_manifest(
+def _mark_manifest(
     uow: UnitOfWork, manifest_id: str, containers: list[str] | None, clock: Clock
 ) -> None:
     query = select(line.c.manifest_id, line.c.line_id).where(line.c.manifest_id == manifest_id)
     if containers is not None:
         query = query.where(line.c.containers.overlap(containers))
-    mark_dirty(uow, [(r.manifest_id, r.line_id) for r in await uow.conn.execute(query)], clock)
+
+    async def of_manifest(uow: UnitOfWork) -> list[LineKey]:
+        return [(r.manifest_id, r.line_id) for r in await uow.conn.execute(query)]
+
+    discover(uow, of_manifest, clock)
 
 
 async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clock) -> int:
