@@ -140,8 +140,9 @@ def remember(version: int, facts: NotificationFacts) -> None:
 
 
 async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[NotificationFacts]:
-    """Stage 4 in SQL: pre-notifications sharing a block key with a line (btree on the key
-    table). The domain then applies the exact block rules (arrival window, party)."""
+    """Stage 4 in SQL: pre-notifications sharing a block key with a line, one index probe per
+    key, with their version; the facts of versions seen before come from the cache. The domain
+    then applies the exact block rules (arrival window, party)."""
     if not lines:
         return []
     keys = _block_keys(lines)
