@@ -11,7 +11,13 @@ from matcher_cases import INDICATORS
 
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
-from pnm.matcher.domain.scoring import LineSide, Verdict, may_reach_review, score
+from pnm.matcher.domain.scoring import (
+    LineSide,
+    Verdict,
+    consignment_levels,
+    reaches_review,
+    score,
+)
 from pnm.shared.contracts.records import ChedType, Party
 
 BOX = container(4711)
@@ -59,7 +65,7 @@ def test_a_candidate_the_bound_skips_never_reaches_review(
         notified.model_copy(update={"importer": Party(name=importer, country="NL")})
     )
     side = LineSide(facts, [Goods("020130", "frozen beef", 18_000.0)], BASE_ETA, port)
-    if not may_reach_review(facts, BASE_ETA, port, n, INDICATORS):
+    if not reaches_review(consignment_levels(facts, BASE_ETA, port, n, INDICATORS), INDICATORS):
         assert score(side, n, covered_kg, INDICATORS).verdict is Verdict.NONE
 
 
@@ -76,4 +82,5 @@ def test_the_notification_of_the_line_is_never_skipped() -> None:
             containers=[BOX],
         )
     )
-    assert may_reach_review(LineFacts.of(record), BASE_ETA, "NLRTM", n, INDICATORS)
+    levels = consignment_levels(LineFacts.of(record), BASE_ETA, "NLRTM", n, INDICATORS)
+    assert reaches_review(levels, INDICATORS)

@@ -20,7 +20,7 @@ from pnm.matcher.adapters.block_index import (
 )
 from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
-from pnm.matcher.domain.decision import Evidence, in_reach, select_regimes
+from pnm.matcher.domain.decision import Evidence, reach, select_regimes
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts, strong_keys
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
@@ -72,7 +72,7 @@ class MatcherState:
             self.reachable[key] = [
                 n
                 for n in index.candidates(line.facts)
-                if in_reach(line.facts, eta, port, n, self.indicators)
+                if reach(line.facts, eta, port, n, self.indicators) is not None
             ]
 
     def evaluate(self, key: LineKey, now: datetime) -> Evaluation:

@@ -12,12 +12,12 @@ from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
 from pnm.matcher.domain.scoring import (
+    Comparison,
     LineSide,
     Score,
     Verdict,
     best,
     consignment_levels,
-    may_reach_review,
     name_similarity,
     near_key,
     reaches_review,
@@ -191,13 +191,15 @@ def exemption_for(
     )
 
 
-def in_reach(
+def reach(
     facts: LineFacts, eta: datetime, port: str, n: NotificationFacts, indicators: IndicatorSet
-) -> bool:
-    """A candidate worth scoring: in the line's block, and able to reach `review`."""
-    return in_block(facts, eta, n, indicators.parameters) and may_reach_review(
-        facts, eta, port, n, indicators
-    )
+) -> list[Comparison] | None:
+    """A candidate worth scoring, in the line's block and able to reach `review`: its
+    consignment levels (the first part of its score, computed once); None for any other."""
+    if not in_block(facts, eta, n, indicators.parameters):
+        return None
+    levels = consignment_levels(facts, eta, port, n, indicators)
+    return levels if reaches_review(levels, indicators) else None
 
 
 def in_block(facts: LineFacts, eta: datetime, n: NotificationFacts, p: Parameters) -> bool:
@@ -247,18 +249,15 @@ def decide(
     timeline = Timeline.of(
         situation.eta, situation.arrived_at, indicators.bcp(line.port_of_discharge), p
     )
-    # Each candidate in the block with its consignment levels, computed once: they decide
-    # whether it can reach review at all, and are the first part of its score.
     reachable = [
         (c, levels)
         for c in candidates
-        if in_block(situation.facts, situation.eta, c.notification, p)
-        and reaches_review(
-            levels := consignment_levels(
+        if (
+            levels := reach(
                 situation.facts, situation.eta, line.port_of_discharge, c.notification, indicators
-            ),
-            indicators,
+            )
         )
+        is not None
     ]
     decisions: list[tuple[RegimeDecision, Score | None]] = []
     waiting = False

@@ -117,12 +117,6 @@ def reaches_review(consignment: Sequence[Comparison], indicators: IndicatorSet) 
     return partial + indicators.goods_and_weight_ceiling >= indicators.parameters.review_threshold
 
 
-def may_reach_review(
-    facts: LineFacts, eta: datetime, port: str, n: NotificationFacts, indicators: IndicatorSet
-) -> bool:
-    return reaches_review(consignment_levels(facts, eta, port, n, indicators), indicators)
-
-
 def shares_strong_key(facts: LineFacts, notification: NotificationFacts) -> bool:
     """Blocking on strong keys: exact container, transport document or quoted reference."""
     return not facts.strong_keys.isdisjoint(notification.strong_keys)
