@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from sqlalchemy import text
 
@@ -92,3 +94,16 @@ async def test_migrations_run_from_empty_and_are_idempotent(database_url: str) -
                 assert len(versions) == 1, f"{schema} has {versions}"
     finally:
         await engine.dispose()
+
+
+async def test_instances_starting_at_once_on_an_empty_database_all_migrate(
+    database_url: str,
+) -> None:
+    """Several processes of one service (`pnm bench --matchers 2`, a scaled deployment) start
+    together; each migrates before it serves."""
+    engines = [make_engine(database_url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(upgrade(engine, ALL["matcher"]) for engine in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -25,11 +25,12 @@ async def upgrade(
     engine: AsyncEngine, definition: ServiceDefinition, revision: str = "head"
 ) -> None:
     async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{definition.schema}"'))
-        # Serialise concurrent starts of the same service on one database.
+        # Serialise concurrent starts of the same service on one database, schema included:
+        # two `CREATE SCHEMA IF NOT EXISTS` at once fail on the catalogue's unique index.
         await conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": definition.schema}
         )
+        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{definition.schema}"'))
         await conn.run_sync(
             lambda sync_conn: command.upgrade(alembic_config(definition, sync_conn), revision)
         )

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import line, line_key, prenotification_key
+from pnm.matcher.domain.facts import WEAK
 from pnm.shared.db import copy_rows
 
 LineKey = tuple[str, str]
@@ -120,7 +121,7 @@ def lines_near(references: Iterable[str]) -> Select[Any]:
         .join(line_key, line_key.c.key == prenotification_key.c.key)
         .where(
             prenotification_key.c.reference == any_of(references),
-            ~prenotification_key.c.key.startswith("weak:"),
+            ~prenotification_key.c.key.startswith(WEAK),
         )
         .distinct()
         .subquery()

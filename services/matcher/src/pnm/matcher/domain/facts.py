@@ -49,6 +49,9 @@ def reference_key(reference: str) -> str:
 STRONG = frozenset({"container", "document", "reference"})  # kinds of strong key
 
 
+WEAK = "weak:"  # the prefix of weak block keys
+
+
 def _deletions(value: str) -> set[str]:
     """The value and every form of it with one character deleted: two values share one of
     these exactly when they are one substitution, insertion, deletion or adjacent transposition
@@ -77,7 +80,7 @@ def block_keys(
         # single edit from a dozen others; their typos are left to the weak block.
         keys.update(f"near-document:{scope}|{d}" for d in _deletions(document))
     if vessel:
-        keys.update(f"weak:{vessel}|{token}" for token in party_tokens(party))
+        keys.update(f"{WEAK}{vessel}|{token}" for token in party_tokens(party))
     return frozenset(keys)
 
 
@@ -174,12 +177,6 @@ class NotificationFacts:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
-
-    @property
-    def covering_keys(self) -> frozenset[str]:
-        """The keys of the lines it may cover (strong keys and their typos; not the weak
-        block, which only proposes candidates)."""
-        return frozenset(k for k in self.block_keys if not k.startswith("weak:"))
 
     def __post_init__(self) -> None:
         # Blocking keys (stage 4): containers, transport document, the reference itself.
