@@ -1,5 +1,6 @@
-"""Stage 5, score: the bound that lets the matcher skip a candidate (and the lookup of the
-mass it covers) must never skip one that could score `review` or `match`."""
+"""Stage 5, score: the bounds that let the matcher skip a candidate (and the lookup of the
+mass it covers) must never skip one that could change the decision: one that could score
+`review`, or, for a line another candidate matches, one that could score `match`."""
 
 from __future__ import annotations
 
@@ -7,18 +8,20 @@ from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matcher_cases import INDICATORS
+from matcher_cases import BEFORE_DEADLINE, INDICATORS
 
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
+from pnm.matcher.domain.decision import Evidence, LineSituation, decide, reach, settled_by_match
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.scoring import (
     LineSide,
     Verdict,
     consignment_levels,
+    reaches_match,
     reaches_review,
     score,
 )
-from pnm.shared.contracts.records import ChedType, Party
+from pnm.shared.contracts.records import ChedType, Party, PreNotificationStatus
 
 BOX = container(4711)
 TYPO = BOX[:6] + ("1" if BOX[6] != "1" else "2") + BOX[7:]
@@ -35,7 +38,7 @@ masses = st.floats(min_value=0.0, max_value=200_000.0)
 
 @settings(max_examples=300, deadline=None)
 @given(containers, documents, importers, codes, arrivals, ports, masses, st.booleans())
-def test_a_candidate_the_bound_skips_never_reaches_review(
+def test_a_candidate_a_bound_skips_never_scores_what_it_rules_out(
     boxes: list[str],
     document: str | None,
     importer: str,
@@ -65,8 +68,12 @@ def test_a_candidate_the_bound_skips_never_reaches_review(
         notified.model_copy(update={"importer": Party(name=importer, country="NL")})
     )
     side = LineSide(facts, [Goods("020130", "frozen beef", 18_000.0)], BASE_ETA, port)
-    if not reaches_review(consignment_levels(facts, BASE_ETA, port, n, INDICATORS), INDICATORS):
-        assert score(side, n, covered_kg, INDICATORS).verdict is Verdict.NONE
+    levels = consignment_levels(facts, BASE_ETA, port, n, INDICATORS)
+    verdict = score(side, n, covered_kg, INDICATORS).verdict
+    if not reaches_review(levels, INDICATORS):
+        assert verdict is Verdict.NONE
+    if not reaches_match(levels, INDICATORS):
+        assert verdict is not Verdict.MATCH
 
 
 def test_the_notification_of_the_line_is_never_skipped() -> None:
@@ -84,3 +91,53 @@ def test_the_notification_of_the_line_is_never_skipped() -> None:
     )
     levels = consignment_levels(LineFacts.of(record), BASE_ETA, "NLRTM", n, INDICATORS)
     assert reaches_review(levels, INDICATORS)
+
+
+candidates = st.lists(
+    st.tuples(containers, documents, importers, codes, arrivals, masses, st.booleans()),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(codes, masses, candidates, st.booleans())
+def test_a_line_a_candidate_matches_is_decided_alike_without_those_that_cannot_match(
+    code: str,
+    covered_kg: float,
+    others: list[tuple[list[str], str | None, str, str, timedelta, float, bool]],
+    after_deadline: bool,
+) -> None:
+    """The line's own notification (any goods, any mass covered) and up to four others near
+    it: when the candidates that may match settle the decision, the rest change nothing."""
+    record = manifest_line(
+        "SC-1", "1", hs_code="020130", description="frozen beef", containers=[BOX],
+        bill_of_lading="MAEU123456789",
+    )  # fmt: skip
+    facts = LineFacts.of(record)
+    own = (
+        [BOX], "MAEU123456789", record.consignee.name, code, timedelta(0), covered_kg, True
+    )  # fmt: skip
+    evidence = []
+    for n, (boxes, document, importer, cn, apart, kg, active) in enumerate([own, *others]):
+        notified = prenotification(
+            f"CHEDP.NL.2026.{n:07d}",
+            ched_type=ChedType.CHED_P,
+            cn_code=cn,
+            description="beef",
+            containers=boxes,
+            transport_document=document,
+            expected_arrival=BASE_ETA + apart,
+        ).model_copy(update={"importer": Party(name=importer, country="NL")})
+        if not active:
+            notified = notified.model_copy(update={"status": PreNotificationStatus.CANCELLED})
+        evidence.append(Evidence(NotificationFacts.of(notified), kg))
+    situation = LineSituation(record, facts, BASE_ETA, None)
+    now = BASE_ETA if after_deadline else BEFORE_DEADLINE
+
+    def may_match(e: Evidence) -> bool:
+        levels = reach(facts, BASE_ETA, "NLRTM", e.notification, INDICATORS)
+        return levels is not None and reaches_match(levels, INDICATORS)
+
+    restricted = decide(situation, INDICATORS, [e for e in evidence if may_match(e)], now)
+    if settled_by_match(restricted.per_regime):
+        assert decide(situation, INDICATORS, evidence, now) == restricted

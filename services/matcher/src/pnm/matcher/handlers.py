@@ -19,7 +19,7 @@ from pnm.matcher.adapters.block_index import (
     replace_notification_keys,
 )
 from pnm.matcher.adapters.indicator_sets import active_indicator_set
-from pnm.matcher.adapters.state import StoredLine, load_state, remember
+from pnm.matcher.adapters.state import StoredLine, evaluate_lines, load_state, remember
 from pnm.matcher.adapters.tables import (
     arrival,
     decision,
@@ -285,7 +285,7 @@ async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clo
         known=uow.state.pop("matcher.known", {}),
     )
     now = clock()
-    evaluations = [(key, state.evaluate(key, now)) for key in state.keys]
+    evaluations = await evaluate_lines(uow.conn, state, now)
     changed = [(key, e) for key, e in evaluations if e.changed]
     rescheduled = [
         {"m": key[0], "l": key[1], "next_deadline": e.next_deadline, "feed_held": e.feed_held}

@@ -20,7 +20,7 @@ from pnm.matcher.adapters.block_index import (
 )
 from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
-from pnm.matcher.domain.decision import Evidence, reach, select_regimes
+from pnm.matcher.domain.decision import Evidence, reach, select_regimes, settled_by_match
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts, strong_keys
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
@@ -31,7 +31,7 @@ from pnm.matcher.domain.matching import (
     current_eta,
     evaluate,
 )
-from pnm.matcher.domain.scoring import covers
+from pnm.matcher.domain.scoring import covers, reaches_match
 from pnm.shared.contracts.records import Decision, FeedStatus, ManifestLine
 
 LineKey = tuple[str, str]
@@ -48,6 +48,7 @@ class MatcherState:
     indicators: IndicatorSet
     lines: dict[LineKey, StoredLine]
     reachable: dict[LineKey, list[NotificationFacts]]  # the candidates each line may score
+    contenders: dict[LineKey, list[NotificationFacts]]  # those of them that may match it
     covered: dict[str, dict[LineKey, float]]  # the lines each of those covers, their mass
     etas: dict[str, list[EtaFacts]]
     arrivals: dict[str, list[ArrivalFacts]]
@@ -64,25 +65,41 @@ class MatcherState:
         return current_eta(line.record, line.facts.containers, self.etas.get(key[0], ()))
 
     def find_reachable(self, controlled: set[LineKey], index: NotificationIndex) -> None:
-        """Per line the indicator set selects, the candidates in its reach (decided once here:
-        the others cannot score review, so the mass they cover is never looked up)."""
+        """Per line the indicator set selects, the candidates in its reach and those of them
+        that may match it (decided once here: the others cannot score review, so the mass they
+        cover is never looked up)."""
         for key in controlled:
             line = self.lines[key]
             eta, port = self.eta_of(key), line.record.port_of_discharge
-            self.reachable[key] = [
-                n
-                for n in index.candidates(line.facts)
-                if reach(line.facts, eta, port, n, self.indicators) is not None
-            ]
+            reachable, contenders = [], []
+            for n in index.candidates(line.facts):
+                levels = reach(line.facts, eta, port, n, self.indicators)
+                if levels is not None:
+                    reachable.append(n)
+                    if reaches_match(levels, self.indicators):
+                        contenders.append(n)
+            self.reachable[key], self.contenders[key] = reachable, contenders
 
-    def evaluate(self, key: LineKey, now: datetime) -> Evaluation:
+    def unknown_masses(self, keys: Iterable[LineKey]) -> list[NotificationFacts]:
+        """The candidates in reach of these lines whose covered mass is not read yet."""
+        unknown = {
+            n.reference: n
+            for key in keys
+            for n in self.reachable.get(key, ())
+            if n.reference not in self.covered
+        }
+        return list(unknown.values())
+
+    def evaluate(self, key: LineKey, now: datetime, *, contenders: bool = False) -> Evaluation:
+        """The line decided on every candidate in its reach, or on those that may match it."""
         line = self.lines[key]
+        candidates = (self.contenders if contenders else self.reachable).get(key, ())
         return evaluate(
             line.record,
             line.facts,
             [
                 Evidence(n, sum(kg for k, kg in self.covered[n.reference].items() if k != key))
-                for n in self.reachable.get(key, ())
+                for n in candidates
             ],
             self.etas.get(key[0], ()),
             self.arrivals.get(key[0], ()),
@@ -272,6 +289,7 @@ async def load_state(
         indicators,
         lines,
         {},
+        {},
         loaded.covered,
         etas,
         arrivals,
@@ -280,11 +298,29 @@ async def load_state(
         schedule,
     )
     state.find_reachable(loaded.controlled, index)
-    reachable = {n.reference: n for found in state.reachable.values() for n in found}
+    contenders = {n.reference: n for found in state.contenders.values() for n in found}
     state.covered |= await _covered(
-        conn, [n for r, n in reachable.items() if r not in loaded.covered]
+        conn, [n for r, n in contenders.items() if r not in loaded.covered]
     )
     return state
+
+
+async def evaluate_lines(
+    conn: AsyncConnection, state: MatcherState, now: datetime
+) -> list[tuple[LineKey, Evaluation]]:
+    """Every line, decided first on the candidates that may match it. A line one of them
+    matches in every regime is decided: the others could score `review` at most, which
+    changes nothing there (`settled_by_match`), so the masses they cover are not read. The
+    other lines are decided again on every candidate in reach, once those masses are read."""
+    first = {key: state.evaluate(key, now, contenders=True) for key in state.keys}
+    again = [
+        key
+        for key, e in first.items()
+        if len(state.contenders.get(key, ())) < len(state.reachable.get(key, ()))
+        and not settled_by_match(e.decision.per_regime)
+    ]
+    state.covered |= await _covered(conn, state.unknown_masses(again))
+    return [(key, state.evaluate(key, now) if key in again else e) for key, e in first.items()]
 
 
 async def _covered(

@@ -15,7 +15,7 @@ from pnm.matcher.adapters.indicator_sets import (
     list_indicator_sets,
     store_indicator_set,
 )
-from pnm.matcher.adapters.state import load_state
+from pnm.matcher.adapters.state import evaluate_lines, load_state
 from pnm.matcher.adapters.tables import decision, decision_history
 from pnm.matcher.domain.indicators import IndicatorSetDocument
 from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
@@ -133,10 +133,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             except UnknownIndicatorSet as err:
                 raise DomainError(404, str(err)) from err
             state = await load_state(conn, {key}, indicators, expand=False)
+            if key not in state.lines:
+                raise DomainError(404, f"no line {line_id!r} of manifest {manifest_id!r}")
+            [(_, evaluation)] = await evaluate_lines(conn, state, ctx.clock())
             await conn.rollback()
-        if key not in state.lines:
-            raise DomainError(404, f"no line {line_id!r} of manifest {manifest_id!r}")
-        return state.evaluate(key, ctx.clock()).decision
+        return evaluation.decision
 
     @router.get("/indicator-sets", tags=["indicator sets"], responses=AUTH_RESPONSES)
     async def indicator_sets(caller: Caller) -> list[dict[str, Any]]:

@@ -367,6 +367,19 @@ def _summary(s: Score) -> str:
     return f"{s.notification.reference} scores {s.total:g} ({levels})"
 
 
+SETTLED_BY_MATCH = frozenset({DecisionStatus.NOTIFIED, DecisionStatus.NOTIFIED_LATE})
+
+
+def settled_by_match(per_regime: Iterable[RegimeDecision]) -> bool:
+    """Whether a decision stands whatever the candidates that cannot reach `match` would score:
+    in every regime the line selects, a candidate matched. A regime with a match is decided
+    among its matches alone (`_decide_regime`), so a candidate scoring `review` or nothing is
+    never looked at there; only a line left without a match in some regime needs them (and
+    the masses they cover)."""
+    statuses = [d.status for d in per_regime]
+    return bool(statuses) and all(s in SETTLED_BY_MATCH for s in statuses)
+
+
 def _decide_regime(
     regime: Regime,
     selection: list[Reason],

@@ -112,9 +112,20 @@ def reaches_review(consignment: Sequence[Comparison], indicators: IndicatorSet) 
     best goods and weight levels there are. One that cannot is no candidate whatever it
     notifies or covers, so neither is it scored nor is the mass it covers looked up (most of a
     vessel's weak block)."""
+    return _ceiling(consignment, indicators) >= indicators.parameters.review_threshold
+
+
+def reaches_match(consignment: Sequence[Comparison], indicators: IndicatorSet) -> bool:
+    """Whether a candidate with these consignment levels can score `match` with the best goods
+    and weight levels there are. One that cannot changes nothing for a line another candidate
+    matches (see `decision.settled_by_match`)."""
+    return _ceiling(consignment, indicators) >= indicators.parameters.match_threshold
+
+
+def _ceiling(consignment: Sequence[Comparison], indicators: IndicatorSet) -> float:
     weights = indicators.weight_table
     partial = sum(weights[_weight_key(field, level)] for field, level in consignment)
-    return partial + indicators.goods_and_weight_ceiling >= indicators.parameters.review_threshold
+    return partial + indicators.goods_and_weight_ceiling
 
 
 def shares_strong_key(facts: LineFacts, notification: NotificationFacts) -> bool:
