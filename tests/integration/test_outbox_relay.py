@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -15,8 +16,9 @@ from pnm.matcher.adapters.tables import prenotification as matcher_notifications
 from pnm.prenotification import handlers
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import messaging as intake_messaging
+from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ChedType
-from pnm.shared.contracts.topics import PRENOTIFICATIONS
+from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.messaging.kafka import KafkaPublisher, ResilientProducer
 from pnm.shared.messaging.relay import OutboxRelay
@@ -138,3 +140,77 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
             >= DIES_AFTER
         )
     await engine.dispose()
+
+
+class SlowPublisher:
+    """Publishes after a pause: its relay holds the outbox meanwhile."""
+
+    def __init__(self, inner: KafkaPublisher, seconds: float) -> None:
+        self._inner = inner
+        self._seconds = seconds
+
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        await asyncio.sleep(self._seconds)
+        await self._inner.publish(messages)
+
+
+async def test_a_relay_never_leaves_committed_rows_waiting_for_its_poll(
+    database_url: str, kafka: Broker, topic_prefix: str
+) -> None:
+    """Two instances of a service, each with its relay, neither polling within the test. While
+    the first relay publishes (slowly), the first instance commits again and so does the
+    second: the first relay's wake is not lost in its own publishing, and the second finds the
+    outbox busy and tries again shortly, not at its next poll."""
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["prenotification"])
+    producer = ResilientProducer(kafka.bootstrap, "test-relay-wake")
+    await producer.start()
+    publisher = KafkaPublisher(producer, topic_prefix)
+
+    def relay(publisher: object) -> OutboxRelay:
+        return OutboxRelay(
+            service="prenotification",
+            engine=engine,
+            messaging=intake_messaging,
+            publisher=publisher,  # type: ignore[arg-type]
+            heartbeat=Heartbeat("relay", 60),
+            idle_seconds=120,
+        )
+
+    first, second = relay(SlowPublisher(publisher, 1.0)), relay(publisher)
+    running = [asyncio.create_task(r.run()) for r in (first, second)]
+    await asyncio.sleep(0.5)  # both have found the outbox empty and wait: only a wake moves them
+
+    async def commit_one(n: int, wake: OutboxRelay) -> None:
+        notice = prenotification(
+            f"CHEDP.NL.2026.{n:07d}",
+            ched_type=ChedType.CHED_P,
+            cn_code="0201",
+            description="beef",
+            containers=[container(600_000 + n)],
+        )
+        event = new_event(
+            type=EventType.PRENOTIFICATION_SUBMITTED,
+            source="/t",
+            subject=notice.reference,
+            record=notice,
+        )
+        async with UnitOfWork(engine, intake_messaging, on_commit=wake.wake) as uow:
+            uow.publish(PRENOTIFICATIONS, notice.reference, event)
+            await uow.commit()
+
+    async def all_published() -> bool:
+        return await first.pending() == 0
+
+    try:
+        for n, (then, wakes) in enumerate([(first, second), (first, first)]):
+            await commit_one(2 * n, then)
+            await asyncio.sleep(0.3)  # the first relay holds the outbox, publishing
+            await commit_one(2 * n + 1, wakes)
+            await eventually(all_published, timeout=30)
+    finally:
+        first.stop()
+        second.stop()
+        await asyncio.gather(*running)
+        await producer.stop()
+        await engine.dispose()

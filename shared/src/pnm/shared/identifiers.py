@@ -42,6 +42,7 @@ def transport_document_number(raw: str) -> str:
 _AWB = re.compile(r"[0-9]{11}")
 
 
+@lru_cache(maxsize=1 << 16)  # the same documents come back on lines and notifications
 def air_waybill(raw: str) -> Normalised:
     """IATA air waybill: 3-digit airline prefix + 8-digit serial (`020-12345675`).
 

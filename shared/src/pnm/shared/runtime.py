@@ -41,7 +41,7 @@ Transport = Literal["kafka", "inprocess"]
 @dataclass(frozen=True)
 class RuntimeOptions:
     relay_batch_size: int = 2000
-    relay_idle_seconds: float = 0.2
+    relay_idle_seconds: float = 1.0
     consumer_batch_size: int = 2000
     consumer_max_attempts: int = 3
     stuck_after_seconds: float = 60.0

@@ -26,7 +26,7 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int | None = None  # default: the service's own port (see pnm.cli.serve)
     relay_batch_size: int = Field(default=2000, ge=1)
-    relay_idle_seconds: float = Field(default=0.2, gt=0)
+    relay_idle_seconds: float = Field(default=1.0, gt=0)
     consumer_batch_size: int = Field(default=2000, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_stuck_seconds: float = Field(default=60.0, gt=0)

@@ -20,6 +20,9 @@ from pnm.shared.messaging.transport import OutgoingMessage, Publisher
 from pnm.shared.observability import EVENTS_PUBLISHED, OUTBOX_PENDING, Heartbeat, log_fields
 
 log = logging.getLogger(__name__)
+# While another instance's relay holds the outbox: it read the rows before ours were committed,
+# so ours are published as soon as it is done, not at the next poll.
+BUSY_RETRY_SECONDS = 0.02
 
 
 class OutboxRelay:
@@ -32,7 +35,7 @@ class OutboxRelay:
         publisher: Publisher,
         heartbeat: Heartbeat,
         batch_size: int = 500,
-        idle_seconds: float = 0.2,
+        idle_seconds: float = 1.0,
     ) -> None:
         self._service = service
         self._engine = engine
@@ -53,15 +56,16 @@ class OutboxRelay:
         self._stopping.set()
         self._wake.set()
 
-    async def publish_pending(self) -> int:
-        """Publish one batch; return how many rows were published."""
+    async def publish_pending(self) -> int | None:
+        """Publish one batch; return how many rows were published, or None while another
+        relay of the service holds the outbox."""
         outbox = self._outbox
         async with self._engine.begin() as conn:
             locked = await conn.scalar(
                 text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self._lock_key}
             )
             if not locked:
-                return 0
+                return None
             rows = (
                 await conn.execute(
                     select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload)
@@ -105,8 +109,11 @@ class OutboxRelay:
 
     async def run(self) -> None:
         backoff = self._idle_seconds
+        busy = BUSY_RETRY_SECONDS
         while not self._stopping.is_set():
             self._heartbeat.beat()
+            # Cleared before publishing: a commit while this batch is out wakes the wait below.
+            self._wake.clear()
             try:
                 published = await self.publish_pending()
                 backoff = self._idle_seconds
@@ -115,11 +122,16 @@ class OutboxRelay:
                 log.warning("outbox relay failed", extra=log_fields(error=repr(err)))
                 published = 0
                 backoff = min(backoff * 2, 5.0)
+            if published is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=busy)
+                busy = min(busy * 2, self._idle_seconds)  # the other one may be stuck
+                continue
+            busy = BUSY_RETRY_SECONDS
             if published == self._batch_size:
                 continue  # a backlog: keep going without waiting
             if published == 0 and backoff > self._idle_seconds:
                 await self._report_pending()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
         self._heartbeat.stopped = True

@@ -123,7 +123,7 @@ decision = Table(
     Column("manifest_id", Text, primary_key=True),
     Column("line_id", Text, primary_key=True),
     Column("decision_number", Integer, nullable=False),
-    Column("status", Text, nullable=False, index=True),
+    Column("status", Text, nullable=False),  # searched through ix_decision_queue
     Column("references", ARRAY(Text), nullable=False),
     Column("payload", JSONB, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
