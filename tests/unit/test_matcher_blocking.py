@@ -145,3 +145,19 @@ def test_an_index_of_only_the_lines_keys_finds_what_the_full_index_finds() -> No
     restricted = NotificationIndex(notices, only={k for f in lines for k in f.block_keys})
     for facts in lines:
         assert restricted.candidates(facts) == NotificationIndex(notices).candidates(facts)
+
+
+def test_facts_read_back_with_their_stored_keys_are_the_facts_computed() -> None:
+    """The matcher stores a notification's facts beside its block keys and, reading them back,
+    takes the keys as stored instead of computing them again: the same facts either way."""
+    awb = "020-12345675"
+    assert air_waybill(awb).valid
+    for n in [
+        notice(),
+        notice(None, importer="Van der Berg Import B.V."),
+        replace(notice(), transport_document=awb.replace("-", "")),
+    ]:
+        stored = n.to_json(), sorted(n.block_keys)
+        read = NotificationFacts.from_json(*stored)
+        assert read == NotificationFacts.from_json(stored[0]) == n
+        assert read.strong_keys == n.strong_keys and read.block_keys == n.block_keys

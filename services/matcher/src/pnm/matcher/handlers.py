@@ -19,7 +19,13 @@ from pnm.matcher.adapters.block_index import (
     replace_notification_keys,
 )
 from pnm.matcher.adapters.indicator_sets import active_indicator_set
-from pnm.matcher.adapters.state import StoredLine, evaluate_lines, load_state, remember
+from pnm.matcher.adapters.state import (
+    StoredLine,
+    evaluate_lines,
+    load_state,
+    read_ahead,
+    remember,
+)
 from pnm.matcher.adapters.tables import (
     arrival,
     decision,
@@ -55,16 +61,23 @@ def _containers(raw: Iterable[str]) -> list[str]:
     return sorted({container_number(c).value for c in raw})
 
 
-async def serialised(uow: UnitOfWork) -> None:
+async def serialised(
+    uow: UnitOfWork, meanwhile: Callable[[UnitOfWork], Awaitable[None]] | None = None
+) -> None:
     """One matcher decision step at a time, taken once per transaction after its inputs are
     written and before anything is looked up; released at commit. A line and the notification
     that covers it may come in concurrent transactions (two topics, two partitions, two
     processes); under READ COMMITTED each would look for the other before it committed and
     neither would see it. With the lock, whichever decides second sees the other committed.
-    Storing inputs needs no lock, so it overlaps with another transaction's decisions."""
+    Storing inputs needs no lock, so it overlaps with another transaction's decisions, and so
+    does `meanwhile`, run only while another transaction holds the lock."""
     if uow.state.get("matcher.serialised"):
         return
     uow.state["matcher.serialised"] = True
+    if meanwhile is not None:
+        if await uow.conn.scalar(select(func.pg_try_advisory_xact_lock(MATCHER_LOCK))):
+            return
+        await meanwhile(uow)
     await uow.conn.execute(select(func.pg_advisory_xact_lock(MATCHER_LOCK)))
 
 
@@ -81,13 +94,21 @@ def mark_dirty(
     dirty.update((key, cid) for key in keys)
 
     async def flush(uow: UnitOfWork) -> None:
-        await serialised(uow)
+        await serialised(uow, meanwhile=_read_ahead)
         for find, cause in uow.state.pop("matcher.discover", []):
             found = uow.state.setdefault("matcher.dirty", {})
             found.update((key, cause) for key in await find(uow))
         await redecide(uow, uow.state.pop("matcher.dirty", {}), clock)
 
     uow.before_commit("matcher.redecide", flush)
+
+
+async def _read_ahead(uow: UnitOfWork) -> None:
+    """While another transaction decides: the facts of the notifications the new lines' keys
+    find now, parsed into the cache (see `read_ahead`)."""
+    known: dict[LineKey, StoredLine] = uow.state.get("matcher.known", {})
+    if known:
+        await read_ahead(uow.conn, known.values(), await active_indicator_set(uow.conn))
 
 
 def discover(uow: UnitOfWork, find: Discovery, clock: Clock) -> None:

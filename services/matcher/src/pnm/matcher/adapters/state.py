@@ -173,17 +173,30 @@ async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[No
         else:
             found[reference] = cached
     if missing:
-        for reference, version, facts in await conn.execute(
+        for reference, version, facts, keys in await conn.execute(
             select(
-                prenotification.c.reference, prenotification.c.version, prenotification.c.facts
+                prenotification.c.reference,
+                prenotification.c.version,
+                prenotification.c.facts,
+                prenotification.c.block_keys,
             ).where(
                 prenotification.c.reference == any_of(missing),
                 prenotification.c.facts.is_not(None),
             )
         ):
-            found[reference] = NotificationFacts.from_json(facts)
+            # Stored with the facts of the same version; none only in rows older than the keys.
+            found[reference] = NotificationFacts.from_json(facts, keys or None)
             _facts_cache.put(version, found[reference])
     return [found[r] for r in sorted(found)]
+
+
+async def read_ahead(
+    conn: AsyncConnection, lines: Iterable[StoredLine], indicators: IndicatorSet
+) -> None:
+    """Parse into the cache the facts of the notifications these lines' keys find now, ahead
+    of the decision step that will look for them. A stored version never changes, so facts
+    read early are right; a version stored meanwhile is found and read in the step itself."""
+    await _candidates(conn, [line_ for line_ in lines if select_regimes(line_.record, indicators)])
 
 
 @dataclass

@@ -6,7 +6,7 @@ never re-parse records. Invalid check digits are kept: a typo is evidence, not n
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -171,6 +171,8 @@ class NotificationFacts:
     importer: str
     commodities: tuple[Goods, ...]
     net_mass_kg: float
+    # The block keys as stored beside the facts, when they are read back: not computed again.
+    keys: InitVar[Iterable[str] | None] = None
     strong_keys: frozenset[str] = field(init=False)
     block_keys: frozenset[str] = field(init=False)
 
@@ -178,7 +180,13 @@ class NotificationFacts:
     def active(self) -> bool:
         return self.status in ACTIVE
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, keys: Iterable[str] | None) -> None:
+        if keys is not None:
+            block = frozenset(keys)
+            strong = frozenset(k for k in block if k.partition(":")[0] in STRONG)
+            object.__setattr__(self, "strong_keys", strong)
+            object.__setattr__(self, "block_keys", block)
+            return
         # Blocking keys (stage 4): containers, transport document, the reference itself.
         _set_keys(
             self,
@@ -233,7 +241,10 @@ class NotificationFacts:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> NotificationFacts:
+    def from_json(
+        cls, data: dict[str, Any], block_keys: Iterable[str] | None = None
+    ) -> NotificationFacts:
+        """`block_keys`: as stored with these facts (`block_keys` of the same version)."""
         commodities = tuple(Goods(*g) for g in data["commodities"])
         return cls(
             reference=data["reference"],
@@ -250,6 +261,7 @@ class NotificationFacts:
             importer=data["importer"],
             commodities=commodities,
             net_mass_kg=sum(c.mass_kg for c in commodities),
+            keys=block_keys,
         )
 
 
