@@ -45,6 +45,7 @@ EXPECTED_TABLES = {
         "indicator_set",
         "decision",
         "decision_history",
+        "decision_epoch",
         "outbox",
         "inbox",
         "dead_letter",

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import DateTime, bindparam, cast, func, insert, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -18,12 +19,13 @@ from pnm.matcher.adapters.block_index import (
     replace_line_keys,
     replace_notification_keys,
 )
+from pnm.matcher.adapters.footprints import Footprint, changed_since, last_epoch, record
 from pnm.matcher.adapters.indicator_sets import active_indicator_set
 from pnm.matcher.adapters.state import (
+    MatcherState,
     StoredLine,
     evaluate_lines,
     load_state,
-    read_ahead,
     remember,
 )
 from pnm.matcher.adapters.tables import (
@@ -36,6 +38,7 @@ from pnm.matcher.adapters.tables import (
     prenotification,
 )
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.matching import Evaluation
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Arrival,
@@ -55,30 +58,41 @@ SOURCE = "/pnm/matcher"
 MATCHER_LOCK = 0x706E6D_6D61  # "pnm" "ma": the advisory lock that serialises decisions
 LineKey = tuple[str, str]
 HISTORY_COLUMNS = ("manifest_id", "line_id", "decision_number", "status", "payload")
+DECISION_STEPS = Counter(
+    "pnm_matcher_decision_steps_total",
+    "Decision steps by how they ran: locked (under the lock throughout), checked (decided "
+    "before the lock, nothing read had changed) or redone (decided again under the lock)",
+    ["mode"],
+)
 
 
 def _containers(raw: Iterable[str]) -> list[str]:
     return sorted({container_number(c).value for c in raw})
 
 
-async def serialised(
-    uow: UnitOfWork, meanwhile: Callable[[UnitOfWork], Awaitable[None]] | None = None
-) -> None:
+async def serialised(uow: UnitOfWork) -> None:
     """One matcher decision step at a time, taken once per transaction after its inputs are
-    written and before anything is looked up; released at commit. A line and the notification
-    that covers it may come in concurrent transactions (two topics, two partitions, two
-    processes); under READ COMMITTED each would look for the other before it committed and
-    neither would see it. With the lock, whichever decides second sees the other committed.
-    Storing inputs needs no lock, so it overlaps with another transaction's decisions, and so
-    does `meanwhile`, run only while another transaction holds the lock."""
-    if uow.state.get("matcher.serialised"):
+    written; released at commit. A line and the notification that covers it may come in
+    concurrent transactions (two topics, two partitions, two processes); under READ COMMITTED
+    each would look for the other before it committed and neither would see it. With the lock,
+    whichever decides second sees the other committed. Storing inputs needs no lock, and a
+    batch of lines reads and decides before taking it, checked under it (`footprints`), so
+    both overlap with another transaction's decisions."""
+    if serialised_already(uow):
         return
     uow.state["matcher.serialised"] = True
-    if meanwhile is not None:
-        if await uow.conn.scalar(select(func.pg_try_advisory_xact_lock(MATCHER_LOCK))):
-            return
-        await meanwhile(uow)
     await uow.conn.execute(select(func.pg_advisory_xact_lock(MATCHER_LOCK)))
+
+
+def serialised_already(uow: UnitOfWork) -> bool:
+    return bool(uow.state.get("matcher.serialised"))
+
+
+def wrote(uow: UnitOfWork) -> Footprint:
+    """What this transaction wrote, recorded as its epoch in the decision step (see
+    `footprints`): every input handler adds what it stored."""
+    footprint: Footprint = uow.state.setdefault("matcher.wrote", Footprint())
+    return footprint
 
 
 Discovery = Callable[[UnitOfWork], Awaitable[Iterable[LineKey]]]
@@ -94,21 +108,20 @@ def mark_dirty(
     dirty.update((key, cid) for key in keys)
 
     async def flush(uow: UnitOfWork) -> None:
-        await serialised(uow, meanwhile=_read_ahead)
-        for find, cause in uow.state.pop("matcher.discover", []):
+        discovering = uow.state.pop("matcher.discover", [])
+        # Lines alone are decided before the lock and checked under it; an input that looks
+        # up the lines it affects does so under the lock (see `discover`).
+        optimistic = not discovering and not serialised_already(uow)
+        if not optimistic:
+            await serialised(uow)
+        for find, cause in discovering:
             found = uow.state.setdefault("matcher.dirty", {})
             found.update((key, cause) for key in await find(uow))
-        await redecide(uow, uow.state.pop("matcher.dirty", {}), clock)
+        await redecide(uow, uow.state.pop("matcher.dirty", {}), clock, optimistic=optimistic)
+        await serialised(uow)
+        await record(uow.conn, wrote(uow))
 
     uow.before_commit("matcher.redecide", flush)
-
-
-async def _read_ahead(uow: UnitOfWork) -> None:
-    """While another transaction decides: the facts of the notifications the new lines' keys
-    find now, parsed into the cache (see `read_ahead`)."""
-    known: dict[LineKey, StoredLine] = uow.state.get("matcher.known", {})
-    if known:
-        await read_ahead(uow.conn, known.values(), await active_indicator_set(uow.conn))
 
 
 def discover(uow: UnitOfWork, find: Discovery, clock: Clock) -> None:
@@ -156,9 +169,13 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
         ]
         await replace_line_keys(uow.conn, {key: row["block_keys"] for key, (row, _, _) in written})
         known: dict[LineKey, StoredLine] = uow.state.setdefault("matcher.known", {})
+        footprint = wrote(uow)
         for key, (_, stored, cid) in written:
             known[key] = stored
+            f = stored.facts
+            footprint.add_coverage(f.strong_keys, f.containers, f.transport_document, f.vessel)
             mark_dirty(uow, [key], clock, cid)
+        footprint.add_lines(known)
         # Lines that share a pre-notification with a new line: their covered mass changed.
         uow.state["matcher.expand"] = True
 
@@ -197,6 +214,8 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
     if not written:
         return
     remember(record.version, facts)
+    wrote(uow).notifications.add(record.reference)
+    wrote(uow).notification_keys.update(facts.block_keys)
     await replace_notification_keys(uow.conn, record.reference, record.version, facts.block_keys)
     # Lines it may decide now, and lines it decided before this version (a moved container).
     keys = set(facts.block_keys) | set(previous.block_keys if previous else ())
@@ -221,6 +240,7 @@ async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
             manifest_id=record.manifest_id, arrived_at=record.arrived_at, containers=containers
         )
     )
+    wrote(uow).manifests.add(record.manifest_id)
     _mark_manifest(uow, record.manifest_id, containers, clock)
 
 
@@ -235,6 +255,7 @@ async def on_eta_update(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> Non
             received_at=clock(),
         )
     )
+    wrote(uow).manifests.add(record.manifest_id)
     _mark_manifest(uow, record.manifest_id, containers, clock)
 
 
@@ -252,6 +273,7 @@ async def on_feed_status(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> No
             where=cast(feed.c.status["at"].astext, DateTime(timezone=True)) <= status.at,
         )
     )
+    wrote(uow).feeds = True
     _mark_feed_held(uow, clock)
 
 
@@ -266,6 +288,7 @@ async def _seen_record_of(uow: UnitOfWork, system: str, now: datetime) -> None:
         .where(feed.c.system == system)
         .values(status=feed.c.status.op("||")({"last_record_at": now.isoformat()}))
     )
+    wrote(uow).feed_life = True
     _mark_feed_held(uow, lambda: now)
 
 
@@ -292,21 +315,35 @@ def _mark_manifest(
     discover(uow, of_manifest, clock)
 
 
-async def redecide(uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clock) -> int:
+async def redecide(
+    uow: UnitOfWork, dirty: dict[LineKey, str | None], clock: Clock, *, optimistic: bool
+) -> int:
     """Recompute the decisions of the dirty lines; stage an event for each one that changed.
-    Returns how many changed."""
+    Returns how many changed. `optimistic`: read and decide before taking the lock, and again
+    under it only when a transaction committed meanwhile wrote something this step read."""
     if not dirty:
         return 0
-    indicators = await active_indicator_set(uow.conn)
-    state = await load_state(
-        uow.conn,
-        set(dirty),
-        indicators,
-        expand=uow.state.pop("matcher.expand", False),
-        known=uow.state.pop("matcher.known", {}),
-    )
+    expand = uow.state.pop("matcher.expand", False)
+    known = uow.state.pop("matcher.known", {})
+
+    async def decide(now: datetime) -> tuple[MatcherState, list[tuple[LineKey, Evaluation]]]:
+        indicators = await active_indicator_set(uow.conn)
+        state = await load_state(uow.conn, set(dirty), indicators, expand=expand, known=known)
+        return state, await evaluate_lines(uow.conn, state, now)
+
+    seen = await last_epoch(uow.conn) if optimistic else None
     now = clock()
-    evaluations = await evaluate_lines(uow.conn, state, now)
+    state, evaluations = await decide(now)
+    mode = "locked"
+    if seen is not None:
+        await serialised(uow)
+        mode = "checked"
+        if await changed_since(uow.conn, seen, state.read):
+            mode = "redone"
+            now = clock()
+            state, evaluations = await decide(now)
+    DECISION_STEPS.labels(mode).inc()
+    wrote(uow).add_lines(state.keys)
     changed = [(key, e) for key, e in evaluations if e.changed]
     rescheduled = [
         {"m": key[0], "l": key[1], "next_deadline": e.next_deadline, "feed_held": e.feed_held}

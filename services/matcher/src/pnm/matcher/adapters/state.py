@@ -18,6 +18,7 @@ from pnm.matcher.adapters.block_index import (
     notifications_with_keys,
     of_lines,
 )
+from pnm.matcher.adapters.footprints import Footprint
 from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence, reach, select_regimes, settled_by_match
@@ -32,7 +33,7 @@ from pnm.matcher.domain.matching import (
     evaluate,
 )
 from pnm.matcher.domain.scoring import covers, reaches_match
-from pnm.shared.contracts.records import Decision, FeedStatus, ManifestLine
+from pnm.shared.contracts.records import Decision, FeedStatus, ManifestLine, Regime
 
 LineKey = tuple[str, str]
 
@@ -55,6 +56,7 @@ class MatcherState:
     feeds: list[FeedStatus]
     previous: dict[LineKey, Decision]
     schedule: dict[LineKey, tuple[datetime | None, bool]]  # stored next deadline, feed held
+    read: Footprint  # what was read, to check against what others wrote meanwhile
 
     @property
     def keys(self) -> list[LineKey]:
@@ -90,7 +92,14 @@ class MatcherState:
         }
         return list(unknown.values())
 
-    def evaluate(self, key: LineKey, now: datetime, *, contenders: bool = False) -> Evaluation:
+    def evaluate(
+        self,
+        key: LineKey,
+        now: datetime,
+        *,
+        contenders: bool = False,
+        degraded: Mapping[Regime, str] | None = None,
+    ) -> Evaluation:
         """The line decided on every candidate in its reach, or on those that may match it."""
         line = self.lines[key]
         candidates = (self.contenders if contenders else self.reachable).get(key, ())
@@ -103,7 +112,11 @@ class MatcherState:
             ],
             self.etas.get(key[0], ()),
             self.arrivals.get(key[0], ()),
-            degraded_feeds(self.feeds, now, self.indicators.parameters),
+            (
+                degraded_feeds(self.feeds, now, self.indicators.parameters)
+                if degraded is None
+                else degraded
+            ),
             self.previous.get(key),
             self.indicators,
             now,
@@ -156,13 +169,16 @@ def remember(version: int, facts: NotificationFacts) -> None:
     _facts_cache.put(version, facts)
 
 
-async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[NotificationFacts]:
+async def _candidates(
+    conn: AsyncConnection, lines: list[StoredLine], read: Footprint
+) -> list[NotificationFacts]:
     """Stage 4 in SQL: pre-notifications sharing a block key with a line, one index probe per
     key, with their version; the facts of versions seen before come from the cache. The domain
     then applies the exact block rules (arrival window, party)."""
     if not lines:
         return []
     keys = _block_keys(lines)
+    read.notification_keys |= keys
     versions = await conn.execute(notifications_with_keys(keys))
     found: dict[str, NotificationFacts] = {}
     missing = []
@@ -187,16 +203,8 @@ async def _candidates(conn: AsyncConnection, lines: list[StoredLine]) -> list[No
             # Stored with the facts of the same version; none only in rows older than the keys.
             found[reference] = NotificationFacts.from_json(facts, keys or None)
             _facts_cache.put(version, found[reference])
+    read.notifications.update(found)
     return [found[r] for r in sorted(found)]
-
-
-async def read_ahead(
-    conn: AsyncConnection, lines: Iterable[StoredLine], indicators: IndicatorSet
-) -> None:
-    """Parse into the cache the facts of the notifications these lines' keys find now, ahead
-    of the decision step that will look for them. A stored version never changes, so facts
-    read early are right; a version stored meanwhile is found and read in the step itself."""
-    await _candidates(conn, [line_ for line_ in lines if select_regimes(line_.record, indicators)])
 
 
 @dataclass
@@ -215,6 +223,7 @@ async def _lines_and_candidates(
     keys: set[LineKey],
     indicators: IndicatorSet,
     known: Mapping[LineKey, StoredLine],
+    read: Footprint,
     *,
     expand: bool,
 ) -> tuple[_Found, NotificationIndex]:
@@ -227,7 +236,7 @@ async def _lines_and_candidates(
         lines = await _lines(conn, keys, known)
         controlled = {k for k, v in lines.items() if select_regimes(v.record, indicators)}
         return _Found(
-            lines, controlled, await _candidates(conn, [lines[k] for k in controlled]), {}
+            lines, controlled, await _candidates(conn, [lines[k] for k in controlled], read), {}
         )
 
     first = await found(keys)
@@ -240,7 +249,7 @@ async def _lines_and_candidates(
         for n in index.candidates(f)
         if covers(f.strong_keys, f.containers, f.transport_document, n)
     }
-    first.covered = await _covered(conn, list(covering.values()))
+    first.covered = await _covered(conn, list(covering.values()), read)
     more = {k for lines in first.covered.values() for k in lines} - set(first.lines)
     if not more:
         return first, index
@@ -271,7 +280,10 @@ async def load_state(
     known: Mapping[LineKey, StoredLine] | None = None,
 ) -> MatcherState:
     """`known`: lines the caller has just stored, so they are not read back and parsed."""
-    loaded, index = await _lines_and_candidates(conn, keys, indicators, known or {}, expand=expand)
+    read = Footprint(feeds=True)
+    loaded, index = await _lines_and_candidates(
+        conn, keys, indicators, known or {}, read, expand=expand
+    )
     lines = loaded.lines
     manifests = sorted({k[0] for k in lines})
     etas: dict[str, list[EtaFacts]] = defaultdict(list)
@@ -309,12 +321,15 @@ async def load_state(
         feeds,
         previous,
         schedule,
+        read,
     )
     state.find_reachable(loaded.controlled, index)
     contenders = {n.reference: n for found in state.contenders.values() for n in found}
     state.covered |= await _covered(
-        conn, [n for r, n in contenders.items() if r not in loaded.covered]
+        conn, [n for r, n in contenders.items() if r not in loaded.covered], read
     )
+    read.add_lines(lines)
+    read.manifests.update(manifests)
     return state
 
 
@@ -325,25 +340,36 @@ async def evaluate_lines(
     matches in every regime is decided: the others could score `review` at most, which
     changes nothing there (`settled_by_match`), so the masses they cover are not read. The
     other lines are decided again on every candidate in reach, once those masses are read."""
-    first = {key: state.evaluate(key, now, contenders=True) for key in state.keys}
+    degraded = degraded_feeds(state.feeds, now, state.indicators.parameters)
+    # A sign of life of a feed silent now would change what these lines are decided on.
+    state.read.feed_life = bool(degraded)
+    first = {
+        key: state.evaluate(key, now, contenders=True, degraded=degraded) for key in state.keys
+    }
     again = [
         key
         for key, e in first.items()
         if len(state.contenders.get(key, ())) < len(state.reachable.get(key, ()))
         and not settled_by_match(e.decision.per_regime)
     ]
-    state.covered |= await _covered(conn, state.unknown_masses(again))
-    return [(key, state.evaluate(key, now) if key in again else e) for key, e in first.items()]
+    state.covered |= await _covered(conn, state.unknown_masses(again), state.read)
+    state.read.add_lines(k for lines in state.covered.values() for k in lines)
+    return [
+        (key, state.evaluate(key, now, degraded=degraded) if key in again else e)
+        for key, e in first.items()
+    ]
 
 
 async def _covered(
-    conn: AsyncConnection, candidates: list[NotificationFacts]
+    conn: AsyncConnection, candidates: list[NotificationFacts], read: Footprint
 ) -> dict[str, dict[LineKey, float]]:
     """Per candidate, the gross mass of every line it covers by key (a strong key or a typo
     of one)."""
     if not candidates:
         return {}
     by_reference = {n.reference: n for n in candidates}
+    for n in candidates:
+        read.add_coverage(n.strong_keys, n.containers, n.transport_document, n.vessel)
     covered: dict[str, dict[LineKey, float]] = {r: {} for r in by_reference}
     for r in await conn.execute(lines_near(by_reference)):
         containers = frozenset(r.containers)

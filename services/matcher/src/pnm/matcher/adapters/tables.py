@@ -13,6 +13,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -146,4 +147,22 @@ decision_history = Table(
     Column("decision_number", Integer, primary_key=True),
     Column("status", Text, nullable=False),
     Column("payload", JSONB, nullable=False),
+)
+
+# What each transaction that stored inputs wrote, numbered in commit order: lets a batch of
+# lines be decided before the decision lock and checked under it (see `footprints`).
+decision_epoch = Table(
+    "decision_epoch",
+    metadata,
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("lines", ARRAY(Text), nullable=False),
+    Column("line_keys", ARRAY(Text), nullable=False),
+    Column("near_valid", ARRAY(Text), nullable=False),
+    Column("near_invalid", ARRAY(Text), nullable=False),
+    Column("notifications", ARRAY(Text), nullable=False),
+    Column("notification_keys", ARRAY(Text), nullable=False),
+    Column("manifests", ARRAY(Text), nullable=False),
+    Column("feeds", Boolean, nullable=False),
+    Column("feed_life", Boolean, nullable=False),
 )

@@ -69,19 +69,32 @@ def block_keys(
     """Every key a line and a notification may meet on (stage 4): the strong keys, the typo
     neighbourhoods of containers and air waybill on the vessel or flight, and the weak block of
     the vessel or flight with each telling word of the consignee/importer."""
-    keys = set(strong)
-    # Typos are looked for on the same vessel or flight only: across a million notifications
-    # every number has neighbours one edit away.
-    scope = vessel or "-"
-    for c in containers:
-        keys.update(f"near-container:{scope}|{d}" for d in _deletions(c))
-    if document and air_waybill(document).valid:
-        # Only documents with a check digit: B/L numbers run in sequences, so every one is a
-        # single edit from a dozen others; their typos are left to the weak block.
-        keys.update(f"near-document:{scope}|{d}" for d in _deletions(document))
+    valid, invalid = typo_keys(containers, document, vessel)
+    keys = set(strong) | valid | invalid
     if vessel:
         keys.update(f"{WEAK}{vessel}|{token}" for token in party_tokens(party))
     return frozenset(keys)
+
+
+def typo_keys(
+    containers: Iterable[str], document: str | None, vessel: str | None
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The typo neighbourhoods of the containers and the air waybill (block keys), those of
+    numbers that pass their check digit apart from those that fail it: a typo covers a line
+    only where one of the two numbers fails it (`scoring.covers`)."""
+    # Typos are looked for on the same vessel or flight only: across a million notifications
+    # every number has neighbours one edit away.
+    scope = vessel or "-"
+    valid: set[str] = set()
+    invalid: set[str] = set()
+    for c in containers:
+        near = valid if container_number(c).valid else invalid
+        near.update(f"near-container:{scope}|{d}" for d in _deletions(c))
+    if document and air_waybill(document).valid:
+        # Only documents with a check digit: B/L numbers run in sequences, so every one is a
+        # single edit from a dozen others; their typos are left to the weak block.
+        valid.update(f"near-document:{scope}|{d}" for d in _deletions(document))
+    return frozenset(valid), frozenset(invalid)
 
 
 def _set_keys(
