@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.matcher.adapters.footprints import Footprint
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts, typo_keys, typo_keys_of
+from pnm.shared.contracts.records import ChedType
 
 # Kinds compared name for name (the typo neighbourhoods have a rule of their own).
 KINDS = ["lines", "line_keys", "notifications", "notification_keys", "manifests"]
@@ -73,13 +76,39 @@ def test_a_shared_typo_neighbourhood_conflicts_only_where_one_number_fails_its_c
 
 
 def test_a_line_box_one_typo_from_a_notified_box_conflicts_with_reading_that_notification() -> None:
-    """A notified box that fails its check digit, and a line of the box it was meant to be."""
-    box = "MSKU1234565"
-    typo = box[:5] + "3" + box[6:]
-    read, wrote = Footprint(), Footprint()
-    read.add_coverage({f"container:{typo}"}, [typo], None, "imo:9321483")
-    wrote.add_coverage({f"container:{box}"}, [box], None, "imo:9321483")
+    """A notified box that fails its check digit, and a line of the box it was meant to be;
+    the line of another box, on the same vessel, does not conflict."""
+    box = container(4711)
+    typo = box[:5] + ("3" if box[5] != "3" else "4") + box[6:]
+    read, wrote, other = Footprint(), Footprint(), Footprint()
+    read.add_coverage(_notified(typo))
+    wrote.add_coverage(_line(box))
+    other.add_coverage(_line(container(815)))
     assert read.overlaps(wrote)
-    other = Footprint()
-    other.add_coverage({"container:MSKU7654321"}, ["MSKU7654321"], None, "imo:9321483")
     assert not read.overlaps(other)
+
+
+@pytest.mark.parametrize("box", [container(4711), container(4711)[:-1] + "0"])
+def test_typo_keys_picked_out_of_block_keys_are_those_computed(box: str) -> None:
+    for facts in (_line(box), _notified(box)):
+        assert typo_keys_of(facts) == typo_keys(
+            facts.containers, facts.transport_document, facts.vessel
+        )
+
+
+def _line(box: str) -> LineFacts:
+    return LineFacts.of(
+        manifest_line("FP-1", "1", hs_code="020130", description="beef", containers=[box])
+    )
+
+
+def _notified(box: str) -> NotificationFacts:
+    return NotificationFacts.of(
+        prenotification(
+            "CHEDP.NL.2026.0000001",
+            ched_type=ChedType.CHED_P,
+            cn_code="0201",
+            description="beef",
+            containers=[box],
+        )
+    )

@@ -172,8 +172,7 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
         footprint = wrote(uow)
         for key, (_, stored, cid) in written:
             known[key] = stored
-            f = stored.facts
-            footprint.add_coverage(f.strong_keys, f.containers, f.transport_document, f.vessel)
+            footprint.add_coverage(stored.facts)
             mark_dirty(uow, [key], clock, cid)
         footprint.add_lines(known)
         # Lines that share a pre-notification with a new line: their covered mass changed.

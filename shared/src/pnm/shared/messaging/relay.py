@@ -11,8 +11,10 @@ import asyncio
 import contextlib
 import logging
 import zlib
+from collections import Counter
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import BigInteger, any_, func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared.messaging.tables import MessagingTables
@@ -81,11 +83,11 @@ class OutboxRelay:
             )
             await conn.execute(
                 update(outbox)
-                .where(outbox.c.id.in_([r.id for r in rows]))
+                .where(outbox.c.id == any_(literal([r.id for r in rows], ARRAY(BigInteger))))
                 .values(published_at=func.now())
             )
-        for r in rows:
-            EVENTS_PUBLISHED.labels(self._service, r.topic).inc()
+        for topic, count in Counter(r.topic for r in rows).items():
+            EVENTS_PUBLISHED.labels(self._service, topic).inc(count)
         if len(rows) < self._batch_size:
             OUTBOX_PENDING.labels(self._service).set(0)
         return len(rows)

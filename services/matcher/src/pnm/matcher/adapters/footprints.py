@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import decision_epoch
-from pnm.matcher.domain.facts import typo_keys
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts, typo_keys_of
 from pnm.shared.contracts.records import line_key
 
 # Epochs kept: a decision step that started before the oldest kept one decides again under the
@@ -49,16 +49,10 @@ class Footprint:
     def add_lines(self, keys: Iterable[LineKey]) -> None:
         self.lines.update(line_key(m, n) for m, n in keys)
 
-    def add_coverage(
-        self,
-        strong: Iterable[str],
-        containers: Iterable[str],
-        document: str | None,
-        vessel: str | None,
-    ) -> None:
+    def add_coverage(self, facts: LineFacts | NotificationFacts) -> None:
         """The keys of a line stored, or of a notification whose covered lines were read."""
-        self.line_keys.update(strong)
-        valid, invalid = typo_keys(containers, document, vessel)
+        self.line_keys |= facts.strong_keys
+        valid, invalid = typo_keys_of(facts)
         self.near_valid |= valid
         self.near_invalid |= invalid
 

@@ -369,7 +369,7 @@ async def _covered(
         return {}
     by_reference = {n.reference: n for n in candidates}
     for n in candidates:
-        read.add_coverage(n.strong_keys, n.containers, n.transport_document, n.vessel)
+        read.add_coverage(n)
     covered: dict[str, dict[LineKey, float]] = {r: {} for r in by_reference}
     for r in await conn.execute(lines_near(by_reference)):
         containers = frozenset(r.containers)

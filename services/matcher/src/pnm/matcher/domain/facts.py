@@ -97,6 +97,17 @@ def typo_keys(
     return frozenset(valid), frozenset(invalid)
 
 
+def typo_keys_of(facts: LineFacts | NotificationFacts) -> tuple[frozenset[str], frozenset[str]]:
+    """`typo_keys` of a line's or a notification's facts, picked out of its block keys when
+    every container passes its check digit (air waybills have typo keys only when they pass)."""
+    if all(container_number(c).valid for c in facts.containers):
+        return frozenset(k for k in facts.block_keys if k.startswith(_NEAR)), frozenset()
+    return typo_keys(facts.containers, facts.transport_document, facts.vessel)
+
+
+_NEAR = ("near-container:", "near-document:")
+
+
 def _set_keys(
     facts: object,
     containers: frozenset[str],
