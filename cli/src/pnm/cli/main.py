@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         help="active pre-notifications and manifest lines (burst)",
     )
     p.add_argument(
-        "--matchers", type=int, default=1, help="matcher processes, one consumer group (burst)"
+        "--matchers", type=int, default=2, help="matcher processes, one consumer group (burst)"
     )
 
     p = sub.add_parser("token", help="mint a development token (signed with PNM_AUTH_SECRET)")
