@@ -23,11 +23,16 @@ class Record(BaseModel):
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
         # NUL and lone surrogates are valid JSON but no database or partner can keep them.
-        texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        for text in texts:
-            if isinstance(text, str) and unstorable(text):
-                raise ValueError("contains a NUL character or an unpaired surrogate")
+        # (Run for every field of every record: kept to the cheapest checks.)
+        if isinstance(value, str):
+            if unstorable(value):
+                raise ValueError(_UNSTORABLE_TEXT)
+        elif isinstance(value, list) and any(isinstance(t, str) and unstorable(t) for t in value):
+            raise ValueError(_UNSTORABLE_TEXT)
         return value
+
+
+_UNSTORABLE_TEXT = "contains a NUL character or an unpaired surrogate"
 
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
