@@ -66,7 +66,7 @@ class MatcherState:
         line = self.lines[key]
         return current_eta(line.record, line.facts.containers, self.etas.get(key[0], ()))
 
-    def find_reachable(self, controlled: set[LineKey], index: NotificationIndex) -> None:
+    def find_reachable(self, controlled: set[LineKey], index: _BatchIndex) -> None:
         """Per line the indicator set selects, the candidates in its reach and those of them
         that may match it (decided once here: the others cannot score review, so the mass they
         cover is never looked up)."""
@@ -214,8 +214,25 @@ class _Found:
     candidates: list[NotificationFacts]
     covered: dict[str, dict[LineKey, float]]
 
-    def index(self) -> NotificationIndex:
-        return NotificationIndex(self.candidates, only=_block_keys(self.lines.values()))
+    def index(self) -> _BatchIndex:
+        return _BatchIndex(
+            NotificationIndex(self.candidates, only=_block_keys(self.lines.values()))
+        )
+
+
+class _BatchIndex:
+    """A batch's notification index: each line's candidates looked up once, for coverage and
+    for reach alike (the index does not change while the batch is decided)."""
+
+    def __init__(self, index: NotificationIndex) -> None:
+        self._index = index
+        self._found: dict[LineFacts, list[NotificationFacts]] = {}
+
+    def candidates(self, facts: LineFacts) -> list[NotificationFacts]:
+        found = self._found.get(facts)
+        if found is None:
+            found = self._found[facts] = self._index.candidates(facts)
+        return found
 
 
 async def _lines_and_candidates(
@@ -226,7 +243,7 @@ async def _lines_and_candidates(
     read: Footprint,
     *,
     expand: bool,
-) -> tuple[_Found, NotificationIndex]:
+) -> tuple[_Found, _BatchIndex]:
     """The lines and the candidates of those the indicator set selects (most manifest lines
     carry goods nobody notifies). Expanded: plus every other line a pre-notification covering
     one of them covers (a new line changes the summed mass that notification is weighed

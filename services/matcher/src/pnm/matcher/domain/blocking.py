@@ -21,8 +21,6 @@ class NotificationIndex:
         self._by_reference: dict[str, NotificationFacts] = {}
         self._by_key: dict[str, set[str]] = defaultdict(set)
         self._only = only
-        # A line's candidates, asked for again by later stages until the index changes.
-        self._found: dict[LineFacts, list[NotificationFacts]] = {}
         for n in notifications:
             self.put(n)
 
@@ -34,7 +32,6 @@ class NotificationIndex:
 
     def put(self, n: NotificationFacts) -> NotificationFacts | None:
         """Add or replace; returns the version it replaced."""
-        self._found.clear()
         previous = self._by_reference.get(n.reference)
         if previous is not None:
             for k in previous.block_keys:
@@ -46,9 +43,6 @@ class NotificationIndex:
 
     def candidates(self, facts: LineFacts) -> list[NotificationFacts]:
         """A superset of the line's block (the arrival window is checked by the domain)."""
-        found = self._found.get(facts)
-        if found is None:
-            by_key = self._by_key
-            references = set().union(*(by_key[k] for k in facts.block_keys if k in by_key))
-            found = self._found[facts] = [self._by_reference[r] for r in sorted(references)]
-        return found
+        by_key = self._by_key
+        references = set().union(*(by_key[k] for k in facts.block_keys if k in by_key))
+        return [self._by_reference[r] for r in sorted(references)]
