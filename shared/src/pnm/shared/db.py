@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import Row, Table, insert, literal_column
+from sqlalchemy import Row, Table, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -16,6 +16,8 @@ from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.messaging.tables import MessagingTables
 from pnm.shared.observability import correlation_id
+
+OUTBOX_COLUMNS = ("event_id", "topic", "key", "payload")
 
 
 def _json_text(value: Any) -> str:
@@ -48,7 +50,7 @@ class UnitOfWork:
         self._engine = engine
         self._messaging = messaging
         self._on_commit = on_commit
-        self._staged: list[dict[str, Any]] = []
+        self._staged: list[tuple[str, str, str, bytes]] = []  # OUTBOX_COLUMNS
         self._before_commit: dict[str, Callable[[UnitOfWork], Awaitable[None]]] = {}
         self._conn: AsyncConnection | None = None
         self.state: dict[str, Any] = {}
@@ -89,9 +91,7 @@ class UnitOfWork:
     def publish(self, topic: Topic, key: str, event: CloudEvent) -> None:
         if event.correlationid is None and (cid := correlation_id.get()):
             event = event.model_copy(update={"correlationid": cid})
-        self._staged.append(
-            {"event_id": event.id, "topic": topic.name, "key": key, "payload": event.to_json()}
-        )
+        self._staged.append((event.id, topic.name, key, event.to_json()))
 
     def before_commit(self, name: str, callback: Callable[[UnitOfWork], Awaitable[None]]) -> None:
         """Run `callback` once just before commit: lets handlers batch work across the events
@@ -103,8 +103,8 @@ class UnitOfWork:
         while self._before_commit:
             name = next(iter(self._before_commit))
             await self._before_commit.pop(name)(self)
-        if self._staged:
-            await self.conn.execute(insert(self._messaging.outbox), self._staged)
+        # With COPY: a batch stages thousands of events.
+        await copy_rows(self.conn, self._messaging.outbox, OUTBOX_COLUMNS, self._staged)
         had_events = bool(self._staged)
         self._staged = []
         await self.conn.commit()

@@ -47,6 +47,7 @@ def reference_key(reference: str) -> str:
 
 
 STRONG = frozenset({"container", "document", "reference"})  # kinds of strong key
+_STRONG_PREFIXES = tuple(f"{kind}:" for kind in sorted(STRONG))
 
 
 WEAK = "weak:"  # the prefix of weak block keys
@@ -207,7 +208,7 @@ class NotificationFacts:
     def __post_init__(self, keys: Iterable[str] | None) -> None:
         if keys is not None:
             block = frozenset(keys)
-            strong = frozenset(k for k in block if k.partition(":")[0] in STRONG)
+            strong = frozenset(k for k in block if k.startswith(_STRONG_PREFIXES))
             object.__setattr__(self, "strong_keys", strong)
             object.__setattr__(self, "block_keys", block)
             return
