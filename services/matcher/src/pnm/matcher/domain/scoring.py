@@ -158,8 +158,7 @@ def _typo(a: str, b: str, check: Callable[[str], Normalised]) -> bool:
     """One edit apart, and at least one of the two fails its check digit: two valid numbers one
     edit apart are two consignments (consecutive boxes of one owner), not a typo. Numbers
     without a check digit (a B/L) count as typos on the edit distance alone."""
-    # The check digits first: cached, and most pairs are two valid numbers.
-    return not (check(a).valid and check(b).valid) and _one_edit(a, b)
+    return _one_edit(a, b) and not (check(a).valid and check(b).valid)
 
 
 def _container_typo(containers: frozenset[str], n: NotificationFacts) -> bool:
