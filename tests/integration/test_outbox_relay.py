@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from infra import Broker, consumed, eventually, read_topic
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
@@ -30,6 +31,21 @@ from pnm.shared.runtime import Pipeline
 EVENTS = 120
 BATCH = 50
 DIES_AFTER = 30  # messages of the first batch that reach Kafka before the relay dies
+
+
+def _relay(
+    engine: AsyncEngine, publisher: object, batch_size: int = 500, idle_seconds: float = 1.0
+) -> OutboxRelay:
+    """A relay of the pre-notification service's outbox."""
+    return OutboxRelay(
+        service="prenotification",
+        engine=engine,
+        messaging=intake_messaging,
+        publisher=publisher,  # type: ignore[arg-type]
+        heartbeat=Heartbeat("relay", 60),
+        batch_size=batch_size,
+        idle_seconds=idle_seconds,
+    )
 
 
 class RelayKilled(Exception):
@@ -79,18 +95,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
     producer = ResilientProducer(kafka.bootstrap, "test-relay")
     await producer.start()
     try:
-
-        def relay(publisher: object) -> OutboxRelay:
-            return OutboxRelay(
-                service="prenotification",
-                engine=engine,
-                messaging=intake_messaging,
-                publisher=publisher,  # type: ignore[arg-type]
-                heartbeat=Heartbeat("relay", 60),
-                batch_size=BATCH,
-            )
-
-        dying = relay(DyingPublisher(KafkaPublisher(producer, topic_prefix)))
+        dying = _relay(engine, DyingPublisher(KafkaPublisher(producer, topic_prefix)), BATCH)
         try:
             await dying.publish_pending()
             raise AssertionError("the relay should have died")
@@ -98,7 +103,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
             pass
         assert await dying.pending() == EVENTS, "nothing may be marked sent by a relay that died"
 
-        restarted = relay(KafkaPublisher(producer, topic_prefix))
+        restarted = _relay(engine, KafkaPublisher(producer, topic_prefix), BATCH)
         while await restarted.publish_pending():
             pass
         assert await restarted.pending() == 0
@@ -167,17 +172,9 @@ async def test_a_relay_never_leaves_committed_rows_waiting_for_its_poll(
     await producer.start()
     publisher = KafkaPublisher(producer, topic_prefix)
 
-    def relay(publisher: object) -> OutboxRelay:
-        return OutboxRelay(
-            service="prenotification",
-            engine=engine,
-            messaging=intake_messaging,
-            publisher=publisher,  # type: ignore[arg-type]
-            heartbeat=Heartbeat("relay", 60),
-            idle_seconds=120,
-        )
-
-    first, second = relay(SlowPublisher(publisher, 1.0)), relay(publisher)
+    # Neither polls within the test: only a wake, or a retry of a busy outbox, moves them.
+    first = _relay(engine, SlowPublisher(publisher, 1.0), idle_seconds=120)
+    second = _relay(engine, publisher, idle_seconds=120)
     running = [asyncio.create_task(r.run()) for r in (first, second)]
     await asyncio.sleep(0.5)  # both have found the outbox empty and wait: only a wake moves them
 

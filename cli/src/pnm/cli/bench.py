@@ -15,7 +15,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from pnm.cli.bench_common import percentile, watch_decisions
+from pnm.cli.bench_common import line_events, percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
 from pnm.cli.bench_matcher import burst_figures, matching_figures, print_burst, print_matching
 from pnm.cli.kafka_broker import ScriptKafka
@@ -25,9 +25,8 @@ from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
 from pnm.shared.auth import mint_token
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ManifestLine
-from pnm.shared.contracts.topics import DECISIONS, EventType
+from pnm.shared.contracts.topics import DECISIONS
 
 POST_BATCH = 500
 
@@ -210,15 +209,7 @@ async def _pipeline_section(
     bootstrap: str, database_url: str, count: int, workdir: Path, run: str
 ) -> None:
     lines = bench_lines(count, run)
-    payloads = [
-        new_event(
-            type=EventType.MANIFEST_LINE_DECLARED,
-            source="/bench",
-            subject=line.key,
-            record=line,
-        ).to_json()
-        for line in lines
-    ]
+    payloads = line_events(lines)
     print(f"pipeline of {count} manifest lines:")
     raw = await raw_passthrough(bootstrap, payloads, run)
     print(f"  raw aiokafka consume→produce: {raw.rate:10.0f} msg/s   ({raw.seconds:.2f} s)")

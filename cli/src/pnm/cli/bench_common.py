@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer
+
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.records import ManifestLine
+from pnm.shared.contracts.topics import EventType
 
 
 async def watch_decisions(
@@ -33,3 +38,14 @@ def percentile(values: list[float], q: int) -> float:
         if len(values) > 1
         else values[0]
     )
+
+
+def line_events(lines: Iterable[ManifestLine]) -> list[bytes]:
+    """The lines as manifest-line events on the wire, built before a clock starts: making test
+    events is not the system's work."""
+    return [
+        new_event(
+            type=EventType.MANIFEST_LINE_DECLARED, source="/bench", subject=line.key, record=line
+        ).to_json()
+        for line in lines
+    ]

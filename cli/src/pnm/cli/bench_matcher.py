@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.cli.bench_common import percentile, watch_decisions
+from pnm.cli.bench_common import line_events, percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET
 from pnm.cli.processes import ServiceProcesses, service_env
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line
@@ -37,9 +37,8 @@ from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.matching import evaluate
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotificationStatus
-from pnm.shared.contracts.topics import DECISIONS, MANIFEST_LINES, EventType
+from pnm.shared.contracts.topics import DECISIONS, MANIFEST_LINES
 from pnm.shared.db import make_engine
 from pnm.shared.identifiers import party_name
 
@@ -188,16 +187,7 @@ async def burst_figures(
         await asyncio.sleep(2)
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
         await producer.start()
-        # Built before the clock starts: making test events is not the system's work.
-        events = [
-            new_event(
-                type=EventType.MANIFEST_LINE_DECLARED,
-                source="/bench",
-                subject=record.key,
-                record=record,
-            ).to_json()
-            for record in records
-        ]
+        events = line_events(records)
         sent: dict[str, float] = {}
         started = time.perf_counter()
         try:
