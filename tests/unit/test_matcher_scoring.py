@@ -21,7 +21,7 @@ from pnm.matcher.domain.scoring import (
     reaches_review,
     score,
 )
-from pnm.shared.contracts.records import ChedType, Party, PreNotificationStatus
+from pnm.shared.contracts.records import ChedType, Party, PreNotification, PreNotificationStatus
 
 BOX = container(4711)
 TYPO = BOX[:6] + ("1" if BOX[6] != "1" else "2") + BOX[7:]
@@ -34,6 +34,26 @@ codes = st.sampled_from(["02013000", "020130", "0201", "0303", "0602"])
 arrivals = st.sampled_from([timedelta(0), timedelta(hours=30), timedelta(days=5)])
 ports = st.sampled_from(["NLRTM", "NLAMS"])
 masses = st.floats(min_value=0.0, max_value=200_000.0)
+
+LINE = manifest_line(
+    "SC-1", "1", hs_code="020130", description="frozen beef", containers=[BOX],
+    bill_of_lading="MAEU123456789",
+)  # fmt: skip
+
+
+def _notice(
+    n: int, boxes: list[str], document: str | None, importer: str, code: str, apart: timedelta
+) -> PreNotification:
+    """Notification n of the line's vessel, each field as drawn."""
+    return prenotification(
+        f"CHEDP.NL.2026.{n:07d}",
+        ched_type=ChedType.CHED_P,
+        cn_code=code,
+        description="beef",
+        containers=boxes,
+        transport_document=document,
+        expected_arrival=BASE_ETA + apart,
+    ).model_copy(update={"importer": Party(name=importer, country="NL")})
 
 
 @settings(max_examples=300, deadline=None)
@@ -48,25 +68,11 @@ def test_a_candidate_a_bound_skips_never_scores_what_it_rules_out(
     covered_kg: float,
     quoted: bool,
 ) -> None:
-    record = manifest_line(
-        "SC-1", "1", hs_code="020130", description="frozen beef", containers=[BOX],
-        bill_of_lading="MAEU123456789",
-    )  # fmt: skip
+    record = LINE
     if quoted:
         record = record.model_copy(update={"document_references": ["CHEDP.NL.2026.0000001"]})
     facts = LineFacts.of(record)
-    notified = prenotification(
-        "CHEDP.NL.2026.0000001",
-        ched_type=ChedType.CHED_P,
-        cn_code=code,
-        description="beef",
-        containers=boxes,
-        transport_document=document,
-        expected_arrival=BASE_ETA + apart,
-    )
-    n = NotificationFacts.of(
-        notified.model_copy(update={"importer": Party(name=importer, country="NL")})
-    )
+    n = NotificationFacts.of(_notice(1, boxes, document, importer, code, apart))
     side = LineSide(facts, [Goods("020130", "frozen beef", 18_000.0)], BASE_ETA, port)
     levels = consignment_levels(facts, BASE_ETA, port, n, INDICATORS)
     verdict = score(side, n, covered_kg, INDICATORS).verdict
@@ -109,25 +115,14 @@ def test_a_line_a_candidate_matches_is_decided_alike_without_those_that_cannot_m
 ) -> None:
     """The line's own notification (any goods, any mass covered) and up to four others near
     it: when the candidates that may match settle the decision, the rest change nothing."""
-    record = manifest_line(
-        "SC-1", "1", hs_code="020130", description="frozen beef", containers=[BOX],
-        bill_of_lading="MAEU123456789",
-    )  # fmt: skip
+    record = LINE
     facts = LineFacts.of(record)
     own = (
         [BOX], "MAEU123456789", record.consignee.name, code, timedelta(0), covered_kg, True
     )  # fmt: skip
     evidence = []
     for n, (boxes, document, importer, cn, apart, kg, active) in enumerate([own, *others]):
-        notified = prenotification(
-            f"CHEDP.NL.2026.{n:07d}",
-            ched_type=ChedType.CHED_P,
-            cn_code=cn,
-            description="beef",
-            containers=boxes,
-            transport_document=document,
-            expected_arrival=BASE_ETA + apart,
-        ).model_copy(update={"importer": Party(name=importer, country="NL")})
+        notified = _notice(n, boxes, document, importer, cn, apart)
         if not active:
             notified = notified.model_copy(update={"status": PreNotificationStatus.CANCELLED})
         evidence.append(Evidence(NotificationFacts.of(notified), kg))

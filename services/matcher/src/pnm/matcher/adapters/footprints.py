@@ -73,9 +73,12 @@ class Footprint:
 _SAME_NAME = ("lines", "line_keys", "notifications", "notification_keys", "manifests")
 
 
+_NEWEST = select(func.coalesce(func.max(decision_epoch.c.epoch), 0))
+
+
 async def last_epoch(conn: AsyncConnection) -> int:
     """The newest committed epoch: everything up to it is visible to reads that follow."""
-    return int(await conn.scalar(select(func.coalesce(func.max(decision_epoch.c.epoch), 0))) or 0)
+    return int(await conn.scalar(_NEWEST) or 0)
 
 
 async def changed_since(conn: AsyncConnection, epoch: int, read: Footprint) -> bool:
@@ -109,7 +112,7 @@ async def changed_since(conn: AsyncConnection, epoch: int, read: Footprint) -> b
 async def record(conn: AsyncConnection, wrote: Footprint) -> None:
     """Under the decision lock, in the transaction that wrote: the next epoch. Numbered under
     the lock and committed before it is released, epochs commit in their order."""
-    last = select(func.coalesce(func.max(decision_epoch.c.epoch), 0)).scalar_subquery()
+    last = _NEWEST.scalar_subquery()
     epoch = await conn.scalar(
         insert(decision_epoch)
         .values(
