@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
+from pnm.matcher.adapters.tables import line, line_key, prenotification_key
+from pnm.matcher.adapters.tables import prenotification as prenotification_table
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.shared.contracts.records import ChedType
 from pnm.shared.db import make_engine
-from pnm.shared.migrations import upgrade
+from pnm.shared.migrations import alembic_config, upgrade
 
 EXPECTED_TABLES = {
     "prenotification": {
@@ -108,3 +115,102 @@ async def test_instances_starting_at_once_on_an_empty_database_all_migrate(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_typo_keys_by_check_digit_rekey_stored_lines_and_notifications(
+    database_url: str,
+) -> None:
+    """Revision c41f0e7d9a23 keys the stored lines and notifications again (a valid box by
+    itself, a typo by its valid forms and deletions), and its downgrade restores the deletion
+    neighbourhoods of every box."""
+    box = container(4711)
+    typo = box[:6] + ("1" if box[6] != "1" else "2") + box[7:]
+    record = manifest_line("MIG-1", "1", hs_code="020130", description="beef", containers=[box])
+    line_facts = LineFacts.of(record)
+    notified = NotificationFacts.of(
+        prenotification(
+            "CHEDP.NL.2026.0000001",
+            ched_type=ChedType.CHED_P,
+            cn_code="0201",
+            description="beef",
+            containers=[typo],
+        )
+    )
+    engine = make_engine(database_url)
+    try:
+        await upgrade(engine, ALL["matcher"])
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(line).values(
+                    manifest_id="MIG-1",
+                    line_id="1",
+                    version=1,
+                    withdrawn=False,
+                    containers=[box],
+                    transport_document=line_facts.transport_document,
+                    record=record.model_dump(mode="json"),
+                    block_keys=[],
+                )
+            )
+            await conn.execute(
+                insert(prenotification_table).values(
+                    reference=notified.reference,
+                    version=1,
+                    status=notified.status.value,
+                    ched_type=notified.ched_type.value,
+                    containers=[typo],
+                    record={},
+                    block_keys=[],
+                    facts=notified.to_json(),
+                )
+            )
+        await _migrate(engine, "downgrade", "47a7724734ee")
+        before = await _stored_keys(engine)
+        assert _near(before["MIG-1/1"]) == {
+            f"near-container:{line_facts.vessel}|{d}"
+            for d in {box} | {box[:i] + box[i + 1 :] for i in range(len(box))}
+        }
+        await _migrate(engine, "upgrade", "head")
+        after = await _stored_keys(engine)
+        assert after["MIG-1/1"] == set(line_facts.block_keys)
+        assert after[notified.reference] == set(notified.block_keys)
+        # The typo meets the box it was meant to be on one key, the box itself.
+        assert _near(after["MIG-1/1"]) & _near(after[notified.reference]) == {
+            f"near-container:{line_facts.vessel}|{box}"
+        }
+    finally:
+        await engine.dispose()
+
+
+def _near(keys: set[str]) -> set[str]:
+    return {k for k in keys if k.startswith("near-")}
+
+
+async def _migrate(engine: AsyncEngine, direction: str, revision: str) -> None:
+    step = getattr(command, direction)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: step(alembic_config(ALL["matcher"], sync), revision))
+
+
+async def _stored_keys(engine: AsyncEngine) -> dict[str, set[str]]:
+    """Per line and notification, its keys as in the key tables, checked against the copy in
+    its own row."""
+    keys: dict[str, set[str]] = {}
+    async with engine.connect() as conn:
+        for r in await conn.execute(
+            select(line_key.c.key, line_key.c.manifest_id, line_key.c.line_id)
+        ):
+            keys.setdefault(f"{r.manifest_id}/{r.line_id}", set()).add(r.key)
+        for n in await conn.execute(
+            select(prenotification_key.c.key, prenotification_key.c.reference)
+        ):
+            keys.setdefault(n.reference, set()).add(n.key)
+        for stored in await conn.execute(
+            select(line.c.manifest_id, line.c.line_id, line.c.block_keys)
+        ):
+            assert set(stored.block_keys) == keys[f"{stored.manifest_id}/{stored.line_id}"]
+        for notified in await conn.execute(
+            select(prenotification_table.c.reference, prenotification_table.c.block_keys)
+        ):
+            assert set(notified.block_keys) == keys[notified.reference]
+    return keys

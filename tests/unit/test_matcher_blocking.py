@@ -3,8 +3,11 @@ neighbourhoods on the same vessel, the weak block of vessel and party words), ne
 
 from __future__ import annotations
 
+import string
 from dataclasses import replace
 
+from hypothesis import given
+from hypothesis import strategies as st
 from stdnum import iso6346
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
@@ -96,7 +99,66 @@ def test_two_valid_numbers_one_edit_apart_are_two_boxes_not_a_typo() -> None:
     box, neighbour = valid_neighbours()
     facts = line(box)
     assert not near_key(facts.containers, facts.transport_document, notice(neighbour))
+    assert found(facts, notice(neighbour)) == set()
     assert near_key(facts.containers, facts.transport_document, notice(typo(box)))
+
+
+def _edited(value: str, kind: str, i: int, char: str) -> str:
+    return {
+        "substitute": value[:i] + char + value[i + 1 :],
+        "insert": value[:i] + char + value[i:],
+        "delete": value[:i] + value[i + 1 :],
+        "transpose": value[:i] + value[i + 1] + value[i] + value[i + 2 :],
+    }[kind]
+
+
+def one_edit_apart(
+    values: st.SearchStrategy[str], alphabet: str
+) -> st.SearchStrategy[tuple[str, str]]:
+    """A value, and it with one substitution, insertion, deletion or adjacent transposition."""
+    return values.flatmap(
+        lambda value: st.tuples(
+            st.just(value),
+            st.builds(
+                _edited,
+                st.just(value),
+                st.sampled_from(["substitute", "insert", "delete", "transpose"]),
+                st.integers(0, len(value) - 2),
+                st.sampled_from(alphabet),
+            ),
+        )
+    )
+
+
+@given(
+    one_edit_apart(st.integers(0, 999_999).map(container), string.ascii_uppercase + string.digits)
+)
+def test_every_container_typo_is_found_and_two_valid_boxes_are_not(pair: tuple[str, str]) -> None:
+    """Typo keys by check digit (`facts.typo_keys`): a box one edit from a notified box meets it
+    whenever one of the two fails its check digit, the rule `covers` counts typos by."""
+    box, other = pair
+    facts, notified = line(box), notice(other)
+    typo_ = near_key(facts.containers, facts.transport_document, notified)
+    assert found(facts, notified) == ({notified.reference} if typo_ or box == other else set())
+
+
+def air_waybill_serial(serial: int) -> str:
+    return f"020{serial:07d}{serial % 7}"
+
+
+@given(one_edit_apart(st.integers(0, 9_999_999).map(air_waybill_serial), string.digits))
+def test_every_air_waybill_typo_is_found(pair: tuple[str, str]) -> None:
+    awb, other = pair
+    facts = replace(line(), transport_document=awb)
+    notified = with_document(notice(None), other)
+    if covered_by(facts, notified):
+        assert found(facts, notified) == {notified.reference}
+
+
+def test_a_number_that_passes_its_check_digit_is_keyed_by_itself_alone() -> None:
+    near = [k for k in line().block_keys if k.startswith("near-")]
+    assert near == [f"near-container:imo:9321483|{BOX}"]
+    assert len([k for k in line(typo(BOX)).block_keys if k.startswith("near-")]) > 12
 
 
 def test_bill_of_lading_numbers_have_no_typo_neighbourhood() -> None:

@@ -7,10 +7,9 @@ import pytest
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.matcher.adapters.footprints import Footprint
-from pnm.matcher.domain.facts import LineFacts, NotificationFacts, typo_keys, typo_keys_of
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.shared.contracts.records import ChedType
 
-# Kinds compared name for name (the typo neighbourhoods have a rule of their own).
 KINDS = ["lines", "line_keys", "notifications", "notification_keys", "manifests"]
 
 
@@ -54,27 +53,6 @@ def test_line_keys_name_manifest_and_line() -> None:
     assert not read.overlaps(other)
 
 
-@pytest.mark.parametrize(
-    ("read", "wrote", "conflict"),
-    [
-        ("near_invalid", "near_valid", True),
-        ("near_invalid", "near_invalid", True),
-        ("near_valid", "near_invalid", True),
-        # Two numbers that pass their check digit one typo apart are two consignments.
-        ("near_valid", "near_valid", False),
-    ],
-)
-def test_a_shared_typo_neighbourhood_conflicts_only_where_one_number_fails_its_check(
-    read: str, wrote: str, conflict: bool
-) -> None:
-    assert (
-        _naming(read, "near-container:imo:1|ABCU123456").overlaps(
-            _naming(wrote, "near-container:imo:1|ABCU123456")
-        )
-        is conflict
-    )
-
-
 def test_a_line_box_one_typo_from_a_notified_box_conflicts_with_reading_that_notification() -> None:
     """A notified box that fails its check digit, and a line of the box it was meant to be;
     the line of another box, on the same vessel, does not conflict."""
@@ -86,14 +64,6 @@ def test_a_line_box_one_typo_from_a_notified_box_conflicts_with_reading_that_not
     other.add_coverage(_line(container(815)))
     assert read.overlaps(wrote)
     assert not read.overlaps(other)
-
-
-@pytest.mark.parametrize("box", [container(4711), container(4711)[:-1] + "0"])
-def test_typo_keys_picked_out_of_block_keys_are_those_computed(box: str) -> None:
-    for facts in (_line(box), _notified(box)):
-        assert typo_keys_of(facts) == typo_keys(
-            facts.containers, facts.transport_document, facts.vessel
-        )
 
 
 def _line(box: str) -> LineFacts:

@@ -26,12 +26,17 @@ class Normalised:
 @lru_cache(maxsize=1 << 16)  # the same containers come back on lines and notifications
 def container_number(raw: str) -> Normalised:
     value = _SEPARATORS.sub("", raw).upper()
+    return Normalised(raw, value, passes_iso6346(value))
+
+
+def passes_iso6346(value: str) -> bool:
+    """A normalised container number with the ISO 6346 format and check digit (uncached: for
+    the many forms of a typo's neighbourhood, which would flush `container_number`'s cache)."""
     try:
         iso6346.validate(value)
-        valid = True
     except ValueError:  # ValidationError, or a character outside the ISO 6346 alphabet
-        valid = False
-    return Normalised(raw, value, valid)
+        return False
+    return True
 
 
 def transport_document_number(raw: str) -> str:
@@ -53,8 +58,12 @@ def air_waybill(raw: str) -> Normalised:
     value = _SEPARATORS.sub("", raw).upper()
     if not _AWB.fullmatch(value):
         return Normalised(raw, value, False)
-    valid = int(value[3:10]) % 7 == int(value[10])
-    return Normalised(raw, f"{value[:3]}-{value[3:]}", valid)
+    return Normalised(raw, f"{value[:3]}-{value[3:]}", passes_air_waybill_check(value))
+
+
+def passes_air_waybill_check(value: str) -> bool:
+    """11 digits whose last is the first seven of the serial mod 7 (uncached, as above)."""
+    return bool(_AWB.fullmatch(value)) and int(value[3:10]) % 7 == int(value[10])
 
 
 def transport_document(type_: str, number: str) -> Normalised:

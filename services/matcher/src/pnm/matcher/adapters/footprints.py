@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import decision_epoch
-from pnm.matcher.domain.facts import LineFacts, NotificationFacts, typo_keys_of
+from pnm.matcher.domain.facts import WEAK, LineFacts, NotificationFacts
 from pnm.shared.contracts.records import line_key
 
 # Epochs kept: a decision step that started before the oldest kept one decides again under the
@@ -33,11 +33,9 @@ LineKey = tuple[str, str]
 @dataclass
 class Footprint:
     lines: set[str] = field(default_factory=set)  # line keys (`manifest_id/line_id`)
-    # The keys by which a notification covers a line: strong keys, and typo neighbourhoods of
-    # numbers that pass their check digit and of numbers that fail it.
+    # The keys by which a notification covers a line: strong keys and typo neighbourhoods
+    # (two numbers share one only when one of them is a typo of the other, `facts.typo_keys`).
     line_keys: set[str] = field(default_factory=set)
-    near_valid: set[str] = field(default_factory=set)
-    near_invalid: set[str] = field(default_factory=set)
     notifications: set[str] = field(default_factory=set)  # references
     notification_keys: set[str] = field(default_factory=set)  # block keys of notifications
     manifests: set[str] = field(default_factory=set)  # arrivals and ETA updates
@@ -51,10 +49,7 @@ class Footprint:
 
     def add_coverage(self, facts: LineFacts | NotificationFacts) -> None:
         """The keys of a line stored, or of a notification whose covered lines were read."""
-        self.line_keys |= facts.strong_keys
-        valid, invalid = typo_keys_of(facts)
-        self.near_valid |= valid
-        self.near_invalid |= invalid
+        self.line_keys.update(k for k in facts.block_keys if not k.startswith(WEAK))
 
     def overlaps(self, wrote: Footprint) -> bool:
         """Whether what `wrote` names may change what this footprint read."""
@@ -62,11 +57,6 @@ class Footprint:
             any(not getattr(self, k).isdisjoint(getattr(wrote, k)) for k in _SAME_NAME)
             or (self.feeds and wrote.feeds)
             or (self.feed_life and wrote.feed_life)
-            # Two numbers in one typo neighbourhood that both pass their check digit are two
-            # consignments: neither covers the other's line (`scoring.covers`).
-            or not self.near_invalid.isdisjoint(wrote.near_valid)
-            or not self.near_invalid.isdisjoint(wrote.near_invalid)
-            or not self.near_valid.isdisjoint(wrote.near_invalid)
         )
 
 
@@ -96,8 +86,6 @@ async def changed_since(conn: AsyncConnection, epoch: int, read: Footprint) -> b
             Footprint(
                 set(r.lines),
                 set(r.line_keys),
-                set(r.near_valid),
-                set(r.near_invalid),
                 set(r.notifications),
                 set(r.notification_keys),
                 set(r.manifests),
@@ -119,8 +107,6 @@ async def record(conn: AsyncConnection, wrote: Footprint) -> None:
             epoch=last + 1,
             lines=list(wrote.lines),
             line_keys=list(wrote.line_keys),
-            near_valid=list(wrote.near_valid),
-            near_invalid=list(wrote.near_invalid),
             notifications=list(wrote.notifications),
             notification_keys=list(wrote.notification_keys),
             manifests=list(wrote.manifests),

@@ -158,8 +158,6 @@ decision_epoch = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("lines", ARRAY(Text), nullable=False),
     Column("line_keys", ARRAY(Text), nullable=False),
-    Column("near_valid", ARRAY(Text), nullable=False),
-    Column("near_invalid", ARRAY(Text), nullable=False),
     Column("notifications", ARRAY(Text), nullable=False),
     Column("notification_keys", ARRAY(Text), nullable=False),
     Column("manifests", ARRAY(Text), nullable=False),

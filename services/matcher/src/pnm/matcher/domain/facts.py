@@ -5,7 +5,9 @@ never re-parse records. Invalid check digits are kept: a typo is evidence, not n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import string
+from collections.abc import Callable, Iterable
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,9 +20,10 @@ from pnm.shared.contracts.records import (
     PreNotificationStatus,
 )
 from pnm.shared.identifiers import (
-    air_waybill,
     container_number,
     party_name,
+    passes_air_waybill_check,
+    passes_iso6346,
     transport_document_number,
 )
 
@@ -60,6 +63,59 @@ def _deletions(value: str) -> set[str]:
     return {value} | {value[:i] + value[i + 1 :] for i in range(len(value))}
 
 
+def _edits(value: str, alphabet: str) -> set[str]:
+    """Every form of the value one substitution, insertion, deletion or adjacent transposition
+    away (optimal string alignment, as `scoring` compares)."""
+    forms = {value[:i] + value[i + 1 :] for i in range(len(value))}
+    forms.update(
+        value[:i] + value[i + 1] + value[i] + value[i + 2 :] for i in range(len(value) - 1)
+    )
+    for i in range(len(value) + 1):
+        forms.update(value[:i] + a + value[i:] for a in alphabet)
+        if i < len(value):
+            forms.update(value[:i] + a + value[i + 1 :] for a in alphabet)
+    forms.discard(value)
+    return forms
+
+
+def _neighbourhood(value: str, valid: Callable[[str], bool], alphabet: str) -> set[str]:
+    """The keys a number meets its typos on. A typo covers a line only where one of the two
+    numbers fails its check digit (`scoring.covers`), so a number that passes it, as nearly all
+    do, is keyed by itself alone; one that fails it by the forms one edit away that pass (the
+    numbers it may be a typo of) and by its deletion neighbourhood (other failing numbers one
+    edit away). A handful of keys per line instead of a dozen per container."""
+    if valid(value):
+        return {value}
+    return _deletions(value) | {form for form in _edits(value, alphabet) if valid(form)}
+
+
+_CONTAINER_ALPHABET = string.ascii_uppercase + string.digits
+# Documents that are air waybills or one edit from one: B/L numbers have no check digit and run
+# in sequences, so every one is a single edit from a dozen others; their typos are left to the
+# weak block.
+_AIR_WAYBILL_LIKE = re.compile(r"[0-9]{10,12}")
+
+
+def typo_keys(
+    containers: Iterable[str], document: str | None, vessel: str | None
+) -> frozenset[str]:
+    """The typo neighbourhoods of the containers and the air waybill (block keys)."""
+    # Typos are looked for on the same vessel or flight only: across a million notifications
+    # every number has neighbours one edit away.
+    scope = vessel or "-"
+    keys = {
+        f"near-container:{scope}|{k}"
+        for c in containers
+        for k in _neighbourhood(c, passes_iso6346, _CONTAINER_ALPHABET)
+    }
+    if document and _AIR_WAYBILL_LIKE.fullmatch(document):
+        keys.update(
+            f"near-document:{scope}|{k}"
+            for k in _neighbourhood(document, passes_air_waybill_check, string.digits)
+        )
+    return frozenset(keys)
+
+
 def block_keys(
     strong: frozenset[str],
     containers: frozenset[str],
@@ -70,43 +126,10 @@ def block_keys(
     """Every key a line and a notification may meet on (stage 4): the strong keys, the typo
     neighbourhoods of containers and air waybill on the vessel or flight, and the weak block of
     the vessel or flight with each telling word of the consignee/importer."""
-    valid, invalid = typo_keys(containers, document, vessel)
-    keys = set(strong) | valid | invalid
+    keys = set(strong) | typo_keys(containers, document, vessel)
     if vessel:
         keys.update(f"{WEAK}{vessel}|{token}" for token in party_tokens(party))
     return frozenset(keys)
-
-
-def typo_keys(
-    containers: Iterable[str], document: str | None, vessel: str | None
-) -> tuple[frozenset[str], frozenset[str]]:
-    """The typo neighbourhoods of the containers and the air waybill (block keys), those of
-    numbers that pass their check digit apart from those that fail it: a typo covers a line
-    only where one of the two numbers fails it (`scoring.covers`)."""
-    # Typos are looked for on the same vessel or flight only: across a million notifications
-    # every number has neighbours one edit away.
-    scope = vessel or "-"
-    valid: set[str] = set()
-    invalid: set[str] = set()
-    for c in containers:
-        near = valid if container_number(c).valid else invalid
-        near.update(f"near-container:{scope}|{d}" for d in _deletions(c))
-    if document and air_waybill(document).valid:
-        # Only documents with a check digit: B/L numbers run in sequences, so every one is a
-        # single edit from a dozen others; their typos are left to the weak block.
-        valid.update(f"near-document:{scope}|{d}" for d in _deletions(document))
-    return frozenset(valid), frozenset(invalid)
-
-
-def typo_keys_of(facts: LineFacts | NotificationFacts) -> tuple[frozenset[str], frozenset[str]]:
-    """`typo_keys` of a line's or a notification's facts, picked out of its block keys when
-    every container passes its check digit (air waybills have typo keys only when they pass)."""
-    if all(container_number(c).valid for c in facts.containers):
-        return frozenset(k for k in facts.block_keys if k.startswith(_NEAR)), frozenset()
-    return typo_keys(facts.containers, facts.transport_document, facts.vessel)
-
-
-_NEAR = ("near-container:", "near-document:")
 
 
 def _set_keys(
