@@ -20,6 +20,7 @@ from pnm.shared.contracts.records import (
     PreNotificationStatus,
 )
 from pnm.shared.identifiers import (
+    air_waybill,
     container_number,
     party_name,
     passes_air_waybill_check,
@@ -78,13 +79,16 @@ def _edits(value: str, alphabet: str) -> set[str]:
     return forms
 
 
-def _neighbourhood(value: str, valid: Callable[[str], bool], alphabet: str) -> set[str]:
+def _neighbourhood(
+    value: str, passes: bool, valid: Callable[[str], bool], alphabet: str
+) -> set[str]:
     """The keys a number meets its typos on. A typo covers a line only where one of the two
     numbers fails its check digit (`scoring.covers`), so a number that passes it, as nearly all
     do, is keyed by itself alone; one that fails it by the forms one edit away that pass (the
     numbers it may be a typo of) and by its deletion neighbourhood (other failing numbers one
-    edit away). A handful of keys per line instead of a dozen per container."""
-    if valid(value):
+    edit away). A handful of keys per line instead of a dozen per container. `passes`: the
+    value's own check (cached), `valid`: the check of its forms (uncached)."""
+    if passes:
         return {value}
     return _deletions(value) | {form for form in _edits(value, alphabet) if valid(form)}
 
@@ -106,12 +110,14 @@ def typo_keys(
     keys = {
         f"near-container:{scope}|{k}"
         for c in containers
-        for k in _neighbourhood(c, passes_iso6346, _CONTAINER_ALPHABET)
+        for k in _neighbourhood(c, container_number(c).valid, passes_iso6346, _CONTAINER_ALPHABET)
     }
     if document and _AIR_WAYBILL_LIKE.fullmatch(document):
         keys.update(
             f"near-document:{scope}|{k}"
-            for k in _neighbourhood(document, passes_air_waybill_check, string.digits)
+            for k in _neighbourhood(
+                document, air_waybill(document).valid, passes_air_waybill_check, string.digits
+            )
         )
     return frozenset(keys)
 
