@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.matcher.adapters.block_index import (
     lines_with_keys,
+    of_lines,
     replace_line_keys,
     replace_notification_keys,
 )
@@ -390,8 +391,15 @@ async def redecide(
         )
     if rows:
         await upsert(uow.conn, decision, rows, ["manifest_id", "line_id"])
+        # The history copies the rows just written inside the database: the payloads are not
+        # serialised and sent a second time.
+        columns = [decision.c[c] for c in HISTORY_COLUMNS]
         await uow.conn.execute(
-            pg_insert(decision_history).on_conflict_do_nothing(),
-            [{k: r[k] for k in HISTORY_COLUMNS} for r in rows],
+            pg_insert(decision_history)
+            .from_select(
+                HISTORY_COLUMNS,
+                select(*columns).where(of_lines(decision, [key for key, _ in changed])),
+            )
+            .on_conflict_do_nothing()
         )
     return len(rows)
