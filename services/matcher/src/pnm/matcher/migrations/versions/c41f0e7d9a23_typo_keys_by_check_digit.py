@@ -12,6 +12,7 @@ Revises: 47a7724734ee
 Create Date: 2026-11-27 13:05:00.000000
 """
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -86,20 +87,18 @@ def _rekey_lines(conn: sa.Connection, keys_of: KeysOf) -> None:
         ).all()
         if not rows:
             return
-        keyed = [
-            (
-                r.manifest_id,
-                r.line_id,
-                sorted(keys_of(LineFacts.of(ManifestLine.model_validate(r.record)))),
-            )
-            for r in rows
-        ]
         _write(
             conn,
-            "UPDATE matcher.line SET block_keys = :keys WHERE manifest_id = :m AND line_id = :l",
-            "INSERT INTO matcher.line_key (key, manifest_id, line_id) VALUES (:k, :m, :l)",
-            [{"m": m, "l": n, "keys": keys} for m, n, keys in keyed],
-            [{"k": k, "m": m, "l": n} for m, n, keys in keyed for k in keys],
+            "line",
+            ["manifest_id", "line_id"],
+            [
+                {
+                    "manifest_id": r.manifest_id,
+                    "line_id": r.line_id,
+                    "keys": sorted(keys_of(LineFacts.of(ManifestLine.model_validate(r.record)))),
+                }
+                for r in rows
+            ],
         )
         after = (rows[-1].manifest_id, rows[-1].line_id)
 
@@ -117,29 +116,53 @@ def _rekey_notifications(conn: sa.Connection, keys_of: KeysOf) -> None:
         ).all()
         if not rows:
             return
-        keyed = [
-            (r.reference, r.version, sorted(keys_of(NotificationFacts.from_json(r.facts))))
-            for r in rows
-        ]
         _write(
             conn,
-            "UPDATE matcher.prenotification SET block_keys = :keys WHERE reference = :r",
-            "INSERT INTO matcher.prenotification_key (key, reference, version) VALUES (:k, :r, :v)",
-            [{"r": r, "keys": keys} for r, _, keys in keyed],
-            [{"k": k, "r": r, "v": v} for r, v, keys in keyed for k in keys],
+            "prenotification",
+            ["reference"],
+            [
+                {
+                    "reference": r.reference,
+                    "version": r.version,
+                    "keys": sorted(keys_of(NotificationFacts.from_json(r.facts))),
+                }
+                for r in rows
+            ],
+            versioned=True,
         )
         after = rows[-1].reference
 
 
 def _write(
     conn: sa.Connection,
-    update: str,
-    insert: str,
+    table: str,
+    key: list[str],
     rows: list[dict[str, Any]],
-    keys: list[dict[str, Any]],
+    *,
+    versioned: bool = False,
 ) -> None:
-    conn.execute(
-        sa.text(update).bindparams(sa.bindparam("keys", type_=postgresql.ARRAY(sa.Text()))), rows
+    """A batch's keys into the row (`block_keys`) and into its key table, two statements a
+    batch: the rows travel as one JSON document."""
+    columns = [*key, *(["version"] if versioned else []), "keys"]
+    types = {"version": "integer", "keys": "text[]"}
+    source = (
+        "jsonb_to_recordset(CAST(:rows AS jsonb)) AS v("
+        + ", ".join(f"{c} {types.get(c, 'text')}" for c in columns)
+        + ")"
     )
-    if keys:
-        conn.execute(sa.text(insert), keys)
+    parameters = {"rows": json.dumps(rows)}
+    conn.execute(
+        sa.text(
+            f"UPDATE matcher.{table} AS t SET block_keys = v.keys FROM {source} WHERE "
+            + " AND ".join(f"t.{c} = v.{c}" for c in key)
+        ),
+        parameters,
+    )
+    written = [*key, *(["version"] if versioned else [])]
+    conn.execute(
+        sa.text(
+            f"INSERT INTO matcher.{table}_key (key, {', '.join(written)})"
+            f" SELECT unnest(v.keys), {', '.join(f'v.{c}' for c in written)} FROM {source}"
+        ),
+        parameters,
+    )
