@@ -144,8 +144,10 @@ def _weight_key(field: str, level: str) -> str:
 
 
 def _reference(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
-    # Not quoting a reference is no evidence either way: manifests rarely quote them.
-    return [("reference", "quoted")] if reference_key(n.reference) in facts.quoted else []
+    # Not quoting a reference is no evidence either way: manifests rarely quote them (so the
+    # reference is normalised only for a line that quotes some).
+    quoted = facts.quoted and reference_key(n.reference) in facts.quoted
+    return [("reference", "quoted")] if quoted else []
 
 
 def _one_edit(a: str, b: str) -> bool:
