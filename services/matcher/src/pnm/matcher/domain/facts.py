@@ -90,7 +90,16 @@ def _neighbourhood(
     value's own check (cached), `valid`: the check of its forms (uncached)."""
     if passes:
         return {value}
-    return _deletions(value) | {form for form in _edits(value, alphabet) if valid(form)}
+    near = _deletions(value)
+    if len(value) in _ONE_EDIT_FROM_VALID:
+        near.update(form for form in _edits(value, alphabet) if valid(form))
+    return near
+
+
+# Valid container numbers and air waybills both have 11 characters: only a value of 10 to 12
+# can be one edit from one, so a longer text in a container field is not expanded into the
+# thousands of forms that could not pass anyway.
+_ONE_EDIT_FROM_VALID = range(10, 13)
 
 
 _CONTAINER_ALPHABET = string.ascii_uppercase + string.digits
