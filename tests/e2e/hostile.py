@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from infra import bearer
+from infra import OFFICER, bearer, eventually
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import ChedType
@@ -378,3 +378,57 @@ def _accepted_lines(request: HostileRequest, response: httpx.Response) -> set[tu
         and isinstance(line.get("line_id"), str)
         and (line["manifest_id"], line["line_id"]) not in refused
     }
+
+
+async def _active_indicator_set(client: httpx.AsyncClient) -> dict[str, Any]:
+    sets = (await client.get("/matcher/indicator-sets", headers=bearer(*OFFICER))).json()
+    active = next(s for s in sets if s.get("active"))
+    response = await client.get(
+        f"/matcher/indicator-sets/{active['version']}", headers=bearer(*OFFICER)
+    )
+    document: dict[str, Any] = response.json()
+    return document
+
+
+async def refused_cleanly_and_lines_decided(
+    client: httpx.AsyncClient, *, per_endpoint: int, with_paths: bool = True
+) -> Outcome:
+    """Send the hostile requests; no 5xx (nor a dropped connection), and every manifest line
+    that was accepted has a decision that can be fetched by its URL."""
+    indicator_set = await _active_indicator_set(client)
+    requests = [
+        request
+        for endpoint in endpoints(indicator_set)
+        for request in hostile_requests(endpoint, per_endpoint=per_endpoint, seed=12)
+    ]
+    if with_paths:
+        requests += hostile_paths()
+    outcome = await send_all(client, requests)
+    print(
+        f"\nhostile input: {outcome.requests} requests, "
+        f"{len(outcome.server_errors)} with 5xx or no answer, "
+        f"by status {sorted(outcome.by_status.items())}, "
+        f"{len(outcome.accepted_lines)} lines accepted"
+    )
+    assert outcome.requests == len(requests)
+    assert not outcome.server_errors, "\n".join(outcome.server_errors[:40])
+    assert outcome.accepted_lines, "no valid line was among the requests"
+
+    async def undecided() -> list[tuple[str, str]]:
+        missing = []
+        for manifest_id, line_id in sorted(outcome.accepted_lines):
+            response = await client.get(
+                f"/matcher/decisions/{manifest_id}/{line_id}", headers=bearer(*OFFICER)
+            )
+            if response.status_code != 200:
+                missing.append((manifest_id, line_id))
+        return missing
+
+    async def all_decided() -> bool:
+        return not await undecided()
+
+    try:
+        await eventually(all_decided, timeout=60, interval=1)
+    except AssertionError:
+        raise AssertionError(f"accepted but undecided: {(await undecided())[:20]}") from None
+    return outcome

@@ -20,6 +20,7 @@ from flows import (
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
 )
+from hostile import refused_cleanly_and_lines_decided
 from infra import Broker, eventually
 
 from pnm.cli.processes import ServiceProcesses
@@ -177,3 +178,10 @@ async def test_beef_and_grapes_end_to_end_on_kafka(
     )
     await notified_line_is_not_blocked(client, BEEF, terminal.instructions)
     await notified_line_is_not_blocked(client, GRAPES, terminal.instructions)
+
+
+async def test_hostile_input_is_refused_and_accepted_lines_are_decided(
+    client: httpx.AsyncClient,
+) -> None:
+    # Fewer cases than standalone's: the same code refuses them, here across processes and Kafka.
+    await refused_cleanly_and_lines_decided(client, per_endpoint=25, with_paths=False)
