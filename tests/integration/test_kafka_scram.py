@@ -165,6 +165,15 @@ async def test_wrong_credentials_stop_the_service_with_the_reason(
     assert "SaslAuthenticationFailed" in message
     assert "not-the-password" not in message
 
+    # No credentials at all (the security protocol forgotten): the broker hangs up.
+    pipeline = service_pipeline("matcher", database_url, scram_kafka, KafkaSecurity())
+    with pytest.raises(
+        KafkaAccessRefused, match="refused User:ANONYMOUS \\(PLAINTEXT\\)"
+    ) as hung_up:
+        await pipeline.start()
+    await pipeline.stop()
+    assert "expect another PNM_KAFKA_SECURITY_PROTOCOL" in str(hung_up.value)
+
 
 async def test_a_principal_is_refused_what_it_was_not_granted(scram_kafka: ScriptKafka) -> None:
     await create_topics(scram_kafka.bootstrap, PREFIX, scram_kafka.security(OPERATOR))

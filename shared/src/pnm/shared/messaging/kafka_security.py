@@ -13,8 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aiokafka.conn import create_conn
-from aiokafka.errors import SaslAuthenticationFailed, UnsupportedSaslMechanismError
+from aiokafka.errors import (
+    IllegalSaslStateError,
+    KafkaError,
+    SaslAuthenticationFailed,
+    UnsupportedSaslMechanismError,
+)
 from aiokafka.helpers import create_ssl_context
+from aiokafka.protocol.metadata import MetadataRequest
 from pydantic import FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,6 +60,11 @@ class KafkaSecurity(BaseSettings):
     def principal(self) -> str:
         """Who this process is to the broker, for logs and error messages (never the secret)."""
         return f"User:{self.sasl_username}" if self.uses_sasl else "User:ANONYMOUS"
+
+    def describe(self) -> str:
+        """`SASL_SSL, SCRAM-SHA-512` or `SSL`: how this process connects."""
+        mechanism = f", {self.sasl_mechanism}" if self.uses_sasl else ""
+        return self.security_protocol + mechanism
 
     @model_validator(mode="after")
     def _consistent(self) -> KafkaSecurity:
@@ -136,18 +147,32 @@ async def check_kafka_access(bootstrap: str, security: KafkaSecurity) -> None:
     the clients, which wait for it as before."""
     options = kafka_client_options(bootstrap, security)
     del options["bootstrap_servers"]
-    for address in bootstrap.split(","):
-        host, _, port = address.strip().rpartition(":")
+    for address in (a.strip() for a in bootstrap.split(",")):
+        host, _, port = address.rpartition(":")
+        refused = f"Kafka at {address} refused {security.principal} ({security.describe()})"
         try:
             connection = await create_conn(
                 host.strip("[]"), int(port), request_timeout_ms=10_000, **options
             )
-        except (SaslAuthenticationFailed, UnsupportedSaslMechanismError, ssl.SSLError) as err:
-            raise KafkaAccessRefused(
-                f"Kafka at {address.strip()} refused {security.principal} "
-                f"({security.security_protocol}, {security.sasl_mechanism}): {err}"
-            ) from err
+        except _REFUSALS as err:
+            hint = "" if isinstance(err, _WRONG_SETTINGS) else f" {_MISMATCH}"
+            raise KafkaAccessRefused(f"{refused}: {err!r}{hint}") from err
         except (OSError, TimeoutError):
             continue  # this address is down; another may answer
-        connection.close()
+        try:
+            # The first request past the handshake: a listener expecting SASL drops a client
+            # that skipped it here, which a client would only report as "Unable to bootstrap".
+            await connection.send(MetadataRequest([]))
+        except (KafkaError, TimeoutError) as err:
+            raise KafkaAccessRefused(f"{refused}: {err!r} {_MISMATCH}") from err
+        finally:
+            connection.close()
         return
+
+
+# Retrying cannot help these: the credentials, the mechanism or the certificate are wrong, or
+# the broker broke off the handshake (a client speaking SASL or TLS to a listener that does
+# not, or the other way round).
+_WRONG_SETTINGS = (SaslAuthenticationFailed, UnsupportedSaslMechanismError, ssl.SSLError)
+_REFUSALS = (*_WRONG_SETTINGS, IllegalSaslStateError, ConnectionResetError)
+_MISMATCH = "Does the listener expect another PNM_KAFKA_SECURITY_PROTOCOL?"
