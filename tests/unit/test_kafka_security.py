@@ -145,3 +145,19 @@ def test_inconsistent_settings_are_refused(
     values = {k: str(ca) if v == "CA" else v for k, v in settings.items()}
     with pytest.raises(ValidationError, match=message):
         KafkaSecurity(**values)  # type: ignore[arg-type]
+
+
+async def test_standalone_does_not_read_the_kafka_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pnm.cli.services import ALL
+    from pnm.shared.runtime import Pipeline
+
+    # Inconsistent for Kafka (credentials without SASL), irrelevant in-process.
+    monkeypatch.setenv("PNM_KAFKA_SASL_USERNAME", "pnm-matcher")
+    pipeline = Pipeline(
+        list(ALL.values()),
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",  # never connected
+        transport="inprocess",
+    )
+    await pipeline.engine.dispose()
+    with pytest.raises(ValidationError, match="does not use SASL"):
+        KafkaSecurity()

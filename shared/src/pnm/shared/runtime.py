@@ -81,8 +81,7 @@ class Pipeline:
         self.options = options or RuntimeOptions()
         self._database_url = database_url
         self._bootstrap = kafka_bootstrap
-        # Unless given: from PNM_KAFKA_* (as the token settings below), PLAINTEXT when unset.
-        self._security = kafka_security or KafkaSecurity()
+        self._security = kafka_security
         self._prefix = topic_prefix
         self._clock = clock
         self._own_engine = engine is None
@@ -113,6 +112,8 @@ class Pipeline:
         publisher: Publisher
         if self.transport == "kafka":
             assert self._bootstrap is not None
+            # Unless given: from PNM_KAFKA_* (read only for Kafka: standalone never needs it).
+            self._security = self._security or KafkaSecurity()
             # Refused credentials stop the start with the reason, not a retry loop.
             await check_kafka_access(self._bootstrap, self._security)
             self._producer = ResilientProducer(self._bootstrap, "pnm-relay", self._security)
@@ -172,7 +173,7 @@ class Pipeline:
             )
             hosted.processor = processor
             if self.transport == "kafka":
-                assert self._bootstrap is not None
+                assert self._bootstrap is not None and self._security is not None
                 consumer_hb = Heartbeat(f"{definition.name} consumer", opts.stuck_after_seconds)
                 hosted.heartbeats.append(consumer_hb)
                 self._consumers.append(
