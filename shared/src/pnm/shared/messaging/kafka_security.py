@@ -137,14 +137,15 @@ def kafka_client_options(bootstrap: str, security: KafkaSecurity) -> dict[str, A
 
 class KafkaAccessRefused(RuntimeError):
     """The broker was reached but refused this process: wrong credentials, a mechanism it does
-    not offer, or a certificate that does not verify. Retrying cannot help; fix the settings."""
+    not offer, a certificate that does not verify, or another security protocol than the
+    listener's. Retrying cannot help; fix the settings."""
 
 
 async def check_kafka_access(bootstrap: str, security: KafkaSecurity) -> None:
     """Raise KafkaAccessRefused, naming the principal and the reason, when the broker refuses
     these settings. A client only says "Unable to bootstrap" (the reason is in a log line);
     a service must stop at start with the reason instead. An unreachable broker is left to
-    the clients, which wait for it as before."""
+    the clients, as before."""
     options = kafka_client_options(bootstrap, security)
     del options["bootstrap_servers"]
     for address in (a.strip() for a in bootstrap.split(",")):
