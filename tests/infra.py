@@ -17,6 +17,7 @@ from pnm.cli.kafka_broker import ScriptKafka
 
 __all__ = ["Broker", "ScriptKafka"]
 from pnm.cli.postgres import LocalPostgres, free_port
+from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 T = TypeVar("T")
 # Every service process the tests start inherits this (conftest sets it).
@@ -106,12 +107,22 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30) -> list:  # type: ignore[type-arg]
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    expect: int,
+    timeout: float = 30,
+    security: KafkaSecurity | None = None,
+) -> list:  # type: ignore[type-arg]
     """Every record on `topic` from the beginning, once at least `expect` have arrived."""
     from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        **kafka_client_options(bootstrap, security or KafkaSecurity()),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records: list = []  # type: ignore[type-arg]

@@ -19,6 +19,7 @@ from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.topics import MANIFEST_LINES, EventType
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.messaging.kafka import KafkaConsumerLoop, KafkaDeadLetters, ResilientProducer
+from pnm.shared.messaging.kafka_security import KafkaSecurity
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.migrations import upgrade
 from pnm.shared.observability import Heartbeat
@@ -67,6 +68,7 @@ def matcher_loop(
         topics=processor.topics,
         group_id=prefix + definition.consumer_group,
         bootstrap=bootstrap,
+        security=KafkaSecurity(),
         batch_size=100,
         heartbeat=Heartbeat("matcher consumer", 60),
         prefix=prefix,
@@ -85,7 +87,7 @@ async def test_crash_between_database_and_offset_commit_applies_nothing_twice(
     await upgrade(engine, ALL["matcher"])
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
     await producer.start()
-    dlq = ResilientProducer(kafka.bootstrap, "test-dlq")
+    dlq = ResilientProducer(kafka.bootstrap, "test-dlq", KafkaSecurity())
     await dlq.start()
     try:
         for i in range(LINES):
@@ -136,7 +138,7 @@ async def test_malformed_messages_go_to_the_dlq_with_headers_and_the_partition_f
     topic = topic_prefix + MANIFEST_LINES.name
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
     await producer.start()
-    dlq = ResilientProducer(kafka.bootstrap, "test-dlq")
+    dlq = ResilientProducer(kafka.bootstrap, "test-dlq", KafkaSecurity())
     await dlq.start()
     key = b"SAME-KEY"  # one partition: the good message waits behind the bad ones
     try:

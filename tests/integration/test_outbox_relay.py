@@ -22,6 +22,7 @@ from pnm.shared.contracts.records import ChedType
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.messaging.kafka import KafkaPublisher, ResilientProducer
+from pnm.shared.messaging.kafka_security import KafkaSecurity
 from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import OutgoingMessage
 from pnm.shared.migrations import upgrade
@@ -92,7 +93,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
         assert {r.outcome for r in results} == {"created"}, results[0]
         await uow.commit()
 
-    producer = ResilientProducer(kafka.bootstrap, "test-relay")
+    producer = ResilientProducer(kafka.bootstrap, "test-relay", KafkaSecurity())
     await producer.start()
     try:
         dying = _relay(engine, DyingPublisher(KafkaPublisher(producer, topic_prefix)), BATCH)
@@ -168,7 +169,7 @@ async def test_a_relay_never_leaves_committed_rows_waiting_for_its_poll(
     outbox busy and tries again shortly, not at its next poll."""
     engine = make_engine(database_url)
     await upgrade(engine, ALL["prenotification"])
-    producer = ResilientProducer(kafka.bootstrap, "test-relay-wake")
+    producer = ResilientProducer(kafka.bootstrap, "test-relay-wake", KafkaSecurity())
     await producer.start()
     publisher = KafkaPublisher(producer, topic_prefix)
 

@@ -27,6 +27,7 @@ from pnm.cli.topics import create_topics
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import DECISIONS
+from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 POST_BATCH = 500
 
@@ -58,13 +59,12 @@ def bench_lines(count: int, run: str) -> list[ManifestLine]:
 async def raw_passthrough(bootstrap: str, payloads: list[bytes], run: str) -> Figures:
     """What aiokafka alone does on this machine: read each message and write it on."""
     source, sink = f"bench.{run}.raw-in", f"bench.{run}.raw-out"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    options = kafka_client_options(bootstrap, KafkaSecurity())
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     await admin.create_topics([NewTopic(source, 6, 1), NewTopic(sink, 6, 1)])
     await admin.close()
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
-    )
+    producer = AIOKafkaProducer(**options, enable_idempotence=True, acks="all", linger_ms=5)
     await producer.start()
     try:
         for i, payload in enumerate(payloads):
@@ -72,7 +72,7 @@ async def raw_passthrough(bootstrap: str, payloads: list[bytes], run: str) -> Fi
         await producer.flush()
         consumer = AIOKafkaConsumer(
             source,
-            bootstrap_servers=bootstrap,
+            **options,
             group_id=f"bench-{run}",
             auto_offset_reset="earliest",
             enable_auto_commit=False,

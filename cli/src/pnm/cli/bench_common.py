@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import EventType
+from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 
 async def watch_decisions(
@@ -19,7 +20,10 @@ async def watch_decisions(
     """Note when the first decision of each line appears on the topic (by its key, the line
     key: parsing every event here would take the machine's time from the system measured)."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", group_id=None
+        topic,
+        **kafka_client_options(bootstrap, KafkaSecurity()),
+        auto_offset_reset="latest",
+        group_id=None,
     )
     await consumer.start()
     try:

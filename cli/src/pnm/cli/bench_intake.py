@@ -21,6 +21,7 @@ from pnm.cli.topics import create_topics
 from pnm.prenotification.adapters.files import write_csv
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ChedType, PreNotification
+from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 BENCH_SECRET = "pnm-bench-secret-not-for-production-0123456789"
 
@@ -190,14 +191,17 @@ async def manifest_rates(
     finally:
         await conn.close()
     raw_topic = f"{prefix}bench-raw"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_client_options(bootstrap, KafkaSecurity()))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(raw_topic, 6, 1)])
     finally:
         await admin.close()
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+        **kafka_client_options(bootstrap, KafkaSecurity()),
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
     )
     await producer.start()
     try:

@@ -41,6 +41,7 @@ from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotification
 from pnm.shared.contracts.topics import DECISIONS, MANIFEST_LINES
 from pnm.shared.db import make_engine
 from pnm.shared.identifiers import party_name
+from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 VESSELS = 5_000  # vessel calls and flights in the window the active notifications cover
 SHIP_LINES = 10_000  # the two large ships of the burst carry the first 2 x 10,000
@@ -185,7 +186,7 @@ async def burst_figures(
             watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(records))
         )
         await asyncio.sleep(2)
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+        producer = AIOKafkaProducer(**kafka_client_options(bootstrap, KafkaSecurity()), linger_ms=5)
         await producer.start()
         events = line_events(records)
         sent: dict[str, float] = {}

@@ -37,6 +37,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--write", type=Path, help="write the topic list to this file")
     p.add_argument("--create", action="store_true", help="create topics and DLQ twins on Kafka")
 
+    p = sub.add_parser("kafka-acls", help="print the kafka-acls.sh commands a deployment needs")
+    p.add_argument("--prefix", default="", help="topic and group name prefix")
+    p.add_argument("--terminal", action="append", default=[], help="a terminal code (repeat)")
+    p.add_argument(
+        "--idempotent-write", action="store_true", help="brokers before 2.8: IdempotentWrite"
+    )
+
     p = sub.add_parser("replay", help="run recorded inputs through the matcher's domain code")
     p.add_argument("input", type=Path)
     p.add_argument("--until", help="advance the clock to this time at the end (RFC 3339)")
@@ -119,6 +126,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.write:
             args.write.write_text(topic_list())
         asyncio.run(run_topics(args.create))
+    elif args.command == "kafka-acls":
+        from pnm.cli.kafka_acls import run_kafka_acls
+
+        run_kafka_acls(args.prefix, args.terminal, args.idempotent_write)
     elif args.command == "replay":
         from pnm.cli.replay import run_replay
 

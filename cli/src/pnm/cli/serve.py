@@ -11,6 +11,7 @@ import uvicorn
 
 from pnm.cli.services import ALL
 from pnm.shared.db import make_engine
+from pnm.shared.messaging.kafka_security import KafkaSecurity
 from pnm.shared.migrations import upgrade
 from pnm.shared.observability import configure_logging
 from pnm.shared.runtime import Pipeline, RuntimeOptions
@@ -81,6 +82,7 @@ async def run_serve(service: str, host: str | None, port: int | None) -> None:
         database_url=settings.database_url or common.database_url,
         transport="kafka",
         kafka_bootstrap=settings.kafka_bootstrap or common.kafka_bootstrap,
+        kafka_security=KafkaSecurity(),
         topic_prefix=common.kafka_topic_prefix,
         options=runtime_options(settings),
     )

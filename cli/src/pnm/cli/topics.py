@@ -4,6 +4,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from pnm.shared.contracts.topics import ALL_TOPICS
+from pnm.shared.messaging.kafka_security import (
+    KafkaSecurity,
+    check_kafka_access,
+    kafka_client_options,
+)
 from pnm.shared.settings import CommonSettings
 
 HEADER = (
@@ -15,9 +20,14 @@ def topic_list() -> str:
     return HEADER + "".join(f"{t.name} {t.partitions}\n" for t in ALL_TOPICS)
 
 
-async def create_topics(bootstrap: str, prefix: str = "") -> list[str]:
-    """Create every topic and its DLQ twin; existing ones are left alone."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def create_topics(
+    bootstrap: str, prefix: str = "", security: KafkaSecurity | None = None
+) -> list[str]:
+    """Create every topic and its DLQ twin; existing ones are left alone. `security`: from
+    PNM_KAFKA_* unless given."""
+    security = security or KafkaSecurity()
+    await check_kafka_access(bootstrap, security)
+    admin = AIOKafkaAdminClient(**kafka_client_options(bootstrap, security))
     await admin.start()
     created = []
     try:

@@ -27,6 +27,7 @@ from pnm.shared.messaging.kafka import (
     KafkaPublisher,
     ResilientProducer,
 )
+from pnm.shared.messaging.kafka_security import KafkaSecurity, check_kafka_access
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import DeadLetterSink, Publisher
@@ -67,6 +68,7 @@ class Pipeline:
         database_url: str,
         transport: Transport,
         kafka_bootstrap: str | None = None,
+        kafka_security: KafkaSecurity | None = None,
         topic_prefix: str = "",
         options: RuntimeOptions | None = None,
         clock: Clock = utc_now,
@@ -79,6 +81,7 @@ class Pipeline:
         self.options = options or RuntimeOptions()
         self._database_url = database_url
         self._bootstrap = kafka_bootstrap
+        self._security = kafka_security
         self._prefix = topic_prefix
         self._clock = clock
         self._own_engine = engine is None
@@ -109,7 +112,11 @@ class Pipeline:
         publisher: Publisher
         if self.transport == "kafka":
             assert self._bootstrap is not None
-            self._producer = ResilientProducer(self._bootstrap, "pnm-relay")
+            # Unless given: from PNM_KAFKA_* (read only for Kafka: standalone never needs it).
+            self._security = self._security or KafkaSecurity()
+            # Refused credentials stop the start with the reason, not a retry loop.
+            await check_kafka_access(self._bootstrap, self._security)
+            self._producer = ResilientProducer(self._bootstrap, "pnm-relay", self._security)
             await self._producer.start()
             publisher = KafkaPublisher(self._producer, self._prefix)
         else:
@@ -166,7 +173,7 @@ class Pipeline:
             )
             hosted.processor = processor
             if self.transport == "kafka":
-                assert self._bootstrap is not None
+                assert self._bootstrap is not None and self._security is not None
                 consumer_hb = Heartbeat(f"{definition.name} consumer", opts.stuck_after_seconds)
                 hosted.heartbeats.append(consumer_hb)
                 self._consumers.append(
@@ -175,6 +182,7 @@ class Pipeline:
                         topics=processor.topics,
                         group_id=self._prefix + definition.consumer_group,
                         bootstrap=self._bootstrap,
+                        security=self._security,
                         batch_size=opts.consumer_batch_size,
                         heartbeat=consumer_hb,
                         prefix=self._prefix,

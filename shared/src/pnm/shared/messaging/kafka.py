@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from pnm.shared.contracts.topics import DLQ_SUFFIX
+from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 from pnm.shared.messaging.processor import EventProcessor, TransientFailure
 from pnm.shared.messaging.transport import (
     IncomingMessage,
@@ -24,11 +25,11 @@ from pnm.shared.observability import CONSUMER_LAG, DLQ_MESSAGES, Heartbeat, log_
 log = logging.getLogger(__name__)
 
 
-def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, client_id: str, security: KafkaSecurity) -> AIOKafkaProducer:
     # Idempotent producer: broker-side de-duplication of retried sends, order kept per
     # partition. Duplicates across relay restarts are left to the consumers' inbox.
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka_client_options(bootstrap, security),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -43,8 +44,11 @@ class ResilientProducer:
     broker restart a producer can wait for its batches forever. A send that does not complete
     in time fails (the outbox keeps the rows; consumers skip the duplicates)."""
 
-    def __init__(self, bootstrap: str, client_id: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, bootstrap: str, client_id: str, security: KafkaSecurity, timeout: float = 30.0
+    ) -> None:
         self._bootstrap = bootstrap
+        self._security = security
         self._client_id = client_id
         self.timeout = timeout
         self._producer: AIOKafkaProducer | None = None
@@ -57,7 +61,7 @@ class ResilientProducer:
         return self._producer
 
     async def start(self) -> None:
-        producer = make_producer(self._bootstrap, self._client_id)
+        producer = make_producer(self._bootstrap, self._client_id, self._security)
         await producer.start()
         self._producer = producer
 
@@ -138,6 +142,7 @@ class KafkaConsumerLoop:
         topics: Sequence[str],
         group_id: str,
         bootstrap: str,
+        security: KafkaSecurity,
         batch_size: int,
         heartbeat: Heartbeat,
         prefix: str = "",
@@ -147,6 +152,7 @@ class KafkaConsumerLoop:
         self._topics = [prefix + t for t in topics]
         self._group_id = group_id
         self._bootstrap = bootstrap
+        self._security = security
         self._batch_size = batch_size
         self._heartbeat = heartbeat
         self._lock = asyncio.Lock()
@@ -171,7 +177,7 @@ class KafkaConsumerLoop:
 
     async def _run_member(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+            **kafka_client_options(self._bootstrap, self._security),
             group_id=self._group_id,
             client_id=self._group_id,
             enable_auto_commit=False,

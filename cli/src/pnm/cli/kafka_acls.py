@@ -1,0 +1,108 @@
+"""The Kafka ACLs a deployment needs, per principal, derived from the topic contracts (who
+writes and who reads each topic) and the services' consumer groups, so the list cannot drift
+from the code. `pnm kafka-acls` prints them as kafka-acls.sh commands (docs/kafka-security.md).
+
+Operations are the broker's names. Read and Write imply Describe; Read on a group covers
+joining it and committing and fetching its offsets. No Kafka transactions are used (the outbox
+and the inbox give exactly-once effects), so no TransactionalId grants; the idempotent
+producers need only Write on their topics (brokers 2.8 and newer; older ones also want
+IdempotentWrite on the cluster: `idempotent_write`).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pnm.cli.services import ALL
+from pnm.shared.contracts.topics import ALL_TOPICS, TERMINAL_ACKS, TERMINAL_INSTRUCTIONS
+
+ResourceType = Literal["topic", "group", "cluster"]
+OPERATOR = "pnm-operator"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Allow `principal` (a SCRAM user name) `operations` on the named resources."""
+
+    principal: str
+    resource_type: ResourceType
+    names: tuple[str, ...]  # empty for the cluster
+    operations: tuple[str, ...]
+
+
+def service_principal(service: str) -> str:
+    """The user name a service authenticates as: its consumer group id, `pnm-matcher`."""
+    return ALL[service].consumer_group
+
+
+def terminal_principal(terminal: str) -> str:
+    return f"terminal-{terminal}"
+
+
+def service_grants(service: str, prefix: str = "", idempotent_write: bool = False) -> list[Grant]:
+    principal = service_principal(service)
+    reads = [t for t in ALL_TOPICS if service in t.consumers]
+    # Its own topics, and the dead-letter twin of each topic it consumes.
+    writes = [prefix + t.name for t in ALL_TOPICS if t.producer == service]
+    writes += [prefix + t.dlq for t in reads]
+    grants = [Grant(principal, "topic", tuple(writes), ("Write",))]
+    if reads:
+        grants.append(Grant(principal, "topic", tuple(prefix + t.name for t in reads), ("Read",)))
+        grants.append(Grant(principal, "group", (prefix + ALL[service].consumer_group,), ("Read",)))
+    if idempotent_write:
+        grants.append(Grant(principal, "cluster", (), ("IdempotentWrite",)))
+    return grants
+
+
+def terminal_grants(terminal: str, prefix: str = "") -> list[Grant]:
+    """A terminal reads the instruction topic (in its own group) and writes its acks."""
+    principal = terminal_principal(terminal)
+    return [
+        Grant(principal, "topic", (prefix + TERMINAL_INSTRUCTIONS.name,), ("Read",)),
+        Grant(principal, "group", (prefix + principal,), ("Read",)),
+        Grant(principal, "topic", (prefix + TERMINAL_ACKS.name,), ("Write",)),
+    ]
+
+
+def operator_grants(prefix: str = "") -> list[Grant]:
+    """`pnm topics --create`: create every topic and its dead-letter twin."""
+    names = tuple(prefix + name for t in ALL_TOPICS for name in (t.name, t.dlq))
+    return [Grant(OPERATOR, "topic", names, ("Create", "Describe"))]
+
+
+def deployment_grants(
+    prefix: str = "", terminals: Iterable[str] = (), idempotent_write: bool = False
+) -> list[Grant]:
+    grants = [g for s in ALL for g in service_grants(s, prefix, idempotent_write)]
+    grants += [g for t in terminals for g in terminal_grants(t, prefix)]
+    return grants + operator_grants(prefix)
+
+
+def kafka_acls_command(grant: Grant) -> str:
+    """One `kafka-acls.sh --add` command; $BOOTSTRAP and admin.properties (the client
+    settings of a principal allowed to alter ACLs) are the operator's."""
+    args = [
+        "kafka-acls.sh",
+        "--bootstrap-server",
+        "$BOOTSTRAP",
+        "--command-config",
+        "admin.properties",
+        "--add",
+        "--allow-principal",
+        f"User:{grant.principal}",
+    ]
+    for operation in grant.operations:
+        args += ["--operation", operation]
+    if grant.resource_type == "cluster":
+        args.append("--cluster")
+    for name in grant.names:
+        args += [f"--{grant.resource_type}", name]
+    return " ".join(a if a == "$BOOTSTRAP" else shlex.quote(a) for a in args)
+
+
+def run_kafka_acls(prefix: str, terminals: Sequence[str], idempotent_write: bool) -> None:
+    for grant in deployment_grants(prefix, terminals, idempotent_write):
+        print(kafka_acls_command(grant))

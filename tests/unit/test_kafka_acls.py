@@ -1,0 +1,81 @@
+"""The ACL list follows the code: every topic a service consumes is read and its dead-letter
+twin written, in the consumer group the runtime uses; the operator document carries exactly
+the commands `pnm kafka-acls` prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pnm.cli.kafka_acls import (
+    deployment_grants,
+    kafka_acls_command,
+    service_grants,
+    service_principal,
+    terminal_grants,
+)
+from pnm.cli.services import ALL
+from pnm.shared.contracts.topics import ALL_TOPICS
+from pnm.shared.db import make_engine
+from pnm.shared.service import ServiceContext
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "kafka-security.md"
+
+
+def granted(service: str, resource_type: str, operation: str, prefix: str = "") -> set[str]:
+    return {
+        name
+        for g in service_grants(service, prefix)
+        if g.resource_type == resource_type and operation in g.operations
+        for name in g.names
+    }
+
+
+@pytest.mark.parametrize("service", list(ALL))
+async def test_a_service_reads_what_it_subscribes_to_and_writes_what_it_produces(
+    service: str,
+) -> None:
+    definition = ALL[service]
+    engine = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # never connected
+    try:
+        subscribed = set(definition.subscriptions(ServiceContext(service, engine, lambda: None)))  # type: ignore[arg-type, return-value]
+    finally:
+        await engine.dispose()
+    produced = {t.name for t in ALL_TOPICS if t.producer == service}
+
+    assert granted(service, "topic", "Read", "acc.") == {"acc." + t for t in subscribed}
+    assert granted(service, "topic", "Write", "acc.") == {
+        "acc." + t for t in produced | {t + ".dlq" for t in subscribed}
+    }
+    assert granted(service, "group", "Read", "acc.") == (
+        {"acc." + definition.consumer_group} if subscribed else set()
+    )
+    assert service_principal(service) == f"pnm-{service}"
+
+
+def test_a_terminal_reads_instructions_and_writes_acks_only() -> None:
+    grants = {(g.resource_type, g.names, g.operations) for g in terminal_grants("ECTDELTA")}
+    assert grants == {
+        ("topic", ("holds.terminal-instructions.v1",), ("Read",)),
+        ("group", ("terminal-ECTDELTA",), ("Read",)),
+        ("topic", ("holds.terminal-acks.v1",), ("Write",)),
+    }
+
+
+def test_older_brokers_also_get_idempotent_write_on_the_cluster() -> None:
+    assert not any(g.resource_type == "cluster" for g in deployment_grants())
+    cluster = [g for g in deployment_grants(idempotent_write=True) if g.resource_type == "cluster"]
+    assert {g.principal for g in cluster} == {service_principal(s) for s in ALL}
+    assert all(g.operations == ("IdempotentWrite",) for g in cluster)
+    assert kafka_acls_command(cluster[0]).endswith("--operation IdempotentWrite --cluster")
+
+
+def test_the_operator_document_lists_every_command() -> None:
+    text = DOC.read_text()
+    missing = [
+        command
+        for command in map(kafka_acls_command, deployment_grants(terminals=["ECTDELTA"]))
+        if command not in text
+    ]
+    assert not missing, "docs/kafka-security.md lacks:\n" + "\n".join(missing)
