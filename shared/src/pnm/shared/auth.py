@@ -63,6 +63,11 @@ class AuthSettings(BaseSettings):
     issuer: str = "pnm-dev"
     audience: str = "pnm"
     leeway_seconds: int = 30
+    # The longest a token may live (`exp - iat`): short for people, longer for systems whose
+    # credentials live in a machine (feeds and terminals). A token with both kinds of role gets
+    # the shorter limit.
+    max_person_token_hours: float = Field(default=12.0, gt=0)
+    max_system_token_hours: float = Field(default=168.0, gt=0)
 
     @field_validator("secret", "public_key")
     @classmethod
@@ -89,6 +94,35 @@ class AuthSettings(BaseSettings):
         if self.secret is not None and self.public_key is not None:
             raise ValueError("set PNM_AUTH_SECRET or PNM_AUTH_PUBLIC_KEY, not both")
         return self
+
+
+SYSTEM_ROLE_PREFIXES = ("feed:", "terminal:")
+
+
+def max_lifetime(roles: Iterable[str], settings: AuthSettings) -> tuple[str, timedelta]:
+    """The kind of token ("system" or "person") and the longest `exp - iat` it may have: a
+    system token holds only feed and terminal roles; any other role makes it a person's."""
+    roles = list(roles)
+    if roles and all(r.startswith(SYSTEM_ROLE_PREFIXES) for r in roles):
+        return "system", timedelta(hours=settings.max_system_token_hours)
+    return "person", timedelta(hours=settings.max_person_token_hours)
+
+
+def lifetime_problem(
+    roles: Iterable[str], lifetime: timedelta, settings: AuthSettings
+) -> str | None:
+    """Why a token for `roles` living `lifetime` (exp - iat) is not acceptable, or None."""
+    roles = list(roles)
+    kind, limit = max_lifetime(roles, settings)
+    if lifetime <= timedelta(0):
+        return "token lifetime (exp - iat) must be positive"
+    if lifetime > limit:
+        return (
+            f"token lifetime (exp - iat) of {lifetime / timedelta(hours=1):g} h exceeds the "
+            f"maximum of {limit / timedelta(hours=1):g} h for a {kind} token "
+            f"(roles [{', '.join(sorted(roles))}])"
+        )
+    return None
 
 
 def _check_secret(secret: str) -> None:
@@ -144,7 +178,7 @@ class TokenVerifier:
                 audience=settings.audience,
                 issuer=settings.issuer,
                 leeway=settings.leeway_seconds,
-                options={"require": ["sub", "exp", "iss", "aud"]},
+                options={"require": ["sub", "iat", "exp", "iss", "aud"]},
             )
         except jwt.InvalidSignatureError as err:
             raise AuthError(401, "bad token signature") from err
@@ -165,12 +199,28 @@ class TokenVerifier:
                 f"(accepted: {', '.join(self._algorithms)})",
             ) from err
         except jwt.ImmatureSignatureError as err:
-            raise AuthError(401, f"token not yet valid: {err}") from err
+            raise AuthError(
+                401, f"token not yet valid (nbf or iat in the future beyond the leeway): {err}"
+            ) from err
         except jwt.DecodeError as err:
             raise AuthError(401, f"malformed token: {err}") from err
         except jwt.PyJWTError as err:
             raise AuthError(401, f"invalid token: {err}") from err
-        return _principal(claims)
+        principal = _principal(claims)
+        # Both are numbers here: PyJWT has checked them while validating `exp` and `iat`.
+        lifetime = timedelta(seconds=int(claims["exp"]) - int(claims["iat"]))
+        if problem := lifetime_problem(principal.roles, lifetime, settings):
+            raise AuthError(401, problem)
+        return principal
+
+    def readiness_problem(self) -> str | None:
+        """Why this service cannot serve anyone (no key: every token is refused), or None."""
+        if self._key is None:
+            return (
+                "no token verification key configured (PNM_AUTH_SECRET or PNM_AUTH_PUBLIC_KEY): "
+                "every request would be refused"
+            )
+        return None
 
 
 def _header_alg(token: str) -> str:
@@ -205,15 +255,20 @@ def mint_token(
     issuer: str = "pnm-dev",
     audience: str = "pnm",
     now: datetime | None = None,
+    limits: AuthSettings | None = None,
 ) -> str:
-    """An HS256 token as TokenVerifier(AuthSettings(secret=secret)) expects it."""
+    """An HS256 token as TokenVerifier(AuthSettings(secret=secret)) expects it; a `ttl` beyond
+    the roles' maximum lifetime (from `limits`, else the defaults) is a ValueError."""
     if isinstance(roles, str):
         raise TypeError("roles must be an iterable of role names, not a single string")
+    roles = list(roles)
     _check_secret(secret)
+    if problem := lifetime_problem(roles, ttl, limits or AuthSettings.model_construct()):
+        raise ValueError(problem)
     issued = now if now is not None else datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": subject,
-        "roles": list(roles),
+        "roles": roles,
         "iss": issuer,
         "aud": audience,
         "iat": int(issued.timestamp()),
