@@ -1,18 +1,29 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.domain.hold import HoldState, IllegalTransition
-from pnm.shared.auth import OFFICIAL_READERS, AuthError, Caller, Principal, terminal_codes
+from pnm.shared.auth import (
+    OFFICIAL_READERS,
+    AuthError,
+    AuthoriseFirst,
+    Caller,
+    Principal,
+    Requires,
+    terminal_codes,
+)
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.service import ServiceContext
+
+# A terminal (or an admin), checked before the acknowledgement is read (AuthoriseFirst).
+Terminal = Annotated[Principal, Depends(Requires("terminal:*", "admin"))]
 
 
 class AckResult(BaseModel):
@@ -46,7 +57,7 @@ def visible_terminals(caller: Principal) -> frozenset[str] | None:
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter(tags=["holds"])
+    router = APIRouter(tags=["holds"], route_class=AuthoriseFirst)
 
     @router.post(
         "/acks",
@@ -56,7 +67,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             409: {"description": "the hold cannot take this acknowledgement"},
         },
     )
-    async def acknowledge(ack: TerminalAck, caller: Caller) -> AckResult:
+    async def acknowledge(ack: TerminalAck, caller: Terminal) -> AckResult:
         """A terminal confirms (or could not apply) an instruction (role `terminal:<code>`)."""
         if ack.terminal not in terminal_codes(caller) and not caller.has("admin"):
             raise AuthError(

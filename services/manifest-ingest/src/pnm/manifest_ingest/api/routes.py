@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -15,7 +15,14 @@ from pnm.manifest_ingest.adapters.tables import (
     rejections,
 )
 from pnm.shared import files
-from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
+from pnm.shared.auth import (
+    OFFICIAL_READERS,
+    AuthoriseFirst,
+    Caller,
+    Principal,
+    Requires,
+    require_any,
+)
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
@@ -33,6 +40,8 @@ from pnm.shared.service import ServiceContext
 
 MAX_LINES = 20_000
 WRITERS = ("feed:dmf", "admin")
+# The DMF feed, checked before a request's body is read (AuthoriseFirst).
+Writer = Annotated[Principal, Depends(Requires(*WRITERS))]
 
 
 class ManifestHeader(BaseModel):
@@ -161,7 +170,7 @@ async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOu
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter(tags=["manifests"])
+    router = APIRouter(tags=["manifests"], route_class=AuthoriseFirst)
 
     async def take(submissions: list[handlers.Submission]) -> LinesOut:
         async with ctx.uow_factory() as uow:
@@ -170,10 +179,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         return _summary(results)
 
     @router.post("/lines", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def declare_lines(body: LinesIn, caller: Caller) -> LinesOut:
+    async def declare_lines(body: LinesIn, caller: Writer) -> LinesOut:
         """Manifest lines from DMF (role `feed:dmf`): new lines, amendments (a higher
         `version`) and withdrawals; older and known versions are ignored."""
-        require_any(caller, *WRITERS)
         return await take(
             [
                 handlers.Submission(line, "rest", caller.subject, n)
@@ -182,10 +190,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
 
     @router.post("/manifests", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def declare_manifest(body: ManifestIn, caller: Caller) -> LinesOut:
+    async def declare_manifest(body: ManifestIn, caller: Writer) -> LinesOut:
         """A whole manifest: the header's values apply to every line that does not give its own.
         Up to 20,000 lines; stored and published in one transaction, bad lines kept aside."""
-        require_any(caller, *WRITERS)
         header = body.header.model_dump(mode="json", exclude_none=True)
         return await take(
             [
@@ -206,10 +213,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         openapi_extra=json_body(ManifestLine),
     )
     async def resubmit(
-        rejection_id: RowId, request: Request, caller: Caller, response: Response
+        rejection_id: RowId, request: Request, caller: Writer, response: Response
     ) -> LinesOut:
         """The corrected line for a refused one; on acceptance the rejection is closed."""
-        require_any(caller, *WRITERS)
         line = await raw_json(request)
         async with ctx.engine.connect() as conn:
             await rejections.open(conn, rejection_id)
@@ -236,29 +242,26 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={**AUTH_RESPONSES, 415: {"model": Problem}, 422: {"model": Problem}},
     )
     async def upload_file(
-        caller: Caller,
+        caller: Writer,
         file: Annotated[UploadFile, File(description="a DMF manifest export: .jsonl or .csv")],
     ) -> FileOut:
         """A manifest export file (JSON Lines or CSV, see the README for the columns). The same
         file sent again is recognised by its content and not processed twice."""
-        require_any(caller, *WRITERS)
         name, content = await files.uploaded(file)
         with files.unreadable_is_422():
             return await receive_file(ctx, name, content)
 
     @router.post("/arrivals", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def record_arrival(record: Arrival, caller: Caller) -> dict[str, str]:
+    async def record_arrival(record: Arrival, caller: Writer) -> dict[str, str]:
         """A vessel or flight arrived, or only the listed containers were discharged."""
-        require_any(caller, *WRITERS)
         async with ctx.uow_factory() as uow:
             await handlers.record_arrival(uow, record, ctx.clock())
             await uow.commit()
         return {"manifest_id": record.manifest_id, "status": "recorded"}
 
     @router.post("/eta", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def update_eta(record: EtaUpdate, caller: Caller) -> dict[str, Any]:
+    async def update_eta(record: EtaUpdate, caller: Writer) -> dict[str, Any]:
         """A new expected arrival for a vessel or flight, or only for the listed containers."""
-        require_any(caller, *WRITERS)
         async with ctx.uow_factory() as uow:
             lines = await handlers.update_eta(uow, record, ctx.clock())
             await uow.commit()

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from pnm.matcher.adapters.indicator_sets import (
@@ -18,19 +18,28 @@ from pnm.matcher.adapters.indicator_sets import (
 from pnm.matcher.adapters.state import evaluate_lines, load_state
 from pnm.matcher.adapters.tables import decision, decision_history
 from pnm.matcher.domain.indicators import IndicatorSetDocument
-from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
+from pnm.shared.auth import (
+    OFFICIAL_READERS,
+    AuthoriseFirst,
+    Caller,
+    Principal,
+    Requires,
+    require_any,
+)
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.service import ServiceContext
 
 ANALYSTS = ("analyst", "admin")
+# Who changes indicator sets, checked before a request's body is read (AuthoriseFirst).
+Analyst = Annotated[Principal, Depends(Requires(*ANALYSTS))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such line or indicator set"}
 }
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=AuthoriseFirst)
 
     @router.get(
         "/decisions/{manifest_id}/{line_id}",
@@ -169,11 +178,10 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         },
     )
     async def upload_indicator_set(
-        document: IndicatorSetDocument, caller: Caller
+        document: IndicatorSetDocument, caller: Analyst
     ) -> dict[str, Any]:
         """Store a new indicator set (validated as a whole). It decides nothing until it is
         activated; try it first with the dry run or `pnm replay --compare`."""
-        require_any(caller, *ANALYSTS)
         async with ctx.uow_factory() as uow:
             try:
                 await store_indicator_set(uow.conn, document, caller.subject, ctx.clock())
@@ -187,9 +195,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["indicator sets"],
         responses={**AUTH_RESPONSES, **NOT_FOUND},
     )
-    async def activate(version: str, caller: Caller) -> dict[str, Any]:
+    async def activate(version: str, caller: Analyst) -> dict[str, Any]:
         """From now on decisions are made under this set and record its version."""
-        require_any(caller, *ANALYSTS)
         async with ctx.uow_factory() as uow:
             try:
                 await activate_indicator_set(uow.conn, version, caller.subject, ctx.clock())
