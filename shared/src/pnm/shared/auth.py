@@ -389,6 +389,10 @@ class AuthoriseFirst(APIRoute):
         return authorised
 
 
+# The caller of a route the officials read (checked before anything else on AuthoriseFirst).
+OfficialReader = Annotated[Principal, Depends(Requires(*OFFICIAL_READERS))]
+
+
 def terminal_codes(principal: Principal) -> frozenset[str]:
     """The terminals a `terminal:<code>` token speaks for."""
     return frozenset(

@@ -19,9 +19,9 @@ from pnm.shared.auth import (
     OFFICIAL_READERS,
     AuthoriseFirst,
     Caller,
+    OfficialReader,
     Principal,
     Requires,
-    require_any,
 )
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.db import UnitOfWork
@@ -273,12 +273,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     )
     async def get_manifest(
         manifest_id: str,
-        caller: Caller,
+        caller: OfficialReader,
         limit: int = Query(1000, ge=1, le=20_000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[StoredLine]:
         """A manifest's lines in line order, each with its version, status and flags."""
-        require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -297,8 +296,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         "/manifests/{manifest_id}/lines/{line_id}",
         responses={**AUTH_RESPONSES, 404: {"model": Problem}},
     )
-    async def get_line(manifest_id: str, line_id: str, caller: Caller) -> StoredLine:
-        require_any(caller, *OFFICIAL_READERS)
+    async def get_line(manifest_id: str, line_id: str, caller: OfficialReader) -> StoredLine:
         async with ctx.engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -316,9 +314,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         "/manifests/{manifest_id}/lines/{line_id}/history",
         responses={**AUTH_RESPONSES, 404: {"model": Problem}},
     )
-    async def history(manifest_id: str, line_id: str, caller: Caller) -> list[VersionOut]:
+    async def history(manifest_id: str, line_id: str, caller: OfficialReader) -> list[VersionOut]:
         """Every accepted version of a line: what changed, when, and by which message."""
-        require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -345,7 +342,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
 
     @router.get("/lines", responses=AUTH_RESPONSES)
     async def search(
-        caller: Caller,
+        caller: OfficialReader,
         container: str | None = None,
         transport_document: str | None = None,
         vessel_imo: str | None = None,
@@ -358,7 +355,6 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[StoredLine]:
         """Lines by container, transport document, vessel or flight and ETA window; ordered by
         ETA, manifest and line (stable across pages)."""
-        require_any(caller, *OFFICIAL_READERS)
         query = select(manifest_line).order_by(
             manifest_line.c.eta, manifest_line.c.manifest_id, manifest_line.c.line_id
         )

@@ -33,6 +33,7 @@ from pnm.shared.auth import (
     OFFICIAL_READERS,
     AuthoriseFirst,
     Caller,
+    OfficialReader,
     Principal,
     Requires,
     require_any,
@@ -346,7 +347,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={401: {"model": Refusal}, 403: {"model": Refusal}},
     )
     async def search(
-        caller: Caller,
+        caller: OfficialReader,
         reference: str | None = None,
         container: str | None = None,
         transport_document: str | None = None,
@@ -361,7 +362,6 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[dict[str, Any]]:
         """Pre-notifications by reference, container, transport document, importer, BCP and
         arrival window; ordered by expected arrival, then reference (stable across pages)."""
-        require_any(caller, *READERS)
         query = select(prenotification.c.record).order_by(
             prenotification.c.expected_arrival, prenotification.c.reference
         )
@@ -407,8 +407,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["queries"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
-    async def get(reference: str, caller: Caller) -> dict[str, Any]:
-        require_any(caller, *READERS)
+    async def get(reference: str, caller: OfficialReader) -> dict[str, Any]:
         normalised = normalised_reference(reference)
         async with ctx.engine.connect() as conn:
             row = (
@@ -427,8 +426,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["queries"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
-    async def versions(reference: str, caller: Caller) -> list[VersionOut]:
-        require_any(caller, *READERS)
+    async def versions(reference: str, caller: OfficialReader) -> list[VersionOut]:
         normalised = normalised_reference(reference)
         async with ctx.engine.connect() as conn:
             rows = (
