@@ -62,6 +62,11 @@ def test_an_exp_in_the_year_3000_is_refused_saying_why() -> None:
     assert "exceeds the maximum of 12 h for a person token" in detail
 
 
+@pytest.mark.parametrize("exp", [10**20, 2**63, 10**300])
+def test_an_absurd_exp_is_refused_not_overflowing(exp: int) -> None:
+    assert "exceeds the maximum" in refusal(signed(["analyst"], iat=now(), exp=exp))
+
+
 def test_a_person_token_may_live_12_hours_and_not_a_minute_more() -> None:
     verifier = TokenVerifier(AuthSettings(secret=SECRET))
     t = now()

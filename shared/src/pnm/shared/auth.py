@@ -110,18 +110,17 @@ def max_lifetime(roles: Iterable[str], settings: AuthSettings) -> tuple[str, tim
     return "person", timedelta(hours=settings.max_person_token_hours)
 
 
-def lifetime_problem(
-    roles: Iterable[str], lifetime: timedelta, settings: AuthSettings
-) -> str | None:
-    """Why a token for `roles` living `lifetime` (exp - iat) is not acceptable, or None."""
+def lifetime_problem(roles: Iterable[str], seconds: float, settings: AuthSettings) -> str | None:
+    """Why a token for `roles` living `seconds` (exp - iat) is not acceptable, or None. In
+    seconds, not a timedelta: an `exp` in the year 10^12 must be refused, not overflow."""
     roles = list(roles)
     kind, limit = max_lifetime(roles, settings)
-    if lifetime <= timedelta(0):
+    if seconds <= 0:
         return "token lifetime (exp - iat) must be positive"
-    if lifetime > limit:
+    if seconds > limit.total_seconds():
         return (
-            f"token lifetime (exp - iat) of {lifetime / timedelta(hours=1):g} h exceeds the "
-            f"maximum of {limit / timedelta(hours=1):g} h for a {kind} token "
+            f"token lifetime (exp - iat) of {seconds / 3600:g} h exceeds the maximum of "
+            f"{limit.total_seconds() / 3600:g} h for a {kind} token "
             f"(roles [{', '.join(sorted(roles))}])"
         )
     return None
@@ -210,7 +209,7 @@ class TokenVerifier:
             raise AuthError(401, f"invalid token: {err}") from err
         principal = _principal(claims)
         # Both are numbers here: PyJWT has checked them while validating `exp` and `iat`.
-        lifetime = timedelta(seconds=int(claims["exp"]) - int(claims["iat"]))
+        lifetime = int(claims["exp"]) - int(claims["iat"])
         if problem := lifetime_problem(principal.roles, lifetime, settings):
             raise AuthError(401, problem)
         return principal
@@ -265,7 +264,8 @@ def mint_token(
         raise TypeError("roles must be an iterable of role names, not a single string")
     roles = list(roles)
     _check_secret(secret)
-    if problem := lifetime_problem(roles, ttl, limits or AuthSettings.model_construct()):
+    limits = limits or AuthSettings.model_construct()
+    if problem := lifetime_problem(roles, ttl.total_seconds(), limits):
         raise ValueError(problem)
     issued = now if now is not None else datetime.now(UTC)
     claims: dict[str, Any] = {
