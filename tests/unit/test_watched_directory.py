@@ -151,3 +151,15 @@ async def test_a_name_seen_before_in_failed_is_not_overwritten(inbox: Path) -> N
     assert (failed / "x.jsonl").read_text() == "1\n"
     assert (failed / "x.jsonl.1").read_text() == "2\n"
     assert "second" in (failed / "x.jsonl.1.error.txt").read_text()
+
+
+async def test_a_long_name_is_cut_to_fit_beside_its_note(inbox: Path) -> None:
+    long = "x" * 240 + ".jsonl"
+    drop(inbox, long)
+    drop(inbox, "z.jsonl")
+    take = Taker()
+    assert await take_dropped_files(inbox, take) == 2
+    assert names(inbox) == ["failed", "processed"]
+    processed = names(inbox / "processed")
+    assert len(processed) == 4
+    assert all(len(name.encode()) <= 255 for name in processed)

@@ -161,14 +161,26 @@ async def take_dropped_files(
                 reason = (
                     str(err)
                     if isinstance(err, FileFormatError | watched.Unreadable)
-                    else (f"could not be taken in: {err!r}")
+                    else f"could not be taken in: {err!r}"
                 )
-                await asyncio.to_thread(inbox.fail, name, reason)
                 log.warning("dropped file refused", extra=log_fields(file=name, error=reason))
+                await _file_away(inbox.fail, name, reason)
                 continue
-            await asyncio.to_thread(inbox.done, name, f"{result['sha256'][:12]}-{name}", result)
-            taken += 1
+            target = f"{result['sha256'][:12]}-{name}"
+            taken += await _file_away(inbox.done, name, target, result)
     return taken
+
+
+async def _file_away(move: Callable[..., None], name: str, *args: Any) -> int:
+    """Move a file out of the directory: 1, or 0 when the move itself failed (logged). The file
+    then stays and comes round again (taken in once: a second time it is a duplicate), while
+    the other files go on."""
+    try:
+        await asyncio.to_thread(move, name, *args)
+    except OSError as err:
+        log.error("dropped file could not be moved", extra=log_fields(file=name, error=repr(err)))
+        return 0
+    return 1
 
 
 def watch_directory(

@@ -23,6 +23,7 @@ from typing import Any
 
 SUBDIRECTORIES = ("processed", "failed")
 MAX_REASON_CHARS = 4_000  # enough for any error; an error quoting a whole row is cut here
+NAME_MAX_BYTES = 255  # a file name on Linux file systems
 
 
 class Unreadable(Exception):
@@ -119,7 +120,7 @@ class WatchedDirectory:
         self._file_away(name, self.failed, name, ".error.txt", reason[:MAX_REASON_CHARS] + "\n")
 
     def _file_away(self, name: str, into: int, target: str, suffix: str, note: str) -> None:
-        target = _free_name(into, target, suffix)
+        target = _free_name(into, _fitting(target, suffix), suffix)
         os.rename(name, target, src_dir_fd=self.fd, dst_dir_fd=into)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
         with os.fdopen(os.open(target + suffix, flags, 0o644, dir_fd=into), "wb") as file:
@@ -150,6 +151,13 @@ def _exists(directory: int, name: str) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def _fitting(target: str, suffix: str) -> str:
+    """`target`, cut so that it, a `.<n>` and `suffix` fit in a file name."""
+    room = NAME_MAX_BYTES - len(suffix.encode()) - len(".999")
+    raw = os.fsencode(target)
+    return target if len(raw) <= room else os.fsdecode(raw[:room])
 
 
 def _free_name(directory: int, target: str, suffix: str) -> str:
