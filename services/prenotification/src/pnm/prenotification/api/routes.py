@@ -240,7 +240,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
         return _single_response(result, response)
 
-    @router.post("/prenotifications/bulk", tags=["intake"], responses={401: {"model": Refusal}})
+    @router.post(
+        "/prenotifications/bulk",
+        tags=["intake"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}},
+    )
     async def submit_bulk(body: BulkIn, caller: FeedWriter) -> BulkOut:
         """Thousands of records at once; each its own result: bad ones never block good ones."""
         results = await take(
@@ -279,7 +283,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.post(
         "/files",
         tags=["intake"],
-        responses={401: {"model": Refusal}, 415: {"model": Refusal}, 422: {"model": Refusal}},
+        responses={
+            401: {"model": Refusal},
+            403: {"model": Refusal},
+            415: {"model": Refusal},
+            422: {"model": Refusal},
+        },
     )
     async def upload_file(
         caller: FeedWriter,
