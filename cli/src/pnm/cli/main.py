@@ -91,7 +91,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--role", action="append", required=True, dest="roles")
     p.add_argument("--sub", default="dev-user")
     p.add_argument("--org")
-    p.add_argument("--ttl-hours", type=float, default=8.0)
+    p.add_argument(
+        "--ttl-hours",
+        type=float,
+        default=8.0,
+        help="at most PNM_AUTH_MAX_PERSON_TOKEN_HOURS (12), or for a token of only feed: and "
+        "terminal: roles PNM_AUTH_MAX_SYSTEM_TOKEN_HOURS (168)",
+    )
 
     p = sub.add_parser("postgres", help="start or stop a local PostgreSQL (embedded wheel)")
     p.add_argument("action", choices=["start", "stop", "url"])

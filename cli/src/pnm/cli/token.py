@@ -43,6 +43,7 @@ def run_token(roles: list[str], subject: str, organisation: str | None, ttl_hour
             ttl=timedelta(hours=ttl_hours),
             issuer=settings.issuer,
             audience=settings.audience,
+            limits=settings,
         )
     except ValueError as err:
         _fail(str(err))

@@ -13,7 +13,7 @@ nothing implicitly: an endpoint that admits admins lists "admin" among its roles
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -21,7 +21,9 @@ from typing import Annotated, Any, Literal
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +65,11 @@ class AuthSettings(BaseSettings):
     issuer: str = "pnm-dev"
     audience: str = "pnm"
     leeway_seconds: int = 30
+    # The longest a token may live (`exp - iat`): short for people, longer for systems whose
+    # credentials live in a machine (feeds and terminals). A token with both kinds of role gets
+    # the shorter limit.
+    max_person_token_hours: float = Field(default=12.0, gt=0)
+    max_system_token_hours: float = Field(default=168.0, gt=0)
 
     @field_validator("secret", "public_key")
     @classmethod
@@ -89,6 +96,34 @@ class AuthSettings(BaseSettings):
         if self.secret is not None and self.public_key is not None:
             raise ValueError("set PNM_AUTH_SECRET or PNM_AUTH_PUBLIC_KEY, not both")
         return self
+
+
+SYSTEM_ROLE_PREFIXES = ("feed:", "terminal:")
+
+
+def max_lifetime(roles: Iterable[str], settings: AuthSettings) -> tuple[str, timedelta]:
+    """The kind of token ("system" or "person") and the longest `exp - iat` it may have: a
+    system token holds only feed and terminal roles; any other role makes it a person's."""
+    roles = list(roles)
+    if roles and all(r.startswith(SYSTEM_ROLE_PREFIXES) for r in roles):
+        return "system", timedelta(hours=settings.max_system_token_hours)
+    return "person", timedelta(hours=settings.max_person_token_hours)
+
+
+def lifetime_problem(roles: Iterable[str], seconds: float, settings: AuthSettings) -> str | None:
+    """Why a token for `roles` living `seconds` (exp - iat) is not acceptable, or None. In
+    seconds, not a timedelta: an `exp` in the year 10^12 must be refused, not overflow."""
+    roles = list(roles)
+    kind, limit = max_lifetime(roles, settings)
+    if seconds <= 0:
+        return "token lifetime (exp - iat) must be positive"
+    if seconds > limit.total_seconds():
+        return (
+            f"token lifetime (exp - iat) of {seconds / 3600:g} h exceeds the maximum of "
+            f"{limit.total_seconds() / 3600:g} h for a {kind} token "
+            f"(roles [{', '.join(sorted(roles))}])"
+        )
+    return None
 
 
 def _check_secret(secret: str) -> None:
@@ -144,7 +179,7 @@ class TokenVerifier:
                 audience=settings.audience,
                 issuer=settings.issuer,
                 leeway=settings.leeway_seconds,
-                options={"require": ["sub", "exp", "iss", "aud"]},
+                options={"require": ["sub", "iat", "exp", "iss", "aud"]},
             )
         except jwt.InvalidSignatureError as err:
             raise AuthError(401, "bad token signature") from err
@@ -165,12 +200,28 @@ class TokenVerifier:
                 f"(accepted: {', '.join(self._algorithms)})",
             ) from err
         except jwt.ImmatureSignatureError as err:
-            raise AuthError(401, f"token not yet valid: {err}") from err
+            raise AuthError(
+                401, f"token not yet valid (nbf or iat in the future beyond the leeway): {err}"
+            ) from err
         except jwt.DecodeError as err:
             raise AuthError(401, f"malformed token: {err}") from err
         except jwt.PyJWTError as err:
             raise AuthError(401, f"invalid token: {err}") from err
-        return _principal(claims)
+        principal = _principal(claims)
+        # Both are numbers here: PyJWT has checked them while validating `exp` and `iat`.
+        lifetime = int(claims["exp"]) - int(claims["iat"])
+        if problem := lifetime_problem(principal.roles, lifetime, settings):
+            raise AuthError(401, problem)
+        return principal
+
+    def readiness_problem(self) -> str | None:
+        """Why this service cannot serve anyone (no key: every token is refused), or None."""
+        if self._key is None:
+            return (
+                "no token verification key configured (PNM_AUTH_SECRET or PNM_AUTH_PUBLIC_KEY): "
+                "every request would be refused"
+            )
+        return None
 
 
 def _header_alg(token: str) -> str:
@@ -205,15 +256,21 @@ def mint_token(
     issuer: str = "pnm-dev",
     audience: str = "pnm",
     now: datetime | None = None,
+    limits: AuthSettings | None = None,
 ) -> str:
-    """An HS256 token as TokenVerifier(AuthSettings(secret=secret)) expects it."""
+    """An HS256 token as TokenVerifier(AuthSettings(secret=secret)) expects it; a `ttl` beyond
+    the roles' maximum lifetime (from `limits`, else the defaults) is a ValueError."""
     if isinstance(roles, str):
         raise TypeError("roles must be an iterable of role names, not a single string")
+    roles = list(roles)
     _check_secret(secret)
+    limits = limits or AuthSettings.model_construct()
+    if problem := lifetime_problem(roles, ttl.total_seconds(), limits):
+        raise ValueError(problem)
     issued = now if now is not None else datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": subject,
-        "roles": list(roles),
+        "roles": roles,
         "iss": issuer,
         "aud": audience,
         "iat": int(issued.timestamp()),
@@ -249,14 +306,8 @@ def principal_dependency(verifier: TokenVerifier) -> Callable[..., Principal]:
 
 
 def require_any(principal: Principal, *roles: str) -> None:
-    """403 unless the principal holds at least one of the roles."""
-    if not roles:
-        raise ValueError("require_any needs at least one role")
-    if principal.roles.isdisjoint(roles):
-        wanted = f"role {roles[0]}" if len(roles) == 1 else f"one of roles {', '.join(roles)}"
-        raise AuthError(
-            403, f"{wanted} required; token has roles [{', '.join(sorted(principal.roles))}]"
-        )
+    """403 unless the principal holds at least one of the roles (see Requires)."""
+    Requires(*roles).check(principal)
 
 
 # The officials who may read decisions, pre-notifications and holds (architecture §8).
@@ -274,6 +325,72 @@ def app_principal(
 
 # Module-level, so routers may annotate parameters with it (FastAPI resolves it at import).
 Caller = Annotated[Principal, Depends(app_principal)]
+
+
+class Requires:
+    """A route's role requirement, as a dependency giving the verified caller:
+    `caller: Annotated[Principal, Depends(Requires("feed:dmf", "admin"))]`. A role ending in
+    `:*` admits any role with that prefix ("terminal:*": any terminal). On a route of an
+    AuthoriseFirst router it is checked before the body is read, parsed or validated, so a caller
+    without the role learns nothing about the body's rules and leaves nothing behind."""
+
+    def __init__(self, *roles: str) -> None:
+        if not roles:
+            raise ValueError("Requires needs at least one role")
+        self.roles = roles
+
+    def admits(self, principal: Principal) -> bool:
+        return any(self._matches(role) for role in principal.roles)
+
+    def _matches(self, role: str) -> bool:
+        return any(
+            role.startswith(wanted[:-1]) if wanted.endswith(":*") else role == wanted
+            for wanted in self.roles
+        )
+
+    def check(self, principal: Principal) -> None:
+        """403 with the roles wanted and held, unless the principal holds one of the roles."""
+        if self.admits(principal):
+            return
+        named = [r.replace(":*", ":<code>") for r in self.roles]
+        wanted = f"role {named[0]}" if len(named) == 1 else f"one of roles {', '.join(named)}"
+        raise AuthError(
+            403, f"{wanted} required; token has roles [{', '.join(sorted(principal.roles))}]"
+        )
+
+    def __call__(self, principal: Caller) -> Principal:
+        self.check(principal)
+        return principal
+
+
+def route_requirements(dependant: Dependant) -> list[Requires]:
+    """Every Requires among a route's dependencies (at any depth)."""
+    found = [dependant.call] if isinstance(dependant.call, Requires) else []
+    return found + [r for sub in dependant.dependencies for r in route_requirements(sub)]
+
+
+class AuthoriseFirst(APIRoute):
+    """A route that checks its Requires before FastAPI reads, parses or validates the body:
+    role first, then parse and validate (FastAPI alone parses a JSON or form body before it
+    resolves any dependency)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+        requirements = route_requirements(self.dependant)
+        if not requirements:
+            return handle
+
+        async def authorised(request: Request) -> Response:
+            principal = app_principal(request, await _bearer(request))
+            for requirement in requirements:
+                requirement.check(principal)
+            return await handle(request)
+
+        return authorised
+
+
+# The caller of a route the officials read (checked before anything else on AuthoriseFirst).
+OfficialReader = Annotated[Principal, Depends(Requires(*OFFICIAL_READERS))]
 
 
 def terminal_codes(principal: Principal) -> frozenset[str]:

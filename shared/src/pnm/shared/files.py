@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,10 @@ from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from pnm.shared import watched
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import DomainError
+from pnm.shared.messaging.processor import is_transient
 from pnm.shared.observability import log_fields
 from pnm.shared.service import BackgroundLoop
 
@@ -138,53 +139,63 @@ async def receive(
     return result
 
 
-def _ready_files(directory: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix != ".tmp"
-    )
-
-
-def _file_away(path: Path, target: Path, note_suffix: str, note: str) -> None:
-    shutil.move(path, target)
-    target.with_name(target.name + note_suffix).write_text(note)
-
-
 async def take_dropped_files(
-    directory: Path, take: Callable[[str, bytes], Awaitable[dict[str, Any]]]
+    directory: Path,
+    take: Callable[[str, bytes], Awaitable[dict[str, Any]]],
+    quiet_seconds: float = 0.0,
 ) -> int:
-    """Process every complete file in `directory` once; move it to processed/ (with its
-    result) or failed/ (with the reason). Writers put a file in place by renaming it: `*.tmp`
-    and dot files are not read."""
+    """Process every complete regular file in `directory` once; move it to processed/ (with its
+    result) or failed/ (with the reason), each file on its own. See pnm.shared.watched for what
+    is read and how."""
     taken = 0
-    for path in await asyncio.to_thread(_ready_files, directory):
-        try:
-            content = await asyncio.to_thread(path.read_bytes)
-            result = await take(path.name, content)
-        except FileFormatError as err:
-            target = directory / "failed" / path.name
-            await asyncio.to_thread(_file_away, path, target, ".error.txt", f"{err}\n")
-            log.warning("dropped file refused", extra=log_fields(file=path.name, error=str(err)))
-            continue
-        target = directory / "processed" / f"{result['sha256'][:12]}-{path.name}"
-        note = json.dumps(result, indent=2, default=str)
-        await asyncio.to_thread(_file_away, path, target, ".result.json", note)
-        taken += 1
+    with watched.WatchedDirectory.open(directory) as inbox:
+        for name in await asyncio.to_thread(inbox.waiting, quiet_seconds):
+            try:
+                content = await asyncio.to_thread(inbox.read, name, quiet_seconds)
+                result = await take(name, content)
+            except watched.NotReady:
+                continue  # still being written: a later round
+            except Exception as err:
+                if is_transient(err):
+                    raise  # the database is away, not the file's fault: a later round
+                reason = (
+                    str(err)
+                    if isinstance(err, FileFormatError | watched.Unreadable)
+                    else f"could not be taken in: {err!r}"
+                )
+                log.warning("dropped file refused", extra=log_fields(file=name, error=reason))
+                await _file_away(inbox.fail, name, reason)
+                continue
+            target = f"{result['sha256'][:12]}-{name}"
+            taken += await _file_away(inbox.done, name, target, result)
     return taken
 
 
+async def _file_away(move: Callable[..., None], name: str, *args: Any) -> int:
+    """Move a file out of the directory: 1, or 0 when the move itself failed (logged). The file
+    then stays and comes round again (taken in once: a second time it is a duplicate), while
+    the other files go on."""
+    try:
+        await asyncio.to_thread(move, name, *args)
+    except OSError as err:
+        log.error("dropped file could not be moved", extra=log_fields(file=name, error=repr(err)))
+        return 0
+    return 1
+
+
 def watch_directory(
-    directory: Path, interval: float, take: Callable[[str, bytes], Awaitable[dict[str, Any]]]
+    directory: Path,
+    interval: float,
+    take: Callable[[str, bytes], Awaitable[dict[str, Any]]],
+    quiet_seconds: float = 0.0,
 ) -> BackgroundLoop:
     async def loop(stopping: asyncio.Event) -> None:
-        for sub in ("processed", "failed"):
-            await asyncio.to_thread((directory / sub).mkdir, parents=True, exist_ok=True)
         while not stopping.is_set():
             try:
-                await take_dropped_files(directory, take)
+                await take_dropped_files(directory, take, quiet_seconds)
             except Exception as err:
-                # The file stays where it is and is tried again on the next round.
+                # The database is away or the directory itself is unusable (e.g. failed/ is a
+                # link): the files stay where they are and are tried again on the next round.
                 log.warning("drop directory round failed", extra=log_fields(error=repr(err)))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=interval)

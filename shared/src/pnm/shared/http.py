@@ -38,8 +38,15 @@ class DomainError(Exception):
         self.headers = headers
 
 
+# A readiness check: why the service cannot serve, or None when it can.
+ReadinessCheck = Callable[[], str | None]
+
+
 def add_common_routes(
-    app: FastAPI, engine: AsyncEngine | None, heartbeats: Callable[[], Sequence[Heartbeat]]
+    app: FastAPI,
+    engine: AsyncEngine | None,
+    heartbeats: Callable[[], Sequence[Heartbeat]],
+    checks: Sequence[ReadinessCheck] = (),
 ) -> None:
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
@@ -48,6 +55,7 @@ def add_common_routes(
     @app.get("/health/ready", tags=["health"], responses={503: {"description": "not ready"}})
     async def ready() -> JSONResponse:
         problems = [f"{hb.name} is not beating" for hb in heartbeats() if not hb.healthy()]
+        problems += [problem for check in checks if (problem := check()) is not None]
         if engine is not None:
             try:
                 async with engine.connect() as conn:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import (
     BigInteger,
@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pnm.shared.auth import Caller, require_any
+from pnm.shared.auth import Principal, Requires
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, RowId
 from pnm.shared.text import storable
 
@@ -167,17 +167,19 @@ class Rejections:
     def add_routes(self, router: APIRouter, engine: AsyncEngine, readers: Sequence[str]) -> None:
         """GET /rejections and GET /rejections/{id} for the roles in `readers`."""
         table = self.table
+        # A default, not an Annotated alias: this module's annotations are strings, resolved
+        # where `readers` is not in scope.
+        reader = Depends(Requires(*readers))
 
         @router.get("/rejections", tags=["rejections"], responses=AUTH_RESPONSES)
         async def list_rejections(
-            caller: Caller,
+            caller: Principal = reader,
             channel: str | None = None,
             open_only: bool = Query(True, alias="open"),
             limit: int = Query(100, ge=1, le=1000),
             offset: int = Query(0, ge=0, le=MAX_OFFSET),
         ) -> list[RejectionOut]:
             """Refused inputs with their reasons, oldest first, to be fixed and re-submitted."""
-            require_any(caller, *readers)
             query = select(table).order_by(table.c.id)
             if channel is not None:
                 query = query.where(table.c.channel == channel)
@@ -192,8 +194,7 @@ class Rejections:
             tags=["rejections"],
             responses={**AUTH_RESPONSES, 404: {"model": Problem}},
         )
-        async def get_rejection(rejection_id: RowId, caller: Caller) -> RejectionOut:
-            require_any(caller, *readers)
+        async def get_rejection(rejection_id: RowId, caller: Principal = reader) -> RejectionOut:
             async with engine.connect() as conn:
                 row = (await conn.execute(select(table).where(table.c.id == rejection_id))).first()
             if row is None:

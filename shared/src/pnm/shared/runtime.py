@@ -94,7 +94,9 @@ class Pipeline:
         self._stopping = asyncio.Event()
         self.app = FastAPI(title="pnm", description="Pre-notification matching")
         self.verifier = TokenVerifier(AuthSettings())
-        add_common_routes(self.app, self.engine, self._all_heartbeats)
+        add_common_routes(
+            self.app, self.engine, self._all_heartbeats, [self.verifier.readiness_problem]
+        )
 
     def _all_heartbeats(self) -> list[Heartbeat]:
         return [hb for s in self.services.values() for hb in s.heartbeats]
@@ -198,7 +200,9 @@ class Pipeline:
         app.state.verifier = self.verifier
         add_error_handling(app)
         add_openapi_models(app, definition.openapi_models)
-        add_common_routes(app, self.engine, lambda: hosted.heartbeats)
+        add_common_routes(
+            app, self.engine, lambda: hosted.heartbeats, [self.verifier.readiness_problem]
+        )
         app.include_router(definition.build_router(hosted.context))
         return app
 

@@ -20,6 +20,8 @@ class ManifestIngestSettings(BaseSettings):
 
     drop_dir: Path | None = None  # watched directory for DMF manifest export files
     drop_interval_seconds: float = Field(default=2.0, gt=0)
+    # A file written in place (not renamed from *.tmp) is read only after this long unchanged.
+    drop_quiet_seconds: float = Field(default=5.0, ge=0)
 
 
 def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
@@ -30,7 +32,14 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
     async def take(name: str, content: bytes) -> dict[str, Any]:
         return (await receive_file(ctx, name, content)).model_dump(mode="json")
 
-    return (watch_directory(settings.drop_dir, settings.drop_interval_seconds, take),)
+    return (
+        watch_directory(
+            settings.drop_dir,
+            settings.drop_interval_seconds,
+            take,
+            settings.drop_quiet_seconds,
+        ),
+    )
 
 
 definition = ServiceDefinition(

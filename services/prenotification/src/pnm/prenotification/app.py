@@ -27,6 +27,8 @@ class PrenotificationSettings(BaseSettings):
 
     drop_dir: Path | None = None  # watched directory for Client Import / VGC export files
     drop_interval_seconds: float = Field(default=2.0, gt=0)
+    # A file written in place (not renamed from *.tmp) is read only after this long unchanged.
+    drop_quiet_seconds: float = Field(default=5.0, ge=0)
     certificate_scan_seconds: float = Field(default=60.0, gt=0)
 
 
@@ -60,7 +62,14 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
             result = await receive_file(ctx, name, content, drop_authorisation)
             return result.model_dump(mode="json")
 
-        loops.append(watch_directory(settings.drop_dir, settings.drop_interval_seconds, take))
+        loops.append(
+            watch_directory(
+                settings.drop_dir,
+                settings.drop_interval_seconds,
+                take,
+                settings.drop_quiet_seconds,
+            )
+        )
     return loops
 
 

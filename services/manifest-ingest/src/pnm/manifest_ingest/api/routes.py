@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -15,7 +15,14 @@ from pnm.manifest_ingest.adapters.tables import (
     rejections,
 )
 from pnm.shared import files
-from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
+from pnm.shared.auth import (
+    OFFICIAL_READERS,
+    AuthoriseFirst,
+    Caller,
+    OfficialReader,
+    Principal,
+    Requires,
+)
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
@@ -33,6 +40,8 @@ from pnm.shared.service import ServiceContext
 
 MAX_LINES = 20_000
 WRITERS = ("feed:dmf", "admin")
+# The DMF feed, checked before a request's body is read (AuthoriseFirst).
+Writer = Annotated[Principal, Depends(Requires(*WRITERS))]
 
 
 class ManifestHeader(BaseModel):
@@ -161,7 +170,7 @@ async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOu
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter(tags=["manifests"])
+    router = APIRouter(tags=["manifests"], route_class=AuthoriseFirst)
 
     async def take(submissions: list[handlers.Submission]) -> LinesOut:
         async with ctx.uow_factory() as uow:
@@ -170,10 +179,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         return _summary(results)
 
     @router.post("/lines", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def declare_lines(body: LinesIn, caller: Caller) -> LinesOut:
+    async def declare_lines(body: LinesIn, caller: Writer) -> LinesOut:
         """Manifest lines from DMF (role `feed:dmf`): new lines, amendments (a higher
         `version`) and withdrawals; older and known versions are ignored."""
-        require_any(caller, *WRITERS)
         return await take(
             [
                 handlers.Submission(line, "rest", caller.subject, n)
@@ -182,10 +190,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
 
     @router.post("/manifests", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def declare_manifest(body: ManifestIn, caller: Caller) -> LinesOut:
+    async def declare_manifest(body: ManifestIn, caller: Writer) -> LinesOut:
         """A whole manifest: the header's values apply to every line that does not give its own.
         Up to 20,000 lines; stored and published in one transaction, bad lines kept aside."""
-        require_any(caller, *WRITERS)
         header = body.header.model_dump(mode="json", exclude_none=True)
         return await take(
             [
@@ -206,10 +213,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         openapi_extra=json_body(ManifestLine),
     )
     async def resubmit(
-        rejection_id: RowId, request: Request, caller: Caller, response: Response
+        rejection_id: RowId, request: Request, caller: Writer, response: Response
     ) -> LinesOut:
         """The corrected line for a refused one; on acceptance the rejection is closed."""
-        require_any(caller, *WRITERS)
         line = await raw_json(request)
         async with ctx.engine.connect() as conn:
             await rejections.open(conn, rejection_id)
@@ -236,29 +242,26 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={**AUTH_RESPONSES, 415: {"model": Problem}, 422: {"model": Problem}},
     )
     async def upload_file(
-        caller: Caller,
+        caller: Writer,
         file: Annotated[UploadFile, File(description="a DMF manifest export: .jsonl or .csv")],
     ) -> FileOut:
         """A manifest export file (JSON Lines or CSV, see the README for the columns). The same
         file sent again is recognised by its content and not processed twice."""
-        require_any(caller, *WRITERS)
         name, content = await files.uploaded(file)
         with files.unreadable_is_422():
             return await receive_file(ctx, name, content)
 
     @router.post("/arrivals", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def record_arrival(record: Arrival, caller: Caller) -> dict[str, str]:
+    async def record_arrival(record: Arrival, caller: Writer) -> dict[str, str]:
         """A vessel or flight arrived, or only the listed containers were discharged."""
-        require_any(caller, *WRITERS)
         async with ctx.uow_factory() as uow:
             await handlers.record_arrival(uow, record, ctx.clock())
             await uow.commit()
         return {"manifest_id": record.manifest_id, "status": "recorded"}
 
     @router.post("/eta", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
-    async def update_eta(record: EtaUpdate, caller: Caller) -> dict[str, Any]:
+    async def update_eta(record: EtaUpdate, caller: Writer) -> dict[str, Any]:
         """A new expected arrival for a vessel or flight, or only for the listed containers."""
-        require_any(caller, *WRITERS)
         async with ctx.uow_factory() as uow:
             lines = await handlers.update_eta(uow, record, ctx.clock())
             await uow.commit()
@@ -270,12 +273,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     )
     async def get_manifest(
         manifest_id: str,
-        caller: Caller,
+        caller: OfficialReader,
         limit: int = Query(1000, ge=1, le=20_000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[StoredLine]:
         """A manifest's lines in line order, each with its version, status and flags."""
-        require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -294,8 +296,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         "/manifests/{manifest_id}/lines/{line_id}",
         responses={**AUTH_RESPONSES, 404: {"model": Problem}},
     )
-    async def get_line(manifest_id: str, line_id: str, caller: Caller) -> StoredLine:
-        require_any(caller, *OFFICIAL_READERS)
+    async def get_line(manifest_id: str, line_id: str, caller: OfficialReader) -> StoredLine:
         async with ctx.engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -313,9 +314,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         "/manifests/{manifest_id}/lines/{line_id}/history",
         responses={**AUTH_RESPONSES, 404: {"model": Problem}},
     )
-    async def history(manifest_id: str, line_id: str, caller: Caller) -> list[VersionOut]:
+    async def history(manifest_id: str, line_id: str, caller: OfficialReader) -> list[VersionOut]:
         """Every accepted version of a line: what changed, when, and by which message."""
-        require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -342,7 +342,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
 
     @router.get("/lines", responses=AUTH_RESPONSES)
     async def search(
-        caller: Caller,
+        caller: OfficialReader,
         container: str | None = None,
         transport_document: str | None = None,
         vessel_imo: str | None = None,
@@ -355,7 +355,6 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[StoredLine]:
         """Lines by container, transport document, vessel or flight and ETA window; ordered by
         ETA, manifest and line (stable across pages)."""
-        require_any(caller, *OFFICIAL_READERS)
         query = select(manifest_line).order_by(
             manifest_line.c.eta, manifest_line.c.manifest_id, manifest_line.c.line_id
         )

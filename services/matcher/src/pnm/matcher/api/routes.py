@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from pnm.matcher.adapters.indicator_sets import (
@@ -18,28 +18,36 @@ from pnm.matcher.adapters.indicator_sets import (
 from pnm.matcher.adapters.state import evaluate_lines, load_state
 from pnm.matcher.adapters.tables import decision, decision_history
 from pnm.matcher.domain.indicators import IndicatorSetDocument
-from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
+from pnm.shared.auth import (
+    AuthoriseFirst,
+    OfficialReader,
+    Principal,
+    Requires,
+)
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.service import ServiceContext
 
 ANALYSTS = ("analyst", "admin")
+# Who changes indicator sets, checked before a request's body is read (AuthoriseFirst).
+Analyst = Annotated[Principal, Depends(Requires(*ANALYSTS))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such line or indicator set"}
 }
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=AuthoriseFirst)
 
     @router.get(
         "/decisions/{manifest_id}/{line_id}",
         tags=["decisions"],
         responses={**AUTH_RESPONSES, **NOT_FOUND},
     )
-    async def get_decision(manifest_id: str, line_id: str, caller: Caller) -> dict[str, Any]:
+    async def get_decision(
+        manifest_id: str, line_id: str, caller: OfficialReader
+    ) -> dict[str, Any]:
         """The current decision of a line, with its reasons and per-field explanation."""
-        require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -58,10 +66,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={**AUTH_RESPONSES, **NOT_FOUND},
     )
     async def decision_history_of(
-        manifest_id: str, line_id: str, caller: Caller
+        manifest_id: str, line_id: str, caller: OfficialReader
     ) -> list[dict[str, Any]]:
         """Every decision the line has had, oldest first."""
-        require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             rows = await conn.execute(
                 select(decision_history.c.payload)
@@ -78,7 +85,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
 
     @router.get("/decisions", tags=["decisions"], responses=AUTH_RESPONSES)
     async def list_decisions(
-        caller: Caller,
+        caller: OfficialReader,
         status: DecisionStatus | None = None,
         manifest_id: str | None = None,
         bcp: str | None = Query(None, description="port of discharge (UN/LOCODE), e.g. NLRTM"),
@@ -88,7 +95,6 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         """Queues: decisions by status, BCP and arrival window, earliest arrival first."""
-        require_any(caller, *OFFICIAL_READERS)
         query = select(decision.c.payload).order_by(
             decision.c.eta, decision.c.manifest_id, decision.c.line_id
         )
@@ -114,14 +120,13 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def dry_run(
         manifest_id: str,
         line_id: str,
-        caller: Caller,
+        caller: OfficialReader,
         indicator_set: str | None = Query(
             None, description="a stored indicator set version; default: the active one"
         ),
     ) -> Decision:
         """What the line's decision would be now, under the active or a proposed indicator
         set. Reads only; nothing is stored or published."""
-        require_any(caller, *OFFICIAL_READERS)
         key = (manifest_id, line_id)
         async with ctx.engine.connect() as conn:
             try:
@@ -140,9 +145,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         return evaluation.decision
 
     @router.get("/indicator-sets", tags=["indicator sets"], responses=AUTH_RESPONSES)
-    async def indicator_sets(caller: Caller) -> list[dict[str, Any]]:
+    async def indicator_sets(caller: OfficialReader) -> list[dict[str, Any]]:
         """Every stored set with who uploaded and activated it, and which one decides now."""
-        require_any(caller, *OFFICIAL_READERS)
         async with ctx.engine.connect() as conn:
             return await list_indicator_sets(conn)
 
@@ -151,8 +155,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["indicator sets"],
         responses={**AUTH_RESPONSES, **NOT_FOUND},
     )
-    async def get_indicator_set(version: str, caller: Caller) -> IndicatorSetDocument:
-        require_any(caller, *OFFICIAL_READERS)
+    async def get_indicator_set(version: str, caller: OfficialReader) -> IndicatorSetDocument:
         async with ctx.engine.connect() as conn:
             try:
                 return (await indicator_set_by_version(conn, version)).document
@@ -169,11 +172,10 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         },
     )
     async def upload_indicator_set(
-        document: IndicatorSetDocument, caller: Caller
+        document: IndicatorSetDocument, caller: Analyst
     ) -> dict[str, Any]:
         """Store a new indicator set (validated as a whole). It decides nothing until it is
         activated; try it first with the dry run or `pnm replay --compare`."""
-        require_any(caller, *ANALYSTS)
         async with ctx.uow_factory() as uow:
             try:
                 await store_indicator_set(uow.conn, document, caller.subject, ctx.clock())
@@ -187,9 +189,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["indicator sets"],
         responses={**AUTH_RESPONSES, **NOT_FOUND},
     )
-    async def activate(version: str, caller: Caller) -> dict[str, Any]:
+    async def activate(version: str, caller: Analyst) -> dict[str, Any]:
         """From now on decisions are made under this set and record its version."""
-        require_any(caller, *ANALYSTS)
         async with ctx.uow_factory() as uow:
             try:
                 await activate_indicator_set(uow.conn, version, caller.subject, ctx.clock())

@@ -1,7 +1,7 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
@@ -29,7 +29,15 @@ from pnm.prenotification.api.schemas import (
 from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
 from pnm.shared import files
-from pnm.shared.auth import OFFICIAL_READERS, Caller, Principal, require_any
+from pnm.shared.auth import (
+    OFFICIAL_READERS,
+    AuthoriseFirst,
+    Caller,
+    OfficialReader,
+    Principal,
+    Requires,
+    require_any,
+)
 from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
@@ -51,6 +59,18 @@ FEED_AUTHORITY = {
     "traces": ("pd-inspector", "nvwa-inspector", "admin"),
     "written": ("pd-inspector", "nvwa-inspector", "admin"),
 }
+FEED_SYSTEMS = tuple(s for s in get_args(feeds.System) if s != "written")
+AUTHORITIES = ("pd-inspector", "nvwa-inspector", "admin")
+FEED_WRITERS = (*(f"feed:{s}" for s in FEED_SYSTEMS), "admin")
+# Roles checked before a request's body is read (AuthoriseFirst); the record's own system or
+# CHED type is checked after, per record.
+FeedWriter = Annotated[Principal, Depends(Requires(*FEED_WRITERS))]
+Authority = Annotated[Principal, Depends(Requires(*AUTHORITIES))]
+Resubmitter = Annotated[Principal, Depends(Requires(*FEED_WRITERS, *AUTHORITIES))]
+PlantAuthority = Annotated[Principal, Depends(Requires("pd-inspector", "admin"))]
+FeedHeartbeat = Annotated[
+    Principal, Depends(Requires(*(f"feed:{s}" for s in get_args(feeds.System)), "admin"))
+]
 INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": IntakeOut, "description": "amended, or an already known version (ignored)"},
     401: {"model": Refusal, "description": "no valid token"},
@@ -121,6 +141,42 @@ def written_authorisation(principal: Principal) -> handlers.Authorise:
     return authorise
 
 
+def rejection_origin(channel: str, payload: Any) -> str | None:
+    """The system a refused input came from: a written entry, the feed its record names, or
+    None when it names none (junk)."""
+    system = payload.get("system") if isinstance(payload, dict) else None
+    if channel == "written" or system == "written":
+        return "written"
+    return system if system in FEED_SYSTEMS else None
+
+
+def resubmitters(origin: str | None) -> Requires:
+    """Who may correct a refused input: its own feed, the authorities for a written entry, and
+    an admin; an input that names no system only an admin (fail closed)."""
+    if origin == "written":
+        return Requires(*AUTHORITIES)
+    return Requires(f"feed:{origin}", "admin") if origin else Requires("admin")
+
+
+def same_system(
+    rejection_id: int, origin: str | None, authorise: handlers.Authorise
+) -> handlers.Authorise:
+    """A correction is a record of the system the refused input came from, not another one."""
+
+    def check(record: PreNotification) -> Issue | None:
+        if origin is not None and record.system != origin:
+            return Issue(
+                "system",
+                record.system,
+                "auth.channel",
+                f"rejection {rejection_id} is of a {origin} record: its correction must be one",
+                "error",
+            )
+        return authorise(record)
+
+    return check
+
+
 def _single_response(result: handlers.IntakeResult, response: Response) -> IntakeOut | JSONResponse:
     out = _out(result)
     if result.outcome == "rejected":
@@ -153,7 +209,7 @@ def normalised_reference(reference: str) -> str:
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=AuthoriseFirst)
     data = shipped_reference_data()
 
     async def take(
@@ -175,7 +231,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         openapi_extra=json_body(PreNotification),
     )
     async def submit(
-        request: Request, caller: Caller, response: Response
+        request: Request, caller: FeedWriter, response: Response
     ) -> IntakeOut | JSONResponse:
         """One pre-notification from a feed (role `feed:client-import` or `feed:vgc`)."""
         record = await raw_json(request)
@@ -184,8 +240,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
         return _single_response(result, response)
 
-    @router.post("/prenotifications/bulk", tags=["intake"], responses={401: {"model": Refusal}})
-    async def submit_bulk(body: BulkIn, caller: Caller) -> BulkOut:
+    @router.post(
+        "/prenotifications/bulk",
+        tags=["intake"],
+        responses={401: {"model": Refusal}, 403: {"model": Refusal}},
+    )
+    async def submit_bulk(body: BulkIn, caller: FeedWriter) -> BulkOut:
         """Thousands of records at once; each its own result: bad ones never block good ones."""
         results = await take(
             [
@@ -205,12 +265,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         openapi_extra=json_body(PreNotification),
     )
     async def enter_written(
-        request: Request, caller: Caller, response: Response
+        request: Request, caller: Authority, response: Response
     ) -> IntakeOut | JSONResponse:
         """A fax or e-mail pre-notification entered by its authority (`pd-inspector` for CHED-PP,
         `nvwa-inspector` for CHED-P/A/D); the entering officer is recorded."""
         record = await raw_json(request)
-        require_any(caller, "pd-inspector", "nvwa-inspector", "admin")
         [result] = await take(
             [
                 handlers.Submission(
@@ -224,10 +283,15 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.post(
         "/files",
         tags=["intake"],
-        responses={401: {"model": Refusal}, 415: {"model": Refusal}, 422: {"model": Refusal}},
+        responses={
+            401: {"model": Refusal},
+            403: {"model": Refusal},
+            415: {"model": Refusal},
+            422: {"model": Refusal},
+        },
     )
     async def upload_file(
-        caller: Caller,
+        caller: FeedWriter,
         file: Annotated[
             UploadFile, File(description="a Client Import or VGC export: .jsonl or .csv")
         ],
@@ -249,14 +313,21 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         openapi_extra=json_body(PreNotification),
     )
     async def resubmit(
-        rejection_id: RowId, request: Request, caller: Caller, response: Response
+        rejection_id: RowId, request: Request, caller: Resubmitter, response: Response
     ) -> IntakeOut | JSONResponse:
-        """The corrected record for a refused input; on acceptance the rejection is closed."""
-        record = await raw_json(request)
+        """The corrected record for a refused input, by the system the input came from (an
+        authority for a written entry); on acceptance the rejection is closed."""
         async with ctx.engine.connect() as conn:
             found = await rejections.open(conn, rejection_id)
-        written = found.channel == "written"
-        authorise = written_authorisation(caller) if written else feed_authorisation(caller)
+        origin = rejection_origin(found.channel, found.payload)
+        resubmitters(origin).check(caller)
+        record = await raw_json(request)
+        written = origin == "written"
+        authorise = same_system(
+            rejection_id,
+            origin,
+            written_authorisation(caller) if written else feed_authorisation(caller),
+        )
         async with ctx.uow_factory() as uow:
             [result] = await handlers.intake(
                 uow,
@@ -285,7 +356,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={401: {"model": Refusal}, 403: {"model": Refusal}},
     )
     async def search(
-        caller: Caller,
+        caller: OfficialReader,
         reference: str | None = None,
         container: str | None = None,
         transport_document: str | None = None,
@@ -300,7 +371,6 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[dict[str, Any]]:
         """Pre-notifications by reference, container, transport document, importer, BCP and
         arrival window; ordered by expected arrival, then reference (stable across pages)."""
-        require_any(caller, *READERS)
         query = select(prenotification.c.record).order_by(
             prenotification.c.expected_arrival, prenotification.c.reference
         )
@@ -346,8 +416,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["queries"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
-    async def get(reference: str, caller: Caller) -> dict[str, Any]:
-        require_any(caller, *READERS)
+    async def get(reference: str, caller: OfficialReader) -> dict[str, Any]:
         normalised = normalised_reference(reference)
         async with ctx.engine.connect() as conn:
             row = (
@@ -366,8 +435,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["queries"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
-    async def versions(reference: str, caller: Caller) -> list[VersionOut]:
-        require_any(caller, *READERS)
+    async def versions(reference: str, caller: OfficialReader) -> list[VersionOut]:
         normalised = normalised_reference(reference)
         async with ctx.engine.connect() as conn:
             rows = (
@@ -387,10 +455,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
     async def register_certificate(
-        reference: str, body: CertificateIn, caller: Caller
+        reference: str, body: CertificateIn, caller: PlantAuthority
     ) -> CertificateOut:
         """The original phytosanitary certificate of a reduced-check consignment arrived."""
-        require_any(caller, "pd-inspector", "admin")
         normalised = normalised_reference(reference)
         at = body.received_at or ctx.clock()
         try:
@@ -414,7 +481,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["feeds"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}},
     )
-    async def heartbeat(system: feeds.System, caller: Caller) -> FeedStatus:
+    async def heartbeat(system: feeds.System, caller: FeedHeartbeat) -> FeedStatus:
         """A feed says it is alive even when it has nothing to send."""
         require_any(caller, f"feed:{system}", "admin")
         async with ctx.uow_factory() as uow:
@@ -427,7 +494,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["feeds"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 409: {"model": Refusal}},
     )
-    async def emergency(system: feeds.System, body: EmergencyIn, caller: Caller) -> FeedStatus:
+    async def emergency(system: feeds.System, body: EmergencyIn, caller: Authority) -> FeedStatus:
         """The feed's authority declares the start or end of an emergency procedure (seed 000)."""
         require_any(caller, *FEED_AUTHORITY[system])
         try:
