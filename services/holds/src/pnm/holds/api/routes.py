@@ -9,9 +9,11 @@ from sqlalchemy import select
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.domain.hold import HoldState, IllegalTransition
+from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import OFFICIAL_READERS, AuthError, Caller, Principal, terminal_codes
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
+from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.service import ServiceContext
 
 
@@ -129,4 +131,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             raise DomainError(404, f"no hold {hold_id!r}")
         return _hold_view(row, list(sent))
 
+    add_reconciliation_route(
+        router,
+        ctx,
+        reconcile,
+        "Decisions that need a hold and have none after the grace time, and decision events "
+        "that could not be read at all (roles: customs-prearrival, inspectors, admin).",
+    )
     return router

@@ -18,9 +18,11 @@ from pnm.matcher.adapters.indicator_sets import (
 from pnm.matcher.adapters.state import evaluate_lines, load_state
 from pnm.matcher.adapters.tables import decision, decision_history
 from pnm.matcher.domain.indicators import IndicatorSetDocument
+from pnm.matcher.reconciliation import reconcile
 from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
+from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.service import ServiceContext
 
 ANALYSTS = ("analyst", "admin")
@@ -198,4 +200,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             await uow.commit()
         return {"version": version, "activated_by": caller.subject}
 
+    add_reconciliation_route(
+        router,
+        ctx,
+        reconcile,
+        "Lines accepted by manifest-ingest that have no decision after the grace time, and "
+        "line events that could not be read at all (roles: customs-prearrival, inspectors, "
+        "admin).",
+    )
     return router
