@@ -14,11 +14,13 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from infra import OFFICER, TERMINAL, Broker, bearer, eventually, read_topic
+from infra import DMF, OFFICER, TERMINAL, Broker, bearer, eventually, read_topic
+from sqlalchemy import func, select
 
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.matcher import reconciliation as matcher_reconciliation
+from pnm.matcher.adapters.tables import accepted_line, decision
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, RegimeDecision
@@ -117,7 +119,10 @@ async def test_unprocessable_lines_are_decided_for_review_and_good_ones_beside_t
         transport="kafka",
         kafka_bootstrap=kafka.bootstrap,
         topic_prefix=topic_prefix,
-    ):
+    ) as pipeline:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=pipeline.app), base_url="http://pnm", timeout=30
+        )
         await publish(kafka.bootstrap, topic_prefix + MANIFEST_LINES.name, values)
         expected = len(values)
 
@@ -129,6 +134,10 @@ async def test_unprocessable_lines_are_decided_for_review_and_good_ones_beside_t
             return latest if len(latest) >= expected else None
 
         decided = await eventually(all_decided, timeout=60)
+
+        response = await client.get("/matcher/unprocessable", headers=bearer(*OFFICER))
+        kept = {json.loads(u["event"])["data"]["line_id"]: u for u in response.json()}
+        assert kept.keys() == hostile.keys()  # each as received, for the person reviewing it
 
     for line_id in hostile:
         d = decided[line_id]
@@ -313,3 +322,33 @@ async def test_reconciliation_finds_a_line_accepted_but_not_decided(database_url
         assert await gaps(timedelta(0)) == []
     finally:
         await engine.dispose()
+
+
+async def test_standalone_reconciliation_records_every_line_and_finds_no_gap(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PNM_RECONCILIATION_GRACE_SECONDS", "0")
+    lines = [
+        manifest_line(
+            "STANDALONE-1", str(n), hs_code="020130", description="beef", containers=[]
+        ).model_dump(mode="json")
+        for n in range(5)
+    ]
+    async with Pipeline(list(ALL.values()), database_url=database_url, transport="inprocess") as p:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=p.app), base_url="http://pnm", timeout=30
+        )
+        response = await client.post(
+            "/manifest-ingest/lines", json={"lines": lines}, headers=bearer(*DMF)
+        )
+        assert response.status_code == 202, response.text
+
+        async def recorded() -> bool:
+            async with p.engine.connect() as conn:
+                seen = await conn.scalar(select(func.count()).select_from(accepted_line))
+                decided = await conn.scalar(select(func.count()).select_from(decision))
+            return seen == decided == len(lines)
+
+        await eventually(recorded)
+        assert await _reconciled(client, "matcher") == {"undecided_line": 0, "unreadable": 0}
+        assert await _reconciled(client, "holds") == {"missing_hold": 0, "unreadable": 0}

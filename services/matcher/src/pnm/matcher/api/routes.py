@@ -16,7 +16,7 @@ from pnm.matcher.adapters.indicator_sets import (
     store_indicator_set,
 )
 from pnm.matcher.adapters.state import evaluate_lines, load_state
-from pnm.matcher.adapters.tables import decision, decision_history
+from pnm.matcher.adapters.tables import decision, decision_history, unprocessable_line
 from pnm.matcher.domain.indicators import IndicatorSetDocument
 from pnm.matcher.reconciliation import reconcile
 from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
@@ -199,6 +199,34 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 raise DomainError(404, str(err)) from err
             await uow.commit()
         return {"version": version, "activated_by": caller.subject}
+
+    @router.get("/unprocessable", tags=["completeness"], responses=AUTH_RESPONSES)
+    async def list_unprocessable(
+        caller: Caller,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    ) -> list[dict[str, Any]]:
+        """Lines the matcher could not process, newest first: the error, the `review`
+        decision they were given, and the event as it was received."""
+        require_any(caller, *OFFICIAL_READERS)
+        u = unprocessable_line
+        async with ctx.engine.connect() as conn:
+            rows = await conn.execute(
+                select(u.c.id, u.c.error, u.c.decision, u.c.event, u.c.decided_at)
+                .order_by(u.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            return [
+                {
+                    "id": r.id,
+                    "error": r.error,
+                    "decided_at": r.decided_at,
+                    "decision": r.decision,
+                    "event": r.event.decode("utf-8", "replace"),
+                }
+                for r in rows
+            ]
 
     add_reconciliation_route(
         router,
