@@ -22,7 +22,8 @@ from pnm.cli.services import ALL
 from pnm.matcher import reconciliation as matcher_reconciliation
 from pnm.matcher.adapters.tables import accepted_line, decision
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
-from pnm.shared.contracts.envelope import new_event
+from pnm.matcher.unprocessable import decide_unprocessable
+from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, RegimeDecision
 from pnm.shared.contracts.topics import (
     DECISIONS,
@@ -352,3 +353,49 @@ async def test_standalone_reconciliation_records_every_line_and_finds_no_gap(
         await eventually(recorded)
         assert await _reconciled(client, "matcher") == {"undecided_line": 0, "unreadable": 0}
         assert await _reconciled(client, "holds") == {"missing_hold": 0, "unreadable": 0}
+
+
+async def test_the_good_events_of_a_batch_commit_before_its_poison_event_is_retried(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["matcher"])
+    ctx = ServiceContext("matcher", engine, lambda: UnitOfWork(engine, matcher_messaging))
+    committed_when_settled: list[int] = []
+
+    async def settle(uow: UnitOfWork, event: CloudEvent, error: BaseException) -> bool:
+        async with engine.connect() as conn:  # sees only what has committed
+            committed_when_settled.append(
+                int(await conn.scalar(select(func.count()).select_from(decision)) or 0)
+            )
+        return await decide_unprocessable(uow, event, error, ctx.clock)
+
+    processor = EventProcessor(
+        service="matcher",
+        consumer="pnm-matcher",
+        uow_factory=ctx.uow_factory,
+        handlers=ALL["matcher"].subscriptions(ctx),
+        dead_letters=TableDeadLetters(ctx.uow_factory),
+        retry_backoff=0.01,
+        unprocessable={MANIFEST_LINES.name: settle},
+    )
+    records = [
+        manifest_line(
+            "BISECT-1", str(n), hs_code="020130", description="beef", containers=[]
+        ).model_dump(mode="json")
+        for n in range(21)
+    ]
+    records[10]["eta"] = "0001-01-01T00:00:00Z"
+    try:
+        await processor.process(
+            [
+                IncomingMessage(MANIFEST_LINES.name, 0, n, None, line_message(r))
+                for n, r in enumerate(records)
+            ]
+        )
+        assert committed_when_settled == [20]  # every good line, before the poison's retries
+        async with engine.connect() as conn:
+            status = await conn.scalar(select(decision.c.status).where(decision.c.line_id == "10"))
+        assert status == "review"
+    finally:
+        await engine.dispose()
