@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
+from pnm.holds import reconciliation as holds_reconciliation
+from pnm.holds.adapters.tables import messaging as holds_messaging
 from pnm.matcher import reconciliation as matcher_reconciliation
 from pnm.matcher.adapters.tables import accepted_line, decision
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
@@ -397,5 +399,44 @@ async def test_the_good_events_of_a_batch_commit_before_its_poison_event_is_retr
         async with engine.connect() as conn:
             status = await conn.scalar(select(decision.c.status).where(decision.c.line_id == "10"))
         assert status == "review"
+    finally:
+        await engine.dispose()
+
+
+async def test_holds_reconciliation_finds_a_decision_whose_hold_is_missing(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["holds"])
+    ctx = ServiceContext("holds", engine, lambda: UnitOfWork(engine, holds_messaging))
+    ledger = holds_reconciliation.ledger(ctx)
+    needed = EventProcessor(
+        service="holds",
+        consumer="pnm-holds-reconciliation",
+        uow_factory=ctx.uow_factory,
+        handlers=ledger.handlers,
+        dead_letters=UnreadableLedger(ctx.uow_factory, ledger.unreadable),
+    )
+    holds = EventProcessor(
+        service="holds",
+        consumer="pnm-holds",
+        uow_factory=ctx.uow_factory,
+        handlers=ALL["holds"].subscriptions(ctx),
+        dead_letters=TableDeadLetters(ctx.uow_factory),
+    )
+    message = IncomingMessage(DECISIONS.name, 0, 0, None, decision_message("ECTDELTA", 1))
+    try:
+        await needed.process([message])
+
+        async def gaps() -> list[str]:
+            async with engine.begin() as conn:
+                found = await holds_reconciliation.reconcile(
+                    conn, datetime.now(UTC), timedelta(0), 100
+                )
+            return [f"{e.kind} {e.subject} {e.detail['regime']}" for e in found.entries]
+
+        assert await gaps() == ["missing_hold NOTERM-1/1 vet"]
+        await holds.process([message])
+        assert await gaps() == []
     finally:
         await engine.dispose()
