@@ -194,3 +194,21 @@ async def notified_line_is_not_blocked(
         )
     ).json()
     assert holds == []
+
+
+async def nothing_left_unanswered(client: httpx.AsyncClient) -> None:
+    """Every accepted line has a decision and every decision needing a hold has one (run with
+    PNM_RECONCILIATION_GRACE_SECONDS=0: anything still in flight is a gap until it settles)."""
+
+    async def gaps() -> dict[str, dict[str, int]]:
+        found = {}
+        for service in ("matcher", "holds"):
+            response = await client.get(f"/{service}/reconciliation", headers=bearer(*OFFICER))
+            assert response.status_code == 200, response.text
+            found[service] = response.json()["gaps"]
+        return found
+
+    async def settled() -> bool:
+        return all(n == 0 for counts in (await gaps()).values() for n in counts.values())
+
+    await eventually(settled)

@@ -16,6 +16,7 @@ from confluent_kafka import Consumer, Producer
 from flows import (
     BEEF,
     GRAPES,
+    nothing_left_unanswered,
     notified_line_is_not_blocked,
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
@@ -126,6 +127,7 @@ def services(
         "PNM_DATABASE_URL": database_url,
         "PNM_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "PNM_KAFKA_TOPIC_PREFIX": topic_prefix,
+        "PNM_RECONCILIATION_GRACE_SECONDS": "0",
     }
     with ServiceProcesses(ALL, env, tmp_path) as processes:
         yield processes.ports()
@@ -178,6 +180,7 @@ async def test_beef_and_grapes_end_to_end_on_kafka(
     )
     await notified_line_is_not_blocked(client, BEEF, terminal.instructions)
     await notified_line_is_not_blocked(client, GRAPES, terminal.instructions)
+    await nothing_left_unanswered(client)
 
 
 async def test_hostile_input_is_refused_and_accepted_lines_are_decided(

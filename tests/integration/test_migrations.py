@@ -53,11 +53,22 @@ EXPECTED_TABLES = {
         "decision",
         "decision_history",
         "decision_epoch",
+        "unprocessable_line",
+        "accepted_line",
+        "unreadable_message",
         "outbox",
         "inbox",
         "dead_letter",
     },
-    "holds": {"hold", "instruction", "outbox", "inbox", "dead_letter"},
+    "holds": {
+        "hold",
+        "instruction",
+        "required_hold",
+        "unreadable_message",
+        "outbox",
+        "inbox",
+        "dead_letter",
+    },
 }
 
 

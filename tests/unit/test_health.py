@@ -48,3 +48,21 @@ async def test_ready_turns_503_when_a_consumer_is_stuck() -> None:
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
         assert "pnm_events_consumed_total" in metrics.text
+
+
+async def test_a_warning_is_shown_in_readiness_which_stays_green() -> None:
+    """A reconciliation gap is for people to act on: a restart would not close it."""
+    warnings: dict[str, str] = {}
+    app = FastAPI()
+    add_common_routes(app, None, lambda: [], warnings=lambda: warnings.values())
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        assert (await client.get("/health/ready")).json() == {"status": "ready"}
+        warnings["reconciliation"] = "reconciliation: 1 undecided_line (oldest 400 s)"
+        response = await client.get("/health/ready")
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "ready",
+            "warnings": ["reconciliation: 1 undecided_line (oldest 400 s)"],
+        }

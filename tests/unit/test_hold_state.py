@@ -15,6 +15,7 @@ from pnm.holds.domain.hold import (
     IllegalTransition,
     state_after_ack,
     transition,
+    unaddressable,
 )
 from pnm.shared.contracts.records import Authority, DecisionStatus, Regime
 
@@ -26,6 +27,8 @@ EDGES = {
     (H.INSTRUCTED, H.ACKNOWLEDGED),
     (H.INSTRUCTED, H.BLOCK_REJECTED),
     (H.BLOCK_REJECTED, H.INSTRUCTED),  # the block is sent again
+    (H.REQUESTED, H.UNADDRESSED),  # no terminal to instruct: people must act
+    (H.UNADDRESSED, H.INSTRUCTED),  # a later decision names the terminal
 }
 ILLEGAL = sorted(set(itertools.product(HoldState, HoldState)) - EDGES)
 
@@ -133,3 +136,12 @@ def test_random_attempts_only_ever_pass_through_allowed_edges(
     assert all(edge in EDGES for edge in itertools.pairwise(visited))
     if H.ACKNOWLEDGED in visited:
         assert visited[-1] is H.ACKNOWLEDGED
+
+
+@pytest.mark.parametrize("terminal", [None, "", "   "])
+def test_a_hold_without_a_terminal_is_unaddressable(terminal: str | None) -> None:
+    assert unaddressable(terminal) == "the decision names no terminal"
+
+
+def test_a_hold_with_a_terminal_is_addressable() -> None:
+    assert unaddressable("ECTDELTA") is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request, Response
@@ -47,7 +47,12 @@ def add_common_routes(
     engine: AsyncEngine | None,
     heartbeats: Callable[[], Sequence[Heartbeat]],
     checks: Sequence[ReadinessCheck] = (),
+    warnings: Callable[[], Iterable[str]] = tuple,
 ) -> None:
+    """`checks`: what makes the service not ready (each gives a problem or None).
+    `warnings`: what people must know that a restart would not fix (e.g. a reconciliation
+    gap): listed in the readiness body, and readiness stays green."""
+
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
         return {"status": "alive"}
@@ -62,9 +67,12 @@ def add_common_routes(
                     await conn.execute(text("SELECT 1"))
             except Exception as err:
                 problems.append(f"database unreachable: {type(err).__name__}")
+        notes = {"warnings": w} if (w := list(warnings())) else {}
         if problems:
-            return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse(
+                {"status": "not ready", "problems": problems, **notes}, status_code=503
+            )
+        return JSONResponse({"status": "ready", **notes})
 
     @app.get("/metrics", tags=["health"], response_class=Response)
     async def metrics() -> Response:

@@ -54,7 +54,7 @@ EVENTS_PUBLISHED = Counter(
 )
 EVENTS_CONSUMED = Counter(
     "pnm_events_consumed_total",
-    "Events taken from a topic, by outcome (applied, duplicate, dead_lettered)",
+    "Events taken from a topic, by outcome (applied, duplicate, unprocessable, dead_lettered)",
     ["service", "topic", "outcome"],
 )
 HANDLER_SECONDS = Histogram(

@@ -32,6 +32,7 @@ from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import DeadLetterSink, Publisher
 from pnm.shared.observability import Heartbeat, log_fields
+from pnm.shared.reconciliation import UnreadableLedger
 from pnm.shared.service import Clock, ServiceContext, ServiceDefinition, utc_now
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,18 @@ class Pipeline:
         self.app = FastAPI(title="pnm", description="Pre-notification matching")
         self.verifier = TokenVerifier(AuthSettings())
         add_common_routes(
-            self.app, self.engine, self._all_heartbeats, [self.verifier.readiness_problem]
+            self.app,
+            self.engine,
+            self._all_heartbeats,
+            [self.verifier.readiness_problem],
+            self._all_warnings,
         )
 
     def _all_heartbeats(self) -> list[Heartbeat]:
         return [hb for s in self.services.values() for hb in s.heartbeats]
+
+    def _all_warnings(self) -> list[str]:
+        return [w for s in self.services.values() for w in s.context.warnings.values()]
 
     async def __aenter__(self) -> Pipeline:
         await self.start()
@@ -172,27 +180,47 @@ class Pipeline:
                 handlers=handlers,
                 dead_letters=dead_letters,
                 max_attempts=opts.consumer_max_attempts,
+                unprocessable=definition.unprocessable(context),
             )
             hosted.processor = processor
-            if self.transport == "kafka":
-                assert self._bootstrap is not None and self._security is not None
-                consumer_hb = Heartbeat(f"{definition.name} consumer", opts.stuck_after_seconds)
-                hosted.heartbeats.append(consumer_hb)
-                self._consumers.append(
-                    KafkaConsumerLoop(
-                        processor=processor,
-                        topics=processor.topics,
-                        group_id=self._prefix + definition.consumer_group,
-                        bootstrap=self._bootstrap,
-                        security=self._security,
-                        batch_size=opts.consumer_batch_size,
-                        heartbeat=consumer_hb,
-                        prefix=self._prefix,
-                    )
-                )
-            else:
-                self._bus.subscribe(processor)
+            self._consume(hosted, processor, "consumer")
+        for ledger in definition.ledgers(context):
+            group = ledger.consumer(definition.consumer_group)
+            self._consume(
+                hosted,
+                EventProcessor(
+                    service=definition.name,
+                    consumer=group,
+                    uow_factory=uow_factory,
+                    handlers=ledger.handlers,
+                    dead_letters=UnreadableLedger(uow_factory, ledger.unreadable),
+                    max_attempts=opts.consumer_max_attempts,
+                ),
+                f"{ledger.name} ledger",
+            )
         return hosted
+
+    def _consume(self, hosted: HostedService, processor: EventProcessor, role: str) -> None:
+        """Feed `processor` from the transport: its own Kafka group, or the in-process bus."""
+        if self.transport == "kafka":
+            assert self._bootstrap is not None and self._security is not None
+            name = hosted.definition.name
+            heartbeat = Heartbeat(f"{name} {role}", self.options.stuck_after_seconds)
+            hosted.heartbeats.append(heartbeat)
+            self._consumers.append(
+                KafkaConsumerLoop(
+                    processor=processor,
+                    topics=processor.topics,
+                    group_id=self._prefix + processor.consumer,
+                    bootstrap=self._bootstrap,
+                    security=self._security,
+                    batch_size=self.options.consumer_batch_size,
+                    heartbeat=heartbeat,
+                    prefix=self._prefix,
+                )
+            )
+        else:
+            self._bus.subscribe(processor)
 
     def _service_app(self, hosted: HostedService) -> FastAPI:
         definition = hosted.definition
@@ -201,7 +229,11 @@ class Pipeline:
         add_error_handling(app)
         add_openapi_models(app, definition.openapi_models)
         add_common_routes(
-            app, self.engine, lambda: hosted.heartbeats, [self.verifier.readiness_problem]
+            app,
+            self.engine,
+            lambda: hosted.heartbeats,
+            [self.verifier.readiness_problem],
+            lambda: hosted.context.warnings.values(),
         )
         app.include_router(definition.build_router(hosted.context))
         return app

@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared.db import UnitOfWork
-from pnm.shared.messaging.processor import Handler
+from pnm.shared.messaging.processor import Handler, Unprocessable
 from pnm.shared.messaging.tables import MessagingTables
 
 Clock = Callable[[], datetime]
@@ -37,6 +37,23 @@ class ServiceContext:
     engine: AsyncEngine
     uow_factory: Callable[[], UnitOfWork]
     clock: Clock = utc_now
+    # Set by the service's background loops (e.g. its reconciliation): shown in the body of
+    # `/health/ready` without turning it red.
+    warnings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A consumer of its own (group `pnm-<service>-<name>`) that records what the service must
+    answer for (see `reconciliation`); what it cannot read goes to the `unreadable` table, not
+    to a dead-letter topic."""
+
+    name: str
+    handlers: Mapping[str, Handler]
+    unreadable: Table
+
+    def consumer(self, service_group: str) -> str:
+        return f"{service_group}-{self.name}"
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,12 @@ class ServiceDefinition:
     migrations: Path
     build_router: Callable[[ServiceContext], APIRouter]
     subscriptions: Callable[[ServiceContext], Mapping[str, Handler]] = field(default=lambda ctx: {})
+    # Per subscribed topic: what becomes of an event that cannot be applied (see `processor`).
+    unprocessable: Callable[[ServiceContext], Mapping[str, Unprocessable]] = field(
+        default=lambda ctx: {}
+    )
     background: Callable[[ServiceContext], Sequence[BackgroundLoop]] = field(default=lambda ctx: ())
+    ledgers: Callable[[ServiceContext], Sequence[Ledger]] = field(default=lambda ctx: ())
     description: str = ""
     # Models a route documents by reference (`#/components/schemas/<Name>`) without FastAPI
     # seeing them as a parameter, e.g. a body parsed by hand to keep every bad record.

@@ -3,6 +3,7 @@ valid in JSON and in Python strings, and both are refused by PostgreSQL text and
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -24,3 +25,9 @@ def storable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [storable(v) for v in value]
     return value
+
+
+def digest(*parts: str) -> bytes:
+    """A fixed-size key for an identity, whatever the length of its parts: an index entry of
+    the identifiers themselves is limited (PostgreSQL's btree to about 2,700 bytes)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).digest()

@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from pnm.holds import handlers
+from pnm.holds import handlers, reconciliation
 from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
 from pnm.holds.api.routes import build_router
 from pnm.shared.contracts.topics import DECISIONS, TERMINAL_ACKS, EventType
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
 from pnm.shared.migrations import migrations_dir
+from pnm.shared.reconciliation import reconciliation_loop
 from pnm.shared.service import ServiceContext, ServiceDefinition
 
 
@@ -31,5 +32,7 @@ definition = ServiceDefinition(
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,
+    background=lambda ctx: [reconciliation_loop(ctx, reconciliation.reconcile)],
+    ledgers=lambda ctx: [reconciliation.ledger(ctx)],
     description="Holds, terminal block instructions and their acknowledgements",
 )

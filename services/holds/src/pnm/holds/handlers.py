@@ -8,11 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds.adapters.tables import hold, instruction
-from pnm.holds.domain.hold import AUTHORITY, HOLD_REQUIRED, HoldState, state_after_ack, transition
+from pnm.holds.domain.hold import (
+    AUTHORITY,
+    HOLD_REQUIRED,
+    HoldState,
+    state_after_ack,
+    transition,
+    unaddressable,
+)
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Decision,
@@ -36,8 +44,11 @@ class WrongTerminal(PermissionError):
     pass
 
 
-class MissingTerminal(ValueError):
-    pass
+UNADDRESSED_HOLDS = Counter(
+    "pnm_holds_unaddressed_total",
+    "Holds opened without a terminal to instruct (state unaddressed), by reason",
+    ["reason"],
+)
 
 
 async def on_decision(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
@@ -50,11 +61,9 @@ async def on_decision(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
 async def open_hold(
     uow: UnitOfWork, decided: Decision, regime: Regime, now: datetime
 ) -> str | None:
-    """Open the line's hold for `regime` unless it exists; returns the new hold's id."""
-    if not decided.terminal:
-        raise MissingTerminal(
-            f"decision for {decided.manifest_id}/{decided.line_id} names no terminal"
-        )
+    """Open the line's hold for `regime` unless it exists; returns the new hold's id. A hold
+    that cannot be addressed to a terminal is opened `unaddressed` (fail closed), and
+    instructed by a later decision that names the terminal."""
     status = next(d.status for d in decided.per_regime if d.regime is regime)
     created = await uow.conn.execute(
         pg_insert(hold)
@@ -65,7 +74,7 @@ async def open_hold(
             regime=regime.value,
             authority=AUTHORITY[regime].value,
             state=HoldState.REQUESTED.value,
-            terminal=decided.terminal,
+            terminal=decided.terminal or "",
             containers=decided.containers,
             transport_document=decided.transport_document,
             reason=status.value,
@@ -78,9 +87,41 @@ async def open_hold(
     )
     row = created.first()
     if row is None:
+        await _address_unaddressed(uow, decided, regime, now)
         return None
+    if (why := unaddressable(decided.terminal)) is not None:
+        await _set_state(uow, row, HoldState.REQUESTED, HoldState.UNADDRESSED, now)
+        UNADDRESSED_HOLDS.labels(why).inc()
+        return str(row.hold_id)
     await _instruct_block(uow, row, now)
     return str(row.hold_id)
+
+
+async def _address_unaddressed(
+    uow: UnitOfWork, decided: Decision, regime: Regime, now: datetime
+) -> None:
+    """A decision naming the terminal of a hold opened without one: instruct it now."""
+    if unaddressable(decided.terminal) is not None:
+        return
+    addressed = await uow.conn.execute(
+        update(hold)
+        .where(
+            hold.c.manifest_id == decided.manifest_id,
+            hold.c.line_id == decided.line_id,
+            hold.c.regime == regime.value,
+            hold.c.state == HoldState.UNADDRESSED.value,
+        )
+        .values(
+            terminal=decided.terminal,
+            containers=decided.containers,
+            transport_document=decided.transport_document,
+            updated_at=now,
+        )
+        .returning(hold)
+    )
+    row = addressed.first()
+    if row is not None:
+        await _instruct_block(uow, row, now)
 
 
 async def _instruct_block(uow: UnitOfWork, row: Row[Any], now: datetime) -> None:

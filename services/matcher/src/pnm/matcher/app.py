@@ -9,9 +9,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 
-from pnm.matcher import handlers
+from pnm.matcher import handlers, reconciliation
 from pnm.matcher.adapters.tables import SCHEMA, decision, messaging, metadata
 from pnm.matcher.api.routes import build_router
+from pnm.matcher.unprocessable import decide_unprocessable
 from pnm.shared.contracts.topics import (
     FEEDS,
     MANIFEST_ARRIVALS,
@@ -20,9 +21,10 @@ from pnm.shared.contracts.topics import (
     PRENOTIFICATIONS,
     EventType,
 )
-from pnm.shared.messaging.processor import Handler, dispatch_by_type
+from pnm.shared.messaging.processor import Handler, Unprocessable, dispatch_by_type
 from pnm.shared.migrations import migrations_dir
 from pnm.shared.observability import log_fields
+from pnm.shared.reconciliation import reconciliation_loop
 from pnm.shared.service import BackgroundLoop, ServiceContext, ServiceDefinition, pause
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,10 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
     }
 
 
+def unprocessable(ctx: ServiceContext) -> Mapping[str, Unprocessable]:
+    return {MANIFEST_LINES.name: partial(decide_unprocessable, clock=ctx.clock)}
+
+
 async def decide_due(ctx: ServiceContext, limit: int) -> int:
     """Re-decide the lines whose deadline has passed (lead time, arrival plus grace); rows are
     locked and skipped by a concurrent instance, so each is decided once."""
@@ -103,7 +109,7 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
                 log.warning("deadline scan failed", extra=log_fields(error=repr(err)))
             await pause(stopping, settings.deadline_scan_seconds)
 
-    return [deadlines]
+    return [deadlines, reconciliation_loop(ctx, reconciliation.reconcile)]
 
 
 definition = ServiceDefinition(
@@ -114,6 +120,8 @@ definition = ServiceDefinition(
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,
+    unprocessable=unprocessable,
     background=background,
+    ledgers=lambda ctx: [reconciliation.ledger(ctx)],
     description="Selection, matching and decisions per manifest line",
 )

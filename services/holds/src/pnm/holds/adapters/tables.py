@@ -4,16 +4,20 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.reconciliation import unreadable_table
 
 SCHEMA = "holds"
 metadata = MetaData(schema=SCHEMA)
@@ -53,3 +57,20 @@ instruction = Table(
     Column("ack_detail", Text),
     Column("acknowledged_at", DateTime(timezone=True)),
 )
+
+# The reconciliation's ledger: every (line, regime) a decision said needs a hold, read from the
+# decisions topic by a consumer of its own. Keyed by a digest (identifiers can be too long for
+# an index entry); `reconciled_at` is set once the hold exists, so a round reads only the open.
+required_hold = Table(
+    "required_hold",
+    metadata,
+    Column("digest", LargeBinary, primary_key=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("regime", Text, nullable=False),
+    Column("decision_number", Integer, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("reconciled_at", DateTime(timezone=True)),
+    Index("ix_required_hold_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
+)
+unreadable_decision = unreadable_table(metadata)

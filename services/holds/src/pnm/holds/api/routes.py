@@ -9,6 +9,7 @@ from sqlalchemy import select
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.domain.hold import HoldState, IllegalTransition
+from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import (
     OFFICIAL_READERS,
     AuthError,
@@ -19,6 +20,7 @@ from pnm.shared.auth import (
 )
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
+from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.service import ServiceContext
 
 # A terminal (or an admin), checked before the acknowledgement is read (AuthoriseFirst).
@@ -134,4 +136,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             raise DomainError(404, f"no hold {hold_id!r}")
         return _hold_view(row, list(sent))
 
+    add_reconciliation_route(
+        router,
+        ctx,
+        reconcile,
+        "Decisions that need a hold and have none after the grace time, and decision events "
+        "that could not be read at all (roles: customs-prearrival, inspectors, admin).",
+    )
     return router

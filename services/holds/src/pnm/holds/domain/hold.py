@@ -16,6 +16,9 @@ class HoldState(StrEnum):
     INSTRUCTED = "instructed"  # block instruction sent to the terminal
     ACKNOWLEDGED = "acknowledged"  # terminal confirmed the block
     BLOCK_REJECTED = "block_rejected"  # terminal could not apply it: people must act
+    # Needed, but no terminal to instruct (the decision names none): opened anyway, in front of
+    # people, instructed once a decision names the terminal (fail closed).
+    UNADDRESSED = "unaddressed"
 
 
 class IllegalTransition(ValueError):
@@ -26,11 +29,19 @@ class IllegalTransition(ValueError):
 
 
 _ALLOWED: dict[HoldState, frozenset[HoldState]] = {
-    HoldState.REQUESTED: frozenset({HoldState.INSTRUCTED}),
+    HoldState.REQUESTED: frozenset({HoldState.INSTRUCTED, HoldState.UNADDRESSED}),
+    HoldState.UNADDRESSED: frozenset({HoldState.INSTRUCTED}),
     HoldState.INSTRUCTED: frozenset({HoldState.ACKNOWLEDGED, HoldState.BLOCK_REJECTED}),
     HoldState.ACKNOWLEDGED: frozenset(),
     HoldState.BLOCK_REJECTED: frozenset({HoldState.INSTRUCTED}),
 }
+
+
+def unaddressable(terminal: str | None) -> str | None:
+    """Why a block instruction cannot be addressed to a terminal; None when it can."""
+    if terminal is None or not terminal.strip():
+        return "the decision names no terminal"
+    return None
 
 
 def transition(current: HoldState, target: HoldState) -> HoldState:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -19,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.reconciliation import unreadable_table
 
 SCHEMA = "matcher"
 metadata = MetaData(schema=SCHEMA)
@@ -164,3 +166,37 @@ decision_epoch = Table(
     Column("feeds", Boolean, nullable=False),
     Column("feed_life", Boolean, nullable=False),
 )
+
+# Lines the matcher could not process, decided `review` (reason `unprocessable`), with the
+# event as received for the person who reviews it. Keyed by a digest of the identifiers, which
+# may be too long for an index entry (see `domain.completeness`).
+unprocessable_line = Table(
+    "unprocessable_line",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("line_digest", LargeBinary, nullable=False, index=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("event", LargeBinary, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("decision", JSONB, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+# The reconciliation's ledger: every line version read from the lines topic by a consumer of
+# its own, whatever became of it on the decision path. `reconciled_at` is set once the line is
+# decided at that version or later, so a round reads only the open entries.
+accepted_line = Table(
+    "accepted_line",
+    metadata,
+    Column("line_digest", LargeBinary, primary_key=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("reconciled_at", DateTime(timezone=True)),
+    Index("ix_accepted_line_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
+)
+unreadable_line = unreadable_table(metadata)

@@ -16,8 +16,9 @@ from pnm.matcher.adapters.indicator_sets import (
     store_indicator_set,
 )
 from pnm.matcher.adapters.state import evaluate_lines, load_state
-from pnm.matcher.adapters.tables import decision, decision_history
+from pnm.matcher.adapters.tables import decision, decision_history, unprocessable_line
 from pnm.matcher.domain.indicators import IndicatorSetDocument
+from pnm.matcher.reconciliation import reconcile
 from pnm.shared.auth import (
     AuthoriseFirst,
     OfficialReader,
@@ -26,6 +27,7 @@ from pnm.shared.auth import (
 )
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
+from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.service import ServiceContext
 
 ANALYSTS = ("analyst", "admin")
@@ -199,4 +201,39 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             await uow.commit()
         return {"version": version, "activated_by": caller.subject}
 
+    @router.get("/unprocessable", tags=["completeness"], responses=AUTH_RESPONSES)
+    async def list_unprocessable(
+        caller: OfficialReader,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    ) -> list[dict[str, Any]]:
+        """Lines the matcher could not process, newest first: the error, the `review`
+        decision they were given, and the event as it was received."""
+        u = unprocessable_line
+        async with ctx.engine.connect() as conn:
+            rows = await conn.execute(
+                select(u.c.id, u.c.error, u.c.decision, u.c.event, u.c.decided_at)
+                .order_by(u.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            return [
+                {
+                    "id": r.id,
+                    "error": r.error,
+                    "decided_at": r.decided_at,
+                    "decision": r.decision,
+                    "event": r.event.decode("utf-8", "replace"),
+                }
+                for r in rows
+            ]
+
+    add_reconciliation_route(
+        router,
+        ctx,
+        reconcile,
+        "Lines accepted by manifest-ingest that have no decision after the grace time, and "
+        "line events that could not be read at all (roles: customs-prearrival, inspectors, "
+        "admin).",
+    )
     return router

@@ -1,0 +1,150 @@
+"""The matcher's half of the completeness invariant: every line manifest-ingest accepted has a
+decision. A ledger of its own reads the lines topic and records each line version; the
+reconciliation finds those still undecided after the grace time (see `pnm.shared.reconciliation`
+and docs/completeness.md)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pnm.matcher.adapters.tables import (
+    accepted_line,
+    decision,
+    line,
+    unprocessable_line,
+    unreadable_line,
+)
+from pnm.matcher.domain.completeness import line_identity
+from pnm.shared.contracts.envelope import CloudEvent
+from pnm.shared.contracts.topics import MANIFEST_LINES
+from pnm.shared.db import UnitOfWork
+from pnm.shared.reconciliation import (
+    UNREADABLE,
+    Gap,
+    GapCount,
+    Report,
+    report,
+    subject,
+    unreadable_gaps,
+)
+from pnm.shared.service import Clock, Ledger, ServiceContext
+
+log = logging.getLogger(__name__)
+
+UNDECIDED = "undecided_line"
+SERVICE = "matcher"
+
+
+class UnreadableLine(ValueError):
+    """No manifest_id, line_id and version can be read: recorded as unreadable."""
+
+
+def ledger(ctx: ServiceContext) -> Ledger:
+    return Ledger(
+        name="reconciliation",
+        handlers={MANIFEST_LINES.name: partial(on_accepted_line, clock=ctx.clock)},
+        unreadable=unreadable_line,
+    )
+
+
+async def on_accepted_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    identity = line_identity(event.data)
+    if identity is None:
+        raise UnreadableLine("the event names no manifest_id, line_id and version")
+    staged: dict[bytes, dict[str, Any]] = uow.state.setdefault("ledger.lines", {})
+    kept = staged.get(identity.digest)
+    if kept is None or kept["version"] < identity.version:
+        staged[identity.digest] = {
+            "line_digest": identity.digest,
+            "manifest_id": identity.manifest_id,
+            "line_id": identity.line_id,
+            "version": identity.version,
+            "seen_at": clock(),
+        }
+    uow.before_commit("ledger.lines", _store)
+
+
+async def _store(uow: UnitOfWork) -> None:
+    """One statement for the batch; a newer version re-opens the entry."""
+    rows = list(uow.state.pop("ledger.lines", {}).values())
+    if not rows:
+        return
+    stmt = pg_insert(accepted_line)
+    await uow.conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[accepted_line.c.line_digest],
+            set_={
+                "version": stmt.excluded.version,
+                "seen_at": stmt.excluded.seen_at,
+                "reconciled_at": None,
+            },
+            where=accepted_line.c.version < stmt.excluded.version,
+        ),
+        rows,
+    )
+
+
+async def reconcile(
+    conn: AsyncConnection, now: datetime, grace: timedelta, limit: int = 100
+) -> Report:
+    """Close the entries decided at their version (or later) since the last round, then
+    report the open ones older than `grace`, and the unreadable lines."""
+    a = accepted_line
+    decided = exists(
+        select(line.c.version)
+        .join(
+            decision,
+            and_(
+                decision.c.manifest_id == line.c.manifest_id, decision.c.line_id == line.c.line_id
+            ),
+        )
+        .where(
+            line.c.manifest_id == a.c.manifest_id,
+            line.c.line_id == a.c.line_id,
+            line.c.version >= a.c.version,
+        )
+    )
+    unprocessable = exists(
+        select(unprocessable_line.c.id).where(
+            unprocessable_line.c.line_digest == a.c.line_digest,
+            unprocessable_line.c.version >= a.c.version,
+        )
+    )
+    await conn.execute(
+        update(a)
+        .where(a.c.reconciled_at.is_(None), or_(decided, unprocessable))
+        .values(reconciled_at=now)
+    )
+    overdue = and_(a.c.reconciled_at.is_(None), a.c.seen_at <= now - grace)
+    count, oldest = (
+        await conn.execute(select(func.count(), func.min(a.c.seen_at)).where(overdue))
+    ).one()
+    rows = await conn.execute(
+        select(a.c.manifest_id, a.c.line_id, a.c.version, a.c.seen_at)
+        .where(overdue)
+        .order_by(a.c.seen_at)
+        .limit(limit)
+    )
+    undecided = GapCount(
+        int(count),
+        oldest,
+        [
+            Gap(
+                kind=UNDECIDED,
+                subject=subject(r.manifest_id, r.line_id),
+                detail={"version": r.version},
+                seen_at=r.seen_at,
+                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
+            )
+            for r in rows
+        ],
+    )
+    unreadable = await unreadable_gaps(conn, unreadable_line, now, limit)
+    return report(SERVICE, now, grace, {UNDECIDED: undecided, UNREADABLE: unreadable})

@@ -1,0 +1,269 @@
+"""Completeness ledgers and their reconciliation, for any service that must answer for every
+event it receives (the matcher: a decision for every accepted line; holds: a hold for every
+decision that needs one).
+
+A ledger is a consumer of its own (own group, own inbox name) that only records what must be
+answered for, independently of the path that answers it. A message it cannot read at all is
+recorded as unreadable, never dropped. The reconciliation compares the ledger with what the
+service did; an entry still unanswered after the grace time is a gap: a metric, a readiness
+warning and an entry in the service's `GET /<service>/reconciliation`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from prometheus_client import Gauge
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pnm.shared.auth import Principal, Requires
+from pnm.shared.db import UnitOfWork
+from pnm.shared.http import AUTH_RESPONSES
+from pnm.shared.messaging.transport import IncomingMessage
+from pnm.shared.observability import log_fields
+from pnm.shared.service import BackgroundLoop, ServiceContext, pause
+from pnm.shared.text import storable
+
+log = logging.getLogger(__name__)
+
+GAPS = Gauge(
+    "pnm_reconciliation_gaps",
+    "Entries a service must answer for and has not, older than the grace time, by kind",
+    ["service", "kind"],
+)
+OLDEST_GAP = Gauge(
+    "pnm_reconciliation_oldest_gap_seconds",
+    "Age of the oldest such entry (0 when there is none), by kind",
+    ["service", "kind"],
+)
+UNREADABLE = "unreadable"
+MAX_SUBJECT_CHARS = 200  # identifiers in a report are cut here (a hostile one can be huge)
+
+
+class ReconciliationSettings(BaseSettings):
+    """PNM_RECONCILIATION_GRACE_SECONDS: how long an entry may stay unanswered before it is a
+    gap (a matcher catching up is not a gap); PNM_RECONCILIATION_INTERVAL_SECONDS: how often
+    the reconciliation runs."""
+
+    model_config = SettingsConfigDict(env_prefix="PNM_RECONCILIATION_", extra="ignore")
+
+    grace_seconds: float = Field(default=300.0, ge=0)
+    interval_seconds: float = Field(default=15.0, gt=0)
+
+
+def unreadable_table(metadata: MetaData) -> Table:
+    """Messages a ledger could not read: kept whole, keyed by their content."""
+    return Table(
+        "unreadable_message",
+        metadata,
+        Column("digest", LargeBinary, primary_key=True),
+        Column("consumer", Text, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("error", Text, nullable=False),
+        Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class UnreadableLedger:
+    """The dead-letter sink of a ledger: records the message as unreadable (a gap for good)."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], table: Table) -> None:
+        self._uow_factory = uow_factory
+        self._table = table
+
+    async def dead_letter(
+        self, consumer: str, message: IncomingMessage, error: BaseException, attempts: int
+    ) -> None:
+        async with self._uow_factory() as uow:
+            await record_unreadable(uow.conn, self._table, consumer, message, error)
+            await uow.commit()
+
+
+async def record_unreadable(
+    conn: AsyncConnection,
+    table: Table,
+    consumer: str,
+    message: IncomingMessage,
+    error: BaseException | str,
+) -> None:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    await conn.execute(
+        pg_insert(table)
+        .values(
+            digest=hashlib.sha256(message.value).digest(),
+            consumer=consumer,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            payload=message.value,
+            error=storable(text[:2000]),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+class Gap(BaseModel):
+    kind: str
+    subject: str  # what is missing an answer, identifiers cut to a readable length
+    detail: dict[str, Any] = {}
+    seen_at: datetime
+    age_seconds: float
+
+
+class Report(BaseModel):
+    """What `GET /<service>/reconciliation` answers."""
+
+    service: str
+    checked_at: datetime
+    grace_seconds: float
+    gaps: dict[str, int]  # by kind, every gap (the list below may be cut)
+    oldest_gap_seconds: dict[str, float]
+    entries: list[Gap]
+
+    @property
+    def total(self) -> int:
+        return sum(self.gaps.values())
+
+    def warning(self) -> str | None:
+        if not self.total:
+            return None
+        parts = ", ".join(
+            f"{n} {kind} (oldest {self.oldest_gap_seconds[kind]:.0f} s)"
+            for kind, n in sorted(self.gaps.items())
+            if n
+        )
+        return f"reconciliation: {parts}; see GET /{self.service}/reconciliation"
+
+
+def subject(*parts: str) -> str:
+    text = "/".join(parts)
+    return text if len(text) <= MAX_SUBJECT_CHARS else text[: MAX_SUBJECT_CHARS - 1] + "…"
+
+
+@dataclass
+class GapCount:
+    """The gaps of one kind: how many, the oldest, and the first entries."""
+
+    count: int = 0
+    oldest: datetime | None = None
+    entries: list[Gap] = field(default_factory=list)
+
+
+def report(service: str, now: datetime, grace: timedelta, kinds: Mapping[str, GapCount]) -> Report:
+    """The report of one reconciliation, and the metrics set from it (pure but for those)."""
+    gaps = {kind: c.count for kind, c in kinds.items()}
+    oldest = {
+        kind: max((now - c.oldest).total_seconds(), 0.0) if c.oldest else 0.0
+        for kind, c in kinds.items()
+    }
+    for kind in kinds:
+        GAPS.labels(service, kind).set(gaps[kind])
+        OLDEST_GAP.labels(service, kind).set(oldest[kind])
+    return Report(
+        service=service,
+        checked_at=now,
+        grace_seconds=grace.total_seconds(),
+        gaps=gaps,
+        oldest_gap_seconds=oldest,
+        entries=[e for c in kinds.values() for e in c.entries],
+    )
+
+
+async def unreadable_gaps(
+    conn: AsyncConnection, table: Table, now: datetime, limit: int
+) -> GapCount:
+    """Unreadable messages are gaps from the moment they are recorded, until a person acts."""
+    count, oldest = (await conn.execute(select(func.count(), func.min(table.c.seen_at)))).one()
+    rows = await conn.execute(
+        select(table.c.topic, table.c.partition, table.c.offset, table.c.error, table.c.seen_at)
+        .order_by(table.c.seen_at)
+        .limit(limit)
+    )
+    return GapCount(
+        int(count),
+        oldest,
+        [
+            Gap(
+                kind=UNREADABLE,
+                subject=subject(r.topic, str(r.partition), str(r.offset)),
+                detail={"error": r.error[:MAX_SUBJECT_CHARS]},
+                seen_at=r.seen_at,
+                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
+            )
+            for r in rows
+        ],
+    )
+
+
+# Who may read a reconciliation: the people who act on a gap (architecture §8).
+READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "admin")
+WARNING_KEY = "reconciliation"
+
+Reconcile = Callable[[AsyncConnection, datetime, timedelta, int], Awaitable[Report]]
+
+
+def reconciliation_loop(ctx: ServiceContext, reconcile: Reconcile) -> BackgroundLoop:
+    """Reconcile every interval: the metrics, and the readiness warning while there is a gap
+    (or while the reconciliation itself cannot run)."""
+    settings = ReconciliationSettings()
+    grace = timedelta(seconds=settings.grace_seconds)
+
+    async def run(stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                async with ctx.engine.begin() as conn:
+                    result = await reconcile(conn, ctx.clock(), grace, 10)
+                warning = result.warning()
+            except Exception as err:
+                warning = f"reconciliation could not run: {type(err).__name__}"
+                log.warning("reconciliation failed", extra=log_fields(error=repr(err)))
+            if warning is None:
+                ctx.warnings.pop(WARNING_KEY, None)
+            else:
+                if ctx.warnings.get(WARNING_KEY) != warning:
+                    log.warning(warning)
+                ctx.warnings[WARNING_KEY] = warning
+            await pause(stopping, settings.interval_seconds)
+
+    return run
+
+
+def add_reconciliation_route(
+    router: APIRouter, ctx: ServiceContext, reconcile: Reconcile, description: str
+) -> None:
+    grace = timedelta(seconds=ReconciliationSettings().grace_seconds)
+
+    @router.get(
+        "/reconciliation", tags=["completeness"], responses=AUTH_RESPONSES, description=description
+    )
+    async def reconciliation(
+        _caller: Annotated[Principal, Depends(Requires(*READERS))],
+        limit: int = Query(100, ge=1, le=1000),
+    ) -> Report:
+        async with ctx.engine.begin() as conn:
+            return await reconcile(conn, ctx.clock(), grace, limit)
