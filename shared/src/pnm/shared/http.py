@@ -39,8 +39,14 @@ class DomainError(Exception):
 
 
 def add_common_routes(
-    app: FastAPI, engine: AsyncEngine | None, heartbeats: Callable[[], Sequence[Heartbeat]]
+    app: FastAPI,
+    engine: AsyncEngine | None,
+    heartbeats: Callable[[], Sequence[Heartbeat]],
+    details: Callable[[], dict[str, Any]] = dict,
 ) -> None:
+    """`details` adds to the readiness answer what does not make a service unready, e.g. that
+    its consumers are catching up (docs/operations.md)."""
+
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
         return {"status": "alive"}
@@ -55,8 +61,10 @@ def add_common_routes(
             except Exception as err:
                 problems.append(f"database unreachable: {type(err).__name__}")
         if problems:
-            return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse(
+                {"status": "not ready", "problems": problems, **details()}, status_code=503
+            )
+        return JSONResponse({"status": "ready", **details()})
 
     @app.get("/metrics", tags=["health"], response_class=Response)
     async def metrics() -> Response:

@@ -22,11 +22,13 @@ from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.http import add_common_routes, add_error_handling, add_openapi_models
 from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
 from pnm.shared.messaging.kafka import (
+    GroupMembership,
     KafkaConsumerLoop,
     KafkaDeadLetters,
     KafkaPublisher,
     ResilientProducer,
 )
+from pnm.shared.messaging.lag import ConsumerLag, catching_up
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import DeadLetterSink, Publisher
@@ -45,6 +47,8 @@ class RuntimeOptions:
     consumer_batch_size: int = 2000
     consumer_max_attempts: int = 3
     stuck_after_seconds: float = 60.0
+    membership: GroupMembership = field(default_factory=GroupMembership)
+    catching_up_above: int = 0  # readiness says "catching up" above this many messages
 
 
 @dataclass
@@ -54,6 +58,7 @@ class HostedService:
     relay: OutboxRelay
     processor: EventProcessor | None
     heartbeats: list[Heartbeat] = field(default_factory=list)
+    lags: list[ConsumerLag] = field(default_factory=list)
 
 
 class Pipeline:
@@ -91,7 +96,12 @@ class Pipeline:
         self._stopping = asyncio.Event()
         self.app = FastAPI(title="pnm", description="Pre-notification matching")
         self.verifier = TokenVerifier(AuthSettings())
-        add_common_routes(self.app, self.engine, self._all_heartbeats)
+        add_common_routes(
+            self.app,
+            self.engine,
+            self._all_heartbeats,
+            lambda: catching_up([lag for s in self.services.values() for lag in s.lags]),
+        )
 
     def _all_heartbeats(self) -> list[Heartbeat]:
         return [hb for s in self.services.values() for hb in s.heartbeats]
@@ -169,15 +179,20 @@ class Pipeline:
                 assert self._bootstrap is not None
                 consumer_hb = Heartbeat(f"{definition.name} consumer", opts.stuck_after_seconds)
                 hosted.heartbeats.append(consumer_hb)
+                group_id = self._prefix + definition.consumer_group
+                lag = ConsumerLag(group_id, catching_up_above=opts.catching_up_above)
+                hosted.lags.append(lag)
                 self._consumers.append(
                     KafkaConsumerLoop(
                         processor=processor,
                         topics=processor.topics,
-                        group_id=self._prefix + definition.consumer_group,
+                        group_id=group_id,
                         bootstrap=self._bootstrap,
                         batch_size=opts.consumer_batch_size,
                         heartbeat=consumer_hb,
                         prefix=self._prefix,
+                        membership=opts.membership,
+                        lag=lag,
                     )
                 )
             else:
@@ -190,7 +205,9 @@ class Pipeline:
         app.state.verifier = self.verifier
         add_error_handling(app)
         add_openapi_models(app, definition.openapi_models)
-        add_common_routes(app, self.engine, lambda: hosted.heartbeats)
+        add_common_routes(
+            app, self.engine, lambda: hosted.heartbeats, lambda: catching_up(hosted.lags)
+        )
         app.include_router(definition.build_router(hosted.context))
         return app
 
