@@ -29,6 +29,8 @@ EXPECTED_TABLES = {
         "outbox",
         "inbox",
         "dead_letter",
+        "redrive",
+        "idempotency_key",
     },
     "manifest_ingest": {
         "manifest_line",
@@ -40,6 +42,8 @@ EXPECTED_TABLES = {
         "outbox",
         "inbox",
         "dead_letter",
+        "redrive",
+        "idempotency_key",
     },
     "matcher": {
         "line",
@@ -56,8 +60,18 @@ EXPECTED_TABLES = {
         "outbox",
         "inbox",
         "dead_letter",
+        "redrive",
+        "idempotency_key",
     },
-    "holds": {"hold", "instruction", "outbox", "inbox", "dead_letter"},
+    "holds": {
+        "hold",
+        "instruction",
+        "outbox",
+        "inbox",
+        "dead_letter",
+        "redrive",
+        "idempotency_key",
+    },
 }
 
 

@@ -20,6 +20,7 @@ from pnm.shared import migrations
 from pnm.shared.auth import AuthSettings, TokenVerifier
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.http import add_common_routes, add_error_handling, add_openapi_models
+from pnm.shared.idempotency import IdempotencyMiddleware, IdempotencySettings
 from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
 from pnm.shared.messaging.kafka import (
     GroupMembership,
@@ -96,6 +97,7 @@ class Pipeline:
         self._stopping = asyncio.Event()
         self.app = FastAPI(title="pnm", description="Pre-notification matching")
         self.verifier = TokenVerifier(AuthSettings())
+        self._idempotency = IdempotencySettings()
         add_common_routes(
             self.app,
             self.engine,
@@ -203,6 +205,14 @@ class Pipeline:
         definition = hosted.definition
         app = FastAPI(title=f"pnm {definition.name}", description=definition.description)
         app.state.verifier = self.verifier
+        # Inside the error handling (added after it): a bad URL is refused before a key is.
+        app.add_middleware(
+            IdempotencyMiddleware,
+            engine=self.engine,
+            table=definition.messaging.idempotency,
+            verifier=lambda: app.state.verifier,
+            settings=self._idempotency,
+        )
         add_error_handling(app)
         add_openapi_models(app, definition.openapi_models)
         add_common_routes(
