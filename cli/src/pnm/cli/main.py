@@ -86,6 +86,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--org")
     p.add_argument("--ttl-hours", type=float, default=8.0)
 
+    p = sub.add_parser("dlq", help="list, show or re-drive a service's dead letters")
+    p.add_argument("action", choices=["list", "show", "redrive"])
+    p.add_argument("id", nargs="?", help="the dead letter (show, redrive)")
+    p.add_argument("--url", help="the service's base URL (default: PNM_URL)")
+    p.add_argument("--token", help="an admin bearer token (default: PNM_TOKEN)")
+    p.add_argument("--limit", type=int, default=100)
+
     p = sub.add_parser("postgres", help="start or stop a local PostgreSQL (embedded wheel)")
     p.add_argument("action", choices=["start", "stop", "url"])
     p.add_argument("--data-dir", type=Path, default=Path("var/postgres"))
@@ -147,6 +154,10 @@ def main(argv: list[str] | None = None) -> None:
         from pnm.cli.token import run_token
 
         run_token(args.roles, args.sub, args.org, args.ttl_hours)
+    elif args.command == "dlq":
+        from pnm.cli.dlq import run_dlq
+
+        sys.exit(asyncio.run(run_dlq(args.action, args.id, args.url, args.token, args.limit)))
     elif args.command == "postgres":
         from pnm.cli.postgres import LocalPostgres
 

@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pnm.shared import migrations
 from pnm.shared.auth import AuthSettings, TokenVerifier
 from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.dead_letter_api import dead_letter_router
 from pnm.shared.http import add_common_routes, add_error_handling, add_openapi_models
 from pnm.shared.idempotency import IdempotencyMiddleware, IdempotencySettings
+from pnm.shared.messaging.deadletters import DeadLetters, KafkaDeadLetterTopics
 from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
 from pnm.shared.messaging.kafka import (
     GroupMembership,
@@ -219,7 +221,20 @@ class Pipeline:
             app, self.engine, lambda: hosted.heartbeats, lambda: catching_up(hosted.lags)
         )
         app.include_router(definition.build_router(hosted.context))
+        app.include_router(dead_letter_router(self._dead_letters(hosted)))
         return app
+
+    def _dead_letters(self, hosted: HostedService) -> DeadLetters:
+        kafka = None
+        if self.transport == "kafka" and hosted.processor is not None:
+            assert self._bootstrap is not None
+            kafka = KafkaDeadLetterTopics(
+                self._bootstrap,
+                self._prefix,
+                hosted.processor.consumer,
+                hosted.processor.topics,
+            )
+        return DeadLetters(self.engine, hosted.definition.messaging, kafka, hosted.relay.wake)
 
     async def stop(self) -> None:
         self._stopping.set()
