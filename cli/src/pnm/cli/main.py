@@ -11,6 +11,8 @@ from pathlib import Path
 from pnm.cli.services import ALL
 
 SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst"]
+# Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
+ON_REQUEST = ["rejoin"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     p = sub.add_parser("bench", help="pipeline rate beside a raw aiokafka passthrough")
-    p.add_argument("--only", choices=SECTIONS, help="run one section")
+    p.add_argument("--only", choices=SECTIONS + ON_REQUEST, help="run one section")
     p.add_argument("--lines", type=int, default=5000, help="manifest lines (pipeline)")
     p.add_argument("--records", type=int, default=10000, help="pre-notifications (intake)")
     p.add_argument(

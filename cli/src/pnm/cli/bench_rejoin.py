@@ -1,0 +1,97 @@
+"""`pnm bench --only rejoin`: how long a decision waits when the matcher is killed (-9) and
+started again after an outage, with the consumer group membership of before (dynamic, 30 s
+session) and of now (10 s session; static membership)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+
+from pnm.cli.bench_common import watch_decisions
+from pnm.cli.bench_intake import BENCH_SECRET
+from pnm.cli.processes import ServiceProcesses, service_env
+from pnm.cli.scenarios import container, manifest_line
+from pnm.cli.topics import create_topics
+from pnm.shared.auth import mint_token
+from pnm.shared.contracts.topics import DECISIONS
+
+OUTAGE_SECONDS = 10.0
+# label: (matcher settings, static membership)
+MODES: dict[str, tuple[dict[str, str], bool]] = {
+    "dynamic, 30 s session (before)": ({"PNM_MATCHER_CONSUMER_SESSION_TIMEOUT_MS": "30000"}, False),
+    "dynamic, 10 s session": ({"PNM_MATCHER_CONSUMER_SESSION_TIMEOUT_MS": "10000"}, False),
+    "static membership, 10 s session": (
+        {"PNM_MATCHER_CONSUMER_SESSION_TIMEOUT_MS": "10000"},
+        True,
+    ),
+}
+
+
+async def _decide_one(
+    client: httpx.AsyncClient, bootstrap: str, topic: str, manifest: str, n: int
+) -> asyncio.Task[None]:
+    """Post one beef line; the task ends when its first decision is on Kafka."""
+    decided: dict[str, float] = {}
+    watcher = asyncio.create_task(watch_decisions(bootstrap, topic, decided, 1))
+    await asyncio.sleep(2)  # the watcher sits at the end of the topic
+    line = manifest_line(
+        manifest, str(n), hs_code="020230", description="Frozen beef", containers=[container(n)]
+    )
+    token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:dmf"])
+    response = await client.post(
+        "/manifest-ingest/lines",
+        json={"lines": [line.model_dump(mode="json")]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    response.raise_for_status()
+    return watcher
+
+
+async def rejoin_delay(
+    bootstrap: str,
+    database_url: str,
+    workdir: Path,
+    prefix: str,
+    settings: dict[str, str],
+    static: bool,
+) -> float:
+    """Seconds from the kill to the decision of a line posted right after it."""
+    await create_topics(bootstrap, prefix)
+    env = {**service_env(database_url, bootstrap, prefix, BENCH_SECRET), **settings}
+    topic = prefix + DECISIONS.name
+    manifest = f"REJOIN-{prefix.strip('.')}"
+    with ServiceProcesses(
+        ["manifest-ingest", "matcher"], env, workdir, static_members=static
+    ) as processes:
+        await processes.wait_ready(within=180)
+        async with httpx.AsyncClient(
+            base_url=processes.services["manifest-ingest"].base_url, timeout=60
+        ) as client:
+            # The group is formed and the matcher warm before the fault.
+            await asyncio.wait_for(
+                await _decide_one(client, bootstrap, topic, manifest, 1), timeout=300
+            )
+            processes.kill("matcher")
+            killed = time.perf_counter()
+            waiting = await _decide_one(client, bootstrap, topic, manifest, 2)
+            await asyncio.sleep(max(OUTAGE_SECONDS - (time.perf_counter() - killed), 0))
+            processes.restart("matcher")
+            await asyncio.wait_for(waiting, timeout=300)
+            return time.perf_counter() - killed
+
+
+async def rejoin_section(bootstrap: str, database_url: str, workdir: Path, run: str) -> None:
+    print(
+        f"rejoin: a line posted when the matcher is killed, restarted {OUTAGE_SECONDS:.0f} s later:"
+    )
+    for n, (label, (settings, static)) in enumerate(MODES.items()):
+        seconds = await rejoin_delay(
+            bootstrap, database_url, workdir / f"rejoin-{n}", f"bench{run}r{n}.", settings, static
+        )
+        print(
+            f"  {label + ':':34}{seconds:6.1f} s to its decision "
+            f"({seconds - OUTAGE_SECONDS:.1f} s beyond the outage)"
+        )
