@@ -82,6 +82,15 @@ async def test_a_resent_arrival_with_the_same_key_publishes_once(
     assert (await client.post("/eta", json=eta, headers=headers)).status_code == 202
     assert await staged(pipeline, MANIFEST_ETA.name) == 1
 
+    keys = messaging.idempotency
+    async with pipeline.engine.connect() as conn:
+        kept = {tuple(r) for r in await conn.execute(select(keys.c.subject, keys.c.route))}
+    assert kept == {
+        ("dmf", "POST /manifest-ingest/arrivals"),
+        ("dmf-backup", "POST /manifest-ingest/arrivals"),
+        ("dmf", "POST /manifest-ingest/eta"),
+    }
+
     # Without a key nothing changes: every post is an event of its own.
     assert (await client.post("/arrivals", json=ARRIVAL, headers=DMF)).status_code == 202
     assert await staged(pipeline, MANIFEST_ARRIVALS.name) == 3

@@ -5,7 +5,10 @@ session) and of now (10 s session; static membership)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -50,6 +53,23 @@ async def _decide_one(
     return watcher
 
 
+@dataclass(frozen=True)
+class Rejoin:
+    to_decision: float  # from the kill to the decision of a line posted right after it
+    to_assignment: float | None  # from the restart to the new process owning its partitions
+
+
+def _assigned_after(log: str, restarted: datetime) -> float | None:
+    """Seconds from `restarted` to the first partition assignment logged after it."""
+    for line in log.splitlines():
+        if '"partitions assigned"' not in line:
+            continue
+        at = datetime.fromisoformat(json.loads(line)["ts"])
+        if at >= restarted:
+            return (at - restarted).total_seconds()
+    return None
+
+
 async def rejoin_delay(
     bootstrap: str,
     database_url: str,
@@ -57,8 +77,7 @@ async def rejoin_delay(
     prefix: str,
     settings: dict[str, str],
     static: bool,
-) -> float:
-    """Seconds from the kill to the decision of a line posted right after it."""
+) -> Rejoin:
     await create_topics(bootstrap, prefix)
     env = {**service_env(database_url, bootstrap, prefix, BENCH_SECRET), **settings}
     topic = prefix + DECISIONS.name
@@ -78,9 +97,12 @@ async def rejoin_delay(
             killed = time.perf_counter()
             waiting = await _decide_one(client, bootstrap, topic, manifest, 2)
             await asyncio.sleep(max(OUTAGE_SECONDS - (time.perf_counter() - killed), 0))
+            restarted = datetime.now(UTC)
             processes.restart("matcher")
             await asyncio.wait_for(waiting, timeout=300)
-            return time.perf_counter() - killed
+            seconds = time.perf_counter() - killed
+            log = processes.services["matcher"].output()
+    return Rejoin(seconds, _assigned_after(log, restarted))
 
 
 async def rejoin_section(bootstrap: str, database_url: str, workdir: Path, run: str) -> None:
@@ -88,10 +110,14 @@ async def rejoin_section(bootstrap: str, database_url: str, workdir: Path, run: 
         f"rejoin: a line posted when the matcher is killed, restarted {OUTAGE_SECONDS:.0f} s later:"
     )
     for n, (label, (settings, static)) in enumerate(MODES.items()):
-        seconds = await rejoin_delay(
+        figures = await rejoin_delay(
             bootstrap, database_url, workdir / f"rejoin-{n}", f"bench{run}r{n}.", settings, static
         )
+        assigned = (
+            f"{figures.to_assignment:.1f} s" if figures.to_assignment is not None else "unknown"
+        )
         print(
-            f"  {label + ':':34}{seconds:6.1f} s to its decision "
-            f"({seconds - OUTAGE_SECONDS:.1f} s beyond the outage)"
+            f"  {label + ':':34}{figures.to_decision:6.1f} s to its decision "
+            f"({figures.to_decision - OUTAGE_SECONDS:.1f} s beyond the outage; "
+            f"partitions {assigned} after the restart)"
         )

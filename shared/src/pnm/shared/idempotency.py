@@ -98,7 +98,7 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         request = _Request(
             subject=subject,
-            route=f"{scope['method']} {scope.get('root_path', '')}{scope['path']}",
+            route=f"{scope['method']} {scope['path']}",  # the full path, mount included
             key=key,
             fingerprint=_fingerprint(scope, headers.get("content-type", b""), body),
         )
