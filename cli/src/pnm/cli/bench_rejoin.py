@@ -36,13 +36,13 @@ MODES: dict[str, tuple[dict[str, str], bool]] = {
 async def _decide_one(
     client: httpx.AsyncClient, bootstrap: str, topic: str, manifest: str, n: int
 ) -> asyncio.Task[None]:
-    """Post one beef line; the task ends when its first decision is on Kafka."""
-    decided: dict[str, float] = {}
-    watcher = asyncio.create_task(watch_decisions(bootstrap, topic, decided, 1))
-    await asyncio.sleep(2)  # the watcher sits at the end of the topic
+    """Post one beef line; the task ends when the line's own decision is on Kafka (a decision
+    of an earlier line re-published by a restarted relay does not count)."""
     line = manifest_line(
         manifest, str(n), hs_code="020230", description="Frozen beef", containers=[container(n)]
     )
+    watcher = asyncio.create_task(watch_decisions(bootstrap, topic, {}, 1, key=line.key))
+    await asyncio.sleep(2)  # the watcher sits at the end of the topic
     token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:dmf"])
     response = await client.post(
         "/manifest-ingest/lines",

@@ -257,13 +257,19 @@ class KafkaConsumerLoop:
             return  # not in the group yet, or a rebalance is under way
         ends = await asyncio.wait_for(consumer.end_offsets(list(owned)), timeout=10)
         unknown = [tp for tp in owned if tp not in self._applied]
-        starts = await asyncio.wait_for(consumer.beginning_offsets(unknown), timeout=10)
+        starts = (
+            await asyncio.wait_for(consumer.beginning_offsets(unknown), timeout=10)
+            if unknown
+            else {}
+        )
         for tp in unknown:
             committed = await asyncio.wait_for(consumer.committed(tp), timeout=10)
             start = committed if committed is not None else starts[tp]
+            if tp not in consumer.assignment():
+                continue  # revoked meanwhile: its offset is the next owner's to know
             # A batch applied meanwhile moved it on already: keep the later of the two.
             self._applied[tp] = max(self._applied.get(tp, start), start)
-        for tp in owned & set(ends):
+        for tp in owned & set(ends) & set(self._applied):
             self.lag.record(tp.topic, tp.partition, ends[tp] - self._applied[tp])
         self.lag.measured = True
 
