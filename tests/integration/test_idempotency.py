@@ -10,6 +10,7 @@ import pytest
 from infra import bearer
 from sqlalchemy import func, select
 
+from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.manifest_ingest.adapters.tables import messaging
 from pnm.shared.contracts.topics import MANIFEST_ARRIVALS, MANIFEST_ETA
@@ -118,3 +119,25 @@ async def test_refusals_by_role_are_not_kept_and_bad_keys_are_refused(
         assert error["field"] == "header.Idempotency-Key"
         assert error["value"] == bad[:64]
     assert await staged(pipeline, MANIFEST_ARRIVALS.name) == 1
+
+
+async def test_a_resent_upload_is_the_same_request_whatever_its_multipart_boundary(
+    service: tuple[Pipeline, httpx.AsyncClient],
+) -> None:
+    _, client = service
+    line = manifest_line(
+        "EMMA-248W", "1", hs_code="020230", description="Frozen beef", containers=[container(1)]
+    )
+    content = line.model_dump_json().encode() + b"\n"
+    headers = {**DMF, "Idempotency-Key": "upload-emma-1"}
+    answers = [
+        await client.post("/files", files={"file": ("emma.jsonl", content)}, headers=headers)
+        for _ in range(2)  # httpx draws a new boundary for every request
+    ]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].text
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+    assert answers[1].json() == answers[0].json()
+    other = await client.post(
+        "/files", files={"file": ("emma.jsonl", content + content)}, headers=headers
+    )
+    assert other.status_code == 422
