@@ -1,5 +1,6 @@
 """The idempotent consumer on a real broker and database: a crash between the database commit
-and the offset commit applies nothing twice; poison goes to the DLQ and the partition flows."""
+and the offset commit applies nothing twice; poison goes to the DLQ and the partition flows;
+the lag is measured from the broker's end offsets while a batch is busy."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from infra import Broker, consumed, eventually, read_topic
+from prometheus_client import REGISTRY
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,7 +20,12 @@ from pnm.matcher.adapters.tables import decision, messaging
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.topics import MANIFEST_LINES, EventType
 from pnm.shared.db import UnitOfWork, make_engine
-from pnm.shared.messaging.kafka import KafkaConsumerLoop, KafkaDeadLetters, ResilientProducer
+from pnm.shared.messaging.kafka import (
+    GroupMembership,
+    KafkaConsumerLoop,
+    KafkaDeadLetters,
+    ResilientProducer,
+)
 from pnm.shared.messaging.kafka_security import KafkaSecurity
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.migrations import upgrade
@@ -51,6 +58,7 @@ def matcher_loop(
     bootstrap: str,
     prefix: str,
     cls: type[KafkaConsumerLoop] = KafkaConsumerLoop,
+    membership: GroupMembership | None = None,
 ) -> KafkaConsumerLoop:
     definition = ALL["matcher"]
     ctx = ServiceContext("matcher", engine, lambda: UnitOfWork(engine, messaging))
@@ -72,6 +80,7 @@ def matcher_loop(
         batch_size=100,
         heartbeat=Heartbeat("matcher consumer", 60),
         prefix=prefix,
+        membership=membership,
     )
 
 
@@ -172,3 +181,81 @@ async def test_malformed_messages_go_to_the_dlq_with_headers_and_the_partition_f
     assert headers[1]["dlq.error.class"] == b"ValidationError"  # the record, after retries
     assert headers[1]["dlq.attempts"] == b"2"
     assert b"hs_code" in headers[1]["dlq.error.message"]
+
+
+LAG_LINES = 60
+
+
+def lag_metric(group: str) -> float:
+    """The sum of `pnm_consumer_lag` over the partitions of `group`."""
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "pnm_consumer_lag"
+        for sample in metric.samples
+        if sample.labels.get("group") == group
+    )
+
+
+class StalledLoop(KafkaConsumerLoop):
+    """A member whose first batch takes as long as the test wants (a slow database)."""
+
+    release: asyncio.Event
+
+    async def _apply(self, consumer: Any, batches: Any) -> bool:
+        await self.release.wait()
+        return await super()._apply(consumer, batches)
+
+
+async def test_lag_shows_the_backlog_while_a_batch_is_busy_and_returns_to_zero(
+    database_url: str, kafka: Broker, topic_prefix: str
+) -> None:
+    engine = make_engine(database_url)
+    await upgrade(engine, ALL["matcher"])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
+    await producer.start()
+    dlq = ResilientProducer(kafka.bootstrap, "test-dlq", KafkaSecurity())
+    await dlq.start()
+    loop = matcher_loop(
+        engine,
+        dlq,
+        kafka.bootstrap,
+        topic_prefix,
+        StalledLoop,
+        GroupMembership(lag_interval_seconds=0.5),
+    )
+    assert isinstance(loop, StalledLoop)
+    loop.release = asyncio.Event()
+    group = topic_prefix + "pnm-matcher"
+    task = asyncio.create_task(loop.run())
+    try:
+        for i in range(LAG_LINES):
+            key, value = line_event(i)
+            await producer.send(topic_prefix + MANIFEST_LINES.name, value, key=key.encode())
+        await producer.flush()
+
+        async def backlog() -> bool:
+            return lag_metric(group) >= LAG_LINES and loop.lag.total >= LAG_LINES
+
+        await eventually(backlog, timeout=60)
+        detail = loop.lag.catching_up()
+        assert detail is not None and detail["lag"] >= LAG_LINES
+        assert all(
+            name.startswith(topic_prefix + MANIFEST_LINES.name) for name in detail["partitions"]
+        )
+
+        loop.release.set()
+
+        async def caught_up() -> bool:
+            return lag_metric(group) == 0 and await count(engine, decision) == LAG_LINES
+
+        await eventually(caught_up, timeout=60)
+        assert loop.lag.catching_up() is None
+    finally:
+        loop.release.set()
+        loop.stop()
+        await task
+        await producer.stop()
+        await dlq.stop()
+        await engine.dispose()
+    assert lag_metric(group) == 0  # a member that left reports nothing it no longer owns

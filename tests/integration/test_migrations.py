@@ -29,6 +29,8 @@ EXPECTED_TABLES = {
         "outbox",
         "inbox",
         "dead_letter",
+        "redrive",
+        "idempotency_key",
     },
     "manifest_ingest": {
         "manifest_line",
@@ -40,6 +42,8 @@ EXPECTED_TABLES = {
         "outbox",
         "inbox",
         "dead_letter",
+        "redrive",
+        "idempotency_key",
     },
     "matcher": {
         "line",
@@ -59,6 +63,8 @@ EXPECTED_TABLES = {
         "outbox",
         "inbox",
         "dead_letter",
+        "redrive",
+        "idempotency_key",
     },
     "holds": {
         "hold",
@@ -68,6 +74,8 @@ EXPECTED_TABLES = {
         "outbox",
         "inbox",
         "dead_letter",
+        "redrive",
+        "idempotency_key",
     },
 }
 

@@ -6,6 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from pnm.shared.http import add_common_routes
+from pnm.shared.messaging.lag import ConsumerLag, catching_up
 from pnm.shared.observability import Heartbeat
 
 
@@ -66,3 +67,31 @@ async def test_a_warning_is_shown_in_readiness_which_stays_green() -> None:
             "status": "ready",
             "warnings": ["reconciliation: 1 undecided_line (oldest 400 s)"],
         }
+
+
+async def test_ready_stays_200_and_says_catching_up_while_a_consumer_is_behind() -> None:
+    lag = ConsumerLag("pnm-matcher", catching_up_above=10)
+    app = FastAPI()
+    add_common_routes(app, None, lambda: [], details=lambda: catching_up([lag]))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        response = await client.get("/health/ready")
+        assert response.status_code == 200
+        assert response.json()["catching_up"] == {"pnm-matcher": {"state": "joining"}}
+        lag.record("manifest.lines.v1", 3, 500)
+        lag.record("manifest.lines.v1", 4, 0)
+        lag.measured = True
+        response = await client.get("/health/ready")
+        assert response.status_code == 200  # behind is not broken: writes are still accepted
+        assert response.json() == {
+            "status": "ready",
+            "catching_up": {
+                "pnm-matcher": {"lag": 500, "partitions": {"manifest.lines.v1/3": 500}}
+            },
+        }
+        lag.record("manifest.lines.v1", 3, 10)  # at the threshold: up to date
+        assert (await client.get("/health/ready")).json() == {"status": "ready"}
+        lag.reset()
+        metrics = (await client.get("/metrics")).text
+        assert 'pnm_consumer_lag{group="pnm-matcher"' not in metrics

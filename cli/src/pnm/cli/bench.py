@@ -18,6 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pnm.cli.bench_common import line_events, percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
 from pnm.cli.bench_matcher import burst_figures, matching_figures, print_burst, print_matching
+from pnm.cli.bench_rejoin import rejoin_section
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses, service_env
@@ -199,6 +200,8 @@ async def run_bench(
             print(f"  {'raw PostgreSQL COPY:':30}{records / copy_seconds:10.0f} records/s")
             ratio = copy_seconds / rest.stored_seconds
             print(f"  {'ratio REST bulk / COPY:':30}{ratio:10.3f}")
+        if "rejoin" in sections:
+            await rejoin_section(bootstrap, database_url, workdir, run)
         # Last: it builds a multi-gigabyte index in this process, whose heap would otherwise
         # slow the sections that time events as this process receives them.
         if "matching" in sections:

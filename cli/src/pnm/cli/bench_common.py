@@ -15,10 +15,11 @@ from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_opti
 
 
 async def watch_decisions(
-    bootstrap: str, topic: str, decided: dict[str, float], expected: int
+    bootstrap: str, topic: str, decided: dict[str, float], expected: int, key: str | None = None
 ) -> None:
     """Note when the first decision of each line appears on the topic (by its key, the line
-    key: parsing every event here would take the machine's time from the system measured)."""
+    key: parsing every event here would take the machine's time from the system measured),
+    until `expected` lines are decided, or with `key`, until that line is."""
     consumer = AIOKafkaConsumer(
         topic,
         **kafka_client_options(bootstrap, KafkaSecurity()),
@@ -27,7 +28,7 @@ async def watch_decisions(
     )
     await consumer.start()
     try:
-        while len(decided) < expected:
+        while (key not in decided) if key is not None else (len(decided) < expected):
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 now = time.perf_counter()
                 for record in records:

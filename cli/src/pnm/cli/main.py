@@ -11,6 +11,8 @@ from pathlib import Path
 from pnm.cli.services import ALL
 
 SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst"]
+# Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
+ON_REQUEST = ["rejoin"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     p = sub.add_parser("bench", help="pipeline rate beside a raw aiokafka passthrough")
-    p.add_argument("--only", choices=SECTIONS, help="run one section")
+    p.add_argument("--only", choices=SECTIONS + ON_REQUEST, help="run one section")
     p.add_argument("--lines", type=int, default=5000, help="manifest lines (pipeline)")
     p.add_argument("--records", type=int, default=10000, help="pre-notifications (intake)")
     p.add_argument(
@@ -98,6 +100,13 @@ def main(argv: list[str] | None = None) -> None:
         help="at most PNM_AUTH_MAX_PERSON_TOKEN_HOURS (12), or for a token of only feed: and "
         "terminal: roles PNM_AUTH_MAX_SYSTEM_TOKEN_HOURS (168)",
     )
+
+    p = sub.add_parser("dlq", help="list, show or re-drive a service's dead letters")
+    p.add_argument("action", choices=["list", "show", "redrive"])
+    p.add_argument("id", nargs="?", help="the dead letter (show, redrive)")
+    p.add_argument("--url", help="the service's base URL (default: PNM_URL)")
+    p.add_argument("--token", help="an admin bearer token (default: PNM_TOKEN)")
+    p.add_argument("--limit", type=int, default=100)
 
     p = sub.add_parser("postgres", help="start or stop a local PostgreSQL (embedded wheel)")
     p.add_argument("action", choices=["start", "stop", "url"])
@@ -164,6 +173,10 @@ def main(argv: list[str] | None = None) -> None:
         from pnm.cli.token import run_token
 
         run_token(args.roles, args.sub, args.org, args.ttl_hours)
+    elif args.command == "dlq":
+        from pnm.cli.dlq import run_dlq
+
+        sys.exit(asyncio.run(run_dlq(args.action, args.id, args.url, args.token, args.limit)))
     elif args.command == "postgres":
         from pnm.cli.postgres import LocalPostgres
 

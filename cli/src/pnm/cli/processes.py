@@ -41,29 +41,56 @@ READY_WITHIN = 60.0
 class ServiceProcesses:
     """`with ServiceProcesses(names, env, log_dir) as procs:` starts one process per service;
     leaving the block sends SIGTERM and waits for the graceful shutdown. `matcher#2` is a
-    second instance of the matcher (same consumer group, its own port)."""
+    second instance of the matcher (same consumer group, its own port). With `static_members`
+    each process joins its consumer group as a static member named after it (KIP-345)."""
 
-    def __init__(self, names: Iterable[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        names: Iterable[str],
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        static_members: bool = False,
+    ) -> None:
         self._names = list(names)
         self._env = {**os.environ, **env}
         self._log_dir = log_dir
+        self._static_members = static_members
         self.services: dict[str, ServiceProcess] = {}
 
     def __enter__(self) -> ServiceProcesses:
         self._log_dir.mkdir(parents=True, exist_ok=True)
         for name in self._names:
-            port = free_port()
-            log_path = self._log_dir / f"{name}.log"
-            log = open(log_path, "w")
-            service = name.split("#", 1)[0]
-            process = subprocess.Popen(
-                [sys.executable, "-m", "pnm.cli.main", "serve", service, "--port", str(port)],
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            self.services[name] = ServiceProcess(name, port, log_path, process, log)
+            self.services[name] = self._start(name, free_port(), "w")
         return self
+
+    def _start(self, name: str, port: int, mode: str) -> ServiceProcess:
+        log_path = self._log_dir / f"{name}.log"
+        log = open(log_path, mode)  # noqa: SIM115 (closed by __exit__ or kill)
+        service = name.split("#", 1)[0]
+        env = dict(self._env)
+        if self._static_members:
+            prefix = "PNM_" + service.upper().replace("-", "_")
+            env[f"{prefix}_CONSUMER_INSTANCE_ID"] = name
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pnm.cli.main", "serve", service, "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        return ServiceProcess(name, port, log_path, process, log)
+
+    def kill(self, name: str) -> None:
+        """kill -9: no graceful shutdown, no offset commit, no leaving the group."""
+        service = self.services[name]
+        service.process.kill()
+        service.process.wait()
+        service.log.close()
+
+    def restart(self, name: str) -> None:
+        """Start a killed service again, on its port, appending to its log."""
+        old = self.services[name]
+        self.services[name] = self._start(name, old.port, "a")
 
     def __exit__(self, *exc: object) -> None:
         for service in self.services.values():
@@ -79,9 +106,9 @@ class ServiceProcesses:
     def ports(self) -> dict[str, int]:
         return {name: s.port for name, s in self.services.items()}
 
-    async def wait_ready(self) -> None:
-        """Until every service answers /health/ready with 200 (at most READY_WITHIN seconds)."""
-        deadline = time.monotonic() + READY_WITHIN
+    async def wait_ready(self, within: float = READY_WITHIN) -> None:
+        """Until every service answers /health/ready with 200 (at most `within` seconds)."""
+        deadline = time.monotonic() + within
         async with httpx.AsyncClient(timeout=5) as client:
             while time.monotonic() < deadline:
                 try:
@@ -94,7 +121,7 @@ class ServiceProcesses:
                 if codes and all(code == 200 for code in codes):
                     return
                 await asyncio.sleep(0.2)
-        raise RuntimeError(f"not ready after {READY_WITHIN}s: {', '.join(self.services)}")
+        raise RuntimeError(f"not ready after {within}s: {', '.join(self.services)}")
 
 
 def service_env(

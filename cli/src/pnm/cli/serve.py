@@ -11,6 +11,7 @@ import uvicorn
 
 from pnm.cli.services import ALL
 from pnm.shared.db import make_engine
+from pnm.shared.messaging.kafka import GroupMembership
 from pnm.shared.messaging.kafka_security import KafkaSecurity
 from pnm.shared.migrations import upgrade
 from pnm.shared.observability import configure_logging
@@ -33,6 +34,12 @@ def runtime_options(settings: ServiceSettings) -> RuntimeOptions:
         consumer_batch_size=settings.consumer_batch_size,
         consumer_max_attempts=settings.consumer_max_attempts,
         stuck_after_seconds=settings.consumer_stuck_seconds,
+        membership=GroupMembership(
+            instance_id=settings.consumer_instance_id,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
+            lag_interval_seconds=settings.consumer_lag_interval_seconds,
+        ),
+        catching_up_above=settings.consumer_catching_up_lag,
     )
 
 

@@ -48,10 +48,13 @@ def add_common_routes(
     heartbeats: Callable[[], Sequence[Heartbeat]],
     checks: Sequence[ReadinessCheck] = (),
     warnings: Callable[[], Iterable[str]] = tuple,
+    details: Callable[[], dict[str, Any]] = dict,
 ) -> None:
     """`checks`: what makes the service not ready (each gives a problem or None).
     `warnings`: what people must know that a restart would not fix (e.g. a reconciliation
-    gap): listed in the readiness body, and readiness stays green."""
+    gap): listed in the readiness body, and readiness stays green.
+    `details`: what does not make a service unready either, e.g. that its consumers are
+    catching up (docs/operations.md)."""
 
     @app.get("/health/live", tags=["health"])
     async def live() -> dict[str, str]:
@@ -70,9 +73,10 @@ def add_common_routes(
         notes = {"warnings": w} if (w := list(warnings())) else {}
         if problems:
             return JSONResponse(
-                {"status": "not ready", "problems": problems, **notes}, status_code=503
+                {"status": "not ready", "problems": problems, **notes, **details()},
+                status_code=503,
             )
-        return JSONResponse({"status": "ready", **notes})
+        return JSONResponse({"status": "ready", **notes, **details()})
 
     @app.get("/metrics", tags=["health"], response_class=Response)
     async def metrics() -> Response:

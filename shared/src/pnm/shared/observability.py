@@ -61,7 +61,11 @@ HANDLER_SECONDS = Histogram(
     "pnm_handler_seconds", "Time to apply a batch of events", ["service", "topic"]
 )
 OUTBOX_PENDING = Gauge("pnm_outbox_pending", "Outbox rows not yet published", ["service"])
-CONSUMER_LAG = Gauge("pnm_consumer_lag", "Messages behind the log end", ["service", "topic"])
+CONSUMER_LAG = Gauge(
+    "pnm_consumer_lag",
+    "Messages a consumer group has not yet applied, behind the broker's log end",
+    ["group", "topic", "partition"],
+)
 DLQ_MESSAGES = Counter(
     "pnm_dead_lettered_total", "Messages sent to a dead-letter topic", ["service", "topic"]
 )

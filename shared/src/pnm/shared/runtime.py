@@ -19,15 +19,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pnm.shared import migrations
 from pnm.shared.auth import AuthSettings, TokenVerifier
 from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.dead_letter_api import dead_letter_router
 from pnm.shared.http import add_common_routes, add_error_handling, add_openapi_models
+from pnm.shared.idempotency import IdempotencyMiddleware, IdempotencySettings
+from pnm.shared.messaging.deadletters import DeadLetters, KafkaDeadLetterTopics
 from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
 from pnm.shared.messaging.kafka import (
+    GroupMembership,
     KafkaConsumerLoop,
     KafkaDeadLetters,
     KafkaPublisher,
     ResilientProducer,
 )
 from pnm.shared.messaging.kafka_security import KafkaSecurity, check_kafka_access
+from pnm.shared.messaging.lag import ConsumerLag, catching_up
 from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import DeadLetterSink, Publisher
@@ -47,6 +52,8 @@ class RuntimeOptions:
     consumer_batch_size: int = 2000
     consumer_max_attempts: int = 3
     stuck_after_seconds: float = 60.0
+    membership: GroupMembership = field(default_factory=GroupMembership)
+    catching_up_above: int = 0  # readiness says "catching up" above this many messages
 
 
 @dataclass
@@ -56,6 +63,7 @@ class HostedService:
     relay: OutboxRelay
     processor: EventProcessor | None
     heartbeats: list[Heartbeat] = field(default_factory=list)
+    lags: list[ConsumerLag] = field(default_factory=list)
 
 
 class Pipeline:
@@ -95,12 +103,14 @@ class Pipeline:
         self._stopping = asyncio.Event()
         self.app = FastAPI(title="pnm", description="Pre-notification matching")
         self.verifier = TokenVerifier(AuthSettings())
+        self._idempotency = IdempotencySettings()
         add_common_routes(
             self.app,
             self.engine,
             self._all_heartbeats,
             [self.verifier.readiness_problem],
             self._all_warnings,
+            lambda: catching_up([lag for s in self.services.values() for lag in s.lags]),
         )
 
     def _all_heartbeats(self) -> list[Heartbeat]:
@@ -207,16 +217,21 @@ class Pipeline:
             name = hosted.definition.name
             heartbeat = Heartbeat(f"{name} {role}", self.options.stuck_after_seconds)
             hosted.heartbeats.append(heartbeat)
+            group_id = self._prefix + processor.consumer
+            lag = ConsumerLag(group_id, catching_up_above=self.options.catching_up_above)
+            hosted.lags.append(lag)
             self._consumers.append(
                 KafkaConsumerLoop(
                     processor=processor,
                     topics=processor.topics,
-                    group_id=self._prefix + processor.consumer,
+                    group_id=group_id,
                     bootstrap=self._bootstrap,
                     security=self._security,
                     batch_size=self.options.consumer_batch_size,
                     heartbeat=heartbeat,
                     prefix=self._prefix,
+                    membership=self.options.membership,
+                    lag=lag,
                 )
             )
         else:
@@ -226,6 +241,14 @@ class Pipeline:
         definition = hosted.definition
         app = FastAPI(title=f"pnm {definition.name}", description=definition.description)
         app.state.verifier = self.verifier
+        # Inside the error handling (added after it): a bad URL is refused before a key is.
+        app.add_middleware(
+            IdempotencyMiddleware,
+            engine=self.engine,
+            table=definition.messaging.idempotency,
+            verifier=lambda: app.state.verifier,
+            settings=self._idempotency,
+        )
         add_error_handling(app)
         add_openapi_models(app, definition.openapi_models)
         add_common_routes(
@@ -234,9 +257,24 @@ class Pipeline:
             lambda: hosted.heartbeats,
             [self.verifier.readiness_problem],
             lambda: hosted.context.warnings.values(),
+            lambda: catching_up(hosted.lags),
         )
         app.include_router(definition.build_router(hosted.context))
+        app.include_router(dead_letter_router(self._dead_letters(hosted)))
         return app
+
+    def _dead_letters(self, hosted: HostedService) -> DeadLetters:
+        kafka = None
+        if self.transport == "kafka" and hosted.processor is not None:
+            assert self._bootstrap is not None and self._security is not None
+            kafka = KafkaDeadLetterTopics(
+                self._bootstrap,
+                self._security,
+                self._prefix,
+                hosted.processor.consumer,
+                hosted.processor.topics,
+            )
+        return DeadLetters(self.engine, hosted.definition.messaging, kafka, hosted.relay.wake)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -30,6 +30,13 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=2000, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_stuck_seconds: float = Field(default=60.0, gt=0)
+    # Static group membership (KIP-345): unique and stable per instance, e.g. the pod name of
+    # a StatefulSet. Unset: dynamic membership (docs/operations.md, "Rejoin after a restart").
+    consumer_instance_id: str | None = Field(default=None, min_length=1, max_length=249)
+    # The broker accepts 6 s to 30 min (group.min/max.session.timeout.ms).
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000, le=1_800_000)
+    consumer_lag_interval_seconds: float = Field(default=5.0, gt=0)
+    consumer_catching_up_lag: int = Field(default=0, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
 
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
@@ -14,13 +15,14 @@ from aiokafka.structs import OffsetAndMetadata
 
 from pnm.shared.contracts.topics import DLQ_SUFFIX
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.shared.messaging.lag import ConsumerLag
 from pnm.shared.messaging.processor import EventProcessor, TransientFailure
 from pnm.shared.messaging.transport import (
     IncomingMessage,
     OutgoingMessage,
     dead_letter_headers,
 )
-from pnm.shared.observability import CONSUMER_LAG, DLQ_MESSAGES, Heartbeat, log_fields
+from pnm.shared.observability import DLQ_MESSAGES, Heartbeat, log_fields
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,25 @@ class KafkaDeadLetters:
         DLQ_MESSAGES.labels(self._service, message.topic).inc()
 
 
+@dataclass(frozen=True)
+class GroupMembership:
+    """How a member joins its group and how soon the group notices it is gone.
+
+    With an `instance_id` (static membership, KIP-345) a member restarted within the session
+    timeout takes back its own partitions at once, without a rebalance; without one, the group
+    waits for the dead member's session to expire before handing its partitions on, so a short
+    session timeout bounds the pause after a crash."""
+
+    instance_id: str | None = None
+    session_timeout_ms: int = 10_000
+    lag_interval_seconds: float = 5.0
+
+    @property
+    def heartbeat_interval_ms(self) -> int:
+        # A third of the session, as Kafka recommends: two beats may be lost before expiry.
+        return max(self.session_timeout_ms // 3, 100)
+
+
 class KafkaConsumerLoop:
     """One consumer group member. Processing and offset commits share a lock with the
     rebalance listener, so a revoked partition's offsets are committed after the batch
@@ -146,7 +167,12 @@ class KafkaConsumerLoop:
         batch_size: int,
         heartbeat: Heartbeat,
         prefix: str = "",
+        membership: GroupMembership | None = None,
+        lag: ConsumerLag | None = None,
     ) -> None:
+        self._membership = membership or GroupMembership()
+        self.lag = lag or ConsumerLag(group_id)
+        self._applied: dict[TopicPartition, int] = {}
         self._processor = processor
         self._prefix = prefix
         self._topics = [prefix + t for t in topics]
@@ -183,12 +209,14 @@ class KafkaConsumerLoop:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self._batch_size,
-            session_timeout_ms=30000,
-            heartbeat_interval_ms=3000,
+            group_instance_id=self._membership.instance_id,
+            session_timeout_ms=self._membership.session_timeout_ms,
+            heartbeat_interval_ms=self._membership.heartbeat_interval_ms,
         )
         self._consumer = consumer
         consumer.subscribe(self._topics, listener=_Listener(self))
         await consumer.start()
+        measuring = asyncio.create_task(self._measure_lag(consumer), name="consumer lag")
         try:
             while not self._stopping.is_set():
                 try:
@@ -207,9 +235,49 @@ class KafkaConsumerLoop:
                     if not applied:
                         await asyncio.sleep(1)  # the database or the DLQ is away: back off
         finally:
+            measuring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await measuring
+            self._applied.clear()
+            self.lag.reset()
             async with self._lock:
                 await self._commit(consumer)
             await consumer.stop()
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Every `lag_interval_seconds`: the broker's end offset of each owned partition minus
+        what this member has applied (or, before its first batch, what the group committed)."""
+        while True:
+            try:
+                await self._measure_once(consumer)
+            except Exception as err:
+                # The broker is away or a rebalance took a partition meanwhile: the last
+                # figures stand until the next round.
+                log.info("consumer lag not measured", extra=log_fields(error=repr(err)))
+            await asyncio.sleep(self._membership.lag_interval_seconds)
+
+    async def _measure_once(self, consumer: AIOKafkaConsumer) -> None:
+        owned = set(consumer.assignment())
+        self.lag.forget({(tp.topic, tp.partition) for tp in owned})
+        if not owned:
+            return  # not in the group yet, or a rebalance is under way
+        ends = await asyncio.wait_for(consumer.end_offsets(list(owned)), timeout=10)
+        unknown = [tp for tp in owned if tp not in self._applied]
+        starts = (
+            await asyncio.wait_for(consumer.beginning_offsets(unknown), timeout=10)
+            if unknown
+            else {}
+        )
+        for tp in unknown:
+            committed = await asyncio.wait_for(consumer.committed(tp), timeout=10)
+            start = committed if committed is not None else starts[tp]
+            if tp not in consumer.assignment():
+                continue  # revoked meanwhile: its offset is the next owner's to know
+            # A batch applied meanwhile moved it on already: keep the later of the two.
+            self._applied[tp] = max(self._applied.get(tp, start), start)
+        for tp in owned & set(ends) & set(self._applied):
+            self.lag.record(tp.topic, tp.partition, ends[tp] - self._applied[tp])
+        self.lag.measured = True
 
     async def _apply(
         self,
@@ -245,11 +313,10 @@ class KafkaConsumerLoop:
             return False
         for tp, records in owned.items():
             self._pending[tp] = records[-1].offset + 1
+            self._applied[tp] = self._pending[tp]
             highwater = consumer.highwater(tp)
             if highwater is not None:
-                CONSUMER_LAG.labels(self._group_id, tp.topic).set(
-                    max(highwater - self._pending[tp], 0)
-                )
+                self.lag.record(tp.topic, tp.partition, highwater - self._pending[tp])
         return True
 
     async def _commit(
@@ -282,6 +349,7 @@ class KafkaConsumerLoop:
             await self._commit(self._consumer, only=set(revoked))
             for tp in revoked:
                 self._pending.pop(tp, None)
+                self._applied.pop(tp, None)
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]

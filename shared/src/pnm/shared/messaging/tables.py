@@ -1,4 +1,5 @@
-"""The outbox, inbox and dead-letter tables every service keeps in its own schema."""
+"""The outbox, inbox and dead-letter tables every service keeps in its own schema, with the
+record of re-driven dead letters and the idempotency keys of its write API."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class MessagingTables:
     outbox: Table
     inbox: Table
     dead_letter: Table
+    redrive: Table
+    idempotency: Table
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -64,4 +67,38 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("attempts", Integer, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
-    return MessagingTables(outbox=outbox, inbox=inbox, dead_letter=dead_letter)
+    # One row per dead letter put back on its topic: a second redrive finds it and publishes
+    # nothing (`source` names the dead letter: `table:<id>` or `<dlq topic>:<partition>:<offset>`).
+    redrive = Table(
+        "redrive",
+        metadata,
+        Column("source", Text, primary_key=True),
+        Column("origin_topic", Text, nullable=False),
+        Column("event_id", Text, nullable=False),
+        Column("redriven_by", Text, nullable=False),
+        Column("redriven_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    # A write request by its caller, route and Idempotency-Key: the answer it got is kept
+    # (`status_code` NULL while it is being processed) until `expires_at`.
+    idempotency = Table(
+        "idempotency_key",
+        metadata,
+        Column("subject", Text, nullable=False),
+        Column("route", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("fingerprint", Text, nullable=False),
+        Column("status_code", Integer),
+        Column("content_type", Text),
+        Column("body", LargeBinary),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("expires_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("subject", "route", "key"),
+        Index("ix_idempotency_key_expires_at", "expires_at"),
+    )
+    return MessagingTables(
+        outbox=outbox,
+        inbox=inbox,
+        dead_letter=dead_letter,
+        redrive=redrive,
+        idempotency=idempotency,
+    )
