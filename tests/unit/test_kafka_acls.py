@@ -39,18 +39,28 @@ async def test_a_service_reads_what_it_subscribes_to_and_writes_what_it_produces
     definition = ALL[service]
     engine = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # never connected
     try:
-        subscribed = set(definition.subscriptions(ServiceContext(service, engine, lambda: None)))  # type: ignore[arg-type, return-value]
+        ctx = ServiceContext(service, engine, lambda: None)  # type: ignore[arg-type, return-value]
+        subscribed = set(definition.subscriptions(ctx))
+        ledger_groups = {
+            ledger.consumer(definition.consumer_group) for ledger in definition.ledgers(ctx)
+        }
     finally:
         await engine.dispose()
     produced = {t.name for t in ALL_TOPICS if t.producer == service}
 
-    assert granted(service, "topic", "Read", "acc.") == {"acc." + t for t in subscribed}
+    # The dead-letter twins are read by the service's admin API.
+    assert granted(service, "topic", "Read", "acc.") == {
+        "acc." + t for t in subscribed | {t + ".dlq" for t in subscribed}
+    }
     assert granted(service, "topic", "Write", "acc.") == {
-        "acc." + t for t in produced | {t + ".dlq" for t in subscribed}
+        "acc." + t for t in produced | subscribed | {t + ".dlq" for t in subscribed}
     }
     assert granted(service, "group", "Read", "acc.") == (
         {"acc." + definition.consumer_group} if subscribed else set()
     )
+    # The group grant is a prefix, and covers the groups of the service's ledgers.
+    assert all(g.prefixed for g in service_grants(service) if g.resource_type == "group")
+    assert all(g.startswith(definition.consumer_group) for g in ledger_groups)
     assert service_principal(service) == f"pnm-{service}"
 
 

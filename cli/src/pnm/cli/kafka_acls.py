@@ -31,6 +31,7 @@ class Grant:
     resource_type: ResourceType
     names: tuple[str, ...]  # empty for the cluster
     operations: tuple[str, ...]
+    prefixed: bool = False  # the names are prefixes (`--resource-pattern-type prefixed`)
 
 
 def service_principal(service: str) -> str:
@@ -45,13 +46,19 @@ def terminal_principal(terminal: str) -> str:
 def service_grants(service: str, prefix: str = "", idempotent_write: bool = False) -> list[Grant]:
     principal = service_principal(service)
     reads = [t for t in ALL_TOPICS if service in t.consumers]
-    # Its own topics, and the dead-letter twin of each topic it consumes.
+    # Its own topics, the dead-letter twin of each topic it consumes, and each such topic
+    # itself: a redrive (admin API, `pnm dlq redrive`) puts a dead letter back through the
+    # service's outbox onto the topic it came from.
     writes = [prefix + t.name for t in ALL_TOPICS if t.producer == service]
-    writes += [prefix + t.dlq for t in reads]
+    writes += [prefix + name for t in reads for name in (t.dlq, t.name)]
     grants = [Grant(principal, "topic", tuple(writes), ("Write",))]
     if reads:
-        grants.append(Grant(principal, "topic", tuple(prefix + t.name for t in reads), ("Read",)))
-        grants.append(Grant(principal, "group", (prefix + ALL[service].consumer_group,), ("Read",)))
+        # The dead-letter twins are read too: the service's admin API lists and redrives them.
+        read = tuple(prefix + name for t in reads for name in (t.name, t.dlq))
+        grants.append(Grant(principal, "topic", read, ("Read",)))
+        # Prefixed: its own group and its ledgers' groups (`pnm-matcher-reconciliation`).
+        group = prefix + ALL[service].consumer_group
+        grants.append(Grant(principal, "group", (group,), ("Read",), prefixed=True))
     if idempotent_write:
         grants.append(Grant(principal, "cluster", (), ("IdempotentWrite",)))
     return grants
@@ -96,6 +103,8 @@ def kafka_acls_command(grant: Grant) -> str:
     ]
     for operation in grant.operations:
         args += ["--operation", operation]
+    if grant.prefixed:
+        args += ["--resource-pattern-type", "prefixed"]
     if grant.resource_type == "cluster":
         args.append("--cluster")
     for name in grant.names:
