@@ -39,6 +39,7 @@ from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.rejections import Refused, schema_reasons
+from pnm.shared.settings import intake_window
 
 SOURCE = "/pnm/prenotification"
 Outcome = Literal["created", "amended", "ignored", "rejected"]
@@ -55,6 +56,7 @@ class Submission:
     source: str | None = None
     row_number: int | None = None
     entered_by: str | None = None
+    problem: dict[str, Any] | None = None  # a file row that is no record (pnm.shared.files)
 
 
 @dataclass
@@ -119,6 +121,9 @@ async def intake(
     results = [IntakeResult("rejected", row_number=s.row_number) for s in submissions]
     accepted: list[_Accepted] = []
     for index, submission in enumerate(submissions):
+        if submission.problem is not None:
+            results[index].issues = [Issue(**submission.problem)]
+            continue
         try:
             record = PreNotification.model_validate(submission.payload)
         except ValidationError as err:
@@ -127,7 +132,9 @@ async def intake(
         results[index].reference = record.reference
         results[index].version = record.version
         refusal = authorise(record)
-        issues = [refusal] if refusal else validate(record, data, now)
+        issues = (
+            [refusal] if refusal else [*_outside_window(record, now), *validate(record, data, now)]
+        )
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             results[index].issues = errors
@@ -146,6 +153,11 @@ async def intake(
     await _store(uow, accepted, results, now)
     await _keep_rejections(uow, submissions, results)
     return results
+
+
+def _outside_window(record: PreNotification, now: datetime) -> list[Issue]:
+    outside = intake_window().reason("expected_arrival", record.expected_arrival, now)
+    return [] if outside is None else [Issue(**outside)]
 
 
 async def _store(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -33,8 +33,9 @@ REFERENCE_MAX = 64
 # Codes: BCP, EORI, voyage, flight number, IMO number, transport document number, species
 # (UN/EDIFACT allows 35 characters for such codes; twice that for spelling variants).
 CODE_MAX = 70
-# A container number has 11 characters (ISO 6346); as written it may carry blanks and dashes.
-CONTAINER_MAX = 20
+# A container number has 11 characters (ISO 6346); as written it may carry blanks, dashes or
+# dots between them (`MSKU 907032-4`, even one between every character).
+CONTAINER_MAX = 50
 NAME_MAX = 350  # a party's or a vessel's name
 DESCRIPTION_MAX = 4000  # a goods description
 TEXT_MAX = 4000  # free text: a note, a detail, a reason
@@ -54,6 +55,13 @@ ARRIVAL_CONTAINERS_MAX = 30_000
 MASS_MAX_KG = 1e9
 PACKAGES_MAX = 99_999_999
 VERSION_MAX = 2**31 - 1
+
+# Files (CSV, JSON Lines; uploaded or dropped in a watched directory). A manifest holds at
+# most 20,000 lines; a pre-notification export file as many records as a bulk request. A
+# CSV cell holds at most a description or a list of containers.
+MANIFEST_FILE_RECORDS_MAX = 20_000
+PRENOTIFICATION_FILE_RECORDS_MAX = 20_000
+FILE_CELL_MAX = 32_768
 
 # Nesting of a JSON document (a record is 4 deep; an indicator set a few more).
 JSON_DEPTH_MAX = 32
@@ -120,6 +128,19 @@ class DateWindow:
                 f"receipt {now.isoformat()}"
             )
         return None
+
+    def reason(self, field: str, value: datetime, now: datetime) -> dict[str, Any] | None:
+        """The refusal of `field` when outside the window, as a rejection reason."""
+        refusal = self.refusal(value, now)
+        if refusal is None:
+            return None
+        return {
+            "field": field,
+            "value": value.isoformat(),
+            "rule": f"{field}.outside_window",
+            "message": f"{field} {refusal}",
+            "severity": "error",
+        }
 
 
 def _days(delta: timedelta) -> str:

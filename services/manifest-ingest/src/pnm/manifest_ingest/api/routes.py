@@ -148,7 +148,10 @@ async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOu
     async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
         results = await handlers.declare(
             uow,
-            [handlers.Submission(row.payload, "file", source, row.number) for row in rows],
+            [
+                handlers.Submission(row.payload, "file", source, row.number, row.problem)
+                for row in rows
+            ],
             ctx.clock(),
         )
         summary = _summary(results).model_dump(mode="json")

@@ -452,7 +452,9 @@ async def receive_file(
         results = await handlers.intake(
             uow,
             [
-                handlers.Submission(row.payload, "file", source=source, row_number=row.number)
+                handlers.Submission(
+                    row.payload, "file", source=source, row_number=row.number, problem=row.problem
+                )
                 for row in rows
             ],
             authorise=authorise,
