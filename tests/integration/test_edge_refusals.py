@@ -13,12 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
-from infra import Broker, bearer
+from infra import Broker, bearer, eventually, read_topic
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.manifest_ingest.adapters.files import CSV_COLUMNS
 from pnm.shared.contracts.records import ChedType, ManifestLine
+from pnm.shared.contracts.topics import MANIFEST_LINES, PRENOTIFICATIONS
 from pnm.shared.runtime import Pipeline
 
 DMF = bearer("feed:dmf")
@@ -27,9 +29,9 @@ OFFICER = bearer("customs-prearrival")
 
 
 @pytest.fixture
-async def client(
+async def service(
     database_url: str, kafka: Broker, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[tuple[Pipeline, httpx.AsyncClient]]:
     monkeypatch.setenv("PNM_HTTP_MAX_BODY_BYTES", str(2 * 2**20))
     async with Pipeline(
         [ALL["manifest-ingest"], ALL["prenotification"]],
@@ -40,7 +42,12 @@ async def client(
     ) as pipeline:
         transport = httpx.ASGITransport(app=pipeline.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://pnm", timeout=120) as c:
-            yield c
+            yield pipeline, c
+
+
+@pytest.fixture
+def client(service: tuple[Pipeline, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return service[1]
 
 
 def line(n: int, manifest: str = "EDGE-1") -> ManifestLine:
@@ -299,3 +306,100 @@ async def test_a_file_over_the_record_cap_is_refused_whole(client: httpx.AsyncCl
     )
     assert response.status_code == 422, response.text
     assert "20000" in response.json()["detail"]
+
+
+def refuse_in_database(table: str, column: str, value: str) -> list[str]:
+    """A trigger that makes PostgreSQL itself refuse one record, as it refuses a value out of
+    range: a real database error caused by one record's data."""
+    schema = table.split(".")[0]
+    return [
+        f"""CREATE FUNCTION {schema}.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.{column} = '{value}' THEN
+                RAISE EXCEPTION 'numeric field overflow' USING ERRCODE = '22003';
+            END IF;
+            RETURN NEW;
+        END $$""",
+        f"""CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {schema}.refuse_poison()""",
+    ]
+
+
+async def published_subjects(
+    pipeline: Pipeline, kafka: Broker, topic: str, service: str, expect: int
+) -> set[str]:
+    async def settled() -> bool:
+        return await pipeline.services[service].relay.pending() == 0
+
+    await eventually(settled, timeout=60)
+    return {r.key.decode() for r in await read_topic(kafka.bootstrap, topic, expect=expect)}
+
+
+async def test_a_record_the_database_refuses_does_not_lose_the_others_of_its_bulk(
+    service: tuple[Pipeline, httpx.AsyncClient], database_url: str, kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    poison = "CHEDP.NL.2026.0000002"
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        for statement in refuse_in_database("prenotification.prenotification", "reference", poison):
+            await conn.exec_driver_sql(statement)
+    await engine.dispose()
+    records = [notification(n) for n in range(1, 4)]
+    response = await client.post(
+        "/prenotification/prenotifications/bulk", json={"records": records}, headers=FEEDS
+    )
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["created"], summary["rejected"]) == (2, 1)
+    [refused] = [r for r in summary["results"] if r["outcome"] == "rejected"]
+    assert (refused["reference"], refused["issues"][0]["rule"]) == (poison, "store.refused")
+    [kept] = await rejections(client, "prenotification")
+    assert (kept["id"], kept["reasons"]) == (refused["rejection_id"], refused["issues"])
+    stored = await client.get(f"/prenotification/prenotifications/{poison}", headers=OFFICER)
+    assert stored.status_code == 404
+    subjects = await published_subjects(
+        pipeline, kafka, topic_prefix + PRENOTIFICATIONS.name, "prenotification", 2
+    )
+    assert subjects == {"CHEDP.NL.2026.0000001", "CHEDP.NL.2026.0000003"}
+
+
+async def test_a_line_the_database_refuses_does_not_lose_the_others_of_its_manifest(
+    service: tuple[Pipeline, httpx.AsyncClient], database_url: str, kafka: Broker, topic_prefix: str
+) -> None:
+    pipeline, client = service
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        for statement in refuse_in_database("manifest_ingest.manifest_line", "line_id", "2"):
+            await conn.exec_driver_sql(statement)
+    await engine.dispose()
+    lines = [line(n).model_dump(mode="json") for n in range(1, 4)]
+    response = await client.post("/manifest-ingest/lines", json={"lines": lines}, headers=DMF)
+    assert response.status_code == 202, response.text
+    summary = response.json()
+    assert (summary["declared"], summary["rejected"]) == (2, 1)
+    [refused] = summary["results"]
+    assert (refused["line_id"], refused["issues"][0]["rule"]) == ("2", "store.refused")
+    [kept] = await rejections(client, "manifest-ingest")
+    assert (kept["id"], kept["reasons"]) == (refused["rejection_id"], refused["issues"])
+    subjects = await published_subjects(
+        pipeline, kafka, topic_prefix + MANIFEST_LINES.name, "manifest-ingest", 2
+    )
+    assert subjects == {"EDGE-1/1", "EDGE-1/3"}
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/manifest-ingest/lines", "eta_from"),
+        ("/prenotification/prenotifications", "arrival_to"),
+    ],
+)
+async def test_a_query_date_that_cannot_be_expressed_in_utc_is_a_422(
+    client: httpx.AsyncClient, path: str, parameter: str
+) -> None:
+    response = await client.get(
+        path, params={parameter: "0001-01-01T00:00:00+14:00"}, headers=OFFICER
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["rule"] == "datetime_out_of_range"

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 
 from pnm.manifest_ingest.adapters.tables import (
     arrival,
@@ -36,6 +37,7 @@ from pnm.shared.contracts.topics import (
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.http import invalid_field
 from pnm.shared.identifiers import container_number
+from pnm.shared.isolation import refusal_reason, store_isolated
 from pnm.shared.rejections import Refused, schema_reasons
 from pnm.shared.settings import intake_window
 from pnm.shared.text import shown
@@ -104,15 +106,23 @@ async def declare(
             results[index].issues = [outside]
             continue
         accepted.append(_Accepted(index, normalise_line(line)))
-    if accepted:
-        await _store(uow, accepted, results, submissions, now)
+    await store_isolated(
+        uow,
+        accepted,
+        lambda items: _store(uow, items, results, submissions, now),
+        lambda item, err: _refused_by_store(results[item.index], err),
+    )
     await _keep_refused(uow, submissions, results)
     return results
 
 
+def _refused_by_store(result: LineResult, err: DBAPIError) -> None:
+    result.outcome, result.issues = "rejected", [refusal_reason(err)]
+
+
 async def _store(
     uow: UnitOfWork,
-    accepted: list[_Accepted],
+    accepted: Sequence[_Accepted],
     results: list[LineResult],
     submissions: Sequence[Submission],
     now: datetime,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 
 from pnm.prenotification.adapters.tables import (
     feed,
@@ -38,6 +39,7 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number, transport_document_number
+from pnm.shared.isolation import refusal_reason, store_isolated
 from pnm.shared.rejections import Refused, schema_reasons
 from pnm.shared.settings import intake_window
 
@@ -150,7 +152,12 @@ async def intake(
         )
         accepted.append(_Accepted(index, submission, computed, flags))
 
-    await _store(uow, accepted, results, now)
+    await store_isolated(
+        uow,
+        sorted(accepted, key=lambda a: (a.record.reference, a.record.version)),
+        lambda items: _store(uow, items, results, now),
+        lambda item, err: _refused_by_store(results[item.index], err),
+    )
     await _keep_rejections(uow, submissions, results)
     return results
 
@@ -160,11 +167,13 @@ def _outside_window(record: PreNotification, now: datetime) -> list[Issue]:
     return [] if outside is None else [Issue(**outside)]
 
 
+def _refused_by_store(result: IntakeResult, err: DBAPIError) -> None:
+    result.outcome, result.status, result.issues = "rejected", None, [Issue(**refusal_reason(err))]
+
+
 async def _store(
-    uow: UnitOfWork, accepted: list[_Accepted], results: list[IntakeResult], now: datetime
+    uow: UnitOfWork, accepted: Sequence[_Accepted], results: list[IntakeResult], now: datetime
 ) -> None:
-    if not accepted:
-        return
     references = sorted({a.record.reference for a in accepted})
     current: dict[str, tuple[int, str]] = {
         r.reference: (r.version, r.status)

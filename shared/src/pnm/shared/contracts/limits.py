@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 # Identifiers that name a resource in a URL (manifest_id, line_id, terminal): letters, digits
@@ -102,6 +102,10 @@ def in_utc(value: datetime) -> datetime:
                 {"value": value.isoformat()},
             ) from None
     return value
+
+
+# A date and time taken from a query or a request body outside the records.
+Instant = Annotated[datetime, AfterValidator(in_utc)]
 
 
 @dataclass(frozen=True)

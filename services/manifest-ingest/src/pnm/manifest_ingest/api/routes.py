@@ -16,6 +16,7 @@ from pnm.manifest_ingest.adapters.tables import (
 )
 from pnm.shared import files
 from pnm.shared.auth import OFFICIAL_READERS, Caller, require_any
+from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
@@ -350,8 +351,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         transport_document: str | None = None,
         vessel_imo: str | None = None,
         flight_number: str | None = None,
-        eta_from: datetime | None = None,
-        eta_to: datetime | None = None,
+        eta_from: Instant | None = None,
+        eta_to: Instant | None = None,
         withdrawn: bool | None = None,
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),

@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
@@ -30,6 +29,7 @@ from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
 from pnm.shared import files
 from pnm.shared.auth import OFFICIAL_READERS, Caller, Principal, require_any
+from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
@@ -293,8 +293,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         bcp: str | None = None,
         system: str | None = None,
         status_: Annotated[str | None, Query(alias="status")] = None,
-        arrival_from: datetime | None = None,
-        arrival_to: datetime | None = None,
+        arrival_from: Instant | None = None,
+        arrival_to: Instant | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[dict[str, Any]]:
