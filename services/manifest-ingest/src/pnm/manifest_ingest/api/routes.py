@@ -1,7 +1,8 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -207,11 +208,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         "/rejections/{rejection_id}/resubmit",
         tags=["rejections"],
         responses={**AUTH_RESPONSES, 404: {"model": Problem}, 409: {"model": Problem}},
+        response_model=LinesOut,
         openapi_extra=json_body(ManifestLine),
     )
     async def resubmit(
-        rejection_id: RowId, request: Request, caller: Caller, response: Response
-    ) -> LinesOut:
+        rejection_id: RowId, request: Request, caller: Caller
+    ) -> LinesOut | JSONResponse:
         """The corrected line for a refused one; on acceptance the rejection is closed."""
         require_any(caller, *WRITERS)
         line = await raw_json(request)
@@ -229,9 +231,13 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                     uow.conn, rejection_id, f"{result.manifest_id}/{result.line_id}", ctx.clock()
                 )
             await uow.commit()
-        if result.outcome == "rejected":
-            response.status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
-        return _summary(results)
+        summary = _summary(results)
+        if result.outcome == "rejected":  # a Problem like every 422, the reasons in `results`
+            return JSONResponse(
+                {"detail": "the corrected line was refused", **summary.model_dump(mode="json")},
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        return summary
 
     rejections.add_routes(router, ctx.engine, OFFICIAL_READERS)
 
