@@ -9,6 +9,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -403,3 +404,50 @@ async def test_a_query_date_that_cannot_be_expressed_in_utc_is_a_422(
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["rule"] == "datetime_out_of_range"
+
+
+async def test_a_poison_file_in_the_watched_directory_refuses_its_bad_rows_only(
+    database_url: str,
+    kafka: Broker,
+    topic_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drop = tmp_path / "dmf"
+    drop.mkdir()
+    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_DIR", str(drop))
+    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_INTERVAL_SECONDS", "0.2")
+    good = json.dumps(line(1, "DROP-1").model_dump(mode="json"))
+    poison = [
+        good.replace('"gross_mass_kg": 18000.0', f'"gross_mass_kg": {number}').replace(
+            '"line_id": "1"', f'"line_id": "{n}"'
+        )
+        for n, number in enumerate(["Infinity", "NaN", "1e999"], start=2)
+    ]
+    assert all("18000.0" not in p for p in poison)
+    (drop / "a.jsonl").write_text(good + "\n")
+    (drop / "b.jsonl").write_text("\n".join([*poison, "[" * 5000 + "]" * 5000]) + "\n")
+    (drop / "c.jsonl").write_text(json.dumps(line(9, "DROP-1").model_dump(mode="json")) + "\n")
+    async with Pipeline(
+        [ALL["manifest-ingest"]],
+        database_url=database_url,
+        transport="kafka",
+        kafka_bootstrap=kafka.bootstrap,
+        topic_prefix=topic_prefix,
+    ):
+
+        async def processed() -> dict[str, Any] | None:
+            found = sorted((drop / "processed").glob("*.result.json"))
+            if len(found) < 3:
+                return None
+            return {p.name.split("-", 1)[1]: json.loads(p.read_text()) for p in found}
+
+        results = await eventually(processed, timeout=60)
+    assert (
+        results["b.jsonl.result.json"]["declared"],
+        results["b.jsonl.result.json"]["rejected"],
+    ) == (0, 4)
+    rules = [r["issues"][0]["rule"] for r in results["b.jsonl.result.json"]["results"]]
+    assert rules == ["schema.finite_number"] * 3 + ["json.depth"]
+    assert results["c.jsonl.result.json"]["declared"] == 1
+    assert list((drop / "failed").glob("*")) == []
