@@ -3,7 +3,8 @@ events it causes (transactional outbox)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
@@ -92,6 +93,18 @@ class UnitOfWork:
         if event.correlationid is None and (cid := correlation_id.get()):
             event = event.model_copy(update={"correlationid": cid})
         self._staged.append((event.id, topic.name, key, event.to_json()))
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the transaction that may fail alone: on an error its statements are
+        rolled back and the events it staged are dropped; the rest of the work stays."""
+        staged = len(self._staged)
+        try:
+            async with self.conn.begin_nested():
+                yield
+        except BaseException:
+            del self._staged[staged:]
+            raise
 
     def before_commit(self, name: str, callback: Callable[[UnitOfWork], Awaitable[None]]) -> None:
         """Run `callback` once just before commit: lets handlers batch work across the events

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +25,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.shared import watched
+from pnm.shared.contracts.limits import FILE_CELL_MAX, JSON_DEPTH_MAX, json_depth
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import DomainError
 from pnm.shared.messaging.processor import is_transient
 from pnm.shared.observability import log_fields
 from pnm.shared.service import BackgroundLoop
+from pnm.shared.text import shown, storable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,19 @@ class FileFormatError(ValueError):
 class Row:
     number: int  # 1-based line (JSONL) or row (CSV, the header is 1) where the record starts
     payload: Any
+    # Why the row cannot be taken as a record at all (a reason: field, value, rule, message):
+    # it is refused with this reason and kept as it is.
+    problem: dict[str, Any] | None = None
+
+
+def row_problem(field: str, value: Any, rule: str, message: str) -> dict[str, Any]:
+    return {
+        "field": field,
+        "value": shown(value),
+        "rule": rule,
+        "message": message,
+        "severity": "error",
+    }
 
 
 def file_format(name: str, declared: str | None = None) -> str:
@@ -62,10 +79,85 @@ def parse_jsonl(text: str) -> Iterator[Row]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        depth = json_depth(line)
+        if depth > JSON_DEPTH_MAX:  # before parsing: the parser recurses
+            yield Row(
+                number,
+                line,
+                row_problem(
+                    "",
+                    None,
+                    "json.depth",
+                    f"the line nests {depth} deep; at most {JSON_DEPTH_MAX} levels are accepted",
+                ),
+            )
+            continue
         try:
             yield Row(number, json.loads(line))
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON, or a number too long to convert
             yield Row(number, line)
+
+
+def read_csv(text: str, required: frozenset[str]) -> Iterator[Row]:
+    """The data rows of a CSV export as `{column: cell}` (blank cells as None), numbered as
+    in the file (the header is row 1). A row that cannot be read (a cell over
+    FILE_CELL_MAX characters, a NUL, more cells than columns, broken quoting) comes with its
+    problem: it refuses only itself."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None) or []
+    missing = required - set(header)
+    if missing:
+        raise FileFormatError(f"CSV header lacks column(s): {', '.join(sorted(missing))}")
+    number = 1
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:  # e.g. a cell over the csv module's own limit of 128 KiB
+            yield Row(number, {}, row_problem("", None, "file.unreadable_row", str(err)))
+            continue
+        if not cells:
+            number -= 1  # csv.DictReader skips blank lines without counting them
+            continue
+        problem = _cells_problem(header, cells)
+        if problem is not None:
+            yield Row(number, {"raw": ",".join(cells)}, problem)
+            continue
+        row = dict(zip(header, cells, strict=False))
+        yield Row(number, {k: blank_to_none(v) for k, v in row.items()})
+
+
+def _cells_problem(header: list[str], cells: list[str]) -> dict[str, Any] | None:
+    if len(cells) > len(header):
+        return row_problem(
+            "",
+            ",".join(cells),
+            "file.extra_cells",
+            f"the row has {len(cells)} cells; the header has {len(header)} columns",
+        )
+    for column, cell in zip(header, cells, strict=False):
+        if len(cell) > FILE_CELL_MAX:
+            return row_problem(
+                column,
+                cell,
+                "file.cell_too_long",
+                f"the cell has {len(cell)} characters; at most {FILE_CELL_MAX} are accepted",
+            )
+        if "\x00" in cell:
+            return row_problem(column, cell, "text.nul", "the cell contains a NUL character")
+    return None
+
+
+def capped(rows: Iterable[Row], limit: int) -> list[Row]:
+    """The records of one file, refused as a whole when there are more than `limit`."""
+    taken: list[Row] = []
+    for row in rows:
+        if len(taken) == limit:
+            raise FileFormatError(f"the file holds more than {limit} records")
+        taken.append(row)
+    return taken
 
 
 def blank_to_none(value: str | None) -> str | None:
@@ -111,6 +203,7 @@ async def receive(
     process: ProcessRows,
 ) -> dict[str, Any]:
     """Take in one file once; a file seen before gives its first result with `duplicate`."""
+    name = storable(name)  # a name is kept and quoted back: text the database can hold
     fmt = file_format(name)
     digest = hashlib.sha256(content).hexdigest()
     rows = parse(decode(content), fmt)

@@ -12,13 +12,17 @@ from fastapi import FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pnm.shared.contracts.limits import JSON_DEPTH_MAX, json_depth
 from pnm.shared.observability import Heartbeat, correlation_id, log_fields
-from pnm.shared.text import unstorable
+from pnm.shared.text import shown, unstorable
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +33,134 @@ RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class DomainError(Exception):
-    """A request that is well-formed but not acceptable: answered with its status and detail."""
+    """A request that is well-formed but not acceptable: answered with its status and detail
+    (and, for invalid input, each field, value and rule in `errors`)."""
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.headers = headers
+        self.errors = errors
+
+
+def invalid_field(field: str, value: Any, rule: str, message: str) -> DomainError:
+    """The 422 of one invalid field, in the shape of every other refusal of input."""
+    return DomainError(
+        422,
+        "invalid request",
+        errors=[{"field": field, "rule": rule, "message": message, "value": shown(value)}],
+    )
+
+
+class HttpLimits(BaseSettings):
+    """What one request may bring (PNM_HTTP_MAX_BODY_BYTES, ...): see docs/limits.md."""
+
+    model_config = SettingsConfigDict(env_prefix="PNM_HTTP_", extra="ignore")
+
+    # A bulk request or manifest of 20,000 records is about 40 MB of JSON.
+    max_body_bytes: int = Field(default=64 * 2**20, ge=1)
+    max_upload_bytes: int = Field(default=128 * 2**20, ge=1)
+    max_json_depth: int = Field(default=JSON_DEPTH_MAX, ge=1)
+
+
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+class RequestLimits:
+    """Refuses, before any route reads it, a body that is too large (413), that is not JSON
+    where JSON is required (415: every body but a file upload is JSON here) or that nests
+    deeper than any record (422); the body read here is handed on to the route unchanged."""
+
+    def __init__(self, app: ASGIApp, limits: HttpLimits | None = None) -> None:
+        self.app = app
+        self.limits = limits or HttpLimits()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        upload = media_type == "multipart/form-data"
+        limit = self.limits.max_upload_bytes if upload else self.limits.max_body_bytes
+        too_large = JSONResponse(
+            {"detail": f"the request body is larger than the limit of {limit} bytes"},
+            status_code=413,
+        )
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await too_large(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left: nobody to answer
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await too_large(scope, receive, send)
+                return
+            more = message.get("more_body", False)
+        refusal = self._refusal(bytes(body), media_type, upload)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, _replay(bytes(body), receive), send)
+
+    def _refusal(self, body: bytes, media_type: str, upload: bool) -> JSONResponse | None:
+        if upload or not body:
+            return None
+        if not _is_json(media_type):
+            return JSONResponse(
+                {
+                    "detail": f"the body must be JSON, sent as Content-Type: application/json "
+                    f"(got {shown(media_type or 'no Content-Type')!r})"
+                },
+                status_code=415,
+            )
+        depth = json_depth(body)
+        if depth > self.limits.max_json_depth:
+            return JSONResponse(
+                {
+                    "detail": "invalid request",
+                    "errors": [
+                        {
+                            "field": "",
+                            "rule": "json.depth",
+                            "message": f"the JSON nests {depth} deep; at most "
+                            f"{self.limits.max_json_depth} levels are accepted",
+                            "value": None,
+                        }
+                    ],
+                },
+                status_code=422,
+            )
+        return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()  # after the body: only the client's disconnect
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 # A readiness check: why the service cannot serve, or None when it can.
@@ -84,6 +209,9 @@ def add_common_routes(
 
 
 def add_error_handling(app: FastAPI) -> None:
+    # Added before the correlation middleware, so that its refusals carry the id as well.
+    app.add_middleware(RequestLimits)
+
     @app.middleware("http")
     async def correlate(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -106,7 +234,10 @@ def add_error_handling(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+        body: dict[str, Any] = {"detail": exc.detail}
+        if exc.errors is not None:
+            body["errors"] = exc.errors
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -115,7 +246,9 @@ def add_error_handling(app: FastAPI) -> None:
                 "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
                 "rule": err.get("type"),
                 "message": err.get("msg"),
-                "value": err.get("input") if not isinstance(err.get("input"), dict) else None,
+                "value": None
+                if isinstance(err.get("input"), dict | list)
+                else shown(err.get("input")),
             }
             for err in exc.errors()
         ]
@@ -201,4 +334,4 @@ async def raw_json(request: Request) -> Any:
     try:
         return await request.json()
     except ValueError as err:
-        raise DomainError(422, f"the body is not valid JSON: {err}") from err
+        raise DomainError(422, f"the body is not valid JSON: {shown(err)}") from err

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pnm.shared.auth import Principal, Requires
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, RowId
-from pnm.shared.text import storable
+from pnm.shared.text import shown, storable
 
 
 def schema_reasons(err: ValidationError) -> list[dict[str, Any]]:
@@ -40,9 +40,7 @@ def schema_reasons(err: ValidationError) -> list[dict[str, Any]]:
     return [
         {
             "field": ".".join(str(p) for p in e["loc"]),
-            "value": None
-            if isinstance(e.get("input"), dict | list) or e.get("input") is None
-            else str(e["input"])[:200],
+            "value": None if isinstance(e.get("input"), dict | list) else shown(e.get("input")),
             "rule": f"schema.{e['type']}",
             "message": e["msg"],
             "severity": "error",

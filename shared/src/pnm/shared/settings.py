@@ -3,8 +3,13 @@ with PNM_* as the common fallback so one variable can configure all four."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import cache
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pnm.shared.contracts.limits import DateWindow
 
 
 class CommonSettings(BaseSettings):
@@ -48,3 +53,21 @@ def service_settings(service: str, **overrides: object) -> tuple[CommonSettings,
         {"model_config": SettingsConfigDict(env_prefix=prefix, extra="ignore")},
     )
     return CommonSettings(), settings_cls(**overrides)
+
+
+class IntakeSettings(BaseSettings):
+    """How far from the time of receipt an ETA, arrival or expected arrival is plausible at
+    intake (PNM_INTAKE_PAST_DAYS, PNM_INTAKE_FUTURE_DAYS): see docs/limits.md."""
+
+    model_config = SettingsConfigDict(env_prefix="PNM_INTAKE_", extra="ignore")
+
+    past_days: float = Field(default=90, gt=0)
+    future_days: float = Field(default=366, gt=0)
+
+
+@cache
+def intake_window() -> DateWindow:
+    settings = IntakeSettings()
+    return DateWindow(
+        past=timedelta(days=settings.past_days), future=timedelta(days=settings.future_days)
+    )

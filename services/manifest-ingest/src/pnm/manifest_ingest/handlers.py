@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 
 from pnm.manifest_ingest.adapters.tables import (
     arrival,
@@ -34,8 +35,12 @@ from pnm.shared.contracts.topics import (
     EventType,
 )
 from pnm.shared.db import UnitOfWork, upsert
+from pnm.shared.http import invalid_field
 from pnm.shared.identifiers import container_number
+from pnm.shared.isolation import refusal_reason, store_isolated
 from pnm.shared.rejections import Refused, schema_reasons
+from pnm.shared.settings import intake_window
+from pnm.shared.text import shown
 
 SOURCE = "/pnm/manifest-ingest"
 FEED_SOURCE = "dmf"
@@ -49,6 +54,7 @@ class Submission:
     channel: str  # rest | file | resubmit
     source: str | None = None
     row_number: int | None = None
+    problem: dict[str, Any] | None = None  # a file row that is no record (pnm.shared.files)
 
 
 @dataclass
@@ -69,8 +75,8 @@ class _Accepted:
 
 
 def _field(payload: Any, name: str) -> str | None:
-    value = payload.get(name) if isinstance(payload, dict) else None
-    return str(value) if value is not None else None
+    """The field as quoted in a refusal, before the line is known to be valid."""
+    return shown(payload.get(name)) if isinstance(payload, dict) else None
 
 
 async def declare(
@@ -87,21 +93,36 @@ async def declare(
     ]
     accepted: list[_Accepted] = []
     for index, submission in enumerate(submissions):
+        if submission.problem is not None:
+            results[index].issues = [submission.problem]
+            continue
         try:
             line = ManifestLine.model_validate(submission.payload)
         except ValidationError as err:
             results[index].issues = schema_reasons(err)
             continue
+        outside = intake_window().reason("eta", line.eta, now)
+        if outside is not None:
+            results[index].issues = [outside]
+            continue
         accepted.append(_Accepted(index, normalise_line(line)))
-    if accepted:
-        await _store(uow, accepted, results, submissions, now)
+    await store_isolated(
+        uow,
+        accepted,
+        lambda items: _store(uow, items, results, submissions, now),
+        lambda item, err: _refused_by_store(results[item.index], err),
+    )
     await _keep_refused(uow, submissions, results)
     return results
 
 
+def _refused_by_store(result: LineResult, err: DBAPIError) -> None:
+    result.outcome, result.issues = "rejected", [refusal_reason(err)]
+
+
 async def _store(
     uow: UnitOfWork,
-    accepted: list[_Accepted],
+    accepted: Sequence[_Accepted],
     results: list[LineResult],
     submissions: Sequence[Submission],
     now: datetime,
@@ -266,6 +287,7 @@ async def record_feed_activity(uow: UnitOfWork, now: datetime) -> None:
 async def update_eta(uow: UnitOfWork, record: EtaUpdate, now: datetime) -> int:
     """A new ETA for a manifest (or some of its containers): stored on the current lines and
     published; returns how many lines it applies to."""
+    _within_window("eta", record.eta, now)
     containers = (
         [container_number(c).value for c in record.containers] if record.containers else None
     )
@@ -291,6 +313,7 @@ async def update_eta(uow: UnitOfWork, record: EtaUpdate, now: datetime) -> int:
 
 
 async def record_arrival(uow: UnitOfWork, record: Arrival, now: datetime) -> None:
+    _within_window("arrived_at", record.arrived_at, now)
     await uow.conn.execute(
         insert(arrival).values(
             manifest_id=record.manifest_id,
@@ -306,6 +329,12 @@ async def record_arrival(uow: UnitOfWork, record: Arrival, now: datetime) -> Non
         new_event(type=EventType.ARRIVAL, source=SOURCE, subject=record.manifest_id, record=record),
     )
     await record_feed_activity(uow, now)
+
+
+def _within_window(field: str, value: datetime, now: datetime) -> None:
+    outside = intake_window().reason(field, value, now)
+    if outside is not None:
+        raise invalid_field(field, value.isoformat(), outside["rule"], outside["message"])
 
 
 def counts(results: Sequence[LineResult]) -> dict[str, int]:

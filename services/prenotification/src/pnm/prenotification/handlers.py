@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 
 from pnm.prenotification.adapters.tables import (
     feed,
@@ -38,7 +39,9 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number, transport_document_number
+from pnm.shared.isolation import refusal_reason, store_isolated
 from pnm.shared.rejections import Refused, schema_reasons
+from pnm.shared.settings import intake_window
 
 SOURCE = "/pnm/prenotification"
 Outcome = Literal["created", "amended", "ignored", "rejected"]
@@ -55,6 +58,7 @@ class Submission:
     source: str | None = None
     row_number: int | None = None
     entered_by: str | None = None
+    problem: dict[str, Any] | None = None  # a file row that is no record (pnm.shared.files)
 
 
 @dataclass
@@ -119,6 +123,9 @@ async def intake(
     results = [IntakeResult("rejected", row_number=s.row_number) for s in submissions]
     accepted: list[_Accepted] = []
     for index, submission in enumerate(submissions):
+        if submission.problem is not None:
+            results[index].issues = [Issue(**submission.problem)]
+            continue
         try:
             record = PreNotification.model_validate(submission.payload)
         except ValidationError as err:
@@ -127,7 +134,9 @@ async def intake(
         results[index].reference = record.reference
         results[index].version = record.version
         refusal = authorise(record)
-        issues = [refusal] if refusal else validate(record, data, now)
+        issues = (
+            [refusal] if refusal else [*_outside_window(record, now), *validate(record, data, now)]
+        )
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             results[index].issues = errors
@@ -143,16 +152,28 @@ async def intake(
         )
         accepted.append(_Accepted(index, submission, computed, flags))
 
-    await _store(uow, accepted, results, now)
+    await store_isolated(
+        uow,
+        sorted(accepted, key=lambda a: (a.record.reference, a.record.version)),
+        lambda items: _store(uow, items, results, now),
+        lambda item, err: _refused_by_store(results[item.index], err),
+    )
     await _keep_rejections(uow, submissions, results)
     return results
 
 
+def _outside_window(record: PreNotification, now: datetime) -> list[Issue]:
+    outside = intake_window().reason("expected_arrival", record.expected_arrival, now)
+    return [] if outside is None else [Issue(**outside)]
+
+
+def _refused_by_store(result: IntakeResult, err: DBAPIError) -> None:
+    result.outcome, result.status, result.issues = "rejected", None, [Issue(**refusal_reason(err))]
+
+
 async def _store(
-    uow: UnitOfWork, accepted: list[_Accepted], results: list[IntakeResult], now: datetime
+    uow: UnitOfWork, accepted: Sequence[_Accepted], results: list[IntakeResult], now: datetime
 ) -> None:
-    if not accepted:
-        return
     references = sorted({a.record.reference for a in accepted})
     current: dict[str, tuple[int, str]] = {
         r.reference: (r.version, r.status)

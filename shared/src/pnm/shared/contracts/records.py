@@ -11,13 +11,34 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from pnm.shared.contracts.limits import (
+    ARRIVAL_CONTAINERS_MAX,
+    COMMODITIES_MAX,
+    CONTAINERS_MAX,
+    DOCUMENT_REFERENCES_MAX,
+    GOODS_MAX,
+    Code,
+    Container,
+    Description,
+    Identifier,
+    Mass,
+    Name,
+    OptionalCode,
+    OptionalName,
+    Packages,
+    Reference,
+    Text,
+    Version,
+    in_utc,
+)
 from pnm.shared.text import unstorable
 
 
 class Record(BaseModel):
-    """Base of every canonical record: unknown fields are refused so typos surface as 422."""
+    """Base of every canonical record: unknown fields are refused so typos surface as 422;
+    numbers are finite (JSON's NaN and Infinity, or 1e999, are no quantity)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -29,6 +50,8 @@ class Record(BaseModel):
                 raise ValueError(_UNSTORABLE_TEXT)
         elif isinstance(value, list) and any(isinstance(t, str) and unstorable(t) for t in value):
             raise ValueError(_UNSTORABLE_TEXT)
+        elif isinstance(value, datetime):
+            in_utc(value)
         return value
 
 
@@ -37,9 +60,7 @@ _UNSTORABLE_TEXT = "contains a NUL character or an unpaired surrogate"
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 UnLocode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{3}$")]
-NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
-MAX_VERSION = 2**31 - 1  # versions are stored as PostgreSQL integers
 
 
 class Mode(StrEnum):
@@ -57,47 +78,49 @@ class Procedure(StrEnum):
 
 
 class Party(Record):
-    name: NonEmpty
+    name: Name
     country: CountryCode
-    eori: str | None = None
+    eori: OptionalCode | None = None
 
 
 class TransportDocument(Record):
     type: Literal["BL", "HBL", "AWB", "HAWB", "CMR"]
-    number: NonEmpty
+    number: Code
 
 
 class GoodsItem(Record):
-    item: int = Field(ge=1)
+    item: int = Field(ge=1, le=GOODS_MAX)
     hs_code: HsCode | None
-    description: str
-    gross_mass_kg: float = Field(gt=0)
-    packages: int | None = Field(default=None, ge=0)
+    description: Description
+    gross_mass_kg: Mass
+    packages: Packages | None = None
     country_of_origin: CountryCode | None = None
 
 
 class ManifestLine(Record):
-    manifest_id: NonEmpty
-    line_id: NonEmpty
-    version: int = Field(ge=1, le=MAX_VERSION)
+    manifest_id: Identifier
+    line_id: Identifier
+    version: Version
     withdrawn: bool = False
     mode: Mode
-    vessel_imo: str | None = None
-    vessel_name: str | None = None
-    voyage: str | None = None
-    flight_number: str | None = None
+    vessel_imo: OptionalCode | None = None
+    vessel_name: OptionalName | None = None
+    voyage: OptionalCode | None = None
+    flight_number: OptionalCode | None = None
     port_of_discharge: UnLocode
-    terminal: NonEmpty
+    terminal: Identifier
     eta: AwareDatetime
     transport_document: TransportDocument
-    containers: list[NonEmpty] = Field(default_factory=list)
+    containers: list[Container] = Field(default_factory=list, max_length=CONTAINERS_MAX)
     procedure: Procedure
     consignor: Party
     consignee: Party
     country_of_origin: CountryCode | None = None
     place_of_loading: UnLocode | None = None
-    document_references: list[str] = Field(default_factory=list)
-    goods: list[GoodsItem] = Field(min_length=1)
+    document_references: list[Code] = Field(
+        default_factory=list, max_length=DOCUMENT_REFERENCES_MAX
+    )
+    goods: list[GoodsItem] = Field(min_length=1, max_length=GOODS_MAX)
 
     @property
     def key(self) -> str:
@@ -110,17 +133,17 @@ def line_key(manifest_id: str, line_id: str) -> str:
 
 
 class Arrival(Record):
-    manifest_id: NonEmpty
+    manifest_id: Identifier
     arrived_at: AwareDatetime
-    containers: list[NonEmpty] | None = None
+    containers: list[Container] | None = Field(default=None, max_length=ARRIVAL_CONTAINERS_MAX)
 
 
 class EtaUpdate(Record):
     """The expected arrival of a vessel or flight changed (or only that of some containers)."""
 
-    manifest_id: NonEmpty
+    manifest_id: Identifier
     eta: AwareDatetime
-    containers: list[NonEmpty] | None = None
+    containers: list[Container] | None = Field(default=None, max_length=ARRIVAL_CONTAINERS_MAX)
 
 
 class ChedType(StrEnum):
@@ -140,15 +163,15 @@ class PreNotificationStatus(StrEnum):
 
 class Commodity(Record):
     cn_code: HsCode
-    description: str
-    net_mass_kg: float = Field(gt=0)
-    packages: int | None = Field(default=None, ge=0)
-    species: str | None = None
+    description: Description
+    net_mass_kg: Mass
+    packages: Packages | None = None
+    species: OptionalName | None = None
 
 
 class Control(Record):
     regime: Literal["full", "transfer", "reduced"]
-    inspection_point: str | None = None
+    inspection_point: OptionalCode | None = None
 
 
 class LeadTimeCompliance(Record):
@@ -169,30 +192,30 @@ class IntakeFlag(Record):
 
 
 class PreNotification(Record):
-    reference: NonEmpty
+    reference: Reference
     system: Literal["client-import", "vgc", "traces", "written"]
     ched_type: ChedType
-    version: int = Field(ge=1, le=MAX_VERSION)
+    version: Version
     status: PreNotificationStatus
     submitted_at: AwareDatetime
-    bcp: NonEmpty
+    bcp: Code
     expected_arrival: AwareDatetime
     mode: Mode | None = None
-    vessel_imo: str | None = None
-    vessel_name: str | None = None
-    flight_number: str | None = None
-    transport_document: str | None = None
-    containers: list[NonEmpty] = Field(default_factory=list)
+    vessel_imo: OptionalCode | None = None
+    vessel_name: OptionalName | None = None
+    flight_number: OptionalCode | None = None
+    transport_document: OptionalCode | None = None
+    containers: list[Container] = Field(default_factory=list, max_length=CONTAINERS_MAX)
     consignor: Party
     importer: Party
     country_of_origin: CountryCode
-    commodities: list[Commodity] = Field(min_length=1)
+    commodities: list[Commodity] = Field(min_length=1, max_length=COMMODITIES_MAX)
     control: Control
     # Set by the pre-notification service on what it publishes; ignored on input.
-    raw_reference: str | None = None
+    raw_reference: Reference | None = None
     lead_time: LeadTimeCompliance | None = None
     flags: list[IntakeFlag] = Field(default_factory=list)
-    entered_by: str | None = None
+    entered_by: OptionalName | None = None
 
 
 class Regime(StrEnum):
@@ -271,10 +294,10 @@ class TerminalInstruction(Record):
 
 
 class TerminalAck(Record):
-    instruction_id: NonEmpty
-    terminal: NonEmpty
+    instruction_id: Code
+    terminal: Identifier
     result: Literal["applied", "rejected"]
-    detail: str | None = None
+    detail: Text | None = None
     at: AwareDatetime
 
 

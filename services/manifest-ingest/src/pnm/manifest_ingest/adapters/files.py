@@ -3,12 +3,11 @@ per row; the rows of one manifest_id, line_id and version make one line)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
-from pnm.shared.files import FileFormatError, Row, blank_to_none, csv_list, csv_party, parse_jsonl
+from pnm.shared.contracts.limits import MANIFEST_FILE_RECORDS_MAX
+from pnm.shared.files import Row, capped, csv_list, csv_party, parse_jsonl, read_csv
 
 # Columns that are fields of the line as they are.
 LINE_FIELDS = (
@@ -71,16 +70,12 @@ REQUIRED_CSV_COLUMNS = frozenset(
 
 
 def parse_csv(text: str) -> Iterator[Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = REQUIRED_CSV_COLUMNS - set(reader.fieldnames or ())
-    if missing:
-        raise FileFormatError(f"CSV header lacks column(s): {', '.join(sorted(missing))}")
     lines: dict[tuple[str, str, str], Row] = {}
-    for number, raw in enumerate(reader, start=2):
-        if None in raw:  # more cells than header columns
-            yield Row(number, {"raw": ",".join(str(v) for v in raw.values())})
+    for read in read_csv(text, REQUIRED_CSV_COLUMNS):
+        if read.problem is not None:
+            yield read
             continue
-        row = {k: blank_to_none(v) for k, v in raw.items()}
+        number, row = read.number, read.payload
         goods = {
             "item": row.get("item"),
             "hs_code": row.get("hs_code"),
@@ -118,4 +113,6 @@ def parse_csv(text: str) -> Iterator[Row]:
 
 
 def parse_file(text: str, fmt: str) -> list[Row]:
-    return list(parse_jsonl(text) if fmt == "jsonl" else parse_csv(text))
+    return capped(
+        parse_jsonl(text) if fmt == "jsonl" else parse_csv(text), MANIFEST_FILE_RECORDS_MAX
+    )

@@ -1,7 +1,8 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -23,6 +24,7 @@ from pnm.shared.auth import (
     Principal,
     Requires,
 )
+from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
@@ -157,7 +159,10 @@ async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOu
     async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
         results = await handlers.declare(
             uow,
-            [handlers.Submission(row.payload, "file", source, row.number) for row in rows],
+            [
+                handlers.Submission(row.payload, "file", source, row.number, row.problem)
+                for row in rows
+            ],
             ctx.clock(),
         )
         summary = _summary(results).model_dump(mode="json")
@@ -210,11 +215,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         "/rejections/{rejection_id}/resubmit",
         tags=["rejections"],
         responses={**AUTH_RESPONSES, 404: {"model": Problem}, 409: {"model": Problem}},
+        response_model=LinesOut,
         openapi_extra=json_body(ManifestLine),
     )
     async def resubmit(
-        rejection_id: RowId, request: Request, caller: Writer, response: Response
-    ) -> LinesOut:
+        rejection_id: RowId, request: Request, caller: Writer
+    ) -> LinesOut | JSONResponse:
         """The corrected line for a refused one; on acceptance the rejection is closed."""
         line = await raw_json(request)
         async with ctx.engine.connect() as conn:
@@ -231,9 +237,13 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                     uow.conn, rejection_id, f"{result.manifest_id}/{result.line_id}", ctx.clock()
                 )
             await uow.commit()
-        if result.outcome == "rejected":
-            response.status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
-        return _summary(results)
+        summary = _summary(results)
+        if result.outcome == "rejected":  # a Problem like every 422, the reasons in `results`
+            return JSONResponse(
+                {"detail": "the corrected line was refused", **summary.model_dump(mode="json")},
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        return summary
 
     rejections.add_routes(router, ctx.engine, OFFICIAL_READERS)
 
@@ -347,8 +357,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         transport_document: str | None = None,
         vessel_imo: str | None = None,
         flight_number: str | None = None,
-        eta_from: datetime | None = None,
-        eta_to: datetime | None = None,
+        eta_from: Instant | None = None,
+        eta_to: Instant | None = None,
         withdrawn: bool | None = None,
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),

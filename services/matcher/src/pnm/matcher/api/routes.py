@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -25,6 +24,7 @@ from pnm.shared.auth import (
     Principal,
     Requires,
 )
+from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
@@ -91,8 +91,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         status: DecisionStatus | None = None,
         manifest_id: str | None = None,
         bcp: str | None = Query(None, description="port of discharge (UN/LOCODE), e.g. NLRTM"),
-        arrival_from: datetime | None = None,
-        arrival_to: datetime | None = None,
+        arrival_from: Instant | None = None,
+        arrival_to: Instant | None = None,
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from pnm.shared.contracts.records import MAX_VERSION, Decision, DecisionStatus, Reason
+from pnm.shared.contracts.limits import VERSION_MAX
+from pnm.shared.contracts.records import Decision, DecisionStatus, Reason
 from pnm.shared.text import digest as identity_digest
 from pnm.shared.text import storable, unstorable
 
@@ -46,7 +47,7 @@ def line_identity(data: object) -> LineIdentity | None:
         return None
     if isinstance(version, bool) or not isinstance(version, int):
         return None
-    if not 1 <= version <= MAX_VERSION:
+    if not 1 <= version <= VERSION_MAX:
         return None
     return LineIdentity(manifest_id, line_id, version)
 

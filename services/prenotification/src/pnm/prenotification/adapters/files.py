@@ -12,8 +12,9 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pnm.shared.contracts.limits import PRENOTIFICATION_FILE_RECORDS_MAX
 from pnm.shared.contracts.records import PreNotification
-from pnm.shared.files import FileFormatError, Row, blank_to_none, csv_list, csv_party, parse_jsonl
+from pnm.shared.files import Row, capped, csv_list, csv_party, parse_jsonl, read_csv
 
 # Columns that are fields of the record as they are.
 RECORD_FIELDS = (
@@ -65,16 +66,12 @@ REQUIRED_CSV_COLUMNS = frozenset(CSV_COLUMNS) - {
 
 
 def parse_csv(text: str) -> Iterator[Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = REQUIRED_CSV_COLUMNS - set(reader.fieldnames or ())
-    if missing:
-        raise FileFormatError(f"CSV header lacks column(s): {', '.join(sorted(missing))}")
     records: dict[tuple[str, str], Row] = {}
-    for number, raw in enumerate(reader, start=2):
-        if None in raw:  # more cells than header columns
-            yield Row(number, {"raw": ",".join(str(v) for v in raw.values())})
+    for read in read_csv(text, REQUIRED_CSV_COLUMNS):
+        if read.problem is not None:
+            yield read
             continue
-        row = {k: blank_to_none(v) for k, v in raw.items()}
+        number, row = read.number, read.payload
         commodity = {
             "cn_code": row.get("cn_code"),
             "description": row.get("description") or "",
@@ -104,7 +101,9 @@ def parse_csv(text: str) -> Iterator[Row]:
 
 
 def parse_file(text: str, fmt: str) -> list[Row]:
-    return list(parse_jsonl(text) if fmt == "jsonl" else parse_csv(text))
+    return capped(
+        parse_jsonl(text) if fmt == "jsonl" else parse_csv(text), PRENOTIFICATION_FILE_RECORDS_MAX
+    )
 
 
 def write_csv(records: Iterable[PreNotification]) -> str:

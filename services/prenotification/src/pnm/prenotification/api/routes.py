@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
@@ -38,6 +37,7 @@ from pnm.shared.auth import (
     Requires,
     require_any,
 )
+from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
@@ -364,8 +364,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         bcp: str | None = None,
         system: str | None = None,
         status_: Annotated[str | None, Query(alias="status")] = None,
-        arrival_from: datetime | None = None,
-        arrival_to: datetime | None = None,
+        arrival_from: Instant | None = None,
+        arrival_to: Instant | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[dict[str, Any]]:
@@ -519,7 +519,9 @@ async def receive_file(
         results = await handlers.intake(
             uow,
             [
-                handlers.Submission(row.payload, "file", source=source, row_number=row.number)
+                handlers.Submission(
+                    row.payload, "file", source=source, row_number=row.number, problem=row.problem
+                )
                 for row in rows
             ],
             authorise=authorise,

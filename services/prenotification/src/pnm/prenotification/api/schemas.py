@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import FeedStatus
 
 MAX_BULK = 20_000
@@ -81,7 +82,7 @@ class EmergencyIn(BaseModel):
 
 
 class CertificateIn(BaseModel):
-    received_at: datetime | None = None
+    received_at: Instant | None = None
 
 
 class CertificateOut(BaseModel):
