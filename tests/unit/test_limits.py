@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
+from pnm.matcher.adapters.indicator_data import shipped_indicator_set
+from pnm.matcher.domain.indicators import IndicatorSetDocument
 from pnm.shared.contracts.limits import (
     CONTAINERS_MAX,
     DESCRIPTION_MAX,
@@ -195,3 +197,26 @@ def test_json_depth_counts_nesting_and_ignores_brackets_in_strings(value: Any) -
 
 def test_json_depth_takes_any_depth_without_recursion() -> None:
     assert json_depth(b"[" * 1_000_000) == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        (("parameters", "weights", "arrival_within"), "-1e999"),
+        (("parameters", "match_threshold"), "NaN"),
+        (("note",), json.dumps("x" * 5000)),
+        (("indicators", 0, "description"), json.dumps("x" * 5000)),
+    ],
+)
+def test_an_indicator_set_holds_finite_numbers_and_bounded_text(
+    path: tuple[Any, ...], raw: str
+) -> None:
+    # An analyst's upload is stored as JSONB: found by the hostile-input suite as a 503.
+    document: Any = shipped_indicator_set().document.model_dump(mode="json")
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = "\x01HOSTILE\x01"
+    text = json.dumps(document).replace(json.dumps("\x01HOSTILE\x01"), raw)
+    with pytest.raises(ValidationError):
+        IndicatorSetDocument.model_validate_json(text)

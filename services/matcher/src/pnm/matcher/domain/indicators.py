@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from pnm.shared.contracts.limits import TEXT_MAX
 from pnm.shared.contracts.records import ChedType, GoodsItem, ManifestLine, Procedure, Regime
 from pnm.shared.identifiers import words
 
@@ -34,7 +35,11 @@ FeedSystem = Literal["client-import", "vgc", "traces"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Finite numbers and bounded text, as every record (docs/limits.md): an indicator set is
+    # stored as JSONB, which holds neither NaN nor Infinity.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=TEXT_MAX
+    )
 
 
 class Indicator(_Strict):
