@@ -84,7 +84,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
+            # Anything still in flight is a reconciliation gap until it settles.
+            env={**os.environ, "PNM_RECONCILIATION_GRACE_SECONDS": "0"},
         )
         base = f"http://127.0.0.1:{port}"
         try:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from flows import nothing_left_unanswered
 from infra import OFFICER, bearer, eventually
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
@@ -366,17 +367,17 @@ def _accepted_lines(request: HostileRequest, response: httpx.Response) -> set[tu
     if not isinstance(lines, list):
         return set()
     refused = {
-        (r.get("manifest_id"), r.get("line_id"))
+        r.get("row_number")
         for r in response.json().get("results", [])
-        if r.get("outcome") == "rejected"
+        if r["outcome"] == "rejected"
     }
     return {
         (line["manifest_id"], line["line_id"])
-        for line in lines
-        if isinstance(line, dict)
+        for row_number, line in enumerate(lines)
+        if row_number not in refused
+        and isinstance(line, dict)
         and isinstance(line.get("manifest_id"), str)
         and isinstance(line.get("line_id"), str)
-        and (line["manifest_id"], line["line_id"]) not in refused
     }
 
 
@@ -393,8 +394,9 @@ async def _active_indicator_set(client: httpx.AsyncClient) -> dict[str, Any]:
 async def refused_cleanly_and_lines_decided(
     client: httpx.AsyncClient, *, per_endpoint: int, with_paths: bool = True
 ) -> Outcome:
-    """Send the hostile requests; no 5xx (nor a dropped connection), and every manifest line
-    that was accepted has a decision that can be fetched by its URL."""
+    """Send the hostile requests; no 5xx (nor a dropped connection), every manifest line that
+    was accepted has a decision that can be fetched by its URL, and the reconciliation shows no
+    gap (the system runs with PNM_RECONCILIATION_GRACE_SECONDS=0)."""
     indicator_set = await _active_indicator_set(client)
     requests = [
         request
@@ -431,4 +433,6 @@ async def refused_cleanly_and_lines_decided(
         await eventually(all_decided, timeout=60, interval=1)
     except AssertionError:
         raise AssertionError(f"accepted but undecided: {(await undecided())[:20]}") from None
+    # And the services' own account agrees: no line undecided, no decision without its hold.
+    await nothing_left_unanswered(client)
     return outcome
