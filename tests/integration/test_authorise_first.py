@@ -78,16 +78,16 @@ class ServiceRoute:
 
 
 def service_routes(pipeline: Pipeline, methods: set[str]) -> list[ServiceRoute]:
-    """The routes each service's router builds, checked against what its app serves."""
-    found: list[ServiceRoute] = []
-    for name, hosted in pipeline.services.items():
-        router = hosted.definition.build_router(hosted.context)
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                found.extend(
-                    ServiceRoute(name, method, route.path, route)
-                    for method in sorted((route.methods or set()) & methods)
-                )
+    """The routes each service's app serves (its own and the shared ones, such as the
+    dead-letter admin API), checked against the app's OpenAPI document."""
+    found = [
+        ServiceRoute(name, method, route.path, route)
+        for name, hosted in pipeline.services.items()
+        for router in pipeline.service_routers(hosted)
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path not in OPEN_PATHS
+        for method in sorted((route.methods or set()) & methods)
+    ]
     served = set()
     for mount in pipeline.app.routes:
         if isinstance(mount, Mount) and isinstance(mount.app, FastAPI):
@@ -97,8 +97,8 @@ def service_routes(pipeline: Pipeline, methods: set[str]) -> list[ServiceRoute]:
                     for method in operations
                     if method.upper() in methods and path not in OPEN_PATHS
                 }
-    assert served == {(r.service, r.method, r.path) for r in found if r.path not in OPEN_PATHS}
-    return [r for r in found if r.path not in OPEN_PATHS]
+    assert served == {(r.service, r.method, r.path) for r in found}
+    return found
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from pnm.shared.auth import Caller, require_any
+from pnm.shared.auth import AuthoriseFirst, Principal, Requires
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem
 from pnm.shared.messaging.deadletters import DeadLetters, UnknownDeadLetter
 
@@ -15,35 +15,34 @@ DeadLetterId = Annotated[
     str, Path(min_length=1, max_length=300, description="`table:<n>` or `<topic>.dlq:<p>:<o>`")
 ]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+# Checked before the path or query is read (AuthoriseFirst).
+Admin = Annotated[Principal, Depends(Requires(ADMIN))]
 
 
 def dead_letter_router(dead_letters: DeadLetters) -> APIRouter:
-    router = APIRouter(prefix="/admin/dead-letters", tags=["admin"])
+    router = APIRouter(prefix="/admin/dead-letters", tags=["admin"], route_class=AuthoriseFirst)
 
     @router.get("", responses=AUTH_RESPONSES)
     async def list_dead_letters(
-        caller: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+        _caller: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> dict[str, Any]:
         """The messages this service's consumer could not apply, oldest first, with their
         origin (consumer, topic, partition, offset), error and attempts."""
-        require_any(caller, ADMIN)
         found = await dead_letters.entries(limit)
         return {"dead_letters": [d.summary() for d in found]}
 
     @router.get("/{dead_letter_id}", responses={**AUTH_RESPONSES, **NOT_FOUND})
-    async def show_dead_letter(dead_letter_id: DeadLetterId, caller: Caller) -> dict[str, Any]:
+    async def show_dead_letter(dead_letter_id: DeadLetterId, _caller: Admin) -> dict[str, Any]:
         """One dead letter with its message (JSON, or base64 when it is not JSON)."""
-        require_any(caller, ADMIN)
         try:
             return (await dead_letters.get(dead_letter_id)).detail()
         except UnknownDeadLetter as err:
             raise DomainError(404, str(err)) from err
 
     @router.post("/{dead_letter_id}/redrive", responses={**AUTH_RESPONSES, **NOT_FOUND})
-    async def redrive_dead_letter(dead_letter_id: DeadLetterId, caller: Caller) -> dict[str, Any]:
+    async def redrive_dead_letter(dead_letter_id: DeadLetterId, caller: Admin) -> dict[str, Any]:
         """Put the message back on its origin topic, once: a second redrive publishes nothing
         (`redriven: false`) and shows when it was re-driven."""
-        require_any(caller, ADMIN)
         try:
             found, now = await dead_letters.redrive(dead_letter_id, caller.subject)
         except UnknownDeadLetter as err:

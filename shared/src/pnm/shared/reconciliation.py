@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -32,6 +32,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    and_,
     func,
     select,
 )
@@ -191,6 +192,44 @@ def report(service: str, now: datetime, grace: timedelta, kinds: Mapping[str, Ga
         gaps=gaps,
         oldest_gap_seconds=oldest,
         entries=[e for c in kinds.values() for e in c.entries],
+    )
+
+
+async def overdue_gaps(
+    conn: AsyncConnection,
+    ledger: Table,
+    kind: str,
+    detail: Sequence[str],
+    now: datetime,
+    grace: timedelta,
+    limit: int,
+) -> GapCount:
+    """The entries of `ledger` (rows naming a manifest line) not yet answered for, older than
+    `grace`: each with the ledger's `detail` columns."""
+    overdue = and_(ledger.c.reconciled_at.is_(None), ledger.c.seen_at <= now - grace)
+    count, oldest = (
+        await conn.execute(select(func.count(), func.min(ledger.c.seen_at)).where(overdue))
+    ).one()
+    columns = [ledger.c.manifest_id, ledger.c.line_id, ledger.c.seen_at]
+    rows = await conn.execute(
+        select(*columns, *(ledger.c[name] for name in detail))
+        .where(overdue)
+        .order_by(ledger.c.seen_at)
+        .limit(limit)
+    )
+    return GapCount(
+        int(count),
+        oldest,
+        [
+            Gap(
+                kind=kind,
+                subject=subject(r.manifest_id, r.line_id),
+                detail={name: r._mapping[name] for name in detail},
+                seen_at=r.seen_at,
+                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
+            )
+            for r in rows
+        ],
     )
 
 

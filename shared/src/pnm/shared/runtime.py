@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared import migrations
@@ -259,9 +259,17 @@ class Pipeline:
             lambda: hosted.context.warnings.values(),
             lambda: catching_up(hosted.lags),
         )
-        app.include_router(definition.build_router(hosted.context))
-        app.include_router(dead_letter_router(self._dead_letters(hosted)))
+        for router in self.service_routers(hosted):
+            app.include_router(router)
         return app
+
+    def service_routers(self, hosted: HostedService) -> list[APIRouter]:
+        """What a service's app serves besides health and metrics: its own routes and the
+        admin API over its dead letters."""
+        return [
+            hosted.definition.build_router(hosted.context),
+            dead_letter_router(self._dead_letters(hosted)),
+        ]
 
     def _dead_letters(self, hosted: HostedService) -> DeadLetters:
         kafka = None

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,11 +21,9 @@ from pnm.shared.contracts.topics import DECISIONS
 from pnm.shared.db import UnitOfWork
 from pnm.shared.reconciliation import (
     UNREADABLE,
-    Gap,
-    GapCount,
     Report,
+    overdue_gaps,
     report,
-    subject,
     unreadable_gaps,
 )
 from pnm.shared.service import Clock, Ledger, ServiceContext
@@ -90,29 +88,6 @@ async def reconcile(
     await conn.execute(
         update(r).where(r.c.reconciled_at.is_(None), opened).values(reconciled_at=now)
     )
-    overdue = and_(r.c.reconciled_at.is_(None), r.c.seen_at <= now - grace)
-    count, oldest = (
-        await conn.execute(select(func.count(), func.min(r.c.seen_at)).where(overdue))
-    ).one()
-    rows = await conn.execute(
-        select(r.c.manifest_id, r.c.line_id, r.c.regime, r.c.decision_number, r.c.seen_at)
-        .where(overdue)
-        .order_by(r.c.seen_at)
-        .limit(limit)
-    )
-    missing = GapCount(
-        int(count),
-        oldest,
-        [
-            Gap(
-                kind=MISSING,
-                subject=subject(row.manifest_id, row.line_id),
-                detail={"regime": row.regime, "decision_number": row.decision_number},
-                seen_at=row.seen_at,
-                age_seconds=max((now - row.seen_at).total_seconds(), 0.0),
-            )
-            for row in rows
-        ],
-    )
+    missing = await overdue_gaps(conn, r, MISSING, ("regime", "decision_number"), now, grace, limit)
     unreadable = await unreadable_gaps(conn, unreadable_decision, now, limit)
     return report(SERVICE, now, grace, {MISSING: missing, UNREADABLE: unreadable})

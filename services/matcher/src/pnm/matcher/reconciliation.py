@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,11 +27,9 @@ from pnm.shared.contracts.topics import MANIFEST_LINES
 from pnm.shared.db import UnitOfWork
 from pnm.shared.reconciliation import (
     UNREADABLE,
-    Gap,
-    GapCount,
     Report,
+    overdue_gaps,
     report,
-    subject,
     unreadable_gaps,
 )
 from pnm.shared.service import Clock, Ledger, ServiceContext
@@ -122,29 +120,6 @@ async def reconcile(
         .where(a.c.reconciled_at.is_(None), or_(decided, unprocessable))
         .values(reconciled_at=now)
     )
-    overdue = and_(a.c.reconciled_at.is_(None), a.c.seen_at <= now - grace)
-    count, oldest = (
-        await conn.execute(select(func.count(), func.min(a.c.seen_at)).where(overdue))
-    ).one()
-    rows = await conn.execute(
-        select(a.c.manifest_id, a.c.line_id, a.c.version, a.c.seen_at)
-        .where(overdue)
-        .order_by(a.c.seen_at)
-        .limit(limit)
-    )
-    undecided = GapCount(
-        int(count),
-        oldest,
-        [
-            Gap(
-                kind=UNDECIDED,
-                subject=subject(r.manifest_id, r.line_id),
-                detail={"version": r.version},
-                seen_at=r.seen_at,
-                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
-            )
-            for r in rows
-        ],
-    )
+    undecided = await overdue_gaps(conn, a, UNDECIDED, ("version",), now, grace, limit)
     unreadable = await unreadable_gaps(conn, unreadable_line, now, limit)
     return report(SERVICE, now, grace, {UNDECIDED: undecided, UNREADABLE: unreadable})

@@ -7,8 +7,10 @@ Create Date: 2026-12-07 00:20:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from pnm.shared.migration_steps import (
+    create_redrive_and_idempotency_tables,
+    drop_redrive_and_idempotency_tables,
+)
 
 revision: str = "dda4c6b5e165"
 down_revision: str | None = "d5a1c0e7f3b2"
@@ -17,50 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "redrive",
-        sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("origin_topic", sa.Text(), nullable=False),
-        sa.Column("event_id", sa.Text(), nullable=False),
-        sa.Column("redriven_by", sa.Text(), nullable=False),
-        sa.Column(
-            "redriven_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("source"),
-        schema="matcher",
-    )
-    op.create_table(
-        "idempotency_key",
-        sa.Column("subject", sa.Text(), nullable=False),
-        sa.Column("route", sa.Text(), nullable=False),
-        sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("fingerprint", sa.Text(), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("content_type", sa.Text(), nullable=True),
-        sa.Column("body", sa.LargeBinary(), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("subject", "route", "key"),
-        schema="matcher",
-    )
-    op.create_index(
-        "ix_idempotency_key_expires_at",
-        "idempotency_key",
-        ["expires_at"],
-        unique=False,
-        schema="matcher",
-    )
+    create_redrive_and_idempotency_tables("matcher")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_idempotency_key_expires_at", table_name="idempotency_key", schema="matcher")
-    op.drop_table("idempotency_key", schema="matcher")
-    op.drop_table("redrive", schema="matcher")
+    drop_redrive_and_idempotency_tables("matcher")

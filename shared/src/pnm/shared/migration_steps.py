@@ -1,0 +1,61 @@
+"""Schema steps that every service's migration history takes alike, written once.
+
+A step here is part of released migrations: it is never edited afterwards; a later change to
+these tables is a new step (and a new revision in each service)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def create_redrive_and_idempotency_tables(schema: str) -> None:
+    """`redrive`: each dead letter put back on its topic, once (docs/operations.md).
+    `idempotency_key`: the answer to each (caller, route, Idempotency-Key)."""
+    op.create_table(
+        "redrive",
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("origin_topic", sa.Text(), nullable=False),
+        sa.Column("event_id", sa.Text(), nullable=False),
+        sa.Column("redriven_by", sa.Text(), nullable=False),
+        sa.Column(
+            "redriven_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("source"),
+        schema=schema,
+    )
+    op.create_table(
+        "idempotency_key",
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("route", sa.Text(), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.Text(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("content_type", sa.Text(), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("subject", "route", "key"),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_idempotency_key_expires_at",
+        "idempotency_key",
+        ["expires_at"],
+        unique=False,
+        schema=schema,
+    )
+
+
+def drop_redrive_and_idempotency_tables(schema: str) -> None:
+    op.drop_index("ix_idempotency_key_expires_at", table_name="idempotency_key", schema=schema)
+    op.drop_table("idempotency_key", schema=schema)
+    op.drop_table("redrive", schema=schema)
