@@ -46,11 +46,10 @@ def terminal_principal(terminal: str) -> str:
 def service_grants(service: str, prefix: str = "", idempotent_write: bool = False) -> list[Grant]:
     principal = service_principal(service)
     reads = [t for t in ALL_TOPICS if service in t.consumers]
-    # Its own topics, the dead-letter twin of each topic it consumes, and each such topic
-    # itself: a redrive (admin API, `pnm dlq redrive`) puts a dead letter back through the
-    # service's outbox onto the topic it came from.
+    # Its own topics, and the dead-letter twin of each topic it consumes (a redrive applies a
+    # dead letter through the service's own consumer: it writes nothing back).
     writes = [prefix + t.name for t in ALL_TOPICS if t.producer == service]
-    writes += [prefix + name for t in reads for name in (t.dlq, t.name)]
+    writes += [prefix + t.dlq for t in reads]
     grants = [Grant(principal, "topic", tuple(writes), ("Write",))]
     if reads:
         # The dead-letter twins are read too: the service's admin API lists and redrives them.

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from pnm.shared.auth import AuthoriseFirst, Principal, Requires
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem
-from pnm.shared.messaging.deadletters import DeadLetters, UnknownDeadLetter
+from pnm.shared.messaging.deadletters import CannotRedrive, DeadLetters, UnknownDeadLetter
 
 ADMIN = "admin"
 DeadLetterId = Annotated[
@@ -41,12 +41,15 @@ def dead_letter_router(dead_letters: DeadLetters) -> APIRouter:
 
     @router.post("/{dead_letter_id}/redrive", responses={**AUTH_RESPONSES, **NOT_FOUND})
     async def redrive_dead_letter(dead_letter_id: DeadLetterId, caller: Admin) -> dict[str, Any]:
-        """Put the message back on its origin topic, once: a second redrive publishes nothing
-        (`redriven: false`) and shows when it was re-driven."""
+        """Apply the message again through this service's consumer, once: a second redrive
+        applies nothing (`redriven: false`) and shows when it was re-driven. What still fails
+        is decided or dead-lettered again, as any message."""
         try:
             found, now = await dead_letters.redrive(dead_letter_id, caller.subject)
         except UnknownDeadLetter as err:
             raise DomainError(404, str(err)) from err
+        except CannotRedrive as err:
+            raise DomainError(409, str(err)) from err
         return {**found.summary(), "redriven": now}
 
     return router

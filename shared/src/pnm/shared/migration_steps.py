@@ -10,7 +10,7 @@ from alembic import op
 
 
 def create_redrive_and_idempotency_tables(schema: str) -> None:
-    """`redrive`: each dead letter put back on its topic, once (docs/operations.md).
+    """`redrive`: each dead letter applied again, once (docs/operations.md).
     `idempotency_key`: the answer to each (caller, route, Idempotency-Key)."""
     op.create_table(
         "redrive",

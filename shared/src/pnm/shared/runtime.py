@@ -282,7 +282,9 @@ class Pipeline:
                 hosted.processor.consumer,
                 hosted.processor.topics,
             )
-        return DeadLetters(self.engine, hosted.definition.messaging, kafka, hosted.relay.wake)
+        processor = hosted.processor
+        reapply = None if processor is None else lambda m: processor.process([m])
+        return DeadLetters(self.engine, hosted.definition.messaging, kafka, reapply)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -1,33 +1,34 @@
 """Dead letters an operator can act on: list them with their origin (consumer, topic,
-partition, offset, error, attempts), show one with its message, and re-drive it onto its
-origin topic.
+partition, offset, error, attempts), show one with its message, and re-drive it.
 
 Two places keep them: the `<topic>.dlq` twins on Kafka (distributed mode; the origin travels in
 `dlq.*` headers, see transport.dead_letter_headers) and the service's `dead_letter` table
-(standalone mode). A redrive writes the original message to the service's outbox in the same
-transaction as a `redrive` row keyed by the dead letter, so a second redrive finds the row and
-publishes nothing; the relay then publishes it like any event, and the consumers' inbox
-de-duplicates by event id as well."""
+(standalone mode). A redrive hands the message to the service's own consumer (its
+EventProcessor) again, then records a `redrive` row keyed by the dead letter, so a second
+redrive finds the row and applies nothing; the consumer's inbox de-duplicates by event id as
+well. Nothing is published: the message's other consumers had it already.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared.contracts.topics import DLQ_SUFFIX
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 from pnm.shared.messaging.tables import MessagingTables
+from pnm.shared.messaging.transport import IncomingMessage
 
 TABLE_PREFIX = "table:"
 READ_TIMEOUT_MS = 2000
@@ -193,6 +194,13 @@ def _kafka_id(dead_letter_id: str) -> tuple[str, int, int]:
     return topic, int(partition), int(offset)
 
 
+Reapply = Callable[[IncomingMessage], Awaitable[None]]
+
+
+class CannotRedrive(Exception):
+    pass
+
+
 class DeadLetters:
     """A service's dead letters, wherever they are kept, and their redrive."""
 
@@ -201,12 +209,12 @@ class DeadLetters:
         engine: AsyncEngine,
         messaging: MessagingTables,
         kafka: KafkaDeadLetterTopics | None,
-        wake_relay: Callable[[], None],
+        reapply: Reapply | None,
     ) -> None:
         self._engine = engine
         self._messaging = messaging
         self._kafka = kafka
-        self._wake_relay = wake_relay
+        self._reapply = reapply
 
     async def entries(self, limit: int) -> list[DeadLetter]:
         found = await self._table_rows(limit)
@@ -229,8 +237,25 @@ class DeadLetters:
         return found
 
     async def redrive(self, dead_letter_id: str, by: str) -> tuple[DeadLetter, bool]:
-        """Put the message back on its origin topic, once: `(dead letter, published now)`."""
+        """Apply the message again through this service's own consumer, once:
+        `(dead letter, applied now)`. Not published again: the other consumers of its topic
+        had it already, and a service needs no right to write the topics it reads."""
         found = await self.get(dead_letter_id)
+        if found.redriven_at is not None:
+            return found, False
+        if self._reapply is None:
+            raise CannotRedrive(f"{dead_letter_id[:100]}: this service consumes nothing")
+        # Applied first, recorded after: a redrive cut short is simply tried again, and the
+        # consumer's inbox applies an event once however often it comes.
+        await self._reapply(
+            IncomingMessage(
+                topic=found.topic,
+                partition=found.partition,
+                offset=found.offset,
+                key=found.key.encode() if found.key is not None else None,
+                value=found.payload,
+            )
+        )
         messaging = self._messaging
         async with self._engine.begin() as conn:
             first = await conn.scalar(
@@ -244,17 +269,6 @@ class DeadLetters:
                 .on_conflict_do_nothing()
                 .returning(messaging.redrive.c.source)
             )
-            if first is not None:
-                await conn.execute(
-                    insert(messaging.outbox).values(
-                        event_id=f"redrive:{found.id}",
-                        topic=found.topic,
-                        key=found.key or "",
-                        payload=found.payload,
-                    )
-                )
-        if first is not None:
-            self._wake_relay()
         [found] = await self._with_redrives([found])
         return found, first is not None
 

@@ -67,7 +67,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("attempts", Integer, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
-    # One row per dead letter put back on its topic: a second redrive finds it and publishes
+    # One row per dead letter applied again: a second redrive finds it and applies
     # nothing (`source` names the dead letter: `table:<id>` or `<dlq topic>:<partition>:<offset>`).
     redrive = Table(
         "redrive",
