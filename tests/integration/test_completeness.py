@@ -192,12 +192,19 @@ def decision_message(terminal: str | None, number: int) -> bytes:
     ).to_json()
 
 
-async def test_a_decision_naming_no_terminal_opens_an_unaddressed_hold_in_front_of_people(
-    database_url: str, kafka: Broker, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("terminal", [None, "NOSUCHTERMINAL"])
+async def test_a_decision_naming_no_known_terminal_opens_an_unaddressed_hold_for_people(
+    database_url: str,
+    kafka: Broker,
+    topic_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+    terminal: str | None,
 ) -> None:
     monkeypatch.setenv("PNM_RECONCILIATION_GRACE_SECONDS", "0")
     async with on_kafka([ALL["holds"]], database_url, kafka, topic_prefix) as client:
-        await publish(kafka.bootstrap, topic_prefix + DECISIONS.name, [decision_message(None, 1)])
+        await publish(
+            kafka.bootstrap, topic_prefix + DECISIONS.name, [decision_message(terminal, 1)]
+        )
 
         async def unaddressed() -> list[dict[str, Any]]:
             response = await client.get(
@@ -207,7 +214,11 @@ async def test_a_decision_naming_no_terminal_opens_an_unaddressed_hold_in_front_
             return list(response.json())
 
         [held] = await eventually(unaddressed)
-        assert (held["manifest_id"], held["regime"], held["terminal"]) == ("NOTERM-1", "vet", "")
+        assert (held["manifest_id"], held["regime"], held["terminal"]) == (
+            "NOTERM-1",
+            "vet",
+            terminal or "",
+        )
         states = await read_topic(kafka.bootstrap, topic_prefix + HOLD_STATES.name, expect=1)
         assert [json.loads(s.value)["data"]["state"] for s in states] == ["unaddressed"]
         assert await _reconciled(client, "holds") == {"missing_hold": 0, "unreadable": 0}

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pnm.cli.scenario_catalogue import FLIGHTS, TERMINALS_RTM
+from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.domain.hold import (
     AUTHORITY,
     HOLD_REQUIRED,
@@ -138,10 +140,22 @@ def test_random_attempts_only_ever_pass_through_allowed_edges(
         assert visited[-1] is H.ACKNOWLEDGED
 
 
+KNOWN = frozenset({"ECTDELTA", "RWG"})
+
+
 @pytest.mark.parametrize("terminal", [None, "", "   "])
 def test_a_hold_without_a_terminal_is_unaddressable(terminal: str | None) -> None:
-    assert unaddressable(terminal) == "the decision names no terminal"
+    assert unaddressable(terminal, KNOWN) == "no_terminal"
 
 
-def test_a_hold_with_a_terminal_is_addressable() -> None:
-    assert unaddressable("ECTDELTA") is None
+def test_a_hold_for_a_terminal_nobody_registered_is_unaddressable() -> None:
+    assert unaddressable("ECTDELTAX", KNOWN) == "unknown_terminal"
+
+
+def test_a_hold_with_a_registered_terminal_is_addressable() -> None:
+    assert unaddressable("ECTDELTA", KNOWN) is None
+
+
+def test_the_shipped_registry_holds_the_terminals_of_rotterdam_and_schiphol() -> None:
+    # Every terminal the scenario generator writes (tests, corpus, bench) gets its instructions.
+    assert set(TERMINALS_RTM) | {f.handler for f in FLIGHTS} <= known_terminals()

@@ -13,6 +13,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.domain.hold import (
     AUTHORITY,
     HOLD_REQUIRED,
@@ -89,7 +90,7 @@ async def open_hold(
     if row is None:
         await _address_unaddressed(uow, decided, regime, now)
         return None
-    if (why := unaddressable(decided.terminal)) is not None:
+    if (why := unaddressable(decided.terminal, known_terminals())) is not None:
         await _set_state(uow, row, HoldState.REQUESTED, HoldState.UNADDRESSED, now)
         UNADDRESSED_HOLDS.labels(why).inc()
         return str(row.hold_id)
@@ -101,7 +102,7 @@ async def _address_unaddressed(
     uow: UnitOfWork, decided: Decision, regime: Regime, now: datetime
 ) -> None:
     """A decision naming the terminal of a hold opened without one: instruct it now."""
-    if unaddressable(decided.terminal) is not None:
+    if unaddressable(decided.terminal, known_terminals()) is not None:
         return
     addressed = await uow.conn.execute(
         update(hold)

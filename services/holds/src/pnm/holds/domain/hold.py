@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from pnm.shared.contracts.records import Authority, DecisionStatus, Regime
@@ -37,10 +38,18 @@ _ALLOWED: dict[HoldState, frozenset[HoldState]] = {
 }
 
 
-def unaddressable(terminal: str | None) -> str | None:
-    """Why a block instruction cannot be addressed to a terminal; None when it can."""
+NO_TERMINAL = "no_terminal"
+UNKNOWN_TERMINAL = "unknown_terminal"
+
+
+def unaddressable(terminal: str | None, known: Collection[str]) -> str | None:
+    """Why a block instruction cannot be addressed to a terminal (`no_terminal`, or
+    `unknown_terminal`: a code no terminal system is registered under, so nobody would read
+    the instruction); None when it can."""
     if terminal is None or not terminal.strip():
-        return "the decision names no terminal"
+        return NO_TERMINAL
+    if terminal not in known:
+        return UNKNOWN_TERMINAL
     return None
 
 

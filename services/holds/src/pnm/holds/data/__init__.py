@@ -1,0 +1,1 @@
+"""Reference data of the holds service, shipped with it (docs/completeness.md)."""
