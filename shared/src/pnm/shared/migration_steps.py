@@ -59,3 +59,27 @@ def drop_redrive_and_idempotency_tables(schema: str) -> None:
     op.drop_index("ix_idempotency_key_expires_at", table_name="idempotency_key", schema=schema)
     op.drop_table("idempotency_key", schema=schema)
     op.drop_table("redrive", schema=schema)
+
+
+def create_unreadable_message_table(schema: str) -> None:
+    """`unreadable_message`: what a reconciliation ledger could not read, until a person acts
+    (docs/completeness.md)."""
+    op.create_table(
+        "unreadable_message",
+        sa.Column("digest", sa.LargeBinary(), nullable=False),
+        sa.Column("consumer", sa.Text(), nullable=False),
+        sa.Column("topic", sa.Text(), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("offset", sa.BigInteger(), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column(
+            "seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("digest"),
+        schema=schema,
+    )
+
+
+def drop_unreadable_message_table(schema: str) -> None:
+    op.drop_table("unreadable_message", schema=schema)

@@ -11,6 +11,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from pnm.shared.migration_steps import (
+    create_unreadable_message_table,
+    drop_unreadable_message_table,
+)
+
 revision: str = "7e4b9d2a6c10"
 down_revision: str | None = "0c880d94c66c"
 branch_labels: str | Sequence[str] | None = None
@@ -37,24 +42,10 @@ def upgrade() -> None:
         schema="holds",
         postgresql_where=sa.text("reconciled_at IS NULL"),
     )
-    op.create_table(
-        "unreadable_message",
-        sa.Column("digest", sa.LargeBinary(), nullable=False),
-        sa.Column("consumer", sa.Text(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.Column(
-            "seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.PrimaryKeyConstraint("digest"),
-        schema="holds",
-    )
+    create_unreadable_message_table("holds")
 
 
 def downgrade() -> None:
-    op.drop_table("unreadable_message", schema="holds")
+    drop_unreadable_message_table("holds")
     op.drop_index("ix_required_hold_open", table_name="required_hold", schema="holds")
     op.drop_table("required_hold", schema="holds")

@@ -12,6 +12,11 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from pnm.shared.migration_steps import (
+    create_unreadable_message_table,
+    drop_unreadable_message_table,
+)
+
 revision: str = "d5a1c0e7f3b2"
 down_revision: str | None = "c41f0e7d9a23"
 branch_labels: str | Sequence[str] | None = None
@@ -58,25 +63,11 @@ def upgrade() -> None:
         schema="matcher",
         postgresql_where=sa.text("reconciled_at IS NULL"),
     )
-    op.create_table(
-        "unreadable_message",
-        sa.Column("digest", sa.LargeBinary(), nullable=False),
-        sa.Column("consumer", sa.Text(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.Column(
-            "seen_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.PrimaryKeyConstraint("digest"),
-        schema="matcher",
-    )
+    create_unreadable_message_table("matcher")
 
 
 def downgrade() -> None:
-    op.drop_table("unreadable_message", schema="matcher")
+    drop_unreadable_message_table("matcher")
     op.drop_index("ix_accepted_line_open", table_name="accepted_line", schema="matcher")
     op.drop_table("accepted_line", schema="matcher")
     op.drop_index(
