@@ -69,6 +69,10 @@ EXPECTED_TABLES = {
     "holds": {
         "hold",
         "instruction",
+        "line_decision",
+        "audit_entry",
+        "audit_pending",
+        "audit_head",
         "required_hold",
         "unreadable_message",
         "outbox",

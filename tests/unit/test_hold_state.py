@@ -1,4 +1,5 @@
-"""Holds: which decisions need one, who owns it, and its state machine."""
+"""Holds: which decisions need one, who owns it, its state machine, and what a later decision
+does to a standing hold."""
 
 from __future__ import annotations
 
@@ -12,74 +13,151 @@ from pnm.cli.scenario_catalogue import FLIGHTS, TERMINALS_RTM
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.domain.hold import (
     AUTHORITY,
+    AUTHORITY_ROLE,
     HOLD_REQUIRED,
+    RELEASE_GROUNDS,
+    BlockStatus,
+    Effect,
+    HoldFacts,
     HoldState,
     IllegalTransition,
-    state_after_ack,
-    transition,
+    InstructionPurpose,
+    Origin,
+    Transition,
+    apply,
+    effects_of_decision,
+    release_step,
+    step_after_ack,
+    steps_from,
     unaddressable,
 )
 from pnm.shared.contracts.records import Authority, DecisionStatus, Regime
 
 H = HoldState
+T = Transition
 
-# The state machine as the design has it, written out independently of the implementation.
+# The machine as the design has it (docs/holds.md), written out independently of the code.
 EDGES = {
-    (H.REQUESTED, H.INSTRUCTED),
-    (H.INSTRUCTED, H.ACKNOWLEDGED),
-    (H.INSTRUCTED, H.BLOCK_REJECTED),
-    (H.BLOCK_REJECTED, H.INSTRUCTED),  # the block is sent again
-    (H.REQUESTED, H.UNADDRESSED),  # no terminal to instruct: people must act
-    (H.UNADDRESSED, H.INSTRUCTED),  # a later decision names the terminal
+    (H.REQUESTED, T.ADDRESS_MISSING, H.UNADDRESSED),
+    (H.REQUESTED, T.INSTRUCT_BLOCK, H.INSTRUCTED),
+    (H.UNADDRESSED, T.INSTRUCT_BLOCK, H.INSTRUCTED),
+    (H.BLOCK_REJECTED, T.INSTRUCT_BLOCK, H.INSTRUCTED),
+    (H.ACKNOWLEDGED, T.INSTRUCT_BLOCK, H.INSTRUCTED),
+    (H.INSTRUCTED, T.BLOCK_APPLIED, H.ACKNOWLEDGED),
+    (H.BLOCK_REJECTED, T.BLOCK_APPLIED, H.ACKNOWLEDGED),
+    (H.INSTRUCTED, T.BLOCK_REJECTED, H.BLOCK_REJECTED),
+    (H.UNADDRESSED, T.REQUEST_RELEASE, H.RELEASE_REQUESTED),
+    (H.INSTRUCTED, T.REQUEST_RELEASE, H.RELEASE_REQUESTED),
+    (H.ACKNOWLEDGED, T.REQUEST_RELEASE, H.RELEASE_REQUESTED),
+    (H.BLOCK_REJECTED, T.REQUEST_RELEASE, H.RELEASE_REQUESTED),
+    (H.INSTRUCTED, T.RELEASE, H.RELEASE_INSTRUCTED),
+    (H.ACKNOWLEDGED, T.RELEASE, H.RELEASE_INSTRUCTED),
+    (H.BLOCK_REJECTED, T.RELEASE, H.RELEASE_INSTRUCTED),
+    (H.RELEASE_REQUESTED, T.RELEASE, H.RELEASE_INSTRUCTED),
+    (H.IRREGULARITY_RECORDED, T.RELEASE, H.RELEASE_INSTRUCTED),
+    (H.UNADDRESSED, T.RELEASE_UNSENT, H.RELEASED),
+    (H.RELEASE_REQUESTED, T.RELEASE_UNSENT, H.RELEASED),
+    (H.IRREGULARITY_RECORDED, T.RELEASE_UNSENT, H.RELEASED),
+    (H.RELEASE_INSTRUCTED, T.RELEASE_APPLIED, H.RELEASED),
+    (H.RELEASE_REJECTED, T.RELEASE_APPLIED, H.RELEASED),
+    (H.RELEASE_INSTRUCTED, T.RELEASE_REJECTED, H.RELEASE_REJECTED),
+    (H.UNADDRESSED, T.RECORD_IRREGULARITY, H.IRREGULARITY_RECORDED),
+    (H.INSTRUCTED, T.RECORD_IRREGULARITY, H.IRREGULARITY_RECORDED),
+    (H.ACKNOWLEDGED, T.RECORD_IRREGULARITY, H.IRREGULARITY_RECORDED),
+    (H.BLOCK_REJECTED, T.RECORD_IRREGULARITY, H.IRREGULARITY_RECORDED),
+    (H.RELEASE_REQUESTED, T.RECORD_IRREGULARITY, H.IRREGULARITY_RECORDED),
+    (H.IRREGULARITY_RECORDED, T.REFUSE_GOODS, H.REFUSED),
 }
-ILLEGAL = sorted(set(itertools.product(HoldState, HoldState)) - EDGES)
+WITHDRAWN_TO = {
+    BlockStatus.NONE: H.UNADDRESSED,
+    BlockStatus.PENDING: H.INSTRUCTED,
+    BlockStatus.APPLIED: H.ACKNOWLEDGED,
+    BlockStatus.REJECTED: H.BLOCK_REJECTED,
+}
+PAIRS = {(s, t) for s, t, _ in EDGES} | {(H.RELEASE_REQUESTED, T.WITHDRAW_RELEASE_REQUEST)}
+REFUSED_PAIRS = sorted(set(itertools.product(HoldState, Transition)) - PAIRS)
 
 
-@pytest.mark.parametrize(("current", "target"), sorted(EDGES))
-def test_allowed_transition(current: HoldState, target: HoldState) -> None:
-    assert transition(current, target) is target
+@pytest.mark.parametrize(("current", "step", "target"), sorted(EDGES))
+def test_every_named_transition(current: HoldState, step: Transition, target: HoldState) -> None:
+    assert apply(current, step) is target
 
 
-@pytest.mark.parametrize(("current", "target"), ILLEGAL)
-def test_illegal_transition(current: HoldState, target: HoldState) -> None:
+@pytest.mark.parametrize(("block", "target"), sorted(WITHDRAWN_TO.items()))
+def test_a_withdrawn_release_request_returns_to_the_blocks_state(
+    block: BlockStatus, target: HoldState
+) -> None:
+    assert apply(H.RELEASE_REQUESTED, T.WITHDRAW_RELEASE_REQUEST, block) is target
+
+
+@pytest.mark.parametrize(("current", "step"), REFUSED_PAIRS)
+def test_every_other_transition_is_refused_and_says_what_is_allowed(
+    current: HoldState, step: Transition
+) -> None:
     with pytest.raises(IllegalTransition) as error:
-        transition(current, target)
+        apply(current, step)
     assert error.value.current is current
-    assert error.value.target is target
+    assert error.value.step is step
     message = str(error.value)
-    assert current.value in message
-    assert target.value in message
-    assert message.index(current.value) < message.rindex(target.value)
+    assert current.value in message and step.value in message
+    for allowed in steps_from(current):
+        assert allowed.value in message
 
 
-def test_illegal_transition_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="from requested to acknowledged"):
-        transition(H.REQUESTED, H.ACKNOWLEDGED)
+@pytest.mark.parametrize("final", [H.RELEASED, H.REFUSED])
+def test_released_and_refused_are_final(final: HoldState) -> None:
+    assert steps_from(final) == frozenset()
+    assert "closed" in str(IllegalTransition(final, T.RELEASE))
 
 
-def test_acknowledged_is_final() -> None:
-    for target in HoldState:
-        with pytest.raises(IllegalTransition):
-            transition(H.ACKNOWLEDGED, target)
+def test_no_state_but_the_authoritys_release_leads_to_released() -> None:
+    into_released = {(s, t) for s, t, target in EDGES if target is H.RELEASED}
+    assert {t for _, t in into_released} == {T.RELEASE_UNSENT, T.RELEASE_APPLIED}
+    # RELEASE_APPLIED only follows the authority's RELEASE (release_instructed).
+    assert {s for s, t in into_released if t is T.RELEASE_APPLIED} == {
+        H.RELEASE_INSTRUCTED,
+        H.RELEASE_REJECTED,
+    }
+
+
+@pytest.mark.parametrize(("sent", "step"), [(True, T.RELEASE), (False, T.RELEASE_UNSENT)])
+def test_release_sends_a_release_only_when_a_block_went_out(sent: bool, step: Transition) -> None:
+    assert release_step(sent) is step
 
 
 @pytest.mark.parametrize(
-    ("current", "applied", "expected"),
+    ("current", "purpose", "applied", "latest", "expected"),
     [
-        (H.INSTRUCTED, True, H.ACKNOWLEDGED),
-        (H.INSTRUCTED, False, H.BLOCK_REJECTED),
-        (H.ACKNOWLEDGED, True, None),  # a repeated acknowledgement changes nothing
-        (H.BLOCK_REJECTED, False, None),  # a repeated rejection changes nothing
+        (H.INSTRUCTED, InstructionPurpose.BLOCK, True, True, T.BLOCK_APPLIED),
+        (H.INSTRUCTED, InstructionPurpose.BLOCK, False, True, T.BLOCK_REJECTED),
+        (H.BLOCK_REJECTED, InstructionPurpose.BLOCK, True, True, T.BLOCK_APPLIED),
+        (H.RELEASE_INSTRUCTED, InstructionPurpose.RELEASE, True, True, T.RELEASE_APPLIED),
+        (H.RELEASE_INSTRUCTED, InstructionPurpose.RELEASE, False, True, T.RELEASE_REJECTED),
+        (H.RELEASE_REJECTED, InstructionPurpose.RELEASE, True, True, T.RELEASE_APPLIED),
+        # The block answered while the authority decides: the state stays.
+        (H.RELEASE_REQUESTED, InstructionPurpose.BLOCK, True, True, None),
+        (H.IRREGULARITY_RECORDED, InstructionPurpose.BLOCK, False, True, None),
+        # An answer to a superseded instruction, or a stand-down, moves nothing.
+        (H.RELEASE_INSTRUCTED, InstructionPurpose.BLOCK, True, False, None),
+        (H.INSTRUCTED, InstructionPurpose.STAND_DOWN, True, False, None),
     ],
 )
-def test_state_after_ack(current: HoldState, applied: bool, expected: HoldState | None) -> None:
-    assert state_after_ack(current, applied) is expected
+def test_the_step_a_terminals_answer_takes(
+    current: HoldState,
+    purpose: InstructionPurpose,
+    applied: bool,
+    latest: bool,
+    expected: Transition | None,
+) -> None:
+    assert step_after_ack(current, purpose, applied, latest) is expected
 
 
 @pytest.mark.parametrize("applied", [True, False])
-def test_an_ack_before_any_instruction_is_illegal(applied: bool) -> None:
+def test_an_answer_the_state_cannot_take_is_refused(applied: bool) -> None:
     with pytest.raises(IllegalTransition):
-        state_after_ack(H.REQUESTED, applied)
+        step_after_ack(H.ACKNOWLEDGED, InstructionPurpose.RELEASE, applied, latest=True)
+    with pytest.raises(IllegalTransition):
+        step_after_ack(H.REQUESTED, InstructionPurpose.BLOCK, applied, latest=True)
 
 
 def test_hold_required_only_for_unnotified_and_invalid_notification() -> None:
@@ -88,59 +166,111 @@ def test_hold_required_only_for_unnotified_and_invalid_notification() -> None:
     )
 
 
-@pytest.mark.parametrize("status", list(DecisionStatus))
-def test_hold_required_per_status(status: DecisionStatus) -> None:
-    expected = status in {DecisionStatus.UNNOTIFIED, DecisionStatus.INVALID_NOTIFICATION}
-    assert (status in HOLD_REQUIRED) is expected
+def test_release_grounds_are_the_statuses_that_need_no_hold() -> None:
+    assert {
+        DecisionStatus.NOTIFIED_LATE,
+        DecisionStatus.NOTIFIED,
+        DecisionStatus.EXEMPT,
+        DecisionStatus.NOT_CONTROLLED,
+    } == RELEASE_GROUNDS
 
 
 def test_authority_per_regime() -> None:
     assert AUTHORITY == {Regime.PHYTO: Authority.PD, Regime.VET: Authority.NVWA}
-    assert set(AUTHORITY) == set(Regime)
+    assert AUTHORITY_ROLE == {Authority.PD: "pd-inspector", Authority.NVWA: "nvwa-inspector"}
 
 
-# An attempted step: a target state, or a terminal acknowledgement (applied or not).
-STEPS = st.lists(
-    st.one_of(
-        st.sampled_from(HoldState).map(lambda s: ("transition", s)),
-        st.booleans().map(lambda applied: ("ack", applied)),
-    ),
-    max_size=25,
-)
-
-
-@settings(max_examples=150)
-@given(STEPS)
-def test_random_attempts_only_ever_pass_through_allowed_edges(
-    steps: list[tuple[str, HoldState | bool]],
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.sampled_from(Transition), st.sampled_from(BlockStatus)), max_size=30))
+def test_random_attempts_only_ever_pass_through_named_edges(
+    steps: list[tuple[Transition, BlockStatus]],
 ) -> None:
     state = H.REQUESTED
-    visited = [state]
-    for kind, argument in steps:
+    for step, block in steps:
         try:
-            if kind == "transition":
-                assert isinstance(argument, HoldState)
-                new = transition(state, argument)
-            else:
-                new_or_none = state_after_ack(state, bool(argument))
-                if new_or_none is None:
-                    # only a repeat of the state the ack leads to is a no-op
-                    assert state is (H.ACKNOWLEDGED if argument else H.BLOCK_REJECTED)
-                    continue
-                new = new_or_none
-        except IllegalTransition as error:
-            assert error.current is state
-            assert (error.current, error.target) not in EDGES
+            new = apply(state, step, block)
+        except IllegalTransition:
+            assert (state, step) not in PAIRS
             continue
-        assert (state, new) in EDGES
+        if step is T.WITHDRAW_RELEASE_REQUEST:
+            assert new is WITHDRAWN_TO[block]
+        else:
+            assert (state, step, new) in EDGES
         state = new
-        visited.append(state)
-    assert all(edge in EDGES for edge in itertools.pairwise(visited))
-    if H.ACKNOWLEDGED in visited:
-        assert visited[-1] is H.ACKNOWLEDGED
+    if state in (H.RELEASED, H.REFUSED):
+        assert steps_from(state) == frozenset()
 
 
 KNOWN = frozenset({"ECTDELTA", "RWG"})
+
+
+def standing(
+    state: HoldState,
+    block: BlockStatus = BlockStatus.APPLIED,
+    terminal: str = "ECTDELTA",
+    origin: Origin = Origin.DECISION,
+) -> HoldFacts:
+    return HoldFacts(state=state, block=block, terminal=terminal, origin=origin)
+
+
+D = DecisionStatus
+
+
+@pytest.mark.parametrize("status", list(DecisionStatus))
+def test_a_hold_is_opened_only_when_the_decision_needs_one(status: DecisionStatus) -> None:
+    expected = [Effect.OPEN] if status in HOLD_REQUIRED else []
+    assert effects_of_decision(None, status, "ECTDELTA", KNOWN) == expected
+
+
+@pytest.mark.parametrize("status", sorted(RELEASE_GROUNDS))
+def test_a_later_decision_that_needs_no_hold_only_asks_for_release(status: DecisionStatus) -> None:
+    for state in (H.INSTRUCTED, H.ACKNOWLEDGED, H.BLOCK_REJECTED, H.UNADDRESSED):
+        block = BlockStatus.NONE if state is H.UNADDRESSED else BlockStatus.APPLIED
+        effects = effects_of_decision(standing(state, block), status, "ECTDELTA", KNOWN)
+        assert effects == [Effect.REQUEST_RELEASE]
+
+
+@pytest.mark.parametrize("status", [D.REVIEW, D.AWAITING_NOTIFICATION, D.OVERDUE])
+def test_review_and_waiting_keep_the_hold_for_a_person(status: DecisionStatus) -> None:
+    for state in (H.INSTRUCTED, H.ACKNOWLEDGED, H.RELEASE_REQUESTED, H.IRREGULARITY_RECORDED):
+        assert effects_of_decision(standing(state), status, "ECTDELTA", KNOWN) == []
+
+
+def test_a_release_is_not_asked_twice_nor_while_the_authority_acts() -> None:
+    for state in (H.RELEASE_REQUESTED, H.RELEASE_INSTRUCTED, H.IRREGULARITY_RECORDED):
+        assert effects_of_decision(standing(state), D.NOTIFIED, "ECTDELTA", KNOWN) == []
+
+
+def test_a_manual_hold_is_not_released_by_a_decision() -> None:
+    manual = standing(H.ACKNOWLEDGED, origin=Origin.MANUAL)
+    assert effects_of_decision(manual, D.NOTIFIED, "ECTDELTA", KNOWN) == []
+
+
+def test_needed_again_withdraws_the_release_request() -> None:
+    held = standing(H.RELEASE_REQUESTED, BlockStatus.APPLIED)
+    assert effects_of_decision(held, D.UNNOTIFIED, "ECTDELTA", KNOWN) == [
+        Effect.WITHDRAW_RELEASE_REQUEST
+    ]
+
+
+def test_a_decision_naming_the_terminal_addresses_an_unaddressed_hold() -> None:
+    held = standing(H.UNADDRESSED, BlockStatus.NONE, terminal="")
+    assert effects_of_decision(held, D.UNNOTIFIED, "ECTDELTA", KNOWN) == [Effect.ADDRESS]
+    assert effects_of_decision(held, D.REVIEW, "ECTDELTA", KNOWN) == [Effect.ADDRESS]
+    assert effects_of_decision(held, D.UNNOTIFIED, "NOWHERE", KNOWN) == []
+    # No longer needed: no block goes out, the authority is asked.
+    assert effects_of_decision(held, D.NOTIFIED, "ECTDELTA", KNOWN) == [Effect.REQUEST_RELEASE]
+
+
+def test_the_block_follows_the_container_to_another_terminal() -> None:
+    for state in (H.INSTRUCTED, H.ACKNOWLEDGED, H.RELEASE_REQUESTED, H.IRREGULARITY_RECORDED):
+        held = standing(state, BlockStatus.APPLIED, terminal="ECTDELTA")
+        assert effects_of_decision(held, D.REVIEW, "RWG", KNOWN) == [Effect.MOVE]
+    moved_and_notified = effects_of_decision(standing(H.ACKNOWLEDGED), D.NOTIFIED, "RWG", KNOWN)
+    assert moved_and_notified == [Effect.MOVE, Effect.REQUEST_RELEASE]
+    # Released by the authority: nothing to follow. To an unknown terminal: nobody to tell.
+    assert effects_of_decision(standing(H.RELEASE_INSTRUCTED), D.REVIEW, "RWG", KNOWN) == []
+    assert effects_of_decision(standing(H.ACKNOWLEDGED), D.REVIEW, "NOWHERE", KNOWN) == []
 
 
 @pytest.mark.parametrize("terminal", [None, "", "   "])

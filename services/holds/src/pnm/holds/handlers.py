@@ -1,40 +1,66 @@
-"""Service layer of the holds service: open holds for decisions that need one, instruct the
-terminal, and take its acknowledgements. The caller commits."""
+"""Service layer of the holds service: what a decision does to a line's holds, the terminal's
+answers, and the actions of people (release by the authority, manual blocks, refusal of the
+goods, a block sent again). The caller commits. docs/holds.md has the rules."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from prometheus_client import Counter
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds import instructions
+from pnm.holds.adapters.tables import hold, instruction, line_decision
 from pnm.holds.adapters.terminals import known_terminals
+from pnm.holds.audit import SYSTEM, Actor
 from pnm.holds.domain.hold import (
     AUTHORITY,
-    HOLD_REQUIRED,
+    AUTHORITY_ROLE,
+    BlockStatus,
+    Effect,
     HoldState,
-    state_after_ack,
-    transition,
+    IllegalTransition,
+    InstructionPurpose,
+    Origin,
+    Transition,
+    block_status_after_ack,
+    effects_of_decision,
+    release_step,
+    step_after_ack,
     unaddressable,
 )
-from pnm.shared.contracts.envelope import CloudEvent, new_event
-from pnm.shared.contracts.records import (
-    Decision,
-    HoldStateChanged,
-    Regime,
-    TerminalAck,
-    TerminalInstruction,
-)
-from pnm.shared.contracts.topics import HOLD_STATES, TERMINAL_INSTRUCTIONS, EventType
+from pnm.holds.lifecycle import change, facts, load, standing, standing_regimes, step
+from pnm.shared.contracts.envelope import CloudEvent
+from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, TerminalAck
 from pnm.shared.db import UnitOfWork
 from pnm.shared.service import Clock
 
-SOURCE = "/pnm/holds"
+
+@dataclass(frozen=True)
+class Line:
+    """What a hold needs to know of its line: which it is and where its cargo is."""
+
+    manifest_id: str
+    line_id: str
+    terminal: str | None
+    containers: list[str]
+    transport_document: str | None
+    decision_number: int
+
+    @classmethod
+    def of(cls, decided: Decision) -> Line:
+        return cls(
+            decided.manifest_id,
+            decided.line_id,
+            decided.terminal,
+            decided.containers,
+            decided.transport_document,
+            decided.decision_number,
+        )
 
 
 class UnknownInstruction(LookupError):
@@ -43,6 +69,16 @@ class UnknownInstruction(LookupError):
 
 class WrongTerminal(PermissionError):
     pass
+
+
+class NotTheAuthority(PermissionError):
+    pass
+
+
+class AlreadyHeld(ValueError):
+    def __init__(self, hold_id: str) -> None:
+        super().__init__(f"the line already has a standing hold for this regime: {hold_id}")
+        self.hold_id = hold_id
 
 
 UNADDRESSED_HOLDS = Counter(
@@ -54,147 +90,197 @@ UNADDRESSED_HOLDS = Counter(
 
 async def on_decision(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     decided = Decision.model_validate(event.data)
-    for regime_decision in decided.per_regime:
-        if regime_decision.status in HOLD_REQUIRED:
-            await open_hold(uow, decided, regime_decision.regime, clock())
+    now = clock()
+    if not await _take_as_current(uow, decided):
+        return  # superseded by a decision this service already applied: it does nothing
+    statuses = {d.regime.value: d.status for d in decided.per_regime}
+    # A regime the line no longer falls under is a regime it need not be held for.
+    for regime in await standing_regimes(uow, decided.manifest_id, decided.line_id):
+        statuses.setdefault(regime, DecisionStatus.NOT_CONTROLLED)
+    for regime, status in statuses.items():
+        await apply_decision(uow, decided, Regime(regime), status, now)
+
+
+async def _take_as_current(uow: UnitOfWork, decided: Decision) -> bool:
+    """Record the decision as the line's current one unless a later (or the same) one was
+    applied; the row lock also serialises the line's decisions across instances."""
+    values = {
+        "manifest_id": decided.manifest_id,
+        "line_id": decided.line_id,
+        "decision_number": decided.decision_number,
+        "status": decided.status.value,
+        "terminal": decided.terminal,
+        "decided_at": decided.decided_at,
+    }
+    statement = pg_insert(line_decision).values(values)
+    taken = await uow.conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[line_decision.c.manifest_id, line_decision.c.line_id],
+            set_={k: statement.excluded[k] for k in values if k not in ("manifest_id", "line_id")},
+            where=line_decision.c.decision_number < statement.excluded.decision_number,
+        ).returning(line_decision.c.decision_number)
+    )
+    return taken.first() is not None
+
+
+async def apply_decision(
+    uow: UnitOfWork, decided: Decision, regime: Regime, status: DecisionStatus, now: datetime
+) -> None:
+    row = await standing(uow, decided.manifest_id, decided.line_id, regime.value)
+    effects = effects_of_decision(
+        facts(row) if row is not None else None, status, decided.terminal, known_terminals()
+    )
+    why = f"decision {decided.decision_number}: {status.value}"
+    for effect in effects:
+        if effect is Effect.OPEN:
+            row = await open_hold(uow, Line.of(decided), regime, status.value, now)
+            continue
+        assert row is not None  # every other effect is of a standing hold
+        if effect is Effect.ADDRESS:
+            row = await _address(uow, row, decided, now)
+        elif effect is Effect.MOVE:
+            row = await _move(uow, row, decided, now)
+        elif effect is Effect.REQUEST_RELEASE:
+            row = await step(
+                uow,
+                row,
+                Transition.REQUEST_RELEASE,
+                now,
+                SYSTEM,
+                reason=why,
+                release_reason=why,
+                release_requested_at=now,
+            )
+        elif effect is Effect.WITHDRAW_RELEASE_REQUEST:
+            row = await step(
+                uow,
+                row,
+                Transition.WITHDRAW_RELEASE_REQUEST,
+                now,
+                SYSTEM,
+                reason=why,
+                release_reason=None,
+                release_requested_at=None,
+            )
+    if row is not None and row.decision_number < decided.decision_number:
+        await uow.conn.execute(
+            update(hold)
+            .where(hold.c.hold_id == row.hold_id)
+            .values(decision_number=decided.decision_number)
+        )
 
 
 async def open_hold(
-    uow: UnitOfWork, decided: Decision, regime: Regime, now: datetime
-) -> str | None:
-    """Open the line's hold for `regime` unless it exists; returns the new hold's id. A hold
-    that cannot be addressed to a terminal is opened `unaddressed` (fail closed), and
-    instructed by a later decision that names the terminal."""
-    status = next(d.status for d in decided.per_regime if d.regime is regime)
+    uow: UnitOfWork,
+    line: Line,
+    regime: Regime,
+    reason: str,
+    now: datetime,
+    *,
+    origin: Origin = Origin.DECISION,
+    actor: Actor = SYSTEM,
+) -> Row[Any]:
+    """Open the line's hold for `regime` and instruct its terminal; a hold that cannot be
+    addressed to one is opened `unaddressed` (fail closed), in front of people."""
     created = await uow.conn.execute(
         pg_insert(hold)
         .values(
             hold_id=str(uuid.uuid4()),
-            manifest_id=decided.manifest_id,
-            line_id=decided.line_id,
+            manifest_id=line.manifest_id,
+            line_id=line.line_id,
             regime=regime.value,
             authority=AUTHORITY[regime].value,
             state=HoldState.REQUESTED.value,
-            terminal=decided.terminal or "",
-            containers=decided.containers,
-            transport_document=decided.transport_document,
-            reason=status.value,
-            decision_number=decided.decision_number,
+            origin=origin.value,
+            placed_by=None if origin is Origin.DECISION else actor.subject,
+            terminal=line.terminal or "",
+            containers=line.containers,
+            transport_document=line.transport_document,
+            reason=reason,
+            decision_number=line.decision_number,
             opened_at=now,
             updated_at=now,
         )
-        .on_conflict_do_nothing(constraint="uq_hold_line_regime")
+        .on_conflict_do_nothing(
+            index_elements=[hold.c.manifest_id, hold.c.line_id, hold.c.regime],
+            index_where=hold.c.state.notin_([HoldState.RELEASED.value, HoldState.REFUSED.value]),
+        )
         .returning(hold)
     )
     row = created.first()
-    if row is None:
-        await _address_unaddressed(uow, decided, regime, now)
-        return None
-    if (why := unaddressable(decided.terminal, known_terminals())) is not None:
-        await _set_state(uow, row, HoldState.REQUESTED, HoldState.UNADDRESSED, now)
+    if row is None:  # another instance opened it a moment ago
+        existing = await standing(uow, line.manifest_id, line.line_id, regime.value)
+        assert existing is not None
+        raise AlreadyHeld(existing.hold_id)
+    if (why := unaddressable(line.terminal, known_terminals())) is not None:
         UNADDRESSED_HOLDS.labels(why).inc()
-        return str(row.hold_id)
-    await _instruct_block(uow, row, now)
-    return str(row.hold_id)
+        return await step(
+            uow,
+            row,
+            Transition.ADDRESS_MISSING,
+            now,
+            actor,
+            reason=why,
+            escalation=why,
+            escalated_at=now,
+        )
+    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, actor)
+    return await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor)
 
 
-async def _address_unaddressed(
-    uow: UnitOfWork, decided: Decision, regime: Regime, now: datetime
-) -> None:
+async def _address(uow: UnitOfWork, row: Row[Any], decided: Decision, now: datetime) -> Row[Any]:
     """A decision naming the terminal of a hold opened without one: instruct it now."""
-    if unaddressable(decided.terminal, known_terminals()) is not None:
-        return
-    addressed = await uow.conn.execute(
-        update(hold)
-        .where(
-            hold.c.manifest_id == decided.manifest_id,
-            hold.c.line_id == decided.line_id,
-            hold.c.regime == regime.value,
-            hold.c.state == HoldState.UNADDRESSED.value,
-        )
-        .values(
-            terminal=decided.terminal,
-            containers=decided.containers,
-            transport_document=decided.transport_document,
-            updated_at=now,
-        )
-        .returning(hold)
+    row = await change(
+        uow,
+        row,
+        now,
+        SYSTEM,
+        "hold.addressed",
+        {
+            "terminal": decided.terminal,
+            "containers": decided.containers,
+            "transport_document": decided.transport_document,
+            "escalation": None,
+            "escalated_at": None,
+        },
     )
-    row = addressed.first()
-    if row is not None:
-        await _instruct_block(uow, row, now)
+    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, SYSTEM)
+    return await step(uow, row, Transition.INSTRUCT_BLOCK, now, SYSTEM)
 
 
-async def _instruct_block(uow: UnitOfWork, row: Row[Any], now: datetime) -> None:
-    sent = TerminalInstruction(
-        instruction_id=str(uuid.uuid4()),
-        hold_id=row.hold_id,
-        action="block",
-        terminal=row.terminal,
-        containers=list(row.containers),
-        transport_document=row.transport_document,
-        manifest_id=row.manifest_id,
-        line_id=row.line_id,
-        authority=row.authority,
-        reason=row.reason,
-        issued_at=now,
-        sequence=1,
+async def _move(uow: UnitOfWork, row: Row[Any], decided: Decision, now: datetime) -> Row[Any]:
+    """The cargo is at another terminal: the block follows the container there, and the
+    terminal it left is told to stand down."""
+    left = row.terminal
+    assert decided.terminal is not None
+    row = await change(
+        uow,
+        row,
+        now,
+        SYSTEM,
+        "hold.moved",
+        {
+            "terminal": decided.terminal,
+            "containers": decided.containers,
+            "transport_document": decided.transport_document,
+            "escalation": None,
+            "escalated_at": None,
+        },
+        detail=f"from {left} to {decided.terminal}",
     )
-    await uow.conn.execute(
-        insert(instruction).values(
-            instruction_id=sent.instruction_id,
-            hold_id=row.hold_id,
-            action=sent.action,
-            terminal=sent.terminal,
-            sequence=sent.sequence,
-            payload=sent.model_dump(mode="json"),
-            issued_at=now,
-        )
+    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, SYSTEM)
+    row = await instructions.issue(
+        uow,
+        row,
+        InstructionPurpose.STAND_DOWN,
+        now,
+        SYSTEM,
+        terminal=left,
+        reason=f"stand down: the cargo moved to terminal {decided.terminal}",
     )
-    uow.publish(
-        TERMINAL_INSTRUCTIONS,
-        sent.terminal,
-        new_event(
-            type=EventType.TERMINAL_INSTRUCTION,
-            source=SOURCE,
-            subject=sent.instruction_id,
-            record=sent,
-        ),
-    )
-    await _set_state(
-        uow, row, HoldState(row.state), transition(HoldState(row.state), HoldState.INSTRUCTED), now
-    )
-
-
-async def _set_state(
-    uow: UnitOfWork, row: Row[Any], current: HoldState, target: HoldState, now: datetime
-) -> None:
-    # Compare-and-set: the update only applies to the state we decided from.
-    result = await uow.conn.execute(
-        update(hold)
-        .where(hold.c.hold_id == row.hold_id, hold.c.state == current.value)
-        .values(state=target.value, updated_at=now)
-    )
-    if result.rowcount != 1:
-        raise RuntimeError(f"hold {row.hold_id} changed concurrently (expected {current.value})")
-    change = HoldStateChanged(
-        hold_id=row.hold_id,
-        manifest_id=row.manifest_id,
-        line_id=row.line_id,
-        regime=row.regime,
-        authority=row.authority,
-        state=target.value,
-        terminal=row.terminal,
-        containers=list(row.containers),
-        at=now,
-    )
-    uow.publish(
-        HOLD_STATES,
-        row.hold_id,
-        new_event(
-            type=EventType.HOLD_STATE_CHANGED, source=SOURCE, subject=row.hold_id, record=change
-        ),
-    )
+    if HoldState(row.state) in (HoldState.ACKNOWLEDGED, HoldState.BLOCK_REJECTED):
+        row = await step(uow, row, Transition.INSTRUCT_BLOCK, now, SYSTEM, reason="moved")
+    return row
 
 
 @dataclass(frozen=True)
@@ -205,7 +291,9 @@ class AckOutcome:
     duplicate: bool
 
 
-async def acknowledge(uow: UnitOfWork, ack: TerminalAck, now: datetime) -> AckOutcome:
+async def acknowledge(
+    uow: UnitOfWork, ack: TerminalAck, now: datetime, actor: Actor | None = None
+) -> AckOutcome:
     sent = (
         await uow.conn.execute(
             select(instruction)
@@ -220,22 +308,137 @@ async def acknowledge(uow: UnitOfWork, ack: TerminalAck, now: datetime) -> AckOu
             f"instruction {ack.instruction_id} was sent to terminal {sent.terminal}, "
             f"not {ack.terminal}"
         )
-    held = (
-        await uow.conn.execute(select(hold).where(hold.c.hold_id == sent.hold_id).with_for_update())
-    ).one()
-    current = HoldState(held.state)
+    held = await load(uow, sent.hold_id)
     if sent.ack_result == ack.result:
-        return AckOutcome(sent.instruction_id, sent.hold_id, current, duplicate=True)
+        return AckOutcome(sent.instruction_id, sent.hold_id, HoldState(held.state), True)
+    applied = ack.result == "applied"
+    purpose = InstructionPurpose(sent.purpose)
+    latest = sent.instruction_id == held.current_instruction_id
+    transition = step_after_ack(HoldState(held.state), purpose, applied, latest)
     await uow.conn.execute(
         update(instruction)
         .where(instruction.c.instruction_id == ack.instruction_id)
         .values(ack_result=ack.result, ack_detail=ack.detail, acknowledged_at=ack.at)
     )
-    target = state_after_ack(current, applied=ack.result == "applied")
-    if target is not None:
-        await _set_state(uow, held, current, target, now)
-    return AckOutcome(sent.instruction_id, sent.hold_id, target or current, duplicate=False)
+    by = actor or Actor(subject=f"terminal:{ack.terminal}", roles=(f"terminal:{ack.terminal}",))
+    values: dict[str, Any] = {}
+    if latest:
+        if purpose is InstructionPurpose.BLOCK:
+            values["block_status"] = block_status_after_ack(applied).value
+        escalated = None if applied else f"{purpose.value}_rejected"
+        values |= {"escalation": escalated, "escalated_at": None if applied else now}
+        if purpose is InstructionPurpose.RELEASE and applied:
+            values["released_at"] = ack.at
+    detail = f"{ack.result} by {ack.terminal}: {ack.detail or ''}".strip(": ")
+    if transition is not None:
+        held = await step(uow, held, transition, now, by, reason=detail, **values)
+    else:
+        held = await change(uow, held, now, by, f"instruction.{ack.result}", values, detail=detail)
+    return AckOutcome(sent.instruction_id, sent.hold_id, HoldState(held.state), False)
 
 
 async def on_terminal_ack(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     await acknowledge(uow, TerminalAck.model_validate(event.data), clock())
+
+
+def _authority_of(row: Row[Any], actor: Actor, action: str) -> None:
+    role = AUTHORITY_ROLE[AUTHORITY[Regime(row.regime)]]
+    if role not in actor.roles:
+        raise NotTheAuthority(
+            f"only {row.authority} (role {role}) may {action} hold {row.hold_id} "
+            f"({row.regime}); token has roles [{', '.join(sorted(actor.roles))}]"
+        )
+
+
+async def release(
+    uow: UnitOfWork, hold_id: str, reason: str, actor: Actor, now: datetime
+) -> Row[Any]:
+    """The competent authority releases: the terminal is told to lift the block (or, when no
+    block ever went out, the hold is released at once)."""
+    row = await load(uow, hold_id)
+    _authority_of(row, actor, "release")
+    step_taken = release_step(BlockStatus(row.block_status) is not BlockStatus.NONE)
+    release_values = {"released_by": actor.subject, "release_reason": reason}
+    if step_taken is Transition.RELEASE_UNSENT:
+        return await step(
+            uow, row, step_taken, now, actor, reason=reason, released_at=now, **release_values
+        )
+    row = await step(uow, row, step_taken, now, actor, reason=reason, **release_values)
+    return await instructions.issue(
+        uow, row, InstructionPurpose.RELEASE, now, actor, reason=f"released: {reason}"
+    )
+
+
+async def refuse_goods(
+    uow: UnitOfWork,
+    hold_id: str,
+    outcome: Literal["re_export", "destruction"],
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> Row[Any]:
+    """After an irregularity the authority refuses the goods: the hold closes, the terminal
+    keeps the block while the goods leave under the authority's supervision."""
+    row = await load(uow, hold_id)
+    _authority_of(row, actor, "refuse the goods of")
+    return await step(uow, row, Transition.REFUSE_GOODS, now, actor, reason=reason, outcome=outcome)
+
+
+async def block_again(
+    uow: UnitOfWork, hold_id: str, reason: str, actor: Actor, now: datetime
+) -> Row[Any]:
+    """A person acts on a rejected block: it is sent again (a new instruction)."""
+    row = await load(uow, hold_id)
+    if HoldState(row.state) is not HoldState.BLOCK_REJECTED:
+        raise IllegalTransition(HoldState(row.state), Transition.INSTRUCT_BLOCK)
+    row = await change(
+        uow, row, now, actor, "hold.escalation_cleared", {"escalation": None, "escalated_at": None}
+    )
+    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, actor, reason=reason)
+    return await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
+
+
+@dataclass(frozen=True)
+class ManualBlock:
+    manifest_id: str
+    line_id: str
+    regime: Regime
+    terminal: str
+    containers: list[str]
+    transport_document: str | None
+    reason: str
+
+
+async def place_manual_hold(
+    uow: UnitOfWork, request: ManualBlock, actor: Actor, now: datetime
+) -> Row[Any]:
+    """Customs pre-arrival blocks a line by hand, with a reason; the regime's authority
+    releases it like any other hold."""
+    existing = await standing(uow, request.manifest_id, request.line_id, request.regime.value)
+    if existing is not None:
+        raise AlreadyHeld(existing.hold_id)
+    known = (
+        await uow.conn.execute(
+            select(line_decision.c.decision_number).where(
+                line_decision.c.manifest_id == request.manifest_id,
+                line_decision.c.line_id == request.line_id,
+            )
+        )
+    ).scalar()
+    line = Line(
+        request.manifest_id,
+        request.line_id,
+        request.terminal,
+        request.containers,
+        request.transport_document,
+        known or 0,
+    )
+    return await open_hold(
+        uow,
+        line,
+        request.regime,
+        f"manual: {request.reason}",
+        now,
+        origin=Origin.MANUAL,
+        actor=actor,
+    )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -46,47 +46,72 @@ async def on_decision_seen(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
     decided = Decision.model_validate(event.data)
     staged: dict[bytes, dict[str, Any]] = uow.state.setdefault("ledger.holds", {})
     for regime_decision in decided.per_regime:
-        if regime_decision.status not in HOLD_REQUIRED:
-            continue
         regime = regime_decision.regime.value
         key = digest(decided.manifest_id, decided.line_id, regime)
-        staged.setdefault(
-            key,
-            {
-                "digest": key,
-                "manifest_id": decided.manifest_id,
-                "line_id": decided.line_id,
-                "regime": regime,
-                "decision_number": decided.decision_number,
-                "seen_at": clock(),
-            },
-        )
+        earlier = staged.get(key)
+        if earlier is not None and earlier["decision_number"] >= decided.decision_number:
+            continue
+        staged[key] = {
+            "digest": key,
+            "manifest_id": decided.manifest_id,
+            "line_id": decided.line_id,
+            "regime": regime,
+            "decision_number": decided.decision_number,
+            "needs_hold": regime_decision.status in HOLD_REQUIRED,
+            "seen_at": clock(),
+        }
     uow.before_commit("ledger.holds", _store)
 
 
 async def _store(uow: UnitOfWork) -> None:
-    """One statement for the batch; the first decision that needed the hold is kept (a hold,
-    once opened, answers for every later one)."""
+    """One statement for the batch. The entry follows the line's latest decision (a need a
+    later decision withdrew is no gap); a need keeps the time it was first seen, and a need
+    that comes back is open again."""
     rows = list(uow.state.pop("ledger.holds", {}).values())
-    if rows:
-        await uow.conn.execute(pg_insert(required_hold).on_conflict_do_nothing(), rows)
+    if not rows:
+        return
+    r = required_hold
+    statement = pg_insert(r)
+    await uow.conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[r.c.digest],
+            set_={
+                "decision_number": statement.excluded.decision_number,
+                "needs_hold": statement.excluded.needs_hold,
+                "seen_at": case(
+                    (and_(r.c.needs_hold, statement.excluded.needs_hold), r.c.seen_at),
+                    else_=statement.excluded.seen_at,
+                ),
+                "reconciled_at": case(
+                    (and_(r.c.needs_hold, statement.excluded.needs_hold), r.c.reconciled_at),
+                    else_=None,
+                ),
+            },
+            where=r.c.decision_number < statement.excluded.decision_number,
+        ),
+        rows,
+    )
 
 
 async def reconcile(
     conn: AsyncConnection, now: datetime, grace: timedelta, limit: int = 100
 ) -> Report:
-    """Close the entries whose hold exists (in any state, `unaddressed` included), then report
-    the open ones older than `grace`, and the unreadable decisions."""
+    """Close the entries whose latest decision needs no hold, or whose hold answers for that
+    decision (in any state, `unaddressed` and released by the authority included), then
+    report the open ones older than `grace`, and the unreadable decisions."""
     r = required_hold
-    opened = exists(
+    answered = exists(
         select(hold.c.hold_id).where(
             hold.c.manifest_id == r.c.manifest_id,
             hold.c.line_id == r.c.line_id,
             hold.c.regime == r.c.regime,
+            hold.c.decision_number >= r.c.decision_number,
         )
     )
     await conn.execute(
-        update(r).where(r.c.reconciled_at.is_(None), opened).values(reconciled_at=now)
+        update(r)
+        .where(r.c.reconciled_at.is_(None), or_(~r.c.needs_hold, answered))
+        .values(reconciled_at=now)
     )
     missing = await overdue_gaps(conn, r, MISSING, ("regime", "decision_number"), now, grace, limit)
     unreadable = await unreadable_gaps(conn, unreadable_decision, now, limit)

@@ -291,6 +291,9 @@ class TerminalInstruction(Record):
     reason: str
     issued_at: datetime
     sequence: int = Field(ge=1)
+    # Additive: where the goods must go for inspection when it is not this terminal (an
+    # approved inspection centre); None: they stay here.
+    destination: str | None = None
 
 
 class TerminalAck(Record):
@@ -350,3 +353,10 @@ class HoldStateChanged(Record):
     terminal: str
     containers: list[str]
     at: datetime
+    # Additive: the named transition, the state before it, the block's status at the
+    # terminal, why, and who (a token subject, or the service itself).
+    transition: str | None = None
+    previous_state: str | None = None
+    block_status: str | None = None
+    reason: str | None = None
+    by: str | None = None

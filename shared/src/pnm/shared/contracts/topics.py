@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pnm.shared.contracts.records import (
@@ -181,6 +182,46 @@ HOLD_STATES = Topic(
     (),
     "Every state change of a hold.",
 )
+
+# A terminal reads only its own instructions and writes only its own answers, on Kafka too:
+# one topic of each per terminal, which broker ACLs can guard (docs/terminal-protocol.md).
+TERMINAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,48}$")
+
+
+def _terminal_code(code: str) -> str:
+    if not TERMINAL_CODE.fullmatch(code):
+        raise ValueError(
+            f"terminal code {code!r} cannot name a topic: letters, digits, '-' and '_', "
+            "at most 49 characters"
+        )
+    return code
+
+
+def terminal_instructions_topic(code: str) -> Topic:
+    return Topic(
+        f"holds.instructions.{_terminal_code(code)}.v1",
+        3,
+        "hold id",
+        TerminalInstruction,
+        (EventType.TERMINAL_INSTRUCTION,),
+        "holds",
+        (f"terminal {code}",),
+        f"Block and release instructions for terminal {code}, in order per hold.",
+    )
+
+
+def terminal_acks_topic(code: str) -> Topic:
+    return Topic(
+        f"holds.acks.{_terminal_code(code)}.v1",
+        3,
+        "hold id",
+        TerminalAck,
+        (EventType.TERMINAL_ACK,),
+        f"terminal {code}",
+        ("holds",),
+        f"Terminal {code}'s answers to its instructions (also accepted on POST /holds/acks).",
+    )
+
 
 ALL_TOPICS: tuple[Topic, ...] = (
     PRENOTIFICATIONS,

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
     MetaData,
     Table,
     Text,
-    UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -32,15 +37,43 @@ hold = Table(
     Column("regime", Text, nullable=False),
     Column("authority", Text, nullable=False),
     Column("state", Text, nullable=False),
+    # What the current terminal did with the block (domain.hold.BlockStatus): a release
+    # request or an irregularity does not lift it.
+    Column("block_status", Text, nullable=False, server_default="none"),
+    Column("origin", Text, nullable=False, server_default="decision"),
     Column("terminal", Text, nullable=False),
     Column("containers", ARRAY(Text), nullable=False),
     Column("transport_document", Text),
+    # Where the goods must be inspected when it is not the discharge terminal.
+    Column("destination", Text),
     Column("reason", Text, nullable=False),
     Column("decision_number", Integer, nullable=False),
+    # The instruction whose answer moves the hold (a stand-down never does), and the last
+    # sequence number given to one of the hold's instructions (per hold, increasing).
+    Column("current_instruction_id", Text),
+    Column("last_sequence", Integer, nullable=False, server_default="0"),
+    Column("placed_by", Text),
+    Column("release_reason", Text),
+    Column("release_requested_at", DateTime(timezone=True)),
+    Column("released_by", Text),
+    Column("released_at", DateTime(timezone=True)),
+    Column("outcome", Text),  # goods refused: re_export or destruction
+    Column("escalation", Text),
+    Column("escalated_at", DateTime(timezone=True)),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    # One hold per line and regime: a re-delivered or repeated decision cannot open a second.
-    UniqueConstraint("manifest_id", "line_id", "regime", name="uq_hold_line_regime"),
+    Column("closed_at", DateTime(timezone=True)),
+    # One standing hold per line and regime: a re-delivered or repeated decision cannot open
+    # a second; once released or refused, a later decision may need a new one.
+    Index(
+        "uq_hold_line_regime_active",
+        "manifest_id",
+        "line_id",
+        "regime",
+        unique=True,
+        postgresql_where=text("state NOT IN ('released', 'refused')"),
+    ),
+    Index("ix_hold_line", "manifest_id", "line_id"),
 )
 
 instruction = Table(
@@ -49,18 +82,43 @@ instruction = Table(
     Column("instruction_id", Text, primary_key=True),
     Column("hold_id", Text, ForeignKey(hold.c.hold_id), nullable=False, index=True),
     Column("action", Text, nullable=False),
+    Column("purpose", Text, nullable=False, server_default="block"),
     Column("terminal", Text, nullable=False),
     Column("sequence", Integer, nullable=False),
+    # `kafka`: published; `shadow`: recorded only (a terminal in shadow mode).
+    Column("delivery", Text, nullable=False, server_default="kafka"),
     Column("payload", JSONB, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("escalated_at", DateTime(timezone=True)),
     Column("ack_result", Text),
     Column("ack_detail", Text),
     Column("acknowledged_at", DateTime(timezone=True)),
+    Index(
+        "ix_instruction_unanswered",
+        "next_attempt_at",
+        postgresql_where=text("ack_result IS NULL AND delivery = 'kafka'"),
+    ),
 )
 
-# The reconciliation's ledger: every (line, regime) a decision said needs a hold, read from the
-# decisions topic by a consumer of its own. Keyed by a digest (identifiers can be too long for
-# an index entry); `reconciled_at` is set once the hold exists, so a round reads only the open.
+# The line's current decision as this service last applied it: a decision with a lower or
+# equal number is stale and does nothing (docs/holds.md, "what a decision does to a hold").
+line_decision = Table(
+    "line_decision",
+    metadata,
+    Column("manifest_id", Text, primary_key=True),
+    Column("line_id", Text, primary_key=True),
+    Column("decision_number", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("terminal", Text),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+# The reconciliation's ledger: per (line, regime), the latest decision read from the decisions
+# topic by a consumer of its own, and whether it needs a hold. Keyed by a digest (identifiers
+# can be too long for an index entry); `reconciled_at` is set once the need is answered (or
+# gone), so a round reads only the open.
 required_hold = Table(
     "required_hold",
     metadata,
@@ -69,8 +127,59 @@ required_hold = Table(
     Column("line_id", Text, nullable=False),
     Column("regime", Text, nullable=False),
     Column("decision_number", Integer, nullable=False),
+    Column("needs_hold", Boolean, nullable=False, server_default=true()),
     Column("seen_at", DateTime(timezone=True), nullable=False),
     Column("reconciled_at", DateTime(timezone=True)),
     Index("ix_required_hold_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
 )
 unreadable_decision = unreadable_table(metadata)
+
+# The audit trail (docs/audit.md). An action writes `audit_pending` in its own transaction; at
+# commit a deferred trigger appends it to `audit_entry` under the lock of `audit_head` (the
+# chain's last sequence and hash) and removes it from `audit_pending`, which is empty outside a
+# transaction. Triggers make `audit_entry` append-only and let `audit_head` only advance.
+_AUDIT_CONTENT = (
+    ("at", DateTime(timezone=True), False),
+    ("actor_subject", Text, False),
+    ("actor_roles", ARRAY(Text), False),
+    ("actor_organisation", Text, True),
+    ("action", Text, False),
+    ("subject_type", Text, False),
+    ("subject_id", Text, False),
+    ("before", JSONB(none_as_null=True), True),
+    ("after", JSONB(none_as_null=True), True),
+    ("outcome", Text, False),
+    ("detail", Text, True),
+)
+
+
+def _audit_content() -> list[Column[Any]]:
+    return [Column(name, kind, nullable=nullable) for name, kind, nullable in _AUDIT_CONTENT]
+
+
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    *_audit_content(),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+    Index("ix_audit_entry_subject", "subject_type", "subject_id", "sequence"),
+    Index("ix_audit_entry_at", "at"),
+)
+
+audit_pending = Table(
+    "audit_pending",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    *_audit_content(),
+    Column("content_digest", Text, nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("singleton", Boolean, primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("hash", Text, nullable=False),
+)

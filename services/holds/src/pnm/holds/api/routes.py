@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, Field
+from sqlalchemy import Row, select
 
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState, IllegalTransition
+from pnm.holds.lifecycle import UnknownHold
 from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import (
     OFFICIAL_READERS,
@@ -18,7 +21,9 @@ from pnm.shared.auth import (
     Requires,
     terminal_codes,
 )
-from pnm.shared.contracts.records import TerminalAck
+from pnm.shared.contracts.limits import CONTAINERS_MAX, Code, Container, Identifier
+from pnm.shared.contracts.records import Regime, TerminalAck
+from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.service import ServiceContext
@@ -27,6 +32,44 @@ from pnm.shared.service import ServiceContext
 Terminal = Annotated[Principal, Depends(Requires("terminal:*", "admin"))]
 # Officials see every hold, a terminal its own.
 HoldReader = Annotated[Principal, Depends(Requires(*OFFICIAL_READERS, "terminal:*"))]
+# The authorities act on holds; which one may act on a given hold is checked on the hold.
+AuthorityOfficer = Annotated[Principal, Depends(Requires("pd-inspector", "nvwa-inspector"))]
+PreArrival = Annotated[Principal, Depends(Requires("customs-prearrival"))]
+# A person acting on an escalation: customs pre-arrival or an authority.
+Escalations = Annotated[
+    Principal, Depends(Requires("customs-prearrival", "pd-inspector", "nvwa-inspector"))
+]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Release(BaseModel):
+    reason: Reason
+
+
+class RefuseGoods(BaseModel):
+    outcome: Literal["re_export", "destruction"]
+    reason: Reason
+
+
+class BlockAgain(BaseModel):
+    reason: Reason
+
+
+class ManualHold(BaseModel):
+    manifest_id: Identifier
+    line_id: Identifier
+    regime: Regime
+    terminal: Identifier
+    containers: list[Container] = Field(default_factory=list, max_length=CONTAINERS_MAX)
+    transport_document: Code | None = None
+    reason: Reason
+
+
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    404: {"model": Problem, "description": "unknown hold"},
+    409: {"model": Problem, "description": "the hold's state does not allow this action"},
+}
 
 
 class AckResult(BaseModel):
@@ -135,6 +178,84 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         if row is None or (own is not None and row.terminal not in own):
             raise DomainError(404, f"no hold {hold_id!r}")
         return _hold_view(row, list(sent))
+
+    async def act(
+        action: Callable[[UnitOfWork], Awaitable[Row[Any]]],
+    ) -> dict[str, Any]:
+        """Run one person's action on a hold in its own transaction; refusals are 4xx."""
+        try:
+            async with ctx.uow_factory() as uow:
+                row = await action(uow)
+                await uow.commit()
+        except UnknownHold as err:
+            raise DomainError(404, str(err)) from err
+        except handlers.NotTheAuthority as err:
+            raise AuthError(403, str(err)) from err
+        except (IllegalTransition, handlers.AlreadyHeld) as err:
+            raise DomainError(409, str(err)) from err
+        return await _hold_with_instructions(row.hold_id)
+
+    async def _hold_with_instructions(hold_id: str) -> dict[str, Any]:
+        async with ctx.engine.connect() as conn:
+            row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).one()
+            sent = (
+                await conn.execute(
+                    select(instruction)
+                    .where(instruction.c.hold_id == hold_id)
+                    .order_by(instruction.c.sequence)
+                )
+            ).all()
+        return _hold_view(row, list(sent))
+
+    @router.post("/holds/{hold_id}/release", responses=ACTION_RESPONSES)
+    async def release(hold_id: str, body: Release, caller: AuthorityOfficer) -> dict[str, Any]:
+        """The competent authority releases its hold (PD: phyto, NVWA: vet), with a reason.
+        The terminal gets a `release` instruction; the hold is `released` when it confirms."""
+        return await act(
+            lambda uow: handlers.release(uow, hold_id, body.reason, Actor.of(caller), ctx.clock())
+        )
+
+    @router.post("/holds/{hold_id}/refuse", responses=ACTION_RESPONSES)
+    async def refuse(hold_id: str, body: RefuseGoods, caller: AuthorityOfficer) -> dict[str, Any]:
+        """After an irregularity the authority refuses the goods (re-export or destruction)."""
+        return await act(
+            lambda uow: handlers.refuse_goods(
+                uow, hold_id, body.outcome, body.reason, Actor.of(caller), ctx.clock()
+            )
+        )
+
+    @router.post("/holds/{hold_id}/block", responses=ACTION_RESPONSES)
+    async def block_again(hold_id: str, body: BlockAgain, caller: Escalations) -> dict[str, Any]:
+        """Send a rejected block again (after talking to the terminal)."""
+        return await act(
+            lambda uow: handlers.block_again(
+                uow, hold_id, body.reason, Actor.of(caller), ctx.clock()
+            )
+        )
+
+    @router.post(
+        "/holds/manual",
+        status_code=201,
+        responses={
+            **AUTH_RESPONSES,
+            409: {"model": Problem, "description": "the line is already held for the regime"},
+        },
+    )
+    async def manual_hold(body: ManualHold, caller: PreArrival) -> dict[str, Any]:
+        """Customs pre-arrival blocks a line by hand, with a reason; the regime's authority
+        releases it (role customs-prearrival)."""
+        request = handlers.ManualBlock(
+            manifest_id=body.manifest_id,
+            line_id=body.line_id,
+            regime=body.regime,
+            terminal=body.terminal,
+            containers=list(body.containers),
+            transport_document=body.transport_document,
+            reason=body.reason,
+        )
+        return await act(
+            lambda uow: handlers.place_manual_hold(uow, request, Actor.of(caller), ctx.clock())
+        )
 
     add_reconciliation_route(
         router,

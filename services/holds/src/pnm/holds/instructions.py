@@ -1,0 +1,87 @@
+"""Instructions to terminals: issued for a hold, numbered per hold (a release never overtakes
+its block: the terminal applies an instruction only above the last sequence it applied for the
+hold), recorded, and published through the outbox. docs/terminal-protocol.md is the protocol.
+The caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert
+
+from pnm.holds.adapters.tables import instruction
+from pnm.holds.audit import Actor
+from pnm.holds.domain.hold import BlockStatus, InstructionPurpose
+from pnm.holds.lifecycle import SOURCE, change
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.records import TerminalInstruction
+from pnm.shared.contracts.topics import TERMINAL_INSTRUCTIONS, EventType
+from pnm.shared.db import UnitOfWork
+
+
+async def issue(
+    uow: UnitOfWork,
+    row: Row[Any],
+    purpose: InstructionPurpose,
+    now: datetime,
+    actor: Actor,
+    *,
+    terminal: str | None = None,
+    reason: str | None = None,
+) -> Row[Any]:
+    """Send `purpose` for the hold to `terminal` (default: the hold's), and return the hold as
+    updated: its last sequence and, unless a stand-down, its current instruction and block
+    status."""
+    sent = TerminalInstruction(
+        instruction_id=str(uuid.uuid4()),
+        hold_id=row.hold_id,
+        action="block" if purpose is InstructionPurpose.BLOCK else "release",
+        terminal=terminal or row.terminal,
+        containers=list(row.containers),
+        transport_document=row.transport_document,
+        manifest_id=row.manifest_id,
+        line_id=row.line_id,
+        authority=row.authority,
+        reason=reason or row.reason,
+        issued_at=now,
+        sequence=row.last_sequence + 1,
+        destination=row.destination,
+    )
+    await uow.conn.execute(
+        insert(instruction).values(
+            instruction_id=sent.instruction_id,
+            hold_id=row.hold_id,
+            action=sent.action,
+            purpose=purpose.value,
+            terminal=sent.terminal,
+            sequence=sent.sequence,
+            payload=sent.model_dump(mode="json"),
+            issued_at=now,
+        )
+    )
+    uow.publish(
+        TERMINAL_INSTRUCTIONS,
+        sent.terminal,
+        new_event(
+            type=EventType.TERMINAL_INSTRUCTION,
+            source=SOURCE,
+            subject=sent.instruction_id,
+            record=sent,
+        ),
+    )
+    values: dict[str, Any] = {"last_sequence": sent.sequence}
+    if purpose is not InstructionPurpose.STAND_DOWN:
+        values["current_instruction_id"] = sent.instruction_id
+    if purpose is InstructionPurpose.BLOCK:
+        values["block_status"] = BlockStatus.PENDING.value
+    return await change(
+        uow,
+        row,
+        now,
+        actor,
+        f"instruction.{purpose.value}",
+        values,
+        detail=f"{sent.action} #{sent.sequence} to {sent.terminal} ({sent.instruction_id})",
+    )
