@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -74,3 +79,53 @@ required_hold = Table(
     Index("ix_required_hold_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
 )
 unreadable_decision = unreadable_table(metadata)
+
+# The audit trail (docs/audit.md). An action writes `audit_pending` in its own transaction; at
+# commit a deferred trigger appends it to `audit_entry` under the lock of `audit_head` (the
+# chain's last sequence and hash) and removes it from `audit_pending`, which is empty outside a
+# transaction. Triggers make `audit_entry` append-only and let `audit_head` only advance.
+_AUDIT_CONTENT = (
+    ("at", DateTime(timezone=True), False),
+    ("actor_subject", Text, False),
+    ("actor_roles", ARRAY(Text), False),
+    ("actor_organisation", Text, True),
+    ("action", Text, False),
+    ("subject_type", Text, False),
+    ("subject_id", Text, False),
+    ("before", JSONB(none_as_null=True), True),
+    ("after", JSONB(none_as_null=True), True),
+    ("outcome", Text, False),
+    ("detail", Text, True),
+)
+
+
+def _audit_content() -> list[Column[Any]]:
+    return [Column(name, kind, nullable=nullable) for name, kind, nullable in _AUDIT_CONTENT]
+
+
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=False),
+    *_audit_content(),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+    Index("ix_audit_entry_subject", "subject_type", "subject_id", "sequence"),
+    Index("ix_audit_entry_at", "at"),
+)
+
+audit_pending = Table(
+    "audit_pending",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    *_audit_content(),
+    Column("content_digest", Text, nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("singleton", Boolean, primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("hash", Text, nullable=False),
+)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.api.audit import add_audit_routes
 from pnm.holds.domain.hold import HoldState, IllegalTransition
 from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import (
@@ -136,6 +137,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             raise DomainError(404, f"no hold {hold_id!r}")
         return _hold_view(row, list(sent))
 
+    add_audit_routes(router, ctx)
     add_reconciliation_route(
         router,
         ctx,

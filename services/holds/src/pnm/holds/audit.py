@@ -1,0 +1,164 @@
+"""The audit trail of the holds service (the control dossier, docs/audit.md): `record` from
+every action, in the action's own transaction; `verify_trail` walks the whole chain.
+
+An entry written by `record` joins the chain when its transaction commits (a deferred trigger
+appends it under the chain's lock: see the migration 8b9690f97e53); a rolled-back action leaves
+no entry, and the chain stays gap-free."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Row, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pnm.holds.adapters.tables import audit_entry, audit_head, audit_pending
+from pnm.holds.domain.audit_chain import Break, Content, Entry, Head, Verifier, plain
+from pnm.shared.auth import Principal
+from pnm.shared.text import storable
+
+# Identifiers are kept whole up to here (a btree index entry holds about 2,700 bytes).
+SUBJECT_ID_MAX = 500
+VERIFY_CHUNK = 10_000  # entries read at a time while verifying
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a token's subject and roles, or the service itself (SYSTEM)."""
+
+    subject: str  # token `sub`, or "pnm-holds" for the service itself
+    roles: tuple[str, ...]  # the token's roles; ("system",) for the service
+    organisation: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(principal.subject, tuple(sorted(principal.roles)), principal.organisation)
+
+
+SYSTEM = Actor("pnm-holds", ("system",))
+
+
+def _text(value: str) -> str:
+    return str(storable(value))
+
+
+def _state(value: Mapping[str, Any] | None) -> Any:
+    return None if value is None else storable(plain(value))
+
+
+async def record(
+    conn: AsyncConnection,
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    at: datetime,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    outcome: Literal["done", "refused"] = "done",
+    detail: str | None = None,
+) -> None:
+    """Write one entry in the caller's transaction (the caller commits). `before` and `after`
+    are the subject's state as JSON-like mappings (times, enums and decimals are kept as text).
+    """
+    content = Content(
+        at=at,
+        actor_subject=_text(actor.subject),
+        actor_roles=tuple(_text(r) for r in actor.roles),
+        actor_organisation=None if actor.organisation is None else _text(actor.organisation),
+        action=_text(action),
+        subject_type=_text(subject_type),
+        subject_id=_text(subject_id[:SUBJECT_ID_MAX]),
+        before=_state(before),
+        after=_state(after),
+        outcome=outcome,
+        detail=None if detail is None else _text(detail),
+    )
+    await conn.execute(
+        insert(audit_pending).values(
+            at=content.at,
+            actor_subject=content.actor_subject,
+            actor_roles=list(content.actor_roles),
+            actor_organisation=content.actor_organisation,
+            action=content.action,
+            subject_type=content.subject_type,
+            subject_id=content.subject_id,
+            before=content.before,
+            after=content.after,
+            outcome=content.outcome,
+            detail=content.detail,
+            content_digest=content.digest(),
+        )
+    )
+
+
+def entry_of(row: Row[Any]) -> Entry:
+    content = Content(
+        at=row.at,
+        actor_subject=row.actor_subject,
+        actor_roles=tuple(row.actor_roles),
+        actor_organisation=row.actor_organisation,
+        action=row.action,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        before=row.before,
+        after=row.after,
+        outcome=row.outcome,
+        detail=row.detail,
+    )
+    return Entry(row.sequence, content, row.prev_hash, row.hash)
+
+
+@dataclass(frozen=True)
+class TrailCheck:
+    entries: int  # entries read (up to and including the first break)
+    head: Head
+    first_break: Break | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+    def as_json(self) -> dict[str, Any]:
+        found = self.first_break
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "head_sequence": self.head.sequence,
+            "head_hash": self.head.hash,
+            "first_break": None
+            if found is None
+            else {"sequence": found.sequence, "reason": found.reason, "detail": found.detail},
+        }
+
+
+async def _chunks(conn: AsyncConnection, size: int) -> AsyncIterator[list[Entry]]:
+    """Every entry in sequence order, `size` at a time (keyset: constant cost per chunk)."""
+    query = select(audit_entry).order_by(audit_entry.c.sequence).limit(size)
+    rows = (await conn.execute(query)).all()
+    while rows:
+        yield [entry_of(r) for r in rows]
+        if len(rows) < size:
+            return
+        rows = (await conn.execute(query.where(audit_entry.c.sequence > rows[-1].sequence))).all()
+
+
+async def verify_trail(engine: AsyncEngine, chunk: int = VERIFY_CHUNK) -> TrailCheck:
+    """The whole chain against its head, in one consistent snapshot (appends go on meanwhile
+    and are not seen), streamed: memory does not grow with the trail."""
+    async with engine.connect() as plain_conn:
+        conn = await plain_conn.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        async with conn.begin():
+            row = (await conn.execute(select(audit_head.c.sequence, audit_head.c.hash))).one()
+            head = Head(row.sequence, row.hash)
+            verifier = Verifier()
+            async for entries in _chunks(conn, chunk):
+                if not verifier.feed(entries):
+                    break
+            return TrailCheck(verifier.entries, head, verifier.finish(head))
