@@ -30,6 +30,8 @@ OPEN_PATHS = {"/health/live", "/health/ready", "/metrics", "/feeds"}
 # Written by a background loop, not by requests: the matcher's deadline scan records an epoch
 # every few seconds, even when nothing is due.
 BACKGROUND_TABLES = {"matcher.decision_epoch"}
+# What a refusal leaves by design: the holds service's audit trail of refusals (docs/audit.md).
+REFUSAL_RECORDS = {"holds.audit_entry", "holds.audit_head"}
 JUNK_QUERY = {"limit": "junk", "offset": "-5", "open": "maybe", "arrival_from": "never"}
 # One of every kind of role there is (auth module docstring).
 EVERY_ROLE = (
@@ -114,7 +116,7 @@ async def stored_rows(pipeline: Pipeline) -> dict[str, int]:
     async with pipeline.engine.connect() as conn:
         for definition in ALL.values():
             for table in definition.metadata.sorted_tables:
-                if table.fullname in BACKGROUND_TABLES:
+                if table.fullname in BACKGROUND_TABLES | REFUSAL_RECORDS:
                     continue
                 counts[table.fullname] = (
                     await conn.execute(select(func.count()).select_from(table))

@@ -122,6 +122,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--output", type=Path, required=True, help="replay events (JSON lines)")
     p.add_argument("--expect", type=Path, required=True, help="expected statuses (JSON lines)")
 
+    p = sub.add_parser("audit", help="verify the holds service's audit trail (docs/audit.md)")
+    p.add_argument("action", choices=["verify"])
+    p.add_argument("--database-url", help="default: PNM_HOLDS_DATABASE_URL, else PNM_DATABASE_URL")
+
     args = parser.parse_args(argv)
     if args.command == "standalone":
         from pnm.cli.standalone import run_standalone
@@ -192,6 +196,10 @@ def main(argv: list[str] | None = None) -> None:
         run_scenario(
             args.kind, args.seed, args.date, args.lines, args.outage, args.output, args.expect
         )
+    elif args.command == "audit":
+        from pnm.cli.audit import run_audit_verify
+
+        sys.exit(asyncio.run(run_audit_verify(args.database_url)))
 
 
 if __name__ == "__main__":

@@ -261,6 +261,7 @@ class Pipeline:
         )
         for router in self.service_routers(hosted):
             app.include_router(router)
+        definition.configure_app(hosted.context, app)
         return app
 
     def service_routers(self, hosted: HostedService) -> list[APIRouter]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -72,6 +72,8 @@ class ServiceDefinition:
     background: Callable[[ServiceContext], Sequence[BackgroundLoop]] = field(default=lambda ctx: ())
     ledgers: Callable[[ServiceContext], Sequence[Ledger]] = field(default=lambda ctx: ())
     description: str = ""
+    # Anything the service adds to its own app beyond its routes, e.g. a middleware.
+    configure_app: Callable[[ServiceContext, FastAPI], None] = field(default=lambda ctx, app: None)
     # Models a route documents by reference (`#/components/schemas/<Name>`) without FastAPI
     # seeing them as a parameter, e.g. a body parsed by hand to keep every bad record.
     openapi_models: Sequence[type[BaseModel]] = ()

@@ -5,6 +5,7 @@ from functools import partial
 
 from pnm.holds import handlers, reconciliation
 from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
+from pnm.holds.api.refusals import audit_refusals
 from pnm.holds.api.routes import build_router
 from pnm.shared.contracts.topics import DECISIONS, TERMINAL_ACKS, EventType
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
@@ -34,5 +35,6 @@ definition = ServiceDefinition(
     subscriptions=subscriptions,
     background=lambda ctx: [reconciliation_loop(ctx, reconciliation.reconcile)],
     ledgers=lambda ctx: [reconciliation.ledger(ctx)],
+    configure_app=audit_refusals,
     description="Holds, terminal block instructions and their acknowledgements",
 )

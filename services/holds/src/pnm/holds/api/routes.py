@@ -9,6 +9,7 @@ from sqlalchemy import Row, select
 
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.api.audit import add_audit_routes
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState, IllegalTransition
 from pnm.holds.lifecycle import UnknownHold
@@ -257,6 +258,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             lambda uow: handlers.place_manual_hold(uow, request, Actor.of(caller), ctx.clock())
         )
 
+    add_audit_routes(router, ctx)
     add_reconciliation_route(
         router,
         ctx,

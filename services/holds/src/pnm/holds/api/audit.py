@@ -1,0 +1,120 @@
+"""The audit trail over HTTP: the dossier of a hold or case for officials, and the chain's
+verification for admins and the competent authorities (docs/audit.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from pnm.holds.adapters.tables import audit_entry
+from pnm.holds.audit import verify_trail
+from pnm.holds.domain.audit_chain import Reason
+from pnm.shared.auth import OfficialReader, Principal, Requires
+from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, invalid_field
+from pnm.shared.service import ServiceContext
+
+Auditor = Annotated[Principal, Depends(Requires("admin", "pd-inspector", "nvwa-inspector"))]
+
+
+class ChainBreak(BaseModel):
+    sequence: int
+    reason: Reason
+    detail: str
+
+
+class Verification(BaseModel):
+    ok: bool
+    entries: int
+    head_sequence: int
+    head_hash: str
+    first_break: ChainBreak | None = None
+
+
+class ActorView(BaseModel):
+    subject: str
+    roles: list[str]
+    organisation: str | None
+
+
+class AuditEntryView(BaseModel):
+    sequence: int
+    at: datetime
+    actor: ActorView
+    action: str
+    subject_type: str
+    subject_id: str
+    before: Any
+    after: Any
+    outcome: str
+    detail: str | None
+    prev_hash: str
+    hash: str
+
+
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise invalid_field(
+            name, value.isoformat(), "datetime.timezone", "give the time with its offset (Z)"
+        )
+    return value
+
+
+def add_audit_routes(router: APIRouter, ctx: ServiceContext) -> None:
+    """The audit routes on the holds service's router (an AuthoriseFirst router: the role is
+    checked before the query is read). Added to it rather than included as a router of their
+    own, so that they are among its routes (the route walk of tests/integration)."""
+
+    @router.get("/audit/verify", responses=AUTH_RESPONSES, tags=["audit"])
+    async def verify(caller: Auditor) -> Verification:
+        """Walk the whole chain: `ok`, or the first entry altered, inserted or removed
+        (roles: admin, pd-inspector, nvwa-inspector)."""
+        return Verification.model_validate((await verify_trail(ctx.engine)).as_json())
+
+    @router.get("/audit", responses=AUTH_RESPONSES, tags=["audit"])
+    async def entries(
+        caller: OfficialReader,
+        subject_type: str | None = Query(None, max_length=100),
+        subject_id: str | None = Query(None, max_length=500),
+        since: Annotated[datetime | None, Query(alias="from")] = None,
+        until: Annotated[datetime | None, Query(alias="to")] = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    ) -> list[AuditEntryView]:
+        """The trail in sequence order: the dossier of one hold or case (`subject_type`,
+        `subject_id`), within [`from`, `to`) (officials)."""
+        query = select(audit_entry).order_by(audit_entry.c.sequence)
+        if subject_type is not None:
+            query = query.where(audit_entry.c.subject_type == subject_type)
+        if subject_id is not None:
+            query = query.where(audit_entry.c.subject_id == subject_id)
+        if (start := _aware("from", since)) is not None:
+            query = query.where(audit_entry.c.at >= start)
+        if (end := _aware("to", until)) is not None:
+            query = query.where(audit_entry.c.at < end)
+        async with ctx.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+        return [
+            AuditEntryView(
+                sequence=r.sequence,
+                at=r.at,
+                actor=ActorView(
+                    subject=r.actor_subject,
+                    roles=list(r.actor_roles),
+                    organisation=r.actor_organisation,
+                ),
+                action=r.action,
+                subject_type=r.subject_type,
+                subject_id=r.subject_id,
+                before=r.before,
+                after=r.after,
+                outcome=r.outcome,
+                detail=r.detail,
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+            )
+            for r in rows
+        ]

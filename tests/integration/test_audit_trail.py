@@ -1,0 +1,245 @@
+"""The holds service's audit trail on a real PostgreSQL: entries written through `record` form a
+linear chain, also from concurrent transactions; an entry altered, inserted or deleted in the
+database (as the superuser, past the triggers) is found by `GET /holds/audit/verify` and by
+`pnm audit verify`; the service's own connection can neither change nor remove an entry; and a
+refused request leaves an entry."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from infra import bearer
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from pnm.cli.services import ALL
+from pnm.holds.audit import SYSTEM, Actor, record
+from pnm.holds.domain.audit_chain import Content, Head, append
+from pnm.shared.runtime import Pipeline
+
+ADMIN = bearer("admin")
+T0 = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pipeline(database_url: str) -> AsyncIterator[Pipeline]:
+    async with Pipeline([ALL["holds"]], database_url=database_url, transport="inprocess") as p:
+        yield p
+
+
+@pytest.fixture
+async def client(pipeline: Pipeline) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=pipeline.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pnm") as client:
+        yield client
+
+
+@pytest.fixture
+async def superuser(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """Outside the service: a superuser's session with the triggers off (replica role)."""
+    conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    await conn.execute("SET session_replication_role = replica")
+    yield conn
+    await conn.close()
+
+
+async def _write(pipeline: Pipeline, n: int, *, hold: str = "H-1") -> None:
+    """`n` entries, each from a transaction of its own, all at once."""
+
+    async def one(i: int) -> None:
+        async with pipeline.engine.begin() as conn:
+            await record(
+                conn,
+                actor=SYSTEM if i % 2 else Actor("inspector-7", ("nvwa-inspector",), "NVWA"),
+                action="hold.opened" if i == 0 else "hold.release_requested",
+                subject_type="hold",
+                subject_id=hold,
+                at=T0 + timedelta(minutes=i),
+                before=None if i == 0 else {"state": "instructed", "n": i - 1},
+                after={"state": "released", "n": i, "fee": 12.5, "at": T0},
+                detail=f"step {i}",
+            )
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+
+
+async def _verify(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get("/holds/audit/verify", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _cli_verify(database_url: str) -> tuple[int, dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pnm.cli.main", "audit", "verify"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PNM_HOLDS_DATABASE_URL": database_url},
+    )
+    return done.returncode, json.loads(done.stdout)
+
+
+async def test_entries_from_concurrent_transactions_form_one_chain(
+    pipeline: Pipeline, client: httpx.AsyncClient, database_url: str
+) -> None:
+    await _write(pipeline, 40)
+    # A rolled-back action leaves no entry and no gap.
+    async with pipeline.engine.connect() as conn, conn.begin() as tx:
+        await record(
+            conn, actor=SYSTEM, action="hold.opened", subject_type="hold", subject_id="H-9", at=T0
+        )
+        await tx.rollback()
+    result = await _verify(client)
+    assert result["ok"] is True, result
+    assert (result["entries"], result["head_sequence"]) == (40, 40)
+    assert result["first_break"] is None
+    assert _cli_verify(database_url) == (0, result)
+
+    dossier = await client.get(
+        "/holds/audit",
+        params={"subject_type": "hold", "subject_id": "H-1", "limit": 1000},
+        headers=bearer("customs-prearrival"),
+    )
+    assert dossier.status_code == 200
+    entries = dossier.json()
+    assert [e["sequence"] for e in entries] == list(range(1, 41))
+    assert {e["actor"]["subject"] for e in entries} == {"pnm-holds", "inspector-7"}
+    assert entries[0]["prev_hash"] == "0" * 64
+    assert all(a["hash"] == b["prev_hash"] for a, b in itertools.pairwise(entries))
+    window = await client.get(
+        "/holds/audit",
+        params={"from": (T0 + timedelta(minutes=5)).isoformat(), "to": "2026-12-07T08:07:00Z"},
+        headers=ADMIN,
+    )
+    assert sorted(e["detail"] for e in window.json()) == ["step 5", "step 6"]
+
+
+async def _altered(db: asyncpg.Connection) -> None:
+    await db.execute("UPDATE holds.audit_entry SET detail = 'nothing happened' WHERE sequence = 3")
+
+
+async def _inserted(db: asyncpg.Connection) -> None:
+    """The best forgery: entry 3 linked to entry 2 and hashed as the service would, the rest
+    moved one up (their hashes cannot be remade without rewriting the whole tail)."""
+    second = await db.fetchrow("SELECT hash FROM holds.audit_entry WHERE sequence = 2")
+    forged = append(
+        Head(2, second["hash"]),
+        Content(
+            T0, "nobody", ("admin",), None, "hold.released", "hold", "H-1", None, None, "done", None
+        ),
+    )
+    await db.execute("UPDATE holds.audit_entry SET sequence = -sequence WHERE sequence >= 3")
+    await db.execute("UPDATE holds.audit_entry SET sequence = 1 - sequence WHERE sequence < 0")
+    await db.execute(
+        """INSERT INTO holds.audit_entry (sequence, at, actor_subject, actor_roles, action,
+        subject_type, subject_id, outcome, prev_hash, hash)
+        VALUES (3, $1, 'nobody', '{admin}', 'hold.released', 'hold', 'H-1', 'done', $2, $3)""",
+        T0,
+        forged.prev_hash,
+        forged.hash,
+    )
+
+
+async def _deleted(db: asyncpg.Connection) -> None:
+    await db.execute("DELETE FROM holds.audit_entry WHERE sequence = 3")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "sequence", "reason"),
+    [(_altered, 3, "altered"), (_inserted, 4, "broken_link"), (_deleted, 3, "removed")],
+    ids=["altered", "inserted", "deleted"],
+)
+async def test_tampering_in_the_database_is_found(
+    pipeline: Pipeline,
+    client: httpx.AsyncClient,
+    superuser: asyncpg.Connection,
+    database_url: str,
+    tamper: Any,
+    sequence: int,
+    reason: str,
+) -> None:
+    await _write(pipeline, 6)
+    assert (await _verify(client))["ok"] is True
+    await tamper(superuser)
+
+    result = await _verify(client)
+    assert result["ok"] is False
+    assert (result["first_break"]["sequence"], result["first_break"]["reason"]) == (
+        sequence,
+        reason,
+    )
+    code, printed = _cli_verify(database_url)
+    assert code == 1
+    assert printed["first_break"] == result["first_break"]
+
+
+async def test_removing_the_last_entries_is_found(
+    pipeline: Pipeline, client: httpx.AsyncClient, superuser: asyncpg.Connection
+) -> None:
+    await _write(pipeline, 5)
+    await superuser.execute("DELETE FROM holds.audit_entry WHERE sequence >= 4")
+    result = await _verify(client)
+    assert (result["first_break"]["sequence"], result["first_break"]["reason"]) == (4, "removed")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE holds.audit_entry SET detail = 'x' WHERE sequence = 1",
+        "DELETE FROM holds.audit_entry WHERE sequence = 1",
+        "TRUNCATE holds.audit_entry",
+        "INSERT INTO holds.audit_entry SELECT sequence + 10, at, actor_subject, actor_roles, "
+        "actor_organisation, action, subject_type, subject_id, before, after, outcome, detail, "
+        "prev_hash, hash FROM holds.audit_entry WHERE sequence = 2",
+        "UPDATE holds.audit_head SET sequence = 1, hash = (SELECT hash FROM holds.audit_entry "
+        "WHERE sequence = 1)",
+        "DELETE FROM holds.audit_head",
+    ],
+    ids=["update", "delete", "truncate", "insert", "rewind-head", "delete-head"],
+)
+async def test_the_service_cannot_change_or_remove_an_entry(
+    pipeline: Pipeline, client: httpx.AsyncClient, statement: str
+) -> None:
+    await _write(pipeline, 2)
+    with pytest.raises(DBAPIError, match=r"append-only|only advances"):
+        async with pipeline.engine.begin() as conn:
+            await conn.execute(text(statement))
+    assert (await _verify(client))["entries"] == 2
+
+
+async def test_a_refusal_leaves_an_entry(client: httpx.AsyncClient) -> None:
+    refused = await client.get("/holds/holds", headers=bearer("feed:dmf", subject="dmf-feed"))
+    assert refused.status_code == 403
+    unknown = await client.get("/holds/audit/verify", headers={"Authorization": "Bearer nonsense"})
+    assert unknown.status_code == 401
+    not_an_auditor = await client.get("/holds/audit/verify", headers=bearer("customs-prearrival"))
+    assert not_an_auditor.status_code == 403
+
+    trail = await client.get("/holds/audit", params={"subject_type": "request"}, headers=ADMIN)
+    entries = trail.json()
+    assert [(e["actor"]["subject"], e["after"]["status"]) for e in entries] == [
+        ("dmf-feed", 403),
+        ("(unidentified)", 401),
+        ("test", 403),
+    ]
+    first = entries[0]
+    assert first["actor"]["roles"] == ["feed:dmf"]
+    assert first["outcome"] == "refused"
+    assert first["action"] == "request.refused"
+    assert first["subject_id"] == "GET /holds/holds"
+    assert first["detail"] == refused.json()["detail"]
+    assert first["after"]["correlation_id"] == refused.headers["X-Correlation-ID"]
+    assert "malformed token" in entries[1]["detail"]
+    assert (await _verify(client))["ok"] is True
