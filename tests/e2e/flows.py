@@ -49,7 +49,6 @@ async def rest_acknowledge(client: httpx.AsyncClient, instruction: dict[str, Any
         },
     )
     assert response.status_code == 200, response.text
-    assert response.json()["hold_state"] == "acknowledged"
 
 
 async def declare(client: httpx.AsyncClient, line: ManifestLine) -> None:
@@ -62,11 +61,12 @@ async def declare(client: httpx.AsyncClient, line: ManifestLine) -> None:
     assert response.status_code == 202, response.text
 
 
-async def arrive(client: httpx.AsyncClient, manifest_id: str) -> None:
-    """DMF reports the vessel's arrival."""
+async def arrive(client: httpx.AsyncClient, manifest_id: str, at: datetime | None = None) -> None:
+    """DMF reports the vessel's arrival (by default at its ETA)."""
+    arrived = arrival(manifest_id) if at is None else arrival(manifest_id, at)
     response = await client.post(
         "/manifest-ingest/arrivals",
-        json=arrival(manifest_id).model_dump(mode="json"),
+        json=arrived.model_dump(mode="json"),
         headers=bearer(*DMF),
     )
     assert response.status_code == 202, response.text
@@ -82,10 +82,16 @@ async def decision_of(
 
 
 async def unnotified_line_is_blocked_and_acknowledged(
-    client: httpx.AsyncClient, goods: Goods, instructions: Instructions, acknowledge: Acknowledge
-) -> None:
+    client: httpx.AsyncClient,
+    goods: Goods,
+    instructions: Instructions,
+    acknowledge: Acknowledge,
+    box: str | None = None,
+    arrived_at: datetime | None = None,
+) -> str:
+    """Returns the manifest id."""
     manifest_id = f"E2E-{uuid.uuid4().hex[:8]}"
-    box = container(next(_serial))
+    box = box or container(next(_serial))
     line = manifest_line(
         manifest_id, "1", hs_code=goods.hs_code, description=goods.description, containers=[box]
     )
@@ -96,7 +102,7 @@ async def unnotified_line_is_blocked_and_acknowledged(
         return d if d and d["status"] == "awaiting_notification" else None
 
     await eventually(awaiting)
-    await arrive(client, manifest_id)
+    await arrive(client, manifest_id, arrived_at)
 
     async def block() -> dict[str, Any] | None:
         return next(
@@ -129,6 +135,90 @@ async def unnotified_line_is_blocked_and_acknowledged(
     holds = await eventually(acknowledged)
     assert len(holds) == 1
     assert holds[0]["authority"] == goods.authority
+    return manifest_id
+
+
+AUTHORITY_ROLE = {"NVWA": "nvwa-inspector", "PD": "pd-inspector"}
+
+
+async def hold_of(client: httpx.AsyncClient, manifest_id: str) -> dict[str, Any]:
+    response = await client.get(
+        "/holds/holds", params={"manifest_id": manifest_id}, headers=bearer(*OFFICER)
+    )
+    [held] = response.json()
+    return dict(held)
+
+
+async def late_notification_is_released_by_the_authority_only(
+    client: httpx.AsyncClient, goods: Goods, instructions: Instructions, acknowledge: Acknowledge
+) -> None:
+    """A hold stays until its authority releases it: the pre-notification that comes after
+    the block only asks the authority (release requested), another authority cannot release,
+    and the terminal lifts the block only on the authority's release instruction."""
+    box = container(next(_serial))
+    # The vessel is in before its ETA, and the party pre-notifies only after that.
+    manifest_id = await unnotified_line_is_blocked_and_acknowledged(
+        client, goods, instructions, acknowledge, box, arrived_at=datetime.now(UTC)
+    )
+    reference = f"{goods.ched_type.value.replace('-', '')}.NL.2026.{next(_serial) % 10**7:07d}"
+    notice = prenotification(
+        reference,
+        ched_type=goods.ched_type,
+        cn_code=goods.hs_code,
+        description=goods.description,
+        containers=[box],
+    ).model_copy(update={"submitted_at": datetime.now(UTC)})
+    response = await client.post(
+        "/prenotification/prenotifications",
+        json=notice.model_dump(mode="json"),
+        headers=bearer(*FEEDS),
+    )
+    assert response.status_code == 201, response.text
+
+    async def release_requested() -> dict[str, Any] | None:
+        held = await hold_of(client, manifest_id)
+        return held if held["state"] == "release_requested" else None
+
+    held = await eventually(release_requested)
+    decided = await decision_of(client, manifest_id, "1")
+    assert decided is not None and decided["status"] == "notified_late", decided
+    assert held["release_reason"].endswith("notified_late")
+    assert [i["action"] for i in held["instructions"]] == ["block"]  # the block stays
+
+    other = "pd-inspector" if goods.authority == "NVWA" else "nvwa-inspector"
+    for role in (other, "customs-prearrival", "admin"):
+        refused = await client.post(
+            f"/holds/holds/{held['hold_id']}/release",
+            json={"reason": "not mine to give"},
+            headers=bearer(role),
+        )
+        assert refused.status_code == 403, refused.text
+    released = await client.post(
+        f"/holds/holds/{held['hold_id']}/release",
+        json={"reason": f"{reference} checked"},
+        headers=bearer(AUTHORITY_ROLE[goods.authority], subject="inspector-1"),
+    )
+    assert released.status_code == 200, released.text
+    assert released.json()["state"] == "release_instructed"
+
+    async def release() -> dict[str, Any] | None:
+        return next(
+            (
+                i
+                for i in await instructions()
+                if i["manifest_id"] == manifest_id and i["action"] == "release"
+            ),
+            None,
+        )
+
+    lift = await eventually(release)
+    assert lift["sequence"] == 2 and lift["containers"] == [box]
+    await acknowledge(client, lift)
+
+    async def released_at_the_terminal() -> bool:
+        return (await hold_of(client, manifest_id))["state"] == "released"
+
+    await eventually(released_at_the_terminal)
 
 
 async def notified_line_is_not_blocked(

@@ -15,6 +15,7 @@ import pytest
 from flows import (
     BEEF,
     GRAPES,
+    late_notification_is_released_by_the_authority_only,
     notified_line_is_not_blocked,
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
@@ -103,3 +104,13 @@ async def test_beef_and_grapes_end_to_end_standalone(client: httpx.AsyncClient) 
             client, goods, instructions, rest_acknowledge
         )
         await notified_line_is_not_blocked(client, goods, instructions)
+
+
+async def test_a_late_notification_waits_for_the_authoritys_release_standalone(
+    client: httpx.AsyncClient,
+) -> None:
+    instructions = holds_api_instructions(client)
+    for goods in (BEEF, GRAPES):
+        await late_notification_is_released_by_the_authority_only(
+            client, goods, instructions, rest_acknowledge
+        )

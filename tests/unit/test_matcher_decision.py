@@ -188,6 +188,17 @@ def test_notified_after_the_deadline_is_notified_late() -> None:
     assert outcome.reasons[-1].code == "notified_late"
 
 
+def test_pre_notified_after_an_early_arrival_is_late_whatever_the_eta() -> None:
+    # The vessel came in two days before its ETA; the party pre-notified an hour after that,
+    # still well before the ETA's deadline. The goods were here unnotified: late.
+    early = BASE_ETA - timedelta(days=2)
+    timeline = Timeline.of(BASE_ETA, early, INDICATORS.bcp("NLRTM"), INDICATORS.parameters)
+    assert timeline.lead_deadline < early
+    pn = beef_pn(submitted=early + timedelta(hours=1))
+    assert timeline.lead_deadline < pn.submitted_at < BASE_ETA - timedelta(days=1)
+    assert not timeline.notified_in_time(pn.submitted_at)
+
+
 # --- deadlines -----------------------------------------------------------------------------
 
 

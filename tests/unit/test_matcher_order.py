@@ -76,7 +76,8 @@ EXPECTED = final_decisions(INPUTS)
 
 def test_the_expected_outcome_is_the_one_the_rules_give() -> None:
     assert EXPECTED == {
-        ("ORD-1", "1"): ("notified", ("CHEDP.NL.2026.0990001",), 2),  # the amended container
+        # The amended container; pre-notified only after the vessel arrived (NOW): late.
+        ("ORD-1", "1"): ("notified_late", ("CHEDP.NL.2026.0990001",), 2),
         ("ORD-1", "2"): ("invalid_notification", ("CHEDPP.NL.2026.0990002",), 1),  # cancelled
         ("ORD-1", "3"): ("not_controlled", (), 1),
         ("ORD-1", "4"): ("not_controlled", (), 1),  # withdrawn

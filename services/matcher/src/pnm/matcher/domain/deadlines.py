@@ -25,11 +25,14 @@ class Timeline:
     def of(
         cls, eta: datetime, arrived_at: datetime | None, bcp: Bcp | None, p: Parameters
     ) -> Timeline:
+        # A vessel or flight that arrives before its ETA brings the deadline forward with it:
+        # a pre-notification sent after the goods arrived is late, whatever the ETA said.
+        expected = min(eta, arrived_at) if arrived_at is not None else eta
         if bcp is not None and bcp.derogation_hours is not None:
-            lead = hours_before(eta, bcp.derogation_hours)
+            lead = hours_before(expected, bcp.derogation_hours)
             rule = f"{bcp.derogation_hours} hours before arrival ({bcp.code} derogation)"
         else:
-            lead = working_days_before(eta, p.lead_time_working_days)
+            lead = working_days_before(expected, p.lead_time_working_days)
             rule = f"{p.lead_time_working_days} NL working day(s) before arrival"
         grace = eta + timedelta(hours=p.unnotified_grace_hours)
         return cls(eta, lead, arrived_at or grace, arrived_at, rule)
