@@ -80,6 +80,7 @@ async def open_hold(
             transport_document=decided.transport_document,
             reason=status.value,
             decision_number=decided.decision_number,
+            goods=[g.model_dump(mode="json") for g in decided.goods] or None,
             opened_at=now,
             updated_at=now,
         )

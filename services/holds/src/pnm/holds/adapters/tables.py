@@ -39,6 +39,8 @@ hold = Table(
     Column("decision_number", Integer, nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The opening decision's goods summary (a list of GoodsSummary), for the fee estimate.
+    Column("goods", JSONB),
     # One hold per line and regime: a re-delivered or repeated decision cannot open a second.
     UniqueConstraint("manifest_id", "line_id", "regime", name="uq_hold_line_regime"),
 )
