@@ -118,11 +118,11 @@ def surcharge(start: datetime, rules: Surcharges) -> Surcharge:
     if day.weekday() == 5:
         return Surcharge(Band.SATURDAY, rules.evening_night_saturday_percent, "Saturday", local)
     if clock >= rules.evening_from or clock < rules.morning_until:
-        night = f"{rules.evening_from:%H:%M}-{rules.morning_until:%H:%M}"
+        night = f"{rules.evening_from:%H:%M} to {rules.morning_until:%H:%M}"
         return Surcharge(
             Band.EVENING_NIGHT,
             rules.evening_night_saturday_percent,
-            f"working day between {night}",
+            f"working day, {night}",
             local,
         )
     return Surcharge(Band.WORKING_DAY, 0, "working day, daytime", local)
