@@ -7,7 +7,14 @@ from matcher_cases import decide_at
 
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.matcher.domain.matching import decision_record
-from pnm.shared.contracts.records import Decision, GoodsItem, GoodsSummary, ManifestLine
+from pnm.shared.contracts.limits import DESCRIPTION_MAX, GOODS_MAX
+from pnm.shared.contracts.records import (
+    SUMMARY_DESCRIPTION_MAX,
+    Decision,
+    GoodsItem,
+    GoodsSummary,
+    ManifestLine,
+)
 
 BOX = container(1)
 
@@ -47,3 +54,16 @@ def test_a_decision_without_goods_still_validates() -> None:
     earlier = decided.model_dump(mode="json")
     del earlier["goods"]
     assert Decision.model_validate(earlier).goods == []
+
+
+def test_the_summary_of_the_largest_line_keeps_the_decision_small() -> None:
+    # Descriptions are cut: the decision of a line at every cap stays far below the broker's
+    # default 1 MB message size (the line itself is the manifest service's concern).
+    line = _citrus_and_flowers()
+    item = GoodsItem(item=1, hs_code="080510", description="x" * DESCRIPTION_MAX, gross_mass_kg=1)
+    largest = line.model_copy(
+        update={"goods": [item.model_copy(update={"item": n}) for n in range(1, GOODS_MAX + 1)]}
+    )
+    decided = decision_record(largest, frozenset({BOX}), "D", decide_at(largest), 1, "v2", BASE_ETA)
+    assert {len(g.description) for g in decided.goods} == {SUMMARY_DESCRIPTION_MAX}
+    assert len(decided.model_dump_json()) < 512 * 1024

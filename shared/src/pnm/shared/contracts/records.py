@@ -253,13 +253,18 @@ class Contribution(Record):
     weight: float
 
 
+# A summary's description is cut to this length: a decision must stay far below the broker's
+# message size even for a line of 999 items with 4,000-character descriptions.
+SUMMARY_DESCRIPTION_MAX = 200
+
+
 class GoodsSummary(Record):
-    """A goods item of the decided line as the manifest has it, so the holds service can
-    estimate an inspection fee without reading the manifest service's data."""
+    """A goods item of the decided line as the manifest has it (its description cut), so the
+    holds service can estimate an inspection fee without reading the manifest service's data."""
 
     item: int = Field(ge=1, le=GOODS_MAX)
     cn_code: HsCode | None
-    description: Description
+    description: Annotated[str, StringConstraints(max_length=SUMMARY_DESCRIPTION_MAX)]
     gross_mass_kg: Mass
     packages: Packages | None = None
     country_of_origin: CountryCode | None = None
@@ -271,7 +276,7 @@ def goods_summary(line: ManifestLine) -> list[GoodsSummary]:
         GoodsSummary(
             item=g.item,
             cn_code=g.hs_code,
-            description=g.description,
+            description=g.description[:SUMMARY_DESCRIPTION_MAX],
             gross_mass_kg=g.gross_mass_kg,
             packages=g.packages,
             country_of_origin=g.country_of_origin or line.country_of_origin,
