@@ -347,6 +347,64 @@ def test_a_reduced_check_lot_stays_within_its_limits_and_grows_with_mass(
     assert fee(light) <= fee(light + extra)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    stems=st.integers(min_value=1, max_value=100_000_000),
+    percentage=st.sampled_from([r.percentage for r in TARIFF.reduced_checks[1].rows]),
+)
+def test_a_cut_flower_lot_stays_between_its_minimum_and_maximum(
+    stems: int, percentage: int
+) -> None:
+    row = TARIFF.reduced_checks[1].row(percentage)
+    assert row is not None and row.maximum is not None
+    fee = estimated(
+        estimate(
+            [Goods(1, "0603", "roses", Decimal(500), "KE")],
+            Inspection(Check.REDUCED, TUESDAY_NOON, percentage=percentage, stems=stems),
+            TARIFF,
+        )
+    )
+    assert row.minimum <= fee.total <= row.maximum
+
+
+cn_codes = st.one_of(
+    st.none(),
+    st.from_regex(r"^[0-9]{4,10}$", fullmatch=True),
+    st.sampled_from(["0603", "060311", "080510", "0701", "4401", "6802", "8471"]),
+)
+any_goods = st.builds(
+    Goods,
+    item=st.integers(min_value=1, max_value=999),
+    cn_code=cn_codes,
+    description=st.just("goods"),
+    gross_mass_kg=st.decimals(min_value=Decimal("0.001"), max_value=Decimal(10**9), places=3),
+    country_of_origin=st.sampled_from([None, "CN", "IN", "BY", "AR", "KE"]),
+)
+any_inspection = st.builds(
+    Inspection,
+    check=st.sampled_from(Check),
+    start=starts,
+    minutes=st.none() | st.integers(min_value=1, max_value=24 * 60),
+    percentage=st.none() | st.integers(min_value=1, max_value=99),
+    stems=st.none() | st.integers(min_value=1, max_value=100_000_000),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(items=st.lists(any_goods, max_size=5), inspection=any_inspection)
+def test_any_goods_get_an_estimate_that_adds_up_or_the_reasons(
+    items: list[Goods], inspection: Inspection
+) -> None:
+    result = estimate(items, inspection, TARIFF)
+    if isinstance(result, NoEstimate):
+        assert result.reasons
+        return
+    amounts = [*(line.amount for line in result.lines), result.surcharge_amount, result.total]
+    assert all(a.as_tuple().exponent == -2 and a >= 0 for a in amounts)
+    assert result.base == sum(line.amount for line in result.lines)
+    assert result.total == result.base + result.surcharge_amount
+
+
 # --- The tariff file -------------------------------------------------------------------------
 
 
