@@ -216,7 +216,7 @@ async def late_notification_is_released_by_the_authority_only(
     await acknowledge(client, lift)
 
     async def released_at_the_terminal() -> bool:
-        return (await hold_of(client, manifest_id))["state"] == "released"
+        return bool((await hold_of(client, manifest_id))["state"] == "released")
 
     await eventually(released_at_the_terminal)
 

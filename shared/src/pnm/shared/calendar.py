@@ -23,6 +23,11 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _NL_HOLIDAYS
 
 
+def public_holiday(day: date) -> str | None:
+    """The name of the Dutch public holiday on `day` (as `holidays.NL` has it), else None."""
+    return _NL_HOLIDAYS.get(day)
+
+
 @lru_cache(maxsize=4096)  # the lines of one vessel call share their ETA
 def working_days_before(moment: datetime, days: int) -> datetime:
     """`moment` moved back `days` Dutch working days, at the same Amsterdam clock time."""

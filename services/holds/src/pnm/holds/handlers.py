@@ -50,6 +50,7 @@ class Line:
     containers: list[str]
     transport_document: str | None
     decision_number: int
+    goods: tuple[dict[str, Any], ...] = ()  # the decision's goods summary (fee estimate)
 
     @classmethod
     def of(cls, decided: Decision) -> Line:
@@ -60,6 +61,7 @@ class Line:
             decided.containers,
             decided.transport_document,
             decided.decision_number,
+            tuple(g.model_dump(mode="json") for g in decided.goods),
         )
 
 
@@ -198,6 +200,7 @@ async def open_hold(
             transport_document=line.transport_document,
             reason=reason,
             decision_number=line.decision_number,
+            goods=list(line.goods) or None,
             opened_at=now,
             updated_at=now,
         )

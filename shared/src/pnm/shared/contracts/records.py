@@ -253,6 +253,38 @@ class Contribution(Record):
     weight: float
 
 
+# A summary's description is cut to this length: a decision must stay far below the broker's
+# message size even for a line of 999 items with 4,000-character descriptions.
+SUMMARY_DESCRIPTION_MAX = 200
+
+
+class GoodsSummary(Record):
+    """A goods item of the decided line as the manifest has it (its description cut), so the
+    holds service can estimate an inspection fee without reading the manifest service's data."""
+
+    item: int = Field(ge=1, le=GOODS_MAX)
+    cn_code: HsCode | None
+    description: Annotated[str, StringConstraints(max_length=SUMMARY_DESCRIPTION_MAX)]
+    gross_mass_kg: Mass
+    packages: Packages | None = None
+    country_of_origin: CountryCode | None = None
+
+
+def goods_summary(line: ManifestLine) -> list[GoodsSummary]:
+    """The line's goods; an item without its own origin has the line's."""
+    return [
+        GoodsSummary(
+            item=g.item,
+            cn_code=g.hs_code,
+            description=g.description[:SUMMARY_DESCRIPTION_MAX],
+            gross_mass_kg=g.gross_mass_kg,
+            packages=g.packages,
+            country_of_origin=g.country_of_origin or line.country_of_origin,
+        )
+        for g in line.goods
+    ]
+
+
 class Decision(Record):
     manifest_id: str
     line_id: str
@@ -271,6 +303,7 @@ class Decision(Record):
     terminal: str | None = None
     containers: list[str] = Field(default_factory=list)
     transport_document: str | None = None
+    goods: list[GoodsSummary] = Field(default_factory=list, max_length=GOODS_MAX)
 
 
 class Authority(StrEnum):

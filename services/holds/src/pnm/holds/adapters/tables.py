@@ -62,6 +62,8 @@ hold = Table(
     Column("escalated_at", DateTime(timezone=True)),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The opening decision's goods summary (a list of GoodsSummary), for the fee estimate.
+    Column("goods", JSONB),
     Column("closed_at", DateTime(timezone=True)),
     # One standing hold per line and regime: a re-delivered or repeated decision cannot open
     # a second; once released or refused, a later decision may need a new one.

@@ -10,6 +10,7 @@ from sqlalchemy import Row, select
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.api.audit import add_audit_routes
+from pnm.holds.api.fees import add_fee_route
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState, IllegalTransition
 from pnm.holds.lifecycle import UnknownHold
@@ -266,4 +267,5 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         "Decisions that need a hold and have none after the grace time, and decision events "
         "that could not be read at all (roles: customs-prearrival, inspectors, admin).",
     )
+    add_fee_route(router, ctx)
     return router

@@ -10,7 +10,7 @@ from datetime import datetime
 from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
 from pnm.matcher.domain.facts import LineFacts
 from pnm.matcher.domain.indicators import IndicatorSet
-from pnm.shared.contracts.records import Decision, ManifestLine, Regime
+from pnm.shared.contracts.records import Decision, ManifestLine, Regime, goods_summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,7 @@ def decision_record(
         terminal=line.terminal,
         containers=sorted(containers),
         transport_document=transport_document,
+        goods=goods_summary(line),
     )
 
 
