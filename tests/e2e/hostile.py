@@ -203,6 +203,35 @@ def endpoints(indicator_set: dict[str, Any]) -> list[Endpoint]:
         ),
         Endpoint("indicator-sets", "POST", "/matcher/indicator-sets", ("analyst",), indicator_body),
         Endpoint("acks", "POST", "/holds/acks", ("terminal:ECTDELTA",), _ack_body),
+        Endpoint(
+            "manual-hold",
+            "POST",
+            "/holds/holds/manual",
+            ("customs-prearrival",),
+            lambda: {
+                "manifest_id": f"HOSTILE{_unique()}",
+                "line_id": "1",
+                "regime": "vet",
+                "terminal": "ECTDELTA",
+                "containers": [container(random.randrange(1_000_000))],
+                "reason": "hostile input test",
+            },
+        ),
+        # A hold nobody has: the body is checked before the hold is looked up.
+        Endpoint(
+            "release",
+            "POST",
+            f"/holds/holds/{uuid.uuid4()}/release",
+            ("nvwa-inspector",),
+            lambda: {"reason": "hostile input test"},
+        ),
+        Endpoint(
+            "refuse",
+            "POST",
+            f"/holds/holds/{uuid.uuid4()}/refuse",
+            ("pd-inspector",),
+            lambda: {"outcome": "destruction", "reason": "hostile input test"},
+        ),
     ]
 
 
@@ -309,6 +338,10 @@ def hostile_paths() -> list[HostileRequest]:
         ("GET", "/manifest-ingest/manifests/{v}/lines/{v}"),
         ("GET", "/prenotification/prenotifications/{v}"),
         ("GET", "/holds/holds/{v}"),
+        ("GET", "/holds/holds/{v}/fee-estimate"),
+        ("POST", "/holds/holds/{v}/release"),
+        ("POST", "/holds/holds/{v}/refuse"),
+        ("POST", "/holds/holds/{v}/block"),
         ("POST", "/prenotification/prenotifications/{v}/certificate"),
         ("POST", "/prenotification/rejections/{v}/resubmit"),
         ("POST", "/matcher/indicator-sets/{v}/activate"),

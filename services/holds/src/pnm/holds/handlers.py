@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 
 from prometheus_client import Counter
@@ -91,8 +92,26 @@ UNADDRESSED_HOLDS = Counter(
 
 
 async def on_decision(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    """Staged, and applied when the batch commits: of several decisions of one line in a
+    batch (a consumer catching up), only the latest acts; an earlier one would send a block
+    that its successor already made needless."""
     decided = Decision.model_validate(event.data)
-    now = clock()
+    staged: dict[tuple[str, str], Decision] = uow.state.setdefault(STAGED, {})
+    key = (decided.manifest_id, decided.line_id)
+    if key not in staged or staged[key].decision_number < decided.decision_number:
+        staged[key] = decided
+    uow.before_commit(STAGED, partial(_apply_staged, now=clock()))
+
+
+STAGED = "holds.decisions"
+
+
+async def _apply_staged(uow: UnitOfWork, now: datetime) -> None:
+    for decided in uow.state.pop(STAGED, {}).values():
+        await apply_current(uow, decided, now)
+
+
+async def apply_current(uow: UnitOfWork, decided: Decision, now: datetime) -> None:
     if not await _take_as_current(uow, decided):
         return  # superseded by a decision this service already applied: it does nothing
     statuses = {d.regime.value: d.status for d in decided.per_regime}
