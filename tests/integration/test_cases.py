@@ -188,7 +188,7 @@ async def test_each_outcome_and_what_it_does_to_the_holds(
         assert held["release_reason"] == f"case closed: {outcome}"
 
 
-async def test_a_manual_hold_stays_when_the_case_closes(holds: Holds) -> None:
+async def test_closing_asks_the_release_of_a_manual_hold_too(holds: Holds) -> None:
     placed = await _post(
         holds,
         "/holds/holds/manual",
@@ -197,7 +197,7 @@ async def test_a_manual_hold_stays_when_the_case_closes(holds: Holds) -> None:
             "line_id": "9",
             "regime": "vet",
             "terminal": "ECTDELTA",
-            "reason": "intelligence",
+            "reason": "no pre-notification seen",
         },
         OFFICER,
     )
@@ -207,7 +207,8 @@ async def test_a_manual_hold_stays_when_the_case_closes(holds: Holds) -> None:
     base = f"/holds/cases/{case['case_id']}"
     await _post(holds, f"{base}/contacts", _contact(), OFFICER)
     assert (await _post(holds, f"{base}/close", {"outcome": "not_controlled"}, OFFICER)).is_success
-    assert (await holds.the_hold("9"))["state"] == "instructed"
+    held = await holds.the_hold("9")
+    assert (held["state"], held["origin"]) == ("release_requested", "manual")
 
 
 async def test_handing_over_needs_no_contact(holds: Holds) -> None:

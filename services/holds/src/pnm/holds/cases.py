@@ -28,7 +28,7 @@ from pnm.holds.domain.case import (
     false_positive_rate,
     releases,
 )
-from pnm.holds.domain.hold import ACTIVE, HOLD_REQUIRED, HoldState, Origin, Transition, steps_from
+from pnm.holds.domain.hold import ACTIVE, HOLD_REQUIRED, HoldState, Transition, steps_from
 from pnm.holds.lifecycle import SOURCE, snapshot, step
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import CaseChanged, Decision, line_key
@@ -226,8 +226,8 @@ async def close(
     now: datetime,
 ) -> Row[Any]:
     """Close with one outcome. A releasing outcome asks the authority to release every standing
-    hold of the line the decisions opened (where its state allows); handing over keeps them.
-    Closing never releases a hold."""
+    hold of the line, manual ones too: pre-arrival itself concludes (where the hold's state
+    allows); handing over keeps them. Closing never releases a hold."""
     row = await load(uow, case_id)
     linked = bool(await references_of(uow, case_id))
     target = apply(CaseState(row.state), CaseStep.CLOSE, outcome, linked)
@@ -266,9 +266,6 @@ async def _request_releases(
         .with_for_update()
     )
     for held in standing.all():
-        # A manual hold is customs' own decision, not a question of pre-notification.
-        if held.origin == Origin.MANUAL.value:
-            continue
         if Transition.REQUEST_RELEASE not in steps_from(HoldState(held.state)):
             continue
         await step(
