@@ -18,7 +18,13 @@ from infra import bearer
 from pnm.cli.scenarios import container
 from pnm.cli.services import ALL
 from pnm.shared.contracts.envelope import new_event
-from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, RegimeDecision
+from pnm.shared.contracts.records import (
+    Decision,
+    DecisionStatus,
+    Reason,
+    Regime,
+    RegimeDecision,
+)
 from pnm.shared.contracts.topics import DECISIONS, EventType
 from pnm.shared.messaging.transport import IncomingMessage
 from pnm.shared.runtime import Pipeline
@@ -43,8 +49,9 @@ class Holds:
         terminal: str | None = "ECTDELTA",
         line: str = "1",
         regime: Regime = Regime.VET,
+        reasons: list[Reason] | None = None,
     ) -> None:
-        await self.consume([self.decision(number, status, terminal, line, regime)])
+        await self.consume([self.decision(number, status, terminal, line, regime, reasons)])
 
     async def consume(self, messages: list[IncomingMessage]) -> None:
         """One batch, as the consumer hands it over."""
@@ -59,6 +66,7 @@ class Holds:
         terminal: str | None = "ECTDELTA",
         line: str = "1",
         regime: Regime = Regime.VET,
+        reasons: list[Reason] | None = None,
     ) -> IncomingMessage:
         decided = Decision(
             manifest_id="LIFE-1",
@@ -67,7 +75,9 @@ class Holds:
             decision_number=number,
             status=status,
             regimes=[regime],
-            per_regime=[RegimeDecision(regime=regime, status=status, references=[], reasons=[])],
+            per_regime=[
+                RegimeDecision(regime=regime, status=status, references=[], reasons=reasons or [])
+            ],
             references=[],
             reasons=[],
             explanation=[],

@@ -114,6 +114,13 @@ def test_selection_reasons_name_the_item_and_its_rule() -> None:
     assert "'beef'" in keyword.reasons[0].text
 
 
+def test_selection_reasons_name_their_indicator_for_the_case_statistics() -> None:
+    [by_prefix] = select_regimes(line(BEEF), INDICATORS)[Regime.VET].reasons
+    assert by_prefix.indicator == "cn:0201"
+    keyword = select_regimes(line(None, description="Frozen beef"), INDICATORS)[Regime.VET]
+    assert keyword.reasons[0].indicator == "keyword:beef"
+
+
 def test_goods_without_indicator_and_withdrawn_lines_are_not_controlled() -> None:
     assert decide_at(line(SHIRTS), arrived=True).status is S.NOT_CONTROLLED
     withdrawn = decide_at(line(BEEF, withdrawn=True), arrived=True)

@@ -14,6 +14,7 @@ from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.envelope import SCHEMA_BASE, CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Authority,
+    CaseChanged,
     CertificateOverdue,
     ChedType,
     Decision,
@@ -114,6 +115,17 @@ SAMPLES: dict[str, BaseModel] = {
         containers=[container(1)],
         at=AT,
     ),
+    "case-changed.schema.json": CaseChanged(
+        case_id="c-1",
+        manifest_id="M-1",
+        line_id="1",
+        state="open",
+        action="notification_linked",
+        references=["CHEDP.NL.2026.0000001"],
+        indicators=["vet/cn:0201"],
+        at=AT,
+        by="douane-1",
+    ),
     "eta-update.schema.json": EtaUpdate(manifest_id="M-1", eta=AT, containers=[container(1)]),
     "feed-status.schema.json": FeedStatus(
         system="dmf", last_record_at=AT, last_heartbeat_at=None, emergency=False, at=AT
@@ -142,6 +154,7 @@ def test_every_canonical_record_and_the_envelope_has_a_schema() -> None:
         "terminal-ack.schema.json",
         "irregularity.schema.json",
         "hold-state-changed.schema.json",
+        "case-changed.schema.json",
         "eta-update.schema.json",
         "feed-status.schema.json",
         "certificate-overdue.schema.json",

@@ -14,7 +14,7 @@ from prometheus_client import Counter
 from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from pnm.holds import instructions
+from pnm.holds import cases, instructions
 from pnm.holds.adapters.tables import hold, instruction, line_decision
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.audit import SYSTEM, Actor
@@ -52,6 +52,7 @@ class Line:
     transport_document: str | None
     decision_number: int
     goods: tuple[dict[str, Any], ...] = ()  # the decision's goods summary (fee estimate)
+    indicators: tuple[str, ...] = ()  # the risk indicators that flagged it (for its case)
 
     @classmethod
     def of(cls, decided: Decision) -> Line:
@@ -63,6 +64,7 @@ class Line:
             decided.transport_document,
             decided.decision_number,
             tuple(g.model_dump(mode="json") for g in decided.goods),
+            cases.flagging_indicators(decided),
         )
 
 
@@ -234,6 +236,7 @@ async def open_hold(
         existing = await standing(uow, line.manifest_id, line.line_id, regime.value)
         assert existing is not None
         raise AlreadyHeld(existing.hold_id)
+    await cases.open_for(uow, line.manifest_id, line.line_id, line.indicators, row, now, actor)
     if (why := unaddressable(line.terminal, known_terminals())) is not None:
         UNADDRESSED_HOLDS.labels(why).inc()
         return await step(
@@ -363,7 +366,7 @@ async def on_terminal_ack(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> N
     await acknowledge(uow, TerminalAck.model_validate(event.data), clock())
 
 
-def _authority_of(row: Row[Any], actor: Actor, action: str) -> None:
+def authority_of(row: Row[Any], actor: Actor, action: str) -> None:
     role = AUTHORITY_ROLE[AUTHORITY[Regime(row.regime)]]
     if role not in actor.roles:
         raise NotTheAuthority(
@@ -378,7 +381,7 @@ async def release(
     """The competent authority releases: the terminal is told to lift the block (or, when no
     block ever went out, the hold is released at once)."""
     row = await load(uow, hold_id)
-    _authority_of(row, actor, "release")
+    authority_of(row, actor, "release")
     step_taken = release_step(BlockStatus(row.block_status) is not BlockStatus.NONE)
     release_values = {"released_by": actor.subject, "release_reason": reason}
     if step_taken is Transition.RELEASE_UNSENT:
@@ -402,7 +405,7 @@ async def refuse_goods(
     """After an irregularity the authority refuses the goods: the hold closes, the terminal
     keeps the block while the goods leave under the authority's supervision."""
     row = await load(uow, hold_id)
-    _authority_of(row, actor, "refuse the goods of")
+    authority_of(row, actor, "refuse the goods of")
     return await step(uow, row, Transition.REFUSE_GOODS, now, actor, reason=reason, outcome=outcome)
 
 

@@ -238,6 +238,9 @@ class DecisionStatus(StrEnum):
 class Reason(Record):
     code: str
     text: str
+    # Additive: on a selection reason, the risk indicator that selected the goods
+    # (`cn:<prefix>` or `keyword:<phrase>`), so outcomes can be counted per indicator.
+    indicator: str | None = None
 
 
 class RegimeDecision(Record):
@@ -337,6 +340,12 @@ class TerminalAck(Record):
     at: AwareDatetime
 
 
+class IrregularityParty(Record):
+    role: Literal["consignor", "consignee", "importer", "declarant", "carrier", "other"]
+    name: Name
+    eori: OptionalCode | None = None
+
+
 class Irregularity(Record):
     irregularity_id: str
     hold_id: str
@@ -348,6 +357,31 @@ class Irregularity(Record):
     authority: Authority
     recorded_by: str
     recorded_at: datetime
+    # Additive: what DFB needs besides (docs/irregularities.md).
+    goods: str | None = None
+    parties: list[IrregularityParty] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    bcp: str | None = None
+    terminal: str | None = None
+    containers: list[str] = Field(default_factory=list)
+
+
+class CaseChanged(Record):
+    """A pre-arrival case changed (docs/cases.md): opened, a contact recorded, a written
+    pre-notification linked, or closed with its outcome."""
+
+    case_id: str
+    manifest_id: str
+    line_id: str
+    state: str
+    action: Literal["opened", "contact_recorded", "notification_linked", "closed"]
+    # Every written pre-notification linked so far: the line is to be matched as if it quoted
+    # them (document_references).
+    references: list[str]
+    outcome: str | None = None
+    indicators: list[str] = Field(default_factory=list)
+    at: datetime
+    by: str
 
 
 class FeedStatus(Record):

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from pnm.shared.contracts.envelope import SCHEMA_BASE, CloudEvent
 from pnm.shared.contracts.records import (
     Arrival,
+    CaseChanged,
     CertificateOverdue,
     Decision,
     EtaUpdate,
@@ -46,6 +47,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "terminal-ack": TerminalAck,
     "irregularity": Irregularity,
     "hold-state-changed": HoldStateChanged,
+    "case-changed": CaseChanged,
     "eta-update": EtaUpdate,
     "feed-status": FeedStatus,
     "certificate-overdue": CertificateOverdue,

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from pnm.shared.contracts.records import (
     Arrival,
+    CaseChanged,
     CertificateOverdue,
     Decision,
     EtaUpdate,
     FeedStatus,
     HoldStateChanged,
+    Irregularity,
     ManifestLine,
     PreNotification,
     Record,
@@ -41,6 +43,11 @@ class EventType:
     TERMINAL_INSTRUCTION = "nl.pnm.holds.terminal.instruction"
     TERMINAL_ACK = "nl.pnm.holds.terminal.ack"
     HOLD_STATE_CHANGED = "nl.pnm.holds.hold.state-changed"
+    CASE_OPENED = "nl.pnm.holds.case.opened"
+    CASE_CONTACT_RECORDED = "nl.pnm.holds.case.contact-recorded"
+    CASE_NOTIFICATION_LINKED = "nl.pnm.holds.case.notification-linked"
+    CASE_CLOSED = "nl.pnm.holds.case.closed"
+    IRREGULARITY_RECORDED = "nl.pnm.holds.irregularity.recorded"
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,33 @@ HOLD_STATES = Topic(
     (),
     "Every state change of a hold.",
 )
+CASES = Topic(
+    "holds.cases.v1",
+    3,
+    "manifest_id/line_id",
+    CaseChanged,
+    (
+        EventType.CASE_OPENED,
+        EventType.CASE_CONTACT_RECORDED,
+        EventType.CASE_NOTIFICATION_LINKED,
+        EventType.CASE_CLOSED,
+    ),
+    "holds",
+    (),
+    "Pre-arrival cases of held lines: a linked written pre-notification (its references) is "
+    "to be matched as if the line quoted it; closing outcomes are labelled data per indicator.",
+)
+IRREGULARITIES = Topic(
+    "holds.irregularities.v1",
+    3,
+    "hold id",
+    Irregularity,
+    (EventType.IRREGULARITY_RECORDED,),
+    "holds",
+    (),
+    "Irregularities recorded by the competent authority, with its written statement of "
+    "measures, for DFB (also GET /holds/irregularities as JSON or CSV).",
+)
 
 # A terminal reads only its own instructions and writes only its own answers, on Kafka too:
 # one topic of each per terminal, which broker ACLs can guard (docs/terminal-protocol.md).
@@ -235,4 +269,6 @@ ALL_TOPICS: tuple[Topic, ...] = (
     TERMINAL_INSTRUCTIONS,
     TERMINAL_ACKS,
     HOLD_STATES,
+    CASES,
+    IRREGULARITIES,
 )

@@ -185,3 +185,70 @@ audit_head = Table(
     Column("sequence", BigInteger, nullable=False),
     Column("hash", Text, nullable=False),
 )
+
+# Pre-arrival cases (docs/cases.md): one open case per held line; `indicators` are the risk
+# indicators that flagged the line (`<regime>/cn:<prefix>`, `<regime>/keyword:<phrase>`), kept
+# so each closing outcome is a labelled example per indicator.
+case = Table(
+    "case",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("indicators", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("outcome", Text),
+    Column("close_note", Text),
+    Column("opened_by_hold", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_by", Text),
+    Column("closed_at", DateTime(timezone=True)),
+    Index(
+        "uq_case_line_open",
+        "manifest_id",
+        "line_id",
+        unique=True,
+        postgresql_where=text("state <> 'closed'"),
+    ),
+    Index("ix_case_line", "manifest_id", "line_id"),
+    Index("ix_case_closed_at", "closed_at", postgresql_where=text("state = 'closed'")),
+)
+
+case_contact = Table(
+    "case_contact",
+    metadata,
+    Column("contact_id", Text, primary_key=True),
+    Column("case_id", Text, ForeignKey(case.c.case_id), nullable=False, index=True),
+    Column("party_name", Text, nullable=False),
+    Column("party_eori", Text),
+    Column("contacted_at", DateTime(timezone=True), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("officer", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A written pre-notification the party sent (fax, e-mail) and the authority registered through
+# the prenotification service's written channel: the line is matched as if it quoted it.
+case_reference = Table(
+    "case_reference",
+    metadata,
+    Column("case_id", Text, ForeignKey(case.c.case_id), primary_key=True),
+    Column("reference", Text, primary_key=True),
+    Column("received_by", Text, nullable=False),
+    Column("linked_by", Text, nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+)
+
+# Irregularities for DFB (docs/irregularities.md): at most one per hold (the hold's
+# transition allows one), recorded by the hold's authority.
+irregularity = Table(
+    "irregularity",
+    metadata,
+    Column("irregularity_id", Text, primary_key=True),
+    Column("hold_id", Text, ForeignKey(hold.c.hold_id), nullable=False, index=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("record", JSONB, nullable=False),  # the published `Irregularity`, as sent
+)

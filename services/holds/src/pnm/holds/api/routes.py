@@ -10,7 +10,9 @@ from sqlalchemy import Row, select
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.api.audit import add_audit_routes
+from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
+from pnm.holds.api.irregularities import add_irregularity_routes
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState, IllegalTransition
 from pnm.holds.lifecycle import UnknownHold
@@ -260,6 +262,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
 
     add_audit_routes(router, ctx)
+    add_case_routes(router, ctx)
+    add_irregularity_routes(router, ctx)
     add_reconciliation_route(
         router,
         ctx,

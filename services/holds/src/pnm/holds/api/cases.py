@@ -1,0 +1,221 @@
+"""Pre-arrival cases over HTTP (docs/cases.md): officials read them, customs pre-arrival works
+them (contacts, a linked written pre-notification, the closing outcome), analysts read the
+outcomes per risk indicator."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pnm.holds import cases
+from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
+from pnm.holds.audit import Actor
+from pnm.holds.domain.case import FALSE_POSITIVE, CaseRefused, CaseState, Outcome
+from pnm.holds.domain.hold import IllegalTransition
+from pnm.shared.auth import OfficialReader, Principal, Requires
+from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
+from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, invalid_field
+from pnm.shared.service import ServiceContext
+
+PreArrival = Annotated[Principal, Depends(Requires("customs-prearrival"))]
+Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
+Note = Annotated[str, Field(min_length=1, max_length=2000)]
+Channel = Literal["phone", "email", "portal", "letter", "fax", "in_person"]
+
+CASE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    404: {"model": Problem, "description": "unknown case"},
+    409: {"model": Problem, "description": "the case's state does not allow this action"},
+}
+
+
+class ContactIn(BaseModel):
+    party_name: Name
+    party_eori: OptionalCode | None = None
+    contacted_at: Moment
+    channel: Channel
+    question: Note
+    answer: Note
+
+
+class LinkIn(BaseModel):
+    reference: Reference  # e.g. a CHED (TRACES) or Client Import number
+    received_by: Literal["fax", "email", "letter", "portal", "in_person"]
+
+
+class CloseIn(BaseModel):
+    outcome: Outcome
+    note: Note | None = None
+
+
+class IndicatorStatistics(BaseModel):
+    indicator: str
+    closed: int
+    by_outcome: dict[Outcome, int]
+    false_positive_rate: float | None
+
+
+class Statistics(BaseModel):
+    start: datetime = Field(serialization_alias="from")
+    end: datetime = Field(serialization_alias="to")
+    false_positive_outcomes: list[Outcome]
+    indicators: list[IndicatorStatistics]
+
+
+async def case_view(conn: AsyncConnection, row: Row[Any]) -> dict[str, Any]:
+    """The case with its contacts, linked pre-notifications and the line's holds."""
+    contacts = await conn.execute(
+        select(case_contact)
+        .where(case_contact.c.case_id == row.case_id)
+        .order_by(case_contact.c.recorded_at, case_contact.c.contact_id)
+    )
+    linked = await conn.execute(
+        select(case_reference)
+        .where(case_reference.c.case_id == row.case_id)
+        .order_by(case_reference.c.linked_at, case_reference.c.reference)
+    )
+    holds = await conn.execute(
+        select(hold.c.hold_id, hold.c.regime, hold.c.authority, hold.c.state, hold.c.origin)
+        .where(hold.c.manifest_id == row.manifest_id, hold.c.line_id == row.line_id)
+        .order_by(hold.c.opened_at, hold.c.hold_id)
+    )
+    return {
+        **row._mapping,
+        "contacts": [dict(c._mapping) for c in contacts],
+        "references": [dict(r._mapping) for r in linked],
+        "holds": [dict(h._mapping) for h in holds],
+    }
+
+
+def check_period(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise invalid_field("to", end.isoformat(), "period.order", "`to` must be after `from`")
+
+
+def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
+    """The case routes on the holds service's router (AuthoriseFirst: the role is checked
+    before the body is read)."""
+
+    async def act(action: Callable[[Any], Awaitable[Row[Any]]]) -> dict[str, Any]:
+        """One officer's action on a case in its own transaction; refusals are 4xx."""
+        try:
+            async with ctx.uow_factory() as uow:
+                row = await action(uow)
+                await uow.commit()
+        except cases.UnknownCase as err:
+            raise DomainError(404, str(err)) from err
+        except (CaseRefused, IllegalTransition, cases.AlreadyLinked) as err:
+            raise DomainError(409, str(err)) from err
+        async with ctx.engine.connect() as conn:
+            current = (await conn.execute(select(case).where(case.c.case_id == row.case_id))).one()
+            return await case_view(conn, current)
+
+    @router.get("/cases/statistics", responses=AUTH_RESPONSES, tags=["cases"])
+    async def statistics(
+        caller: OfficialReader,
+        start: Annotated[Moment, Query(alias="from")],
+        end: Annotated[Moment, Query(alias="to")],
+    ) -> Statistics:
+        """Cases closed in [`from`, `to`), per risk indicator that flagged the line: how many,
+        by outcome, and the false-positive rate (docs/cases.md) (officials incl. analyst)."""
+        check_period(start, end)
+        async with ctx.engine.connect() as conn:
+            counted = await cases.outcomes_per_indicator(conn, start, end)
+        return Statistics(
+            start=start,
+            end=end,
+            false_positive_outcomes=sorted(FALSE_POSITIVE),
+            indicators=[
+                IndicatorStatistics(
+                    indicator=c.indicator,
+                    closed=c.closed,
+                    by_outcome=c.by_outcome,
+                    false_positive_rate=c.false_positive_rate,
+                )
+                for c in counted
+            ],
+        )
+
+    @router.get("/cases", responses=AUTH_RESPONSES, tags=["cases"])
+    async def list_cases(
+        caller: OfficialReader,
+        manifest_id: str | None = Query(None, max_length=100),
+        line_id: str | None = Query(None, max_length=100),
+        state: CaseState | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    ) -> list[dict[str, Any]]:
+        """Cases, oldest first (officials)."""
+        query = select(case).order_by(case.c.opened_at, case.c.case_id)
+        if manifest_id is not None:
+            query = query.where(case.c.manifest_id == manifest_id)
+        if line_id is not None:
+            query = query.where(case.c.line_id == line_id)
+        if state is not None:
+            query = query.where(case.c.state == state.value)
+        async with ctx.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+            return [await case_view(conn, r) for r in rows]
+
+    @router.get(
+        "/cases/{case_id}",
+        responses={**AUTH_RESPONSES, 404: {"model": Problem, "description": "unknown case"}},
+        tags=["cases"],
+    )
+    async def get_case(case_id: str, caller: OfficialReader) -> dict[str, Any]:
+        async with ctx.engine.connect() as conn:
+            row = (await conn.execute(select(case).where(case.c.case_id == case_id))).first()
+            if row is None:
+                raise DomainError(404, f"no case {case_id!r}")
+            return await case_view(conn, row)
+
+    @router.post("/cases/{case_id}/contacts", responses=CASE_RESPONSES, tags=["cases"])
+    async def record_contact(case_id: str, body: ContactIn, caller: PreArrival) -> dict[str, Any]:
+        """Record a contact with the party: who, when, channel, question and answer; the
+        officer is the token's subject (role customs-prearrival)."""
+        now = ctx.clock()
+        if body.contacted_at > now:
+            raise invalid_field(
+                "contacted_at",
+                body.contacted_at.isoformat(),
+                "contacted_at.in_future",
+                f"a contact cannot be later than now ({now.isoformat()})",
+            )
+        contact = cases.Contact(
+            party_name=body.party_name,
+            party_eori=body.party_eori or None,
+            contacted_at=body.contacted_at,
+            channel=body.channel,
+            question=body.question,
+            answer=body.answer,
+        )
+        return await act(
+            lambda uow: cases.record_contact(uow, case_id, contact, Actor.of(caller), now)
+        )
+
+    @router.post("/cases/{case_id}/references", responses=CASE_RESPONSES, tags=["cases"])
+    async def link(case_id: str, body: LinkIn, caller: PreArrival) -> dict[str, Any]:
+        """Link the written pre-notification the party sent (registered through the
+        prenotification service's written channel): the line is re-matched with it
+        (role customs-prearrival)."""
+        return await act(
+            lambda uow: cases.link_notification(
+                uow, case_id, body.reference, body.received_by, Actor.of(caller), ctx.clock()
+            )
+        )
+
+    @router.post("/cases/{case_id}/close", responses=CASE_RESPONSES, tags=["cases"])
+    async def close(case_id: str, body: CloseIn, caller: PreArrival) -> dict[str, Any]:
+        """Close with one outcome; the first three ask the authority to release the line's
+        holds, handing over keeps them (role customs-prearrival)."""
+        return await act(
+            lambda uow: cases.close(
+                uow, case_id, body.outcome, body.note, Actor.of(caller), ctx.clock()
+            )
+        )
