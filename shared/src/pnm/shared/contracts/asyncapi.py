@@ -35,6 +35,8 @@ def _kinds(topic: Topic) -> list[tuple[type[Record], list[str]]]:
 def _message(
     topic: Topic, record: type[Record], event_types: list[str], schemas: dict[str, Any]
 ) -> dict[str, Any]:
+    # A record of its own on the topic (a watermark) is addressed to each partition.
+    key = topic.key if record is topic.record else "not used: sent to every partition"
     envelope = dict(schemas[CloudEvent.__name__])
     properties = dict(envelope["properties"])
     properties["type"] = {"type": "string", "enum": event_types}
@@ -48,7 +50,7 @@ def _message(
             "title": f"{record.__name__} event",
             "properties": properties,
         },
-        "bindings": {"kafka": {"key": {"type": "string", "description": topic.key}}},
+        "bindings": {"kafka": {"key": {"type": "string", "description": key}}},
     }
 
 
