@@ -15,9 +15,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from infra import Broker, bearer, eventually, read_topic
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.cli.services import ALL
+from pnm.matcher.adapters.tables import messaging as matcher_messaging
 from pnm.prenotification import handlers
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import messaging as intake_messaging
@@ -126,6 +128,7 @@ class Feeds:
     publisher: KafkaPublisher
     client: httpx.AsyncClient
     prefix: str
+    engine: AsyncEngine
 
     async def send(self, topic: Topic, type_: str, key: str, record: Record) -> None:
         event = new_event(type=type_, source="/test", subject=key, record=record)
@@ -180,7 +183,13 @@ async def feeds(
             transport=httpx.ASGITransport(app=pipeline.app), base_url="http://pnm"
         )
         try:
-            yield Feeds(producer, KafkaPublisher(resilient, topic_prefix), client, topic_prefix)
+            yield Feeds(
+                producer,
+                KafkaPublisher(resilient, topic_prefix),
+                client,
+                topic_prefix,
+                pipeline.engine,
+            )
         finally:
             await client.aclose()
             await resilient.stop()
@@ -242,3 +251,11 @@ async def test_the_matcher_holds_a_block_until_the_watermark_has_passed_then_dec
         return not ready.get("warnings")
 
     await eventually(cleared, timeout=30)
+    # The stamps change the watermark table only: the inbox keeps the notification alone.
+    async with feeds.engine.connect() as conn:
+        recorded = await conn.scalar(
+            select(func.count())
+            .select_from(matcher_messaging.inbox)
+            .where(matcher_messaging.inbox.c.topic == PRENOTIFICATIONS.name)
+        )
+    assert recorded == 1
