@@ -29,7 +29,8 @@ READ_METHODS = {"GET"}
 OPEN_PATHS = {"/health/live", "/health/ready", "/metrics", "/feeds"}
 # Written by a background loop, not by requests: the matcher's deadline scan records an epoch
 # every few seconds, even when nothing is due.
-BACKGROUND_TABLES = {"matcher.decision_epoch"}
+# Written by the services' own loops, not by requests (the relay stamps the watermark).
+BACKGROUND_TABLES = {"matcher.decision_epoch", "matcher.prenotification_watermark"}
 # What a refusal leaves by design: the holds service's audit trail of refusals (docs/audit.md).
 REFUSAL_RECORDS = {"holds.audit_entry", "holds.audit_head"}
 JUNK_QUERY = {"limit": "junk", "offset": "-5", "open": "maybe", "arrival_from": "never"}

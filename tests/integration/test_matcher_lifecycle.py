@@ -77,6 +77,9 @@ async def harness(
     database_url: str, kafka: Broker, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[Harness, Clock]]:
     monkeypatch.setenv("PNM_MATCHER_DEADLINE_SCAN_SECONDS", "0.2")
+    # The test stands in for the pre-notification service, on a clock of its own: no
+    # watermark (docs/watermark.md); the hold-back is tested in test_watermark.py.
+    monkeypatch.setenv("PNM_MATCHER_AWAIT_PRENOTIFICATION_WATERMARK", "false")
     bootstrap = kafka.bootstrap
     clock = Clock(BASE_ETA - timedelta(days=3))
     async with Pipeline(

@@ -59,6 +59,7 @@ EXPECTED_TABLES = {
         "decision_epoch",
         "unprocessable_line",
         "accepted_line",
+        "prenotification_watermark",
         "unreadable_message",
         "outbox",
         "inbox",

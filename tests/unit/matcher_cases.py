@@ -10,6 +10,7 @@ from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.watermark import Backlog
 from pnm.shared.contracts.records import DecisionStatus, ManifestLine, PreNotification, Regime
 
 INDICATORS = shipped_indicator_set()
@@ -29,6 +30,7 @@ def decide_at(
     degraded: Mapping[Regime, str] | None = None,
     previous: Mapping[Regime, DecisionStatus] | None = None,
     indicators: IndicatorSet = INDICATORS,
+    backlog: Backlog | None = None,
 ) -> Outcome:
     """Decide the line as if each notification covered it alone."""
     facts = LineFacts.of(line)
@@ -39,4 +41,5 @@ def decide_at(
         now or (line.eta if arrived else BEFORE_DEADLINE),
         degraded,
         previous,
+        backlog,
     )

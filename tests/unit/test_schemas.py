@@ -29,6 +29,7 @@ from pnm.shared.contracts.records import (
     RegimeDecision,
     TerminalAck,
     TerminalInstruction,
+    Watermark,
 )
 from pnm.shared.contracts.schema import MODELS, json_schemas, render, write_schemas
 
@@ -138,6 +139,7 @@ SAMPLES: dict[str, BaseModel] = {
         due_at=AT,
         detected_at=AT,
     ),
+    "watermark.schema.json": Watermark(partition=0, partitions=6, watermark=AT),
     "cloudevent.schema.json": new_event(
         type="nl.pnm.manifest.line.declared", source="/pnm/test", subject=LINE.key, record=LINE
     ),
@@ -158,6 +160,7 @@ def test_every_canonical_record_and_the_envelope_has_a_schema() -> None:
         "eta-update.schema.json",
         "feed-status.schema.json",
         "certificate-overdue.schema.json",
+        "watermark.schema.json",
         "cloudevent.schema.json",
     }
     assert set(SAMPLES) == set(GENERATED)

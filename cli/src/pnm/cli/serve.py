@@ -31,6 +31,7 @@ def runtime_options(settings: ServiceSettings) -> RuntimeOptions:
     return RuntimeOptions(
         relay_batch_size=settings.relay_batch_size,
         relay_idle_seconds=settings.relay_idle_seconds,
+        relay_watermark_seconds=settings.relay_watermark_seconds,
         consumer_batch_size=settings.consumer_batch_size,
         consumer_max_attempts=settings.consumer_max_attempts,
         stuck_after_seconds=settings.consumer_stuck_seconds,

@@ -49,6 +49,7 @@ Transport = Literal["kafka", "inprocess"]
 class RuntimeOptions:
     relay_batch_size: int = 2000
     relay_idle_seconds: float = 1.0
+    relay_watermark_seconds: float = 0.5  # the longest a watermarked topic goes unstamped
     consumer_batch_size: int = 2000
     consumer_max_attempts: int = 3
     stuck_after_seconds: float = 60.0
@@ -172,6 +173,8 @@ class Pipeline:
             heartbeat=relay_hb,
             batch_size=opts.relay_batch_size,
             idle_seconds=opts.relay_idle_seconds,
+            watermarked=definition.watermarked,
+            watermark_seconds=opts.relay_watermark_seconds,
         )
         relay_ref.append(relay)
         hosted = HostedService(definition, context, relay, None, [relay_hb])

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.processor import Handler, Unprocessable
 from pnm.shared.messaging.tables import MessagingTables
@@ -77,6 +78,8 @@ class ServiceDefinition:
     # Models a route documents by reference (`#/components/schemas/<Name>`) without FastAPI
     # seeing them as a parameter, e.g. a body parsed by hand to keep every bad record.
     openapi_models: Sequence[type[BaseModel]] = ()
+    # Topics whose every partition the outbox relay stamps with a watermark (see `relay`).
+    watermarked: Sequence[Topic] = ()
 
     @property
     def consumer_group(self) -> str:

@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     port: int | None = None  # default: the service's own port (see pnm.cli.serve)
     relay_batch_size: int = Field(default=2000, ge=1)
     relay_idle_seconds: float = Field(default=1.0, gt=0)
+    # For a service whose topics carry watermarks (docs/watermark.md): the longest a partition
+    # goes without a stamp while idle; the matcher's blocks wait up to about this long.
+    relay_watermark_seconds: float = Field(default=0.5, gt=0)
     consumer_batch_size: int = Field(default=2000, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_stuck_seconds: float = Field(default=60.0, gt=0)

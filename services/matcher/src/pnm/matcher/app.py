@@ -5,13 +5,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from functools import partial
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import select
+from prometheus_client import Gauge
+from sqlalchemy import func, select
 
 from pnm.matcher import handlers, reconciliation
+from pnm.matcher.adapters.state import read_watermark
 from pnm.matcher.adapters.tables import SCHEMA, decision, messaging, metadata
 from pnm.matcher.api.routes import build_router
+from pnm.matcher.settings import MatcherSettings
 from pnm.matcher.unprocessable import decide_unprocessable
 from pnm.shared.contracts.topics import (
     FEEDS,
@@ -28,13 +29,6 @@ from pnm.shared.reconciliation import reconciliation_loop
 from pnm.shared.service import BackgroundLoop, ServiceContext, ServiceDefinition, pause
 
 log = logging.getLogger(__name__)
-
-
-class MatcherSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PNM_MATCHER_", extra="ignore")
-
-    deadline_scan_seconds: float = Field(default=5.0, gt=0)
-    deadline_batch: int = Field(default=2000, ge=1)
 
 
 def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
@@ -61,6 +55,9 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
                 EventType.PRENOTIFICATION_AMENDED: notification,
                 EventType.PRENOTIFICATION_CANCELLED: notification,
                 EventType.PRENOTIFICATION_STATUS_CHANGED: notification,
+                EventType.PRENOTIFICATION_WATERMARK: partial(
+                    handlers.on_watermark, clock=ctx.clock
+                ),
             }
         ),
         FEEDS.name: dispatch_by_type(
@@ -97,6 +94,37 @@ async def decide_due(ctx: ServiceContext, limit: int) -> int:
     return len(keys)
 
 
+WATERMARK_WARNING = "prenotification_watermark"
+HELD_FOR_WATERMARK = Gauge(
+    "pnm_matcher_blocks_held_for_watermark",
+    "Lines whose block waits for the pre-notification watermark (docs/watermark.md)",
+)
+
+
+async def report_held_for_watermark(ctx: ServiceContext) -> None:
+    """Lines whose block waits for the watermark, in the readiness body and a gauge: for a
+    moment after each one is due that is normal; for long, the pre-notification service's
+    relay is not publishing (or the matcher not consuming its topic)."""
+    async with ctx.engine.connect() as conn:
+        held, since = (
+            await conn.execute(
+                select(func.count(), func.min(decision.c.held_since)).where(
+                    decision.c.held_since.is_not(None)
+                )
+            )
+        ).one()
+        watermark = await read_watermark(conn) if held else None
+    HELD_FOR_WATERMARK.set(held)
+    if not held:
+        ctx.warnings.pop(WATERMARK_WARNING, None)
+        return
+    seen = watermark.isoformat() if watermark is not None else "none from every partition"
+    ctx.warnings[WATERMARK_WARNING] = (
+        f"{held} line(s) wait to be blocked until every pre-notification accepted before "
+        f"{since.isoformat()} is consumed; pre-notification watermark: {seen}"
+    )
+
+
 def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
     settings = MatcherSettings()
 
@@ -107,6 +135,10 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
                     continue  # more are due: no pause
             except Exception as err:
                 log.warning("deadline scan failed", extra=log_fields(error=repr(err)))
+            try:
+                await report_held_for_watermark(ctx)
+            except Exception as err:
+                log.warning("watermark report failed", extra=log_fields(error=repr(err)))
             await pause(stopping, settings.deadline_scan_seconds)
 
     return [deadlines, reconciliation_loop(ctx, reconciliation.reconcile)]

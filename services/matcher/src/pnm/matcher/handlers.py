@@ -6,12 +6,13 @@ decision is published only when it changed)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from prometheus_client import Counter
-from sqlalchemy import DateTime, bindparam, cast, func, insert, select, true
+from prometheus_client import Counter, Gauge
+from sqlalchemy import DateTime, bindparam, cast, exists, func, insert, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.matcher.adapters.block_index import (
@@ -37,9 +38,11 @@ from pnm.matcher.adapters.tables import (
     feed,
     line,
     prenotification,
+    prenotification_watermark,
 )
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.matching import Evaluation
+from pnm.matcher.settings import MatcherSettings
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Arrival,
@@ -47,6 +50,7 @@ from pnm.shared.contracts.records import (
     FeedStatus,
     ManifestLine,
     PreNotification,
+    Watermark,
     line_key,
 )
 from pnm.shared.contracts.topics import DECISIONS, EventType
@@ -64,6 +68,12 @@ DECISION_STEPS = Counter(
     "Decision steps by how they ran: locked (under the lock throughout), checked (decided "
     "before the lock, nothing read had changed) or redone (decided again under the lock)",
     ["mode"],
+)
+WATERMARK_AGE = Gauge(
+    "pnm_matcher_prenotification_watermark_age_seconds",
+    "Per partition of the pre-notification topic: how old the latest watermark this process "
+    "consumed is (blocks wait until the lowest has passed their moment)",
+    ["partition"],
 )
 
 
@@ -277,6 +287,36 @@ async def on_feed_status(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> No
     _mark_feed_held(uow, clock)
 
 
+async def on_watermark(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    """The pre-notification service has published every pre-notification committed before
+    the watermark on this partition: kept (only a later one replaces it), and lines whose block
+    waits for it are looked at again."""
+    stamp = Watermark.model_validate(event.data)
+    await uow.conn.execute(
+        pg_insert(prenotification_watermark)
+        .values(
+            partition=stamp.partition,
+            partitions=stamp.partitions,
+            watermark=stamp.watermark,
+            received_at=clock(),
+        )
+        .on_conflict_do_update(
+            index_elements=[prenotification_watermark.c.partition],
+            set_={"partitions": stamp.partitions, "watermark": stamp.watermark},
+            where=prenotification_watermark.c.watermark < stamp.watermark,
+        )
+    )
+    at = stamp.watermark.timestamp()
+    WATERMARK_AGE.labels(str(stamp.partition)).set_function(lambda: time.time() - at)
+    # Stamps come every half second: the lock of a decision step is taken only when a line
+    # waits. One held by a transaction not committed yet is found at the next stamp.
+    if uow.state.get("matcher.watermark_seen"):
+        return
+    uow.state["matcher.watermark_seen"] = True
+    if await uow.conn.scalar(select(exists().where(decision.c.feed_held == true()))):
+        _mark_feed_held(uow, clock)
+
+
 async def _seen_record_of(uow: UnitOfWork, system: str, now: datetime) -> None:
     """A pre-notification is a sign of life of its feed (once per transaction and system)."""
     seen: set[str] = uow.state.setdefault("matcher.feeds_seen", set())
@@ -326,9 +366,18 @@ async def redecide(
     expand = uow.state.pop("matcher.expand", False)
     known = uow.state.pop("matcher.known", {})
 
+    awaits_watermark = MatcherSettings().await_prenotification_watermark
+
     async def decide(now: datetime) -> tuple[MatcherState, list[tuple[LineKey, Evaluation]]]:
         indicators = await active_indicator_set(uow.conn)
-        state = await load_state(uow.conn, set(dirty), indicators, expand=expand, known=known)
+        state = await load_state(
+            uow.conn,
+            set(dirty),
+            indicators,
+            expand=expand,
+            known=known,
+            awaits_watermark=awaits_watermark,
+        )
         return state, await evaluate_lines(uow.conn, state, now)
 
     seen = await last_epoch(uow.conn) if optimistic else None
@@ -346,15 +395,25 @@ async def redecide(
     wrote(uow).add_lines(state.keys)
     changed = [(key, e) for key, e in evaluations if e.changed]
     rescheduled = [
-        {"m": key[0], "l": key[1], "next_deadline": e.next_deadline, "feed_held": e.feed_held}
+        {
+            "m": key[0],
+            "l": key[1],
+            "next_deadline": e.next_deadline,
+            "feed_held": e.feed_held,
+            "held_since": e.held_since,
+        }
         for key, e in evaluations
-        if not e.changed and state.schedule.get(key) != (e.next_deadline, e.feed_held)
+        if not e.changed and state.schedule.get(key) != (e.next_deadline, e.feed_held, e.held_since)
     ]
     if rescheduled:
         await uow.conn.execute(
             decision.update()
             .where(decision.c.manifest_id == bindparam("m"), decision.c.line_id == bindparam("l"))
-            .values(next_deadline=bindparam("next_deadline"), feed_held=bindparam("feed_held")),
+            .values(
+                next_deadline=bindparam("next_deadline"),
+                feed_held=bindparam("feed_held"),
+                held_since=bindparam("held_since"),
+            ),
             rescheduled,
         )
     rows = []
@@ -374,6 +433,7 @@ async def redecide(
                 "eta": state.eta_of(key),
                 "next_deadline": e.next_deadline,
                 "feed_held": e.feed_held,
+                "held_since": e.held_since,
             }
         )
         subject = line_key(*key)

@@ -14,6 +14,7 @@ from pnm.prenotification.adapters.tables import SCHEMA, messaging, metadata
 from pnm.prenotification.api.routes import build_router, receive_file
 from pnm.prenotification.domain.issues import Issue
 from pnm.shared.contracts.records import PreNotification
+from pnm.shared.contracts.topics import PRENOTIFICATIONS
 from pnm.shared.files import watch_directory
 from pnm.shared.migrations import migrations_dir
 from pnm.shared.observability import log_fields
@@ -83,4 +84,6 @@ definition = ServiceDefinition(
     background=background,
     description="Pre-notifications from Client Import, VGC and written entries",
     openapi_models=(PreNotification,),
+    # The matcher blocks a line only once it has every pre-notification accepted before.
+    watermarked=(PRENOTIFICATIONS,),
 )

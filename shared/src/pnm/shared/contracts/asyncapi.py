@@ -11,6 +11,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from pnm.shared.contracts.envelope import CloudEvent
+from pnm.shared.contracts.records import Record
 from pnm.shared.contracts.topics import ALL_TOPICS, Topic
 
 CONTENT_TYPE = "application/cloudevents+json"
@@ -21,26 +22,41 @@ def _channel_id(name: str) -> str:
     return name.replace(".", "_").replace("-", "_")
 
 
-def _message(topic: Topic, schemas: dict[str, Any]) -> dict[str, Any]:
+def _kinds(topic: Topic) -> list[tuple[type[Record], list[str]]]:
+    """The records a topic carries, each with the event types whose `data` it is."""
+    others = dict(topic.others)
+    main = [t for t in topic.event_types if t not in others]
+    by_record: dict[type[Record], list[str]] = {topic.record: main}
+    for event_type, record in topic.others:
+        by_record.setdefault(record, []).append(event_type)
+    return list(by_record.items())
+
+
+def _message(
+    topic: Topic, record: type[Record], event_types: list[str], schemas: dict[str, Any]
+) -> dict[str, Any]:
+    # A record of its own on the topic (a watermark) is addressed to each partition.
+    key = topic.key if record is topic.record else "not used: sent to every partition"
     envelope = dict(schemas[CloudEvent.__name__])
     properties = dict(envelope["properties"])
-    properties["type"] = {"type": "string", "enum": list(topic.event_types)}
-    properties["data"] = {"$ref": REF.format(model=topic.record.__name__)}
+    properties["type"] = {"type": "string", "enum": event_types}
+    properties["data"] = {"$ref": REF.format(model=record.__name__)}
     return {
-        "name": topic.record.__name__,
+        "name": record.__name__,
         "contentType": CONTENT_TYPE,
         "summary": topic.description,
         "payload": {
             **envelope,
-            "title": f"{topic.record.__name__} event",
+            "title": f"{record.__name__} event",
             "properties": properties,
         },
-        "bindings": {"kafka": {"key": {"type": "string", "description": topic.key}}},
+        "bindings": {"kafka": {"key": {"type": "string", "description": key}}},
     }
 
 
 def asyncapi_document() -> dict[str, Any]:
-    models = [(CloudEvent, "validation")] + [(t.record, "validation") for t in ALL_TOPICS]
+    records = {r: None for t in ALL_TOPICS for r, _ in _kinds(t)}
+    models = [(CloudEvent, "validation")] + [(r, "validation") for r in records]
     keyed, definitions = models_json_schema(models, ref_template=REF)  # type: ignore[arg-type]
     schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
     for (model, _), schema in keyed.items():
@@ -50,12 +66,15 @@ def asyncapi_document() -> dict[str, Any]:
     messages: dict[str, Any] = {}
     for topic in ALL_TOPICS:
         cid = _channel_id(topic.name)
-        message_ref = {"$ref": f"#/components/messages/{topic.record.__name__}"}
-        messages[topic.record.__name__] = _message(topic, schemas)
+        kinds = _kinds(topic)
+        for record, event_types in kinds:
+            messages[record.__name__] = _message(topic, record, event_types, schemas)
         channels[cid] = {
             "address": topic.name,
             "description": f"{topic.description} Partition key: {topic.key}.",
-            "messages": {topic.record.__name__: message_ref},
+            "messages": {
+                r.__name__: {"$ref": f"#/components/messages/{r.__name__}"} for r, _ in kinds
+            },
             "bindings": {"kafka": {"partitions": topic.partitions}},
         }
         channels[cid + "_dlq"] = {
@@ -68,16 +87,17 @@ def asyncapi_document() -> dict[str, Any]:
             "bindings": {"kafka": {"partitions": topic.partitions}},
         }
         channel_ref = {"$ref": f"#/channels/{cid}"}
+        refs = [{"$ref": f"#/channels/{cid}/messages/{r.__name__}"} for r, _ in kinds]
         operations[f"{_channel_id(topic.producer)}_sends_{cid}"] = {
             "action": "send",
             "channel": channel_ref,
-            "messages": [{"$ref": f"#/channels/{cid}/messages/{topic.record.__name__}"}],
+            "messages": refs,
         }
         for consumer in topic.consumers:
             operations[f"{_channel_id(consumer)}_receives_{cid}"] = {
                 "action": "receive",
                 "channel": channel_ref,
-                "messages": [{"$ref": f"#/channels/{cid}/messages/{topic.record.__name__}"}],
+                "messages": refs,
             }
     return {
         "asyncapi": "3.0.0",

@@ -397,6 +397,17 @@ class FeedStatus(Record):
     at: datetime
 
 
+class Watermark(Record):
+    """Stamped by an outbox relay on every partition of a topic that asks for it: every event
+    of the topic committed before `watermark` (the database's clock) was published before
+    this one, each on its partition. On the pre-notification topic it lets the matcher know
+    that it has every pre-notification accepted before a moment (docs/watermark.md)."""
+
+    partition: int = Field(ge=0)
+    partitions: int = Field(ge=1)
+    watermark: datetime
+
+
 class CertificateOverdue(Record):
     """Reduced check: the original phytosanitary certificate did not arrive within 48 hours."""
 

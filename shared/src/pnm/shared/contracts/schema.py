@@ -33,6 +33,7 @@ from pnm.shared.contracts.records import (
     PreNotification,
     TerminalAck,
     TerminalInstruction,
+    Watermark,
 )
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -51,6 +52,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "eta-update": EtaUpdate,
     "feed-status": FeedStatus,
     "certificate-overdue": CertificateOverdue,
+    "watermark": Watermark,
     "cloudevent": CloudEvent,
 }
 

@@ -19,6 +19,7 @@ from pnm.shared.contracts.records import (
     Record,
     TerminalAck,
     TerminalInstruction,
+    Watermark,
 )
 
 DLQ_SUFFIX = ".dlq"
@@ -29,6 +30,7 @@ class EventType:
     PRENOTIFICATION_AMENDED = "nl.pnm.prenotification.amended"
     PRENOTIFICATION_CANCELLED = "nl.pnm.prenotification.cancelled"
     PRENOTIFICATION_STATUS_CHANGED = "nl.pnm.prenotification.status-changed"
+    PRENOTIFICATION_WATERMARK = "nl.pnm.prenotification.watermark"
     FEED_HEARTBEAT = "nl.pnm.prenotification.feed.heartbeat"
     FEED_EMERGENCY_STARTED = "nl.pnm.prenotification.feed.emergency-started"
     FEED_EMERGENCY_ENDED = "nl.pnm.prenotification.feed.emergency-ended"
@@ -60,6 +62,9 @@ class Topic:
     producer: str  # the service (or party) that writes it
     consumers: tuple[str, ...]
     description: str
+    # Event types on the topic whose `data` is another record than `record` (e.g. the
+    # watermark the pre-notification relay stamps between the records).
+    others: tuple[tuple[str, type[Record]], ...] = ()
 
     @property
     def dlq(self) -> str:
@@ -76,10 +81,13 @@ PRENOTIFICATIONS = Topic(
         EventType.PRENOTIFICATION_AMENDED,
         EventType.PRENOTIFICATION_CANCELLED,
         EventType.PRENOTIFICATION_STATUS_CHANGED,
+        EventType.PRENOTIFICATION_WATERMARK,
     ),
     "prenotification",
     ("matcher",),
-    "Every accepted version of a pre-notification (Client Import, VGC, written).",
+    "Every accepted version of a pre-notification (Client Import, VGC, written), and on "
+    "every partition a watermark: everything committed before it was published before it.",
+    others=((EventType.PRENOTIFICATION_WATERMARK, Watermark),),
 )
 FEEDS = Topic(
     "prenotification.feeds.v1",

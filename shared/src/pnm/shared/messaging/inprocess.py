@@ -30,7 +30,7 @@ class InProcessBus:
             by_topic[m.topic].append(
                 IncomingMessage(
                     topic=m.topic,
-                    partition=0,
+                    partition=m.partition or 0,
                     offset=next(self._offsets[m.topic]),
                     key=m.key.encode(),
                     value=m.value,

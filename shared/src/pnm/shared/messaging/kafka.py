@@ -102,7 +102,11 @@ class KafkaPublisher:
         async def send(producer: AIOKafkaProducer) -> None:
             futures = [
                 await producer.send(
-                    self._prefix + m.topic, m.value, key=m.key.encode(), headers=m.headers or None
+                    self._prefix + m.topic,
+                    m.value,
+                    key=m.key.encode(),
+                    partition=m.partition,
+                    headers=m.headers or None,
                 )
                 for m in messages
             ]

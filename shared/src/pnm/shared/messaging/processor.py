@@ -22,6 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from pnm.shared.contracts.envelope import CloudEvent
+from pnm.shared.contracts.records import Watermark
+from pnm.shared.contracts.topics import ALL_TOPICS
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.transport import DeadLetterSink, IncomingMessage
 from pnm.shared.observability import (
@@ -34,6 +36,11 @@ from pnm.shared.observability import (
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+# Watermarks are kept as "the latest wins": applying one twice is harmless, and recording
+# each in the inbox (a dozen a second, docs/watermark.md) would grow it without end.
+NOT_IN_INBOX = frozenset(
+    event_type for topic in ALL_TOPICS for event_type, record in topic.others if record is Watermark
+)
 # The service's last word on an event that cannot be applied, given the error: True when it
 # recorded an outcome people will see; False when it cannot either (then it is dead-lettered).
 Unprocessable = Callable[[UnitOfWork, CloudEvent, BaseException], Awaitable[bool]]
@@ -134,7 +141,10 @@ class EventProcessor:
 
     async def _apply(self, items: Sequence[_Parsed]) -> None:
         async with self._uow_factory() as uow:
-            fresh = await self._record_in_inbox(uow, items)
+            fresh = await self._record_in_inbox(
+                uow, [i for i in items if i.event.type not in NOT_IN_INBOX]
+            )
+            fresh |= {i.event.id for i in items if i.event.type in NOT_IN_INBOX}
             for item in items:
                 if item.event.id not in fresh:
                     EVENTS_CONSUMED.labels(self._service, item.message.topic, "duplicate").inc()
@@ -149,6 +159,8 @@ class EventProcessor:
             await uow.commit()
 
     async def _record_in_inbox(self, uow: UnitOfWork, items: Sequence[_Parsed]) -> set[str]:
+        if not items:
+            return set()
         inbox = uow.messaging.inbox
         rows = {
             item.event.id: {

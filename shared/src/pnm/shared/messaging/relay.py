@@ -3,6 +3,13 @@
 A crash between publishing and marking re-publishes those rows on restart; consumers
 de-duplicate on the event id. One relay per service is active at a time (advisory lock),
 so rows of one key are never published out of order by two relays.
+
+A service may ask for watermarks on some of its topics: after every pass that published all
+the rows it saw, and at least every `watermark_seconds` while idle, the relay stamps each
+partition of those topics with W, the database's clock read just before it looked for rows.
+Under READ COMMITTED that look sees every row committed before W, so a consumer that has
+read a partition up to the stamp has every event of it committed before W
+(docs/watermark.md).
 """
 
 from __future__ import annotations
@@ -10,13 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import zlib
 from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import BigInteger, any_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.records import Watermark
+from pnm.shared.contracts.topics import Topic
 from pnm.shared.messaging.tables import MessagingTables
 from pnm.shared.messaging.transport import OutgoingMessage, Publisher
 from pnm.shared.observability import EVENTS_PUBLISHED, OUTBOX_PENDING, Heartbeat, log_fields
@@ -25,6 +38,33 @@ log = logging.getLogger(__name__)
 # While another instance's relay holds the outbox: it read the rows before ours were committed,
 # so ours are published as soon as it is done, not at the next poll.
 BUSY_RETRY_SECONDS = 0.02
+
+
+def watermark_event_type(topic: Topic) -> str:
+    """The event type a topic carries its watermarks as."""
+    for event_type, record in topic.others:
+        if record is Watermark:
+            return event_type
+    raise ValueError(f"{topic.name} carries no watermark")
+
+
+def watermarks(service: str, topics: Sequence[Topic], at: datetime) -> list[OutgoingMessage]:
+    """One watermark per partition of each topic, addressed to that partition."""
+    return [
+        OutgoingMessage(
+            topic=topic.name,
+            key="watermark",
+            partition=partition,
+            value=new_event(
+                type=watermark_event_type(topic),
+                source=f"/pnm/{service}/relay",
+                subject=f"{topic.name}/{partition}",
+                record=Watermark(partition=partition, partitions=topic.partitions, watermark=at),
+            ).to_json(),
+        )
+        for topic in topics
+        for partition in range(topic.partitions)
+    ]
 
 
 class OutboxRelay:
@@ -38,6 +78,8 @@ class OutboxRelay:
         heartbeat: Heartbeat,
         batch_size: int = 500,
         idle_seconds: float = 1.0,
+        watermarked: Sequence[Topic] = (),
+        watermark_seconds: float = 0.5,
     ) -> None:
         self._service = service
         self._engine = engine
@@ -46,6 +88,11 @@ class OutboxRelay:
         self._heartbeat = heartbeat
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
+        self._watermarked = list(watermarked)
+        for topic in self._watermarked:
+            watermark_event_type(topic)  # refused at start, not at the first stamp
+        self._watermark_seconds = watermark_seconds
+        self._stamped_at = float("-inf")  # monotonic time of the last stamp
         self._lock_key = zlib.crc32(f"pnm-outbox-relay:{service}".encode())
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -68,6 +115,8 @@ class OutboxRelay:
             )
             if not locked:
                 return None
+            # Before the rows are looked for: the look sees every row committed before it.
+            stamp = await conn.scalar(select(func.clock_timestamp())) if self._watermarked else None
             rows = (
                 await conn.execute(
                     select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload)
@@ -76,16 +125,29 @@ class OutboxRelay:
                     .limit(self._batch_size)
                 )
             ).all()
-            if not rows:
+            messages = [
+                OutgoingMessage(topic=r.topic, key=r.key, value=bytes(r.payload)) for r in rows
+            ]
+            # Only a pass that saw every row committed before the stamp may stamp; an idle
+            # one only when the last stamp is getting old.
+            if (
+                stamp is not None
+                and len(rows) < self._batch_size
+                and (rows or time.monotonic() - self._stamped_at >= self._watermark_seconds)
+            ):
+                messages += watermarks(self._service, self._watermarked, stamp)
+            if not messages:
                 return 0
-            await self._publisher.publish(
-                [OutgoingMessage(topic=r.topic, key=r.key, value=bytes(r.payload)) for r in rows]
-            )
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == any_(literal([r.id for r in rows], ARRAY(BigInteger))))
-                .values(published_at=func.now())
-            )
+            # In one call, after the rows: each partition gets its stamp after its rows.
+            await self._publisher.publish(messages)
+            if len(messages) > len(rows):
+                self._stamped_at = time.monotonic()
+            if rows:
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == any_(literal([r.id for r in rows], ARRAY(BigInteger))))
+                    .values(published_at=func.now())
+                )
         for topic, count in Counter(r.topic for r in rows).items():
             EVENTS_PUBLISHED.labels(self._service, topic).inc(count)
         if len(rows) < self._batch_size:
@@ -134,6 +196,8 @@ class OutboxRelay:
                 continue  # a backlog: keep going without waiting
             if published == 0 and backoff > self._idle_seconds:
                 await self._report_pending()
+            if self._watermarked:
+                backoff = min(backoff, self._watermark_seconds)  # stamps go on while idle
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
         self._heartbeat.stopped = True

@@ -15,6 +15,9 @@ class OutgoingMessage:
     key: str
     value: bytes
     headers: Headers = field(default_factory=list)
+    # None: the partition of the key. Set for what must reach one partition in particular
+    # (a watermark is stamped on each partition of its topic).
+    partition: int | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,15 @@ from pnm.matcher.adapters.block_index import (
     of_lines,
 )
 from pnm.matcher.adapters.footprints import Footprint
-from pnm.matcher.adapters.tables import arrival, decision, eta_update, feed, line, prenotification
+from pnm.matcher.adapters.tables import (
+    arrival,
+    decision,
+    eta_update,
+    feed,
+    line,
+    prenotification,
+    prenotification_watermark,
+)
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence, reach, select_regimes, settled_by_match
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts, strong_keys
@@ -33,9 +41,12 @@ from pnm.matcher.domain.matching import (
     evaluate,
 )
 from pnm.matcher.domain.scoring import covers, reaches_match
+from pnm.matcher.domain.watermark import Backlog, PartitionMark, feed_watermark
 from pnm.shared.contracts.records import Decision, FeedStatus, ManifestLine, Regime
 
 LineKey = tuple[str, str]
+# A decision row's schedule: next deadline, held back (feed outage or watermark), held since.
+Schedule = tuple[datetime | None, bool, datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +66,11 @@ class MatcherState:
     arrivals: dict[str, list[ArrivalFacts]]
     feeds: list[FeedStatus]
     previous: dict[LineKey, Decision]
-    schedule: dict[LineKey, tuple[datetime | None, bool]]  # stored next deadline, feed held
+    schedule: dict[LineKey, Schedule]  # as stored
     read: Footprint  # what was read, to check against what others wrote meanwhile
+    # The pre-notification watermark, when blocks wait for it (see `domain.watermark`).
+    awaits_watermark: bool = False
+    watermark: datetime | None = None
 
     @property
     def keys(self) -> list[LineKey]:
@@ -102,6 +116,7 @@ class MatcherState:
     ) -> Evaluation:
         """The line decided on every candidate in its reach, or on those that may match it."""
         line = self.lines[key]
+        held_since = self.schedule.get(key, (None, False, None))[2]
         candidates = (self.contenders if contenders else self.reachable).get(key, ())
         return evaluate(
             line.record,
@@ -120,6 +135,7 @@ class MatcherState:
             self.previous.get(key),
             self.indicators,
             now,
+            Backlog(self.watermark, held_since or now) if self.awaits_watermark else None,
         )
 
 
@@ -295,8 +311,10 @@ async def load_state(
     *,
     expand: bool,
     known: Mapping[LineKey, StoredLine] | None = None,
+    awaits_watermark: bool = True,
 ) -> MatcherState:
-    """`known`: lines the caller has just stored, so they are not read back and parsed."""
+    """`known`: lines the caller has just stored, so they are not read back and parsed.
+    `awaits_watermark`: blocks wait for the pre-notification watermark (docs/watermark.md)."""
     read = Footprint(feeds=True)
     loaded, index = await _lines_and_candidates(
         conn, keys, indicators, known or {}, read, expand=expand
@@ -314,7 +332,7 @@ async def load_state(
             ArrivalFacts(r.manifest_id, _set(r.containers), r.arrived_at)
         )
     previous: dict[LineKey, Decision] = {}
-    schedule: dict[LineKey, tuple[datetime | None, bool]] = {}
+    schedule: dict[LineKey, Schedule] = {}
     for r in await conn.execute(
         select(
             decision.c.manifest_id,
@@ -322,10 +340,11 @@ async def load_state(
             decision.c.payload,
             decision.c.next_deadline,
             decision.c.feed_held,
+            decision.c.held_since,
         ).where(of_lines(decision, lines))
     ):
         previous[(r.manifest_id, r.line_id)] = Decision.model_validate(r.payload)
-        schedule[(r.manifest_id, r.line_id)] = (r.next_deadline, r.feed_held)
+        schedule[(r.manifest_id, r.line_id)] = (r.next_deadline, r.feed_held, r.held_since)
     feeds = [FeedStatus.model_validate(r.status) for r in await conn.execute(select(feed))]
     state = MatcherState(
         indicators,
@@ -339,6 +358,8 @@ async def load_state(
         previous,
         schedule,
         read,
+        awaits_watermark,
+        await read_watermark(conn) if awaits_watermark else None,
     )
     state.find_reachable(loaded.controlled, index)
     contenders = {n.reference: n for found in state.contenders.values() for n in found}
@@ -348,6 +369,19 @@ async def load_state(
     read.add_lines(lines)
     read.manifests.update(manifests)
     return state
+
+
+async def read_watermark(conn: AsyncConnection) -> datetime | None:
+    """The pre-notification feed's watermark: the lowest of its partitions' (see
+    `domain.watermark`)."""
+    rows = await conn.execute(
+        select(
+            prenotification_watermark.c.partition,
+            prenotification_watermark.c.partitions,
+            prenotification_watermark.c.watermark,
+        )
+    )
+    return feed_watermark(PartitionMark(*r) for r in rows)
 
 
 async def evaluate_lines(

@@ -109,6 +109,17 @@ feed = Table(
     Column("status", JSONB, nullable=False),  # FeedStatus
 )
 
+# The latest watermark the pre-notification service stamped on each partition of its topic,
+# written in the transaction that consumes the stamp (docs/watermark.md).
+prenotification_watermark = Table(
+    "prenotification_watermark",
+    metadata,
+    Column("partition", Integer, primary_key=True, autoincrement=False),
+    Column("partitions", Integer, nullable=False),
+    Column("watermark", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
 indicator_set = Table(
     "indicator_set",
     metadata,
@@ -135,6 +146,8 @@ decision = Table(
     Column("eta", DateTime(timezone=True)),
     Column("next_deadline", DateTime(timezone=True), index=True),
     Column("feed_held", Boolean, nullable=False, server_default="false"),
+    # Held for the pre-notification watermark: the moment the block waits to be issued as of.
+    Column("held_since", DateTime(timezone=True)),
     Index("ix_decision_references", "references", postgresql_using="gin"),
     Index("ix_decision_queue", "status", "port", "eta"),
     Index("ix_decision_feed_held", "feed_held", postgresql_where=text("feed_held")),

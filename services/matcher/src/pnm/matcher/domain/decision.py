@@ -24,6 +24,7 @@ from pnm.matcher.domain.scoring import (
     score,
     shares_strong_key,
 )
+from pnm.matcher.domain.watermark import Backlog
 from pnm.shared.contracts.records import (
     ChedType,
     Contribution,
@@ -228,7 +229,10 @@ def decide(
     now: datetime,
     degraded: Mapping[Regime, str] | None = None,
     previous: Mapping[Regime, DecisionStatus] | None = None,
+    backlog: Backlog | None = None,
 ) -> Outcome:
+    """`backlog`: what the matcher has consumed of the pre-notification feed; None when it
+    has every one there is (the replay, whose inputs are in order)."""
     line = situation.record
     if line.withdrawn:
         return Outcome(
@@ -302,6 +306,10 @@ def decide(
             (degraded or {}).get(regime),
             (previous or {}).get(regime),
         )
+        if backlog is not None:
+            why = backlog.hold(decided[0].status, (previous or {}).get(regime))
+            if why is not None:
+                decided = (_held_back(decided[0], why), decided[1])
         # Time may still change what lies under a refusal (awaiting → unnotified).
         waiting = waiting or decided[0].status in WAITING
         refusal = bcp_refusal(line, selection, indicators)
@@ -318,6 +326,17 @@ def decide(
             c for d, s in decisions if s is not None for c in _waterfall(d.regime, s)
         ),
         next_deadline=timeline.next_deadline(now) if waiting else None,
+    )
+
+
+def _held_back(decided: RegimeDecision, why: Reason) -> RegimeDecision:
+    """A block that may not be issued yet: the regime waits, saying what it would be and why
+    it waits (the line is looked at again when that changes)."""
+    return decided.model_copy(
+        update={
+            "status": DecisionStatus.AWAITING_NOTIFICATION,
+            "reasons": [*decided.reasons, why],
+        }
     )
 
 
@@ -446,10 +465,8 @@ def _decide_regime(
         # No *new* unnotified (a hold issued before the outage stays) and no overdue while the
         # feed may be holding notifications back.
         return (
-            decision(
-                DecisionStatus.AWAITING_NOTIFICATION,
-                (),
-                reason,
+            _held_back(
+                decision(status, (), reason),
                 Reason(code="feed_outage", text=f"held back: {degraded}"),
             ),
             None,

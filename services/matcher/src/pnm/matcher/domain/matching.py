@@ -10,6 +10,7 @@ from datetime import datetime
 from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
 from pnm.matcher.domain.facts import LineFacts
 from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.watermark import BACKLOG, Backlog
 from pnm.shared.contracts.records import Decision, ManifestLine, Regime, goods_summary
 
 
@@ -108,7 +109,11 @@ class Evaluation:
     decision: Decision
     changed: bool  # differs in substance from the previous decision: publish it
     next_deadline: datetime | None  # when time alone may change it
-    feed_held: bool  # held back as awaiting for a feed outage
+    feed_held: bool  # held back as awaiting for a feed outage or the watermark
+    held_since: datetime | None  # the moment a block held for the watermark is taken as of
+
+
+HELD_BACK = frozenset({"feed_outage", BACKLOG})
 
 
 def evaluate(
@@ -121,8 +126,10 @@ def evaluate(
     previous: Decision | None,
     indicators: IndicatorSet,
     now: datetime,
+    backlog: Backlog | None = None,
 ) -> Evaluation:
-    """One line through every stage, as both the service and the replay run it."""
+    """One line through every stage, as both the service and the replay run it. `backlog`:
+    see `decide`; its moment is that of the first evaluation that held the line for it."""
     outcome = decide(
         LineSituation(
             record,
@@ -135,6 +142,7 @@ def evaluate(
         now,
         degraded,
         {d.regime: d.status for d in previous.per_regime} if previous else None,
+        backlog,
     )
     result = decision_record(
         record,
@@ -149,5 +157,8 @@ def evaluate(
         result,
         previous is None or not same_substance(previous, result),
         outcome.next_deadline,
-        any(r.code == "feed_outage" for r in outcome.reasons),
+        any(r.code in HELD_BACK for r in outcome.reasons),
+        backlog.since
+        if backlog is not None and any(r.code == BACKLOG for r in outcome.reasons)
+        else None,
     )
