@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -54,8 +55,8 @@ async def superuser(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await conn.close()
 
 
-async def _write(pipeline: Pipeline, n: int, *, hold: str = "H-1") -> None:
-    """`n` entries, each from a transaction of its own, all at once."""
+async def _write(pipeline: Pipeline, n: int, *, concurrently: bool = True) -> None:
+    """`n` entries, each from a transaction of its own, all at once or one after the other."""
 
     async def one(i: int) -> None:
         async with pipeline.engine.begin() as conn:
@@ -64,14 +65,18 @@ async def _write(pipeline: Pipeline, n: int, *, hold: str = "H-1") -> None:
                 actor=SYSTEM if i % 2 else Actor("inspector-7", ("nvwa-inspector",), "NVWA"),
                 action="hold.opened" if i == 0 else "hold.release_requested",
                 subject_type="hold",
-                subject_id=hold,
+                subject_id="H-1",
                 at=T0 + timedelta(minutes=i),
                 before=None if i == 0 else {"state": "instructed", "n": i - 1},
                 after={"state": "released", "n": i, "fee": 12.5, "at": T0},
                 detail=f"step {i}",
             )
 
-    await asyncio.gather(*(one(i) for i in range(n)))
+    if concurrently:
+        await asyncio.gather(*(one(i) for i in range(n)))
+    else:
+        for i in range(n):
+            await one(i)
 
 
 async def _verify(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -81,8 +86,12 @@ async def _verify(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 def _cli_verify(database_url: str) -> tuple[int, dict[str, Any]]:
+    return _cli(database_url, "verify")
+
+
+def _cli(database_url: str, *args: str) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
-        [sys.executable, "-m", "pnm.cli.main", "audit", "verify"],
+        [sys.executable, "-m", "pnm.cli.main", "audit", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -243,3 +252,45 @@ async def test_a_refusal_leaves_an_entry(client: httpx.AsyncClient) -> None:
     assert first["after"]["correlation_id"] == refused.headers["X-Correlation-ID"]
     assert "malformed token" in entries[1]["detail"]
     assert (await _verify(client))["ok"] is True
+
+
+async def test_a_closed_range_exports_with_its_hashes_and_verifies_on_its_own(
+    pipeline: Pipeline,
+    client: httpx.AsyncClient,
+    superuser: asyncpg.Connection,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    await _write(pipeline, 6, concurrently=False)
+    # Entries 1..3 are those before 08:03 (entry i is at 08:00 + i - 1 minutes).
+    code, first = _cli(
+        database_url, "export", "--until", "2026-12-07T08:03:00+00:00", "--output", str(tmp_path)
+    )
+    assert code == 0, first
+    assert (first["first_sequence"], first["last_sequence"], first["entries"]) == (1, 3, 3)
+    code, rest = _cli(
+        database_url, "export", "--from", "4", "--until", "6", "--output", str(tmp_path)
+    )
+    assert code == 0, rest
+    # The ranges join: the second starts from the hash the first ends with.
+    assert rest["start_prev_hash"] == first["last_hash"]
+    assert rest["last_hash"] == (await _verify(client))["head_hash"]
+    code, checked = _cli(database_url, "verify", "--archive", rest["manifest"])
+    assert (code, checked["ok"], checked["entries"]) == (0, True, 3)
+
+    # An archive altered after the export fails on its own, without the database.
+    lines = Path(first["manifest"]).with_name(first["file"])
+    text_lines = lines.read_text().splitlines(keepends=True)
+    text_lines[1] = text_lines[1].replace("step ", "no step ")
+    lines.write_text("".join(text_lines))
+    code, checked = _cli(database_url, "verify", "--archive", first["manifest"])
+    assert code == 1
+    assert (checked["first_break"]["sequence"], checked["first_break"]["reason"]) == (2, "altered")
+    assert checked["sha256_matches"] is False
+
+    # A range that is broken in the database is not exported.
+    await _deleted(superuser)
+    code, refused = _cli(database_url, "export", "--until", "5", "--output", str(tmp_path / "x"))
+    assert code == 1
+    assert refused["first_break"]["sequence"] == 3
+    assert not list((tmp_path / "x").glob("*.manifest.json"))

@@ -4,6 +4,7 @@ is found at its sequence number, with the reason."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,8 @@ from pnm.holds.domain.audit_chain import (
     append,
     chain,
     chain_hash,
+    entry_from_json,
+    entry_json,
     plain,
     verify,
 )
@@ -197,3 +200,9 @@ def test_a_time_without_a_zone_is_refused() -> None:
     )
     with pytest.raises(ValueError):
         content.digest()
+
+
+@given(chains)
+def test_an_archived_entry_reads_back_as_it_was(entries: list[Entry]) -> None:
+    lines = [json.loads(json.dumps(entry_json(e))) for e in entries]
+    assert [entry_from_json(line) for line in lines] == entries

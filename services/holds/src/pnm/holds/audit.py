@@ -8,6 +8,7 @@ no entry, and the chain stays gap-free."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -136,29 +137,53 @@ class TrailCheck:
         }
 
 
-async def _chunks(conn: AsyncConnection, size: int) -> AsyncIterator[list[Entry]]:
-    """Every entry in sequence order, `size` at a time (keyset: constant cost per chunk)."""
-    query = select(audit_entry).order_by(audit_entry.c.sequence).limit(size)
-    rows = (await conn.execute(query)).all()
-    while rows:
-        yield [entry_of(r) for r in rows]
-        if len(rows) < size:
-            return
-        rows = (await conn.execute(query.where(audit_entry.c.sequence > rows[-1].sequence))).all()
-
-
-async def verify_trail(engine: AsyncEngine, chunk: int = VERIFY_CHUNK) -> TrailCheck:
-    """The whole chain against its head, in one consistent snapshot (appends go on meanwhile
-    and are not seen), streamed: memory does not grow with the trail."""
+@asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction on one snapshot: appends go on meanwhile and are not seen."""
     async with engine.connect() as plain_conn:
         conn = await plain_conn.execution_options(
             isolation_level="REPEATABLE READ", postgresql_readonly=True
         )
         async with conn.begin():
-            row = (await conn.execute(select(audit_head.c.sequence, audit_head.c.hash))).one()
-            head = Head(row.sequence, row.hash)
-            verifier = Verifier()
-            async for entries in _chunks(conn, chunk):
-                if not verifier.feed(entries):
-                    break
-            return TrailCheck(verifier.entries, head, verifier.finish(head))
+            yield conn
+
+
+async def stored_entries(
+    conn: AsyncConnection,
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    chunk: int = VERIFY_CHUNK,
+) -> AsyncIterator[list[Entry]]:
+    """The entries in sequence order (from `first`, through `last`), `chunk` at a time
+    (keyset: constant cost per chunk). Without `first`, from the lowest sequence there is,
+    whatever it is (a forged entry 0 must be seen)."""
+    query = select(audit_entry).order_by(audit_entry.c.sequence).limit(chunk)
+    if last is not None:
+        query = query.where(audit_entry.c.sequence <= last)
+    after = None if first is None else first - 1
+    while True:
+        page = query if after is None else query.where(audit_entry.c.sequence > after)
+        rows = (await conn.execute(page)).all()
+        if rows:
+            yield [entry_of(r) for r in rows]
+        if len(rows) < chunk:
+            return
+        after = rows[-1].sequence
+
+
+async def stored_head(conn: AsyncConnection) -> Head:
+    row = (await conn.execute(select(audit_head.c.sequence, audit_head.c.hash))).one()
+    return Head(row.sequence, row.hash)
+
+
+async def verify_trail(engine: AsyncEngine, chunk: int = VERIFY_CHUNK) -> TrailCheck:
+    """The whole chain against its head, in one snapshot, streamed: memory does not grow
+    with the trail."""
+    async with snapshot(engine) as conn:
+        head = await stored_head(conn)
+        verifier = Verifier()
+        async for entries in stored_entries(conn, chunk=chunk):
+            if not verifier.feed(entries):
+                break
+        return TrailCheck(verifier.entries, head, verifier.finish(head))

@@ -237,3 +237,44 @@ def verify(entries: Sequence[Entry], head: Head, start: Head = GENESIS) -> Break
     verifier = Verifier(start)
     verifier.feed(entries)
     return verifier.finish(head)
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """An entry as an archive line keeps it: every field, its place in the chain and hash."""
+    c = entry.content
+    return {
+        "sequence": entry.sequence,
+        "at": timestamp(c.at),
+        "actor": {
+            "subject": c.actor_subject,
+            "roles": list(c.actor_roles),
+            "organisation": c.actor_organisation,
+        },
+        "action": c.action,
+        "subject_type": c.subject_type,
+        "subject_id": c.subject_id,
+        "before": c.before,
+        "after": c.after,
+        "outcome": c.outcome,
+        "detail": c.detail,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def entry_from_json(line: Mapping[str, Any]) -> Entry:
+    actor = line["actor"]
+    content = Content(
+        at=datetime.fromisoformat(line["at"]),
+        actor_subject=actor["subject"],
+        actor_roles=tuple(actor["roles"]),
+        actor_organisation=actor["organisation"],
+        action=line["action"],
+        subject_type=line["subject_type"],
+        subject_id=line["subject_id"],
+        before=line["before"],
+        after=line["after"],
+        outcome=line["outcome"],
+        detail=line["detail"],
+    )
+    return Entry(int(line["sequence"]), content, line["prev_hash"], line["hash"])
