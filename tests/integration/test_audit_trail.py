@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from pnm.cli.services import ALL
-from pnm.holds.audit import SYSTEM, Actor, record
+from pnm.holds.audit import SYSTEM, Action, Actor, record, record_all
 from pnm.holds.domain.audit_chain import Content, Head, append
 from pnm.shared.runtime import Pipeline
 
@@ -133,6 +133,27 @@ async def test_entries_from_concurrent_transactions_form_one_chain(
         headers=ADMIN,
     )
     assert sorted(e["detail"] for e in window.json()) == ["step 5", "step 6"]
+
+
+async def test_a_batch_is_appended_whole_and_in_order(
+    pipeline: Pipeline, client: httpx.AsyncClient
+) -> None:
+    async def batch(name: str) -> None:
+        async with pipeline.engine.begin() as conn:
+            await record_all(
+                conn,
+                [Action(SYSTEM, "hold.opened", "hold", f"{name}-{i}", T0) for i in range(20)],
+            )
+
+    await asyncio.gather(*(batch(f"B{b}") for b in range(5)))
+    result = await _verify(client)
+    assert (result["ok"], result["entries"]) == (True, 100)
+    listed = await client.get("/holds/audit", params={"limit": 1000}, headers=ADMIN)
+    ids = [e["subject_id"] for e in listed.json()]
+    # Each transaction's entries are consecutive, in the order recorded.
+    for start in range(0, 100, 20):
+        name = ids[start].split("-")[0]
+        assert ids[start : start + 20] == [f"{name}-{i}" for i in range(20)]
 
 
 async def _altered(db: asyncpg.Connection) -> None:

@@ -7,7 +7,7 @@ no entry, and the chain stays gap-free."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +50,61 @@ def _state(value: Mapping[str, Any] | None) -> Any:
     return None if value is None else storable(plain(value))
 
 
+@dataclass(frozen=True)
+class Action:
+    """One entry to record: see `record`."""
+
+    actor: Actor
+    action: str  # e.g. "hold.opened", "hold.release_requested", "case.closed"
+    subject_type: str  # "hold", "case", ...
+    subject_id: str
+    at: datetime
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    outcome: Literal["done", "refused"] = "done"
+    detail: str | None = None
+
+    def content(self) -> Content:
+        return Content(
+            at=self.at,
+            actor_subject=_text(self.actor.subject),
+            actor_roles=tuple(_text(r) for r in self.actor.roles),
+            actor_organisation=None
+            if self.actor.organisation is None
+            else _text(self.actor.organisation),
+            action=_text(self.action),
+            subject_type=_text(self.subject_type),
+            subject_id=_text(self.subject_id[:SUBJECT_ID_MAX]),
+            before=_state(self.before),
+            after=_state(self.after),
+            outcome=self.outcome,
+            detail=None if self.detail is None else _text(self.detail),
+        )
+
+
+def _pending(content: Content) -> dict[str, Any]:
+    return {
+        "at": content.at,
+        "actor_subject": content.actor_subject,
+        "actor_roles": list(content.actor_roles),
+        "actor_organisation": content.actor_organisation,
+        "action": content.action,
+        "subject_type": content.subject_type,
+        "subject_id": content.subject_id,
+        "before": content.before,
+        "after": content.after,
+        "outcome": content.outcome,
+        "detail": content.detail,
+        "content_digest": content.digest(),
+    }
+
+
+async def record_all(conn: AsyncConnection, actions: Sequence[Action]) -> None:
+    """Several entries in one statement (a batch of a consumer), in this order."""
+    if actions:
+        await conn.execute(insert(audit_pending), [_pending(a.content()) for a in actions])
+
+
 async def record(
     conn: AsyncConnection,
     *,
@@ -66,35 +121,8 @@ async def record(
     """Write one entry in the caller's transaction (the caller commits). `before` and `after`
     are the subject's state as JSON-like mappings (times, enums and decimals are kept as text).
     """
-    content = Content(
-        at=at,
-        actor_subject=_text(actor.subject),
-        actor_roles=tuple(_text(r) for r in actor.roles),
-        actor_organisation=None if actor.organisation is None else _text(actor.organisation),
-        action=_text(action),
-        subject_type=_text(subject_type),
-        subject_id=_text(subject_id[:SUBJECT_ID_MAX]),
-        before=_state(before),
-        after=_state(after),
-        outcome=outcome,
-        detail=None if detail is None else _text(detail),
-    )
-    await conn.execute(
-        insert(audit_pending).values(
-            at=content.at,
-            actor_subject=content.actor_subject,
-            actor_roles=list(content.actor_roles),
-            actor_organisation=content.actor_organisation,
-            action=content.action,
-            subject_type=content.subject_type,
-            subject_id=content.subject_id,
-            before=content.before,
-            after=content.after,
-            outcome=content.outcome,
-            detail=content.detail,
-            content_digest=content.digest(),
-        )
-    )
+    entry = Action(actor, action, subject_type, subject_id, at, before, after, outcome, detail)
+    await record_all(conn, [entry])
 
 
 def entry_of(row: Row[Any]) -> Entry:
