@@ -21,10 +21,11 @@ import asyncpg
 import httpx
 import pytest
 from infra import bearer
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from pnm.cli.services import ALL
+from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.audit import SYSTEM, Action, Actor, record, record_all
 from pnm.holds.domain.audit_chain import Content, Head, append
 from pnm.shared.runtime import Pipeline
@@ -315,3 +316,59 @@ async def test_a_closed_range_exports_with_its_hashes_and_verifies_on_its_own(
     assert code == 1
     assert refused["first_break"]["sequence"] == 3
     assert not list((tmp_path / "x").glob("*.manifest.json"))
+
+
+async def test_a_refused_state_change_is_rolled_back_and_its_refusal_kept(
+    pipeline: Pipeline, client: httpx.AsyncClient
+) -> None:
+    """A 409: the terminal says it could not apply a block it has already confirmed."""
+    async with pipeline.engine.begin() as conn:
+        await conn.execute(
+            insert(hold).values(
+                hold_id="H-409",
+                manifest_id="M",
+                line_id="1",
+                regime="vet",
+                authority="nvwa",
+                state="acknowledged",
+                terminal="ECTDELTA",
+                containers=["MSCU1234565"],
+                reason="unnotified",
+                decision_number=1,
+                opened_at=T0,
+            )
+        )
+        await conn.execute(
+            insert(instruction).values(
+                instruction_id="I-409",
+                hold_id="H-409",
+                action="block",
+                terminal="ECTDELTA",
+                sequence=1,
+                payload={},
+                issued_at=T0,
+                ack_result="applied",
+            )
+        )
+    ack = {
+        "instruction_id": "I-409",
+        "terminal": "ECTDELTA",
+        "result": "rejected",
+        "at": T0.isoformat(),
+    }
+    refused = await client.post("/holds/acks", json=ack, headers=bearer("terminal:ECTDELTA"))
+    assert refused.status_code == 409
+
+    async with pipeline.engine.connect() as conn:
+        kept = (
+            await conn.execute(
+                select(instruction.c.ack_result).where(instruction.c.instruction_id == "I-409")
+            )
+        ).scalar_one()
+    assert kept == "applied"  # the request's work is rolled back
+    [entry] = (
+        await client.get("/holds/audit", params={"subject_type": "request"}, headers=ADMIN)
+    ).json()
+    assert (entry["subject_id"], entry["after"]["status"]) == ("POST /holds/acks", 409)
+    assert entry["actor"]["roles"] == ["terminal:ECTDELTA"]
+    assert entry["detail"] == refused.json()["detail"]
