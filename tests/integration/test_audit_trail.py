@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,31 @@ async def test_entries_from_concurrent_transactions_form_one_chain(
         headers=ADMIN,
     )
     assert sorted(e["detail"] for e in window.json()) == ["step 5", "step 6"]
+
+
+TRICKY_STATES: list[dict[str, Any]] = [
+    {"fee": 1e20, "rate": 2.0, "share": 0.1, "tiny": 1e-7, "zero": -0.0, "huge": 1.5e300},
+    {"precise": 123456789.12345679, "big": 10**30, "negative": -(2**70)},
+    {"text": 'é\u2028😀 "quoted" \\', "nul": "a\x00b", "lone": "\ud800", "": None},
+    {"z": 1, "a": {"nested": [1, [2, {"b": []}], {}]}, "m": True},
+    {"at": T0, "eur": Decimal("12.50"), "roles": {"b", "a"}, "nan": float("nan")},
+]
+
+
+async def test_states_of_every_json_shape_read_back_as_hashed(
+    pipeline: Pipeline, client: httpx.AsyncClient
+) -> None:
+    """jsonb normalises numbers and key order; the hash must survive the round trip."""
+    async with pipeline.engine.begin() as conn:
+        await record_all(
+            conn,
+            [
+                Action(SYSTEM, "hold.changed", "hold", "H-J", T0, before=state, after=state)
+                for state in TRICKY_STATES
+            ],
+        )
+    result = await _verify(client)
+    assert (result["ok"], result["entries"]) == (True, len(TRICKY_STATES)), result
 
 
 async def test_a_batch_is_appended_whole_and_in_order(
