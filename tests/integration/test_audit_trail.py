@@ -7,6 +7,7 @@ refused request leaves an entry."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import os
@@ -27,8 +28,16 @@ from sqlalchemy.exc import DBAPIError
 
 from pnm.cli.services import ALL
 from pnm.holds.adapters.tables import hold, instruction
-from pnm.holds.audit import SYSTEM, Action, Actor, record, record_all
-from pnm.holds.domain.audit_chain import Content, Head, append
+from pnm.holds.audit import (
+    SYSTEM,
+    Action,
+    Actor,
+    record,
+    record_all,
+    snapshot,
+    stored_entries,
+)
+from pnm.holds.domain.audit_chain import Content, Head, append, chain
 from pnm.shared.runtime import Pipeline
 
 ADMIN = bearer("admin")
@@ -240,6 +249,40 @@ async def test_tampering_in_the_database_is_found(
     code, printed = _cli_verify(database_url)
     assert code == 1
     assert printed["first_break"] == result["first_break"]
+
+
+async def test_a_rewritten_tail_is_found_by_a_hash_kept_outside(
+    pipeline: Pipeline,
+    client: httpx.AsyncClient,
+    superuser: asyncpg.Connection,
+    database_url: str,
+) -> None:
+    """Someone with the owner's rights rewrites entry 3, every later one and the head: the
+    chain is whole again; the head hash printed by an earlier verification finds it."""
+    await _write(pipeline, 5, concurrently=False)
+    earlier = await _verify(client)
+    async with snapshot(pipeline.engine) as conn:
+        entries = [e async for chunk in stored_entries(conn) for e in chunk]
+    forged = dataclasses.replace(entries[2].content, detail="nothing happened")
+    rewritten = chain([forged, *(e.content for e in entries[3:])], Head(2, entries[1].hash))
+    for entry in rewritten:
+        await superuser.execute(
+            "UPDATE holds.audit_entry SET detail = $2, prev_hash = $3, hash = $4 "
+            "WHERE sequence = $1",
+            entry.sequence,
+            entry.content.detail,
+            entry.prev_hash,
+            entry.hash,
+        )
+    await superuser.execute("UPDATE holds.audit_head SET hash = $1", rewritten[-1].hash)
+    assert (await _verify(client))["ok"] is True  # what the chain alone cannot show
+
+    code, result = _cli(database_url, "verify", "--anchor", f"5:{earlier['head_hash']}")
+    assert code == 1
+    assert (result["first_break"]["sequence"], result["first_break"]["reason"]) == (
+        5,
+        "anchor_mismatch",
+    )
 
 
 async def test_removing_the_last_entries_is_found(

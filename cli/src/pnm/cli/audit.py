@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,11 +43,21 @@ def _report(result: dict[str, Any], ok: bool) -> int:
     return 0 if ok else 1
 
 
-async def run_audit_verify(database_url: str | None = None) -> int:
-    """0 when the chain in the database is whole, 1 at a break."""
+def anchor(text: str) -> tuple[int, str]:
+    """`--anchor SEQUENCE:HASH`, as printed by an earlier verification (head) or export."""
+    sequence, _, kept = text.partition(":")
+    if not sequence.isdigit() or len(kept) != 64:
+        raise ValueError(f"{text!r} is not SEQUENCE:HASH (a sequence number and 64 hex digits)")
+    return int(sequence), kept.lower()
+
+
+async def run_audit_verify(
+    database_url: str | None = None, anchors: Sequence[tuple[int, str]] = ()
+) -> int:
+    """0 when the chain in the database is whole (and holds every anchor), 1 at a break."""
     engine = _engine(database_url)
     try:
-        check = await verify_trail(engine)
+        check = await verify_trail(engine, anchors=dict(anchors))
     finally:
         await engine.dispose()
     return _report(check.as_json(), check.ok)

@@ -129,6 +129,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--database-url", help="default: PNM_HOLDS_DATABASE_URL, else PNM_DATABASE_URL")
     p.add_argument("--archive", type=Path, help="verify: this export's manifest, not the database")
     p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        help="verify: SEQUENCE:HASH kept outside the database, e.g. an earlier head (repeat)",
+    )
+    p.add_argument(
         "--until", help="export: through this sequence number, or the last entry before a time"
     )
     p.add_argument("--from", dest="first", type=int, default=1, help="export: first sequence")
@@ -217,7 +223,11 @@ def main(argv: list[str] | None = None) -> None:
             )
         if args.archive is not None:
             sys.exit(audit.run_audit_verify_archive(args.archive))
-        sys.exit(asyncio.run(audit.run_audit_verify(args.database_url)))
+        try:
+            anchors = [audit.anchor(a) for a in args.anchor]
+        except ValueError as err:
+            parser.error(f"--anchor: {err}")
+        sys.exit(asyncio.run(audit.run_audit_verify(args.database_url, anchors)))
 
 
 if __name__ == "__main__":

@@ -205,12 +205,16 @@ async def stored_head(conn: AsyncConnection) -> Head:
     return Head(row.sequence, row.hash)
 
 
-async def verify_trail(engine: AsyncEngine, chunk: int = VERIFY_CHUNK) -> TrailCheck:
+async def verify_trail(
+    engine: AsyncEngine,
+    chunk: int = VERIFY_CHUNK,
+    anchors: Mapping[int, str] | None = None,
+) -> TrailCheck:
     """The whole chain against its head, in one snapshot, streamed: memory does not grow
-    with the trail."""
+    with the trail. `anchors`: hashes of entries kept outside the database (sequence: hash)."""
     async with snapshot(engine) as conn:
         head = await stored_head(conn)
-        verifier = Verifier()
+        verifier = Verifier(anchors=dict(anchors or {}))
         async for entries in stored_entries(conn, chunk=chunk):
             if not verifier.feed(entries):
                 break
