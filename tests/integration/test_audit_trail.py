@@ -7,6 +7,7 @@ refused request leaves an entry."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import os
@@ -14,18 +15,29 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from infra import bearer
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from pnm.cli.services import ALL
-from pnm.holds.audit import SYSTEM, Actor, record
-from pnm.holds.domain.audit_chain import Content, Head, append
+from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.audit import (
+    SYSTEM,
+    Action,
+    Actor,
+    record,
+    record_all,
+    snapshot,
+    stored_entries,
+)
+from pnm.holds.domain.audit_chain import Content, Head, append, chain
 from pnm.shared.runtime import Pipeline
 
 ADMIN = bearer("admin")
@@ -54,8 +66,8 @@ async def superuser(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await conn.close()
 
 
-async def _write(pipeline: Pipeline, n: int, *, hold: str = "H-1") -> None:
-    """`n` entries, each from a transaction of its own, all at once."""
+async def _write(pipeline: Pipeline, n: int, *, concurrently: bool = True) -> None:
+    """`n` entries, each from a transaction of its own, all at once or one after the other."""
 
     async def one(i: int) -> None:
         async with pipeline.engine.begin() as conn:
@@ -64,14 +76,18 @@ async def _write(pipeline: Pipeline, n: int, *, hold: str = "H-1") -> None:
                 actor=SYSTEM if i % 2 else Actor("inspector-7", ("nvwa-inspector",), "NVWA"),
                 action="hold.opened" if i == 0 else "hold.release_requested",
                 subject_type="hold",
-                subject_id=hold,
+                subject_id="H-1",
                 at=T0 + timedelta(minutes=i),
                 before=None if i == 0 else {"state": "instructed", "n": i - 1},
                 after={"state": "released", "n": i, "fee": 12.5, "at": T0},
                 detail=f"step {i}",
             )
 
-    await asyncio.gather(*(one(i) for i in range(n)))
+    if concurrently:
+        await asyncio.gather(*(one(i) for i in range(n)))
+    else:
+        for i in range(n):
+            await one(i)
 
 
 async def _verify(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -81,8 +97,12 @@ async def _verify(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 def _cli_verify(database_url: str) -> tuple[int, dict[str, Any]]:
+    return _cli(database_url, "verify")
+
+
+def _cli(database_url: str, *args: str) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
-        [sys.executable, "-m", "pnm.cli.main", "audit", "verify"],
+        [sys.executable, "-m", "pnm.cli.main", "audit", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -124,6 +144,52 @@ async def test_entries_from_concurrent_transactions_form_one_chain(
         headers=ADMIN,
     )
     assert sorted(e["detail"] for e in window.json()) == ["step 5", "step 6"]
+
+
+TRICKY_STATES: list[dict[str, Any]] = [
+    {"fee": 1e20, "rate": 2.0, "share": 0.1, "tiny": 1e-7, "zero": -0.0, "huge": 1.5e300},
+    {"precise": 123456789.12345679, "big": 10**30, "negative": -(2**70)},
+    {"text": 'é\u2028😀 "quoted" \\', "nul": "a\x00b", "lone": "\ud800", "": None},
+    {"z": 1, "a": {"nested": [1, [2, {"b": []}], {}]}, "m": True},
+    {"at": T0, "eur": Decimal("12.50"), "roles": {"b", "a"}, "nan": float("nan")},
+]
+
+
+async def test_states_of_every_json_shape_read_back_as_hashed(
+    pipeline: Pipeline, client: httpx.AsyncClient
+) -> None:
+    """jsonb normalises numbers and key order; the hash must survive the round trip."""
+    async with pipeline.engine.begin() as conn:
+        await record_all(
+            conn,
+            [
+                Action(SYSTEM, "hold.changed", "hold", "H-J", T0, before=state, after=state)
+                for state in TRICKY_STATES
+            ],
+        )
+    result = await _verify(client)
+    assert (result["ok"], result["entries"]) == (True, len(TRICKY_STATES)), result
+
+
+async def test_a_batch_is_appended_whole_and_in_order(
+    pipeline: Pipeline, client: httpx.AsyncClient
+) -> None:
+    async def batch(name: str) -> None:
+        async with pipeline.engine.begin() as conn:
+            await record_all(
+                conn,
+                [Action(SYSTEM, "hold.opened", "hold", f"{name}-{i}", T0) for i in range(20)],
+            )
+
+    await asyncio.gather(*(batch(f"B{b}") for b in range(5)))
+    result = await _verify(client)
+    assert (result["ok"], result["entries"]) == (True, 100)
+    listed = await client.get("/holds/audit", params={"limit": 1000}, headers=ADMIN)
+    ids = [e["subject_id"] for e in listed.json()]
+    # Each transaction's entries are consecutive, in the order recorded.
+    for start in range(0, 100, 20):
+        name = ids[start].split("-")[0]
+        assert ids[start : start + 20] == [f"{name}-{i}" for i in range(20)]
 
 
 async def _altered(db: asyncpg.Connection) -> None:
@@ -185,6 +251,40 @@ async def test_tampering_in_the_database_is_found(
     assert printed["first_break"] == result["first_break"]
 
 
+async def test_a_rewritten_tail_is_found_by_a_hash_kept_outside(
+    pipeline: Pipeline,
+    client: httpx.AsyncClient,
+    superuser: asyncpg.Connection,
+    database_url: str,
+) -> None:
+    """Someone with the owner's rights rewrites entry 3, every later one and the head: the
+    chain is whole again; the head hash printed by an earlier verification finds it."""
+    await _write(pipeline, 5, concurrently=False)
+    earlier = await _verify(client)
+    async with snapshot(pipeline.engine) as conn:
+        entries = [e async for chunk in stored_entries(conn) for e in chunk]
+    forged = dataclasses.replace(entries[2].content, detail="nothing happened")
+    rewritten = chain([forged, *(e.content for e in entries[3:])], Head(2, entries[1].hash))
+    for entry in rewritten:
+        await superuser.execute(
+            "UPDATE holds.audit_entry SET detail = $2, prev_hash = $3, hash = $4 "
+            "WHERE sequence = $1",
+            entry.sequence,
+            entry.content.detail,
+            entry.prev_hash,
+            entry.hash,
+        )
+    await superuser.execute("UPDATE holds.audit_head SET hash = $1", rewritten[-1].hash)
+    assert (await _verify(client))["ok"] is True  # what the chain alone cannot show
+
+    code, result = _cli(database_url, "verify", "--anchor", f"5:{earlier['head_hash']}")
+    assert code == 1
+    assert (result["first_break"]["sequence"], result["first_break"]["reason"]) == (
+        5,
+        "anchor_mismatch",
+    )
+
+
 async def test_removing_the_last_entries_is_found(
     pipeline: Pipeline, client: httpx.AsyncClient, superuser: asyncpg.Connection
 ) -> None:
@@ -243,3 +343,101 @@ async def test_a_refusal_leaves_an_entry(client: httpx.AsyncClient) -> None:
     assert first["after"]["correlation_id"] == refused.headers["X-Correlation-ID"]
     assert "malformed token" in entries[1]["detail"]
     assert (await _verify(client))["ok"] is True
+
+
+async def test_a_closed_range_exports_with_its_hashes_and_verifies_on_its_own(
+    pipeline: Pipeline,
+    client: httpx.AsyncClient,
+    superuser: asyncpg.Connection,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    await _write(pipeline, 6, concurrently=False)
+    # Entries 1..3 are those before 08:03 (entry i is at 08:00 + i - 1 minutes).
+    code, first = _cli(
+        database_url, "export", "--until", "2026-12-07T08:03:00+00:00", "--output", str(tmp_path)
+    )
+    assert code == 0, first
+    assert (first["first_sequence"], first["last_sequence"], first["entries"]) == (1, 3, 3)
+    code, rest = _cli(
+        database_url, "export", "--from", "4", "--until", "6", "--output", str(tmp_path)
+    )
+    assert code == 0, rest
+    # The ranges join: the second starts from the hash the first ends with.
+    assert rest["start_prev_hash"] == first["last_hash"]
+    assert rest["last_hash"] == (await _verify(client))["head_hash"]
+    code, checked = _cli(database_url, "verify", "--archive", rest["manifest"])
+    assert (code, checked["ok"], checked["entries"]) == (0, True, 3)
+
+    # An archive altered after the export fails on its own, without the database.
+    lines = Path(first["manifest"]).with_name(first["file"])
+    text_lines = lines.read_text().splitlines(keepends=True)
+    text_lines[1] = text_lines[1].replace("step ", "no step ")
+    lines.write_text("".join(text_lines))
+    code, checked = _cli(database_url, "verify", "--archive", first["manifest"])
+    assert code == 1
+    assert (checked["first_break"]["sequence"], checked["first_break"]["reason"]) == (2, "altered")
+    assert checked["sha256_matches"] is False
+
+    # A range that is broken in the database is not exported.
+    await _deleted(superuser)
+    code, refused = _cli(database_url, "export", "--until", "5", "--output", str(tmp_path / "x"))
+    assert code == 1
+    assert refused["first_break"]["sequence"] == 3
+    assert not list((tmp_path / "x").glob("*.manifest.json"))
+
+
+async def test_a_refused_state_change_is_rolled_back_and_its_refusal_kept(
+    pipeline: Pipeline, client: httpx.AsyncClient
+) -> None:
+    """A 409: the terminal says it could not apply a block it has already confirmed."""
+    async with pipeline.engine.begin() as conn:
+        await conn.execute(
+            insert(hold).values(
+                hold_id="H-409",
+                manifest_id="M",
+                line_id="1",
+                regime="vet",
+                authority="nvwa",
+                state="acknowledged",
+                terminal="ECTDELTA",
+                containers=["MSCU1234565"],
+                reason="unnotified",
+                decision_number=1,
+                opened_at=T0,
+            )
+        )
+        await conn.execute(
+            insert(instruction).values(
+                instruction_id="I-409",
+                hold_id="H-409",
+                action="block",
+                terminal="ECTDELTA",
+                sequence=1,
+                payload={},
+                issued_at=T0,
+                ack_result="applied",
+            )
+        )
+    ack = {
+        "instruction_id": "I-409",
+        "terminal": "ECTDELTA",
+        "result": "rejected",
+        "at": T0.isoformat(),
+    }
+    refused = await client.post("/holds/acks", json=ack, headers=bearer("terminal:ECTDELTA"))
+    assert refused.status_code == 409
+
+    async with pipeline.engine.connect() as conn:
+        kept = (
+            await conn.execute(
+                select(instruction.c.ack_result).where(instruction.c.instruction_id == "I-409")
+            )
+        ).scalar_one()
+    assert kept == "applied"  # the request's work is rolled back
+    [entry] = (
+        await client.get("/holds/audit", params={"subject_type": "request"}, headers=ADMIN)
+    ).json()
+    assert (entry["subject_id"], entry["after"]["status"]) == ("POST /holds/acks", 409)
+    assert entry["actor"]["roles"] == ["terminal:ECTDELTA"]
+    assert entry["detail"] == refused.json()["detail"]

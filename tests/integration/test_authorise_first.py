@@ -32,7 +32,7 @@ OPEN_PATHS = {"/health/live", "/health/ready", "/metrics", "/feeds"}
 # Written by the services' own loops, not by requests (the relay stamps the watermark).
 BACKGROUND_TABLES = {"matcher.decision_epoch", "matcher.prenotification_watermark"}
 # What a refusal leaves by design: the holds service's audit trail of refusals (docs/audit.md).
-REFUSAL_RECORDS = {"holds.audit_entry", "holds.audit_head"}
+REFUSAL_RECORDS = {"holds.audit_entry"}
 JUNK_QUERY = {"limit": "junk", "offset": "-5", "open": "maybe", "arrival_from": "never"}
 # One of every kind of role there is (auth module docstring).
 EVERY_ROLE = (

@@ -4,12 +4,13 @@ is found at its sequence number, with the reason."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pnm.holds.domain.audit_chain import (
@@ -21,6 +22,8 @@ from pnm.holds.domain.audit_chain import (
     append,
     chain,
     chain_hash,
+    entry_from_json,
+    entry_json,
     plain,
     verify,
 )
@@ -197,3 +200,36 @@ def test_a_time_without_a_zone_is_refused() -> None:
     )
     with pytest.raises(ValueError):
         content.digest()
+
+
+@given(chains)
+def test_an_archived_entry_reads_back_as_it_was(entries: list[Entry]) -> None:
+    lines = [json.loads(json.dumps(entry_json(e))) for e in entries]
+    assert [entry_from_json(line) for line in lines] == entries
+
+
+@given(chains, contents, st.data())
+def test_a_rewritten_tail_is_found_by_a_hash_kept_elsewhere(
+    entries: list[Entry], forged: Content, data: Any
+) -> None:
+    """Whoever rewrites the chain from an entry on (and the head with it) makes a whole chain;
+    a hash kept outside the database for that entry or a later one finds it."""
+    at = data.draw(st.integers(0, len(entries) - 1))
+    assume(forged.digest() != entries[at].content.digest())
+    anchored = data.draw(st.integers(at, len(entries) - 1))
+    kept = {entries[anchored].sequence: entries[anchored].hash}
+    rewritten = [*entries[:at], *chain([forged], head_of(entries[:at]))]
+    rewritten += chain([e.content for e in entries[at + 1 :]], head_of(rewritten))
+    assert verify(rewritten, head_of(rewritten)) is None
+    found = verify(rewritten, head_of(rewritten), anchors=kept)
+    assert found is not None
+    assert (found.sequence, found.reason) == (entries[anchored].sequence, "anchor_mismatch")
+    assert verify(entries, head_of(entries), anchors=kept) is None
+
+
+@given(chains)
+def test_a_hash_kept_for_an_entry_that_is_gone_is_found(entries: list[Entry]) -> None:
+    kept = {entries[-1].sequence: entries[-1].hash}
+    found = verify(entries[:-1], head_of(entries[:-1]), anchors=kept)
+    assert found is not None
+    assert (found.sequence, found.reason) == (len(entries), "removed")

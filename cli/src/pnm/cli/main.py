@@ -122,9 +122,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--output", type=Path, required=True, help="replay events (JSON lines)")
     p.add_argument("--expect", type=Path, required=True, help="expected statuses (JSON lines)")
 
-    p = sub.add_parser("audit", help="verify the holds service's audit trail (docs/audit.md)")
-    p.add_argument("action", choices=["verify"])
+    p = sub.add_parser(
+        "audit", help="verify the holds service's audit trail, or export a range (docs/audit.md)"
+    )
+    p.add_argument("action", choices=["verify", "export"])
     p.add_argument("--database-url", help="default: PNM_HOLDS_DATABASE_URL, else PNM_DATABASE_URL")
+    p.add_argument("--archive", type=Path, help="verify: this export's manifest, not the database")
+    p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        help="verify: SEQUENCE:HASH kept outside the database, e.g. an earlier head (repeat)",
+    )
+    p.add_argument(
+        "--until", help="export: through this sequence number, or the last entry before a time"
+    )
+    p.add_argument("--from", dest="first", type=int, default=1, help="export: first sequence")
+    p.add_argument("--output", type=Path, default=Path("."), help="export: into this directory")
 
     args = parser.parse_args(argv)
     if args.command == "standalone":
@@ -197,9 +211,23 @@ def main(argv: list[str] | None = None) -> None:
             args.kind, args.seed, args.date, args.lines, args.outage, args.output, args.expect
         )
     elif args.command == "audit":
-        from pnm.cli.audit import run_audit_verify
+        from pnm.cli import audit
 
-        sys.exit(asyncio.run(run_audit_verify(args.database_url)))
+        if args.action == "export":
+            if args.until is None:
+                parser.error("audit export needs --until")
+            sys.exit(
+                asyncio.run(
+                    audit.run_audit_export(args.until, args.first, args.output, args.database_url)
+                )
+            )
+        if args.archive is not None:
+            sys.exit(audit.run_audit_verify_archive(args.archive))
+        try:
+            anchors = [audit.anchor(a) for a in args.anchor]
+        except ValueError as err:
+            parser.error(f"--anchor: {err}")
+        sys.exit(asyncio.run(audit.run_audit_verify(args.database_url, anchors)))
 
 
 if __name__ == "__main__":

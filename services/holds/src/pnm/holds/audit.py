@@ -7,7 +7,8 @@ no entry, and the chain stays gap-free."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -49,6 +50,61 @@ def _state(value: Mapping[str, Any] | None) -> Any:
     return None if value is None else storable(plain(value))
 
 
+@dataclass(frozen=True)
+class Action:
+    """One entry to record: see `record`."""
+
+    actor: Actor
+    action: str  # e.g. "hold.opened", "hold.release_requested", "case.closed"
+    subject_type: str  # "hold", "case", ...
+    subject_id: str
+    at: datetime
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    outcome: Literal["done", "refused"] = "done"
+    detail: str | None = None
+
+    def content(self) -> Content:
+        return Content(
+            at=self.at,
+            actor_subject=_text(self.actor.subject),
+            actor_roles=tuple(_text(r) for r in self.actor.roles),
+            actor_organisation=None
+            if self.actor.organisation is None
+            else _text(self.actor.organisation),
+            action=_text(self.action),
+            subject_type=_text(self.subject_type),
+            subject_id=_text(self.subject_id[:SUBJECT_ID_MAX]),
+            before=_state(self.before),
+            after=_state(self.after),
+            outcome=self.outcome,
+            detail=None if self.detail is None else _text(self.detail),
+        )
+
+
+def _pending(content: Content) -> dict[str, Any]:
+    return {
+        "at": content.at,
+        "actor_subject": content.actor_subject,
+        "actor_roles": list(content.actor_roles),
+        "actor_organisation": content.actor_organisation,
+        "action": content.action,
+        "subject_type": content.subject_type,
+        "subject_id": content.subject_id,
+        "before": content.before,
+        "after": content.after,
+        "outcome": content.outcome,
+        "detail": content.detail,
+        "content_digest": content.digest(),
+    }
+
+
+async def record_all(conn: AsyncConnection, actions: Sequence[Action]) -> None:
+    """Several entries in one statement (a batch of a consumer), in this order."""
+    if actions:
+        await conn.execute(insert(audit_pending), [_pending(a.content()) for a in actions])
+
+
 async def record(
     conn: AsyncConnection,
     *,
@@ -65,35 +121,8 @@ async def record(
     """Write one entry in the caller's transaction (the caller commits). `before` and `after`
     are the subject's state as JSON-like mappings (times, enums and decimals are kept as text).
     """
-    content = Content(
-        at=at,
-        actor_subject=_text(actor.subject),
-        actor_roles=tuple(_text(r) for r in actor.roles),
-        actor_organisation=None if actor.organisation is None else _text(actor.organisation),
-        action=_text(action),
-        subject_type=_text(subject_type),
-        subject_id=_text(subject_id[:SUBJECT_ID_MAX]),
-        before=_state(before),
-        after=_state(after),
-        outcome=outcome,
-        detail=None if detail is None else _text(detail),
-    )
-    await conn.execute(
-        insert(audit_pending).values(
-            at=content.at,
-            actor_subject=content.actor_subject,
-            actor_roles=list(content.actor_roles),
-            actor_organisation=content.actor_organisation,
-            action=content.action,
-            subject_type=content.subject_type,
-            subject_id=content.subject_id,
-            before=content.before,
-            after=content.after,
-            outcome=content.outcome,
-            detail=content.detail,
-            content_digest=content.digest(),
-        )
-    )
+    entry = Action(actor, action, subject_type, subject_id, at, before, after, outcome, detail)
+    await record_all(conn, [entry])
 
 
 def entry_of(row: Row[Any]) -> Entry:
@@ -136,29 +165,57 @@ class TrailCheck:
         }
 
 
-async def _chunks(conn: AsyncConnection, size: int) -> AsyncIterator[list[Entry]]:
-    """Every entry in sequence order, `size` at a time (keyset: constant cost per chunk)."""
-    query = select(audit_entry).order_by(audit_entry.c.sequence).limit(size)
-    rows = (await conn.execute(query)).all()
-    while rows:
-        yield [entry_of(r) for r in rows]
-        if len(rows) < size:
-            return
-        rows = (await conn.execute(query.where(audit_entry.c.sequence > rows[-1].sequence))).all()
-
-
-async def verify_trail(engine: AsyncEngine, chunk: int = VERIFY_CHUNK) -> TrailCheck:
-    """The whole chain against its head, in one consistent snapshot (appends go on meanwhile
-    and are not seen), streamed: memory does not grow with the trail."""
+@asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only transaction on one snapshot: appends go on meanwhile and are not seen."""
     async with engine.connect() as plain_conn:
         conn = await plain_conn.execution_options(
             isolation_level="REPEATABLE READ", postgresql_readonly=True
         )
         async with conn.begin():
-            row = (await conn.execute(select(audit_head.c.sequence, audit_head.c.hash))).one()
-            head = Head(row.sequence, row.hash)
-            verifier = Verifier()
-            async for entries in _chunks(conn, chunk):
-                if not verifier.feed(entries):
-                    break
-            return TrailCheck(verifier.entries, head, verifier.finish(head))
+            yield conn
+
+
+async def stored_entries(
+    conn: AsyncConnection,
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    chunk: int = VERIFY_CHUNK,
+) -> AsyncIterator[list[Entry]]:
+    """The entries in sequence order (from `first`, through `last`), `chunk` at a time
+    (keyset: constant cost per chunk). Without `first`, from the lowest sequence there is,
+    whatever it is (a forged entry 0 must be seen)."""
+    query = select(audit_entry).order_by(audit_entry.c.sequence).limit(chunk)
+    if last is not None:
+        query = query.where(audit_entry.c.sequence <= last)
+    after = None if first is None else first - 1
+    while True:
+        page = query if after is None else query.where(audit_entry.c.sequence > after)
+        rows = (await conn.execute(page)).all()
+        if rows:
+            yield [entry_of(r) for r in rows]
+        if len(rows) < chunk:
+            return
+        after = rows[-1].sequence
+
+
+async def stored_head(conn: AsyncConnection) -> Head:
+    row = (await conn.execute(select(audit_head.c.sequence, audit_head.c.hash))).one()
+    return Head(row.sequence, row.hash)
+
+
+async def verify_trail(
+    engine: AsyncEngine,
+    chunk: int = VERIFY_CHUNK,
+    anchors: Mapping[int, str] | None = None,
+) -> TrailCheck:
+    """The whole chain against its head, in one snapshot, streamed: memory does not grow
+    with the trail. `anchors`: hashes of entries kept outside the database (sequence: hash)."""
+    async with snapshot(engine) as conn:
+        head = await stored_head(conn)
+        verifier = Verifier(anchors=dict(anchors or {}))
+        async for entries in stored_entries(conn, chunk=chunk):
+            if not verifier.feed(entries):
+                break
+        return TrailCheck(verifier.entries, head, verifier.finish(head))

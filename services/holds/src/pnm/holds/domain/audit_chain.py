@@ -146,6 +146,7 @@ Reason = Literal[
     "removed",  # a sequence number is missing, or the head names more entries than exist
     "beyond_head",  # entries after the head's sequence
     "head_mismatch",  # the head's hash is not the last entry's
+    "anchor_mismatch",  # an entry's hash is not the one kept outside the database
 ]
 
 
@@ -160,9 +161,12 @@ class Break:
 class Verifier:
     """Checks entries in sequence order, a chunk at a time (the trail is too long to hold in
     memory), from `start` (the genesis, or an archived range's last entry). `finish(head)`
-    gives the first break, or None when the chain is whole up to the head."""
+    gives the first break, or None when the chain is whole up to the head. `anchors`: hashes
+    kept outside the database (sequence: hash, e.g. an earlier verification's head): against a
+    rewrite of the whole tail, which the chain alone cannot show."""
 
     start: Head = GENESIS
+    anchors: Mapping[int, str] = field(default_factory=dict)
     entries: int = 0
     first_break: Break | None = None
     _last: Head = field(init=False)
@@ -204,13 +208,27 @@ class Verifier:
                 "altered",
                 f"the entry hashes to {recomputed[:16]}…, its stored hash is {entry.hash[:16]}…",
             )
+        kept = self.anchors.get(entry.sequence)
+        if kept is not None and kept != entry.hash:
+            return Break(
+                entry.sequence,
+                "anchor_mismatch",
+                f"the chain was rewritten: entry {entry.sequence}'s hash is {entry.hash[:16]}…, "
+                f"the hash kept for it is {kept[:16]}…",
+            )
         return None
 
     def finish(self, head: Head) -> Break | None:
         if self.first_break is not None:
             return self.first_break
         last = self._last
-        if last.sequence < head.sequence:
+        if beyond := [n for n in self.anchors if n > last.sequence]:
+            self.first_break = Break(
+                last.sequence + 1,
+                "removed",
+                f"a hash is kept for entry {min(beyond)}, the last found is {last.sequence}",
+            )
+        elif last.sequence < head.sequence:
             self.first_break = Break(
                 last.sequence + 1,
                 "removed",
@@ -232,8 +250,54 @@ class Verifier:
         return self.first_break
 
 
-def verify(entries: Sequence[Entry], head: Head, start: Head = GENESIS) -> Break | None:
+def verify(
+    entries: Sequence[Entry],
+    head: Head,
+    start: Head = GENESIS,
+    anchors: Mapping[int, str] | None = None,
+) -> Break | None:
     """The first break of `entries` (in sequence order) against `head`, or None."""
-    verifier = Verifier(start)
+    verifier = Verifier(start, dict(anchors or {}))
     verifier.feed(entries)
     return verifier.finish(head)
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """An entry as an archive line keeps it: every field, its place in the chain and hash."""
+    c = entry.content
+    return {
+        "sequence": entry.sequence,
+        "at": timestamp(c.at),
+        "actor": {
+            "subject": c.actor_subject,
+            "roles": list(c.actor_roles),
+            "organisation": c.actor_organisation,
+        },
+        "action": c.action,
+        "subject_type": c.subject_type,
+        "subject_id": c.subject_id,
+        "before": c.before,
+        "after": c.after,
+        "outcome": c.outcome,
+        "detail": c.detail,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def entry_from_json(line: Mapping[str, Any]) -> Entry:
+    actor = line["actor"]
+    content = Content(
+        at=datetime.fromisoformat(line["at"]),
+        actor_subject=actor["subject"],
+        actor_roles=tuple(actor["roles"]),
+        actor_organisation=actor["organisation"],
+        action=line["action"],
+        subject_type=line["subject_type"],
+        subject_id=line["subject_id"],
+        before=line["before"],
+        after=line["after"],
+        outcome=line["outcome"],
+        detail=line["detail"],
+    )
+    return Entry(int(line["sequence"]), content, line["prev_hash"], line["hash"])

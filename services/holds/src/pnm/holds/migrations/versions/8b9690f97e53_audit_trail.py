@@ -2,7 +2,8 @@
 (docs/audit.md).
 
 `audit_pending` takes an entry inside the action's transaction; a deferred constraint trigger
-appends it to `audit_entry` at commit, under the row lock of `audit_head`, so the chain is linear
+appends the transaction's entries to `audit_entry` at commit, under the row lock of
+`audit_head`, so the chain is linear
 and gap-free under concurrent transactions and the lock is held for the commit alone (and, being
 the only lock taken at that point, cannot deadlock with the rows the actions lock).
 
@@ -88,27 +89,40 @@ def upgrade() -> None:
         f"INSERT INTO holds.audit_head (singleton, sequence, hash) VALUES (true, 0, '{GENESIS_HASH}')"
     )
 
-    # At commit: the next sequence and hash under the head's lock, the entry, the head moved on.
+    # At commit, the first of a transaction's pending entries appends them all, in the order
+    # they were recorded, under one lock of the head and with one update of it (the same row
+    # updated once per entry would be a chain of row versions to walk, growing with the batch);
+    # the other entries' triggers find theirs gone. Other transactions' pending entries are
+    # never visible here: they are appended before their transaction commits.
     op.execute(
         f"""
         CREATE FUNCTION holds.audit_append() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             last holds.audit_head%ROWTYPE;
-            next_sequence bigint;
+            pending record;
             next_hash text;
         BEGIN
+            IF NOT EXISTS (SELECT 1 FROM holds.audit_pending WHERE id = NEW.id) THEN
+                RETURN NULL;
+            END IF;
             SELECT * INTO STRICT last FROM holds.audit_head WHERE singleton FOR UPDATE;
-            next_sequence := last.sequence + 1;
-            next_hash := encode(sha256(convert_to(
-                'pnm-audit-1|' || next_sequence || '|' || last.hash || '|' || NEW.content_digest,
-                'UTF8')), 'hex');
-            INSERT INTO holds.audit_entry (sequence, {CONTENT}, prev_hash, hash)
-            VALUES (next_sequence, NEW.at, NEW.actor_subject, NEW.actor_roles,
-                    NEW.actor_organisation, NEW.action, NEW.subject_type, NEW.subject_id,
-                    NEW.before, NEW.after, NEW.outcome, NEW.detail, last.hash, next_hash);
-            UPDATE holds.audit_head SET sequence = next_sequence, hash = next_hash
+            FOR pending IN
+                WITH appended AS (DELETE FROM holds.audit_pending RETURNING *)
+                SELECT * FROM appended ORDER BY id
+            LOOP
+                next_hash := encode(sha256(convert_to(
+                    'pnm-audit-1|' || (last.sequence + 1) || '|' || last.hash || '|'
+                    || pending.content_digest, 'UTF8')), 'hex');
+                INSERT INTO holds.audit_entry (sequence, {CONTENT}, prev_hash, hash)
+                VALUES (last.sequence + 1, pending.at, pending.actor_subject,
+                        pending.actor_roles, pending.actor_organisation, pending.action,
+                        pending.subject_type, pending.subject_id, pending.before,
+                        pending.after, pending.outcome, pending.detail, last.hash, next_hash);
+                last.sequence := last.sequence + 1;
+                last.hash := next_hash;
+            END LOOP;
+            UPDATE holds.audit_head SET sequence = last.sequence, hash = last.hash
             WHERE singleton;
-            DELETE FROM holds.audit_pending WHERE id = NEW.id;
             RETURN NULL;
         END $$
         """
@@ -146,18 +160,22 @@ def upgrade() -> None:
         FOR EACH STATEMENT EXECUTE FUNCTION holds.audit_entry_guard()
         """
     )
-    # The head moves forward by one appended entry at a time, and never goes.
+    # The head only moves forward over entries appended after it, and never goes.
     op.execute(
         """
         CREATE FUNCTION holds.audit_head_guard() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'UPDATE' AND NEW.singleton AND NEW.sequence = OLD.sequence + 1
+            IF TG_OP = 'UPDATE' AND NEW.singleton AND NEW.sequence > OLD.sequence
                AND EXISTS (SELECT 1 FROM holds.audit_entry e
-                           WHERE e.sequence = NEW.sequence AND e.hash = NEW.hash
-                             AND e.prev_hash = OLD.hash) THEN
+                           WHERE e.sequence = OLD.sequence + 1 AND e.prev_hash = OLD.hash)
+               AND EXISTS (SELECT 1 FROM holds.audit_entry e
+                           WHERE e.sequence = NEW.sequence AND e.hash = NEW.hash)
+               AND (SELECT count(*) FROM holds.audit_entry e
+                    WHERE e.sequence > OLD.sequence AND e.sequence <= NEW.sequence)
+                   = NEW.sequence - OLD.sequence THEN
                 RETURN NEW;
             END IF;
-            RAISE EXCEPTION 'holds.audit_head only advances by one appended entry: % refused',
+            RAISE EXCEPTION 'holds.audit_head only advances over appended entries: % refused',
                 TG_OP USING ERRCODE = 'insufficient_privilege';
         END $$
         """
