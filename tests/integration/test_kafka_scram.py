@@ -28,7 +28,11 @@ from pnm.cli.kafka_acls import (
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
-from pnm.shared.contracts.topics import DECISIONS, MANIFEST_LINES, TERMINAL_INSTRUCTIONS
+from pnm.shared.contracts.topics import (
+    DECISIONS,
+    MANIFEST_LINES,
+    terminal_instructions_topic,
+)
 from pnm.shared.messaging.kafka_security import (
     KafkaAccessRefused,
     KafkaSecurity,
@@ -203,7 +207,7 @@ async def test_a_principal_is_refused_what_it_was_not_granted(scram_kafka: Scrip
     finally:
         await consumer.stop()
     allowed = AIOKafkaConsumer(
-        PREFIX + TERMINAL_INSTRUCTIONS.name,
+        PREFIX + terminal_instructions_topic(TERMINAL).name,
         **kafka_client_options(scram_kafka.bootstrap, terminal),
         group_id=PREFIX + terminal_principal(TERMINAL),
         auto_offset_reset="earliest",

@@ -337,8 +337,22 @@ async def acknowledge(
     return AckOutcome(sent.instruction_id, sent.hold_id, HoldState(held.state), False)
 
 
-async def on_terminal_ack(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
-    await acknowledge(uow, TerminalAck.model_validate(event.data), clock())
+class AckOnForeignTopic(PermissionError):
+    """An ack on one terminal's topic naming another: whoever may write that topic cannot
+    answer for another terminal (it is dead-lettered with this reason; nothing changes)."""
+
+
+async def on_terminal_ack(
+    uow: UnitOfWork, event: CloudEvent, clock: Clock, topic_terminal: str
+) -> None:
+    ack = TerminalAck.model_validate(event.data)
+    if ack.terminal != topic_terminal:
+        raise AckOnForeignTopic(
+            f"ack names terminal {ack.terminal[:50]!r} but came on terminal "
+            f"{topic_terminal}'s ack topic; refused, instruction {ack.instruction_id[:80]!r} "
+            "unchanged"
+        )
+    await acknowledge(uow, ack, clock())
 
 
 def _authority_of(row: Row[Any], actor: Actor, action: str) -> None:

@@ -11,14 +11,20 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from pnm.shared.contracts.envelope import CloudEvent
-from pnm.shared.contracts.topics import ALL_TOPICS, Topic
+from pnm.shared.contracts.topics import (
+    ALL_TOPICS,
+    TERMINAL_CODE,
+    TERMINAL_PARAMETER,
+    Topic,
+    terminal_topic_templates,
+)
 
 CONTENT_TYPE = "application/cloudevents+json"
 REF = "#/components/schemas/{model}"
 
 
 def _channel_id(name: str) -> str:
-    return name.replace(".", "_").replace("-", "_")
+    return name.replace(".", "_").replace("-", "_").replace(" ", "_").translate({123: "", 125: ""})
 
 
 def _message(topic: Topic, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +46,10 @@ def _message(topic: Topic, schemas: dict[str, Any]) -> dict[str, Any]:
 
 
 def asyncapi_document() -> dict[str, Any]:
-    models = [(CloudEvent, "validation")] + [(t.record, "validation") for t in ALL_TOPICS]
+    # Each registered terminal has its own two topics (broker ACLs let it read and write
+    # only its own): one channel of each, with the terminal's code as a parameter.
+    topics = ALL_TOPICS + terminal_topic_templates()
+    models = [(CloudEvent, "validation")] + [(t.record, "validation") for t in topics]
     keyed, definitions = models_json_schema(models, ref_template=REF)  # type: ignore[arg-type]
     schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
     for (model, _), schema in keyed.items():
@@ -48,7 +57,7 @@ def asyncapi_document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for topic in ALL_TOPICS:
+    for topic in topics:
         cid = _channel_id(topic.name)
         message_ref = {"$ref": f"#/components/messages/{topic.record.__name__}"}
         messages[topic.record.__name__] = _message(topic, schemas)
@@ -57,6 +66,7 @@ def asyncapi_document() -> dict[str, Any]:
             "description": f"{topic.description} Partition key: {topic.key}.",
             "messages": {topic.record.__name__: message_ref},
             "bindings": {"kafka": {"partitions": topic.partitions}},
+            **_parameters(topic),
         }
         channels[cid + "_dlq"] = {
             "address": topic.dlq,
@@ -66,6 +76,7 @@ def asyncapi_document() -> dict[str, Any]:
                 "dlq.error.class, dlq.error.message, dlq.attempts."
             ),
             "bindings": {"kafka": {"partitions": topic.partitions}},
+            **_parameters(topic),
         }
         channel_ref = {"$ref": f"#/channels/{cid}"}
         operations[f"{_channel_id(topic.producer)}_sends_{cid}"] = {
@@ -95,6 +106,21 @@ def asyncapi_document() -> dict[str, Any]:
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def _parameters(topic: Topic) -> dict[str, Any]:
+    if TERMINAL_PARAMETER not in topic.name:
+        return {}
+    return {
+        "parameters": {
+            "terminal": {
+                "description": (
+                    "The terminal's code in the holds service's registry "
+                    f"(pattern {TERMINAL_CODE.pattern}), e.g. ECTDELTA."
+                )
+            }
+        }
     }
 
 
