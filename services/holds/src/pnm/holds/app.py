@@ -3,11 +3,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from pnm.holds import handlers, reconciliation
+from pnm.holds import handlers, reconciliation, resend
 from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.api.refusals import audit_refusals
 from pnm.holds.api.routes import build_router
+from pnm.holds.settings import protocol_settings
 from pnm.shared.contracts.topics import DECISIONS, EventType, terminal_acks_topic
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
 from pnm.shared.migrations import migrations_dir
@@ -42,7 +43,10 @@ definition = ServiceDefinition(
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,
-    background=lambda ctx: [reconciliation_loop(ctx, reconciliation.reconcile)],
+    background=lambda ctx: [
+        reconciliation_loop(ctx, reconciliation.reconcile),
+        resend.resend_loop(ctx, protocol_settings()),
+    ],
     ledgers=lambda ctx: [reconciliation.ledger(ctx)],
     configure_app=audit_refusals,
     description="Holds, terminal block instructions and their acknowledgements",

@@ -20,6 +20,7 @@ from pnm.holds.audit import SYSTEM, Actor
 from pnm.holds.domain.hold import (
     AUTHORITY,
     AUTHORITY_ROLE,
+    DESTINATION_SETTABLE,
     BlockStatus,
     Effect,
     HoldState,
@@ -410,6 +411,42 @@ async def block_again(
     )
     row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, actor, reason=reason)
     return await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
+
+
+class NoDestinationNow(ValueError):
+    pass
+
+
+async def direct_to_inspection(
+    uow: UnitOfWork, hold_id: str, destination: str, reason: str, actor: Actor, now: datetime
+) -> Row[Any]:
+    """The authority has the goods inspected elsewhere (an approved inspection centre): the
+    hold records where, and when a block is out the terminal gets a new block instruction
+    carrying the destination (it supersedes the one before)."""
+    row = await load(uow, hold_id)
+    _authority_of(row, actor, "direct the goods of")
+    state = HoldState(row.state)
+    if state not in DESTINATION_SETTABLE:
+        raise NoDestinationNow(
+            f"hold {hold_id} is {state.value}: a destination can be set only while the goods "
+            f"are held ({', '.join(sorted(s.value for s in DESTINATION_SETTABLE))})"
+        )
+    row = await change(
+        uow,
+        row,
+        now,
+        actor,
+        "hold.destination",
+        {"destination": destination},
+        detail=f"to {destination}: {reason}",
+    )
+    if BlockStatus(row.block_status) in (BlockStatus.PENDING, BlockStatus.APPLIED):
+        row = await instructions.issue(
+            uow, row, InstructionPurpose.BLOCK, now, actor, reason=f"inspection at {destination}"
+        )
+        if state is HoldState.ACKNOWLEDGED:
+            row = await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
+    return row
 
 
 @dataclass(frozen=True)

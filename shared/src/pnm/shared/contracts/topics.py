@@ -42,6 +42,8 @@ class EventType:
     TERMINAL_INSTRUCTION = "nl.pnm.holds.terminal.instruction"
     TERMINAL_ACK = "nl.pnm.holds.terminal.ack"
     HOLD_STATE_CHANGED = "nl.pnm.holds.hold.state-changed"
+    # An instruction unanswered past the escalation time (the state is unchanged).
+    HOLD_ESCALATED = "nl.pnm.holds.hold.escalated"
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,10 @@ HOLD_STATES = Topic(
     3,
     "hold id",
     HoldStateChanged,
-    (EventType.HOLD_STATE_CHANGED,),
+    (EventType.HOLD_STATE_CHANGED, EventType.HOLD_ESCALATED),
     "holds",
     (),
-    "Every state change of a hold.",
+    "Every state change of a hold, and its escalations (an instruction left unanswered).",
 )
 
 # A terminal reads only its own instructions and writes only its own answers, on Kafka too:
