@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pnm.holds.adapters.terminals import check_shadow_terminals
 from pnm.holds.domain.hold import InstructionPurpose
 from pnm.holds.domain.resend import (
     Plan,
@@ -103,7 +104,9 @@ def test_a_plan_never_schedules_into_the_past_and_never_escalates_twice(
         assert not (escalated and decided.escalate)
 
 
-def test_settings_refuse_a_longest_wait_below_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_refuse_a_longest_wait_below_the_first_and_an_unregistered_shadow_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PNM_HOLDS_RESEND_FIRST_SECONDS", "120")
     monkeypatch.setenv("PNM_HOLDS_RESEND_MAX_SECONDS", "60")
     with pytest.raises(ValueError, match="PNM_HOLDS_RESEND_MAX_SECONDS"):
@@ -111,3 +114,7 @@ def test_settings_refuse_a_longest_wait_below_the_first(monkeypatch: pytest.Monk
     monkeypatch.setenv("PNM_HOLDS_SHADOW_TERMINALS", " RWG, ECTDELTA ,")
     monkeypatch.setenv("PNM_HOLDS_RESEND_MAX_SECONDS", "600")
     assert TerminalProtocolSettings().shadow_codes() == {"RWG", "ECTDELTA"}
+    check_shadow_terminals(TerminalProtocolSettings())
+    monkeypatch.setenv("PNM_HOLDS_SHADOW_TERMINALS", "RWG,ECTDETLA")  # a typo
+    with pytest.raises(ValueError, match="not registered: ECTDETLA"):
+        check_shadow_terminals(TerminalProtocolSettings())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from pnm.holds import audit, instructions
 from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.adapters.terminals import check_shadow_terminals
 from pnm.holds.audit import SYSTEM
 from pnm.holds.domain.hold import ACTIVE, InstructionPurpose
 from pnm.holds.domain.resend import UNANSWERED, Plan, ResendPolicy, Unanswered, plan
@@ -182,7 +183,9 @@ async def count_open_escalations(uow: UnitOfWork) -> dict[str, int]:
 
 def resend_loop(ctx: ServiceContext, settings: TerminalProtocolSettings) -> BackgroundLoop:
     """Every PNM_HOLDS_RESEND_INTERVAL_SECONDS: re-send and escalate what is due (rounds until
-    none is left), then refresh the gauge of open escalations."""
+    none is left), then refresh the gauge of open escalations. Refuses an unregistered
+    shadow terminal (at start)."""
+    check_shadow_terminals(settings)
     policy = settings.resend_policy()
     seen: set[str] = set()
 

@@ -52,3 +52,14 @@ def delivery_of(code: str, settings: TerminalProtocolSettings) -> Delivery:
         return Delivery.SHADOW
     registered = registered_terminals().get(code)
     return registered.mode if registered is not None else Delivery.LIVE
+
+
+def check_shadow_terminals(settings: TerminalProtocolSettings) -> None:
+    """Refuse to start on a shadow code that is not registered: a typo would otherwise leave
+    the terminal meant to be in shadow live without anyone noticing."""
+    unknown = sorted(settings.shadow_codes() - known_terminals())
+    if unknown:
+        raise ValueError(
+            f"PNM_HOLDS_SHADOW_TERMINALS names terminals that are not registered: "
+            f"{', '.join(c[:50] for c in unknown)} (registry: {TERMINALS_FILE})"
+        )
