@@ -44,32 +44,13 @@ class Holds:
         line: str = "1",
         regime: Regime = Regime.VET,
     ) -> None:
-        decided = Decision(
-            manifest_id="LIFE-1",
-            line_id=line,
-            line_version=1,
-            decision_number=number,
-            status=status,
-            regimes=[regime],
-            per_regime=[RegimeDecision(regime=regime, status=status, references=[], reasons=[])],
-            references=[],
-            reasons=[],
-            explanation=[],
-            indicator_set_version="test",
-            decided_at=datetime.now(UTC),
-            terminal=terminal,
-            containers=[container(7)],
-        )
-        event = new_event(
-            type=EventType.DECISION_CHANGED,
-            source="/test",
-            subject=f"LIFE-1/{line}",
-            record=decided,
-        )
+        await self.process([decision_message(number, status, terminal, line, regime)])
+
+    async def process(self, messages: list[IncomingMessage]) -> None:
+        """Feed decisions to the holds service as one consumed batch."""
         processor = self.pipeline.services["holds"].processor
         assert processor is not None
-        message = IncomingMessage(DECISIONS.name, 0, next(_offsets), None, event.to_json())
-        await processor.process([message])
+        await processor.process(messages)
 
     async def holds(self, line: str = "1") -> list[dict[str, Any]]:
         response = await self.client.get(
@@ -95,6 +76,39 @@ class Holds:
         return await self.client.post(
             "/holds/acks", json=body, headers=bearer(f"terminal:{code}", subject=code)
         )
+
+
+def decision_message(
+    number: int,
+    status: DecisionStatus,
+    terminal: str | None = "ECTDELTA",
+    line: str = "1",
+    regime: Regime = Regime.VET,
+) -> IncomingMessage:
+    """A decision of line `line` of manifest LIFE-1, as the matcher publishes it."""
+    decided = Decision(
+        manifest_id="LIFE-1",
+        line_id=line,
+        line_version=1,
+        decision_number=number,
+        status=status,
+        regimes=[regime],
+        per_regime=[RegimeDecision(regime=regime, status=status, references=[], reasons=[])],
+        references=[],
+        reasons=[],
+        explanation=[],
+        indicator_set_version="test",
+        decided_at=datetime.now(UTC),
+        terminal=terminal,
+        containers=[container(7)],
+    )
+    event = new_event(
+        type=EventType.DECISION_CHANGED,
+        source="/test",
+        subject=f"LIFE-1/{line}",
+        record=decided,
+    )
+    return IncomingMessage(DECISIONS.name, 0, next(_offsets), None, event.to_json())
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from infra import bearer
-from sqlalchemy import select
-from test_hold_lifecycle import NVWA, OFFICER, PD, Holds
+from sqlalchemy import func, select
+from test_hold_lifecycle import NVWA, OFFICER, PD, Holds, decision_message
 
 from pnm.cli.services import ALL
-from pnm.holds.adapters.tables import instruction, messaging
+from pnm.holds.adapters.tables import hold, instruction, messaging
 from pnm.holds.resend import resend_due
 from pnm.holds.settings import protocol_settings
 from pnm.shared.contracts.envelope import new_event
@@ -236,3 +236,16 @@ async def test_an_ack_naming_another_terminal_than_its_topic_is_dead_lettered_un
     assert [(d.topic, "RWG's ack topic" in d.error) for d in dead] == [(topic, True)]
     assert answered is None
     assert (await protocol.the_hold())["state"] == "instructed"
+
+
+async def test_holds_keep_opening_after_the_fifth_in_a_batch(protocol: Protocol) -> None:
+    # PostgreSQL plans a prepared statement generically from its sixth execution on a
+    # connection; the ON CONFLICT of the partial index must still find the index then (with
+    # bound parameters in its predicate it did not: every later decision was dead-lettered).
+    await protocol.process([decision_message(1, D.UNNOTIFIED, line=str(n)) for n in range(40)])
+    for line in range(1, 10):  # one after another: the same statement again and again
+        await protocol.decide(2, D.UNNOTIFIED, line=str(40 + line))
+    async with protocol.pipeline.engine.connect() as conn:
+        opened = (await conn.execute(select(func.count()).select_from(hold))).scalar()
+        dead = (await conn.execute(select(messaging.dead_letter.c.error))).scalars().all()
+    assert (opened, dead) == (49, [])

@@ -28,6 +28,11 @@ SCHEMA = "holds"
 metadata = MetaData(schema=SCHEMA)
 messaging = messaging_tables(metadata)
 
+# Where a hold still stands: the predicate of its unique index, as SQL text also in ON
+# CONFLICT (with bound parameters PostgreSQL cannot match it to the index once it plans the
+# prepared statement generically, from its sixth use on a connection).
+STANDING_HOLD = text("state NOT IN ('released', 'refused')")
+
 hold = Table(
     "hold",
     metadata,
@@ -71,7 +76,7 @@ hold = Table(
         "line_id",
         "regime",
         unique=True,
-        postgresql_where=text("state NOT IN ('released', 'refused')"),
+        postgresql_where=STANDING_HOLD,
     ),
     Index("ix_hold_line", "manifest_id", "line_id"),
 )
