@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Row, select
 
 from pnm.holds import handlers
@@ -155,7 +154,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def own_instructions(
         caller: Terminal,
         after: Annotated[
-            datetime | None, Query(description="only instructions issued at or after this time")
+            AwareDatetime | None,
+            Query(description="only instructions issued at or after this time (with offset)"),
         ] = None,
         unanswered: Annotated[
             bool, Query(description="only those not yet acknowledged (the default)")
