@@ -72,12 +72,13 @@ def test_past_the_escalation_time_it_is_escalated_once_and_still_sent_at_the_lon
     assert later == Plan("i-1", True, False, 7, due + s(1200))
 
 
-def test_escalation_does_not_wait_for_the_next_send() -> None:
-    not_due = T0 + s(2000)
-    at = T0 + s(901)
-    assert plan(POLICY, at, unanswered(sends=4, next_attempt_at=not_due)) == Plan(
-        "i-1", False, True, 4, not_due
+def test_no_send_is_scheduled_past_the_escalation_time_until_escalated() -> None:
+    at = T0 + s(800)
+    assert plan(POLICY, at, unanswered(sends=4, next_attempt_at=at)) == Plan(
+        "i-1", True, False, 5, T0 + POLICY.escalate_after
     )
+    quick = ResendPolicy(first=s(2000), longest=s(4000), escalate_after=s(900))
+    assert first_attempt_after(quick, T0) == T0 + s(900)
 
 
 def test_a_superseded_instruction_is_never_sent_again() -> None:

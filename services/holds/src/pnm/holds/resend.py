@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Row, and_, func, or_, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import aliased
 
 from pnm.holds import audit, instructions
@@ -71,14 +71,7 @@ async def resend_due(uow: UnitOfWork, now: datetime, policy: ResendPolicy) -> in
             .where(
                 instruction.c.ack_result.is_(None),
                 instruction.c.delivery == "kafka",
-                instruction.c.next_attempt_at.is_not(None),
-                or_(
-                    instruction.c.next_attempt_at <= now,
-                    and_(
-                        instruction.c.escalated_at.is_(None),
-                        instruction.c.issued_at <= now - policy.escalate_after,
-                    ),
-                ),
+                instruction.c.next_attempt_at <= now,
             )
             .order_by(instruction.c.next_attempt_at)
             .limit(ROUND_SIZE)

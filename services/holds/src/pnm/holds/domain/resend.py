@@ -51,21 +51,23 @@ class Plan:
 
 
 def plan(policy: ResendPolicy, now: datetime, sent: Unanswered) -> Plan | None:
-    """What this round does with `sent`; None when nothing is due yet."""
+    """What this round does with `sent`; None when nothing is due yet. Until it is escalated,
+    no send is scheduled past the escalation time, so "due" is the only question (one
+    indexed condition) and the escalation comes with a send."""
     if sent.superseded:
         return Plan(sent.instruction_id, False, False, sent.sends, None)
-    due = sent.next_attempt_at <= now
-    escalate = not sent.escalated and now - sent.issued_at >= policy.escalate_after
-    if not due and not escalate:
+    if sent.next_attempt_at > now:
         return None
-    if not due:
-        return Plan(sent.instruction_id, False, True, sent.sends, sent.next_attempt_at)
     sends = sent.sends + 1
-    return Plan(sent.instruction_id, True, escalate, sends, now + policy.wait_after(sends))
+    escalate = not sent.escalated and now - sent.issued_at >= policy.escalate_after
+    upcoming = now + policy.wait_after(sends)
+    if not sent.escalated and not escalate:
+        upcoming = min(upcoming, sent.issued_at + policy.escalate_after)
+    return Plan(sent.instruction_id, True, escalate, sends, upcoming)
 
 
 def first_attempt_after(policy: ResendPolicy, issued_at: datetime) -> datetime:
-    return issued_at + policy.wait_after(1)
+    return issued_at + min(policy.wait_after(1), policy.escalate_after)
 
 
 UNANSWERED = {
