@@ -11,6 +11,7 @@ import pytest
 from pnm.cli.kafka_acls import (
     deployment_grants,
     kafka_acls_command,
+    run_kafka_acls,
     service_grants,
     service_principal,
     terminal_grants,
@@ -106,3 +107,13 @@ def test_the_operator_document_lists_every_command() -> None:
         if command not in text
     ]
     assert not missing, "docs/kafka-security.md lacks:\n" + "\n".join(missing)
+
+
+def test_grants_for_a_terminal_outside_the_registry_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit, match="not registered terminals: ECTDETLA"):
+        run_kafka_acls("", ["ECTDELTA", "ECTDETLA"], False)
+    assert capsys.readouterr().out == ""
+    run_kafka_acls("", ["ECTDELTA"], False)
+    assert "User:terminal-ECTDELTA" in capsys.readouterr().out

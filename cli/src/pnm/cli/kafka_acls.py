@@ -18,6 +18,7 @@ from typing import Literal
 
 from pnm.cli.services import ALL
 from pnm.cli.topics import deployment_topics
+from pnm.holds.adapters.terminals import known_terminals
 from pnm.shared.contracts.topics import terminal_acks_topic, terminal_instructions_topic
 
 ResourceType = Literal["topic", "group", "cluster"]
@@ -118,5 +119,13 @@ def kafka_acls_command(grant: Grant) -> str:
 
 
 def run_kafka_acls(prefix: str, terminals: Sequence[str], idempotent_write: bool) -> None:
+    # A terminal not in the holds registry has no topics and gets no instructions: granting
+    # it anything would only hide a typo.
+    unknown = sorted(set(terminals) - known_terminals())
+    if unknown:
+        raise SystemExit(
+            f"not registered terminals: {', '.join(unknown)} "
+            f"(registered: {', '.join(sorted(known_terminals()))})"
+        )
     for grant in deployment_grants(prefix, terminals, idempotent_write):
         print(kafka_acls_command(grant))
