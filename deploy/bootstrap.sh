@@ -14,11 +14,12 @@ fi
 UV_PYTHON_DOWNLOADS=never python3 -m uv sync --frozen --quiet
 
 if [[ "${1:-}" == "--kafka" ]]; then
-  if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  # kcat: the tests' stand-in for a terminal's own Kafka client (no project code).
+  if ! command -v java >/dev/null || ! command -v mvn >/dev/null || ! command -v kcat >/dev/null; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-      apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null
+      apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven kcat >/dev/null
     else
-      echo "bootstrap: Java 17 and Maven are needed for the Kafka broker jars" >&2
+      echo "bootstrap: Java 17, Maven (for the Kafka broker jars) and kcat are needed" >&2
       exit 1
     fi
   fi

@@ -26,7 +26,7 @@ from infra import Broker, eventually
 
 from pnm.cli.processes import ServiceProcesses
 from pnm.cli.services import ALL
-from pnm.shared.contracts.topics import TERMINAL_ACKS, TERMINAL_INSTRUCTIONS
+from pnm.shared.contracts.topics import terminal_acks_topic, terminal_instructions_topic
 
 pytestmark = pytest.mark.integration
 
@@ -42,9 +42,9 @@ class Terminal:
                 "auto.offset.reset": "earliest",
             }
         )
-        self._consumer.subscribe([prefix + TERMINAL_INSTRUCTIONS.name])
+        self._consumer.subscribe([prefix + terminal_instructions_topic("ECTDELTA").name])
         self._producer = Producer({"bootstrap.servers": bootstrap})
-        self._ack_topic = prefix + TERMINAL_ACKS.name
+        self._ack_topic = prefix + terminal_acks_topic("ECTDELTA").name
         self.received: list[dict[str, Any]] = []
 
     async def instructions(self) -> list[dict[str, Any]]:
@@ -55,7 +55,7 @@ class Terminal:
             envelope = json.loads(value)
             assert envelope["specversion"] == "1.0"
             assert envelope["type"] == "nl.pnm.holds.terminal.instruction"
-            assert key.decode() == envelope["data"]["terminal"]
+            assert key.decode() == envelope["data"]["hold_id"]
             self.received.append(envelope["data"])
         return self.received
 
@@ -77,7 +77,7 @@ class Terminal:
             },
         }
         self._producer.produce(
-            self._ack_topic, json.dumps(ack).encode(), key=instruction["terminal"].encode()
+            self._ack_topic, json.dumps(ack).encode(), key=instruction["hold_id"].encode()
         )
         assert self._producer.flush(10) == 0
 

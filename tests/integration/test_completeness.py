@@ -32,8 +32,8 @@ from pnm.shared.contracts.topics import (
     DECISIONS,
     HOLD_STATES,
     MANIFEST_LINES,
-    TERMINAL_INSTRUCTIONS,
     EventType,
+    terminal_instructions_topic,
 )
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.messaging.inprocess import TableDeadLetters
@@ -228,7 +228,7 @@ async def test_a_decision_naming_no_known_terminal_opens_an_unaddressed_hold_for
             kafka.bootstrap, topic_prefix + DECISIONS.name, [decision_message("ECTDELTA", 2)]
         )
         instructions = await read_topic(
-            kafka.bootstrap, topic_prefix + TERMINAL_INSTRUCTIONS.name, expect=1
+            kafka.bootstrap, topic_prefix + terminal_instructions_topic("ECTDELTA").name, expect=1
         )
         assert [json.loads(i.value)["data"]["terminal"] for i in instructions] == ["ECTDELTA"]
         response = await client.get(f"/holds/holds/{held['hold_id']}", headers=bearer(*OFFICER))

@@ -51,48 +51,13 @@ class Holds:
         regime: Regime = Regime.VET,
         reasons: list[Reason] | None = None,
     ) -> None:
-        await self.consume([self.decision(number, status, terminal, line, regime, reasons)])
+        await self.process([decision_message(number, status, terminal, line, regime, reasons)])
 
-    async def consume(self, messages: list[IncomingMessage]) -> None:
-        """One batch, as the consumer hands it over."""
+    async def process(self, messages: list[IncomingMessage]) -> None:
+        """Feed decisions to the holds service as one consumed batch."""
         processor = self.pipeline.services["holds"].processor
         assert processor is not None
         await processor.process(messages)
-
-    @staticmethod
-    def decision(
-        number: int,
-        status: DecisionStatus,
-        terminal: str | None = "ECTDELTA",
-        line: str = "1",
-        regime: Regime = Regime.VET,
-        reasons: list[Reason] | None = None,
-    ) -> IncomingMessage:
-        decided = Decision(
-            manifest_id="LIFE-1",
-            line_id=line,
-            line_version=1,
-            decision_number=number,
-            status=status,
-            regimes=[regime],
-            per_regime=[
-                RegimeDecision(regime=regime, status=status, references=[], reasons=reasons or [])
-            ],
-            references=[],
-            reasons=[],
-            explanation=[],
-            indicator_set_version="test",
-            decided_at=datetime.now(UTC),
-            terminal=terminal,
-            containers=[container(7)],
-        )
-        event = new_event(
-            type=EventType.DECISION_CHANGED,
-            source="/test",
-            subject=f"LIFE-1/{line}",
-            record=decided,
-        )
-        return IncomingMessage(DECISIONS.name, 0, next(_offsets), None, event.to_json())
 
     async def holds(self, line: str = "1") -> list[dict[str, Any]]:
         response = await self.client.get(
@@ -118,6 +83,42 @@ class Holds:
         return await self.client.post(
             "/holds/acks", json=body, headers=bearer(f"terminal:{code}", subject=code)
         )
+
+
+def decision_message(
+    number: int,
+    status: DecisionStatus,
+    terminal: str | None = "ECTDELTA",
+    line: str = "1",
+    regime: Regime = Regime.VET,
+    reasons: list[Reason] | None = None,
+) -> IncomingMessage:
+    """A decision of line `line` of manifest LIFE-1, as the matcher publishes it."""
+    decided = Decision(
+        manifest_id="LIFE-1",
+        line_id=line,
+        line_version=1,
+        decision_number=number,
+        status=status,
+        regimes=[regime],
+        per_regime=[
+            RegimeDecision(regime=regime, status=status, references=[], reasons=reasons or [])
+        ],
+        references=[],
+        reasons=[],
+        explanation=[],
+        indicator_set_version="test",
+        decided_at=datetime.now(UTC),
+        terminal=terminal,
+        containers=[container(7)],
+    )
+    event = new_event(
+        type=EventType.DECISION_CHANGED,
+        source="/test",
+        subject=f"LIFE-1/{line}",
+        record=decided,
+    )
+    return IncomingMessage(DECISIONS.name, 0, next(_offsets), None, event.to_json())
 
 
 @pytest.fixture
@@ -185,9 +186,9 @@ async def test_a_superseded_decision_does_nothing(holds: Holds) -> None:
 async def test_of_a_lines_decisions_in_one_batch_only_the_latest_acts(holds: Holds) -> None:
     # A consumer catching up after an outage reads a line's decision and its successor at
     # once: the block the first would send is already needless.
-    await holds.consume([holds.decision(1, D.UNNOTIFIED), holds.decision(2, D.NOTIFIED)])
+    await holds.process([decision_message(1, D.UNNOTIFIED), decision_message(2, D.NOTIFIED)])
     assert await holds.holds() == []
-    await holds.consume([holds.decision(4, D.UNNOTIFIED), holds.decision(3, D.NOTIFIED)])
+    await holds.process([decision_message(4, D.UNNOTIFIED), decision_message(3, D.NOTIFIED)])
     held = await holds.the_hold()
     assert (held["state"], held["decision_number"]) == ("instructed", 4)
 

@@ -28,7 +28,12 @@ from pnm.cli.kafka_acls import (
 from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
-from pnm.shared.contracts.topics import DECISIONS, MANIFEST_LINES, TERMINAL_INSTRUCTIONS
+from pnm.shared.contracts.topics import (
+    DECISIONS,
+    MANIFEST_LINES,
+    terminal_acks_topic,
+    terminal_instructions_topic,
+)
 from pnm.shared.messaging.kafka_security import (
     KafkaAccessRefused,
     KafkaSecurity,
@@ -202,8 +207,30 @@ async def test_a_principal_is_refused_what_it_was_not_granted(scram_kafka: Scrip
             await consumer.start()
     finally:
         await consumer.stop()
+    # Nor another terminal's instructions, not even in a group of its own.
+    for group in (terminal_principal(TERMINAL), terminal_principal(TERMINAL) + ".other"):
+        foreign = AIOKafkaConsumer(
+            PREFIX + terminal_instructions_topic("RWG").name,
+            **kafka_client_options(scram_kafka.bootstrap, terminal),
+            group_id=PREFIX + group,
+        )
+        try:
+            with pytest.raises(TopicAuthorizationFailedError):
+                await foreign.start()
+        finally:
+            await foreign.stop()
+    # And it cannot answer on another terminal's ack topic.
+    producer = AIOKafkaProducer(
+        **kafka_client_options(scram_kafka.bootstrap, terminal), request_timeout_ms=10_000
+    )
+    await producer.start()
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await producer.send_and_wait(PREFIX + terminal_acks_topic("RWG").name, b"{}")
+    finally:
+        await producer.stop()
     allowed = AIOKafkaConsumer(
-        PREFIX + TERMINAL_INSTRUCTIONS.name,
+        PREFIX + terminal_instructions_topic(TERMINAL).name,
         **kafka_client_options(scram_kafka.bootstrap, terminal),
         group_id=PREFIX + terminal_principal(TERMINAL),
         auto_offset_reset="earliest",

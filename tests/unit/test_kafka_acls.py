@@ -11,12 +11,14 @@ import pytest
 from pnm.cli.kafka_acls import (
     deployment_grants,
     kafka_acls_command,
+    run_kafka_acls,
     service_grants,
     service_principal,
     terminal_grants,
 )
 from pnm.cli.services import ALL
-from pnm.shared.contracts.topics import ALL_TOPICS
+from pnm.cli.topics import deployment_topics
+from pnm.holds.adapters.terminals import known_terminals
 from pnm.shared.db import make_engine
 from pnm.shared.service import ServiceContext
 
@@ -46,7 +48,7 @@ async def test_a_service_reads_what_it_subscribes_to_and_writes_what_it_produces
         }
     finally:
         await engine.dispose()
-    produced = {t.name for t in ALL_TOPICS if t.producer == service}
+    produced = {t.name for t in deployment_topics() if t.producer == service}
 
     # The dead-letter twins are read by the service's admin API.
     assert granted(service, "topic", "Read", "acc.") == {
@@ -64,13 +66,29 @@ async def test_a_service_reads_what_it_subscribes_to_and_writes_what_it_produces
     assert service_principal(service) == f"pnm-{service}"
 
 
-def test_a_terminal_reads_instructions_and_writes_acks_only() -> None:
-    grants = {(g.resource_type, g.names, g.operations) for g in terminal_grants("ECTDELTA")}
-    assert grants == {
-        ("topic", ("holds.terminal-instructions.v1",), ("Read",)),
-        ("group", ("terminal-ECTDELTA",), ("Read",)),
-        ("topic", ("holds.terminal-acks.v1",), ("Write",)),
+def test_a_terminal_reads_its_own_instructions_and_writes_its_own_acks_only() -> None:
+    grants = {
+        (g.resource_type, g.names, g.operations, g.prefixed)
+        for g in terminal_grants("ECTDELTA", "acc.")
     }
+    assert grants == {
+        ("topic", ("acc.holds.instructions.ECTDELTA.v1",), ("Read",), False),
+        ("group", ("acc.terminal-ECTDELTA",), ("Read",), False),
+        # A code has no dot: no other terminal's group starts with this.
+        ("group", ("acc.terminal-ECTDELTA.",), ("Read",), True),
+        ("topic", ("acc.holds.acks.ECTDELTA.v1",), ("Write",), False),
+    }
+
+
+def test_the_holds_service_reads_every_registered_terminals_acks_and_writes_its_instructions() -> (
+    None
+):
+    read = granted("holds", "topic", "Read")
+    written = granted("holds", "topic", "Write")
+    for code in known_terminals():
+        assert f"holds.acks.{code}.v1" in read
+        assert {f"holds.instructions.{code}.v1", f"holds.acks.{code}.v1.dlq"} <= written
+        assert f"holds.instructions.{code}.v1" not in read
 
 
 def test_older_brokers_also_get_idempotent_write_on_the_cluster() -> None:
@@ -89,3 +107,13 @@ def test_the_operator_document_lists_every_command() -> None:
         if command not in text
     ]
     assert not missing, "docs/kafka-security.md lacks:\n" + "\n".join(missing)
+
+
+def test_grants_for_a_terminal_outside_the_registry_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit, match="not registered terminals: ECTDETLA"):
+        run_kafka_acls("", ["ECTDELTA", "ECTDETLA"], False)
+    assert capsys.readouterr().out == ""
+    run_kafka_acls("", ["ECTDELTA"], False)
+    assert "User:terminal-ECTDELTA" in capsys.readouterr().out

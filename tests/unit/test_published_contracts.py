@@ -9,7 +9,7 @@ from typing import Any
 
 from pnm.cli.topics import topic_list
 from pnm.shared.contracts.asyncapi import asyncapi_document, render
-from pnm.shared.contracts.topics import ALL_TOPICS
+from pnm.shared.contracts.topics import ALL_TOPICS, terminal_topic_templates
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,6 +33,18 @@ def test_every_topic_and_its_dead_letter_twin_is_documented() -> None:
     addresses = {c["address"] for c in asyncapi_document()["channels"].values()}
     for topic in ALL_TOPICS:
         assert {topic.name, topic.dlq} <= addresses
+
+
+def test_the_per_terminal_topics_are_one_channel_each_with_the_terminal_as_parameter() -> None:
+    channels = asyncapi_document()["channels"].values()
+    by_address = {c["address"]: c for c in channels}
+    assert {t.name for t in terminal_topic_templates()} == {
+        "holds.instructions.{terminal}.v1",
+        "holds.acks.{terminal}.v1",
+    }
+    for topic in terminal_topic_templates():
+        assert "terminal" in by_address[topic.name]["parameters"]
+    assert not any("terminal-instructions" in a or "terminal-acks" in a for a in by_address)
 
 
 def test_committed_topic_list_for_the_deploy_scripts_is_current() -> None:

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pnm.cli.services import ALL
-from pnm.shared.contracts.topics import ALL_TOPICS, TERMINAL_ACKS, TERMINAL_INSTRUCTIONS
+from pnm.cli.topics import deployment_topics
+from pnm.holds.adapters.terminals import known_terminals
+from pnm.shared.contracts.topics import terminal_acks_topic, terminal_instructions_topic
 
 ResourceType = Literal["topic", "group", "cluster"]
 OPERATOR = "pnm-operator"
@@ -45,10 +47,11 @@ def terminal_principal(terminal: str) -> str:
 
 def service_grants(service: str, prefix: str = "", idempotent_write: bool = False) -> list[Grant]:
     principal = service_principal(service)
-    reads = [t for t in ALL_TOPICS if service in t.consumers]
+    topics = deployment_topics()
+    reads = [t for t in topics if service in t.consumers]
     # Its own topics, and the dead-letter twin of each topic it consumes (a redrive applies a
     # dead letter through the service's own consumer: it writes nothing back).
-    writes = [prefix + t.name for t in ALL_TOPICS if t.producer == service]
+    writes = [prefix + t.name for t in topics if t.producer == service]
     writes += [prefix + t.dlq for t in reads]
     grants = [Grant(principal, "topic", tuple(writes), ("Write",))]
     if reads:
@@ -64,18 +67,22 @@ def service_grants(service: str, prefix: str = "", idempotent_write: bool = Fals
 
 
 def terminal_grants(terminal: str, prefix: str = "") -> list[Grant]:
-    """A terminal reads the instruction topic (in its own group) and writes its acks."""
+    """A terminal reads its own instruction topic (in groups named after it) and writes its
+    own ack topic: nothing of another terminal's. Its groups: `terminal-<CODE>` and any
+    starting `terminal-<CODE>.` (a code has no dot, so no other terminal's group matches)."""
     principal = terminal_principal(terminal)
+    instructions = prefix + terminal_instructions_topic(terminal).name
     return [
-        Grant(principal, "topic", (prefix + TERMINAL_INSTRUCTIONS.name,), ("Read",)),
+        Grant(principal, "topic", (instructions,), ("Read",)),
         Grant(principal, "group", (prefix + principal,), ("Read",)),
-        Grant(principal, "topic", (prefix + TERMINAL_ACKS.name,), ("Write",)),
+        Grant(principal, "group", (prefix + principal + ".",), ("Read",), prefixed=True),
+        Grant(principal, "topic", (prefix + terminal_acks_topic(terminal).name,), ("Write",)),
     ]
 
 
 def operator_grants(prefix: str = "") -> list[Grant]:
     """`pnm topics --create`: create every topic and its dead-letter twin."""
-    names = tuple(prefix + name for t in ALL_TOPICS for name in (t.name, t.dlq))
+    names = tuple(prefix + name for t in deployment_topics() for name in (t.name, t.dlq))
     return [Grant(OPERATOR, "topic", names, ("Create", "Describe"))]
 
 
@@ -112,5 +119,13 @@ def kafka_acls_command(grant: Grant) -> str:
 
 
 def run_kafka_acls(prefix: str, terminals: Sequence[str], idempotent_write: bool) -> None:
+    # A terminal not in the holds registry has no topics and gets no instructions: granting
+    # it anything would only hide a typo.
+    unknown = sorted(set(terminals) - known_terminals())
+    if unknown:
+        raise SystemExit(
+            f"not registered terminals: {', '.join(unknown)} "
+            f"(registered: {', '.join(sorted(known_terminals()))})"
+        )
     for grant in deployment_grants(prefix, terminals, idempotent_write):
         print(kafka_acls_command(grant))

@@ -3,7 +3,8 @@ from __future__ import annotations
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from pnm.shared.contracts.topics import ALL_TOPICS
+from pnm.holds.adapters.terminals import known_terminals
+from pnm.shared.contracts.topics import Topic, with_terminals
 from pnm.shared.messaging.kafka_security import (
     KafkaSecurity,
     check_kafka_access,
@@ -16,8 +17,14 @@ HEADER = (
 )
 
 
+def deployment_topics() -> tuple[Topic, ...]:
+    """The shared topics and, per terminal in the holds service's registry, its instruction
+    and ack topics (docs/terminal-protocol.md)."""
+    return with_terminals(known_terminals())
+
+
 def topic_list() -> str:
-    return HEADER + "".join(f"{t.name} {t.partitions}\n" for t in ALL_TOPICS)
+    return HEADER + "".join(f"{t.name} {t.partitions}\n" for t in deployment_topics())
 
 
 async def create_topics(
@@ -34,7 +41,7 @@ async def create_topics(
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(name, t.partitions, 1)
-            for t in ALL_TOPICS
+            for t in deployment_topics()
             for name in (prefix + t.name, prefix + t.dlq)
             if name not in existing
         ]

@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from pnm.holds import handlers, reconciliation
+from pnm.holds import handlers, reconciliation, resend
 from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
+from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.api.refusals import audit_refusals
 from pnm.holds.api.routes import build_router
-from pnm.shared.contracts.topics import DECISIONS, TERMINAL_ACKS, EventType
+from pnm.holds.settings import protocol_settings
+from pnm.shared.contracts.topics import DECISIONS, EventType, terminal_acks_topic
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
 from pnm.shared.migrations import migrations_dir
 from pnm.shared.reconciliation import reconciliation_loop
@@ -15,14 +17,22 @@ from pnm.shared.service import ServiceContext, ServiceDefinition
 
 
 def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
-    return {
-        DECISIONS.name: dispatch_by_type(
-            {EventType.DECISION_CHANGED: partial(handlers.on_decision, clock=ctx.clock)}
-        ),
-        TERMINAL_ACKS.name: dispatch_by_type(
-            {EventType.TERMINAL_ACK: partial(handlers.on_terminal_ack, clock=ctx.clock)}
-        ),
+    """The decisions, and every registered terminal's own ack topic (an ack is taken only for
+    the terminal whose topic it came on)."""
+    acks = {
+        terminal_acks_topic(code).name: dispatch_by_type(
+            {
+                EventType.TERMINAL_ACK: partial(
+                    handlers.on_terminal_ack, clock=ctx.clock, topic_terminal=code
+                )
+            }
+        )
+        for code in sorted(known_terminals())
     }
+    decisions = dispatch_by_type(
+        {EventType.DECISION_CHANGED: partial(handlers.on_decision, clock=ctx.clock)}
+    )
+    return {DECISIONS.name: decisions, **acks}
 
 
 definition = ServiceDefinition(
@@ -33,7 +43,10 @@ definition = ServiceDefinition(
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,
-    background=lambda ctx: [reconciliation_loop(ctx, reconciliation.reconcile)],
+    background=lambda ctx: [
+        reconciliation_loop(ctx, reconciliation.reconcile),
+        resend.resend_loop(ctx, protocol_settings()),
+    ],
     ledgers=lambda ctx: [reconciliation.ledger(ctx)],
     configure_app=audit_refusals,
     description="Holds, terminal block instructions and their acknowledgements",

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds import audit
-from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
+from pnm.holds.adapters.tables import OPEN_CASE, case, case_contact, case_reference, hold
 from pnm.holds.audit import Actor
 from pnm.holds.domain.case import (
     CaseState,
@@ -105,7 +105,7 @@ async def open_for(
             )
             .on_conflict_do_nothing(
                 index_elements=[case.c.manifest_id, case.c.line_id],
-                index_where=case.c.state != CaseState.CLOSED.value,
+                index_where=OPEN_CASE,
             )
             .returning(case)
         )

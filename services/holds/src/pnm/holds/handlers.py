@@ -15,12 +15,13 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds import cases, instructions
-from pnm.holds.adapters.tables import hold, instruction, line_decision
+from pnm.holds.adapters.tables import STANDING_HOLD, hold, instruction, line_decision
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.audit import SYSTEM, Actor
 from pnm.holds.domain.hold import (
     AUTHORITY,
     AUTHORITY_ROLE,
+    DESTINATION_SETTABLE,
     BlockStatus,
     Effect,
     HoldState,
@@ -227,7 +228,7 @@ async def open_hold(
         )
         .on_conflict_do_nothing(
             index_elements=[hold.c.manifest_id, hold.c.line_id, hold.c.regime],
-            index_where=hold.c.state.notin_([HoldState.RELEASED.value, HoldState.REFUSED.value]),
+            index_where=STANDING_HOLD,
         )
         .returning(hold)
     )
@@ -362,8 +363,22 @@ async def acknowledge(
     return AckOutcome(sent.instruction_id, sent.hold_id, HoldState(held.state), False)
 
 
-async def on_terminal_ack(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
-    await acknowledge(uow, TerminalAck.model_validate(event.data), clock())
+class AckOnForeignTopic(PermissionError):
+    """An ack on one terminal's topic naming another: whoever may write that topic cannot
+    answer for another terminal (it is dead-lettered with this reason; nothing changes)."""
+
+
+async def on_terminal_ack(
+    uow: UnitOfWork, event: CloudEvent, clock: Clock, topic_terminal: str
+) -> None:
+    ack = TerminalAck.model_validate(event.data)
+    if ack.terminal != topic_terminal:
+        raise AckOnForeignTopic(
+            f"ack names terminal {ack.terminal[:50]!r} but came on terminal "
+            f"{topic_terminal}'s ack topic; refused, instruction {ack.instruction_id[:80]!r} "
+            "unchanged"
+        )
+    await acknowledge(uow, ack, clock())
 
 
 def authority_of(row: Row[Any], actor: Actor, action: str) -> None:
@@ -421,6 +436,42 @@ async def block_again(
     )
     row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, actor, reason=reason)
     return await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
+
+
+class NoDestinationNow(ValueError):
+    pass
+
+
+async def direct_to_inspection(
+    uow: UnitOfWork, hold_id: str, destination: str, reason: str, actor: Actor, now: datetime
+) -> Row[Any]:
+    """The authority has the goods inspected elsewhere (an approved inspection centre): the
+    hold records where, and when a block is out the terminal gets a new block instruction
+    carrying the destination (it supersedes the one before)."""
+    row = await load(uow, hold_id)
+    authority_of(row, actor, "direct the goods of")
+    state = HoldState(row.state)
+    if state not in DESTINATION_SETTABLE:
+        raise NoDestinationNow(
+            f"hold {hold_id} is {state.value}: a destination can be set only while the goods "
+            f"are held ({', '.join(sorted(s.value for s in DESTINATION_SETTABLE))})"
+        )
+    row = await change(
+        uow,
+        row,
+        now,
+        actor,
+        "hold.destination",
+        {"destination": destination},
+        detail=f"to {destination}: {reason}",
+    )
+    if BlockStatus(row.block_status) in (BlockStatus.PENDING, BlockStatus.APPLIED):
+        row = await instructions.issue(
+            uow, row, InstructionPurpose.BLOCK, now, actor, reason=f"inspection at {destination}"
+        )
+        if state is HoldState.ACKNOWLEDGED:
+            row = await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
+    return row
 
 
 @dataclass(frozen=True)

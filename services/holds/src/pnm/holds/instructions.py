@@ -1,6 +1,8 @@
 """Instructions to terminals: issued for a hold, numbered per hold (a release never overtakes
 its block: the terminal applies an instruction only above the last sequence it applied for the
-hold), recorded, and published through the outbox. docs/terminal-protocol.md is the protocol.
+hold), recorded, and published through the outbox on the terminal's own topic, keyed by hold
+(one partition per hold keeps its order); a terminal in shadow mode gets nothing. Sent again,
+same instruction id, until answered (`resend`). docs/terminal-protocol.md is the protocol.
 The caller commits."""
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from typing import Any
 from sqlalchemy import Row, insert
 
 from pnm.holds.adapters.tables import instruction
+from pnm.holds.adapters.terminals import Delivery, delivery_of
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import BlockStatus, InstructionPurpose
+from pnm.holds.domain.resend import first_attempt_after
 from pnm.holds.lifecycle import SOURCE, change
+from pnm.holds.settings import protocol_settings
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import TerminalInstruction
-from pnm.shared.contracts.topics import TERMINAL_INSTRUCTIONS, EventType
+from pnm.shared.contracts.topics import EventType, terminal_instructions_topic
 from pnm.shared.db import UnitOfWork
 
 
@@ -49,6 +54,9 @@ async def issue(
         sequence=row.last_sequence + 1,
         destination=row.destination,
     )
+    settings = protocol_settings()
+    delivery = delivery_of(sent.terminal, settings)
+    live = delivery is Delivery.LIVE
     await uow.conn.execute(
         insert(instruction).values(
             instruction_id=sent.instruction_id,
@@ -57,20 +65,14 @@ async def issue(
             purpose=purpose.value,
             terminal=sent.terminal,
             sequence=sent.sequence,
+            delivery="kafka" if live else "shadow",
             payload=sent.model_dump(mode="json"),
             issued_at=now,
+            next_attempt_at=first_attempt_after(settings.resend_policy(), now) if live else None,
         )
     )
-    uow.publish(
-        TERMINAL_INSTRUCTIONS,
-        sent.terminal,
-        new_event(
-            type=EventType.TERMINAL_INSTRUCTION,
-            source=SOURCE,
-            subject=sent.instruction_id,
-            record=sent,
-        ),
-    )
+    if live:
+        publish(uow, sent)
     values: dict[str, Any] = {"last_sequence": sent.sequence}
     if purpose is not InstructionPurpose.STAND_DOWN:
         values["current_instruction_id"] = sent.instruction_id
@@ -83,5 +85,21 @@ async def issue(
         actor,
         f"instruction.{purpose.value}",
         values,
-        detail=f"{sent.action} #{sent.sequence} to {sent.terminal} ({sent.instruction_id})",
+        detail=f"{sent.action} #{sent.sequence} to {sent.terminal} ({sent.instruction_id})"
+        + ("" if live else ", shadow: recorded, not sent"),
+    )
+
+
+def publish(uow: UnitOfWork, sent: TerminalInstruction) -> None:
+    """Stage `sent` for its terminal's topic; every send is a new event of the same
+    instruction (the terminal de-duplicates by instruction id)."""
+    uow.publish(
+        terminal_instructions_topic(sent.terminal),
+        sent.hold_id,
+        new_event(
+            type=EventType.TERMINAL_INSTRUCTION,
+            source=SOURCE,
+            subject=sent.instruction_id,
+            record=sent,
+        ),
     )

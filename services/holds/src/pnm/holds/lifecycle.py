@@ -154,6 +154,31 @@ async def step(
         {"state": target.value, **values},
         detail=reason,
     )
+    announce(
+        uow,
+        new,
+        now,
+        actor,
+        EventType.HOLD_STATE_CHANGED,
+        transition.value,
+        previous_state=row.state,
+        reason=reason,
+    )
+    return new
+
+
+def announce(
+    uow: UnitOfWork,
+    new: Row[Any],
+    now: datetime,
+    actor: Actor,
+    event_type: str,
+    transition: str,
+    *,
+    previous_state: str,
+    reason: str | None,
+) -> None:
+    """Publish the hold as it now is on holds.states.v1 (a state change, or an escalation)."""
     published = HoldStateChanged(
         hold_id=new.hold_id,
         manifest_id=new.manifest_id,
@@ -164,8 +189,8 @@ async def step(
         terminal=new.terminal,
         containers=list(new.containers),
         at=now,
-        transition=transition.value,
-        previous_state=row.state,
+        transition=transition,
+        previous_state=previous_state,
         block_status=new.block_status,
         reason=reason,
         by=actor.subject,
@@ -173,8 +198,5 @@ async def step(
     uow.publish(
         HOLD_STATES,
         new.hold_id,
-        new_event(
-            type=EventType.HOLD_STATE_CHANGED, source=SOURCE, subject=new.hold_id, record=published
-        ),
+        new_event(type=event_type, source=SOURCE, subject=new.hold_id, record=published),
     )
-    return new

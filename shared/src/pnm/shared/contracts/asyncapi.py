@@ -12,14 +12,20 @@ from pydantic.json_schema import models_json_schema
 
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Record
-from pnm.shared.contracts.topics import ALL_TOPICS, Topic
+from pnm.shared.contracts.topics import (
+    ALL_TOPICS,
+    TERMINAL_CODE,
+    TERMINAL_PARAMETER,
+    Topic,
+    terminal_topic_templates,
+)
 
 CONTENT_TYPE = "application/cloudevents+json"
 REF = "#/components/schemas/{model}"
 
 
 def _channel_id(name: str) -> str:
-    return name.replace(".", "_").replace("-", "_")
+    return name.replace(".", "_").replace("-", "_").replace(" ", "_").translate({123: "", 125: ""})
 
 
 def _kinds(topic: Topic) -> list[tuple[type[Record], list[str]]]:
@@ -55,7 +61,10 @@ def _message(
 
 
 def asyncapi_document() -> dict[str, Any]:
-    records = {r: None for t in ALL_TOPICS for r, _ in _kinds(t)}
+    # Each registered terminal has its own two topics (broker ACLs let it read and write
+    # only its own): one channel of each, with the terminal's code as a parameter.
+    topics = ALL_TOPICS + terminal_topic_templates()
+    records = {r: None for t in topics for r, _ in _kinds(t)}
     models = [(CloudEvent, "validation")] + [(r, "validation") for r in records]
     keyed, definitions = models_json_schema(models, ref_template=REF)  # type: ignore[arg-type]
     schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
@@ -64,7 +73,7 @@ def asyncapi_document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for topic in ALL_TOPICS:
+    for topic in topics:
         cid = _channel_id(topic.name)
         kinds = _kinds(topic)
         for record, event_types in kinds:
@@ -76,6 +85,7 @@ def asyncapi_document() -> dict[str, Any]:
                 r.__name__: {"$ref": f"#/components/messages/{r.__name__}"} for r, _ in kinds
             },
             "bindings": {"kafka": {"partitions": topic.partitions}},
+            **_parameters(topic),
         }
         channels[cid + "_dlq"] = {
             "address": topic.dlq,
@@ -85,6 +95,7 @@ def asyncapi_document() -> dict[str, Any]:
                 "dlq.error.class, dlq.error.message, dlq.attempts."
             ),
             "bindings": {"kafka": {"partitions": topic.partitions}},
+            **_parameters(topic),
         }
         channel_ref = {"$ref": f"#/channels/{cid}"}
         refs = [{"$ref": f"#/channels/{cid}/messages/{r.__name__}"} for r, _ in kinds]
@@ -115,6 +126,21 @@ def asyncapi_document() -> dict[str, Any]:
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def _parameters(topic: Topic) -> dict[str, Any]:
+    if TERMINAL_PARAMETER not in topic.name:
+        return {}
+    return {
+        "parameters": {
+            "terminal": {
+                "description": (
+                    "The terminal's code in the holds service's registry "
+                    f"(pattern {TERMINAL_CODE.pattern}), e.g. ECTDELTA."
+                )
+            }
+        }
     }
 
 

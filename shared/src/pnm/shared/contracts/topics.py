@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pnm.shared.contracts.records import (
@@ -50,6 +51,8 @@ class EventType:
     CASE_NOTIFICATION_LINKED = "nl.pnm.holds.case.notification-linked"
     CASE_CLOSED = "nl.pnm.holds.case.closed"
     IRREGULARITY_RECORDED = "nl.pnm.holds.irregularity.recorded"
+    # An instruction unanswered past the escalation time (the state is unchanged).
+    HOLD_ESCALATED = "nl.pnm.holds.hold.escalated"
 
 
 @dataclass(frozen=True)
@@ -167,35 +170,15 @@ DECISIONS = Topic(
     ("holds",),
     "The decision of a manifest line, re-issued (decision_number + 1) whenever it changes.",
 )
-TERMINAL_INSTRUCTIONS = Topic(
-    "holds.terminal-instructions.v1",
-    3,
-    "terminal code",
-    TerminalInstruction,
-    (EventType.TERMINAL_INSTRUCTION,),
-    "holds",
-    ("terminal",),
-    "Block (and later release) instructions for a terminal; consume those with your code.",
-)
-TERMINAL_ACKS = Topic(
-    "holds.terminal-acks.v1",
-    3,
-    "terminal code",
-    TerminalAck,
-    (EventType.TERMINAL_ACK,),
-    "terminal",
-    ("holds",),
-    "A terminal's answer to an instruction (also accepted on POST /holds/acks).",
-)
 HOLD_STATES = Topic(
     "holds.states.v1",
     3,
     "hold id",
     HoldStateChanged,
-    (EventType.HOLD_STATE_CHANGED,),
+    (EventType.HOLD_STATE_CHANGED, EventType.HOLD_ESCALATED),
     "holds",
     (),
-    "Every state change of a hold.",
+    "Every state change of a hold, and its escalations (an instruction left unanswered).",
 )
 CASES = Topic(
     "holds.cases.v1",
@@ -240,31 +223,50 @@ def _terminal_code(code: str) -> str:
 
 
 def terminal_instructions_topic(code: str) -> Topic:
+    return _instructions(_terminal_code(code))
+
+
+def terminal_acks_topic(code: str) -> Topic:
+    return _acks(_terminal_code(code))
+
+
+# The per-terminal topics with the code as a parameter, for the AsyncAPI document.
+TERMINAL_PARAMETER = "{terminal}"
+
+
+def terminal_topic_templates() -> tuple[Topic, Topic]:
+    return _instructions(TERMINAL_PARAMETER), _acks(TERMINAL_PARAMETER)
+
+
+def _instructions(code: str) -> Topic:
     return Topic(
-        f"holds.instructions.{_terminal_code(code)}.v1",
+        f"holds.instructions.{code}.v1",
         3,
         "hold id",
         TerminalInstruction,
         (EventType.TERMINAL_INSTRUCTION,),
         "holds",
         (f"terminal {code}",),
-        f"Block and release instructions for terminal {code}, in order per hold.",
+        f"Block and release instructions for terminal {code} only, in order per hold.",
     )
 
 
-def terminal_acks_topic(code: str) -> Topic:
+def _acks(code: str) -> Topic:
     return Topic(
-        f"holds.acks.{_terminal_code(code)}.v1",
+        f"holds.acks.{code}.v1",
         3,
         "hold id",
         TerminalAck,
         (EventType.TERMINAL_ACK,),
         f"terminal {code}",
         ("holds",),
-        f"Terminal {code}'s answers to its instructions (also accepted on POST /holds/acks).",
+        f"Terminal {code}'s answers to its instructions (also accepted on POST /holds/acks); "
+        "an ack naming another terminal is refused.",
     )
 
 
+# The topics every deployment has; each registered terminal adds its own two
+# (`with_terminals`).
 ALL_TOPICS: tuple[Topic, ...] = (
     PRENOTIFICATIONS,
     FEEDS,
@@ -274,9 +276,16 @@ ALL_TOPICS: tuple[Topic, ...] = (
     MANIFEST_ETA,
     MANIFEST_FEEDS,
     DECISIONS,
-    TERMINAL_INSTRUCTIONS,
-    TERMINAL_ACKS,
     HOLD_STATES,
     CASES,
     IRREGULARITIES,
 )
+
+
+def terminal_topics(code: str) -> tuple[Topic, Topic]:
+    return terminal_instructions_topic(code), terminal_acks_topic(code)
+
+
+def with_terminals(codes: Iterable[str]) -> tuple[Topic, ...]:
+    """Every topic of a deployment whose terminal registry holds `codes`."""
+    return ALL_TOPICS + tuple(t for code in sorted(codes) for t in terminal_topics(code))

@@ -28,6 +28,12 @@ SCHEMA = "holds"
 metadata = MetaData(schema=SCHEMA)
 messaging = messaging_tables(metadata)
 
+# Where a hold still stands, where a case is open: the predicates of their unique indexes, as
+# SQL text also in ON CONFLICT (with bound parameters PostgreSQL cannot match them to the
+# index once it plans the prepared statement generically, from its sixth use on a connection).
+STANDING_HOLD = text("state NOT IN ('released', 'refused')")
+OPEN_CASE = text("state <> 'closed'")
+
 hold = Table(
     "hold",
     metadata,
@@ -73,7 +79,7 @@ hold = Table(
         "line_id",
         "regime",
         unique=True,
-        postgresql_where=text("state NOT IN ('released', 'refused')"),
+        postgresql_where=STANDING_HOLD,
     ),
     Index("ix_hold_line", "manifest_id", "line_id"),
 )
@@ -209,7 +215,7 @@ case = Table(
         "manifest_id",
         "line_id",
         unique=True,
-        postgresql_where=text("state <> 'closed'"),
+        postgresql_where=OPEN_CASE,
     ),
     Index("ix_case_line", "manifest_id", "line_id"),
     Index("ix_case_closed_at", "closed_at", postgresql_where=text("state = 'closed'")),

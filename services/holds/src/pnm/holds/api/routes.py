@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Row, select
 
 from pnm.holds import handlers
@@ -14,7 +14,7 @@ from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
 from pnm.holds.api.irregularities import add_irregularity_routes
 from pnm.holds.audit import Actor
-from pnm.holds.domain.hold import HoldState, IllegalTransition
+from pnm.holds.domain.hold import ACTIVE, HoldState, IllegalTransition
 from pnm.holds.lifecycle import UnknownHold
 from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import (
@@ -59,6 +59,11 @@ class BlockAgain(BaseModel):
     reason: Reason
 
 
+class Destination(BaseModel):
+    destination: Code  # the approved inspection centre's code
+    reason: Reason
+
+
 class ManualHold(BaseModel):
     manifest_id: Identifier
     line_id: Identifier
@@ -85,11 +90,24 @@ class AckResult(BaseModel):
 
 def _hold_view(row: Any, instructions: list[Any]) -> dict[str, Any]:
     view = {k: v for k, v in row._mapping.items()}
-    view["instructions"] = [
-        {**i.payload, "ack_result": i.ack_result, "acknowledged_at": i.acknowledged_at}
-        for i in instructions
-    ]
+    view["instructions"] = [_instruction_view(i) for i in instructions]
     return view
+
+
+def _instruction_view(sent: Any) -> dict[str, Any]:
+    """The instruction as sent, and what became of it: `delivery` is `shadow` when it was
+    recorded only (a terminal in shadow mode)."""
+    return {
+        **sent.payload,
+        "purpose": sent.purpose,
+        "delivery": sent.delivery,
+        "sends": sent.attempts,
+        "next_attempt_at": sent.next_attempt_at,
+        "escalated_at": sent.escalated_at,
+        "ack_result": sent.ack_result,
+        "ack_detail": sent.ack_detail,
+        "acknowledged_at": sent.acknowledged_at,
+    }
 
 
 def visible_terminals(caller: Principal) -> frozenset[str] | None:
@@ -134,6 +152,67 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             hold_state=outcome.hold_state,
             duplicate=outcome.duplicate,
         )
+
+    @router.get("/instructions", responses=AUTH_RESPONSES)
+    async def own_instructions(
+        caller: Terminal,
+        after: Annotated[
+            AwareDatetime | None,
+            Query(description="only instructions issued at or after this time (with offset)"),
+        ] = None,
+        unanswered: Annotated[
+            bool, Query(description="only those not yet acknowledged (the default)")
+        ] = True,
+        limit: int = Query(500, ge=1, le=1000),
+    ) -> list[dict[str, Any]]:
+        """For a terminal that does not use Kafka: its own instructions (role
+        `terminal:<code>`), in order per hold. Poll with `unanswered=true`: an instruction
+        stays in the list until it is acknowledged (POST /holds/acks), which is how it is
+        sent again; apply each only above the last sequence applied for its hold, and only
+        once per instruction id. Shadow-mode instructions are never listed."""
+        query = (
+            select(instruction)
+            .where(instruction.c.delivery == "kafka")
+            .order_by(instruction.c.issued_at, instruction.c.hold_id, instruction.c.sequence)
+        )
+        if not caller.has("admin"):
+            query = query.where(instruction.c.terminal.in_(terminal_codes(caller)))
+        if after is not None:
+            query = query.where(instruction.c.issued_at >= after)
+        if unanswered:
+            query = query.where(instruction.c.ack_result.is_(None))
+        async with ctx.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit))).all()
+        return [_instruction_view(r) for r in rows]
+
+    @router.get("/escalations", responses=AUTH_RESPONSES)
+    async def escalations(
+        caller: Escalations,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    ) -> list[dict[str, Any]]:
+        """What needs a person, oldest first: standing holds no terminal could be instructed
+        for (`no_terminal`, `unknown_terminal`), whose instruction the terminal rejected
+        (`block_rejected`, `release_rejected`) or left unanswered past the escalation time
+        (`block_unanswered`, `release_unanswered`). Roles: customs-prearrival, inspectors."""
+        query = (
+            select(hold)
+            .where(
+                hold.c.escalation.is_not(None),
+                hold.c.state.in_([s.value for s in ACTIVE]),
+            )
+            .order_by(hold.c.escalated_at, hold.c.hold_id)
+        )
+        async with ctx.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+            sent = (
+                await conn.execute(
+                    select(instruction)
+                    .where(instruction.c.hold_id.in_([r.hold_id for r in rows]))
+                    .order_by(instruction.c.sequence)
+                )
+            ).all()
+        return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
 
     @router.get("/holds", responses=AUTH_RESPONSES)
     async def list_holds(
@@ -195,7 +274,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             raise DomainError(404, str(err)) from err
         except handlers.NotTheAuthority as err:
             raise AuthError(403, str(err)) from err
-        except (IllegalTransition, handlers.AlreadyHeld) as err:
+        except (IllegalTransition, handlers.AlreadyHeld, handlers.NoDestinationNow) as err:
             raise DomainError(409, str(err)) from err
         return await _hold_with_instructions(row.hold_id)
 
@@ -225,6 +304,18 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         return await act(
             lambda uow: handlers.refuse_goods(
                 uow, hold_id, body.outcome, body.reason, Actor.of(caller), ctx.clock()
+            )
+        )
+
+    @router.post("/holds/{hold_id}/destination", responses=ACTION_RESPONSES)
+    async def destination(
+        hold_id: str, body: Destination, caller: AuthorityOfficer
+    ) -> dict[str, Any]:
+        """The hold's authority has the goods inspected at an approved inspection centre: the
+        hold records it, and a block that is out is sent again carrying the destination."""
+        return await act(
+            lambda uow: handlers.direct_to_inspection(
+                uow, hold_id, body.destination, body.reason, Actor.of(caller), ctx.clock()
             )
         )
 

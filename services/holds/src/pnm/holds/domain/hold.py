@@ -156,6 +156,19 @@ def apply(current: HoldState, step: Transition, block: BlockStatus = BlockStatus
     return target
 
 
+# While the goods are held and no release is out, the authority may name where they are to
+# be inspected (a new block carrying it goes to the terminal when a block is out).
+DESTINATION_SETTABLE = frozenset(
+    {
+        HoldState.UNADDRESSED,
+        HoldState.INSTRUCTED,
+        HoldState.ACKNOWLEDGED,
+        HoldState.RELEASE_REQUESTED,
+        HoldState.IRREGULARITY_RECORDED,
+    }
+)
+
+
 def release_step(block_sent: bool) -> Transition:
     """The authority's release: the terminal must lift a block that went out."""
     return Transition.RELEASE if block_sent else Transition.RELEASE_UNSENT
