@@ -16,6 +16,7 @@ from confluent_kafka import Consumer, Producer
 from flows import (
     BEEF,
     GRAPES,
+    late_notification_is_released_by_the_authority_only,
     nothing_left_unanswered,
     notified_line_is_not_blocked,
     rest_acknowledge,
@@ -180,6 +181,10 @@ async def test_beef_and_grapes_end_to_end_on_kafka(
     )
     await notified_line_is_not_blocked(client, BEEF, terminal.instructions)
     await notified_line_is_not_blocked(client, GRAPES, terminal.instructions)
+    # Block, late notification, release by NVWA alone, lifted on the terminal's own topics.
+    await late_notification_is_released_by_the_authority_only(
+        client, BEEF, terminal.instructions, terminal.acknowledge_on_topic
+    )
     await nothing_left_unanswered(client)
 
 
