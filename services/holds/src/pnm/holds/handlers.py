@@ -14,7 +14,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds import instructions
-from pnm.holds.adapters.tables import hold, instruction, line_decision
+from pnm.holds.adapters.tables import STANDING, hold, instruction, line_decision
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.audit import SYSTEM, Actor
 from pnm.holds.domain.hold import (
@@ -203,7 +203,7 @@ async def open_hold(
         )
         .on_conflict_do_nothing(
             index_elements=[hold.c.manifest_id, hold.c.line_id, hold.c.regime],
-            index_where=hold.c.state.notin_([HoldState.RELEASED.value, HoldState.REFUSED.value]),
+            index_where=STANDING,
         )
         .returning(hold)
     )

@@ -28,6 +28,11 @@ SCHEMA = "holds"
 metadata = MetaData(schema=SCHEMA)
 messaging = messaging_tables(metadata)
 
+# The predicate of the one-standing-hold index, as literal SQL: ON CONFLICT must name it with
+# no bound parameters, or PostgreSQL's generic plan of the prepared statement (from the sixth
+# execution on) cannot match the index.
+STANDING = text("state NOT IN ('released', 'refused')")
+
 hold = Table(
     "hold",
     metadata,
@@ -71,7 +76,7 @@ hold = Table(
         "line_id",
         "regime",
         unique=True,
-        postgresql_where=text("state NOT IN ('released', 'refused')"),
+        postgresql_where=STANDING,
     ),
     Index("ix_hold_line", "manifest_id", "line_id"),
 )
