@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pnm.cli.services import ALL
 
-SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst"]
+SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst", "holds"]
 # Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
 ON_REQUEST = ["rejoin"]
 
