@@ -53,3 +53,7 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
     assert re.search(r"raw dict probe per line: +p50 [\d.]+ ms", out), out
     assert "(2 matcher processes)" in out, out  # every decision, from two instances
     assert re.search(r"all decisions on Kafka in [\d.]+ s .*p50 [\d,]+ ms, p99 [\d,]+ ms", out), out
+    # holds: every unnotified tenth of the burst blocked, timed from a plain Kafka consumer
+    assert "block instructions during a burst of 400 lines (40 unnotified):" in out, out
+    assert re.search(r"arrival → block instruction: +p50 [\d,]+ ms, p99 [\d,]+ ms", out), out
+    assert re.search(r"decision → block instruction: +p50 [\d,]+ ms, p99 [\d,]+ ms", out), out

@@ -84,17 +84,50 @@ def holds_api_instructions(client: httpx.AsyncClient):  # type: ignore[no-untype
     return instructions
 
 
-async def test_demo_data_is_loaded(client: httpx.AsyncClient) -> None:
-    expected = {"1": "unnotified", "2": "notified", "3": "not_controlled"}
+async def test_demo_shows_a_hold_from_block_to_release(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """The demo day is loaded; its unnotified beef is held, blocked at the simulated terminal,
+    notified late, released by NVWA through the API, and lifted by the terminal."""
 
-    async def decided() -> bool:
-        # The demo is posted before the server listens; its events may still be on their way.
+    async def released() -> list[dict[str, Any]] | None:
         response = await client.get(
-            "/matcher/decisions", params={"manifest_id": "DEMO-EMMA-248W"}, headers=bearer(*OFFICER)
+            "/holds/holds",
+            params={"manifest_id": "DEMO-EMMA-248W", "line_id": "1"},
+            headers=bearer(*OFFICER),
         )
-        return {d["line_id"]: d["status"] for d in response.json()} == expected
+        holds = response.json()
+        return holds if holds and holds[0]["state"] == "released" else None
 
-    await eventually(decided, timeout=30)
+    [held] = await eventually(released, timeout=120)
+    assert held["authority"] == "NVWA"
+    assert [(i["action"], i["sequence"], i["ack_result"]) for i in held["instructions"]] == [
+        ("block", 1, "applied"),
+        ("release", 2, "applied"),
+    ]
+    response = await client.get(
+        "/matcher/decisions", params={"manifest_id": "DEMO-EMMA-248W"}, headers=bearer(*OFFICER)
+    )
+    decided = {d["line_id"]: d["status"] for d in response.json()}
+    assert decided == {"1": "notified", "2": "notified", "3": "not_controlled"}
+
+    async def told() -> list[str] | None:
+        log = (tmp_path / "standalone.log").read_text()
+        steps = [line for line in log.splitlines() if line.startswith("demo: ")]
+        return steps if steps and steps[-1].startswith("demo: done") else None
+
+    steps = await eventually(told)
+    for expected in (
+        "arrived unnotified: hold",
+        "terminal ECTDELTA applied block #1",
+        ": acknowledged",
+        "late pre-notification CHEDP.NL.2026.0000002 arrives",
+        "release_requested (decision",
+        "NVWA inspector releases hold",
+        "terminal ECTDELTA applied release #2",
+        ": released at",
+    ):
+        assert sum(expected in step for step in steps) == 1, (expected, steps)
 
 
 async def test_beef_and_grapes_end_to_end_standalone(client: httpx.AsyncClient) -> None:

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from pnm.cli.bench_common import line_events, percentile, watch_decisions
+from pnm.cli.bench_holds import holds_figures, holds_lines, print_holds
 from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
 from pnm.cli.bench_matcher import burst_figures, matching_figures, print_burst, print_matching
 from pnm.cli.bench_rejoin import rejoin_section
@@ -188,6 +189,8 @@ async def run_bench(
                 bootstrap, database_url, burst[0], burst[1], workdir, run, matchers
             )
             print_burst(burst[0], burst[1], matchers, seconds, latencies)
+        if "holds" in sections:
+            await _holds_section(bootstrap, database_url, burst, workdir, run, matchers)
         if "intake" in sections:
             rest, upload, copy_seconds = await intake_rates(
                 bootstrap, database_url, records, workdir, run
@@ -223,3 +226,18 @@ async def _pipeline_section(
         f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms)"
     )
     print(f"  ratio pipeline / raw:         {pipe.rate / raw.rate:10.3f}")
+
+
+async def _holds_section(
+    bootstrap: str,
+    database_url: str,
+    burst: tuple[int, int],
+    workdir: Path,
+    run: str,
+    matchers: int,
+) -> None:
+    """The raw baseline first, on the burst's own line events (docs/terminal-sim.md)."""
+    lines, _ = holds_lines(burst[1], run)
+    raw = await raw_passthrough(bootstrap, line_events(lines), f"{run}h")
+    figures = await holds_figures(bootstrap, database_url, *burst, workdir, run, matchers)
+    print_holds(figures, raw.rate, raw.seconds)

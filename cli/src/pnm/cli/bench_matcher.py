@@ -23,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.cli.bench_common import line_events, percentile, watch_decisions
@@ -179,7 +179,7 @@ async def burst_figures(
     instances = ["matcher", *(f"matcher#{n}" for n in range(2, matchers + 1))]
     with ServiceProcesses(instances, env, workdir / "burst-logs") as processes:
         await processes.wait_ready()
-        await _load_notifications(database_url, count)
+        await load_notifications(database_url, count)
         records = [bench_line(f"BURST-{run}-{n // SHIP_LINES}", n, n, box(n)) for n in range(lines)]
         decided: dict[str, float] = {}
         watcher = asyncio.create_task(
@@ -203,11 +203,15 @@ async def burst_figures(
     return seconds, [(decided[k] - sent[k]) * 1000 for k in sent]
 
 
-async def _load_notifications(database_url: str, count: int) -> None:
-    """Straight into the matcher's read model, as its consumer would have stored them."""
+async def load_notifications(database_url: str, count: int) -> None:
+    """Straight into the matcher's read model, as its consumer would have stored them (once
+    per database: the burst and holds sections of one run share them)."""
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
+            loaded = await conn.scalar(select(func.count()).select_from(prenotification))
+            if loaded:
+                return
             batch: list[NotificationFacts] = []
             for n in notifications(count):
                 batch.append(n)

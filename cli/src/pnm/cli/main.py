@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pnm.cli.services import ALL
 
-SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst"]
+SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst", "holds"]
 # Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
 ON_REQUEST = ["rejoin"]
 
@@ -140,6 +140,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--from", dest="first", type=int, default=1, help="export: first sequence")
     p.add_argument("--output", type=Path, default=Path("."), help="export: into this directory")
 
+    p = sub.add_parser(
+        "terminal-sim", help="a terminal outside the system: applies and answers its instructions"
+    )
+    p.add_argument("--terminal", required=True, help="the terminal code, e.g. ECTDELTA")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--kafka", metavar="BOOTSTRAP", help="read its own instruction topic")
+    where.add_argument("--url", help="poll the holds API here (base URL of the system)")
+    p.add_argument("--token", help="a terminal:CODE bearer token for --url (default: PNM_TOKEN)")
+    p.add_argument("--topic-prefix", help="default: PNM_KAFKA_TOPIC_PREFIX")
+    p.add_argument("--delay", default="0", help="seconds before applying: N or LOW-HIGH")
+    p.add_argument("--reject-rate", type=float, default=0.0, help="0..1, with --seed")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--down-every", type=float, default=0.0, help="seconds per up+down cycle")
+    p.add_argument("--down-for", type=float, default=0.0, help="seconds down in each cycle")
+    p.add_argument("--register", type=Path, help="keep the container register in this JSON file")
+    p.add_argument("--poll-seconds", type=float, default=1.0, help="REST: wait when idle")
+
     args = parser.parse_args(argv)
     if args.command == "standalone":
         from pnm.cli.standalone import run_standalone
@@ -209,6 +226,30 @@ def main(argv: list[str] | None = None) -> None:
 
         run_scenario(
             args.kind, args.seed, args.date, args.lines, args.outage, args.output, args.expect
+        )
+    elif args.command == "terminal-sim":
+        from pnm.cli.terminal_register import Behaviour, Downtime, parse_delay
+        from pnm.cli.terminal_sim import run_terminal_sim
+        from pnm.shared.contracts.topics import terminal_instructions_topic
+
+        try:
+            terminal_instructions_topic(args.terminal)  # the code must name a topic
+            behaviour = Behaviour(parse_delay(args.delay), args.reject_rate, args.seed)
+            downtime = Downtime(args.down_every, args.down_for)
+        except ValueError as err:
+            parser.error(str(err))
+        asyncio.run(
+            run_terminal_sim(
+                args.terminal,
+                args.kafka,
+                args.url,
+                args.token,
+                args.topic_prefix,
+                behaviour,
+                downtime,
+                args.register,
+                args.poll_seconds,
+            )
         )
     elif args.command == "audit":
         from pnm.cli import audit

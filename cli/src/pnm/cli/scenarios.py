@@ -164,10 +164,14 @@ class ScenarioEvent:
         }
 
 
+DEMO_MANIFEST = "DEMO-EMMA-248W"
+DEMO_BEEF = container(100001)
+
+
 def demo_events() -> list[ScenarioEvent]:
     """A small day at Rotterdam: beef nobody notified, notified grapes, T-shirts, the arrival."""
-    manifest = "DEMO-EMMA-248W"
-    beef, grapes, shirts = container(100001), container(100002), container(100003)
+    manifest = DEMO_MANIFEST
+    beef, grapes, shirts = DEMO_BEEF, container(100002), container(100003)
     t0 = working_days_before(BASE_ETA, 1) - timedelta(days=1)  # a day before the deadline
     return [
         ScenarioEvent(
@@ -212,3 +216,14 @@ def demo_events() -> list[ScenarioEvent]:
         ),
         ScenarioEvent("manifest.arrival", BASE_ETA, arrival(manifest)),
     ]
+
+
+def demo_late_prenotification() -> PreNotification:
+    """The beef's importer notifies after all (the demo's hold goes from block to release)."""
+    return prenotification(
+        "CHEDP.NL.2026.0000002",
+        ched_type=ChedType.CHED_P,
+        cn_code="02013000",
+        description="Frozen boneless beef",
+        containers=[DEMO_BEEF],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import signal
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 
@@ -69,8 +69,14 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-async def serve_app(pipeline: Pipeline, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM, then stop consumers and relays gracefully."""
+async def serve_app(
+    pipeline: Pipeline,
+    host: str,
+    port: int,
+    before_stop: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM, then stop consumers and relays gracefully (after
+    `before_stop`: work of the caller's that uses the pipeline)."""
     tune_garbage_collector()
     server = _Server(
         uvicorn.Config(pipeline.app, host=host, port=port, log_config=None, access_log=False)
@@ -78,6 +84,8 @@ async def serve_app(pipeline: Pipeline, host: str, port: int) -> None:
     try:
         await server.serve()
     finally:
+        if before_stop is not None:
+            await before_stop()
         await pipeline.stop()
 
 

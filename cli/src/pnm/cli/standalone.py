@@ -4,6 +4,8 @@ in-process transport, behind one HTTP port."""
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from pnm.cli.demo import BASE_URL, tell_demo
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.scenarios import ScenarioEvent, demo_events
 from pnm.cli.serve import serve_app
@@ -36,14 +39,16 @@ def request_body(event: ScenarioEvent) -> dict[str, object]:
 FEED_ROLES = ("feed:client-import", "feed:vgc", "feed:dmf")
 
 
+def feed_headers(secret: str) -> dict[str, str]:
+    token = mint_token(secret, subject="demo-feed", roles=FEED_ROLES)
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def post_events(client: httpx.AsyncClient, events: list[ScenarioEvent], secret: str) -> None:
     """Feed inputs through the services' public APIs, as the feeds would."""
-    token = mint_token(secret, subject="demo-feed", roles=FEED_ROLES)
     for event in events:
         response = await client.post(
-            INPUT_PATHS[event.type],
-            json=request_body(event),
-            headers={"Authorization": f"Bearer {token}"},
+            INPUT_PATHS[event.type], json=request_body(event), headers=feed_headers(secret)
         )
         response.raise_for_status()
 
@@ -74,12 +79,13 @@ async def run_standalone(args: argparse.Namespace) -> None:
     try:
         pipeline = Pipeline(list(ALL.values()), database_url=url, transport="inprocess")
         await pipeline.start()
+        story: asyncio.Task[None] | None = None
         if args.demo:
             transport = httpx.ASGITransport(app=pipeline.app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://standalone"
-            ) as client:
+            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
                 await post_events(client, demo_events(), secret)
+            # Told while the system serves: a hold from block to release (pnm.cli.demo).
+            story = asyncio.create_task(tell_demo(transport, secret, feed_headers(secret)))
         base = f"http://{args.host}:{args.port}"
         print(f"pnm standalone on {base}  (PostgreSQL: {url})", flush=True)
         for name in ALL:
@@ -90,7 +96,14 @@ async def run_standalone(args: argparse.Namespace) -> None:
             f"{args.data_dir / 'auth-secret'}) pnm token --role feed:vgc",
             flush=True,
         )
-        await serve_app(pipeline, args.host, args.port)
+
+        async def end_story() -> None:
+            if story is not None:
+                story.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await story
+
+        await serve_app(pipeline, args.host, args.port, end_story)
     finally:
         if pg is not None:
             pg.stop()
