@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, Literal
 
 from prometheus_client import Counter
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds import cases, instructions
@@ -22,6 +22,7 @@ from pnm.holds.domain.hold import (
     AUTHORITY,
     AUTHORITY_ROLE,
     DESTINATION_SETTABLE,
+    HOLD_REQUIRED,
     BlockStatus,
     Effect,
     HoldState,
@@ -110,13 +111,22 @@ STAGED = "holds.decisions"
 
 
 async def _apply_staged(uow: UnitOfWork, now: datetime) -> None:
-    for decided in uow.state.pop(STAGED, {}).values():
-        await apply_current(uow, decided, now)
+    """The batch's current decisions, in three statements for all of them; only a line that
+    needs a hold or has one is then worked on its own (most decisions need nothing: notified,
+    waiting, not controlled)."""
+    staged: dict[tuple[str, str], Decision] = uow.state.pop(STAGED, {})
+    if not staged:
+        return
+    current = await _take_as_current(uow, list(staged.values()))
+    held = await _lines_with_standing_holds(uow, current)
+    for key in sorted(current):
+        decided = staged[key]
+        if key in held or any(d.status in HOLD_REQUIRED for d in decided.per_regime):
+            await apply_current(uow, decided, now)
 
 
 async def apply_current(uow: UnitOfWork, decided: Decision, now: datetime) -> None:
-    if not await _take_as_current(uow, decided):
-        return  # superseded by a decision this service already applied: it does nothing
+    """A line's current decision, applied to each regime's hold."""
     statuses = {d.regime.value: d.status for d in decided.per_regime}
     # A regime the line no longer falls under is a regime it need not be held for.
     for regime in await standing_regimes(uow, decided.manifest_id, decided.line_id):
@@ -125,26 +135,49 @@ async def apply_current(uow: UnitOfWork, decided: Decision, now: datetime) -> No
         await apply_decision(uow, decided, Regime(regime), status, now)
 
 
-async def _take_as_current(uow: UnitOfWork, decided: Decision) -> bool:
-    """Record the decision as the line's current one unless a later (or the same) one was
-    applied; the row lock also serialises the line's decisions across instances."""
-    values = {
-        "manifest_id": decided.manifest_id,
-        "line_id": decided.line_id,
-        "decision_number": decided.decision_number,
-        "status": decided.status.value,
-        "terminal": decided.terminal,
-        "decided_at": decided.decided_at,
-    }
-    statement = pg_insert(line_decision).values(values)
+async def _take_as_current(uow: UnitOfWork, decisions: list[Decision]) -> set[tuple[str, str]]:
+    """Record each decision as its line's current one unless a later (or the same) one was
+    applied; returns the lines whose decision was taken. The row locks (taken in key order,
+    so two instances cannot deadlock) serialise a line's decisions across instances."""
+    rows = sorted(
+        (
+            {
+                "manifest_id": d.manifest_id,
+                "line_id": d.line_id,
+                "decision_number": d.decision_number,
+                "status": d.status.value,
+                "terminal": d.terminal,
+                "decided_at": d.decided_at,
+            }
+            for d in decisions
+        ),
+        key=lambda r: (r["manifest_id"], r["line_id"]),
+    )
+    statement = pg_insert(line_decision).values(rows)
     taken = await uow.conn.execute(
         statement.on_conflict_do_update(
             index_elements=[line_decision.c.manifest_id, line_decision.c.line_id],
-            set_={k: statement.excluded[k] for k in values if k not in ("manifest_id", "line_id")},
+            set_={k: statement.excluded[k] for k in rows[0] if k not in ("manifest_id", "line_id")},
             where=line_decision.c.decision_number < statement.excluded.decision_number,
-        ).returning(line_decision.c.decision_number)
+        ).returning(line_decision.c.manifest_id, line_decision.c.line_id)
     )
-    return taken.first() is not None
+    return {(r.manifest_id, r.line_id) for r in taken}
+
+
+async def _lines_with_standing_holds(
+    uow: UnitOfWork, lines: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    if not lines:
+        return set()
+    found = await uow.conn.execute(
+        select(hold.c.manifest_id, hold.c.line_id)
+        .where(
+            tuple_(hold.c.manifest_id, hold.c.line_id).in_(sorted(lines)),
+            STANDING_HOLD,
+        )
+        .distinct()
+    )
+    return {(r.manifest_id, r.line_id) for r in found}
 
 
 async def apply_decision(
