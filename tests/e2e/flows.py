@@ -51,6 +51,24 @@ async def rest_acknowledge(client: httpx.AsyncClient, instruction: dict[str, Any
     assert response.status_code == 200, response.text
 
 
+def first(
+    instructions: Instructions, manifest_id: str, action: str
+) -> Callable[[], Awaitable[dict[str, Any] | None]]:
+    """A probe: the terminal's first `action` instruction for line 1 of the manifest."""
+
+    async def probe() -> dict[str, Any] | None:
+        return next(
+            (
+                i
+                for i in await instructions()
+                if (i["manifest_id"], i["line_id"], i["action"]) == (manifest_id, "1", action)
+            ),
+            None,
+        )
+
+    return probe
+
+
 async def declare(client: httpx.AsyncClient, line: ManifestLine) -> None:
     """DMF sends a manifest line."""
     response = await client.post(
@@ -104,17 +122,7 @@ async def unnotified_line_is_blocked_and_acknowledged(
     await eventually(awaiting)
     await arrive(client, manifest_id, arrived_at)
 
-    async def block() -> dict[str, Any] | None:
-        return next(
-            (
-                i
-                for i in await instructions()
-                if i["manifest_id"] == manifest_id and i["line_id"] == "1"
-            ),
-            None,
-        )
-
-    instruction = await eventually(block)
+    instruction = await eventually(first(instructions, manifest_id, "block"))
     assert instruction["action"] == "block"
     assert instruction["containers"] == [box]
     assert instruction["authority"] == goods.authority
@@ -201,17 +209,7 @@ async def late_notification_is_released_by_the_authority_only(
     assert released.status_code == 200, released.text
     assert released.json()["state"] == "release_instructed"
 
-    async def release() -> dict[str, Any] | None:
-        return next(
-            (
-                i
-                for i in await instructions()
-                if i["manifest_id"] == manifest_id and i["action"] == "release"
-            ),
-            None,
-        )
-
-    lift = await eventually(release)
+    lift = await eventually(first(instructions, manifest_id, "release"))
     assert lift["sequence"] == 2 and lift["containers"] == [box]
     await acknowledge(client, lift)
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds import handlers
 from pnm.holds.adapters.tables import hold, instruction
@@ -110,6 +111,18 @@ def _instruction_view(sent: Any) -> dict[str, Any]:
     }
 
 
+async def _hold_views(conn: AsyncConnection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """The holds with their instructions, in sequence."""
+    sent = (
+        await conn.execute(
+            select(instruction)
+            .where(instruction.c.hold_id.in_([r.hold_id for r in rows]))
+            .order_by(instruction.c.sequence)
+        )
+    ).all()
+    return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
+
+
 def visible_terminals(caller: Principal) -> frozenset[str] | None:
     """None: every hold (officials); else the caller's own terminals' holds only."""
     if not caller.roles.isdisjoint(OFFICIAL_READERS):
@@ -205,14 +218,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
         async with ctx.engine.connect() as conn:
             rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-            sent = (
-                await conn.execute(
-                    select(instruction)
-                    .where(instruction.c.hold_id.in_([r.hold_id for r in rows]))
-                    .order_by(instruction.c.sequence)
-                )
-            ).all()
-        return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
+            return await _hold_views(conn, rows)
 
     @router.get("/holds", responses=AUTH_RESPONSES)
     async def list_holds(
@@ -234,14 +240,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             query = query.where(hold.c.state == state.value)
         async with ctx.engine.connect() as conn:
             rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-            sent = (
-                await conn.execute(
-                    select(instruction)
-                    .where(instruction.c.hold_id.in_([r.hold_id for r in rows]))
-                    .order_by(instruction.c.sequence)
-                )
-            ).all()
-        return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
+            return await _hold_views(conn, rows)
 
     @router.get(
         "/holds/{hold_id}",
@@ -251,16 +250,10 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         own = visible_terminals(caller)
         async with ctx.engine.connect() as conn:
             row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).first()
-            sent = (
-                await conn.execute(
-                    select(instruction)
-                    .where(instruction.c.hold_id == hold_id)
-                    .order_by(instruction.c.sequence)
-                )
-            ).all()
+            views = [] if row is None else await _hold_views(conn, [row])
         if row is None or (own is not None and row.terminal not in own):
             raise DomainError(404, f"no hold {hold_id!r}")
-        return _hold_view(row, list(sent))
+        return views[0]
 
     async def act(
         action: Callable[[UnitOfWork], Awaitable[Row[Any]]],
@@ -281,14 +274,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def _hold_with_instructions(hold_id: str) -> dict[str, Any]:
         async with ctx.engine.connect() as conn:
             row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).one()
-            sent = (
-                await conn.execute(
-                    select(instruction)
-                    .where(instruction.c.hold_id == hold_id)
-                    .order_by(instruction.c.sequence)
-                )
-            ).all()
-        return _hold_view(row, list(sent))
+            [view] = await _hold_views(conn, [row])
+        return view
 
     @router.post("/holds/{hold_id}/release", responses=ACTION_RESPONSES)
     async def release(hold_id: str, body: Release, caller: AuthorityOfficer) -> dict[str, Any]:
