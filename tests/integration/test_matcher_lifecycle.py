@@ -13,9 +13,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from infra import Broker, bearer, eventually
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line, prenotification
 from pnm.cli.services import ALL
+from pnm.matcher.adapters.tables import feed
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import (
     ChedType,
@@ -51,6 +54,7 @@ class Harness:
     producer: AIOKafkaProducer
     client: httpx.AsyncClient
     prefix: str
+    engine: AsyncEngine
 
     async def send(self, topic: Topic, type_: str, key: str, record: Record) -> None:
         event = new_event(type=type_, source="/test", subject=key, record=record)
@@ -96,7 +100,7 @@ async def harness(
             transport=httpx.ASGITransport(app=pipeline.app), base_url="http://pnm"
         )
         try:
-            yield Harness(producer, client, topic_prefix), clock
+            yield Harness(producer, client, topic_prefix, pipeline.engine), clock
         finally:
             await client.aclose()
             await producer.stop()
@@ -148,6 +152,14 @@ async def test_a_vessel_call_through_deadlines_outage_late_data_and_amendments(
 
     # The VGC declares an emergency procedure; the lead-time deadline passes.
     await h.send(FEEDS, EventType.FEED_EMERGENCY_STARTED, "vgc", vgc(True, clock.now))
+
+    async def emergency_stored() -> bool:
+        # Consumed before the clock jumps: the deadline scan would otherwise decide first.
+        async with h.engine.connect() as conn:
+            status = await conn.scalar(select(feed.c.status).where(feed.c.system == "vgc"))
+        return bool(status and status["emergency"])
+
+    await eventually(emergency_stored)
     clock.now = BASE_ETA - timedelta(hours=2)
     await h.until({"2": "overdue"})
     assert (await h.statuses())["1"] == "awaiting_notification"  # held: the feed is down

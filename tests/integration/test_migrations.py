@@ -60,6 +60,7 @@ EXPECTED_TABLES = {
         "unprocessable_line",
         "accepted_line",
         "prenotification_watermark",
+        "line_reference",
         "unreadable_message",
         "outbox",
         "inbox",

@@ -67,6 +67,18 @@ def test_a_strong_key_finds_the_notification() -> None:
     assert found(line(), notice()) == {"CHEDP.NL.2026.0000001"}
 
 
+def test_a_reference_linked_to_the_case_finds_and_covers_a_notification_without_keys() -> None:
+    # A written pre-notification with no container on another vessel, linked by customs in
+    # any spelling (docs/cases.md): a strong key of the line, as if the line quoted it.
+    written = replace(notice(None, importer="Kroonvlees"), vessel="imo:1234567")
+    record = manifest_line("BLK-1", "1", hs_code="020130", description="beef", containers=[BOX])
+    assert found(LineFacts.of(record), written) == set()
+    linked = LineFacts.of(record, ["chedp nl 2026 0000001"])
+    assert "reference:CHEDPNL20260000001" in linked.strong_keys
+    assert found(linked, written) == {"CHEDP.NL.2026.0000001"}
+    assert covers(linked.strong_keys, linked.containers, linked.transport_document, written)
+
+
 def test_a_container_typo_is_found_on_the_same_vessel_only() -> None:
     mistyped = notice(typo(BOX))
     assert found(line(), mistyped) == {mistyped.reference}

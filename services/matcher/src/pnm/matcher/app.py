@@ -15,6 +15,7 @@ from pnm.matcher.api.routes import build_router
 from pnm.matcher.settings import MatcherSettings
 from pnm.matcher.unprocessable import decide_unprocessable
 from pnm.shared.contracts.topics import (
+    CASES,
     FEEDS,
     MANIFEST_ARRIVALS,
     MANIFEST_ETA,
@@ -58,6 +59,16 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
                 EventType.PRENOTIFICATION_WATERMARK: partial(
                     handlers.on_watermark, clock=ctx.clock
                 ),
+            }
+        ),
+        CASES.name: dispatch_by_type(
+            {
+                EventType.CASE_NOTIFICATION_LINKED: partial(
+                    handlers.on_notification_linked, clock=ctx.clock
+                ),
+                EventType.CASE_OPENED: handlers.ignored,
+                EventType.CASE_CONTACT_RECORDED: handlers.ignored,
+                EventType.CASE_CLOSED: handlers.ignored,
             }
         ),
         FEEDS.name: dispatch_by_type(

@@ -23,6 +23,7 @@ from pnm.matcher.adapters.block_index import (
 )
 from pnm.matcher.adapters.footprints import Footprint, changed_since, last_epoch, record
 from pnm.matcher.adapters.indicator_sets import active_indicator_set
+from pnm.matcher.adapters.linked_references import requote, store_links
 from pnm.matcher.adapters.state import (
     MatcherState,
     StoredLine,
@@ -46,6 +47,7 @@ from pnm.matcher.settings import MatcherSettings
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Arrival,
+    CaseChanged,
     EtaUpdate,
     FeedStatus,
     ManifestLine,
@@ -172,16 +174,23 @@ async def on_manifest_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
         rows = uow.state.pop("matcher.lines", [])
         # By version: one batch may carry several versions of a line, in any order.
         staged = {(r["manifest_id"], r["line_id"], r["version"]): (r, s, c) for r, s, c in rows}
-        written = [
-            ((w.manifest_id, w.line_id), staged[(w.manifest_id, w.line_id, w.version)])
+        written = {
+            (w.manifest_id, w.line_id): staged[(w.manifest_id, w.line_id, w.version)]
             for w in await upsert_newer(
                 uow.conn, line, [r for r, _, _ in rows], key=["manifest_id", "line_id"]
             )
-        ]
-        await replace_line_keys(uow.conn, {key: row["block_keys"] for key, (row, _, _) in written})
+        }
+        # A new version keeps the references linked to the line's case (docs/cases.md).
+        records = {key: stored.record for key, (_, stored, _) in written.items()}
+        for key, facts in (await requote(uow.conn, records)).items():
+            row, stored, cid = written[key]
+            written[key] = (row, StoredLine(stored.record, facts), cid)
+        await replace_line_keys(
+            uow.conn, {key: stored.facts.block_keys for key, (_, stored, _) in written.items()}
+        )
         known: dict[LineKey, StoredLine] = uow.state.setdefault("matcher.known", {})
         footprint = wrote(uow)
-        for key, (_, stored, cid) in written:
+        for key, (_, stored, cid) in written.items():
             known[key] = stored
             footprint.add_coverage(stored.facts)
             mark_dirty(uow, [key], clock, cid)
@@ -240,6 +249,36 @@ async def on_prenotification(uow: UnitOfWork, event: CloudEvent, clock: Clock) -
         return [(r.manifest_id, r.line_id) for r in [*by_key, *before]]
 
     discover(uow, affected, clock)
+
+
+async def on_notification_linked(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
+    """Customs linked a written pre-notification to the line's case: the line quotes the
+    case's references from now on (docs/cases.md), so its keys are refreshed and it is decided
+    again at once."""
+    case = CaseChanged.model_validate(event.data)
+    key = (case.manifest_id, case.line_id)
+    await store_links(uow.conn, case)
+    # Locked: a new version of the line stored concurrently reads the links after it.
+    stored = (
+        await uow.conn.execute(
+            select(line.c.record)
+            .where(line.c.manifest_id == case.manifest_id, line.c.line_id == case.line_id)
+            .with_for_update()
+        )
+    ).first()
+    if stored is None:
+        return  # not declared yet: its facts get the references when it is
+    facts = await requote(uow.conn, {key: ManifestLine.model_validate(stored.record)})
+    await replace_line_keys(uow.conn, {key: facts[key].block_keys})
+    footprint = wrote(uow)
+    footprint.add_coverage(facts[key])
+    footprint.add_lines([key])
+    uow.state["matcher.expand"] = True  # what the linked notification covers changed too
+    mark_dirty(uow, [key], clock)
+
+
+async def ignored(uow: UnitOfWork, event: CloudEvent) -> None:
+    """An event type of a topic the matcher reads that does not concern it."""
 
 
 async def on_arrival(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:

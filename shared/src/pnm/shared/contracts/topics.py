@@ -192,7 +192,7 @@ CASES = Topic(
         EventType.CASE_CLOSED,
     ),
     "holds",
-    (),
+    ("matcher",),
     "Pre-arrival cases of held lines: a linked written pre-notification (its references) is "
     "to be matched as if the line quoted it; closing outcomes are labelled data per indicator.",
 )

@@ -19,6 +19,7 @@ from pnm.matcher.adapters.block_index import (
     of_lines,
 )
 from pnm.matcher.adapters.footprints import Footprint
+from pnm.matcher.adapters.linked_references import linked_references
 from pnm.matcher.adapters.tables import (
     arrival,
     decision,
@@ -150,9 +151,10 @@ async def _lines(
             of_lines(line, keys - set(lines))
         )
     )
-    for r in rows:
-        record = ManifestLine.model_validate(r.record)
-        lines[(r.manifest_id, r.line_id)] = StoredLine(record, LineFacts.of(record))
+    records = {(r.manifest_id, r.line_id): ManifestLine.model_validate(r.record) for r in rows}
+    linked = await linked_references(conn, records)
+    for key, record in records.items():
+        lines[key] = StoredLine(record, LineFacts.of(record, linked.get(key, ())))
     return lines
 
 

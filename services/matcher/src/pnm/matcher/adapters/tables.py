@@ -213,3 +213,16 @@ accepted_line = Table(
     Index("ix_accepted_line_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
 )
 unreadable_line = unreadable_table(metadata)
+
+# The written pre-notifications customs linked to a line's case (docs/cases.md): the line is
+# matched as if it quoted them, at every later version too. Per case, each event carrying
+# every reference linked to that case so far (only a later one replaces the set).
+line_reference = Table(
+    "line_reference",
+    metadata,
+    Column("manifest_id", Text, primary_key=True),
+    Column("line_id", Text, primary_key=True),
+    Column("case_id", Text, primary_key=True),
+    Column("references", ARRAY(Text), nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+)

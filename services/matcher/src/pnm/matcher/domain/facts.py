@@ -350,12 +350,14 @@ class LineFacts:
         )
 
     @classmethod
-    def of(cls, record: ManifestLine) -> LineFacts:
+    def of(cls, record: ManifestLine, linked: Iterable[str] = ()) -> LineFacts:
+        """`linked`: references customs linked to the line's case (docs/cases.md), quoted by
+        every version of the line as if its document references named them."""
         return cls(
             containers=frozenset(container_number(c).value for c in record.containers),
             transport_document=transport_document_number(record.transport_document.number),
             quoted=frozenset(
-                reference_key(r) for r in record.document_references if reference_key(r)
+                reference_key(r) for r in (*record.document_references, *linked) if reference_key(r)
             ),
             vessel=vessel_key(
                 record.mode, record.vessel_imo, record.vessel_name, record.flight_number
