@@ -5,6 +5,7 @@ Failing to start either is an error, never a skip: CI must run these tests."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from pnm.cli.kafka_broker import ScriptKafka
 
 __all__ = ["Broker", "ScriptKafka"]
 from pnm.cli.postgres import LocalPostgres, free_port
+from pnm.shared.contracts.topics import EventType
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 T = TypeVar("T")
@@ -114,8 +116,11 @@ async def read_topic(
     expect: int,
     timeout: float = 30,
     security: KafkaSecurity | None = None,
+    stamps: bool = False,
 ) -> list:  # type: ignore[type-arg]
-    """Every record on `topic` from the beginning, once at least `expect` have arrived."""
+    """Every record on `topic` from the beginning, once at least `expect` have arrived. The
+    pre-notification relay's watermark stamps (docs/watermark.md) are records of their own,
+    not counted nor returned unless `stamps`."""
     from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(
@@ -130,13 +135,23 @@ async def read_topic(
         deadline = asyncio.get_running_loop().time() + timeout
         while len(records) < expect and asyncio.get_running_loop().time() < deadline:
             for batch in (await consumer.getmany(timeout_ms=500)).values():
-                records.extend(batch)
+                records.extend(r for r in batch if stamps or not _is_stamp(r.value))
         # Anything beyond `expect` that is already there counts too.
         for batch in (await consumer.getmany(timeout_ms=1000)).values():
-            records.extend(batch)
+            records.extend(r for r in batch if stamps or not _is_stamp(r.value))
     finally:
         await consumer.stop()
     return records
+
+
+def _is_stamp(value: bytes | None) -> bool:
+    try:
+        envelope = json.loads(value or b"")
+    except ValueError:
+        return False  # not an event at all: the test reading it wants to see it
+    return (
+        isinstance(envelope, dict) and envelope.get("type") == EventType.PRENOTIFICATION_WATERMARK
+    )
 
 
 def consumed(service: str, topic: str, outcome: str) -> float:

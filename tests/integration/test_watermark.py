@@ -99,7 +99,7 @@ async def test_the_relay_stamps_every_partition_after_the_rows_it_saw(
 
     stamps = PRENOTIFICATIONS.partitions
     records = await read_topic(
-        kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=NOTICES + stamps
+        kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=NOTICES + stamps, stamps=True
     )
     assert len(records) == NOTICES + stamps  # only the pass that saw every row stamped
     by_partition: dict[int, list[CloudEvent]] = {}

@@ -20,6 +20,7 @@ from pnm.holds.domain.case import FALSE_POSITIVE, CaseRefused, CaseState, Outcom
 from pnm.holds.domain.hold import IllegalTransition
 from pnm.shared.auth import OfficialReader, Principal, Requires
 from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
+from pnm.shared.contracts.records import Record
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, invalid_field
 from pnm.shared.service import ServiceContext
 
@@ -35,7 +36,7 @@ CASE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ContactIn(BaseModel):
+class ContactIn(Record):
     party_name: Name
     party_eori: OptionalCode | None = None
     contacted_at: Moment
@@ -44,12 +45,12 @@ class ContactIn(BaseModel):
     answer: Note
 
 
-class LinkIn(BaseModel):
+class LinkIn(Record):
     reference: Reference  # e.g. a CHED (TRACES) or Client Import number
     received_by: Literal["fax", "email", "letter", "portal", "in_person"]
 
 
-class CloseIn(BaseModel):
+class CloseIn(Record):
     outcome: Outcome
     note: Note | None = None
 

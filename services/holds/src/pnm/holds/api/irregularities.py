@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from pnm.holds import irregularities
 from pnm.holds.api.cases import Moment, check_period
@@ -17,7 +17,7 @@ from pnm.holds.handlers import NotTheAuthority
 from pnm.holds.lifecycle import UnknownHold
 from pnm.shared.auth import AuthError, Principal, Requires
 from pnm.shared.contracts.limits import TEXT_MAX, Code, Reference
-from pnm.shared.contracts.records import Irregularity, IrregularityParty
+from pnm.shared.contracts.records import Irregularity, IrregularityParty, Record
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem, invalid_field
 from pnm.shared.service import ServiceContext
 
@@ -30,7 +30,7 @@ EXPORT_MAX = 10_000  # irregularities per export: a longer period is refused, ne
 Statement = Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
 
 
-class IrregularityIn(BaseModel):
+class IrregularityIn(Record):
     finding: Statement
     measures_statement: Statement  # the inspector's written statement of measures
     goods: Statement

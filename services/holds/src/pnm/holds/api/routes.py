@@ -27,7 +27,7 @@ from pnm.shared.auth import (
     terminal_codes,
 )
 from pnm.shared.contracts.limits import CONTAINERS_MAX, Code, Container, Identifier
-from pnm.shared.contracts.records import Regime, TerminalAck
+from pnm.shared.contracts.records import Record, Regime, TerminalAck
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
@@ -47,25 +47,25 @@ Escalations = Annotated[
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class Release(BaseModel):
+class Release(Record):
     reason: Reason
 
 
-class RefuseGoods(BaseModel):
+class RefuseGoods(Record):
     outcome: Literal["re_export", "destruction"]
     reason: Reason
 
 
-class BlockAgain(BaseModel):
+class BlockAgain(Record):
     reason: Reason
 
 
-class Destination(BaseModel):
+class Destination(Record):
     destination: Code  # the approved inspection centre's code
     reason: Reason
 
 
-class ManualHold(BaseModel):
+class ManualHold(Record):
     manifest_id: Identifier
     line_id: Identifier
     regime: Regime
