@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,6 +19,8 @@ from pnm.cli.kafka_broker import ScriptKafka
 
 __all__ = ["Broker", "ScriptKafka"]
 from pnm.cli.postgres import LocalPostgres, free_port
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.records import Decision, DecisionStatus, Reason, Regime, RegimeDecision
 from pnm.shared.contracts.topics import EventType
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
@@ -159,3 +162,42 @@ def consumed(service: str, topic: str, outcome: str) -> float:
     from pnm.shared.observability import EVENTS_CONSUMED
 
     return float(EVENTS_CONSUMED.labels(service, topic, outcome)._value.get())
+
+
+def decision_event(
+    manifest_id: str,
+    line_id: str,
+    *,
+    number: int = 1,
+    status: DecisionStatus = DecisionStatus.UNNOTIFIED,
+    terminal: str | None = "ECTDELTA",
+    containers: list[str] | None = None,
+    regime: Regime = Regime.VET,
+    reasons: list[Reason] | None = None,
+) -> bytes:
+    """A line's decision as the matcher publishes it (CloudEvent JSON), for feeding the holds
+    service without a matcher."""
+    decided = Decision(
+        manifest_id=manifest_id,
+        line_id=line_id,
+        line_version=1,
+        decision_number=number,
+        status=status,
+        regimes=[regime],
+        per_regime=[
+            RegimeDecision(regime=regime, status=status, references=[], reasons=reasons or [])
+        ],
+        references=[],
+        reasons=[],
+        explanation=[],
+        indicator_set_version="test",
+        decided_at=datetime.now(UTC),
+        terminal=terminal,
+        containers=containers or [],
+    )
+    return new_event(
+        type=EventType.DECISION_CHANGED,
+        source="/test",
+        subject=f"{manifest_id}/{line_id}",
+        record=decided,
+    ).to_json()

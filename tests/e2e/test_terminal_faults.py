@@ -6,54 +6,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from infra import OFFICER, Broker, bearer, eventually
+from infra import OFFICER, Broker, bearer, decision_event, eventually
 
 from pnm.cli.processes import ServiceProcesses
 from pnm.cli.scenarios import container
-from pnm.shared.contracts.envelope import new_event
-from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, RegimeDecision
-from pnm.shared.contracts.topics import DECISIONS, EventType, terminal_instructions_topic
+from pnm.shared.contracts.topics import DECISIONS, terminal_instructions_topic
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat not installed"),
-]
+# kcat is installed by deploy/bootstrap.sh: without it these tests fail, they never skip.
+pytestmark = pytest.mark.integration
 LINES = 600
 MANIFEST = "KILL-1"
 CODE = "ECTDELTA"
 
 
 def decision(line: int) -> bytes:
-    status = DecisionStatus.UNNOTIFIED
-    decided = Decision(
-        manifest_id=MANIFEST,
-        line_id=str(line),
-        line_version=1,
-        decision_number=1,
-        status=status,
-        regimes=[Regime.VET],
-        per_regime=[RegimeDecision(regime=Regime.VET, status=status, references=[], reasons=[])],
-        references=[],
-        reasons=[],
-        explanation=[],
-        indicator_set_version="test",
-        decided_at=datetime.now(UTC),
-        terminal=CODE,
-        containers=[container(700_000 + line)],
+    return decision_event(
+        MANIFEST, str(line), terminal=CODE, containers=[container(700_000 + line)]
     )
-    return new_event(
-        type=EventType.DECISION_CHANGED,
-        source="/test",
-        subject=f"{MANIFEST}/{line}",
-        record=decided,
-    ).to_json()
 
 
 async def kcat(*args: str, stdin: bytes | None = None) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from infra import DMF, OFFICER, TERMINAL, Broker, bearer, eventually, read_topic
+from infra import DMF, OFFICER, TERMINAL, Broker, bearer, decision_event, eventually, read_topic
 from sqlalchemy import func, select
 
 from pnm.cli.scenarios import container, manifest_line
@@ -27,7 +27,6 @@ from pnm.matcher.adapters.tables import accepted_line, decision
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
 from pnm.matcher.unprocessable import decide_unprocessable
 from pnm.shared.contracts.envelope import CloudEvent, new_event
-from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, RegimeDecision
 from pnm.shared.contracts.topics import (
     DECISIONS,
     HOLD_STATES,
@@ -167,29 +166,9 @@ async def test_unprocessable_lines_are_decided_for_review_and_good_ones_beside_t
 
 
 def decision_message(terminal: str | None, number: int) -> bytes:
-    decided = Decision(
-        manifest_id="NOTERM-1",
-        line_id="1",
-        line_version=1,
-        decision_number=number,
-        status=DecisionStatus.UNNOTIFIED,
-        regimes=[Regime.VET],
-        per_regime=[
-            RegimeDecision(
-                regime=Regime.VET, status=DecisionStatus.UNNOTIFIED, references=[], reasons=[]
-            )
-        ],
-        references=[],
-        reasons=[],
-        explanation=[],
-        indicator_set_version="test",
-        decided_at=datetime.now(UTC),
-        terminal=terminal,
-        containers=[container(1)],
+    return decision_event(
+        "NOTERM-1", "1", number=number, terminal=terminal, containers=[container(1)]
     )
-    return new_event(
-        type=EventType.DECISION_CHANGED, source="/test", subject="NOTERM-1/1", record=decided
-    ).to_json()
 
 
 @pytest.mark.parametrize("terminal", [None, "NOSUCHTERMINAL"])

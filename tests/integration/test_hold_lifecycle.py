@@ -13,19 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-from infra import bearer
+from infra import bearer, decision_event
 
 from pnm.cli.scenarios import container
 from pnm.cli.services import ALL
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import (
-    Decision,
     DecisionStatus,
     Reason,
     Regime,
-    RegimeDecision,
 )
-from pnm.shared.contracts.topics import DECISIONS, EventType
+from pnm.shared.contracts.topics import DECISIONS
 from pnm.shared.messaging.transport import IncomingMessage
 from pnm.shared.runtime import Pipeline
 
@@ -94,31 +91,17 @@ def decision_message(
     reasons: list[Reason] | None = None,
 ) -> IncomingMessage:
     """A decision of line `line` of manifest LIFE-1, as the matcher publishes it."""
-    decided = Decision(
-        manifest_id="LIFE-1",
-        line_id=line,
-        line_version=1,
-        decision_number=number,
+    event = decision_event(
+        "LIFE-1",
+        line,
+        number=number,
         status=status,
-        regimes=[regime],
-        per_regime=[
-            RegimeDecision(regime=regime, status=status, references=[], reasons=reasons or [])
-        ],
-        references=[],
-        reasons=[],
-        explanation=[],
-        indicator_set_version="test",
-        decided_at=datetime.now(UTC),
         terminal=terminal,
         containers=[container(7)],
+        regime=regime,
+        reasons=reasons,
     )
-    event = new_event(
-        type=EventType.DECISION_CHANGED,
-        source="/test",
-        subject=f"LIFE-1/{line}",
-        record=decided,
-    )
-    return IncomingMessage(DECISIONS.name, 0, next(_offsets), None, event.to_json())
+    return IncomingMessage(DECISIONS.name, 0, next(_offsets), None, event)
 
 
 @pytest.fixture
