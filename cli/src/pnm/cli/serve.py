@@ -24,6 +24,7 @@ DEFAULT_PORTS = {
     "manifest-ingest": 8002,
     "matcher": 8003,
     "holds": 8004,
+    "console": 8005,
 }
 
 

@@ -1,7 +1,8 @@
-"""The four services, by name."""
+"""The services, by name: the four of the pipeline and the console."""
 
 from __future__ import annotations
 
+from pnm.console.app import definition as console
 from pnm.holds.app import definition as holds
 from pnm.manifest_ingest.app import definition as manifest_ingest
 from pnm.matcher.app import definition as matcher
@@ -9,5 +10,5 @@ from pnm.prenotification.app import definition as prenotification
 from pnm.shared.service import ServiceDefinition
 
 ALL: dict[str, ServiceDefinition] = {
-    d.name: d for d in (prenotification, manifest_ingest, matcher, holds)
+    d.name: d for d in (prenotification, manifest_ingest, matcher, holds, console)
 }

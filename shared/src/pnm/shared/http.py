@@ -82,9 +82,11 @@ class RequestLimits:
     where JSON is required (415: every body but a file upload is JSON here) or that nests
     deeper than any record (422); the body read here is handed on to the route unchanged."""
 
-    def __init__(self, app: ASGIApp, limits: HttpLimits | None = None) -> None:
+    def __init__(self, app: ASGIApp, limits: HttpLimits | None = None, forms: bool = False) -> None:
         self.app = app
         self.limits = limits or HttpLimits()
+        # A service of pages (the console) also takes the bodies of HTML forms.
+        self.forms = forms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
@@ -121,6 +123,8 @@ class RequestLimits:
 
     def _refusal(self, body: bytes, media_type: str, upload: bool) -> JSONResponse | None:
         if upload or not body:
+            return None
+        if self.forms and media_type == "application/x-www-form-urlencoded":
             return None
         if not _is_json(media_type):
             return JSONResponse(
@@ -208,9 +212,9 @@ def add_common_routes(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def add_error_handling(app: FastAPI) -> None:
+def add_error_handling(app: FastAPI, forms: bool = False) -> None:
     # Added before the correlation middleware, so that its refusals carry the id as well.
-    app.add_middleware(RequestLimits)
+    app.add_middleware(RequestLimits, forms=forms)
 
     @app.middleware("http")
     async def correlate(

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared import migrations
@@ -146,6 +147,13 @@ class Pipeline:
             hosted = self._host(definition, publisher)
             self.services[definition.name] = hosted
             self.app.mount(f"/{definition.name}", self._service_app(hosted))
+            if definition.serves_pages:
+                self.app.add_api_route(
+                    "/",
+                    _redirect_to(f"/{definition.name}/"),
+                    include_in_schema=False,
+                    methods=["GET"],
+                )
         for hosted in self.services.values():
             self._tasks.append(
                 asyncio.create_task(hosted.relay.run(), name=f"relay:{hosted.definition.name}")
@@ -252,7 +260,7 @@ class Pipeline:
             verifier=lambda: app.state.verifier,
             settings=self._idempotency,
         )
-        add_error_handling(app)
+        add_error_handling(app, forms=definition.serves_pages)
         add_openapi_models(app, definition.openapi_models)
         add_common_routes(
             app,
@@ -311,3 +319,10 @@ class Pipeline:
         if self._own_engine:
             await self.engine.dispose()
         log.info("stopped", extra=log_fields(services=[d.name for d in self.definitions]))
+
+
+def _redirect_to(target: str) -> Callable[[], RedirectResponse]:
+    def redirect() -> RedirectResponse:
+        return RedirectResponse(target, status_code=307)
+
+    return redirect

@@ -80,6 +80,9 @@ class ServiceDefinition:
     openapi_models: Sequence[type[BaseModel]] = ()
     # Topics whose every partition the outbox relay stamps with a watermark (see `relay`).
     watermarked: Sequence[Topic] = ()
+    # A service of pages for people (the console): it takes HTML form bodies besides JSON, and
+    # `/` of the system redirects to `/<name>/`.
+    serves_pages: bool = False
 
     @property
     def consumer_group(self) -> str:

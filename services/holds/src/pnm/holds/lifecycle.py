@@ -194,6 +194,7 @@ def announce(
         block_status=new.block_status,
         reason=reason,
         by=actor.subject,
+        escalation=new.escalation,
     )
     uow.publish(
         HOLD_STATES,

@@ -438,3 +438,6 @@ class HoldStateChanged(Record):
     block_status: str | None = None
     reason: str | None = None
     by: str | None = None
+    # Additive: why people must look at the hold now (`block_rejected`, `block_unanswered`, ...:
+    # docs/terminal-protocol.md), or None.
+    escalation: str | None = None

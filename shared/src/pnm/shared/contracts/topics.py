@@ -103,7 +103,7 @@ FEEDS = Topic(
         EventType.FEED_EMERGENCY_ENDED,
     ),
     "prenotification",
-    ("matcher",),
+    ("matcher", "console"),
     "Feed heartbeats and declared emergency procedures, so the matcher can detect an outage.",
 )
 COMPLIANCE = Topic(
@@ -127,7 +127,7 @@ MANIFEST_LINES = Topic(
         EventType.MANIFEST_LINE_WITHDRAWN,
     ),
     "manifest-ingest",
-    ("matcher",),
+    ("matcher", "console"),
     "Every new version of a DMF manifest line.",
 )
 MANIFEST_ARRIVALS = Topic(
@@ -137,7 +137,7 @@ MANIFEST_ARRIVALS = Topic(
     Arrival,
     (EventType.ARRIVAL,),
     "manifest-ingest",
-    ("matcher",),
+    ("matcher", "console"),
     "A vessel or flight arrived, or only the listed containers were discharged.",
 )
 MANIFEST_ETA = Topic(
@@ -147,7 +147,7 @@ MANIFEST_ETA = Topic(
     EtaUpdate,
     (EventType.ETA_UPDATED,),
     "manifest-ingest",
-    ("matcher",),
+    ("matcher", "console"),
     "A new expected arrival for a vessel or flight (or some of its containers).",
 )
 MANIFEST_FEEDS = Topic(
@@ -157,7 +157,7 @@ MANIFEST_FEEDS = Topic(
     FeedStatus,
     (EventType.DMF_FEED_ACTIVE,),
     "manifest-ingest",
-    (),
+    ("console",),
     "The DMF feed is alive: sent at most once a minute while messages come in.",
 )
 DECISIONS = Topic(
@@ -167,7 +167,7 @@ DECISIONS = Topic(
     Decision,
     (EventType.DECISION_CHANGED,),
     "matcher",
-    ("holds",),
+    ("holds", "console"),
     "The decision of a manifest line, re-issued (decision_number + 1) whenever it changes.",
 )
 HOLD_STATES = Topic(
@@ -177,7 +177,7 @@ HOLD_STATES = Topic(
     HoldStateChanged,
     (EventType.HOLD_STATE_CHANGED, EventType.HOLD_ESCALATED),
     "holds",
-    (),
+    ("console",),
     "Every state change of a hold, and its escalations (an instruction left unanswered).",
 )
 CASES = Topic(
@@ -192,7 +192,7 @@ CASES = Topic(
         EventType.CASE_CLOSED,
     ),
     "holds",
-    ("matcher",),
+    ("matcher", "console"),
     "Pre-arrival cases of held lines: a linked written pre-notification (its references) is "
     "to be matched as if the line quoted it; closing outcomes are labelled data per indicator.",
 )

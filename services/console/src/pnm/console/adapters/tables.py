@@ -1,0 +1,124 @@
+"""The console's read model (docs/console.md): built only from the services' events, so the
+queues, the overview and the KPIs are single-schema queries that page through thousands of rows
+without asking another service. Line detail and actions go to the services' APIs instead."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from pnm.shared.messaging.tables import messaging_tables
+
+SCHEMA = "console"
+metadata = MetaData(schema=SCHEMA)
+messaging = messaging_tables(metadata)
+
+# One row per manifest line: its facts (manifest.lines.v1, arrivals, ETA updates) and its
+# latest decision (matcher.decisions.v1). Either may arrive first; each part keeps its own
+# version so a late, older event never overwrites a newer one.
+line = Table(
+    "line",
+    metadata,
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("line_version", Integer),
+    Column("mode", Text),
+    Column("carrier", Text),  # vessel name (or IMO) or flight number
+    Column("bcp", Text),  # the port of discharge
+    Column("terminal", Text),
+    Column("eta", DateTime(timezone=True)),
+    Column("arrived_at", DateTime(timezone=True)),
+    Column("transport_document", Text),
+    Column("containers", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("importer", Text),
+    Column("goods", Text),
+    Column("decision_number", Integer),
+    Column("status", Text),
+    Column("regimes", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("references", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("reason", Text),
+    Column("indicator_set_version", Text),
+    Column("decided_at", DateTime(timezone=True)),
+    # When the line was first decided as needing a hold (overdue, unnotified, invalid): the
+    # warning that "how early we warn" measures against the arrival.
+    Column("flagged_at", DateTime(timezone=True)),
+    Column("withdrawn", Boolean, nullable=False, server_default="false"),
+    PrimaryKeyConstraint("manifest_id", "line_id"),
+    Index("ix_console_line_status", "status"),
+    Index("ix_console_line_eta", "eta"),
+)
+
+# One row per hold (holds.states.v1), the latest state by its time.
+hold = Table(
+    "hold",
+    metadata,
+    Column("hold_id", Text, primary_key=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("regime", Text, nullable=False),
+    Column("authority", Text, nullable=False),
+    Column("terminal", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("block_status", Text),
+    Column("escalation", Text),
+    Column("reason", Text),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("instructed_at", DateTime(timezone=True)),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_console_hold_line", "manifest_id", "line_id"),
+    Index("ix_console_hold_state", "state"),
+)
+
+# One row per pre-arrival case (holds.cases.v1).
+case = Table(
+    "case",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("outcome", Text),
+    Column("indicators", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_console_case_line", "manifest_id", "line_id"),
+)
+
+# Every decision's number, status and time: decisions per hour.
+decision_log = Table(
+    "decision_log",
+    metadata,
+    Column("manifest_id", Text, nullable=False),
+    Column("line_id", Text, nullable=False),
+    Column("decision_number", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("manifest_id", "line_id", "decision_number"),
+    Index("ix_console_decision_log_decided_at", "decided_at"),
+)
+
+# Each feed's health and emergency state (prenotification.feeds.v1, manifest.feeds.v1).
+feed = Table(
+    "feed",
+    metadata,
+    Column("system", Text, primary_key=True),
+    Column("last_record_at", DateTime(timezone=True)),
+    Column("last_heartbeat_at", DateTime(timezone=True)),
+    Column("emergency", Boolean, nullable=False),
+    Column("emergency_since", DateTime(timezone=True)),
+    Column("emergency_declared_by", Text),
+    Column("note", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from pnm.console import handlers
+from pnm.console.adapters.services_api import ServiceUnreachable
+from pnm.console.adapters.tables import SCHEMA, messaging, metadata
+from pnm.console.domain.labels import label
+from pnm.console.domain.queues import QueryProblem
+from pnm.console.web.pages import build_router, not_signed_in
+from pnm.console.web.render import STATIC, page
+from pnm.console.web.session import NotSignedIn, language
+from pnm.shared.auth import AuthError
+from pnm.shared.contracts.topics import (
+    CASES,
+    DECISIONS,
+    FEEDS,
+    HOLD_STATES,
+    MANIFEST_ARRIVALS,
+    MANIFEST_ETA,
+    MANIFEST_FEEDS,
+    MANIFEST_LINES,
+    EventType,
+)
+from pnm.shared.messaging.processor import Handler, dispatch_by_type
+from pnm.shared.migrations import migrations_dir
+from pnm.shared.service import ServiceContext, ServiceDefinition
+
+
+def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
+    """The events the read model is built from (adapters/tables.py)."""
+    every = {
+        MANIFEST_LINES: handlers.on_manifest_line,
+        MANIFEST_ARRIVALS: handlers.on_arrival,
+        MANIFEST_ETA: handlers.on_eta,
+        DECISIONS: handlers.on_decision,
+        HOLD_STATES: handlers.on_hold_state,
+        CASES: handlers.on_case,
+        FEEDS: handlers.on_feed,
+        MANIFEST_FEEDS: handlers.on_feed,
+    }
+    return {
+        topic.name: dispatch_by_type(
+            {
+                kind: handler
+                for kind in topic.event_types
+                if kind != EventType.PRENOTIFICATION_WATERMARK
+            }
+        )
+        for topic, handler in every.items()
+    }
+
+
+def configure_app(ctx: ServiceContext, app: FastAPI) -> None:
+    """The console's static files, and its refusals as pages (not JSON)."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    async def sign_in_first(request: Request, err: NotSignedIn) -> Response:
+        return not_signed_in(request, err)
+
+    @app.exception_handler(AuthError)
+    async def refused(request: Request, err: AuthError) -> Response:
+        return page(request, "error.html", status_code=err.status, problem=err.detail)
+
+    @app.exception_handler(QueryProblem)
+    async def bad_query(request: Request, err: QueryProblem) -> Response:
+        return page(request, "error.html", status_code=400, problem=str(err))
+
+    @app.exception_handler(ServiceUnreachable)
+    async def unreachable(request: Request, err: ServiceUnreachable) -> Response:
+        problem = f"{label(language(request), 'error.unreachable')} ({err})"
+        return page(request, "error.html", status_code=503, problem=problem)
+
+
+definition = ServiceDefinition(
+    name="console",
+    schema=SCHEMA,
+    metadata=metadata,
+    messaging=messaging,
+    migrations=migrations_dir(__file__),
+    build_router=build_router,
+    subscriptions=subscriptions,
+    configure_app=configure_app,
+    description="The console for NVWA/PD inspectors and customs pre-arrival teams",
+    serves_pages=True,
+)
