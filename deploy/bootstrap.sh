@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh machine (Python 3.11+ and pip present):
 #   uv (pinned, from PyPI), the locked environment in .venv (uv sync --frozen), and with
-#   --kafka the Apache Kafka broker jars through Maven (needs Java 17 and mvn).
+#   --kafka what the tests need besides: the Apache Kafka broker jars through Maven (needs
+#   Java 17 and mvn), kcat, and Debian's Chromium for the console's browser tests.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +16,14 @@ UV_PYTHON_DOWNLOADS=never python3 -m uv sync --frozen --quiet
 
 if [[ "${1:-}" == "--kafka" ]]; then
   # kcat: the tests' stand-in for a terminal's own Kafka client (no project code).
-  if ! command -v java >/dev/null || ! command -v mvn >/dev/null || ! command -v kcat >/dev/null; then
+  # chromium: the browser Playwright drives in the console's tests (never a downloaded one).
+  if ! command -v java >/dev/null || ! command -v mvn >/dev/null || ! command -v kcat >/dev/null \
+    || [[ ! -x /usr/bin/chromium ]]; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-      apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven kcat >/dev/null
+      apt-get update -qq
+      apt-get install -y -qq openjdk-17-jre-headless maven kcat chromium >/dev/null
     else
-      echo "bootstrap: Java 17, Maven (for the Kafka broker jars) and kcat are needed" >&2
+      echo "bootstrap: Java 17, Maven (for the Kafka broker jars), kcat and chromium are needed" >&2
       exit 1
     fi
   fi

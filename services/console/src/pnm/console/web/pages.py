@@ -34,6 +34,7 @@ from pnm.shared.auth import AuthError, AuthSettings, mint_token
 from pnm.shared.service import ServiceContext
 
 SUBJECT_MAX = 100
+FILTERS_FORM = "filters"  # the id of a queue's filter form (web/templates/queue.html)
 
 
 def safe_next(request: Request, target: str) -> str:
@@ -127,7 +128,14 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
         size: Annotated[int, Query(ge=1, le=1000)] = 50,
     ) -> HTMLResponse:
         query = QueueQuery(q, bcp, terminal, regime, sort, _direction(direction), page_number, size)
-        return await queue_view(request, person, name, query, "_queue_rows.html")
+        rows = await queue_view(request, person, name, query, "_queue_rows.html")
+        if request.headers.get("HX-Trigger") == FILTERS_FORM:
+            # The address bar shows the filtered queue (to reload, bookmark or share it); the
+            # rows' own refresh leaves the history alone.
+            rows.headers["HX-Push-Url"] = (
+                f"{request.url.path.removesuffix('/rows')}?{request.url.query}"
+            )
+        return rows
 
     @router.get("/login", response_class=HTMLResponse)
     async def login_form(request: Request, next: str = "") -> HTMLResponse:
