@@ -11,6 +11,7 @@ from pnm.console.adapters.services_api import ServiceUnreachable
 from pnm.console.adapters.tables import SCHEMA, messaging, metadata
 from pnm.console.domain.labels import label
 from pnm.console.domain.queues import QueryProblem
+from pnm.console.web.origin import SameOriginForms
 from pnm.console.web.pages import build_router, not_signed_in
 from pnm.console.web.render import STATIC, page
 from pnm.console.web.session import NotSignedIn, language
@@ -58,6 +59,7 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
 def configure_app(ctx: ServiceContext, app: FastAPI) -> None:
     """The console's static files, and its refusals as pages (not JSON)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SameOriginForms)
 
     @app.exception_handler(NotSignedIn)
     async def sign_in_first(request: Request, err: NotSignedIn) -> Response:
