@@ -108,7 +108,7 @@ def _party_shown(party: Any) -> str:
     return " ".join(p for p in (name, f"({country})" if country else "", eori) if p)
 
 
-def _moment(value: Any) -> str:
+def at_minute(value: Any) -> str:
     """A time to the minute in UTC, as the pages show times."""
     if not value:
         return ""
@@ -178,8 +178,8 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "arrival",
-        lambda r: _one(_moment(r.get("eta"))),
-        lambda n: _one(_moment(n.get("expected_arrival"))),
+        lambda r: _one(at_minute(r.get("eta"))),
+        lambda n: _one(at_minute(n.get("expected_arrival"))),
         _exact,
     ),
     Field(
