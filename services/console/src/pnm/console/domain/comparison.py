@@ -116,9 +116,10 @@ def at_minute(value: Any) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _mass(values: Sequence[Any], kind: str) -> str:
+def _mass(values: Sequence[Any]) -> str:
+    """Summed, in kg (the row's name says which mass: the line's gross, the notified net)."""
     masses = [float(v) for v in values if v is not None]
-    return f"{sum(masses):,.0f} kg {kind}" if masses else ""
+    return f"{sum(masses):,.0f} kg" if masses else ""
 
 
 @dataclass(frozen=True)
@@ -241,8 +242,8 @@ FIELDS: tuple[Field, ...] = (
         lambda r: (),
         lambda n: (),
         _shown,
-        lambda r: _mass([g.get("gross_mass_kg") for g in _goods(r)], "gross"),
-        lambda n: _mass([c.get("net_mass_kg") for c in _commodities(n)], "net"),
+        lambda r: _mass([g.get("gross_mass_kg") for g in _goods(r)]),
+        lambda n: _mass([c.get("net_mass_kg") for c in _commodities(n)]),
     ),
     Field(
         "reference",

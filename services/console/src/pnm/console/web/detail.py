@@ -9,7 +9,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -47,10 +47,14 @@ class Refusal:
     detail: str
 
 
+# Why a pre-notification stands beside the line (each in words on the page).
+Why = Literal["decision", "scored", "case", "document", "container"]
+
+
 @dataclass
 class Candidate:
     reference: str
-    why: list[str]  # decision, scored, case, document, container
+    why: list[Why]
     record: dict[str, Any] | Refusal | None = None
 
 
@@ -118,7 +122,7 @@ async def read_line(api: ServicesApi, manifest_id: str, line_id: str) -> LineDet
 async def _read_candidates(api: ServicesApi, detail: LineDetail) -> None:
     found: dict[str, Candidate] = {}
 
-    def note(reference: str, why: str, record: dict[str, Any] | None = None) -> None:
+    def note(reference: str, why: Why, record: dict[str, Any] | None = None) -> None:
         candidate = found.setdefault(reference, Candidate(reference, []))
         if why not in candidate.why:
             candidate.why.append(why)
@@ -152,12 +156,12 @@ async def _read_candidates(api: ServicesApi, detail: LineDetail) -> None:
     detail.candidates = shown
 
 
-async def _key_searches(api: ServicesApi, line: dict[str, Any] | Refusal) -> list[tuple[str, Any]]:
+async def _key_searches(api: ServicesApi, line: dict[str, Any] | Refusal) -> list[tuple[Why, Any]]:
     """Pre-notifications sharing the line's transport document or a container."""
     if isinstance(line, Refusal):
         return []
     record = line.get("record") or {}
-    asked: list[tuple[str, Awaitable[Any]]] = []
+    asked: list[tuple[Why, Awaitable[Any]]] = []
     document = (record.get("transport_document") or {}).get("number")
     if document:
         asked.append(("document", _search(api, transport_document=document)))
