@@ -64,7 +64,8 @@ def test_a_negative_weight_goes_down_and_says_so() -> None:
     assert float(down_rect.get("width", "0")) == pytest.approx(
         float(up_rect.get("width", "0")) / 2, abs=0.2
     )
-    assert "-4" in "".join(down.itertext())  # the sign in words, not only the colour
+    # The sign in words, not only the colour, and where the running total stands after it.
+    assert "-4 → 4" in "".join(down.itertext())
 
 
 def test_a_total_below_zero_is_drawn_left_of_zero() -> None:
@@ -129,3 +130,13 @@ def test_a_chart_id_that_is_no_id_is_refused() -> None:
             axis_label="weight",
             empty_text="none",
         )
+
+
+def test_a_loss_at_the_left_edge_keeps_its_figure_off_the_labels() -> None:
+    svg = chart([("container differ", -8.0), ("name exact", 3.0)])
+    [down] = bars(svg, "down")
+    value = next(t for t in down.iter(f"{SVG}text") if t.get("class") == "value")
+    rect = down.find(f"{SVG}rect")
+    assert rect is not None
+    assert value.get("text-anchor") == "start"
+    assert float(value.get("x", "0")) > float(rect.get("x", "0")) + float(rect.get("width", "0"))

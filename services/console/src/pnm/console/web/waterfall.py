@@ -13,11 +13,12 @@ from math import ceil, floor, log10
 
 # Room for the labels left of the plot, for the figures right of it, and per row.
 WIDTH = 680
-LABEL_WIDTH = 230
-VALUE_WIDTH = 70
+LABEL_WIDTH = 210
+VALUE_WIDTH = 90
 ROW = 26
 TOP = 34  # room for the thresholds' names above the rows
 AXIS = 46  # the axis, its ticks and its name below the rows
+FIGURE_ROOM = 80  # what a figure with its running total needs left of a loss
 LABEL_MAX = 34  # characters of a label drawn; the bar's <title> has all of it
 PLACES = 3  # weights are given to three decimals: sums are rounded to them (no 0.1+0.2 drift)
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -178,20 +179,27 @@ def _label(text: str) -> str:
     return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
 
 
+def _figure_at(scale: _Scale, x: float, end: float, gain: bool) -> tuple[float, str]:
+    """Where a bar's figure stands: beyond the end the bar grew to (right of a gain, left of a
+    loss), unless a loss ends too near the labels; then right of it too."""
+    if gain or x - scale.left < FIGURE_ROOM:
+        return end + 4, "start"
+    return x - 4, "end"
+
+
 def _bar(scale: _Scale, row: int, step: Step, joined: bool) -> list[str]:
     y = TOP + row * ROW
     kind = "up" if step.weight >= 0 else "down"
     x, end = scale.x(step.low), scale.x(step.high)
     name = f"{step.label}: {figure(step.weight, signed=True)} → {figure(step.end)}"
-    # The figure stands beyond the end the bar grew to: right of a gain, left of a loss.
-    anchor, at = ("start", end + 4) if kind == "up" else ("end", x - 4)
+    at, anchor = _figure_at(scale, x, end, gain=kind == "up")
     parts = [
         f'<g class="step {kind}"><title>{escape(name)}</title>',
         f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + ROW * 0.65:g}" text-anchor="end">'
         f"{escape(_label(step.label))}</text>",
         f'<rect x="{x}" y="{y + 4}" width="{max(end - x, 1.0):g}" height="{ROW - 8}"/>',
         f'<text class="value" x="{at:g}" y="{y + ROW * 0.65:g}" text-anchor="{anchor}">'
-        f"{figure(step.weight, signed=True)}</text></g>",
+        f"{figure(step.weight, signed=True)} → {figure(step.end)}</text></g>",
     ]
     if joined:
         # The connector: the next bar starts where this one ended.
@@ -206,7 +214,7 @@ def _bar(scale: _Scale, row: int, step: Step, joined: bool) -> list[str]:
 def _total(scale: _Scale, row: int, total_label: str, value: float) -> list[str]:
     y = TOP + row * ROW
     x, end = scale.x(min(0.0, value)), scale.x(max(0.0, value))
-    at, anchor = (end + 4, "start") if value >= 0 else (x - 4, "end")
+    at, anchor = _figure_at(scale, x, end, gain=value >= 0)
     name = f"{total_label}: {figure(value)}"
     return [
         f'<g class="step total"><title>{escape(name)}</title>',
