@@ -47,6 +47,7 @@ WORDS: dict[str, dict[str, str]] = {
             "shares a container or transport document with this line."
         ),
         "detail.not_shown": "Also found, not shown here: {references}",
+        "detail.none_differ": "No field of a candidate differs from the line.",
         "detail.candidate_refused": "Pre-notification {reference}",
         "detail.differing": "{count} of {total} fields differ from the line for some candidate.",
         "detail.waterfall.title": "Match explanation for {reference} ({regime})",
@@ -160,6 +161,7 @@ WORDS: dict[str, dict[str, str]] = {
             "gekoppeld of deelt een container of vervoersdocument met deze regel."
         ),
         "detail.not_shown": "Ook gevonden, hier niet getoond: {references}",
+        "detail.none_differ": "Geen gegeven van een kandidaat wijkt af van de regel.",
         "detail.candidate_refused": "Voormelding {reference}",
         "detail.differing": (
             "{count} van {total} gegevens wijken bij een kandidaat af van de regel."
