@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from pnm.console.web.kpi_charts import WIDTH, Bar, bars, columns, nice_ceiling
+from pnm.console.web.kpi_charts import WIDTH, Bar, axis, bars, columns
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -40,10 +40,27 @@ def test_empty_data_draws_an_axis_and_no_bar() -> None:
 
 
 @pytest.mark.parametrize(
-    ("top", "end"), [(0, 1), (1, 1), (3, 5), (7, 10), (12, 20), (23, 25), (130, 200), (0.4, 0.5)]
+    ("top", "whole", "end", "step"),
+    [
+        (0, True, 1, 1),
+        (1, True, 1, 1),  # counts: no tick at half a hold
+        (3, True, 3, 1),
+        (5, True, 6, 2),
+        (12, True, 15, 5),
+        (23, True, 30, 10),
+        (130, True, 150, 50),
+        (0.4, False, 0.4, 0.1),
+        (0.1, False, 0.1, 0.05),
+    ],
 )
-def test_axis_ends_at_a_round_figure(top: float, end: float) -> None:
-    assert nice_ceiling(top) == end
+def test_axis_ends_at_a_round_step(top: float, whole: bool, end: float, step: float) -> None:
+    assert axis(top, whole) == pytest.approx((end, step))
+
+
+def test_ticks_are_written_without_float_noise() -> None:
+    root = parsed(bars("f", "F", "d", [Bar("A", (0.3,))], "min", whole=False))
+    written = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "tick"]
+    assert written == ["0", "0.1", "0.2", "0.3"]
 
 
 def test_bars_scale_to_the_axis_and_stack_their_parts() -> None:
@@ -79,6 +96,7 @@ def test_a_class_that_is_not_a_plain_name_is_not_written() -> None:
 def test_columns_in_order_with_heights_to_scale() -> None:
     points = [("08", 2.0), ("09", 0.0), ("10", 4.0)]
     root = parsed(columns("d", "Decisions", "d", points, "hour"))
+    every_other = parsed(columns("d", "Decisions", "d", points, "hour", label_every=2))
     rects = list(root.iter(f"{SVG}rect"))
     assert len(rects) == 2  # an hour without decisions has no column, only its name
     heights = [float(r.get("height", 0)) for r in rects]
@@ -86,3 +104,5 @@ def test_columns_in_order_with_heights_to_scale() -> None:
     assert float(rects[0].get("x", 0)) < float(rects[1].get("x", 0)) < WIDTH
     ticks = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "tick"]
     assert ticks[-3:] == ["08", "09", "10"]
+    named = [t.text for t in every_other.iter(f"{SVG}text") if t.get("class") == "tick"]
+    assert named[-2:] == ["08", "10"]  # counted back from the last: the current hour is named

@@ -76,6 +76,9 @@ async def run_standalone(args: argparse.Namespace) -> None:
     if url is None:
         pg = LocalPostgres(args.data_dir / "postgres", args.pg_port or free_port()).start()
         url = pg.url
+    # The console calls the services' APIs as the signed-in person: here, this very process.
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    os.environ.setdefault("PNM_CONSOLE_API_URL", f"http://{local}:{args.port}")
     try:
         pipeline = Pipeline(list(ALL.values()), database_url=url, transport="inprocess")
         await pipeline.start()

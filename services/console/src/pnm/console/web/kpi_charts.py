@@ -37,21 +37,32 @@ class Bar:
         return sum(self.parts)
 
 
-def nice_ceiling(value: float) -> float:
-    """The axis' end: the smallest 1, 2, 2.5 or 5 times a power of ten at or above `value` (1 for
-    nothing, so an empty chart still has an axis)."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power * (1 + 1e-9):
-            return float(step * power)
-    return float(10 * power)  # pragma: no cover - the loop ends at 10
+def axis(top: float, whole: bool = True) -> tuple[float, float]:
+    """The axis' end and its step between ticks: a step of 1, 2 or 5 times a power of ten (at
+    least 1 for counts: no tick at half a hold), about four steps up to `top` or past it. An
+    empty chart still has an axis, to 1."""
+    if top <= 0:
+        return 1.0, 1.0 if whole else 0.5
+    rough = top / TICKS
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if rough <= m * power * (1 + 1e-9))
+    if whole:
+        step = max(step, 1.0)
+    return step * math.ceil(top / step - 1e-9), float(step)
+
+
+def ticks(end: float, step: float) -> list[float]:
+    return [step * n for n in range(round(end / step) + 1)]
 
 
 def figure(value: float) -> str:
     """A figure as a chart writes it: whole numbers without decimals, others with one."""
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def tick_figure(value: float) -> str:
+    """A tick's figure: as few digits as it needs (0.5, 2, 0.02), never a float's noise."""
+    return f"{value:.6g}"
 
 
 def _cut(text: str) -> str:
@@ -108,21 +119,21 @@ def bars(
     axis_label: str,
     series: Sequence[str] = (),
     tones: Sequence[str] = (),
+    whole: bool = True,
 ) -> Markup:
     """Horizontal bars, one row per bar, stacked when a bar has several parts (`series` names
-    them, in order, for the legend; `tones` are their CSS classes, else the palette's)."""
+    them, in order, for the legend; `tones` are their CSS classes, else the palette's; `whole`:
+    the figures are counts)."""
     plot = WIDTH - LABEL_WIDTH - VALUE_ROOM
-    top = max((bar.total for bar in rows), default=0.0)
-    end = nice_ceiling(top)
+    end, step = axis(max((bar.total for bar in rows), default=0.0), whole)
     height_plot = max(len(rows), 1) * ROW
     body: list[str] = []
-    for tick in range(TICKS + 1):
-        value = end * tick / TICKS
-        x = LABEL_WIDTH + plot * tick / TICKS
+    for value in ticks(end, step):
+        x = LABEL_WIDTH + plot * value / end
         body.append(
             f'<line class="grid" x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + height_plot}"/>'
             f'<text class="tick" x="{x:.1f}" y="{TOP + height_plot + 16}"'
-            f' text-anchor="middle">{escape(figure(value))}</text>'
+            f' text-anchor="middle">{escape(tick_figure(value))}</text>'
         )
     for index, bar in enumerate(rows):
         y = TOP + index * ROW
@@ -162,19 +173,19 @@ def columns(
     axis_label: str,
     label_every: int = 1,
 ) -> Markup:
-    """Vertical columns in order (e.g. per hour), every `label_every`-th one named below."""
+    """Vertical columns of counts in order (e.g. per hour); every `label_every`-th one is
+    named below, counted back from the last (the current hour always has its name)."""
     left, plot_height, gap = 50, 160, 2
     plot = WIDTH - left - 10
-    end = nice_ceiling(max((value for _, value in points), default=0.0))
+    end, step = axis(max((value for _, value in points), default=0.0))
     slot = plot / max(len(points), 1)
     body: list[str] = []
-    for tick in range(TICKS + 1):
-        value = end * tick / TICKS
-        y = TOP + plot_height - plot_height * tick / TICKS
+    for value in ticks(end, step):
+        y = TOP + plot_height - plot_height * value / end
         body.append(
             f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot}" y2="{y:.1f}"/>'
             f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}"'
-            f' text-anchor="end">{escape(figure(value))}</text>'
+            f' text-anchor="end">{escape(tick_figure(value))}</text>'
         )
     for index, (name, value) in enumerate(points):
         x = left + index * slot
@@ -184,7 +195,7 @@ def columns(
                 f'<rect class="series-0" x="{x + gap:.1f}" y="{TOP + plot_height - height:.1f}"'
                 f' width="{max(slot - 2 * gap, 1):.1f}" height="{height:.1f}"/>'
             )
-        if index % max(label_every, 1) == 0:
+        if (len(points) - 1 - index) % max(label_every, 1) == 0:
             body.append(
                 f'<text class="tick" x="{x + slot / 2:.1f}" y="{TOP + plot_height + 16}"'
                 f' text-anchor="middle">{escape(_cut(name))}</text>'

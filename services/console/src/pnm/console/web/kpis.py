@@ -113,6 +113,7 @@ def kpi_charts(kpis: kpi_views.Kpis, language: str) -> dict[str, Markup]:
             _listed(answered),
             [Bar(name, (m,)) for name, m in answered],
             t("kpis.ack.axis"),
+            whole=False,
         ),
         "indicators": bars(
             "outcomes-per-indicator",
