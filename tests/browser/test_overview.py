@@ -59,6 +59,9 @@ def test_banner_follows_an_emergency_without_reload(
         expect(banner).to_contain_text("overview test")
         assert page.evaluate("window.__notReloaded") is True
         screenshot(page, "overview-emergency")
+        # Every page with the banner shows it, and follows it: here a queue's page.
+        page.goto("/console/queues/overdue")
+        expect(banner).to_contain_text("Emergency procedure declared for written")
     finally:
         ended = httpx.post(url, json={"action": "end"}, headers=admin)
         assert ended.status_code == 200, ended.text

@@ -244,6 +244,7 @@ async def test_decisions_per_hour_of_the_last_day(console: Console) -> None:
 
 
 async def test_overview_page_shows_the_figures_charts_and_quiet_feed(console: Console) -> None:
+    await console.line("P1", "1", bcp="NLAMS")  # expected in 10 h
     await console.decide("P1", "1", D.NOTIFIED, NOW - 1 * H)
     await console.decide("P1", "2", D.UNNOTIFIED, NOW - 1 * H)
     await console.hold("P-H1", "ECTDELTA", "instructed", NOW - 2 * H)
@@ -258,7 +259,8 @@ async def test_overview_page_shows_the_figures_charts_and_quiet_feed(console: Co
     assert overview.status_code == 200, overview.text
     html = overview.text
     assert "50.0 %" in html  # one of two settled lines notified in time
-    for chart in ("holds-per-terminal", "outcomes-per-indicator", "decisions-per-hour"):
+    charts = ("arrivals", "holds-per-terminal", "outcomes-per-indicator", "decisions-per-hour")
+    for chart in charts:
         assert f'id="chart-{chart}-title"' in html
     assert "Feed vgc quiet since 2026-12-07 08:30" in html
     assert "Feed client-import quiet" not in html

@@ -47,7 +47,6 @@ class Warning:
 
 @dataclass(frozen=True)
 class Kpis:
-    since: datetime
     notified: NotifiedInTime
     warning: Warning
     terminals: list[TerminalHolds]
@@ -175,7 +174,6 @@ async def kpis(
     since = now - timedelta(hours=window_hours)
     regime = REGIME_OF_AUTHORITY[scope] if scope else None
     return Kpis(
-        since=since,
         notified=await notified(conn, since, regime),
         warning=await warning(conn, since, regime),
         terminals=await holds_per_terminal(conn, since, regime),

@@ -18,7 +18,7 @@ from pnm.console.domain.kpis import FALSE_POSITIVE, NONE, feed_alerts
 from pnm.console.domain.labels import label
 from pnm.console.domain.queues import authority_scope
 from pnm.console.settings import ConsoleSettings
-from pnm.console.web.kpi_charts import Bar, bars, columns
+from pnm.console.web.kpi_charts import Bar, bars, columns, figure
 from pnm.console.web.render import page
 from pnm.console.web.session import Person, SignedIn
 from pnm.shared.service import ServiceContext
@@ -82,6 +82,14 @@ def arrivals_chart(rows: Sequence[Mapping[str, Any]], hours: float, language: st
 def outcome_name(language: str, outcome: str) -> str:
     """A case outcome in words; one this console does not know yet as the service named it."""
     return label(language, f"kpis.outcome.{outcome}") if outcome in OUTCOME_ORDER else outcome
+
+
+def window_words(hours: float, language: str) -> str:
+    """The KPIs' period in words: in days when it is whole days."""
+    days = hours / 24
+    if days.is_integer():
+        return label(language, "kpis.window_days", days=int(days))
+    return label(language, "kpis.window_hours", hours=figure(hours))
 
 
 def kpi_charts(kpis: kpi_views.Kpis, language: str) -> dict[str, Markup]:
@@ -178,6 +186,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
             "reconciliations": gaps,
             "outcome_name": lambda outcome: outcome_name(person.language, outcome),
             "kpi_refresh": int(settings.kpi_refresh_seconds),
+            "window": window_words(settings.kpi_window_hours, person.language),
             # The window's start moves with the clock: it is left out, or nothing stays equal.
             "kpi_digest": digest(
                 kpis.notified,

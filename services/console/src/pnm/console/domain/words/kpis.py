@@ -5,7 +5,8 @@ from __future__ import annotations
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "kpis.title": "Key figures",
-        "kpis.since": "Since {since} UTC",
+        "kpis.window_days": "Over the last {days} days",
+        "kpis.window_hours": "Over the last {hours} hours",
         "kpis.live": "updates every {seconds} seconds",
         "kpis.arrivals.axis": "Lines expected",
         "kpis.notified.title": "Controlled lines notified in time",
@@ -59,7 +60,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "nl": {
         "kpis.title": "Kerncijfers",
-        "kpis.since": "Sinds {since} UTC",
+        "kpis.window_days": "Over de laatste {days} dagen",
+        "kpis.window_hours": "Over de laatste {hours} uur",
         "kpis.live": "elke {seconds} seconden bijgewerkt",
         "kpis.arrivals.axis": "Verwachte regels",
         "kpis.notified.title": "Gecontroleerde regels tijdig voorgemeld",
