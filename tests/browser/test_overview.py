@@ -32,6 +32,9 @@ def test_overview_shows_the_kpis_with_charts(page: Page, sign_in: SignIn) -> Non
         row = reconciliation.locator(f'tr[data-service="{service}"]')
         expect(row).to_have_attribute("data-status", re.compile(r"^(clear|gaps)$"))
     screenshot(page, "overview")
+    page.get_by_role("button", name="Nederlands").click()
+    expect(page.get_by_role("heading", name="Kerncijfers")).to_be_visible()
+    expect(page.get_by_role("img", name="Besluiten per uur, laatste 24 uur")).to_be_visible()
 
 
 def test_reconciliation_refused_to_an_analyst_says_so(page: Page, sign_in: SignIn) -> None:
