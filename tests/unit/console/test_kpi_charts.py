@@ -4,10 +4,12 @@ escaped, empty data drawn as an empty axis, bars scaled to a round axis end."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
 from pnm.console.web.kpi_charts import WIDTH, Bar, axis, bars, columns
+from pnm.console.web.kpis import arrivals_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -106,3 +108,18 @@ def test_columns_in_order_with_heights_to_scale() -> None:
     assert ticks[-3:] == ["08", "09", "10"]
     named = [t.text for t in every_other.iter(f"{SVG}text") if t.get("class") == "tick"]
     assert named[-2:] == ["08", "10"]  # counted back from the last: the current hour is named
+
+
+def test_arrivals_stack_by_status_and_keep_an_unknown_status() -> None:
+    rows: list[dict[str, Any]] = [
+        {"bcp": "NLRTM", "status": "notified", "lines": 3},
+        {"bcp": "NLRTM", "status": "unnotified", "lines": 1},
+        {"bcp": "NLAMS", "status": None, "lines": 2},
+        {"bcp": "NLAMS", "status": "future_status", "lines": 4},
+    ]
+    root = parsed(arrivals_chart(rows, 48, "en"))
+    bars_drawn = [r.get("class") for r in root.iter(f"{SVG}rect") if r.get("height") == "18"]
+    # NLAMS first (by name): undecided, then the unknown status in the palette's colour.
+    assert bars_drawn == ["tone-undecided", "series-3", "tone-unnotified", "tone-notified"]
+    legend = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "legend"]
+    assert legend == ["unnotified", "notified", "undecided", "future_status"]

@@ -58,7 +58,9 @@ def _listed(pairs: Sequence[tuple[str, Any]]) -> str:
 def arrivals_chart(rows: Sequence[Mapping[str, Any]], hours: float, language: str) -> Markup:
     """Lines expected per BCP, stacked by status."""
     found = {row["status"] or UNDECIDED for row in rows}
-    series = [s for s in (*STATUS_ORDER, UNDECIDED) if s in found]
+    known = (*STATUS_ORDER, UNDECIDED)
+    # A status this console does not know yet is drawn too, after the known ones.
+    series = [s for s in known if s in found] + sorted(found - set(known))
     per_bcp: dict[str, dict[str, int]] = {}
     for row in rows:
         counts = per_bcp.setdefault(row["bcp"] or NONE, {})
@@ -75,7 +77,7 @@ def arrivals_chart(rows: Sequence[Mapping[str, Any]], hours: float, language: st
         [Bar(b, tuple(float(per_bcp[b].get(s, 0)) for s in series)) for b in bcps],
         label(language, "kpis.arrivals.axis"),
         series=series,
-        tones=[f"tone-{s}" for s in series],
+        tones=[f"tone-{s}" if s in known else "" for s in series],
     )
 
 
