@@ -78,7 +78,7 @@ async def run_standalone(args: argparse.Namespace) -> None:
         url = pg.url
     try:
         # The console calls the services' APIs on this same port (its settings read this).
-        own = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        own = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
         os.environ.setdefault("PNM_CONSOLE_API_URL", f"http://{own}:{args.port}")
         pipeline = Pipeline(list(ALL.values()), database_url=url, transport="inprocess")
         await pipeline.start()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -56,6 +57,13 @@ line = Table(
     PrimaryKeyConstraint("manifest_id", "line_id"),
     Index("ix_console_line_status", "status"),
     Index("ix_console_line_eta", "eta"),
+    # The KPIs' periods (migration 615ca70f7878).
+    Index(
+        "ix_console_line_decided_at", "decided_at", postgresql_where=text("decided_at IS NOT NULL")
+    ),
+    Index(
+        "ix_console_line_flagged_at", "flagged_at", postgresql_where=text("flagged_at IS NOT NULL")
+    ),
 )
 
 # One row per hold (holds.states.v1), the latest state by its time.
@@ -78,6 +86,7 @@ hold = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Index("ix_console_hold_line", "manifest_id", "line_id"),
     Index("ix_console_hold_state", "state"),
+    Index("ix_console_hold_opened_at", "opened_at", postgresql_where=text("opened_at IS NOT NULL")),
 )
 
 # One row per pre-arrival case (holds.cases.v1).
@@ -94,6 +103,7 @@ case = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Index("ix_console_case_line", "manifest_id", "line_id"),
+    Index("ix_console_case_closed_at", "closed_at", postgresql_where=text("closed_at IS NOT NULL")),
 )
 
 # Every decision's number, status and time: decisions per hour.

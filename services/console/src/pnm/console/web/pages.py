@@ -21,7 +21,7 @@ from pnm.console.domain.queues import (
     checked_query,
 )
 from pnm.console.settings import ConsoleSettings
-from pnm.console.web import detail
+from pnm.console.web import detail, kpis
 from pnm.console.web.render import base_path, page
 from pnm.console.web.session import (
     CONSOLE_ROLES,
@@ -50,25 +50,6 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
     settings = settings or ConsoleSettings()
     router = APIRouter(include_in_schema=False)
     router.include_router(detail.router(ctx, settings))
-
-    @router.get("/", response_class=HTMLResponse)
-    async def overview(request: Request, person: SignedIn) -> HTMLResponse:
-        scope = authority_scope(person.roles)
-        async with ctx.engine.connect() as conn:
-            counts = await views.queue_counts(conn, scope)
-            arrivals = await views.arrivals(
-                conn, ctx.clock(), settings.arrivals_window_hours, scope
-            )
-            feeds = await views.feeds(conn)
-        return page(
-            request,
-            "overview.html",
-            counts=counts,
-            arrivals=arrivals,
-            feeds=feeds,
-            hours=settings.arrivals_window_hours,
-            person=person,
-        )
 
     async def queue_view(
         request: Request, person: Person, name: str, query: QueueQuery, template: str
@@ -204,6 +185,7 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
             )
         return response
 
+    router.include_router(kpis.router(ctx, settings))
     return router
 
 
