@@ -12,12 +12,18 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 from infra import TEST_AUTH_SECRET, Broker, Postgres, start_kafka, start_postgres
 
 from pnm.cli.postgres import free_port
 from pnm.cli.topics import create_topics
 
 os.environ["PNM_AUTH_SECRET"] = TEST_AUTH_SECRET
+
+# Hypothesis's "too slow" check times the generation of examples: on a loaded 2-core machine it
+# fails tests whose rules hold. The suite makes no timing assertions; neither does Hypothesis.
+settings.register_profile("pnm", suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("pnm")
 
 
 @pytest.fixture(scope="session")

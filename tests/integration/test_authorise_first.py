@@ -88,7 +88,9 @@ def service_routes(pipeline: Pipeline, methods: set[str]) -> list[ServiceRoute]:
         for name, hosted in pipeline.services.items()
         for router in pipeline.service_routers(hosted)
         for route in router.routes
-        if isinstance(route, APIRoute) and route.path not in OPEN_PATHS
+        # The console's pages (not in its API document) sign a person in instead: see
+        # tests/integration/test_console_sign_in.py.
+        if isinstance(route, APIRoute) and route.include_in_schema and route.path not in OPEN_PATHS
         for method in sorted((route.methods or set()) & methods)
     ]
     served = set()

@@ -10,7 +10,7 @@ from infra import ScriptKafka, bearer, eventually
 from sqlalchemy import func, select
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
-from pnm.cli.services import ALL
+from pnm.cli.services import PIPELINE
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.matcher.adapters.tables import decision
 from pnm.shared.contracts.records import ChedType
@@ -34,7 +34,7 @@ async def test_broker_restart_during_5000_lines(
         for i, box in enumerate(boxes)
     ]
     async with Pipeline(
-        list(ALL.values()),
+        list(PIPELINE.values()),
         database_url=database_url,
         transport="kafka",
         kafka_bootstrap=kafka.bootstrap,

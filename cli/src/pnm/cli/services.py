@@ -9,6 +9,8 @@ from pnm.matcher.app import definition as matcher
 from pnm.prenotification.app import definition as prenotification
 from pnm.shared.service import ServiceDefinition
 
-ALL: dict[str, ServiceDefinition] = {
-    d.name: d for d in (prenotification, manifest_ingest, matcher, holds, console)
+# The pipeline from inputs to holds; the console reads what it publishes.
+PIPELINE: dict[str, ServiceDefinition] = {
+    d.name: d for d in (prenotification, manifest_ingest, matcher, holds)
 }
+ALL: dict[str, ServiceDefinition] = {**PIPELINE, console.name: console}

@@ -212,6 +212,31 @@ def add_common_routes(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+def refusal(exc: DomainError) -> JSONResponse:
+    """The JSON answer of a refused request: its detail and, for input, each field's error."""
+    body: dict[str, Any] = {"detail": exc.detail}
+    if exc.errors is not None:
+        body["errors"] = exc.errors
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Each invalid field of a request: its name, rule, message and (shortened) value."""
+    return [
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+            "rule": err.get("type"),
+            "message": err.get("msg"),
+            "value": None if isinstance(err.get("input"), dict | list) else shown(err.get("input")),
+        }
+        for err in exc.errors()
+    ]
+
+
+def invalid_input(exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse({"detail": "invalid request", "errors": field_errors(exc)}, status_code=422)
+
+
 def add_error_handling(app: FastAPI, forms: bool = False) -> None:
     # Added before the correlation middleware, so that its refusals carry the id as well.
     app.add_middleware(RequestLimits, forms=forms)
@@ -238,25 +263,11 @@ def add_error_handling(app: FastAPI, forms: bool = False) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        body: dict[str, Any] = {"detail": exc.detail}
-        if exc.errors is not None:
-            body["errors"] = exc.errors
-        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+        return refusal(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
-                "rule": err.get("type"),
-                "message": err.get("msg"),
-                "value": None
-                if isinstance(err.get("input"), dict | list)
-                else shown(err.get("input")),
-            }
-            for err in exc.errors()
-        ]
-        return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
+        return invalid_input(exc)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

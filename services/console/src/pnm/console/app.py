@@ -3,7 +3,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from pnm.console import handlers
@@ -27,6 +29,7 @@ from pnm.shared.contracts.topics import (
     MANIFEST_LINES,
     EventType,
 )
+from pnm.shared.http import field_errors, invalid_input, refusal
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
 from pnm.shared.migrations import migrations_dir
 from pnm.shared.service import ServiceContext, ServiceDefinition
@@ -56,6 +59,13 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
     }
 
 
+def is_api(request: Request) -> bool:
+    """A route of the console's API document (the dead-letter admin API) answers in JSON like
+    every service's; the pages answer with a page."""
+    route = request.scope.get("route")
+    return isinstance(route, APIRoute) and route.include_in_schema
+
+
 def configure_app(ctx: ServiceContext, app: FastAPI) -> None:
     """The console's static files, and its refusals as pages (not JSON)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -67,7 +77,18 @@ def configure_app(ctx: ServiceContext, app: FastAPI) -> None:
 
     @app.exception_handler(AuthError)
     async def refused(request: Request, err: AuthError) -> Response:
+        if is_api(request):
+            return refusal(err)
         return page(request, "error.html", status_code=err.status, problem=err.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError) -> Response:
+        if is_api(request):
+            return invalid_input(err)
+        problem = "; ".join(
+            f"{e['field'] or 'request'}={e['value']!r}: {e['message']}" for e in field_errors(err)
+        )
+        return page(request, "error.html", status_code=422, problem=problem)
 
     @app.exception_handler(QueryProblem)
     async def bad_query(request: Request, err: QueryProblem) -> Response:
