@@ -76,6 +76,8 @@ async def run_standalone(args: argparse.Namespace) -> None:
     if url is None:
         pg = LocalPostgres(args.data_dir / "postgres", args.pg_port or free_port()).start()
         url = pg.url
+    # The console calls the services' public APIs on this same server (ConsoleSettings).
+    os.environ.setdefault("PNM_CONSOLE_API_URL", f"http://{args.host}:{args.port}")
     try:
         pipeline = Pipeline(list(ALL.values()), database_url=url, transport="inprocess")
         await pipeline.start()

@@ -21,6 +21,7 @@ from pnm.console.domain.queues import (
     checked_query,
 )
 from pnm.console.settings import ConsoleSettings
+from pnm.console.web import actions
 from pnm.console.web.render import base_path, page
 from pnm.console.web.session import (
     CONSOLE_ROLES,
@@ -47,6 +48,7 @@ def safe_next(request: Request, target: str) -> str:
 def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -> APIRouter:
     settings = settings or ConsoleSettings()
     router = APIRouter(include_in_schema=False)
+    router.include_router(actions.router(ctx, settings))
 
     @router.get("/", response_class=HTMLResponse)
     async def overview(request: Request, person: SignedIn) -> HTMLResponse:
