@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -20,6 +21,7 @@ from pnm.shared.contracts.records import ChedType
 
 T = TypeVar("T")
 WAIT_SECONDS = 60.0
+MINUTE = "%Y-%m-%dT%H:%M"  # a datetime-local input's value
 OFFICER = bearer("customs-prearrival", subject="test-setup")
 
 
@@ -239,3 +241,60 @@ def test_declare_and_end_an_emergency_shows_and_clears_the_banner(
         return banner.count() == 0
 
     until(gone, "the banner gone after the end")
+
+
+def test_nvwa_enters_a_written_prenotification(page: Page, sign_in: SignIn) -> None:
+    reference = f"CHEDP.NL.2026.{uuid.uuid4().int % 10_000_000:07d}"
+    now = datetime.now(UTC)
+    sign_in(page, "nvwa-inspector")
+    page.goto("/console/written")
+    form = action(page, "Enter a written pre-notification")
+    form.get_by_label("Reference").fill(reference)
+    form.get_by_label("CHED type").select_option("CHED-P")
+    form.get_by_label("Received at (UTC)").fill((now - timedelta(hours=1)).strftime(MINUTE))
+    form.get_by_label("Border control post").fill("NLRTM")
+    form.get_by_label("Expected arrival (UTC)").fill((now + timedelta(days=2)).strftime(MINUTE))
+    form.get_by_label("Mode of transport").select_option("sea")
+    form.get_by_label("Containers").fill(container(uuid.uuid4().int % 1_000_000, owner="ACTU"))
+    form.get_by_label("Consignor's name").fill("Frigorifico del Sur S.A.")
+    form.get_by_label("Consignor's country").fill("AR")
+    form.get_by_label("Importer's name").fill("Van der Berg Import B.V.")
+    form.get_by_label("Importer's country").fill("NL")
+    form.get_by_label("Country of origin").fill("AR")
+    form.get_by_label("CN code").fill("02013000")
+    form.get_by_label("Description of the goods").fill("Frozen boneless beef")
+    form.get_by_label("Net mass (kg)").fill("16500")
+    form.get_by_label("Control regime").select_option("full")
+    review_and_confirm(page, form, "Enter a written pre-notification", "written")
+    expect(page.get_by_role("status")).to_contain_text("accepted it (201)")
+    expect(page.locator("dl.facts")).to_contain_text(reference)
+    screenshot(page, "written-result")
+
+
+def test_activation_shows_the_dry_run_first_and_cancel_sends_nothing(
+    page: Page, sign_in: SignIn, standalone: str
+) -> None:
+    situation = Situation(standalone)
+    situation.hold()  # decided: unnotified
+    version = f"v-trial-{uuid.uuid4().hex[:8]}"
+    analyst = bearer("analyst", subject="test-setup")
+    document = situation.api.get("/matcher/indicator-sets/v2", headers=analyst).json()
+    document |= {
+        "version": version,
+        "note": "trial: bovine meat out of scope",
+        "indicators": [i for i in document["indicators"] if i["cn_prefix"] not in ("0201", "0202")],
+    }
+    situation.post("/matcher/indicator-sets", document, "analyst")
+    sign_in(page, "analyst")
+    page.goto("/console/indicator-sets")
+    form = action(page, "Activate this indicator set").filter(has_text=f"set {version} decide")
+    form.get_by_label("Lines to try it on").fill(f"{situation.manifest}/1")
+    form.get_by_role("button", name="Review before sending").click()
+    trial = page.get_by_role("table", name="Dry run").get_by_role("row").nth(1)
+    expect(trial).to_contain_text("unnotified")
+    expect(trial).to_contain_text("not_controlled")
+    screenshot(page, "activate-dry-run")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Indicator sets", exact=True)).to_be_visible()
+    listed = situation.api.get("/matcher/indicator-sets", headers=analyst).json()
+    assert next(s for s in listed if s["version"] == version)["active"] is False
