@@ -173,7 +173,7 @@ def test_nvwa_records_an_irregularity_with_its_statement_of_measures(
     form.get_by_label("Border control post (UN/LOCODE)").fill("NLRTM")
     review_and_confirm(page, form, "Record an irregularity", "irregularity")
     expect(page.get_by_role("status")).to_contain_text("accepted it (201)")
-    expect(page.locator("dl.facts")).to_contain_text("irregularity_id")
+    expect(page.locator("dl.facts")).to_contain_text("Irregularity")
     screenshot(page, "irregularity-result")
     assert situation.hold()["state"] == "irregularity_recorded"
 

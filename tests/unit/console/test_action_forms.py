@@ -17,6 +17,7 @@ from pnm.console.domain.actions import (
     offered,
 )
 from pnm.console.domain.labels import LABELS
+from pnm.console.web.actions import RESULT_FACTS
 from pnm.shared.contracts.records import PreNotification
 
 
@@ -168,5 +169,7 @@ def test_every_word_an_action_shows_exists(language: str) -> None:
             assert f"actions.field.{field.name}" in words, field.name
             for choice in field.choices:
                 assert f"actions.choice.{choice}" in words, choice
+    for name in RESULT_FACTS:
+        assert f"actions.result.{name}" in words, name
     actions_keys = {k for k in LABELS["en"] if k.startswith("actions.")}
     assert actions_keys == {k for k in LABELS["nl"] if k.startswith("actions.")}
