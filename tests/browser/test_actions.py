@@ -157,7 +157,7 @@ def test_pd_is_refused_releasing_a_veterinary_hold(
     screenshot(page, "release-pd-refused")
 
 
-def test_nvwa_records_an_irregularity_with_its_statement_of_measures(
+def test_nvwa_records_an_irregularity_then_refuses_the_goods(
     page: Page, sign_in: SignIn, standalone: str
 ) -> None:
     situation = Situation(standalone)
@@ -176,6 +176,15 @@ def test_nvwa_records_an_irregularity_with_its_statement_of_measures(
     expect(page.locator("dl.facts")).to_contain_text("Irregularity")
     screenshot(page, "irregularity-result")
     assert situation.hold()["state"] == "irregularity_recorded"
+    # After the irregularity, the goods are refused: the hold closes.
+    page.get_by_role("link", name="Back").click()
+    refuse = action(page, "Refuse the goods")
+    refuse.get_by_label("Outcome").select_option("destruction")
+    refuse.get_by_label("Reason").fill("no health certificate can be produced")
+    review_and_confirm(page, refuse, "Refuse the goods", "refuse")
+    expect(page.get_by_role("status")).to_contain_text("accepted")
+    expect(page.locator("dl.facts")).to_contain_text("refused")
+    screenshot(page, "refuse-result")
 
 
 def test_customs_closes_a_case_with_its_outcome(
