@@ -32,6 +32,7 @@ from pnm.console.domain.actions import (
 from pnm.console.domain.labels import label
 from pnm.console.domain.queues import QueryProblem
 from pnm.console.settings import ConsoleSettings
+from pnm.console.web.actions_prefill import hold_prefill
 from pnm.console.web.render import page
 from pnm.console.web.session import Person, SignedIn
 from pnm.shared.service import ServiceContext
@@ -111,13 +112,19 @@ def state_of(kind: Subject, subject: dict[str, Any]) -> str:
     return str(subject.get("state", ""))
 
 
-def forms(kind: Subject, target: str, subject: dict[str, Any], person: Person) -> dict[str, Any]:
+def forms(
+    kind: Subject,
+    target: str,
+    subject: dict[str, Any],
+    person: Person,
+    prefill: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """What `_action_forms.html` renders for one subject."""
     return {
         "actions": offered(ACTIONS, kind, state_of(kind, subject), person.roles),
         "target": target,
         "facts": facts(subject),
-        "values": {},
+        "values": prefill or {},
     }
 
 
@@ -198,8 +205,14 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
             hold = await _subject(ServicesApi(settings, person.token), "hold", target)
         except Refused as err:
             return refused(request, person, err)
+        async with ctx.engine.connect() as conn:
+            prefill = await hold_prefill(conn, hold)
         return page(
-            request, "hold.html", person=person, hold=hold, **forms("hold", target, hold, person)
+            request,
+            "hold.html",
+            person=person,
+            hold=hold,
+            **forms("hold", target, hold, person, prefill),
         )
 
     @routes.get("/cases/{case_id}", response_class=HTMLResponse)
