@@ -58,8 +58,11 @@ class ServicesApi:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        idempotency_key: str | None = None,
     ) -> Answer:
         headers = {"Authorization": f"Bearer {self._token}"}
+        if idempotency_key is not None:  # a re-send gets the first answer, changes nothing
+            headers["Idempotency-Key"] = idempotency_key
         try:
             async with httpx.AsyncClient(timeout=self._settings.api_timeout_seconds) as client:
                 response = await client.request(
@@ -77,5 +80,7 @@ class ServicesApi:
         clean = {k: v for k, v in params.items() if v is not None}
         return await self.call("GET", service, path, params=clean)
 
-    async def post(self, service: str, path: str, body: Any) -> Answer:
-        return await self.call("POST", service, path, body=body)
+    async def post(
+        self, service: str, path: str, body: Any, idempotency_key: str | None = None
+    ) -> Answer:
+        return await self.call("POST", service, path, body=body, idempotency_key=idempotency_key)

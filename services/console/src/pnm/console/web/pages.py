@@ -21,7 +21,7 @@ from pnm.console.domain.queues import (
     checked_query,
 )
 from pnm.console.settings import ConsoleSettings
-from pnm.console.web import detail, kpis
+from pnm.console.web import actions, detail, kpis
 from pnm.console.web.render import base_path, page
 from pnm.console.web.session import (
     CONSOLE_ROLES,
@@ -50,6 +50,7 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
     settings = settings or ConsoleSettings()
     router = APIRouter(include_in_schema=False)
     router.include_router(detail.router(ctx, settings))
+    router.include_router(actions.router(ctx, settings))
 
     async def queue_view(
         request: Request, person: Person, name: str, query: QueueQuery, template: str
