@@ -84,6 +84,15 @@ async def _settle(uow: UnitOfWork, lines: ColumnElement[bool]) -> None:
     )
 
 
+def _concerned(manifest_id: str, containers: list[str] | None) -> ColumnElement[bool]:
+    """The lines an arrival or ETA update may change: its manifest's, or only those carrying
+    one of its containers (none for an empty list, as the matcher reads it)."""
+    where = line.c.manifest_id == manifest_id
+    if containers is not None:
+        where = and_(where, line.c.containers.overlap(containers))
+    return where
+
+
 async def on_arrival(uow: UnitOfWork, event: CloudEvent) -> None:
     arrived = Arrival.model_validate(event.data)
     await uow.conn.execute(
@@ -96,7 +105,7 @@ async def on_arrival(uow: UnitOfWork, event: CloudEvent) -> None:
         )
         .on_conflict_do_nothing()
     )
-    await _settle(uow, line.c.manifest_id == arrived.manifest_id)
+    await _settle(uow, _concerned(arrived.manifest_id, arrived.containers))
 
 
 async def on_eta(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -112,7 +121,7 @@ async def on_eta(uow: UnitOfWork, event: CloudEvent) -> None:
         )
         .on_conflict_do_nothing()
     )
-    await _settle(uow, line.c.manifest_id == updated.manifest_id)
+    await _settle(uow, _concerned(updated.manifest_id, updated.containers))
 
 
 async def on_decision(uow: UnitOfWork, event: CloudEvent) -> None:
