@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Distributed mode without Docker: PostgreSQL (deploy/postgres.sh), Kafka (deploy/kafka.sh), the
-# topics, and the four services as separate `pnm serve <service>` processes (run `uv sync` first).
+# topics, and the four services and the console as separate `pnm serve <service>` processes (run
+# `uv sync` first).
 #
 #   deploy/distributed.sh start     start everything; wait until every service is ready
-#   deploy/distributed.sh stop      stop the four services, Kafka, PostgreSQL
+#   deploy/distributed.sh stop      stop the services, Kafka, PostgreSQL
 #   deploy/distributed.sh status    processes and readiness; exit 1 unless all are up
 #
 # Environment: PG_PORT, PG_DATA_DIR (see postgres.sh); KAFKA_PORT, KAFKA_CONTROLLER_PORT,
-# KAFKA_DATA_DIR (see kafka.sh); PNM_<SERVICE>_PORT, e.g. PNM_MATCHER_PORT (8001..8004);
+# KAFKA_DATA_DIR (see kafka.sh); PNM_<SERVICE>_PORT, e.g. PNM_MATCHER_PORT (8001..8005);
 # PNM_LOG_LEVEL; RUN_DIR (var/distributed: logs, pid files); READY_TIMEOUT (120 s);
 # PNM (the pnm command; default .venv/bin/pnm of this repository).
 set -euo pipefail
@@ -16,7 +17,7 @@ repo=$(dirname "$here")
 pnm=${PNM:-$repo/.venv/bin/pnm}
 run=${RUN_DIR:-$repo/var/distributed}
 ready_timeout=${READY_TIMEOUT:-120}
-services=(prenotification manifest-ingest matcher holds)
+services=(prenotification manifest-ingest matcher holds console)
 
 port_of() {
   local var="PNM_$(echo "$1" | tr 'a-z-' 'A-Z_')_PORT"
@@ -25,6 +26,7 @@ port_of() {
     manifest-ingest) echo "${!var:-8002}" ;;
     matcher) echo "${!var:-8003}" ;;
     holds) echo "${!var:-8004}" ;;
+    console) echo "${!var:-8005}" ;;
   esac
 }
 
@@ -107,6 +109,10 @@ start() {
     PNM_AUTH_SECRET=$(cat "$run/auth-secret")
   fi
   export PNM_AUTH_SECRET
+  # The console calls each service's API on its own port (docs/console-operations.md).
+  PNM_CONSOLE_API_URLS=$(printf '{"prenotification": "http://127.0.0.1:%s", "manifest-ingest": "http://127.0.0.1:%s", "matcher": "http://127.0.0.1:%s", "holds": "http://127.0.0.1:%s"}' \
+    "$(port_of prenotification)" "$(port_of manifest-ingest)" "$(port_of matcher)" "$(port_of holds)")
+  export PNM_CONSOLE_API_URLS
   local failed=0 started=()
   for name in "${services[@]}"; do
     if start_service "$name"; then started+=("$name"); else failed=1; fi

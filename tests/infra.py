@@ -164,6 +164,45 @@ def consumed(service: str, topic: str, outcome: str) -> float:
     return float(EVENTS_CONSUMED.labels(service, topic, outcome)._value.get())
 
 
+def decision_record(
+    manifest_id: str,
+    line_id: str,
+    *,
+    number: int = 1,
+    status: DecisionStatus = DecisionStatus.UNNOTIFIED,
+    terminal: str | None = "ECTDELTA",
+    containers: list[str] | None = None,
+    regime: Regime = Regime.VET,
+    reasons: list[Reason] | None = None,
+    references: list[str] | None = None,
+    decided_at: datetime | None = None,
+) -> Decision:
+    """A line's decision as the matcher makes it, for feeding its consumers without a matcher."""
+    return Decision(
+        manifest_id=manifest_id,
+        line_id=line_id,
+        line_version=1,
+        decision_number=number,
+        status=status,
+        regimes=[regime],
+        per_regime=[
+            RegimeDecision(
+                regime=regime,
+                status=status,
+                references=references or [],
+                reasons=reasons or [],
+            )
+        ],
+        references=references or [],
+        reasons=[],
+        explanation=[],
+        indicator_set_version="test",
+        decided_at=decided_at or datetime.now(UTC),
+        terminal=terminal,
+        containers=containers or [],
+    )
+
+
 def decision_event(
     manifest_id: str,
     line_id: str,
@@ -177,23 +216,15 @@ def decision_event(
 ) -> bytes:
     """A line's decision as the matcher publishes it (CloudEvent JSON), for feeding the holds
     service without a matcher."""
-    decided = Decision(
-        manifest_id=manifest_id,
-        line_id=line_id,
-        line_version=1,
-        decision_number=number,
+    decided = decision_record(
+        manifest_id,
+        line_id,
+        number=number,
         status=status,
-        regimes=[regime],
-        per_regime=[
-            RegimeDecision(regime=regime, status=status, references=[], reasons=reasons or [])
-        ],
-        references=[],
-        reasons=[],
-        explanation=[],
-        indicator_set_version="test",
-        decided_at=datetime.now(UTC),
         terminal=terminal,
-        containers=containers or [],
+        containers=containers,
+        regime=regime,
+        reasons=reasons,
     )
     return new_event(
         type=EventType.DECISION_CHANGED,

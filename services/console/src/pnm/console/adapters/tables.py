@@ -66,6 +66,31 @@ line = Table(
     ),
 )
 
+# Every arrival and ETA update as it came (manifest.arrivals.v1, manifest.eta.v1), kept so that
+# a line declared after them still gets them: the consumer reads its topics in any order, and
+# a rebuild of the read model (docs/console-operations.md) reads them all again at once.
+# Keyed by event id: applying one twice adds nothing.
+arrival = Table(
+    "arrival",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("containers", ARRAY(Text)),  # NULL: the whole vessel or flight
+    Column("arrived_at", DateTime(timezone=True), nullable=False),
+    Index("ix_console_arrival_manifest", "manifest_id"),
+)
+eta_update = Table(
+    "eta_update",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("manifest_id", Text, nullable=False),
+    Column("containers", ARRAY(Text)),  # NULL: every line of the manifest
+    Column("eta", DateTime(timezone=True), nullable=False),
+    # When manifest-ingest sent it (the event's time): the latest sent applies.
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Index("ix_console_eta_update_manifest", "manifest_id"),
+)
+
 # One row per hold (holds.states.v1), the latest state by its time.
 hold = Table(
     "hold",
