@@ -1,7 +1,7 @@
 """console: arrivals and ETA updates kept for lines declared after them
 
 Revision ID: 3f1d6b8e2a47
-Revises: 6c0a51e2b7d3
+Revises: 615ca70f7878
 Create Date: 2026-12-07 06:45:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "3f1d6b8e2a47"
-down_revision: str | None = "6c0a51e2b7d3"
+down_revision: str | None = "615ca70f7878"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
