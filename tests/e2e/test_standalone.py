@@ -73,7 +73,7 @@ async def client(standalone: str) -> AsyncIterator[httpx.AsyncClient]:
             except httpx.TransportError:
                 return False
 
-        await eventually(ready, timeout=90)
+        await eventually(ready, timeout=180)  # a loaded machine: PostgreSQL, migrations
         yield client
 
 
