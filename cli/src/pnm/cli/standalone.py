@@ -57,13 +57,13 @@ def development_secret(data_dir: Path) -> str:
 async def run_standalone(args: argparse.Namespace) -> None:
     configure_logging()
     secret = development_secret(args.data_dir)
-    settings = DemoSettings()
+    settings = DemoSettings() if args.demo else None
     # Generated in a thread while PostgreSQL and the services start: CPU beside their I/O.
     day = (
         asyncio.get_running_loop().run_in_executor(
             None, build_demo_day, datetime.now(UTC), settings
         )
-        if args.demo
+        if settings is not None
         else None
     )
     pg: LocalPostgres | None = None
@@ -76,7 +76,9 @@ async def run_standalone(args: argparse.Namespace) -> None:
         os.environ[CONSOLE_API_URL] = own_base_url(args.host, args.port)
         pipeline = Pipeline(list(ALL.values()), database_url=url, transport="inprocess")
         await pipeline.start()
-        demo = [] if day is None else start_demo(pipeline, secret, settings, await day)
+        demo = []
+        if settings is not None and day is not None:
+            demo = start_demo(pipeline, secret, settings, await day)
         base = f"http://{args.host}:{args.port}"
         print(f"pnm standalone on {base}  (PostgreSQL: {url})", flush=True)
         for name in ALL:
