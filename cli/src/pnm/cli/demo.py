@@ -1,21 +1,20 @@
 """`pnm standalone --demo`: a hold from block to release, told as it happens. The unnotified
 beef of the demo day is held and its block sent to terminal ECTDELTA, where the terminal
-simulator (over REST, with a terminal token) applies it; the importer's late pre-notification
-arrives, the hold asks NVWA to release; an NVWA inspector releases it through the API, as a
-person would; the simulator lifts the block and the hold is `released`. docs/terminal-sim.md."""
+simulator (pnm.cli.demo_terminals, over REST, with a terminal token) applies it; the
+importer's late pre-notification arrives, the hold asks NVWA to release; an NVWA inspector
+releases it through the API, as a person would; the simulator lifts the block and the hold is
+`released`. docs/terminal-sim.md, docs/demo.md."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from pnm.cli.scenarios import DEMO_MANIFEST, demo_late_prenotification
-from pnm.cli.terminal_register import Behaviour, Register
-from pnm.cli.terminal_sim import RestChannel, run_terminal
+from pnm.cli.demo_terminals import log_action
+from pnm.cli.scenarios import DEMO_BEEF, DEMO_MANIFEST, demo_late_prenotification
 from pnm.shared.auth import mint_token
 
 TERMINAL = "ECTDELTA"
@@ -32,11 +31,13 @@ def say(text: str) -> None:
 
 
 def tell_terminal(line: dict[str, Any]) -> None:
-    if "action" in line:
+    """What the terminals do: told when it is the story's container, logged otherwise."""
+    if DEMO_BEEF in line.get("containers", ()):
         boxes = ", ".join(line["containers"])
-        say(f"terminal {TERMINAL} {line['event']} {line['action']} #{line['sequence']} on {boxes}")
+        terminal = line["terminal"]
+        say(f"terminal {terminal} {line['event']} {line['action']} #{line['sequence']} on {boxes}")
     else:
-        say(f"terminal {TERMINAL}: {line['event']} {line.get('detail') or ''}".rstrip())
+        log_action(line)
 
 
 def bearer(secret: str, subject: str, role: str) -> dict[str, str]:
@@ -53,19 +54,14 @@ async def until(probe: Callable[[], Awaitable[dict[str, Any] | None]], what: str
 
 
 async def block_to_release(
-    transport: httpx.AsyncBaseTransport, secret: str, feed: dict[str, str]
+    transport: httpx.AsyncBaseTransport, secret: str, feed: httpx.Auth
 ) -> None:
-    """Tell the story; the terminal simulator runs for its length."""
+    """Tell the story; the terminal simulators act on their own (pnm.cli.demo_terminals)."""
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-        await _story(client, transport, secret, feed)
+        await _story(client, secret, feed)
 
 
-async def _story(
-    client: httpx.AsyncClient,
-    transport: httpx.AsyncBaseTransport,
-    secret: str,
-    feed: dict[str, str],
-) -> None:
+async def _story(client: httpx.AsyncClient, secret: str, feed: httpx.Auth) -> None:
     officer = bearer(secret, "demo-prearrival", "customs-prearrival")
     inspector = bearer(secret, "demo-nvwa-inspector", "nvwa-inspector")
 
@@ -83,32 +79,12 @@ async def _story(
         f"line {DEMO_MANIFEST}/1 (frozen beef) arrived unnotified: hold {held['hold_id']} for "
         f"{held['authority']}, block #1 sent to terminal {held['terminal']}"
     )
-    sim_client = httpx.AsyncClient(
-        transport=transport,
-        base_url=BASE_URL,
-        headers=bearer(secret, TERMINAL, f"terminal:{TERMINAL}"),
-    )
-    async with sim_client:
-        terminal = asyncio.create_task(
-            run_terminal(
-                TERMINAL,
-                RestChannel(sim_client, TERMINAL, poll_seconds=0.2),
-                Register(),
-                Behaviour(delay=(1.0, 1.0)),
-                emit=tell_terminal,
-            )
-        )
-        try:
-            await _release(client, feed, inspector, beef_hold)
-        finally:
-            terminal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await terminal
+    await _release(client, feed, inspector, beef_hold)
 
 
 async def _release(
     client: httpx.AsyncClient,
-    feed: dict[str, str],
+    feed: httpx.Auth,
     inspector: dict[str, str],
     beef_hold: Callable[..., Awaitable[dict[str, Any] | None]],
 ) -> None:
@@ -117,7 +93,7 @@ async def _release(
 
     late = demo_late_prenotification()
     response = await client.post(
-        "/prenotification/prenotifications", json=late.model_dump(mode="json"), headers=feed
+        "/prenotification/prenotifications", json=late.model_dump(mode="json"), auth=feed
     )
     response.raise_for_status()
     say(f"the importer's late pre-notification {late.reference} arrives")
@@ -139,7 +115,7 @@ async def _release(
     say(f"hold {held['hold_id']}: released at {held['released_at']} (the terminal lifted it)")
 
 
-async def tell_demo(transport: httpx.AsyncBaseTransport, secret: str, feed: dict[str, str]) -> None:
+async def tell_demo(transport: httpx.AsyncBaseTransport, secret: str, feed: httpx.Auth) -> None:
     """The story, and if it stalls, why (the system keeps serving either way)."""
     try:
         await block_to_release(transport, secret, feed)

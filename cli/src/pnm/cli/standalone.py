@@ -5,52 +5,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from pnm.cli.demo import BASE_URL, tell_demo
+from pnm.cli.demo import BASE_URL, TERMINAL, say, tell_demo, tell_terminal
+from pnm.cli.demo_day import DemoDay, DemoSettings, build_demo_day, summary
+from pnm.cli.demo_feed import feed_as_time_comes, feed_auth, keep_feeds_alive, post_events
+from pnm.cli.demo_terminals import run_terminals
 from pnm.cli.postgres import LocalPostgres, free_port
-from pnm.cli.scenarios import ScenarioEvent, demo_events
+from pnm.cli.scenarios import demo_events
 from pnm.cli.serve import serve_app
 from pnm.cli.services import ALL
-from pnm.shared.auth import mint_token
 from pnm.shared.observability import configure_logging
 from pnm.shared.runtime import Pipeline
 
 log = logging.getLogger(__name__)
 
-INPUT_PATHS = {
-    "prenotification": "/prenotification/prenotifications",
-    "manifest.line": "/manifest-ingest/lines",
-    "manifest.arrival": "/manifest-ingest/arrivals",
-}
+CONSOLE_API_URL = "PNM_CONSOLE_API_URL"
+WILDCARD_HOSTS = ("", "0.0.0.0", "::", "localhost")
 
 
-def request_body(event: ScenarioEvent) -> dict[str, object]:
-    data = event.record.model_dump(mode="json")
-    return {"lines": [data]} if event.type == "manifest.line" else data
-
-
-FEED_ROLES = ("feed:client-import", "feed:vgc", "feed:dmf")
-
-
-def feed_headers(secret: str) -> dict[str, str]:
-    token = mint_token(secret, subject="demo-feed", roles=FEED_ROLES)
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def post_events(client: httpx.AsyncClient, events: list[ScenarioEvent], secret: str) -> None:
-    """Feed inputs through the services' public APIs, as the feeds would."""
-    for event in events:
-        response = await client.post(
-            INPUT_PATHS[event.type], json=request_body(event), headers=feed_headers(secret)
-        )
-        response.raise_for_status()
+def own_base_url(host: str, port: int) -> str:
+    """The URL this process answers on from the same machine: a wildcard address is reached
+    on the loopback address."""
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def development_secret(data_dir: Path) -> str:
@@ -71,24 +57,28 @@ def development_secret(data_dir: Path) -> str:
 async def run_standalone(args: argparse.Namespace) -> None:
     configure_logging()
     secret = development_secret(args.data_dir)
+    settings = DemoSettings() if args.demo else None
+    # Generated in a thread while PostgreSQL and the services start: CPU beside their I/O.
+    day = (
+        asyncio.get_running_loop().run_in_executor(
+            None, build_demo_day, datetime.now(UTC), settings
+        )
+        if settings is not None
+        else None
+    )
     pg: LocalPostgres | None = None
     url = args.database_url
     if url is None:
         pg = LocalPostgres(args.data_dir / "postgres", args.pg_port or free_port()).start()
         url = pg.url
     try:
-        # The console calls the services' APIs on this same port (its settings read this).
-        own = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-        os.environ.setdefault("PNM_CONSOLE_API_URL", f"http://{own}:{args.port}")
+        # The console (a service of its own in distributed mode) reads the APIs over HTTP.
+        os.environ.setdefault(CONSOLE_API_URL, own_base_url(args.host, args.port))
         pipeline = Pipeline(list(ALL.values()), database_url=url, transport="inprocess")
         await pipeline.start()
-        story: asyncio.Task[None] | None = None
-        if args.demo:
-            transport = httpx.ASGITransport(app=pipeline.app)
-            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-                await post_events(client, demo_events(), secret)
-            # Told while the system serves: a hold from block to release (pnm.cli.demo).
-            story = asyncio.create_task(tell_demo(transport, secret, feed_headers(secret)))
+        demo = []
+        if settings is not None and day is not None:
+            demo = start_demo(pipeline, secret, settings, await day)
         base = f"http://{args.host}:{args.port}"
         print(f"pnm standalone on {base}  (PostgreSQL: {url})", flush=True)
         for name in ALL:
@@ -101,12 +91,57 @@ async def run_standalone(args: argparse.Namespace) -> None:
         )
 
         async def end_story() -> None:
-            if story is not None:
-                story.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await story
+            for task in demo:
+                task.cancel()
+            await asyncio.gather(*demo, return_exceptions=True)  # failures were reported
 
         await serve_app(pipeline, args.host, args.port, end_story)
     finally:
         if pg is not None:
             pg.stop()
+
+
+def start_demo(
+    pipeline: Pipeline, secret: str, settings: DemoSettings, day: DemoDay
+) -> list[asyncio.Task[None]]:
+    """While the system serves: the story's records and the demo day up to now, then the rest
+    of the day as its time comes and the feeds' heartbeats; a terminal simulator per terminal;
+    the story of one hold (pnm.cli.demo). docs/demo.md."""
+    story_inputs = demo_events()
+    say(summary([*story_inputs, *day.events]))
+    transport = httpx.ASGITransport(app=pipeline.app)
+    feed = feed_auth(secret)
+
+    async def feeds() -> None:
+        started = time.monotonic()
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+            await post_events(client, story_inputs, feed)
+            await post_events(client, day.loaded, feed)
+            say(
+                f"the day up to now is in ({time.monotonic() - started:.0f} s); "
+                f"{len(day.live)} more inputs come over the next "
+                f"{settings.live_minutes:.0f} minutes"
+            )
+            await asyncio.gather(
+                feed_as_time_comes(client, day.live, feed),
+                keep_feeds_alive(client, feed, settings.heartbeat_seconds),
+            )
+
+    tasks = [
+        asyncio.create_task(feeds(), name="the feeds"),
+        asyncio.create_task(
+            run_terminals(transport, BASE_URL, secret, settings, TERMINAL, tell_terminal),
+            name="the terminal simulators",
+        ),
+        # Told while the system serves: a hold from block to release.
+        asyncio.create_task(tell_demo(transport, secret, feed), name="the story"),
+    ]
+    for task in tasks:
+        task.add_done_callback(report_failure)
+    return tasks
+
+
+def report_failure(task: asyncio.Task[None]) -> None:
+    """A part of the demo that ends by an error says so at once, not only at shutdown."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("demo: %s stopped", task.get_name(), exc_info=error)
