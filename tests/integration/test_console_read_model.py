@@ -245,6 +245,45 @@ async def test_every_event_applied_twice_leaves_the_same_rows(model: ReadModel) 
     assert logged == [1]
 
 
+async def test_one_batch_gives_the_rows_of_its_events_applied_one_by_one(
+    model: ReadModel,
+) -> None:
+    """Lines and decisions are staged per batch and written at its commit (docs/
+    console-operations.md, "Keeping up"): versions, numbers and first moments come out as if
+    every event had been applied in its own transaction."""
+
+    def story(manifest_id: str) -> list[Event]:
+        box = container(90)
+        return [
+            decided(manifest_id, "1", 3, DecisionStatus.UNNOTIFIED, T0 + timedelta(hours=3)),
+            declared(beef(manifest_id, "1", box, version=2, eta=BASE_ETA + timedelta(hours=6))),
+            eta_updated(manifest_id, BASE_ETA + timedelta(hours=1), T0 + timedelta(hours=1)),
+            decided(manifest_id, "1", 1, DecisionStatus.AWAITING_NOTIFICATION, T0),
+            declared(beef(manifest_id, "1", box, version=1)),
+            arrived(manifest_id, T0 + timedelta(hours=2), [box]),
+            decided(manifest_id, "1", 2, DecisionStatus.OVERDUE, T0 + timedelta(hours=1)),
+            declared(beef(manifest_id, "2", box)),
+        ]
+
+    for one in story("ONE-BY-ONE"):
+        await model.apply(one)
+    await model.apply(*story("ONE-BATCH"))
+    for line_id in ("1", "2"):
+        alone = await model.line("ONE-BY-ONE", line_id)
+        batched = await model.line("ONE-BATCH", line_id)
+        named = ("manifest_id", "transport_document")  # made from the manifest's name
+        assert {k: v for k, v in batched.items() if k not in named} == {
+            k: v for k, v in alone.items() if k not in named
+        }
+    first = await model.line("ONE-BATCH", "1")
+    assert (first["line_version"], first["decision_number"], first["flagged_at"]) == (
+        2,
+        3,
+        T0 + timedelta(hours=1),
+    )
+    assert first["arrived_at"] == T0 + timedelta(hours=2)
+
+
 async def test_a_hold_change_with_an_earlier_time_keeps_the_later_state_and_every_moment(
     model: ReadModel,
 ) -> None:

@@ -7,7 +7,11 @@ of them comes, so that a line declared after its arrival still shows it."""
 
 from __future__ import annotations
 
-from sqlalchemy import Table, and_, func, or_, select
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import DateTime, Table, Text, and_, column, func, or_, select, tuple_, values
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql import ColumnElement
 
@@ -20,7 +24,13 @@ from pnm.console.adapters.tables import (
     hold,
     line,
 )
-from pnm.console.domain.readmodel import case_facts, decision_facts, hold_facts, is_flag, line_facts
+from pnm.console.domain.readmodel import (
+    case_facts,
+    decision_facts,
+    hold_facts,
+    is_flag,
+    line_facts,
+)
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import (
     Arrival,
@@ -33,26 +43,55 @@ from pnm.shared.contracts.records import (
 )
 from pnm.shared.db import UnitOfWork
 
+T = TypeVar("T")
+
+
+# What a batch brings is staged and written when it commits, one statement per kind of row
+# (docs/console-operations.md, "Keeping up"): a burst of thousands of decisions costs a few
+# statements, not a few per decision.
+STAGED_LINES = "console.lines"
+STAGED_DECISIONS = "console.decisions"
+STAGED_DECISION_LOG = "console.decision_log"
+ROWS_PER_STATEMENT = 1000  # far below asyncpg's 32,767 parameters per statement
+
 
 async def on_manifest_line(uow: UnitOfWork, event: CloudEvent) -> None:
     declared = ManifestLine.model_validate(event.data)
-    facts = line_facts(declared)
-    statement = insert(line).values(
-        manifest_id=declared.manifest_id, line_id=declared.line_id, **facts
-    )
-    await uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[line.c.manifest_id, line.c.line_id],
-            set_={name: statement.excluded[name] for name in facts},
-            where=or_(
-                line.c.line_version.is_(None),
-                line.c.line_version < statement.excluded.line_version,
-            ),
+    staged: dict[tuple[str, str], ManifestLine] = uow.state.setdefault(STAGED_LINES, {})
+    key = (declared.manifest_id, declared.line_id)
+    if key not in staged or staged[key].version < declared.version:
+        staged[key] = declared
+    uow.before_commit(STAGED_LINES, _write_lines)
+
+
+async def _write_lines(uow: UnitOfWork) -> None:
+    staged: dict[tuple[str, str], ManifestLine] = uow.state.pop(STAGED_LINES)
+    rows = [
+        {"manifest_id": key[0], "line_id": key[1], **line_facts(declared)}
+        for key, declared in staged.items()
+    ]
+    for chunk in _chunks(rows):
+        statement = insert(line).values(chunk)
+        await uow.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[line.c.manifest_id, line.c.line_id],
+                set_={
+                    name: statement.excluded[name]
+                    for name in chunk[0]
+                    if name not in ("manifest_id", "line_id")
+                },
+                where=or_(
+                    line.c.line_version.is_(None),
+                    line.c.line_version < statement.excluded.line_version,
+                ),
+            )
         )
-    )
-    await _settle(
-        uow, and_(line.c.manifest_id == declared.manifest_id, line.c.line_id == declared.line_id)
-    )
+    for keys in _chunks(list(staged)):
+        await _settle(uow, tuple_(line.c.manifest_id, line.c.line_id).in_(keys))
+
+
+def _chunks(rows: list[T]) -> list[list[T]]:
+    return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
 
 
 def _applies(facts: Table) -> ColumnElement[bool]:
@@ -126,45 +165,84 @@ async def on_eta(uow: UnitOfWork, event: CloudEvent) -> None:
 
 async def on_decision(uow: UnitOfWork, event: CloudEvent) -> None:
     decided = Decision.model_validate(event.data)
-    facts = decision_facts(decided)
-    await uow.conn.execute(
-        insert(decision_log)
-        .values(
-            manifest_id=decided.manifest_id,
-            line_id=decided.line_id,
-            decision_number=decided.decision_number,
-            status=decided.status.value,
-            decided_at=decided.decided_at,
+    uow.state.setdefault(STAGED_DECISION_LOG, []).append(
+        {
+            "manifest_id": decided.manifest_id,
+            "line_id": decided.line_id,
+            "decision_number": decided.decision_number,
+            "status": decided.status.value,
+            "decided_at": decided.decided_at,
+        }
+    )
+    staged: dict[tuple[str, str], StagedDecision] = uow.state.setdefault(STAGED_DECISIONS, {})
+    key = (decided.manifest_id, decided.line_id)
+    flagged = decided.decided_at if is_flag(decided) else None
+    kept = staged.get(key)
+    if kept is None:
+        staged[key] = StagedDecision(decided, flagged)
+    else:
+        latest = decided if kept.latest.decision_number < decided.decision_number else kept.latest
+        staged[key] = StagedDecision(latest, _earliest(kept.first_flag, flagged))
+    uow.before_commit(STAGED_DECISIONS, _write_decisions)
+
+
+@dataclass(frozen=True)
+class StagedDecision:
+    """Of a line's decisions in one batch: the latest, and the earliest that flagged it."""
+
+    latest: Decision
+    first_flag: datetime | None
+
+
+def _earliest(one: datetime | None, other: datetime | None) -> datetime | None:
+    present = [m for m in (one, other) if m is not None]
+    return min(present) if present else None
+
+
+async def _write_decisions(uow: UnitOfWork) -> None:
+    log_rows: list[dict[str, Any]] = uow.state.pop(STAGED_DECISION_LOG)
+    staged: dict[tuple[str, str], StagedDecision] = uow.state.pop(STAGED_DECISIONS)
+    for logged in _chunks(log_rows):
+        await uow.conn.execute(insert(decision_log).values(logged).on_conflict_do_nothing())
+    facts = {key: decision_facts(kept.latest) for key, kept in staged.items()}
+    rows = [
+        {
+            "manifest_id": key[0],
+            "line_id": key[1],
+            "terminal": kept.latest.terminal,
+            "transport_document": kept.latest.transport_document,
+            "containers": list(kept.latest.containers),
+            "flagged_at": kept.first_flag,
+            **facts[key],
+        }
+        for key, kept in staged.items()
+    ]
+    decided = list(next(iter(facts.values())))  # the columns a decision sets
+    for chunk in _chunks(rows):
+        statement = insert(line).values(chunk)
+        await uow.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[line.c.manifest_id, line.c.line_id],
+                set_={name: statement.excluded[name] for name in decided},
+                where=or_(
+                    line.c.decision_number.is_(None),
+                    line.c.decision_number < statement.excluded.decision_number,
+                ),
+            )
         )
-        .on_conflict_do_nothing()
-    )
-    values = dict(facts)
-    if is_flag(decided):
-        values["flagged_at"] = decided.decided_at
-    statement = insert(line).values(
-        manifest_id=decided.manifest_id,
-        line_id=decided.line_id,
-        terminal=decided.terminal,
-        transport_document=decided.transport_document,
-        containers=list(decided.containers),
-        **values,
-    )
-    await uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[line.c.manifest_id, line.c.line_id],
-            set_={name: statement.excluded[name] for name in facts},
-            where=or_(
-                line.c.decision_number.is_(None),
-                line.c.decision_number < statement.excluded.decision_number,
-            ),
-        )
-    )
-    if is_flag(decided):
-        # The first warning stays, even when an older flag is applied after a newer decision.
+    # The first warning stays, even when an older flag is applied after a newer decision.
+    flags = [(m, ln, kept.first_flag) for (m, ln), kept in staged.items() if kept.first_flag]
+    for some in _chunks(flags):
+        first = values(
+            column("manifest_id", Text),
+            column("line_id", Text),
+            column("flagged_at", DateTime(timezone=True)),
+            name="first_flag",
+        ).data(some)
         await uow.conn.execute(
             line.update()
-            .where(line.c.manifest_id == decided.manifest_id, line.c.line_id == decided.line_id)
-            .values(flagged_at=func.least(line.c.flagged_at, decided.decided_at))
+            .where(line.c.manifest_id == first.c.manifest_id, line.c.line_id == first.c.line_id)
+            .values(flagged_at=func.least(line.c.flagged_at, first.c.flagged_at))
         )
 
 

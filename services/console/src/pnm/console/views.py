@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, any_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -159,7 +159,7 @@ def _filtered(queue: Queue, query: QueueQuery, authority: str | None) -> Select[
         if queue.source == "hold":
             statement = statement.where(hold.c.regime == regime)
         else:
-            statement = statement.where(line.c.regimes.any(regime))
+            statement = statement.where(literal(regime) == any_(line.c.regimes))
     return statement
 
 

@@ -42,7 +42,9 @@ QUEUES: tuple[Queue, ...] = (
     Queue(
         "holds_waiting_release",
         "hold",
-        hold_states=("release_requested",),
+        # Blocked at the terminal (or under measures, or no longer needed): only the authority
+        # lifts it (docs/console.md, "Work queues").
+        hold_states=("acknowledged", "release_requested", "irregularity_recorded"),
         default_sort="changed",
         workers=frozenset({PD, NVWA, ADMIN}),
     ),
