@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from pnm.console.domain.queues import (
     BY_NAME,
     PAGE_SIZES,
+    QUEUES,
     SEARCH_MAX_CHARS,
     QueryProblem,
     QueueQuery,
@@ -17,6 +18,20 @@ from pnm.console.domain.queues import (
     last_page,
     queues_for,
 )
+from pnm.holds.domain.hold import ACTIVE, HoldState
+
+
+def test_every_standing_hold_is_in_a_queue() -> None:
+    """A hold that still stands waits for somebody; none falls between the queues."""
+    queued = {state for q in QUEUES for state in q.hold_states}
+    assert {str(state) for state in ACTIVE} <= queued
+
+
+@pytest.mark.parametrize(
+    "state", [HoldState.ACKNOWLEDGED, HoldState.RELEASE_REQUESTED, HoldState.IRREGULARITY_RECORDED]
+)
+def test_a_blocked_hold_waits_for_the_authoritys_release(state: HoldState) -> None:
+    assert str(state) in BY_NAME["holds_waiting_release"].hold_states
 
 
 def names(roles: set[str]) -> list[str]:
