@@ -24,7 +24,7 @@ from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses, service_env
 from pnm.cli.scenarios import container, manifest_line
-from pnm.cli.services import ALL
+from pnm.cli.services import PIPELINE
 from pnm.cli.topics import create_topics
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ManifestLine
@@ -115,7 +115,7 @@ async def pipeline_rate(
     dmf = {
         "Authorization": f"Bearer {mint_token(BENCH_SECRET, subject='bench', roles=['feed:dmf'])}"
     }
-    with ServiceProcesses(ALL, env, workdir / "logs") as processes:
+    with ServiceProcesses(PIPELINE, env, workdir / "logs") as processes:
         ports = processes.ports()
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{ports['manifest-ingest']}", timeout=120

@@ -109,19 +109,21 @@ class ServiceProcesses:
     async def wait_ready(self, within: float = READY_WITHIN) -> None:
         """Until every service answers /health/ready with 200 (at most `within` seconds)."""
         deadline = time.monotonic() + within
+        waiting = list(self.services)
         async with httpx.AsyncClient(timeout=5) as client:
             while time.monotonic() < deadline:
-                try:
-                    codes = [
-                        (await client.get(f"{s.base_url}/health/ready")).status_code
-                        for s in self.services.values()
-                    ]
-                except httpx.TransportError:
-                    codes = []
-                if codes and all(code == 200 for code in codes):
+                waiting = [name for name in waiting if not await self._ready(client, name)]
+                if not waiting:
                     return
                 await asyncio.sleep(0.2)
-        raise RuntimeError(f"not ready after {within}s: {', '.join(self.services)}")
+        raise RuntimeError(f"not ready after {within}s: {', '.join(waiting)}")
+
+    async def _ready(self, client: httpx.AsyncClient, name: str) -> bool:
+        try:
+            response = await client.get(f"{self.services[name].base_url}/health/ready")
+        except httpx.TransportError:
+            return False
+        return response.status_code == 200
 
 
 def service_env(
