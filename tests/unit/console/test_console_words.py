@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from pnm.console.domain.labels import LABELS, LANGUAGES, PARTS, label
-from pnm.console.domain.queues import QUEUES
+from pnm.console.domain.queues import QUEUES, SORTS
 
 TEMPLATES = Path(__file__).parents[3] / "services/console/src/pnm/console/web/templates"
 
@@ -38,6 +38,12 @@ def test_every_key_a_template_uses_is_defined() -> None:
 def test_every_queue_has_its_name_in_words() -> None:
     # Templates name a queue by `t("queue." ~ queue.name)`.
     assert [q.name for q in QUEUES if f"queue.{q.name}" not in LABELS["en"]] == []
+
+
+def test_every_sort_has_its_name_in_words() -> None:
+    # The sort list names a sort by `t("sort." ~ s)`.
+    sorts = {s for names in SORTS.values() for s in names}
+    assert sorted(s for s in sorts if f"sort.{s}" not in LABELS["en"]) == []
 
 
 def test_dutch_words_differ_from_english_where_they_are_sentences() -> None:
