@@ -9,11 +9,13 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pnm.cli.kafka_broker import ScriptKafka
 
@@ -203,32 +205,45 @@ def decision_record(
     )
 
 
-def decision_event(
-    manifest_id: str,
-    line_id: str,
-    *,
-    number: int = 1,
-    status: DecisionStatus = DecisionStatus.UNNOTIFIED,
-    terminal: str | None = "ECTDELTA",
-    containers: list[str] | None = None,
-    regime: Regime = Regime.VET,
-    reasons: list[Reason] | None = None,
-) -> bytes:
+def decision_event(manifest_id: str, line_id: str, **facts: Any) -> bytes:
     """A line's decision as the matcher publishes it (CloudEvent JSON), for feeding the holds
-    service without a matcher."""
-    decided = decision_record(
-        manifest_id,
-        line_id,
-        number=number,
-        status=status,
-        terminal=terminal,
-        containers=containers,
-        regime=regime,
-        reasons=reasons,
-    )
+    service without a matcher; `facts` as `decision_record` takes them."""
+    decided = decision_record(manifest_id, line_id, **facts)
     return new_event(
         type=EventType.DECISION_CHANGED,
         source="/test",
         subject=f"{manifest_id}/{line_id}",
         record=decided,
     ).to_json()
+
+
+@dataclass(frozen=True)
+class Standalone:
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+@contextmanager
+def demo_standalone(home: Path, stop_within: float) -> Iterator[Standalone]:
+    """`pnm standalone --demo` as a user starts it, on a free port with its data in `home`;
+    stopped with SIGTERM at the end, and it must stop cleanly (not killed by the signal)."""
+    port = free_port()
+    log_path = home / "standalone.log"
+    command = ["standalone", "--demo", "--port", str(port), "--data-dir", str(home / "data")]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pnm.cli.main", *command],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+        )
+        try:
+            yield Standalone(f"http://127.0.0.1:{port}", log_path, process)
+        finally:
+            process.terminate()
+            process.wait(timeout=stop_within)
+    assert process.returncode == 0, log_path.read_text()[-3000:]

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from infra import Standalone, demo_standalone
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-
-from pnm.cli.postgres import free_port
 
 CHROMIUM = os.environ.get("PNM_TEST_CHROMIUM", "/usr/bin/chromium")
 # Without the networking flags Chromium reaches for Google's hosts at every start, which a
@@ -46,49 +43,23 @@ SignIn = Callable[[Page, str], None]
 def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The system as `pnm standalone --demo` starts it, on a free port."""
     home = tmp_path_factory.mktemp("console-standalone")
-    port = free_port()
-    log_path = home / "standalone.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pnm.cli.main",
-                "standalone",
-                "--demo",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(home / "data"),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_ready(url, process, log_path)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
-    assert process.returncode == 0, log_path.read_text()[-3000:]
+    with demo_standalone(home, stop_within=60) as system:
+        _wait_ready(system)
+        yield system.url
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+def _wait_ready(system: Standalone) -> None:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"standalone ended early:\n{log_path.read_text()[-3000:]}")
+        if system.process.poll() is not None:
+            raise AssertionError(f"standalone ended early:\n{system.log()[-3000:]}")
         try:
-            if httpx.get(f"{url}/health/ready", timeout=5).status_code == 200:
+            if httpx.get(f"{system.url}/health/ready", timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.5)
-    raise AssertionError(
-        f"standalone not ready in {READY_SECONDS} s:\n{log_path.read_text()[-3000:]}"
-    )
+    raise AssertionError(f"standalone not ready in {READY_SECONDS} s:\n{system.log()[-3000:]}")
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,7 @@ in-process transport); the terminal sees its instructions through the holds API.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,40 +19,16 @@ from flows import (
     rest_acknowledge,
     unnotified_line_is_blocked_and_acknowledged,
 )
-from infra import OFFICER, TERMINAL, bearer, eventually
+from infra import OFFICER, TERMINAL, bearer, demo_standalone, eventually
 
-from pnm.cli.postgres import free_port
 from pnm.cli.scenarios import DEMO_MANIFEST
 
 
 @pytest.fixture
 def standalone(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log_path = tmp_path / "standalone.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pnm.cli.main",
-                "standalone",
-                "--demo",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path / "data"),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
-        )
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-    output = log_path.read_text()
-    assert process.returncode == 0, output[-3000:]  # a graceful stop, not killed by the signal
+    with demo_standalone(tmp_path, stop_within=30) as system:
+        yield system.url
+    output = system.log()
     assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists(), (
         "PostgreSQL left running"
     )

@@ -87,6 +87,20 @@ EXPECTED_TABLES = {
         "redrive",
         "idempotency_key",
     },
+    "console": {
+        "line",
+        "arrival",
+        "eta_update",
+        "hold",
+        "case",
+        "decision_log",
+        "feed",
+        "outbox",
+        "inbox",
+        "dead_letter",
+        "redrive",
+        "idempotency_key",
+    },
 }
 
 
@@ -103,6 +117,8 @@ async def test_migrations_run_from_empty_and_are_idempotent(database_url: str) -
     finally:
         await conn.close()
 
+    # Every service's schema is checked here: a new service is not forgotten.
+    assert {definition.schema for definition in ALL.values()} == set(EXPECTED_TABLES)
     engine = make_engine(database_url)
     try:
         for _ in range(2):

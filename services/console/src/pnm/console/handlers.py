@@ -134,33 +134,39 @@ def _concerned(manifest_id: str, containers: list[str] | None) -> ColumnElement[
 
 async def on_arrival(uow: UnitOfWork, event: CloudEvent) -> None:
     arrived = Arrival.model_validate(event.data)
-    await uow.conn.execute(
-        insert(arrival)
-        .values(
-            event_id=event.id,
-            manifest_id=arrived.manifest_id,
-            containers=arrived.containers,
-            arrived_at=arrived.arrived_at,
-        )
-        .on_conflict_do_nothing()
+    await _keep_and_settle(
+        uow, arrival, event, arrived.manifest_id, arrived.containers, arrived_at=arrived.arrived_at
     )
-    await _settle(uow, _concerned(arrived.manifest_id, arrived.containers))
 
 
 async def on_eta(uow: UnitOfWork, event: CloudEvent) -> None:
     updated = EtaUpdate.model_validate(event.data)
+    await _keep_and_settle(
+        uow,
+        eta_update,
+        event,
+        updated.manifest_id,
+        updated.containers,
+        eta=updated.eta,
+        sent_at=event.time,
+    )
+
+
+async def _keep_and_settle(
+    uow: UnitOfWork,
+    facts: Table,
+    event: CloudEvent,
+    manifest_id: str,
+    containers: list[str] | None,
+    **moments: datetime,
+) -> None:
+    """Keep an arrival or ETA update (once per event) and apply it to the lines it concerns."""
     await uow.conn.execute(
-        insert(eta_update)
-        .values(
-            event_id=event.id,
-            manifest_id=updated.manifest_id,
-            containers=updated.containers,
-            eta=updated.eta,
-            sent_at=event.time,
-        )
+        insert(facts)
+        .values(event_id=event.id, manifest_id=manifest_id, containers=containers, **moments)
         .on_conflict_do_nothing()
     )
-    await _settle(uow, _concerned(updated.manifest_id, updated.containers))
+    await _settle(uow, _concerned(manifest_id, containers))
 
 
 async def on_decision(uow: UnitOfWork, event: CloudEvent) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pnm.console import views
@@ -14,6 +14,7 @@ from pnm.console.domain.queues import (
     BY_NAME,
     PAGE_SIZES,
     SORTS,
+    Direction,
     QueryProblem,
     Queue,
     QueueQuery,
@@ -85,16 +86,8 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
         request: Request,
         person: SignedIn,
         name: str,
-        q: Annotated[str, Query(max_length=1000)] = "",
-        bcp: Annotated[str, Query(max_length=1000)] = "",
-        terminal: Annotated[str, Query(max_length=1000)] = "",
-        regime: Annotated[str, Query(max_length=1000)] = "",
-        sort: Annotated[str, Query(max_length=1000)] = "",
-        direction: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
-        page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
-        size: Annotated[int, Query(ge=1, le=1000)] = 50,
+        query: AskedQuery,
     ) -> HTMLResponse:
-        query = QueueQuery(q, bcp, terminal, regime, sort, _direction(direction), page_number, size)
         return await queue_view(request, person, name, query, "queue.html")
 
     @router.get("/queues/{name}/rows", response_class=HTMLResponse)
@@ -102,16 +95,8 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
         request: Request,
         person: SignedIn,
         name: str,
-        q: Annotated[str, Query(max_length=1000)] = "",
-        bcp: Annotated[str, Query(max_length=1000)] = "",
-        terminal: Annotated[str, Query(max_length=1000)] = "",
-        regime: Annotated[str, Query(max_length=1000)] = "",
-        sort: Annotated[str, Query(max_length=1000)] = "",
-        direction: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
-        page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
-        size: Annotated[int, Query(ge=1, le=1000)] = 50,
+        query: AskedQuery,
     ) -> HTMLResponse:
-        query = QueueQuery(q, bcp, terminal, regime, sort, _direction(direction), page_number, size)
         rows = await queue_view(request, person, name, query, "_queue_rows.html")
         if request.headers.get("HX-Trigger") == FILTERS_FORM:
             # The address bar shows the filtered queue (to reload, bookmark or share it); the
@@ -190,8 +175,22 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
     return router
 
 
-def _direction(value: str) -> Any:
-    return "desc" if value == "desc" else "asc"
+def asked_query(
+    q: Annotated[str, Query(max_length=1000)] = "",
+    bcp: Annotated[str, Query(max_length=1000)] = "",
+    terminal: Annotated[str, Query(max_length=1000)] = "",
+    regime: Annotated[str, Query(max_length=1000)] = "",
+    sort: Annotated[str, Query(max_length=1000)] = "",
+    direction: Annotated[Direction, Query()] = "asc",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> QueueQuery:
+    """A queue page's query parameters, as the page and its live rows both take them; the
+    values are checked against the queue in `checked_query`."""
+    return QueueQuery(q, bcp, terminal, regime, sort, direction, page_number, size)
+
+
+AskedQuery = Annotated[QueueQuery, Depends(asked_query)]
 
 
 def _queue(name: str) -> Queue:
