@@ -25,6 +25,16 @@ os.environ["PNM_AUTH_SECRET"] = TEST_AUTH_SECRET
 settings.register_profile("pnm", suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("pnm")
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run last. Playwright's sync API runs an event loop in the main thread
+    while its session lasts, and pytest-asyncio cannot start one beside it: an async test after
+    a browser test would fail. Their demo system, started for the first of them, then does not
+    idle beside the rest of the suite either."""
+    items.sort(key=lambda item: BROWSER_TESTS in item.path.parents)
+
 
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:

@@ -31,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The live parts of a page ask again every 5 s, after the read model has applied the event: more
+# than Playwright's default 5 s on a loaded machine.
+expect.set_options(timeout=30_000)
 READY_SECONDS = 300  # a loaded 2-core machine takes minutes to import, migrate and start
 ARTIFACTS = Path(
     os.environ.get("PNM_TEST_ARTIFACTS", Path(__file__).parents[2] / "var" / "test-artifacts")
