@@ -5,14 +5,29 @@ issue's; the corpus is generated from its own ground truth, never tuned to the m
 from __future__ import annotations
 
 import io
+import json
+import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from pnm.cli.replay import evaluate, replay
+from pnm.matcher.adapters.memory import InMemoryMatcher
+from pnm.shared.contracts.records import Decision
 
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
-DAYS = sorted(p for p in CORPUS.glob("*.jsonl") if not p.name.endswith(".expected.jsonl"))
+DAYS = sorted(
+    p
+    for p in CORPUS.glob("*.jsonl")
+    if not p.name.endswith((".expected.jsonl", ".decisions.jsonl"))
+)
+
+
+@cache
+def replayed(day: Path) -> InMemoryMatcher:
+    """Each day is replayed once per session: both tests read its decisions."""
+    return replay(day, None)
 
 
 def test_the_corpus_has_days() -> None:
@@ -21,7 +36,7 @@ def test_the_corpus_has_days() -> None:
 
 @pytest.mark.parametrize("day", DAYS, ids=lambda p: p.stem)
 def test_corpus_day_meets_the_quality_targets(day: Path) -> None:
-    evaluation = evaluate(replay(day, None), day.with_suffix(".expected.jsonl"))
+    evaluation = evaluate(replayed(day), day.with_suffix(".expected.jsonl"))
     report = io.StringIO()
     evaluation.write(report)
     print(f"\n{day.stem}\n{report.getvalue()}")  # the figures, with -s or on failure
@@ -33,3 +48,62 @@ def test_corpus_day_meets_the_quality_targets(day: Path) -> None:
     for status, s in scores.items():
         if status != "unnotified":
             assert s.recall >= 0.95, f"{status}: {report.getvalue()}"
+
+
+# --- the decisions themselves, line by line ---------------------------------------------------
+# Beside the quality targets, each day's decisions are kept (`<day>.decisions.jsonl`): a change
+# to the matcher that changes any of them shows which lines and how, and is either a fix (then
+# the files are written again, `python tests/unit/test_corpus.py --write`, and the change is
+# explained in tests/data/corpus/README.md) or a defect.
+
+
+def decided(decision: Decision) -> dict[str, object]:
+    """What a decision says about its line: statuses, references and reason codes per regime
+    (not its number or time: how many steps it took to get there is not the decision)."""
+    return {
+        "line": f"{decision.manifest_id}/{decision.line_id}",
+        "version": decision.line_version,
+        "status": decision.status.value,
+        "references": sorted(decision.references),
+        "regimes": {
+            r.regime.value: {
+                "status": r.status.value,
+                "references": sorted(r.references),
+                "reasons": sorted({reason.code for reason in r.reasons}),
+            }
+            for r in decision.per_regime
+        },
+        "reasons": sorted({reason.code for reason in decision.reasons}),
+    }
+
+
+def decisions_of(day: Path) -> list[dict[str, object]]:
+    matcher = replayed(day)
+    return [decided(matcher.decisions[key]) for key in sorted(matcher.decisions)]
+
+
+def kept(day: Path) -> Path:
+    return day.with_suffix(".decisions.jsonl")
+
+
+@pytest.mark.parametrize("day", DAYS, ids=lambda p: p.stem)
+def test_corpus_day_gives_the_kept_decisions(day: Path) -> None:
+    expected = [json.loads(line) for line in kept(day).read_text().splitlines()]
+    got = decisions_of(day)
+    changed = [
+        f"{want['line']}: {want} -> {have}"
+        for want, have in zip(expected, got, strict=False)
+        if want != have
+    ]
+    assert len(got) == len(expected), f"{len(got)} lines decided, {len(expected)} kept"
+    assert changed == [], f"{len(changed)} decisions changed:\n" + "\n".join(changed[:20])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write"]:
+        raise SystemExit("python tests/unit/test_corpus.py --write: write the kept decisions")
+    for day in DAYS:
+        with kept(day).open("w") as out:
+            for line in decisions_of(day):
+                out.write(json.dumps(line, sort_keys=True) + "\n")
+        print(f"{kept(day)}: written")
