@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pnm.cli.services import ALL
+from pnm.cli.service_names import SERVICE_NAMES
 
 SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst", "holds"]
 # Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="pnm", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("standalone", help="all four services in one process, embedded PostgreSQL")
+    p = sub.add_parser(
+        "standalone", help="all services and the console in one process, embedded PostgreSQL"
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", type=Path, default=Path("var/standalone"))
@@ -28,12 +30,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--demo", action="store_true", help="load the demo data set at start")
 
     p = sub.add_parser("serve", help="one service (or all) on Kafka + PostgreSQL")
-    p.add_argument("service", choices=[*ALL, "all"])
+    p.add_argument("service", choices=[*SERVICE_NAMES, "all"])
     p.add_argument("--host")
     p.add_argument("--port", type=int)
 
     p = sub.add_parser("migrate", help="upgrade the database schemas to the newest revision")
-    p.add_argument("service", nargs="*", help=f"any of {', '.join(ALL)} (default: all)")
+    p.add_argument("service", nargs="*", help=f"any of {', '.join(SERVICE_NAMES)} (default: all)")
 
     p = sub.add_parser("topics", help="list topics, write deploy/topics.txt, or create them")
     p.add_argument("--write", type=Path, help="write the topic list to this file")
@@ -169,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "migrate":
         from pnm.cli.serve import run_migrate
 
-        asyncio.run(run_migrate(args.service or list(ALL)))
+        asyncio.run(run_migrate(args.service or list(SERVICE_NAMES)))
     elif args.command == "topics":
         from pnm.cli.topics import run_topics, topic_list
 

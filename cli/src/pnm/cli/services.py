@@ -1,4 +1,5 @@
-"""The services, by name: the four of the pipeline and the console."""
+"""The services, by name: the four of the pipeline and the console (in the order of
+`pnm.cli.service_names`, which names them without importing them)."""
 
 from __future__ import annotations
 
