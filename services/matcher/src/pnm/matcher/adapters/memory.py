@@ -53,6 +53,8 @@ class InMemoryMatcher:
         self._etas: dict[str, list[EtaFacts]] = defaultdict(list)
         self._feeds: dict[str, FeedStatus] = {}
         self._deadlines: list[tuple[datetime, LineKey]] = []
+        # Lines whose decision is held back by a feed's outage: what a feed's news re-decides.
+        self._held: set[LineKey] = set()
         self.decisions: dict[LineKey, Decision] = {}
 
     # Inputs -----------------------------------------------------------------------------
@@ -94,13 +96,15 @@ class InMemoryMatcher:
         self._fire_deadlines(now)
         self._alive(record.system, now)
         if self._versions.get(record.reference, 0) >= record.version:
+            self._redecide(set(self._held), now)
             return
         self._versions[record.reference] = record.version
         facts = NotificationFacts.of(record)
         affected = self._lines_near(facts)
         if (previous := self._notifications.put(facts)) is not None:
             affected |= self._lines_near(previous)
-        self._redecide(affected, now)
+        # A sign of life of its feed: the lines held back by that feed's silence may go on.
+        self._redecide(affected | self._held, now)
 
     def arrival(self, record: Arrival, now: datetime) -> None:
         self._fire_deadlines(now)
@@ -123,8 +127,9 @@ class InMemoryMatcher:
         known = self._feeds.get(record.system)
         if known is None or known.at <= record.at:
             self._feeds[record.system] = record
-        # A change of feed health changes every open decision's reading of it.
-        self._redecide(set(self._lines), now)
+        # As the service: the lines held back by an outage are decided again; a decision
+        # issued before it stands (domain/decision.py: no *new* unnotified or overdue).
+        self._redecide(set(self._held), now)
 
     def advance(self, now: datetime) -> None:
         """Let time pass: deadlines fire at their own times, then every line at `now`."""
@@ -213,5 +218,9 @@ class InMemoryMatcher:
     def _redecide(self, keys: Iterable[LineKey], now: datetime) -> None:
         for key in sorted(keys):
             evaluation = self._decision(key, now)
+            if evaluation.feed_held:
+                self._held.add(key)
+            else:
+                self._held.discard(key)
             if evaluation.changed:
                 self.decisions[key] = evaluation.decision

@@ -1,0 +1,59 @@
+"""What a feed's news re-decides in the replay, as in the service (handlers: the lines held
+back by an outage; a decision issued before the outage stands): an emergency procedure holds
+back a new unnotified, its end lets it through, and an overdue issued before it stays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line
+from pnm.matcher.adapters.indicator_data import shipped_indicator_set
+from pnm.matcher.adapters.memory import InMemoryMatcher
+from pnm.shared.contracts.records import FeedStatus, ManifestLine
+
+BEEF = manifest_line(
+    "FEED-1", "1", hs_code="020230", description="frozen beef", containers=[container(77)]
+)
+KEY = (BEEF.manifest_id, BEEF.line_id)
+
+
+def vgc(emergency: bool, at_hours: float) -> FeedStatus:
+    at = BASE_ETA + timedelta(hours=at_hours)
+    return FeedStatus(
+        system="vgc",
+        last_record_at=at,
+        last_heartbeat_at=at,
+        emergency=emergency,
+        emergency_since=at if emergency else None,
+        at=at,
+    )
+
+
+def declared(line: ManifestLine, matcher: InMemoryMatcher) -> None:
+    matcher.receive(line, BASE_ETA - timedelta(days=5))
+
+
+def status(matcher: InMemoryMatcher) -> tuple[str, list[str]]:
+    decision = matcher.decisions[KEY]
+    return decision.status.value, [r.code for r in decision.per_regime[0].reasons]
+
+
+def test_an_outage_holds_a_new_unnotified_back_and_its_end_lets_it_through() -> None:
+    matcher = InMemoryMatcher(shipped_indicator_set())
+    declared(BEEF, matcher)
+    matcher.receive(vgc(True, -1), BASE_ETA - timedelta(hours=1))
+    matcher.receive(arrival(BEEF.manifest_id), BASE_ETA)
+    held, reasons = status(matcher)
+    assert held != "unnotified" and "feed_outage" in reasons
+    matcher.receive(vgc(False, 2), BASE_ETA + timedelta(hours=2))
+    assert status(matcher)[0] == "unnotified"
+
+
+def test_an_overdue_issued_before_an_outage_stands() -> None:
+    matcher = InMemoryMatcher(shipped_indicator_set())
+    declared(BEEF, matcher)
+    # The lead-time deadline passes before the ship is in: overdue, fired at its time.
+    matcher.advance(BASE_ETA - timedelta(hours=2))
+    assert status(matcher)[0] == "overdue"
+    matcher.receive(vgc(True, -1), BASE_ETA - timedelta(hours=1))
+    assert status(matcher)[0] == "overdue"
