@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import iso6346
 
-from pnm.shared.identifiers import container_number, transport_document_number
+from pnm.shared.identifiers import container_number, passes_iso6346, transport_document_number
 
 VECTORS = Path(__file__).parent / "data" / "identifier_vectors.csv"
 
@@ -145,3 +145,35 @@ def test_transport_document_number_has_no_separators_and_is_stable(raw: str) -> 
     assert value == value.upper()
     assert transport_document_number(value) == value
     assert value == re.sub(r"[^A-Za-z0-9]", "", raw).upper()
+
+
+def _one_edit_from_valid() -> st.SearchStrategy[str]:
+    """Valid container numbers with one character replaced, inserted or deleted: the forms the
+    matcher's typo neighbourhood checks by the hundred."""
+    owner = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3)
+    serial = st.text(alphabet="0123456789", min_size=6, max_size=6)
+    valid = st.builds(
+        lambda o, c, s: o + c + s + iso6346.calc_check_digit(o + c + s),
+        owner,
+        st.sampled_from("UJZR"),
+        serial,
+    )
+    edit = st.tuples(
+        valid,
+        st.integers(0, 11),
+        st.sampled_from(["replace", "insert", "delete"]),
+        st.sampled_from("ABCXYZUJR0123456789"),
+    )
+    return edit.map(
+        lambda e: (
+            e[0][: e[1]]
+            + {"replace": e[3], "insert": e[3] + e[0][e[1] : e[1] + 1], "delete": ""}[e[2]]
+            + e[0][e[1] + 1 :]
+        )
+    )
+
+
+@given(st.one_of(_one_edit_from_valid(), st.text(alphabet="ABCJRUZ0123456789", max_size=13)))
+@settings(max_examples=500)
+def test_the_cheap_checks_first_agree_with_stdnum(value: str) -> None:
+    assert passes_iso6346(value) == iso6346.is_valid(value)
