@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from pnm.cli.progress import Progress
 from pnm.matcher.adapters.indicator_data import load_indicator_set, shipped_indicator_set
 from pnm.matcher.adapters.memory import InMemoryMatcher
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
@@ -51,12 +52,17 @@ def _parse_time(value: Any, what: str) -> datetime:
 
 
 def replay(
-    path: Path, until: datetime | None, indicators: IndicatorSet | None = None
+    path: Path,
+    until: datetime | None,
+    indicators: IndicatorSet | None = None,
+    progress: Progress | None = None,
 ) -> InMemoryMatcher:
     matcher = InMemoryMatcher(indicators or shipped_indicator_set())
     last: datetime | None = None
-    with path.open() as source:
+    read = events = lines = 0
+    with path.open("rb") as source:
         for number, raw in enumerate(source, start=1):
+            read += len(raw)
             if not raw.strip():
                 continue
             try:
@@ -74,9 +80,15 @@ def replay(
                 raise ReplayInputError(path, number, str(err)) from err
             last = at
             matcher.receive(record, at)
+            events += 1
+            lines += kind == "manifest.line"
+            if progress is not None:
+                progress.update(read, events, lines)
     end = until or last
     if end is not None:
         matcher.advance(end)
+    if progress is not None:
+        progress.finish(events, lines)
     return matcher
 
 
@@ -200,7 +212,9 @@ def run_replay(
             set_a, set_b = (load_indicator_set(s) for s in sets)
             compare(replay(path, until_time, set_a), replay(path, until_time, set_b), sys.stdout)
             return 0
-        matcher = replay(path, until_time, load_indicator_set(indicators) if indicators else None)
+        chosen = load_indicator_set(indicators) if indicators else None
+        shown = Progress.on_terminal(path.stat().st_size, "line events")
+        matcher = replay(path, until_time, chosen, shown)
         if output:
             with output.open("w") as out:
                 write_decisions(matcher, out)
