@@ -30,6 +30,9 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
             "400",
             "--matchers",
             "2",
+            "--replay",
+            "300",
+            "1000",
             "--bootstrap",
             kafka.bootstrap,
             "--database-url",
@@ -41,6 +44,9 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
+    assert re.search(r"replay of [\d,]+ manifest lines against [\d,]+ pre-notifications", out), out
+    assert re.search(r"bare parse \(json.loads\):\s+\d+ events/s", out), out
+    assert re.search(r"pnm replay:\s+\d+ lines/s .*peak memory \d+ MB", out), out
     assert re.search(r"raw aiokafka consume→produce:\s+\d+ msg/s", out), out
     assert re.search(r"pipeline line → decision:\s+\d+ lines/s .*p50 \d+ ms, p99 \d+ ms", out), out
     assert re.search(r"ratio pipeline / raw:\s+\d+\.\d+", out), out

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line
+from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line, prenotification
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.memory import InMemoryMatcher
-from pnm.shared.contracts.records import FeedStatus, ManifestLine
+from pnm.shared.contracts.records import ChedType, FeedStatus, ManifestLine
 
 BEEF = manifest_line(
     "FEED-1", "1", hs_code="020230", description="frozen beef", containers=[container(77)]
@@ -57,3 +57,22 @@ def test_an_overdue_issued_before_an_outage_stands() -> None:
     assert status(matcher)[0] == "overdue"
     matcher.receive(vgc(True, -1), BASE_ETA - timedelta(hours=1))
     assert status(matcher)[0] == "overdue"
+
+
+def test_a_sign_of_life_ends_a_silence_and_lets_the_held_line_through() -> None:
+    matcher = InMemoryMatcher(shipped_indicator_set())
+    declared(BEEF, matcher)
+    # VGC's last sign of life a day before the arrival: silent beyond its limit.
+    matcher.receive(vgc(False, -24), BASE_ETA - timedelta(hours=24))
+    matcher.receive(arrival(BEEF.manifest_id), BASE_ETA)
+    assert "feed_outage" in status(matcher)[1]
+    # Any VGC pre-notification is a sign of life, here one for other goods.
+    other = prenotification(
+        "CHEDP.NL.2026.0770001",
+        ched_type=ChedType.CHED_P,
+        cn_code="0303",
+        description="frozen fish",
+        containers=[container(78)],
+    ).model_copy(update={"vessel_imo": "9074729"})  # another ship: not a candidate of BEEF
+    matcher.receive(other, BASE_ETA + timedelta(minutes=10))
+    assert status(matcher)[0] == "unnotified"

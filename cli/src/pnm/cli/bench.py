@@ -20,6 +20,7 @@ from pnm.cli.bench_holds import holds_figures, holds_lines, print_holds
 from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
 from pnm.cli.bench_matcher import burst_figures, matching_figures, print_burst, print_matching
 from pnm.cli.bench_rejoin import rejoin_section
+from pnm.cli.bench_replay import print_replay, replay_figures
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses, service_env
@@ -32,6 +33,8 @@ from pnm.shared.contracts.topics import DECISIONS
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 POST_BATCH = 500
+# The sections that run the services on a Kafka broker and a PostgreSQL (started unless given).
+SERVED = frozenset({"pipeline", "ingest", "intake", "burst", "holds", "rejoin"})
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,16 @@ async def run_bench(
     notifications: int = 1_000_000,
     burst: tuple[int, int] = (100_000, 20_000),
     matchers: int = 2,
+    replay: tuple[int, int] = (10_000, 50_000),
 ) -> None:
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="pnm-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
+        if "replay" in sections:  # first: no broker or database, and a quiet machine
+            print_replay(replay_figures(workdir, *replay))
+        if not set(sections) & SERVED:  # no broker or database to start
+            _matching_section(sections, notifications)
+            return
         if bootstrap is None:
             broker = ScriptKafka(workdir / "kafka").start()
             stack.callback(broker.stop)
@@ -207,8 +216,12 @@ async def run_bench(
             await rejoin_section(bootstrap, database_url, workdir, run)
         # Last: it builds a multi-gigabyte index in this process, whose heap would otherwise
         # slow the sections that time events as this process receives them.
-        if "matching" in sections:
-            print_matching(matching_figures(notifications, min(20_000, notifications)))
+        _matching_section(sections, notifications)
+
+
+def _matching_section(sections: list[str], notifications: int) -> None:
+    if "matching" in sections:
+        print_matching(matching_figures(notifications, min(20_000, notifications)))
 
 
 async def _pipeline_section(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pnm.cli.service_names import SERVICE_NAMES
 
-SECTIONS = ["pipeline", "ingest", "intake", "matching", "burst", "holds"]
+SECTIONS = ["replay", "pipeline", "ingest", "intake", "matching", "burst", "holds"]
 # Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
 ON_REQUEST = ["rejoin"]
 
@@ -89,6 +89,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument(
         "--matchers", type=int, default=2, help="matcher processes, one consumer group (burst)"
+    )
+    p.add_argument(
+        "--replay",
+        type=int,
+        nargs=2,
+        default=(10_000, 50_000),
+        metavar=("LINES", "NOTIFICATIONS"),
+        help="manifest lines and pre-notifications of the generated set (replay)",
     )
 
     p = sub.add_parser("token", help="mint a development token (signed with PNM_AUTH_SECRET)")
@@ -204,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.notifications,
                 tuple(args.burst),
                 args.matchers,
+                tuple(args.replay),
             )
         )
     elif args.command == "token":

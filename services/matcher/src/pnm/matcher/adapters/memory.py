@@ -25,6 +25,7 @@ from pnm.shared.contracts.records import (
     ManifestLine,
     PreNotification,
     Record,
+    Regime,
 )
 from pnm.shared.identifiers import container_number
 
@@ -94,17 +95,18 @@ class InMemoryMatcher:
 
     def prenotification(self, record: PreNotification, now: datetime) -> None:
         self._fire_deadlines(now)
-        self._alive(record.system, now)
+        # A sign of life of its feed: if it ends the feed's silence, the lines held back by
+        # that silence may go on (the service asks on every batch; here only when it counts).
+        held = set(self._held) if self._alive(record.system, now) else set()
         if self._versions.get(record.reference, 0) >= record.version:
-            self._redecide(set(self._held), now)
+            self._redecide(held, now)
             return
         self._versions[record.reference] = record.version
         facts = NotificationFacts.of(record)
         affected = self._lines_near(facts)
         if (previous := self._notifications.put(facts)) is not None:
             affected |= self._lines_near(previous)
-        # A sign of life of its feed: the lines held back by that feed's silence may go on.
-        self._redecide(affected | self._held, now)
+        self._redecide(affected | held, now)
 
     def arrival(self, record: Arrival, now: datetime) -> None:
         self._fire_deadlines(now)
@@ -174,11 +176,18 @@ class InMemoryMatcher:
         for k in line.facts.block_keys:
             self._lines_by_key[k].discard(key)
 
-    def _alive(self, system: str, now: datetime) -> None:
-        """A pre-notification is a sign of life of its feed."""
+    def _alive(self, system: str, now: datetime) -> bool:
+        """A pre-notification is a sign of life of its feed: whether it changed which feeds
+        are degraded (it ended a silence)."""
         known = self._feeds.get(system)
-        if known is not None and (known.last_record_at is None or known.last_record_at < now):
-            self._feeds[system] = known.model_copy(update={"last_record_at": now})
+        if known is None or (known.last_record_at is not None and known.last_record_at >= now):
+            return False
+        before = self._degraded(now)
+        self._feeds[system] = known.model_copy(update={"last_record_at": now})
+        return self._degraded(now) != before
+
+    def _degraded(self, now: datetime) -> dict[Regime, str]:
+        return degraded_feeds(self._feeds.values(), now, self.indicators.parameters)
 
     # Deciding ---------------------------------------------------------------------------
 
@@ -206,7 +215,7 @@ class InMemoryMatcher:
             ],
             self._etas.get(key[0], ()),
             self._arrivals.get(key[0], ()),
-            degraded_feeds(self._feeds.values(), now, self.indicators.parameters),
+            self._degraded(now),
             self.decisions.get(key),
             self.indicators,
             now,

@@ -1,0 +1,131 @@
+"""`pnm bench --only replay`: `pnm replay` as an analyst runs it, a whole process from start to
+its last decision, on a generated set of about LINES manifest lines against NOTIFICATIONS
+pre-notifications, beside a bare parse of the same file (`json.loads` of every line) in the
+same run; lines per second and the replay's peak memory."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from pnm.cli.scenario_days import generate_day
+from pnm.cli.scenarios import ScenarioEvent, container, prenotification
+from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotification
+
+# The generator's Rotterdam day holds about 2,800 lines at most (its vessel catalogue): a set
+# of more lines is made of several consecutive days.
+LINES_PER_DAY = 2500
+FIRST_DAY = date(2026, 3, 9)
+
+
+@dataclass(frozen=True)
+class ReplaySet:
+    path: Path
+    events: int
+    lines: int  # distinct manifest lines
+    notifications: int  # distinct pre-notification references
+
+
+@dataclass(frozen=True)
+class ReplayFigures:
+    replay_set: ReplaySet
+    parse_seconds: float
+    replay_seconds: float
+    peak_rss_mb: float
+
+
+def replay_set(path: Path, lines: int, notifications: int, seed: int = 15) -> ReplaySet:
+    """Consecutive generated Rotterdam days with `lines` lines in all, and as many background
+    pre-notifications (for other ships, nobody's candidates) as bring the references up to
+    `notifications`: the index a day's lines are matched against."""
+    days = max(1, math.ceil(lines / LINES_PER_DAY))
+    events: list[ScenarioEvent] = []
+    for n in range(days):
+        day = generate_day("rotterdam", seed + n, FIRST_DAY + timedelta(days=n), lines // days)
+        events += day.events
+    references = {e.record.reference for e in events if isinstance(e.record, PreNotification)}
+    events += _background(max(0, notifications - len(references)), random.Random(seed))
+    events.sort(key=lambda e: e.time)
+    with path.open("w", encoding="utf-8") as out:
+        for event in events:
+            out.write(json.dumps(event.to_replay(), separators=(",", ":")) + "\n")
+    keys = {(r.manifest_id, r.line_id) for e in events if isinstance(r := e.record, ManifestLine)}
+    notified = {r.reference for e in events if isinstance(r := e.record, PreNotification)}
+    return ReplaySet(path, len(events), len(keys), len(notified))
+
+
+def _background(count: int, rng: random.Random) -> list[ScenarioEvent]:
+    start = datetime.combine(FIRST_DAY, datetime.min.time(), UTC) - timedelta(days=3)
+    made = []
+    for n in range(count):
+        eta = start + timedelta(days=rng.uniform(2, 10))
+        record = prenotification(
+            f"CHEDPP.NL.2026.{9_000_000 + n:07d}",
+            ched_type=ChedType.CHED_PP,
+            cn_code="08061010",
+            description="Table grapes, fresh",
+            containers=[container(n * 7919 + 104729, owner="BGDU")],
+            transport_document=f"MSCU{n:09d}",
+            expected_arrival=eta,
+        )
+        made.append(
+            ScenarioEvent("prenotification", eta - timedelta(days=rng.uniform(1, 3)), record)
+        )
+    return made
+
+
+def bare_parse_seconds(path: Path) -> float:
+    started = time.perf_counter()
+    with path.open("rb") as source:
+        for raw in source:
+            json.loads(raw)
+    return time.perf_counter() - started
+
+
+def replay_process(path: Path) -> tuple[float, float]:
+    """`pnm replay` in its own process: wall seconds and peak resident memory (MB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pnm.cli.main", "replay", str(path), "--output", os.devnull],
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not all children's
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode != 0:
+        raise RuntimeError(f"pnm replay failed ({process.returncode}): {errors[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def replay_figures(workdir: Path, lines: int, notifications: int) -> ReplayFigures:
+    made = replay_set(workdir / "replay-set.jsonl", lines, notifications)
+    parse = bare_parse_seconds(made.path)
+    seconds, peak = replay_process(made.path)
+    return ReplayFigures(made, parse, seconds, peak)
+
+
+def print_replay(f: ReplayFigures) -> None:
+    s = f.replay_set
+    size = s.path.stat().st_size / 1e6
+    print(
+        f"replay of {s.lines:,} manifest lines against {s.notifications:,} pre-notifications "
+        f"({s.events:,} events, {size:.1f} MB), whole process:"
+    )
+    print(
+        f"  {'bare parse (json.loads):':30}{s.events / f.parse_seconds:10.0f} events/s "
+        f"({f.parse_seconds:.2f} s; {s.lines / f.parse_seconds:.0f} lines/s)"
+    )
+    print(
+        f"  {'pnm replay:':30}{s.lines / f.replay_seconds:10.0f} lines/s "
+        f"({f.replay_seconds:.2f} s), peak memory {f.peak_rss_mb:.0f} MB"
+    )
+    print(f"  {'ratio replay / bare parse:':30}{f.parse_seconds / f.replay_seconds:10.3f}")
