@@ -22,7 +22,14 @@ from pnm.cli.kafka_broker import ScriptKafka
 __all__ = ["Broker", "ScriptKafka"]
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.shared.contracts.envelope import new_event
-from pnm.shared.contracts.records import Decision, DecisionStatus, Reason, Regime, RegimeDecision
+from pnm.shared.contracts.records import (
+    Decision,
+    DecisionStatus,
+    FeedStatus,
+    Reason,
+    Regime,
+    RegimeDecision,
+)
 from pnm.shared.contracts.topics import EventType
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
@@ -164,6 +171,18 @@ def consumed(service: str, topic: str, outcome: str) -> float:
     from pnm.shared.observability import EVENTS_CONSUMED
 
     return float(EVENTS_CONSUMED.labels(service, topic, outcome)._value.get())
+
+
+def vgc_status(emergency: bool, at: datetime) -> FeedStatus:
+    """VGC's feed as it reports itself at `at`: alive, in an emergency procedure or not."""
+    return FeedStatus(
+        system="vgc",
+        last_record_at=at,
+        last_heartbeat_at=at,
+        emergency=emergency,
+        emergency_since=at if emergency else None,
+        at=at,
+    )
 
 
 def decision_record(

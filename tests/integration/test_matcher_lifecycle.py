@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from infra import Broker, bearer, eventually
+from infra import Broker, bearer, eventually, vgc_status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +22,6 @@ from pnm.matcher.adapters.tables import feed
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import (
     ChedType,
-    FeedStatus,
     PreNotification,
     PreNotificationStatus,
     Record,
@@ -120,17 +119,6 @@ def beef_notice(
     return record.model_copy(update=changes)
 
 
-def vgc(emergency: bool, at: datetime) -> FeedStatus:
-    return FeedStatus(
-        system="vgc",
-        last_record_at=at,
-        last_heartbeat_at=at,
-        emergency=emergency,
-        emergency_since=at if emergency else None,
-        at=at,
-    )
-
-
 async def test_a_vessel_call_through_deadlines_outage_late_data_and_amendments(
     harness: tuple[Harness, Clock],
 ) -> None:
@@ -151,7 +139,7 @@ async def test_a_vessel_call_through_deadlines_outage_late_data_and_amendments(
     await h.until({k: "awaiting_notification" for k in lines})
 
     # The VGC declares an emergency procedure; the lead-time deadline passes.
-    await h.send(FEEDS, EventType.FEED_EMERGENCY_STARTED, "vgc", vgc(True, clock.now))
+    await h.send(FEEDS, EventType.FEED_EMERGENCY_STARTED, "vgc", vgc_status(True, clock.now))
 
     async def emergency_stored() -> bool:
         # Consumed before the clock jumps: the deadline scan would otherwise decide first.
@@ -174,7 +162,7 @@ async def test_a_vessel_call_through_deadlines_outage_late_data_and_amendments(
 
     # The feed recovers: the held lines get their real status.
     clock.now += timedelta(minutes=30)
-    await h.send(FEEDS, EventType.FEED_EMERGENCY_ENDED, "vgc", vgc(False, clock.now))
+    await h.send(FEEDS, EventType.FEED_EMERGENCY_ENDED, "vgc", vgc_status(False, clock.now))
     await h.until({"1": "unnotified", "3": "unnotified", "4": "unnotified"})
 
     # A pre-notification after the hold re-opens the decision as notified late.

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from infra import vgc_status
+
 from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line, prenotification
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.memory import InMemoryMatcher
@@ -18,15 +20,7 @@ KEY = (BEEF.manifest_id, BEEF.line_id)
 
 
 def vgc(emergency: bool, at_hours: float) -> FeedStatus:
-    at = BASE_ETA + timedelta(hours=at_hours)
-    return FeedStatus(
-        system="vgc",
-        last_record_at=at,
-        last_heartbeat_at=at,
-        emergency=emergency,
-        emergency_since=at if emergency else None,
-        at=at,
-    )
+    return vgc_status(emergency, BASE_ETA + timedelta(hours=at_hours))
 
 
 def declared(line: ManifestLine, matcher: InMemoryMatcher) -> None:
