@@ -18,6 +18,8 @@ from pnm.shared.contracts.records import ChedType
 from pnm.shared.db import make_engine
 from pnm.shared.migrations import alembic_config, upgrade
 
+# Every service keeps its outbox, inbox and dead letters beside its own tables.
+MESSAGING = {"outbox", "inbox", "dead_letter", "redrive", "idempotency_key"}
 EXPECTED_TABLES = {
     "prenotification": {
         "prenotification",
@@ -26,12 +28,8 @@ EXPECTED_TABLES = {
         "intake_file",
         "feed",
         "emergency_procedure",
-        "outbox",
-        "inbox",
-        "dead_letter",
-        "redrive",
-        "idempotency_key",
-    },
+    }
+    | MESSAGING,
     "manifest_ingest": {
         "manifest_line",
         "line_version",
@@ -39,12 +37,8 @@ EXPECTED_TABLES = {
         "intake_file",
         "arrival",
         "feed",
-        "outbox",
-        "inbox",
-        "dead_letter",
-        "redrive",
-        "idempotency_key",
-    },
+    }
+    | MESSAGING,
     "matcher": {
         "line",
         "line_key",
@@ -62,12 +56,8 @@ EXPECTED_TABLES = {
         "prenotification_watermark",
         "line_reference",
         "unreadable_message",
-        "outbox",
-        "inbox",
-        "dead_letter",
-        "redrive",
-        "idempotency_key",
-    },
+    }
+    | MESSAGING,
     "holds": {
         "hold",
         "instruction",
@@ -81,12 +71,8 @@ EXPECTED_TABLES = {
         "audit_head",
         "required_hold",
         "unreadable_message",
-        "outbox",
-        "inbox",
-        "dead_letter",
-        "redrive",
-        "idempotency_key",
-    },
+    }
+    | MESSAGING,
     "console": {
         "line",
         "arrival",
@@ -95,12 +81,8 @@ EXPECTED_TABLES = {
         "case",
         "decision_log",
         "feed",
-        "outbox",
-        "inbox",
-        "dead_letter",
-        "redrive",
-        "idempotency_key",
-    },
+    }
+    | MESSAGING,
 }
 
 
