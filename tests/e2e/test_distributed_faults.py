@@ -149,7 +149,10 @@ async def test_kill_the_matcher_and_stop_the_broker_mid_stream(
 
     assert max(watch.readiness_lag, default=0) > 0, "readiness never said catching up"
     assert max(watch.metric_lag, default=0) > 0, "the lag metric never showed the backlog"
-    assert watch.metric_lag[-1] == 0
+    # Back to nothing after the backlog (`_caught_up` saw it); a sample the poller took after
+    # that may show the next watermarks arriving, so the last one is not the test.
+    peak = watch.metric_lag.index(max(watch.metric_lag))
+    assert 0 in watch.metric_lag[peak:]
     arrivals = await read_topic(kafka.bootstrap, topic_prefix + MANIFEST_ARRIVALS.name, expect=1)
     mine = [r for r in arrivals if json.loads(r.value)["data"]["manifest_id"] == manifest]
     assert len(mine) == 1, "the re-sent arrival was published again"
