@@ -22,6 +22,7 @@ from pnm.matcher.adapters.footprints import (
     last_epoch,
     record,
 )
+from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.adapters.tables import decision, messaging
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotification
@@ -110,20 +111,20 @@ async def _lines_racing(
 ) -> None:
     """Store and decide `line` in one transaction; `other` runs and commits just after that
     transaction has read and decided, before it takes the decision lock."""
-    real = handlers.serialised
+    real = PostgresStore.serialise
     ran: list[bool] = []
 
-    async def other_first(uow: UnitOfWork) -> None:
-        if uow.state.get("test.racing") and not ran:
+    async def other_first(store: PostgresStore) -> None:
+        if not ran:
             ran.append(True)
             await other()
-        await real(uow)
+        await real(store)
 
-    monkeypatch.setattr(handlers, "serialised", other_first)
+    monkeypatch.setattr(PostgresStore, "serialise", other_first)
     async with UnitOfWork(matcher.engine, messaging) as uow:
-        uow.state["test.racing"] = True
         await matcher.store_line(uow, line)
         await uow.commit()
+    monkeypatch.setattr(PostgresStore, "serialise", real)
     assert ran, "the other transaction ran in the gap"
 
 

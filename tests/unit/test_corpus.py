@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pnm.cli.replay import evaluate, replay
-from pnm.matcher.adapters.memory import InMemoryMatcher
+from pnm.cli.replay import Replayed, evaluate, replay
 from pnm.shared.contracts.records import Decision
 
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
@@ -25,7 +24,7 @@ DAYS = sorted(
 
 
 @cache
-def replayed(day: Path) -> InMemoryMatcher:
+def replayed(day: Path) -> Replayed:
     """Each day is replayed once per session: both tests read its decisions."""
     return replay(day, None)
 

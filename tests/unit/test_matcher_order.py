@@ -1,5 +1,6 @@
-"""Architecture §4: the same final set of inputs gives the same decisions, whatever order they
-came in (generated permutations, over the matcher's domain code as the replay tool runs it)."""
+"""The same final set of inputs gives the same decisions, whatever order they came in and however
+they are batched (generated permutations, through the matcher's service layer over the store in
+memory; tests/integration/test_matcher_order_pg.py runs the same over PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from replaying import Replaying
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
-from pnm.matcher.adapters.indicator_data import shipped_indicator_set
-from pnm.matcher.adapters.memory import InMemoryMatcher
 from pnm.shared.contracts.records import (
     Arrival,
     ChedType,
@@ -61,10 +61,13 @@ INPUTS: list[Input] = [
 ]
 
 
-def final_decisions(inputs: list[Input]) -> dict[tuple[str, str], tuple[str, tuple[str, ...], int]]:
-    matcher = InMemoryMatcher(shipped_indicator_set())
+def final_decisions(
+    inputs: list[Input], batch_size: int = 1
+) -> dict[tuple[str, str], tuple[str, tuple[str, ...], int]]:
+    matcher = Replaying(batch_size)
     for record in inputs:
         matcher.receive(record, NOW)
+    matcher.advance(NOW)
     return {
         key: (d.status.value, tuple(d.references), d.line_version)
         for key, d in matcher.decisions.items()
@@ -85,9 +88,11 @@ def test_the_expected_outcome_is_the_one_the_rules_give() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.permutations(INPUTS))
-def test_decisions_do_not_depend_on_the_order_of_arrival(order: list[Input]) -> None:
-    assert final_decisions(order) == EXPECTED
+@given(st.permutations(INPUTS), st.sampled_from([1, 3, len(INPUTS)]))
+def test_decisions_do_not_depend_on_the_order_of_arrival_or_the_batches(
+    order: list[Input], batch_size: int
+) -> None:
+    assert final_decisions(order, batch_size) == EXPECTED
 
 
 @settings(max_examples=50, deadline=None)
@@ -113,7 +118,7 @@ def test_a_notified_line_never_becomes_unnotified_without_a_cancellation(
     # The same inputs, some twice, with time passing between them: arrival and deadlines
     # come and go, but nothing withdraws a pre-notification.
     sequence = [*order, *(order[i] for i in repeats if i < len(order))]
-    matcher = InMemoryMatcher(shipped_indicator_set())
+    matcher = Replaying()
     notified: set[tuple[str, str]] = set()
     now = NOW
     for step, record in enumerate(sequence):

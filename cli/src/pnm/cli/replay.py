@@ -1,8 +1,9 @@
-"""`pnm replay`: recorded inputs through the matcher's domain code with the clock driven by the
+"""`pnm replay`: recorded inputs through the matcher's service layer with the clock driven by the
 file (format in contracts.md); optionally scored against expected statuses."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections import Counter
@@ -15,10 +16,12 @@ from pydantic import ValidationError
 
 from pnm.cli.progress import Progress
 from pnm.matcher.adapters.indicator_data import load_indicator_set, shipped_indicator_set
-from pnm.matcher.adapters.memory import InMemoryMatcher
+from pnm.matcher.adapters.memory_store import MemoryStore
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
+from pnm.matcher.service_layer.replay import Replay
 from pnm.shared.contracts.records import (
     Arrival,
+    Decision,
     DecisionStatus,
     EtaUpdate,
     FeedStatus,
@@ -51,13 +54,28 @@ def _parse_time(value: Any, what: str) -> datetime:
     return parsed
 
 
+@dataclass(frozen=True)
+class Replayed:
+    indicators: IndicatorSet
+    decisions: dict[tuple[str, str], Decision]
+
+
 def replay(
     path: Path,
     until: datetime | None,
     indicators: IndicatorSet | None = None,
     progress: Progress | None = None,
-) -> InMemoryMatcher:
-    matcher = InMemoryMatcher(indicators or shipped_indicator_set())
+) -> Replayed:
+    """The file's inputs through the matcher's service layer over a store in memory."""
+    chosen = indicators or shipped_indicator_set()
+    store = MemoryStore(chosen)
+    asyncio.run(_replay(path, until, Replay(store), progress))
+    return Replayed(chosen, store.decisions_made)
+
+
+async def _replay(
+    path: Path, until: datetime | None, matcher: Replay, progress: Progress | None
+) -> None:
     last: datetime | None = None
     read = events = lines = 0
     with path.open("rb") as source:
@@ -79,17 +97,16 @@ def replay(
             except ValueError as err:
                 raise ReplayInputError(path, number, str(err)) from err
             last = at
-            matcher.receive(record, at)
+            await matcher.receive(record, at)
             events += 1
             lines += kind == "manifest.line"
             if progress is not None:
                 progress.update(read, events, lines)
     end = until or last
     if end is not None:
-        matcher.advance(end)
+        await matcher.advance(end)
     if progress is not None:
         progress.finish(events, lines)
-    return matcher
 
 
 def _first_error(err: ValidationError) -> str:
@@ -98,9 +115,9 @@ def _first_error(err: ValidationError) -> str:
     return f"data.{field}: {first['msg']} ({err.error_count()} error(s))"
 
 
-def write_decisions(matcher: InMemoryMatcher, out: TextIO) -> None:
-    for key in sorted(matcher.decisions):
-        out.write(matcher.decisions[key].model_dump_json() + "\n")
+def write_decisions(replayed: Replayed, out: TextIO) -> None:
+    for key in sorted(replayed.decisions):
+        out.write(replayed.decisions[key].model_dump_json() + "\n")
 
 
 @dataclass(frozen=True)
@@ -159,7 +176,7 @@ class Scorecard:
             out.write(f"{want:24}" + "".join(f"{counts[(want, got)]:11}" for got in seen) + "\n")
 
 
-def evaluate(matcher: InMemoryMatcher, expect: Path) -> Scorecard:
+def evaluate(replayed: Replayed, expect: Path) -> Scorecard:
     """The decisions against the expected statuses (one {manifest_id, line_id, status} a line)."""
     pairs: list[tuple[str, str]] = []
     with expect.open() as source:
@@ -174,12 +191,12 @@ def evaluate(matcher: InMemoryMatcher, expect: Path) -> Scorecard:
                 raise ReplayInputError(
                     expect, number, f"expected {{manifest_id, line_id, status}}: {err}"
                 ) from err
-            decision = matcher.decisions.get(key)
+            decision = replayed.decisions.get(key)
             pairs.append((expected, decision.status.value if decision else "missing"))
     return Scorecard(pairs)
 
 
-def compare(a: InMemoryMatcher, b: InMemoryMatcher, out: TextIO) -> None:
+def compare(a: Replayed, b: Replayed, out: TextIO) -> None:
     """Which decisions set B would change against set A, line by line, and as a tally."""
     changed = [
         (key, a.decisions[key], b.decisions[key])
@@ -214,14 +231,14 @@ def run_replay(
             return 0
         chosen = load_indicator_set(indicators) if indicators else None
         shown = Progress.on_terminal(path.stat().st_size, "line events")
-        matcher = replay(path, until_time, chosen, shown)
+        replayed = replay(path, until_time, chosen, shown)
         if output:
             with output.open("w") as out:
-                write_decisions(matcher, out)
+                write_decisions(replayed, out)
         else:
-            write_decisions(matcher, sys.stdout)
+            write_decisions(replayed, sys.stdout)
         if expect:
-            evaluate(matcher, expect).write(sys.stderr if output is None else sys.stdout)
+            evaluate(replayed, expect).write(sys.stderr if output is None else sys.stdout)
     except (ReplayInputError, IndicatorSetError, ValueError, OSError) as err:
         print(f"pnm replay: {err}", file=sys.stderr)
         return 2

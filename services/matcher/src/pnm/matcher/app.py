@@ -9,10 +9,11 @@ from prometheus_client import Gauge
 from sqlalchemy import func, select
 
 from pnm.matcher import handlers, reconciliation
-from pnm.matcher.adapters.state import read_watermark
+from pnm.matcher.adapters.postgres_store import PostgresStore, read_watermark
 from pnm.matcher.adapters.tables import SCHEMA, decision, messaging, metadata
 from pnm.matcher.api.routes import build_router
-from pnm.matcher.settings import MatcherSettings
+from pnm.matcher.service_layer import service
+from pnm.matcher.settings import MatcherSettings, decision_settings
 from pnm.matcher.unprocessable import decide_unprocessable
 from pnm.shared.contracts.topics import (
     CASES,
@@ -89,20 +90,11 @@ async def decide_due(ctx: ServiceContext, limit: int) -> int:
     """Re-decide the lines whose deadline has passed (lead time, arrival plus grace); rows are
     locked and skipped by a concurrent instance, so each is decided once."""
     async with ctx.uow_factory() as uow:
-        # The decision lock first: a transaction holding it may be writing these decision rows,
-        # and waiting for them while it waits for us would be a deadlock.
-        await handlers.serialised(uow)
-        due = await uow.conn.execute(
-            select(decision.c.manifest_id, decision.c.line_id)
-            .where(decision.c.next_deadline <= ctx.clock())
-            .order_by(decision.c.next_deadline)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        keys = [(r.manifest_id, r.line_id) for r in due]
-        handlers.mark_dirty(uow, keys, ctx.clock)
+        store = PostgresStore(uow.conn)
+        due = await service.decide_due(store, ctx.clock, decision_settings(), limit)
+        handlers.publish(uow, due.applied)
         await uow.commit()
-    return len(keys)
+    return due.lines
 
 
 WATERMARK_WARNING = "prenotification_watermark"

@@ -3,7 +3,7 @@ stored version, and searched by key (stage 4 in SQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -44,16 +44,19 @@ async def replace_line_keys(conn: AsyncConnection, keys: dict[LineKey, Iterable[
 
 
 async def replace_notification_keys(
-    conn: AsyncConnection, reference: str, version: int, keys: Iterable[str]
+    conn: AsyncConnection, keys: Mapping[str, tuple[int, Iterable[str]]]
 ) -> None:
+    """Per reference, the block keys of its stored version."""
+    if not keys:
+        return
     await conn.execute(
-        delete(prenotification_key).where(prenotification_key.c.reference == reference)
+        delete(prenotification_key).where(prenotification_key.c.reference == any_of(keys))
     )
     await copy_rows(
         conn,
         prenotification_key,
         ("key", "reference", "version"),
-        [(k, reference, version) for k in keys],
+        [(k, reference, version) for reference, (version, block) in keys.items() for k in block],
     )
 
 
@@ -95,9 +98,9 @@ def _probe(table: Table, keys: Iterable[str], *columns: str) -> Select[Any]:
     return select(*(found.c[c] for c in columns)).select_from(given).join(found, true()).distinct()
 
 
-def lines_with_keys(keys: Iterable[str]) -> Select[Any]:
-    """The lines (manifest_id, line_id) with any of the keys."""
-    return _probe(line_key, keys, "manifest_id", "line_id")
+def lines_by_key(keys: Iterable[str]) -> Select[Any]:
+    """The lines (key, manifest_id, line_id) with any of the keys."""
+    return _probe(line_key, keys, "key", "manifest_id", "line_id")
 
 
 def notifications_with_keys(keys: Iterable[str]) -> Select[Any]:

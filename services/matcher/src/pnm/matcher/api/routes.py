@@ -14,10 +14,12 @@ from pnm.matcher.adapters.indicator_sets import (
     list_indicator_sets,
     store_indicator_set,
 )
-from pnm.matcher.adapters.state import evaluate_lines, load_state
+from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.adapters.tables import decision, decision_history, unprocessable_line
 from pnm.matcher.domain.indicators import IndicatorSetDocument
 from pnm.matcher.reconciliation import reconcile
+from pnm.matcher.service_layer import service
+from pnm.matcher.settings import decision_settings
 from pnm.shared.auth import (
     AuthoriseFirst,
     OfficialReader,
@@ -139,12 +141,13 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 )
             except UnknownIndicatorSet as err:
                 raise DomainError(404, str(err)) from err
-            state = await load_state(conn, {key}, indicators, expand=False)
-            if key not in state.lines:
-                raise DomainError(404, f"no line {line_id!r} of manifest {manifest_id!r}")
-            [(_, evaluation)] = await evaluate_lines(conn, state, ctx.clock())
+            decided = await service.dry_run(
+                PostgresStore(conn), key, ctx.clock(), indicators, decision_settings()
+            )
             await conn.rollback()
-        return evaluation.decision
+        if decided is None:
+            raise DomainError(404, f"no line {line_id!r} of manifest {manifest_id!r}")
+        return decided.evaluation.decision
 
     @router.get("/indicator-sets", tags=["indicator sets"], responses=AUTH_RESPONSES)
     async def indicator_sets(caller: OfficialReader) -> list[dict[str, Any]]:

@@ -1,0 +1,92 @@
+"""Recorded inputs through the service layer with the clock driven by their times: what
+`pnm replay` and the property tests run. Deadlines fire at their own moments, before any
+later input counts, as the service's deadline scan would have fired them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from pnm.matcher.service_layer.batch import Batch
+from pnm.matcher.service_layer.service import Clock, Settings, apply, decide_due
+from pnm.matcher.service_layer.store import Store
+from pnm.shared.contracts.records import (
+    Arrival,
+    CaseChanged,
+    EtaUpdate,
+    FeedStatus,
+    ManifestLine,
+    PreNotification,
+    Record,
+)
+
+# A replay has the whole file: no pre-notification is on its way (docs/watermark.md).
+REPLAY = Settings(awaits_watermark=False)
+
+
+class ReplayStore(Store, Protocol):
+    def next_due(self) -> datetime | None:
+        """The earliest deadline of any line."""
+        ...
+
+
+def _clock(at: datetime) -> Clock:
+    return lambda: at
+
+
+class Replay:
+    """`batch_size`: inputs of the same moment applied as one unit of work, as a consumed
+    batch is (1: each input on its own). Decisions do not depend on it."""
+
+    def __init__(self, store: ReplayStore, batch_size: int = 1) -> None:
+        self.store = store
+        self._batch_size = batch_size
+        self._batch = Batch()
+        self._inputs = 0
+        self._at: datetime | None = None
+
+    async def receive(self, record: Record, at: datetime) -> None:
+        """Any input record, by its type, received at `at` (not before the previous one)."""
+        if self._at is not None and (at != self._at or self._inputs >= self._batch_size):
+            await self.flush()
+        await self._fire(at)
+        self._add(record, at)
+        self._at = at
+        self._inputs += 1
+        if self._inputs >= self._batch_size:
+            await self.flush()
+
+    def _add(self, record: Record, at: datetime) -> None:
+        batch = self._batch
+        if isinstance(record, ManifestLine):
+            batch.add_line(record, None, None)
+        elif isinstance(record, PreNotification):
+            batch.add_notification(record, None, at, None)
+        elif isinstance(record, Arrival):
+            batch.add_arrival(record, None)
+        elif isinstance(record, EtaUpdate):
+            batch.add_eta_update(record, at, None)
+        elif isinstance(record, FeedStatus):
+            batch.feed_statuses.append((record, None))
+        elif isinstance(record, CaseChanged):
+            batch.links.append((record, None))
+        else:
+            raise TypeError(f"the matcher takes no {type(record).__name__}")
+
+    async def flush(self) -> None:
+        """Apply the inputs received so far."""
+        at = self._at
+        if at is not None and self._batch:
+            await apply(self._batch, self.store, _clock(at), REPLAY)
+        self._batch, self._inputs = Batch(), 0
+
+    async def advance(self, until: datetime) -> None:
+        """Let time pass: every input applied, deadlines up to `until` fired."""
+        await self.flush()
+        await self._fire(until)
+
+    async def _fire(self, until: datetime) -> None:
+        while (due := self.store.next_due()) is not None and due <= until:
+            if self._batch:
+                await self.flush()
+            await decide_due(self.store, _clock(due), REPLAY, None)
