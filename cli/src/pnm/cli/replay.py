@@ -69,7 +69,7 @@ def replay(
     """The file's inputs through the matcher's service layer over a store in memory."""
     chosen = indicators or shipped_indicator_set()
     store = MemoryStore(chosen)
-    asyncio.run(_replay(path, until, Replay(store), progress))
+    asyncio.run(_replay(path, until, Replay(lambda: store), progress))
     return Replayed(chosen, store.decisions_made)
 
 

@@ -61,8 +61,7 @@ class MemoryStore:
     def decisions_made(self) -> dict[LineKey, Decision]:
         return {key: d.decision for key, d in self._decisions.items()}
 
-    def next_due(self) -> datetime | None:
-        """The earliest deadline of any line."""
+    async def next_due(self) -> datetime | None:
         while self._deadlines and not self._current(*self._deadlines[0]):
             heapq.heappop(self._deadlines)
         return self._deadlines[0][0] if self._deadlines else None

@@ -452,6 +452,12 @@ class PostgresStore:
         )
         return [(r.manifest_id, r.line_id) for r in rows]
 
+    async def next_due(self) -> datetime | None:
+        result: datetime | None = await self._conn.scalar(
+            select(func.min(decision.c.next_deadline))
+        )
+        return result
+
     async def notifications_with_keys(self, block_keys: Collection[str]) -> list[NotificationFacts]:
         """Stage 4 in SQL: pre-notifications sharing a block key, one index probe per key,
         with their version; the facts of versions seen before come from the cache. The domain

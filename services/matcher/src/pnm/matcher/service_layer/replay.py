@@ -4,8 +4,8 @@ later input counts, as the service's deadline scan would have fired them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
 
 from pnm.matcher.service_layer.batch import Batch
 from pnm.matcher.service_layer.service import Clock, Settings, apply, decide_due
@@ -24,22 +24,18 @@ from pnm.shared.contracts.records import (
 REPLAY = Settings(awaits_watermark=False)
 
 
-class ReplayStore(Store, Protocol):
-    def next_due(self) -> datetime | None:
-        """The earliest deadline of any line."""
-        ...
-
-
 def _clock(at: datetime) -> Clock:
     return lambda: at
 
 
 class Replay:
-    """`batch_size`: inputs of the same moment applied as one unit of work, as a consumed
-    batch is (1: each input on its own). Decisions do not depend on it."""
+    """`store`: the store of each unit of work (a store in memory is the same one each time;
+    the PostgreSQL store is one per transaction). `batch_size`: inputs of the same moment
+    applied as one unit of work, as a consumed batch is (1: each input on its own).
+    Decisions do not depend on it."""
 
-    def __init__(self, store: ReplayStore, batch_size: int = 1) -> None:
-        self.store = store
+    def __init__(self, store: Callable[[], Store], batch_size: int = 1) -> None:
+        self._store = store
         self._batch_size = batch_size
         self._batch = Batch()
         self._inputs = 0
@@ -77,7 +73,7 @@ class Replay:
         """Apply the inputs received so far."""
         at = self._at
         if at is not None and self._batch:
-            await apply(self._batch, self.store, _clock(at), REPLAY)
+            await apply(self._batch, self._store(), _clock(at), REPLAY)
         self._batch, self._inputs = Batch(), 0
 
     async def advance(self, until: datetime) -> None:
@@ -86,7 +82,7 @@ class Replay:
         await self._fire(until)
 
     async def _fire(self, until: datetime) -> None:
-        while (due := self.store.next_due()) is not None and due <= until:
+        while (due := await self._store().next_due()) is not None and due <= until:
             if self._batch:
                 await self.flush()
-            await decide_due(self.store, _clock(due), REPLAY, None)
+            await decide_due(self._store(), _clock(due), REPLAY, None)
