@@ -57,6 +57,19 @@ class MatcherState:
         line = self.lines[key]
         return current_eta(line.record, line.facts.containers, self.etas.get(key[0], ()))
 
+    def decided_by_its_record(self, key: LineKey) -> bool:
+        """Whether the line's decision stands whatever else came in: it is of this version,
+        under this indicator set, which selects no regime (nothing but a new version of the
+        line or another indicator set can change that: no candidate, arrival, deadline or
+        feed counts for goods nobody notifies)."""
+        previous = self.previous.get(key)
+        return (
+            previous is not None
+            and not previous.regimes
+            and previous.line_version == self.lines[key].record.version
+            and previous.indicator_set_version == self.indicators.version
+        )
+
     def find_reachable(self, controlled: Iterable[LineKey], index: _BatchIndex) -> None:
         """Per line the indicator set selects, the candidates in its reach and those of them
         that may match it (decided once here: the others cannot score review, so the mass they
@@ -233,7 +246,9 @@ async def load_state(
     return state
 
 
-async def evaluate_lines(store: Store, state: MatcherState, now: datetime) -> list[Decided]:
+async def evaluate_lines(
+    store: Store, state: MatcherState, now: datetime, *, every_line: bool = False
+) -> list[Decided]:
     """Every line, decided first on the candidates that may match it. A line one of them
     matches in every regime is decided: the others could score `review` at most, which
     changes nothing there (`settled_by_match`), so the masses they cover are not read. The
@@ -241,7 +256,11 @@ async def evaluate_lines(store: Store, state: MatcherState, now: datetime) -> li
     degraded = degraded_feeds(state.feeds, now, state.indicators.parameters)
     if degraded:
         await store.depends_on_feed_life()
-    first = {key: state.evaluate(key, now, degraded, contenders=True) for key in state.keys}
+    first = {
+        key: state.evaluate(key, now, degraded, contenders=True)
+        for key in state.keys
+        if every_line or not state.decided_by_its_record(key)
+    }
     again = [
         key
         for key, e in first.items()

@@ -218,5 +218,5 @@ async def dry_run(
     )
     if key not in state.lines:
         return None
-    [decided] = await evaluate_lines(store, state, now)
+    [decided] = await evaluate_lines(store, state, now, every_line=True)
     return decided
