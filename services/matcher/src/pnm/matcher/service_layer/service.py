@@ -117,7 +117,7 @@ async def _affected(batch: Batch, kept: _Kept, store: Store) -> tuple[dict[LineK
             )
     # A feed's health changed: lines held back for an outage are looked at again (those still
     # degraded stay held), and so are overdue lines (no overdue while a feed may be holding
-    # notifications back; docs/matcher-layers.md). A sign of life that ends a silence, or a
+    # notifications back; docs/matcher-layers.md, "Feeds"). A sign of life that ends a silence, or a
     # watermark, can only let held lines through.
     feed_causes = [c for _, c in batch.feed_statuses]
     if feed_causes:
@@ -152,8 +152,9 @@ async def apply(batch: Batch, store: Store, clock: Clock, settings: Settings) ->
     if not _needs_step(batch, kept) and not (batch.watermarks and await store.any_held()):
         return Applied()
     # A batch of lines alone is read and decided before the lock and checked under it
-    # (docs/matcher-concurrency.md); an input that looks up the lines it affects does so under
-    # the lock: looked up earlier, a line stored by a concurrent transaction is missed.
+    # (docs/matcher-layers.md, "Concurrency"); an input that looks up the lines it affects
+    # does so under the lock: looked up earlier, a line stored by a concurrent transaction is
+    # missed.
     mark = await store.begin_optimistic() if batch.lines_only else None
     if mark is None:
         await store.serialise()
