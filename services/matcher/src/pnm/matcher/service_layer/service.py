@@ -70,8 +70,10 @@ async def _keep(batch: Batch, store: Store, now: datetime) -> _Kept:
         indicators = await store.indicator_set()
         before = degraded_feeds(await store.feeds(), now, indicators.parameters)
         await store.note_feed_life({system: at for system, (at, _) in batch.feed_life.items()})
-        after = degraded_feeds(await store.feeds(), now, indicators.parameters)
-        life_matters = before != after
+        # Life only ever ends a silence: it matters only when some feed was degraded.
+        life_matters = bool(before) and before != degraded_feeds(
+            await store.feeds(), now, indicators.parameters
+        )
     if batch.watermarks:
         await store.put_watermarks(batch.watermarks, now)
     relinked = await store.put_links([c for c, _ in batch.links])
