@@ -6,6 +6,7 @@ layer keeps the inputs, decides the lines they affect and the changed decisions 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import Counter, Gauge
 
@@ -18,6 +19,7 @@ from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Arrival,
     CaseChanged,
+    Decision,
     EtaUpdate,
     FeedStatus,
     ManifestLine,
@@ -51,18 +53,29 @@ def publish(uow: UnitOfWork, applied: service.Applied) -> None:
     if applied.mode is not None:
         DECISION_STEPS.labels(applied.mode).inc()
     for decision, cause in applied.decisions:
-        subject = line_key(decision.manifest_id, decision.line_id)
-        uow.publish(
-            DECISIONS,
-            subject,
-            new_event(
-                type=EventType.DECISION_CHANGED,
-                source=SOURCE,
-                subject=subject,
-                record=decision,
-                correlation_id=cause,
-            ),
-        )
+        publish_decision(uow, decision, cause)
+
+
+def publish_decision(
+    uow: UnitOfWork,
+    decision: Decision,
+    cause: str | None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """`payload`: the decision already dumped in JSON mode, when the caller has it."""
+    subject = line_key(decision.manifest_id, decision.line_id)
+    uow.publish(
+        DECISIONS,
+        subject,
+        new_event(
+            type=EventType.DECISION_CHANGED,
+            source=SOURCE,
+            subject=subject,
+            record=decision,
+            data=payload,
+            correlation_id=cause,
+        ),
+    )
 
 
 def batch_of(uow: UnitOfWork, clock: Clock) -> Batch:

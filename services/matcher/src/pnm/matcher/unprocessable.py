@@ -14,10 +14,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from pnm.matcher.adapters.tables import decision, decision_history, unprocessable_line
 from pnm.matcher.domain.completeness import LineIdentity, error_text, line_identity
 from pnm.matcher.domain.completeness import unprocessable_decision as review_decision
-from pnm.matcher.handlers import SOURCE
-from pnm.shared.contracts.envelope import CloudEvent, new_event
-from pnm.shared.contracts.records import Decision, line_key
-from pnm.shared.contracts.topics import DECISIONS, EventType
+from pnm.matcher.handlers import publish_decision
+from pnm.shared.contracts.envelope import CloudEvent
+from pnm.shared.contracts.records import Decision
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.processor import is_transient
 from pnm.shared.observability import log_fields
@@ -57,19 +56,7 @@ async def decide_unprocessable(
             decided_at=decided.decided_at,
         )
     )
-    subject = line_key(identity.manifest_id, identity.line_id)
-    uow.publish(
-        DECISIONS,
-        subject,
-        new_event(
-            type=EventType.DECISION_CHANGED,
-            source=SOURCE,
-            subject=subject,
-            record=decided,
-            data=payload,
-            correlation_id=event.correlationid,
-        ),
-    )
+    publish_decision(uow, decided, event.correlationid, payload)
     UNPROCESSABLE_LINES.labels(type(error).__name__).inc()
     return True
 

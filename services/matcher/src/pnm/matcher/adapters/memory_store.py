@@ -15,7 +15,7 @@ from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.matcher.service_layer.store import (
-    Decided,
+    DecisionStep,
     LineInput,
     LineKey,
     NearLine,
@@ -159,14 +159,8 @@ class MemoryStore:
         self._keep_lines(relinked)
         return relinked
 
-    async def save_decisions(
-        self,
-        decided: Sequence[Decided],
-        changed: Sequence[Decided],
-        rescheduled: Sequence[Decided],
-        now: datetime,
-    ) -> None:
-        for d in [*changed, *rescheduled]:
+    async def save_decisions(self, step: DecisionStep) -> None:
+        for d in [*step.changed, *step.rescheduled]:
             known = self._decisions.get(d.key)
             if d.evaluation.changed:
                 if known is not None:

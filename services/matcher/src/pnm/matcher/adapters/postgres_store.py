@@ -53,7 +53,7 @@ from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.matcher.service_layer.store import (
-    Decided,
+    DecisionStep,
     LineInput,
     LineKey,
     NearLine,
@@ -299,15 +299,9 @@ class PostgresStore:
         await self._keep_line_keys(relinked)
         return relinked
 
-    async def save_decisions(
-        self,
-        decided: Sequence[Decided],
-        changed: Sequence[Decided],
-        rescheduled: Sequence[Decided],
-        now: datetime,
-    ) -> None:
-        self._wrote.add_lines(d.key for d in decided)
-        if rescheduled:
+    async def save_decisions(self, step: DecisionStep) -> None:
+        self._wrote.add_lines(d.key for d in step.decided)
+        if step.rescheduled:
             await self._conn.execute(
                 decision.update()
                 .where(
@@ -326,10 +320,10 @@ class PostgresStore:
                         "feed_held": d.evaluation.feed_held,
                         "held_since": d.evaluation.held_since,
                     }
-                    for d in rescheduled
+                    for d in step.rescheduled
                 ],
             )
-        if not changed:
+        if not step.changed:
             return
         await upsert(
             self._conn,
@@ -342,14 +336,14 @@ class PostgresStore:
                     "status": d.evaluation.decision.status.value,
                     "references": list(d.evaluation.decision.references),
                     "payload": d.evaluation.decision.model_dump(mode="json"),
-                    "decided_at": now,
+                    "decided_at": step.at,
                     "port": d.port,
                     "eta": d.eta,
                     "next_deadline": d.evaluation.next_deadline,
                     "feed_held": d.evaluation.feed_held,
                     "held_since": d.evaluation.held_since,
                 }
-                for d in changed
+                for d in step.changed
             ],
             ["manifest_id", "line_id"],
         )
@@ -360,7 +354,7 @@ class PostgresStore:
             pg_insert(decision_history)
             .from_select(
                 HISTORY_COLUMNS,
-                select(*columns).where(of_lines(decision, [d.key for d in changed])),
+                select(*columns).where(of_lines(decision, [d.key for d in step.changed])),
             )
             .on_conflict_do_nothing()
         )

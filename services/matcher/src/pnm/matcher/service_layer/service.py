@@ -24,6 +24,7 @@ from pnm.matcher.service_layer.batch import Batch, Cause
 from pnm.matcher.service_layer.decide import evaluate_lines, load_state
 from pnm.matcher.service_layer.store import (
     Decided,
+    DecisionStep,
     LineKey,
     NotificationWritten,
     Schedule,
@@ -175,7 +176,7 @@ async def apply(batch: Batch, store: Store, clock: Clock, settings: Settings) ->
     rescheduled = [
         d for d in decided if not d.evaluation.changed and stored.get(d.key) != d.schedule
     ]
-    await store.save_decisions(decided, changed, rescheduled, now)
+    await store.save_decisions(DecisionStep(decided, changed, rescheduled, now))
     await store.record_epoch()
     return Applied([(d.evaluation.decision, dirty.get(d.key)) for d in changed], mode)
 

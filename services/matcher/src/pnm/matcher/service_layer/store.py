@@ -88,6 +88,17 @@ class Decided:
         return (e.next_deadline, e.feed_held, e.held_since)
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionStep:
+    """What a decision step keeps: every line it decided, of those the decisions that changed
+    in substance and the unchanged ones with a new schedule, and when it decided."""
+
+    decided: Sequence[Decided]
+    changed: Sequence[Decided]
+    rescheduled: Sequence[Decided]
+    at: datetime
+
+
 class Store(Protocol):
     # Inputs kept (newest version wins; each returns what it wrote) ----------------------
     async def put_lines(self, lines: Sequence[LineInput]) -> dict[LineKey, StoredLine]: ...
@@ -100,13 +111,7 @@ class Store(Protocol):
     async def note_feed_life(self, life: Mapping[str, datetime]) -> None: ...
     async def put_watermarks(self, marks: Sequence[PartitionMark], at: datetime) -> None: ...
     async def put_links(self, cases: Sequence[CaseChanged]) -> dict[LineKey, StoredLine]: ...
-    async def save_decisions(
-        self,
-        decided: Sequence[Decided],
-        changed: Sequence[Decided],
-        rescheduled: Sequence[Decided],
-        now: datetime,
-    ) -> None: ...
+    async def save_decisions(self, step: DecisionStep) -> None: ...
 
     # Questions ---------------------------------------------------------------------------
     async def indicator_set(self) -> IndicatorSet: ...
