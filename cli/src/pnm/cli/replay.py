@@ -9,46 +9,22 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from pydantic import ValidationError
 
 from pnm.cli.progress import Progress
+from pnm.cli.replay_input import RECORDS as RECORDS
+from pnm.cli.replay_input import parse_time as _parse_time
 from pnm.matcher.adapters.indicator_data import load_indicator_set, shipped_indicator_set
 from pnm.matcher.adapters.memory import InMemoryMatcher
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
-from pnm.shared.contracts.records import (
-    Arrival,
-    DecisionStatus,
-    EtaUpdate,
-    FeedStatus,
-    ManifestLine,
-    PreNotification,
-    Record,
-)
-
-RECORDS: dict[str, type[Record]] = {
-    "manifest.line": ManifestLine,
-    "manifest.arrival": Arrival,
-    "manifest.eta": EtaUpdate,
-    "prenotification": PreNotification,
-    "prenotification.feed": FeedStatus,
-}
+from pnm.shared.contracts.records import DecisionStatus
 
 
 class ReplayInputError(ValueError):
     def __init__(self, path: Path, number: int, reason: str) -> None:
         super().__init__(f"{path}:{number}: {reason}")
-
-
-def _parse_time(value: Any, what: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as err:
-        raise ValueError(f"{what} {value!r} is not an RFC 3339 timestamp") from err
-    if parsed.tzinfo is None:
-        raise ValueError(f"{what} {value!r} has no UTC offset")
-    return parsed
 
 
 def replay(
