@@ -11,7 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import iso6346
 
-from pnm.shared.identifiers import container_number, passes_iso6346, transport_document_number
+from pnm.shared.identifiers import (
+    container_number,
+    iso6346_check_digit,
+    passes_iso6346,
+    transport_document_number,
+)
 
 VECTORS = Path(__file__).parent / "data" / "identifier_vectors.csv"
 
@@ -177,3 +182,53 @@ def _one_edit_from_valid() -> st.SearchStrategy[str]:
 @settings(max_examples=500)
 def test_the_cheap_checks_first_agree_with_stdnum(value: str) -> None:
     assert passes_iso6346(value) == iso6346.is_valid(value)
+
+
+def _stdnum_passes(value: str) -> bool:
+    """The check as it was, all through stdnum (after the same length and category checks)."""
+    if len(value) != 11 or value[3] not in "UJZR":
+        return False
+    try:
+        iso6346.validate(value)
+    except ValueError:  # stdnum raises a bare ValueError for `_` in the owner code
+        return False
+    return True
+
+
+# Every category and digit, some of the alphabet's letters, and what stdnum folds or refuses:
+# lower case, blanks, `_`, a backtick, a fullwidth and an Arabic-Indic digit, a fullwidth and an
+# accented letter.
+_ISO6346_LIKE = "ABCKLVZUJR0123456789abcuj _`-\t\uff13\u0663\uff21É"
+
+
+@st.composite
+def _iso6346_shaped(draw: st.DrawFn) -> str:
+    """Eleven characters in the ISO 6346 shape, with a right or a wrong check digit, and now and
+    then a character of `_ISO6346_LIKE` in any position."""
+    owner = draw(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=3, max_size=3))
+    body = owner + draw(st.sampled_from("UJZR")) + draw(st.from_regex(r"\A[0-9]{6}\Z"))
+    check = draw(st.one_of(st.just(iso6346.calc_check_digit(body)), st.sampled_from("0123456789")))
+    chars = list(body + check)
+    for _ in range(draw(st.integers(0, 2))):
+        chars[draw(st.integers(0, 10))] = draw(st.sampled_from(_ISO6346_LIKE))
+    return "".join(chars)
+
+
+@given(st.one_of(_iso6346_shaped(), st.text(alphabet=_ISO6346_LIKE, min_size=10, max_size=12)))
+@settings(max_examples=1000)
+def test_the_table_check_gives_stdnums_answers(value: str) -> None:
+    assert passes_iso6346(value) == _stdnum_passes(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["CSQU3054383", "TASU1170000", "123U1234560", "abcU1234567", "CSQU\uff13054383", "AB_U1234567"],
+)
+def test_the_table_check_on_examples(value: str) -> None:
+    assert passes_iso6346(value) == _stdnum_passes(value)
+
+
+def test_the_check_digit_table_is_stdnums() -> None:
+    for body in ("CSQU305438", "TASU117000", "MSKU907032", "000U000000", "ZZZR999999"):
+        assert iso6346_check_digit(body) == iso6346.calc_check_digit(body)
+    assert iso6346_check_digit("CS_U305438") is None

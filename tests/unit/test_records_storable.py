@@ -4,10 +4,15 @@ PostgreSQL later."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from pnm.cli.scenarios import container, manifest_line
+from pnm.shared.text import unstorable
 
 LINE = manifest_line("ST-1", "1", hs_code="020130", description="beef", containers=[container(1)])
 
@@ -28,3 +33,17 @@ def test_a_surrogate_pair_is_kept() -> None:
     data = LINE.model_dump(mode="json")
     data["goods"][0]["description"] = "beef \U0001f404"
     assert type(LINE).model_validate(data).goods[0].description == "beef \U0001f404"
+
+
+_SURROGATES_AND_NUL = st.sampled_from(["\x00", "\ud800", "\udbff", "\udc00", "\udfff"])
+
+
+@given(st.text(alphabet=st.one_of(st.characters(), _SURROGATES_AND_NUL)))
+@settings(max_examples=500)
+def test_the_ascii_shortcut_answers_as_the_full_search(text: str) -> None:
+    assert unstorable(text) == (re.search("[\x00\ud800-\udfff]", text) is not None)
+
+
+@pytest.mark.parametrize("text", ["", "beef", "beef\x00", "\x00", "é\x00", "é\ud800", "\U0001f404"])
+def test_unstorable_examples(text: str) -> None:
+    assert unstorable(text) == (re.search("[\x00\ud800-\udfff]", text) is not None)

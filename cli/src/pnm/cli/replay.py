@@ -10,48 +10,24 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from pydantic import ValidationError
 
 from pnm.cli.progress import Progress
+from pnm.cli.replay_input import RECORDS as RECORDS
+from pnm.cli.replay_input import parse_event
+from pnm.cli.replay_input import parse_time as _parse_time
 from pnm.matcher.adapters.indicator_data import load_indicator_set, shipped_indicator_set
 from pnm.matcher.adapters.memory_store import MemoryStore
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
 from pnm.matcher.service_layer.replay import Replay
-from pnm.shared.contracts.records import (
-    Arrival,
-    Decision,
-    DecisionStatus,
-    EtaUpdate,
-    FeedStatus,
-    ManifestLine,
-    PreNotification,
-    Record,
-)
-
-RECORDS: dict[str, type[Record]] = {
-    "manifest.line": ManifestLine,
-    "manifest.arrival": Arrival,
-    "manifest.eta": EtaUpdate,
-    "prenotification": PreNotification,
-    "prenotification.feed": FeedStatus,
-}
+from pnm.shared.contracts.records import Decision, DecisionStatus
 
 
 class ReplayInputError(ValueError):
     def __init__(self, path: Path, number: int, reason: str) -> None:
         super().__init__(f"{path}:{number}: {reason}")
-
-
-def _parse_time(value: Any, what: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as err:
-        raise ValueError(f"{what} {value!r} is not an RFC 3339 timestamp") from err
-    if parsed.tzinfo is None:
-        raise ValueError(f"{what} {value!r} has no UTC offset")
-    return parsed
 
 
 @dataclass(frozen=True)
@@ -84,14 +60,7 @@ async def _replay(
             if not raw.strip():
                 continue
             try:
-                entry = json.loads(raw)
-                if not isinstance(entry, dict):
-                    raise ValueError("not a JSON object")
-                kind = entry.get("type")
-                if kind not in RECORDS:
-                    raise ValueError(f"type {kind!r} is not one of {', '.join(RECORDS)}")
-                at = _parse_time(entry.get("time"), "time")
-                record = RECORDS[kind].model_validate(entry.get("data"))
+                kind, at, record = parse_event(raw)
             except ValidationError as err:
                 raise ReplayInputError(path, number, _first_error(err)) from err
             except ValueError as err:

@@ -32,16 +32,46 @@ def container_number(raw: str) -> Normalised:
 def passes_iso6346(value: str) -> bool:
     """A normalised container number with the ISO 6346 format and check digit (uncached: for
     the many forms of a typo's neighbourhood, which would flush `container_number`'s cache).
-    `value` is normalised (no whitespace, upper case), so stdnum's own first checks, the length
-    and the category letter, can be asked here first: most of the hundreds of forms one edit
-    from a number fail them, and stdnum's check costs several times more."""
+
+    The same answers as stdnum's `iso6346.validate`, at a fraction of its cost: an ASCII value
+    is checked here against the check-digit table (stdnum would only upper-case it); anything
+    else goes to stdnum, which folds look-alike characters (a fullwidth digit) first. The
+    length and the category letter are asked first: most forms one edit from a number fail."""
     if len(value) != 11 or value[3] not in "UJZR":
         return False
+    if not value.isascii():
+        return _passes_stdnum_iso6346(value)
+    number = value.upper()
+    return number[4:].isdigit() and iso6346_check_digit(number[:10]) == number[10]
+
+
+def _passes_stdnum_iso6346(value: str) -> bool:
     try:
         iso6346.validate(value)
     except ValueError:  # ValidationError, or a character outside the ISO 6346 alphabet
         return False
     return True
+
+
+# ISO 6346 gives digits their own value and letters 10 to 38, skipping the multiples of 11.
+ISO6346_VALUES: dict[str, int] = {
+    char: value
+    for value, char in enumerate("0123456789A BCDEFGHIJK LMNOPQRSTU VWXYZ")
+    if char != " "
+}
+
+
+def iso6346_check_digit(body: str) -> str | None:
+    """The check digit of an owner code, category letter and serial (10 characters of ASCII
+    upper-case letters and digits): the values weighted by 2**position, mod 11, mod 10. None
+    when a character is outside that alphabet."""
+    total = 0
+    for position, char in enumerate(body):
+        value = ISO6346_VALUES.get(char)
+        if value is None:
+            return None
+        total += value << position
+    return str(total % 11 % 10)
 
 
 def transport_document_number(raw: str) -> str:

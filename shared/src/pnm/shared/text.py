@@ -14,6 +14,8 @@ SHOWN_MAX = 200  # characters of a refused value quoted back in a refusal
 
 
 def unstorable(text: str) -> bool:
+    if text.isascii():  # a flag of the string, read in constant time: no surrogate can be in it
+        return "\x00" in text
     return _UNSTORABLE.search(text) is not None
 
 

@@ -12,6 +12,8 @@ from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pnm.matcher.domain.iso6346_edits import ALPHABET as CONTAINER_ALPHABET
+from pnm.matcher.domain.iso6346_edits import valid_one_edit_forms
 from pnm.shared.contracts.records import (
     ChedType,
     ManifestLine,
@@ -79,20 +81,18 @@ def _edits(value: str, alphabet: str) -> set[str]:
     return forms
 
 
-def _neighbourhood(
-    value: str, passes: bool, valid: Callable[[str], bool], alphabet: str
-) -> set[str]:
+def _neighbourhood(value: str, passes: bool, valid_edits: Callable[[str], set[str]]) -> set[str]:
     """The keys a number meets its typos on. A typo covers a line only where one of the two
     numbers fails its check digit (`scoring.covers`), so a number that passes it, as nearly all
     do, is keyed by itself alone; one that fails it by the forms one edit away that pass (the
     numbers it may be a typo of) and by its deletion neighbourhood (other failing numbers one
     edit away). A handful of keys per line instead of a dozen per container. `passes`: the
-    value's own check (cached), `valid`: the check of its forms (uncached)."""
+    value's own check (cached), `valid_edits`: the forms one edit away that pass."""
     if passes:
         return {value}
     near = _deletions(value)
     if len(value) in _ONE_EDIT_FROM_VALID:
-        near.update(form for form in _edits(value, alphabet) if valid(form))
+        near.update(valid_edits(value))
     return near
 
 
@@ -102,7 +102,17 @@ def _neighbourhood(
 _ONE_EDIT_FROM_VALID = range(10, 13)
 
 
-_CONTAINER_ALPHABET = string.ascii_uppercase + string.digits
+def _valid_container_edits(value: str) -> set[str]:
+    solved = valid_one_edit_forms(value)
+    if solved is not None:
+        return solved
+    return {form for form in _edits(value, CONTAINER_ALPHABET) if passes_iso6346(form)}
+
+
+def _valid_air_waybill_edits(value: str) -> set[str]:
+    return {form for form in _edits(value, string.digits) if passes_air_waybill_check(form)}
+
+
 # Documents that are air waybills or one edit from one: B/L numbers have no check digit and run
 # in sequences, so every one is a single edit from a dozen others; their typos are left to the
 # weak block.
@@ -119,14 +129,12 @@ def typo_keys(
     keys = {
         f"near-container:{scope}|{k}"
         for c in containers
-        for k in _neighbourhood(c, container_number(c).valid, passes_iso6346, _CONTAINER_ALPHABET)
+        for k in _neighbourhood(c, container_number(c).valid, _valid_container_edits)
     }
     if document and _AIR_WAYBILL_LIKE.fullmatch(document):
         keys.update(
             f"near-document:{scope}|{k}"
-            for k in _neighbourhood(
-                document, air_waybill(document).valid, passes_air_waybill_check, string.digits
-            )
+            for k in _neighbourhood(document, air_waybill(document).valid, _valid_air_waybill_edits)
         )
     return frozenset(keys)
 
