@@ -93,6 +93,7 @@ def test_a_country_code_normalises_to_itself(raw: str) -> None:
         ("Agro Polska Sp. z o.o.", "agro polska"),
         ("  Global   Fruit\tTrading Inc. ", "global fruit trading"),
         ("AB", "ab"),  # nothing but a legal form: kept rather than empty
+        ("SAA B.V.", "saa"),  # a name that is also a legal form (S.A.A.), as without the B.V.
     ],
 )
 def test_party_name(raw: str, key: str) -> None:

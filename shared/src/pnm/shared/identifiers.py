@@ -261,7 +261,11 @@ def party_name(raw: str) -> str:
 
     Case-folded, accents removed, punctuation turned into spaces, legal forms (B.V./BV, GmbH,
     Ltd/Limited, S.A., A/S, ...) removed as whole words, whitespace collapsed. A name that is
-    nothing but legal forms keeps them (`AB` → `ab`) rather than becoming empty. Idempotent.
+    nothing but legal forms keeps its first word (`AB` → `ab`, `SAA B.V.` → `saa`, as `SAA`)
+    rather than becoming empty. Idempotent.
     """
-    folded = words(raw)
-    return " ".join(_without_legal_forms(folded.split())) or folded
+    tokens = words(raw).split()
+    kept = _without_legal_forms(tokens)
+    if not kept and tokens:
+        kept = [tokens[0], *_without_legal_forms(tokens[1:])]
+    return " ".join(kept)
