@@ -721,6 +721,23 @@ ROUTES: tuple[Route, ...] = (
 )
 
 TERMINALS_RTM = ("ECTDELTA", "APMII", "RWG")
+# Names of further vessels of a liner service when a day has more calls than the catalogue has
+# ships (`{}` is one of the words below): the carrier's own naming style.
+VESSEL_NAME_STYLES = {
+    "MSC": "MSC {}",
+    "Maersk": "{} MAERSK",
+    "CMA CGM": "CMA CGM {}",
+    "Hapag-Lloyd": "{} EXPRESS",
+    "ONE": "ONE {}",
+    "Eimskip": "{}FOSS",
+    "Evergreen": "EVER {}",
+}
+VESSEL_NAME_WORDS = (
+    "ALTAIR", "ANTARES", "AQUILA", "ARCTURUS", "AURIGA", "BOREAS", "CASSIOPEIA", "CASTOR",
+    "CYGNUS", "DENEB", "DRACO", "ELECTRA", "FORNAX", "GEMINI", "HYDRA", "LYRA", "MAIA", "MIRA",
+    "ORION", "PEGASUS", "PERSEUS", "POLARIS", "POLLUX", "PROCYON", "REGULUS", "RIGEL", "SIRIUS",
+    "SPICA", "TAURUS", "VEGA", "ZEPHYR", "ATLAS", "HELIOS", "TRITON", "NEREUS", "OCEANUS",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
