@@ -21,7 +21,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -332,8 +333,9 @@ class KeyRegistry:
     each are near: that covers one substitution, insertion, deletion or adjacent swap."""
 
     def __init__(self) -> None:
-        self._owners: dict[str, set[str]] = defaultdict(set)
-        self._owner_of: dict[str, str] = {}
+        # Per normalised form and shadow, its owner: never two, as a claim near another
+        # owner's identifier is refused.
+        self._owners: dict[str, str] = {}
 
     @staticmethod
     def _shadows(identifier: str) -> list[str]:
@@ -343,18 +345,14 @@ class KeyRegistry:
     def claim(self, identifier: str, owner: str) -> bool:
         """Register `identifier` for `owner`, unless it is near another owner's identifier."""
         shadows = self._shadows(identifier)
-        for s in shadows:
-            owners = self._owners.get(s)
-            if owners and (len(owners) > 1 or owner not in owners):
-                return False
-        for s in shadows:
-            self._owners[s].add(owner)
-        self._owner_of.setdefault(normalised(identifier), owner)
+        if any(self._owners.get(s, owner) != owner for s in shadows):
+            return False
+        self._owners.update(dict.fromkeys(shadows, owner))
         return True
 
     def claim_variant(self, variant: str, original: str) -> bool:
         """Register a deliberate misspelling of `original` for the same owner."""
-        return self.claim(variant, self._owner_of[normalised(original)])
+        return self.claim(variant, self._owners[normalised(original)])
 
 
 # --- The generator's plan ---------------------------------------------------------------------
@@ -539,6 +537,41 @@ class PlannedLine:
         return all(_exempt(i, self.procedure) for i in self.items if i.goods.regime is regime)
 
 
+PROCEDURE_SHARES: dict[Mode, dict[str, float]] = {
+    Mode.SEA: {"import": 86.0, "transhipment": 8.0, "transit": 3.0, "warehouse": 3.0},
+    Mode.AIR: {"import": 93.0, "transit": 4.0, "warehouse": 3.0},
+}
+
+
+# The generator draws from the same few weighted lists for every line: their running totals
+# once (`random.choices` draws exactly the same with them as with the weights).
+@lru_cache
+def _cumulative(weighted: tuple[tuple[K, float], ...]) -> tuple[list[K], list[float]]:
+    return [option for option, _ in weighted], list(accumulate(w for _, w in weighted))
+
+
+@lru_cache
+def _eligible_goods(
+    mode: Mode, origins: tuple[str, ...], regime: Regime | None
+) -> tuple[tuple[Goods, ...], list[float]]:
+    """The controlled goods a call can carry, with their running total of shares."""
+    goods = tuple(
+        g
+        for g in CONTROLLED
+        if mode.value in g.modes
+        and set(g.origins) & set(origins)
+        and (regime is None or g.regime is regime)
+    )
+    return goods, list(accumulate(g.share for g in goods))
+
+
+@lru_cache
+def _party(name: str, country: str) -> Party:
+    """One record for all lines of a shipper (records are immutable)."""
+    return Party(name=name, country=country)
+
+
+_UNCONTROLLED_CUMULATIVE = list(accumulate(g.share for g in UNCONTROLLED))
 _IMPORTERS_BY_TRADE = {
     trade: [c for c in IMPORTERS if trade in c.trades] for c in IMPORTERS for trade in c.trades
 }
@@ -626,7 +659,9 @@ class _DayBuilder:
         return timedelta(seconds=self.rng.randrange(round(lo * 3600), round(hi * 3600)))
 
     def pick(self, weights: Mapping[K, float]) -> K:
-        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+        weighted = _cumulative(tuple(weights.items()))
+        options: list[K] = weighted[0]
+        return self.rng.choices(options, cum_weights=weighted[1])[0]
 
     def choose(self, options: Sequence[T]) -> T:
         return self.rng.choice(options)
@@ -858,18 +893,12 @@ class _DayBuilder:
             else:
                 self._add_line(call, [item])
 
-    def _eligible(self, call: Call, regime: Regime | None = None) -> list[Goods]:
-        return [
-            g
-            for g in CONTROLLED
-            if call.mode.value in g.modes
-            and set(g.origins) & set(call.origins)
-            and (regime is None or g.regime is regime)
-        ]
+    def _eligible(self, call: Call, regime: Regime | None = None) -> tuple[Goods, ...]:
+        return _eligible_goods(call.mode, call.origins, regime)[0]
 
     def _controlled_item(self, call: Call, regime: Regime | None = None) -> Item:
-        goods = self._eligible(call, regime)
-        chosen = self.rng.choices(goods, weights=[g.share for g in goods])[0]
+        goods, cumulative = _eligible_goods(call.mode, call.origins, regime)
+        chosen = self.rng.choices(goods, cum_weights=cumulative)[0]
         origin = self.choose([o for o in chosen.origins if o in call.origins])
         return self._item(call, chosen, origin)
 
@@ -885,7 +914,7 @@ class _DayBuilder:
         return [second]
 
     def _uncontrolled_item(self, call: Call) -> Item:
-        goods = self.rng.choices(UNCONTROLLED, weights=[g.share for g in UNCONTROLLED])[0]
+        goods = self.rng.choices(UNCONTROLLED, cum_weights=_UNCONTROLLED_CUMULATIVE)[0]
         item = self._item(call, goods, self.choose(call.origins))
         if self.chance(0.08):
             item.hs_code, item.description = None, self.choose(UNSPECIFIED_DESCRIPTIONS)
@@ -916,11 +945,7 @@ class _DayBuilder:
         return (goods.cn_code if roll > 0.88 else goods.hs_code), description
 
     def _procedure(self, call: Call) -> Procedure:
-        if call.mode is Mode.SEA:
-            shares = {"import": 86.0, "transhipment": 8.0, "transit": 3.0, "warehouse": 3.0}
-        else:
-            shares = {"import": 93.0, "transit": 4.0, "warehouse": 3.0}
-        return Procedure(self.pick(shares))
+        return Procedure(self.pick(PROCEDURE_SHARES[call.mode]))
 
     def _add_line(
         self, call: Call, items: list[Item], *, like: PlannedLine | None = None
@@ -968,11 +993,9 @@ class _DayBuilder:
 
     def _consignor(self, item: Item) -> Party:
         if item.goods.regime is None:
-            return Party(name=self.choose(GENERAL_EXPORTERS), country=item.origin)
+            return _party(self.choose(GENERAL_EXPORTERS), item.origin)
         place, legal_form = EXPORT_PLACES[item.origin]
-        return Party(
-            name=f"{place} {TRADE_NAMES[item.goods.trade]} {legal_form}", country=item.origin
-        )
+        return _party(f"{place} {TRADE_NAMES[item.goods.trade]} {legal_form}", item.origin)
 
     def _new_containers(self, call: Call, owner: str) -> list[str]:
         if call.route is None:
@@ -1595,8 +1618,9 @@ def run_scenario(
     outage: OutageKind,
     output: Path,
     expect: Path,
+    controlled_share: float = CONTROLLED_SHARE,
 ) -> None:
-    day = generate_day(kind, seed, base, lines, outage)
+    day = generate_day(kind, seed, base, lines, outage, DayOptions(controlled_share))
     write_day(day, output, expect)
     statuses = Counter(row["status"] for row in day.expected)
     print(f"{len(day.events)} events, {len(day.expected)} manifest lines")

@@ -22,6 +22,7 @@ from pathlib import Path
 from pnm.cli.scenario_days import (
     AMSTERDAM,
     END_OF_DAY,
+    SEVERITY,
     Continuity,
     Day,
     DayOptions,
@@ -150,3 +151,36 @@ def event_time(line: str) -> datetime:
     the whole line."""
     start = line.index(TIME_FIELD) + len(TIME_FIELD)
     return datetime.fromisoformat(line[start : line.index('"', start)])
+
+
+def run_days(
+    start: date,
+    days: int,
+    seed: int,
+    events_path: Path,
+    expected_path: Path,
+    lines_per_day: int,
+    kinds: Sequence[Kind],
+    controlled_share: float,
+) -> None:
+    """`pnm scenario --days`: write the days and print what they hold."""
+    try:
+        made = write_days(
+            start,
+            days,
+            seed,
+            events_path,
+            expected_path,
+            lines_per_day=lines_per_day,
+            kinds=kinds,
+            controlled_share=controlled_share,
+        )
+    except ValueError as err:
+        raise SystemExit(f"pnm scenario: {err}") from None
+    print(
+        f"{made.days} days, {made.events} events, {made.lines} manifest lines "
+        f"({made.line_events} line versions), {made.references} pre-notifications "
+        f"({made.notification_events} versions)"
+    )
+    for status in SEVERITY:
+        print(f"  {status.value:24}{made.statuses[status.value]:9}")
