@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import IO
 
 from pnm.cli.scenario_days import (
     AMSTERDAM,
@@ -89,11 +90,8 @@ def write_days(
             for n, part in enumerate(parts):
                 options = DayOptions(controlled_share=controlled_share, continuity=continuity)
                 made = _one_day(start + timedelta(days=n), seed * 100_003 + 2 * n, sizes, options)
-                _write_day(made, part, summary)
-                for day in made:
-                    # Lines of earlier days are scored at the file's end, as the replay has them.
-                    at_end = replace(day.facts, now=end.astimezone(UTC))
-                    expected.write(_jsonl(expected_statuses(at_end), summary.statuses))
+                _write_day(made, part, expected, end, summary)
+                del made  # before the next day is made: memory stays one day's
         _merge(parts, events_path)
     return summary
 
@@ -115,7 +113,10 @@ def _one_day(
     return [*others, first]
 
 
-def _write_day(made: list[Day], part: Path, summary: DaysSummary) -> None:
+def _write_day(
+    made: list[Day], part: Path, expected: IO[str], end: datetime, summary: DaysSummary
+) -> None:
+    """The day's events, sorted, to its own file; its lines' statuses at the file's `end`."""
     events = sorted((event for day in made for event in day.events), key=lambda e: e.time)
     with part.open("w", encoding="utf-8") as out:
         out.writelines(_replay_line(event) for event in events)
@@ -123,17 +124,16 @@ def _write_day(made: list[Day], part: Path, summary: DaysSummary) -> None:
     for day in made:
         summary.lines += len(day.facts.lines)
         summary.references += len(day.facts.notices)
+        # Lines of earlier days are scored at the file's end, as the replay has them then.
+        rows = expected_statuses(replace(day.facts, now=end.astimezone(UTC)))
+        summary.statuses.update(row["status"] for row in rows)
+        expected.writelines(json.dumps(row, separators=(",", ":")) + "\n" for row in rows)
     summary.line_events += sum(isinstance(e.record, ManifestLine) for e in events)
     summary.notification_events += sum(isinstance(e.record, PreNotification) for e in events)
 
 
 def _replay_line(event: ScenarioEvent) -> str:
     return json.dumps(event.to_replay(), ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _jsonl(rows: list[dict[str, str]], statuses: Counter[str]) -> str:
-    statuses.update(row["status"] for row in rows)
-    return "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows)
 
 
 def _merge(parts: list[Path], events_path: Path) -> None:
