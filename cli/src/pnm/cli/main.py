@@ -11,8 +11,9 @@ from pathlib import Path
 from pnm.cli.service_names import SERVICE_NAMES
 
 SECTIONS = ["replay", "pipeline", "ingest", "intake", "matching", "burst", "holds"]
-# Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
-ON_REQUEST = ["rejoin"]
+# Only on request: rejoin waits out consumer-group session timeouts, minutes of mostly idle
+# time; year generates (once, then kept under var/year/) and replays a year of traffic.
+ON_REQUEST = ["rejoin", "year"]
 
 
 def _scenario(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -132,6 +133,11 @@ def main(argv: list[str] | None = None) -> None:
         default=(10_000, 50_000),
         metavar=("LINES", "NOTIFICATIONS"),
         help="manifest lines and pre-notifications of the generated set (replay)",
+    )
+    p.add_argument("--year-days", type=int, default=365, help="days of generated traffic (year)")
+    p.add_argument("--year-lines", type=int, default=13_750, help="manifest lines a day (year)")
+    p.add_argument(
+        "--year-cache", type=Path, default=Path("var/year"), help="where generated sets are kept"
     )
 
     p = sub.add_parser("token", help="mint a development token (signed with PNM_AUTH_SECRET)")
@@ -261,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
                 tuple(args.burst),
                 args.matchers,
                 tuple(args.replay),
+                (args.year_days, args.year_lines, args.year_cache),
             )
         )
     elif args.command == "token":
