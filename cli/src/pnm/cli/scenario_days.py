@@ -1600,7 +1600,7 @@ def generate_day(
 
 
 def write_day(day: Day, events_path: Path, expected_path: Path) -> None:
-    events_path.write_text(_jsonl(event.to_replay() for event in day.events), encoding="utf-8")
+    events_path.write_text("".join(event.replay_line() for event in day.events), encoding="utf-8")
     expected_path.write_text(_jsonl(day.expected), encoding="utf-8")
 
 

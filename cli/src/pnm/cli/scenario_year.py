@@ -31,7 +31,6 @@ from pnm.cli.scenario_days import (
     expected_statuses,
     generate_day,
 )
-from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import ManifestLine, PreNotification
 
 # A day of Dutch traffic for a year of 5 million lines (about 13,700 a day): the vessel calls
@@ -119,7 +118,7 @@ def _write_day(
     """The day's events, sorted, to its own file; its lines' statuses at the file's `end`."""
     events = sorted((event for day in made for event in day.events), key=lambda e: e.time)
     with part.open("w", encoding="utf-8") as out:
-        out.writelines(_replay_line(event) for event in events)
+        out.writelines(event.replay_line() for event in events)
     summary.events += len(events)
     for day in made:
         summary.lines += len(day.facts.lines)
@@ -130,10 +129,6 @@ def _write_day(
         expected.writelines(json.dumps(row, separators=(",", ":")) + "\n" for row in rows)
     summary.line_events += sum(isinstance(e.record, ManifestLine) for e in events)
     summary.notification_events += sum(isinstance(e.record, PreNotification) for e in events)
-
-
-def _replay_line(event: ScenarioEvent) -> str:
-    return json.dumps(event.to_replay(), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _merge(parts: list[Path], events_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -162,6 +163,15 @@ class ScenarioEvent:
             "time": self.time.isoformat(),
             "data": self.record.model_dump(mode="json"),
         }
+
+    def replay_line(self) -> str:
+        """`to_replay` as one compact JSON line, the record serialised by pydantic directly: the
+        same bytes as `json.dumps(to_replay(), ensure_ascii=False, separators=(",", ":"))`
+        (the corpus test compares them), at under half the cost, for generated years."""
+        data = self.record.model_dump_json()
+        return (
+            f'{{"type":{json.dumps(self.type)},"time":"{self.time.isoformat()}","data":{data}}}\n'
+        )
 
 
 DEMO_MANIFEST = "DEMO-EMMA-248W"
