@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stdnum import iso6346
 
 import pnm.cli.scenario_year as scenario_year
 from pnm.cli.main import main
@@ -20,6 +21,7 @@ from pnm.cli.replay import RECORDS
 from pnm.cli.scenario_catalogue import FLIGHTS, ROUTES
 from pnm.cli.scenario_days import Continuity, Day, DayOptions, generate_day
 from pnm.cli.scenario_year import write_days
+from pnm.cli.scenarios import container
 from pnm.shared.contracts.records import DecisionStatus, ManifestLine
 
 START = date(2026, 3, 9)
@@ -139,3 +141,12 @@ def test_the_controlled_share_sets_how_many_lines_need_a_notification(tmp_path: 
     some = write_days(START, 1, 6, tmp_path / "c", tmp_path / "d", controlled_share=0.5,
                       lines_per_day=300)  # fmt: skip
     assert some.references > 0
+
+
+def test_generated_container_numbers_carry_the_iso6346_check_digit() -> None:
+    owners = {code for route in ROUTES for code in route.owner_codes} | {"PNMU", "BGDU"}
+    for owner in sorted(owners):
+        for serial in range(0, 1_000_000, 997):
+            number = container(serial, owner)
+            assert number[-1] == iso6346.calc_check_digit(number[:-1]), number
+            assert iso6346.is_valid(number)

@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--controlled-share",
         type=float,
-        help="share of lines under a risk indicator (default 0.4, with --days 0.115)",
+        help="share of lines under a risk indicator (default 0.4, with --days 0.12)",
     )
     p.add_argument("--outage", choices=["none", "ongoing", "recovered"], default="none")
     p.add_argument("--output", type=Path, required=True, help="replay events (JSON lines)")

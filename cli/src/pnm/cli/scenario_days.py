@@ -344,9 +344,10 @@ class KeyRegistry:
 
     def claim(self, identifier: str, owner: str) -> bool:
         """Register `identifier` for `owner`, unless it is near another owner's identifier."""
-        shadows = self._shadows(identifier)
-        if any(self._owners.get(s, owner) != owner for s in shadows):
-            return False
+        shadows, owners = self._shadows(identifier), self._owners
+        for s in shadows:
+            if owners.get(s, owner) != owner:
+                return False
         self._owners.update(dict.fromkeys(shadows, owner))
         return True
 

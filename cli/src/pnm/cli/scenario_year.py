@@ -40,7 +40,7 @@ SCHIPHOL_SHARE = 1_750 / 13_750
 # The share of manifest lines under a risk indicator in a generated year. A single day uses
 # 40 % (it is made to show every situation); a year is made to have the mix of about
 # one pre-notification per ten lines (docs/year-generator.md).
-YEAR_CONTROLLED_SHARE = 0.115
+YEAR_CONTROLLED_SHARE = 0.12
 
 
 @dataclass
