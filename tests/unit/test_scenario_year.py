@@ -89,6 +89,14 @@ def test_consecutive_days_share_no_manifest_and_their_references_run_on() -> Non
     second = generate_day("schiphol", 4, START + timedelta(days=1), 900, options=options)
     manifests = [{line.manifest_id for line in day.facts.lines} for day in (first, second)]
     assert not manifests[0] & manifests[1]
+    # A flight renumbered to keep it apart stays its airline's, from that airline's airports.
+    for event in second.events:
+        line = event.record
+        if isinstance(line, ManifestLine):
+            assert line.flight_number is not None
+            airline = line.flight_number[:2]
+            airports = {f.loading for f in FLIGHTS if f.number.startswith(airline)}
+            assert line.place_of_loading in airports, line.flight_number
     compared = 0
     for kind in ("CHEDPP.", "CHEDP.", "CHEDA."):
         first_numbers, second_numbers = (

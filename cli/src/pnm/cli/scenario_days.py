@@ -761,10 +761,10 @@ class _DayBuilder:
             ships.append((route, name))
         return ships
 
-    def _another_flight(self, taken: set[str]) -> Flight:
-        """Another flight of an airline of the catalogue, from the same airport, with a
-        flight number not in `taken`."""
-        like = self.choose(FLIGHTS)
+    def _another_flight(self, taken: set[str], like: Flight | None = None) -> Flight:
+        """Another flight of an airline of the catalogue (of `like`'s, if given), from the same
+        airport, with a flight number not in `taken`."""
+        like = like or self.choose(FLIGHTS)
         number = like.number
         while number in taken:
             number = f"{like.number[:2]}{self.rng.randrange(1, 10_000):04d}"
@@ -782,7 +782,7 @@ class _DayBuilder:
                 else:
                     assert call.flight is not None
                     taken = {c.flight.number for c in calls if c.flight}
-                    call.flight = self._another_flight(taken)
+                    call.flight = self._another_flight(taken, like=call.flight)
                     eta = call.eta0.astimezone(AMSTERDAM)
                     call.manifest_id = f"NLSPL-{call.flight.number}-{eta:%Y%m%d}"
             continuity.manifests.add(call.manifest_id)
