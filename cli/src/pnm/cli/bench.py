@@ -21,6 +21,7 @@ from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
 from pnm.cli.bench_matcher import burst_figures, matching_figures, print_burst, print_matching
 from pnm.cli.bench_rejoin import rejoin_section
 from pnm.cli.bench_replay import print_replay, replay_figures
+from pnm.cli.bench_year import print_year, year_figures
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses, service_env
@@ -159,12 +160,15 @@ async def run_bench(
     burst: tuple[int, int] = (100_000, 20_000),
     matchers: int = 2,
     replay: tuple[int, int] = (10_000, 50_000),
+    year: tuple[int, int, Path] = (365, 13_750, Path("var/year")),
 ) -> None:
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="pnm-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         if "replay" in sections:  # first: no broker or database, and a quiet machine
             print_replay(replay_figures(workdir, *replay))
+        if "year" in sections:  # the same, on a generated year (or fewer days)
+            print_year(year_figures(*year))
         if not set(sections) & SERVED:  # no broker or database to start
             _matching_section(sections, notifications)
             return

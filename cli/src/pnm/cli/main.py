@@ -11,8 +11,44 @@ from pathlib import Path
 from pnm.cli.service_names import SERVICE_NAMES
 
 SECTIONS = ["replay", "pipeline", "ingest", "intake", "matching", "burst", "holds"]
-# Only on request: it waits out consumer-group session timeouts, minutes of mostly idle time.
-ON_REQUEST = ["rejoin"]
+# Only on request: rejoin waits out consumer-group session timeouts, minutes of mostly idle
+# time; year generates (once, then kept under var/year/) and replays a year of traffic.
+ON_REQUEST = ["rejoin", "year"]
+
+
+def _scenario(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.days is None:
+        from pnm.cli.scenario_days import CONTROLLED_SHARE, run_scenario
+
+        if args.kind is None:
+            parser.error("scenario: --kind is required for one day (or give --days)")
+        share = CONTROLLED_SHARE if args.controlled_share is None else args.controlled_share
+        run_scenario(
+            args.kind,
+            args.seed,
+            args.date,
+            1000 if args.lines is None else args.lines,
+            args.outage,
+            args.output,
+            args.expect,
+            share,
+        )
+        return
+    from pnm.cli.scenario_year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, run_days
+
+    if args.outage != "none":
+        parser.error("scenario: --outage is for one day, not with --days")
+    share = YEAR_CONTROLLED_SHARE if args.controlled_share is None else args.controlled_share
+    run_days(
+        args.date,
+        args.days,
+        args.seed,
+        args.output,
+        args.expect,
+        LINES_PER_DAY if args.lines is None else args.lines,
+        ("rotterdam", "schiphol") if args.kind is None else (args.kind,),
+        share,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,6 +134,11 @@ def main(argv: list[str] | None = None) -> None:
         metavar=("LINES", "NOTIFICATIONS"),
         help="manifest lines and pre-notifications of the generated set (replay)",
     )
+    p.add_argument("--year-days", type=int, default=365, help="days of generated traffic (year)")
+    p.add_argument("--year-lines", type=int, default=13_750, help="manifest lines a day (year)")
+    p.add_argument(
+        "--year-cache", type=Path, default=Path("var/year"), help="where generated sets are kept"
+    )
 
     p = sub.add_parser("token", help="mint a development token (signed with PNM_AUTH_SECRET)")
     p.add_argument("--role", action="append", required=True, dest="roles")
@@ -123,11 +164,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data-dir", type=Path, default=Path("var/postgres"))
     p.add_argument("--port", type=int, default=5432)
 
-    p = sub.add_parser("scenario", help="a seeded replay day with the expected status per line")
-    p.add_argument("--kind", choices=["rotterdam", "schiphol"], required=True)
+    p = sub.add_parser(
+        "scenario",
+        help="seeded replay days with the expected status per line (docs/year-generator.md)",
+    )
+    p.add_argument("--kind", choices=["rotterdam", "schiphol"], help="with --days: both if unset")
     p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--date", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
-    p.add_argument("--lines", type=int, default=1000, help="manifest lines")
+    p.add_argument("--date", type=date.fromisoformat, required=True, help="YYYY-MM-DD (first)")
+    p.add_argument(
+        "--days", type=int, help="this many consecutive days in one file (Rotterdam + Schiphol)"
+    )
+    p.add_argument(
+        "--lines", type=int, help="manifest lines (a day; default 1000, with --days 13750)"
+    )
+    p.add_argument(
+        "--controlled-share",
+        type=float,
+        help="share of lines under a risk indicator (default 0.4, with --days 0.12)",
+    )
     p.add_argument("--outage", choices=["none", "ongoing", "recovered"], default="none")
     p.add_argument("--output", type=Path, required=True, help="replay events (JSON lines)")
     p.add_argument("--expect", type=Path, required=True, help="expected statuses (JSON lines)")
@@ -213,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
                 tuple(args.burst),
                 args.matchers,
                 tuple(args.replay),
+                (args.year_days, args.year_lines, args.year_cache),
             )
         )
     elif args.command == "token":
@@ -233,11 +288,7 @@ def main(argv: list[str] | None = None) -> None:
             pg.stop()
         print(pg.url)
     elif args.command == "scenario":
-        from pnm.cli.scenario_days import run_scenario
-
-        run_scenario(
-            args.kind, args.seed, args.date, args.lines, args.outage, args.output, args.expect
-        )
+        _scenario(parser, args)
     elif args.command == "terminal-sim":
         from pnm.cli.terminal_register import Behaviour, Downtime, parse_delay
         from pnm.cli.terminal_sim import run_terminal_sim

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 from pnm.shared.contracts.records import ChedType, Party, Regime
 
@@ -507,7 +507,13 @@ class Company:
         return self.country + digits[-9:] if self.country == "NL" else self.country + digits
 
     def party(self, name: str | None = None) -> Party:
-        return Party(name=name or self.name, country=self.country, eori=self.eori)
+        if not name or name == self.name:
+            return self._party
+        return Party(name=name, country=self.country, eori=self.eori)
+
+    @cached_property
+    def _party(self) -> Party:  # a record is immutable: one for all its uses
+        return Party(name=self.name, country=self.country, eori=self.eori)
 
 
 def _companies(country: str, trades: str, *names: str) -> list[Company]:
@@ -721,6 +727,23 @@ ROUTES: tuple[Route, ...] = (
 )
 
 TERMINALS_RTM = ("ECTDELTA", "APMII", "RWG")
+# Names of further vessels of a liner service when a day has more calls than the catalogue has
+# ships (`{}` is one of the words below): the carrier's own naming style.
+VESSEL_NAME_STYLES = {
+    "MSC": "MSC {}",
+    "Maersk": "{} MAERSK",
+    "CMA CGM": "CMA CGM {}",
+    "Hapag-Lloyd": "{} EXPRESS",
+    "ONE": "ONE {}",
+    "Eimskip": "{}FOSS",
+    "Evergreen": "EVER {}",
+}
+VESSEL_NAME_WORDS = (
+    "ALTAIR", "ANTARES", "AQUILA", "ARCTURUS", "AURIGA", "BOREAS", "CASSIOPEIA", "CASTOR",
+    "CYGNUS", "DENEB", "DRACO", "ELECTRA", "FORNAX", "GEMINI", "HYDRA", "LYRA", "MAIA", "MIRA",
+    "ORION", "PEGASUS", "PERSEUS", "POLARIS", "POLLUX", "PROCYON", "REGULUS", "RIGEL", "SIRIUS",
+    "SPICA", "TAURUS", "VEGA", "ZEPHYR", "ATLAS", "HELIOS", "TRITON", "NEREUS", "OCEANUS",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import string
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property, lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -41,6 +44,8 @@ from pnm.cli.scenario_catalogue import (
     TRADE_NAMES,
     UNCONTROLLED,
     UNSPECIFIED_DESCRIPTIONS,
+    VESSEL_NAME_STYLES,
+    VESSEL_NAME_WORDS,
     VET_AGREEMENT_ORIGINS,
     Company,
     Flight,
@@ -226,8 +231,11 @@ def air_waybill(prefix: str, rng: random.Random) -> str:
     return f"{prefix}-{serial:07d}{serial % 7}"
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]")
+
+
 def normalised(identifier: str) -> str:
-    return "".join(c for c in identifier.upper() if c.isalnum())
+    return _NOT_ALPHANUMERIC.sub("", identifier.upper())
 
 
 def mistyped(identifier: str, rng: random.Random, first: int = 0) -> str:
@@ -325,8 +333,9 @@ class KeyRegistry:
     each are near: that covers one substitution, insertion, deletion or adjacent swap."""
 
     def __init__(self) -> None:
-        self._owners: dict[str, set[str]] = defaultdict(set)
-        self._owner_of: dict[str, str] = {}
+        # Per normalised form and shadow, its owner: never two, as a claim near another
+        # owner's identifier is refused.
+        self._owners: dict[str, str] = {}
 
     @staticmethod
     def _shadows(identifier: str) -> list[str]:
@@ -335,17 +344,16 @@ class KeyRegistry:
 
     def claim(self, identifier: str, owner: str) -> bool:
         """Register `identifier` for `owner`, unless it is near another owner's identifier."""
-        shadows = self._shadows(identifier)
-        if any(self._owners[s] - {owner} for s in shadows if s in self._owners):
-            return False
+        shadows, owners = self._shadows(identifier), self._owners
         for s in shadows:
-            self._owners[s].add(owner)
-        self._owner_of.setdefault(normalised(identifier), owner)
+            if owners.get(s, owner) != owner:
+                return False
+        self._owners.update(dict.fromkeys(shadows, owner))
         return True
 
     def claim_variant(self, variant: str, original: str) -> bool:
         """Register a deliberate misspelling of `original` for the same owner."""
-        return self.claim(variant, self._owner_of[normalised(original)])
+        return self.claim(variant, self._owners[normalised(original)])
 
 
 # --- The generator's plan ---------------------------------------------------------------------
@@ -522,12 +530,52 @@ class PlannedLine:
     def item(self, regime: Regime) -> Item:
         return next(i for i in self.items if i.goods.regime is regime)
 
-    @property
-    def regimes(self) -> list[Regime]:
+    @cached_property
+    def regimes(self) -> list[Regime]:  # once: the items' goods never change
         return list(dict.fromkeys(i.goods.regime for i in self.items if i.goods.regime))
 
     def exempt(self, regime: Regime) -> bool:
         return all(_exempt(i, self.procedure) for i in self.items if i.goods.regime is regime)
+
+
+PROCEDURE_SHARES: dict[Mode, dict[str, float]] = {
+    Mode.SEA: {"import": 86.0, "transhipment": 8.0, "transit": 3.0, "warehouse": 3.0},
+    Mode.AIR: {"import": 93.0, "transit": 4.0, "warehouse": 3.0},
+}
+
+
+# The generator draws from the same few weighted lists for every line: their running totals
+# once (`random.choices` draws exactly the same with them as with the weights).
+@lru_cache
+def _cumulative(weighted: tuple[tuple[K, float], ...]) -> tuple[list[K], list[float]]:
+    return [option for option, _ in weighted], list(accumulate(w for _, w in weighted))
+
+
+@lru_cache
+def _eligible_goods(
+    mode: Mode, origins: tuple[str, ...], regime: Regime | None
+) -> tuple[tuple[Goods, ...], list[float]]:
+    """The controlled goods a call can carry, with their running total of shares."""
+    goods = tuple(
+        g
+        for g in CONTROLLED
+        if mode.value in g.modes
+        and set(g.origins) & set(origins)
+        and (regime is None or g.regime is regime)
+    )
+    return goods, list(accumulate(g.share for g in goods))
+
+
+@lru_cache
+def _party(name: str, country: str) -> Party:
+    """One record for all lines of a shipper (records are immutable)."""
+    return Party(name=name, country=country)
+
+
+_UNCONTROLLED_CUMULATIVE = list(accumulate(g.share for g in UNCONTROLLED))
+_IMPORTERS_BY_TRADE = {
+    trade: [c for c in IMPORTERS if trade in c.trades] for c in IMPORTERS for trade in c.trades
+}
 
 
 def _exempt(item: Item, procedure: Procedure) -> bool:
@@ -552,6 +600,15 @@ class Version:
     claims: Coverage
 
 
+@dataclass
+class Continuity:
+    """What consecutive days of one file share, so that the days read as one stream: the CHED
+    reference sequences run on (no reference is handed out twice) and no manifest id recurs."""
+
+    sequences: dict[str, int] | None = None  # the next day starts after these
+    manifests: set[str] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class Day:
     events: list[ScenarioEvent]
@@ -561,8 +618,16 @@ class Day:
 
 
 class _DayBuilder:
-    def __init__(self, kind: Kind, seed: int, base: date, lines: int, outage: OutageKind) -> None:
-        self.kind, self.base, self.target = kind, base, lines
+    def __init__(
+        self,
+        kind: Kind,
+        seed: int,
+        base: date,
+        lines: int,
+        outage: OutageKind,
+        options: DayOptions,
+    ) -> None:
+        self.kind, self.base, self.target, self.options = kind, base, lines, options
         self.rng = random.Random(seed)
         self.port = "NLRTM" if kind == "rotterdam" else "NLSPL"
         self.end = self.local(0, END_OF_DAY.hour * 60 + END_OF_DAY.minute)
@@ -570,9 +635,13 @@ class _DayBuilder:
         self.events: list[ScenarioEvent] = []
         self.containers, self.documents = KeyRegistry(), KeyRegistry()
         self.sequences = {ched: self.rng.randrange(100_000, 900_000) for ched in ("PP", "P", "A")}
+        continuity = options.continuity
+        if continuity is not None and continuity.sequences is not None:
+            self.sequences = dict(continuity.sequences)
         self.notices: dict[str, Notice] = {}
         self.coverage: dict[str, Coverage] = {}  # per reference, of its latest version
         self.arrived: set[str] = set()  # line keys
+        self.uncontrolled: dict[str, list[PlannedLine]] = {}  # lines per manifest id, once planned
         self.seen: Counter[str] = Counter()
         self.groups = 0
         self.backlog = 0
@@ -591,7 +660,9 @@ class _DayBuilder:
         return timedelta(seconds=self.rng.randrange(round(lo * 3600), round(hi * 3600)))
 
     def pick(self, weights: Mapping[K, float]) -> K:
-        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+        weighted = _cumulative(tuple(weights.items()))
+        options: list[K] = weighted[0]
+        return self.rng.choices(options, cum_weights=weighted[1])[0]
 
     def choose(self, options: Sequence[T]) -> T:
         return self.rng.choice(options)
@@ -603,6 +674,8 @@ class _DayBuilder:
 
     def build(self) -> Day:
         calls = self._calls()
+        if self.options.continuity is not None:
+            self._keep_apart(calls, self.options.continuity)
         for call in calls:
             self._plan_lines(call)
         for call in calls:
@@ -611,7 +684,10 @@ class _DayBuilder:
             for line in call.lines:
                 self._emit_line(line)
             self._emit_call(call)
-        self._emit_feeds()
+        if self.options.feeds:
+            self._emit_feeds()
+        if self.options.continuity is not None:
+            self.options.continuity.sequences = dict(self.sequences)
         self.events.sort(key=lambda event: event.time)
         facts = DayFacts(
             now=self.end,
@@ -647,7 +723,8 @@ class _DayBuilder:
         self.rng.shuffle(categories)
         if self.kind == "rotterdam":
             ships = [(route, vessel) for route in ROUTES for vessel in route.vessels]
-            _check_pool(len(sizes), len(ships))
+            if len(sizes) > len(ships):
+                ships += self._more_ships(len(sizes) - len(ships), {v for _, v in ships})
             chosen = self.rng.sample(ships, len(sizes))
             calls = [
                 self._vessel_call(route, vessel, category, eta, size)
@@ -656,8 +733,10 @@ class _DayBuilder:
                 )
             ]
         else:
-            _check_pool(len(sizes), len(FLIGHTS))
-            flights = self.rng.sample(FLIGHTS, len(sizes))
+            fleet = list(FLIGHTS)
+            while len(fleet) < len(sizes):
+                fleet.append(self._another_flight({f.number for f in fleet}))
+            flights = self.rng.sample(fleet, len(sizes))
             calls = [
                 self._flight(flight, category, eta, size)
                 for flight, category, eta, size in zip(
@@ -668,6 +747,45 @@ class _DayBuilder:
         for call in calls:
             self._schedule(call, updated=call in delayed)
         return calls
+
+    def _more_ships(self, count: int, taken: set[str]) -> list[tuple[Route, str]]:
+        """Further vessels of the liner services, named in their carrier's style, for a day with
+        more calls than the catalogue has ships (only then: a day that fits stays as it was)."""
+        ships: list[tuple[Route, str]] = []
+        while len(ships) < count:
+            route = self.choose(ROUTES)
+            name = VESSEL_NAME_STYLES[route.carrier].format(self.choose(VESSEL_NAME_WORDS))
+            while name in taken:
+                name += " II" if not name.endswith("I") else "I"
+            taken.add(name)
+            ships.append((route, name))
+        return ships
+
+    def _another_flight(self, taken: set[str], like: Flight | None = None) -> Flight:
+        """Another flight of an airline of the catalogue (of `like`'s, if given), from the same
+        airport, with a flight number not in `taken`."""
+        like = like or self.choose(FLIGHTS)
+        number = like.number
+        while number in taken:
+            number = f"{like.number[:2]}{self.rng.randrange(1, 10_000):04d}"
+        return replace(like, number=number)
+
+    def _keep_apart(self, calls: list[Call], continuity: Continuity) -> None:
+        """A call whose manifest id an earlier day of the file already used gets another
+        vessel IMO and voyage, or another flight number: the same id would merge two manifests."""
+        for call in calls:
+            while call.manifest_id in continuity.manifests:
+                if call.vessel is not None:
+                    name, imo = call.vessel[0], imo_number(self.rng)
+                    voyage = f"{self.rng.randint(100, 699)}{self.choose('WENS')}"
+                    call.vessel, call.manifest_id = (name, imo, voyage), f"NLRTM-{imo}-{voyage}"
+                else:
+                    assert call.flight is not None
+                    taken = {c.flight.number for c in calls if c.flight}
+                    call.flight = self._another_flight(taken, like=call.flight)
+                    eta = call.eta0.astimezone(AMSTERDAM)
+                    call.manifest_id = f"NLSPL-{call.flight.number}-{eta:%Y%m%d}"
+            continuity.manifests.add(call.manifest_id)
 
     def _call_sizes(self) -> list[int]:
         """Lines per call, summing to the target; calls of uneven but comparable size."""
@@ -764,7 +882,7 @@ class _DayBuilder:
 
     def _plan_lines(self, call: Call) -> None:
         while len(call.lines) < call.size:
-            if not self.chance(CONTROLLED_SHARE):
+            if not self.chance(self.options.controlled_share):
                 self._add_line(call, [self._uncontrolled_item(call)])
                 continue
             item = self._controlled_item(call)
@@ -776,18 +894,12 @@ class _DayBuilder:
             else:
                 self._add_line(call, [item])
 
-    def _eligible(self, call: Call, regime: Regime | None = None) -> list[Goods]:
-        return [
-            g
-            for g in CONTROLLED
-            if call.mode.value in g.modes
-            and set(g.origins) & set(call.origins)
-            and (regime is None or g.regime is regime)
-        ]
+    def _eligible(self, call: Call, regime: Regime | None = None) -> tuple[Goods, ...]:
+        return _eligible_goods(call.mode, call.origins, regime)[0]
 
     def _controlled_item(self, call: Call, regime: Regime | None = None) -> Item:
-        goods = self._eligible(call, regime)
-        chosen = self.rng.choices(goods, weights=[g.share for g in goods])[0]
+        goods, cumulative = _eligible_goods(call.mode, call.origins, regime)
+        chosen = self.rng.choices(goods, cum_weights=cumulative)[0]
         origin = self.choose([o for o in chosen.origins if o in call.origins])
         return self._item(call, chosen, origin)
 
@@ -803,7 +915,7 @@ class _DayBuilder:
         return [second]
 
     def _uncontrolled_item(self, call: Call) -> Item:
-        goods = self.rng.choices(UNCONTROLLED, weights=[g.share for g in UNCONTROLLED])[0]
+        goods = self.rng.choices(UNCONTROLLED, cum_weights=_UNCONTROLLED_CUMULATIVE)[0]
         item = self._item(call, goods, self.choose(call.origins))
         if self.chance(0.08):
             item.hs_code, item.description = None, self.choose(UNSPECIFIED_DESCRIPTIONS)
@@ -834,11 +946,7 @@ class _DayBuilder:
         return (goods.cn_code if roll > 0.88 else goods.hs_code), description
 
     def _procedure(self, call: Call) -> Procedure:
-        if call.mode is Mode.SEA:
-            shares = {"import": 86.0, "transhipment": 8.0, "transit": 3.0, "warehouse": 3.0}
-        else:
-            shares = {"import": 93.0, "transit": 4.0, "warehouse": 3.0}
-        return Procedure(self.pick(shares))
+        return Procedure(self.pick(PROCEDURE_SHARES[call.mode]))
 
     def _add_line(
         self, call: Call, items: list[Item], *, like: PlannedLine | None = None
@@ -876,7 +984,7 @@ class _DayBuilder:
 
     def _company(self, item: Item) -> Company:
         trade = item.goods.trade if item.goods.regime else "general"
-        return self.choose([c for c in IMPORTERS if trade in c.trades])
+        return self.choose(_IMPORTERS_BY_TRADE[trade])
 
     def _consignee(self, company: Company) -> Party:
         if self.chance(0.3):
@@ -886,11 +994,9 @@ class _DayBuilder:
 
     def _consignor(self, item: Item) -> Party:
         if item.goods.regime is None:
-            return Party(name=self.choose(GENERAL_EXPORTERS), country=item.origin)
+            return _party(self.choose(GENERAL_EXPORTERS), item.origin)
         place, legal_form = EXPORT_PLACES[item.origin]
-        return Party(
-            name=f"{place} {TRADE_NAMES[item.goods.trade]} {legal_form}", country=item.origin
-        )
+        return _party(f"{place} {TRADE_NAMES[item.goods.trade]} {legal_form}", item.origin)
 
     def _new_containers(self, call: Call, owner: str) -> list[str]:
         if call.route is None:
@@ -950,7 +1056,7 @@ class _DayBuilder:
         group = len(lines) > 1
         scenario = self.pick(GROUP_SCENARIOS if group else SCENARIOS)
         call = lines[0].call
-        others = [o for o in call.lines if not o.regimes]
+        others = self._uncontrolled_lines(call)
         submitted = self._submission(call, late=scenario == "late")
         if submitted is None or (scenario == "moved" and not others):
             scenario, submitted = "on_time", self._submission(call, late=False)
@@ -978,6 +1084,11 @@ class _DayBuilder:
                 goods=None if weight else self._other_chapter(lines[0].item(regime).goods),
             )
             self._deliver([first])
+
+    def _uncontrolled_lines(self, call: Call) -> list[PlannedLine]:
+        if call.manifest_id not in self.uncontrolled:
+            self.uncontrolled[call.manifest_id] = [o for o in call.lines if not o.regimes]
+        return self.uncontrolled[call.manifest_id]
 
     def _submission(self, call: Call, late: bool) -> datetime | None:
         """When the importer notifies: in time (before the earlier of the deadlines before and
@@ -1362,7 +1473,7 @@ class _DayBuilder:
 
     def _emit_feeds(self) -> None:
         received: dict[str, list[datetime]] = defaultdict(list)
-        for event in self.events:
+        for event in [*self.events, *self.options.feeds_also_carried]:
             if isinstance(event.record, PreNotification):
                 received[event.record.system].append(event.time)
 
@@ -1460,22 +1571,37 @@ def _respaced(number: str) -> str:
     return f"{number[:letters]} {number[letters:]}" if 0 < letters < len(number) else number
 
 
-def _check_pool(calls: int, available: int) -> None:
-    if calls > available:
-        raise ValueError(f"{calls} calls needed but only {available} in the catalogue: fewer lines")
+@dataclass(frozen=True)
+class DayOptions:
+    """How a day is made beyond its kind, seed, date, size and outage."""
+
+    controlled_share: float = CONTROLLED_SHARE  # of manifest lines, before exemptions
+    continuity: Continuity | None = None  # shared with the other days of one file
+    feeds: bool = True  # write the feeds' heartbeats (one kind of a combined day does not)
+    # Pre-notifications of the other kinds of a combined day: the feeds carried them too.
+    feeds_also_carried: Sequence[ScenarioEvent] = ()
 
 
-def generate_day(kind: Kind, seed: int, base: date, lines: int, outage: OutageKind = "none") -> Day:
+def generate_day(
+    kind: Kind,
+    seed: int,
+    base: date,
+    lines: int,
+    outage: OutageKind = "none",
+    options: DayOptions = DayOptions(),
+) -> Day:
     """A day at Rotterdam (vessel calls) or Schiphol (flights) with `lines` manifest lines,
     ending at 21:50 Amsterdam time on `base`. `outage`: "ongoing" takes the VGC feed down from
     late morning to the end of the day, "recovered" takes Client Import down for a morning."""
     if lines < 1:
         raise ValueError("a day needs at least one manifest line")
-    return _DayBuilder(kind, seed, base, lines, outage).build()
+    if not 0 <= options.controlled_share <= 1:
+        raise ValueError("the controlled share is a fraction of the lines, from 0 to 1")
+    return _DayBuilder(kind, seed, base, lines, outage, options).build()
 
 
 def write_day(day: Day, events_path: Path, expected_path: Path) -> None:
-    events_path.write_text(_jsonl(event.to_replay() for event in day.events), encoding="utf-8")
+    events_path.write_text("".join(event.replay_line() for event in day.events), encoding="utf-8")
     expected_path.write_text(_jsonl(day.expected), encoding="utf-8")
 
 
@@ -1493,8 +1619,9 @@ def run_scenario(
     outage: OutageKind,
     output: Path,
     expect: Path,
+    controlled_share: float = CONTROLLED_SHARE,
 ) -> None:
-    day = generate_day(kind, seed, base, lines, outage)
+    day = generate_day(kind, seed, base, lines, outage, DayOptions(controlled_share))
     write_day(day, output, expect)
     statuses = Counter(row["status"] for row in day.expected)
     print(f"{len(day.events)} events, {len(day.expected)} manifest lines")
