@@ -12,6 +12,7 @@ from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.service_layer.replay import REPLAY
 from pnm.matcher.service_layer.service import dry_run
+from pnm.shared.contracts.records import EtaUpdate
 
 SHIRTS = manifest_line(
     "SVC-1", "1", hs_code="610910", description="shirts", containers=[container(5)]
@@ -29,5 +30,23 @@ def test_a_line_nobody_notifies_is_dry_run_under_the_set_that_decided_it() -> No
         decided = await dry_run(matcher.store, KEY, BASE_ETA, shipped_indicator_set(), REPLAY)
         assert decided is not None
         assert decided.evaluation.decision.status.value == "not_controlled"
+
+    asyncio.run(run())
+
+
+def test_a_new_eta_moves_a_decision_that_does_not_change() -> None:
+    """The decisions are listed by port and arrival window (`GET /matcher/decisions`): a new
+    ETA is kept with the decision even when the decision itself stands (it used to keep the
+    ETA of the last decision that changed)."""
+
+    async def run() -> None:
+        matcher = InMemory()
+        await matcher.replay.receive(SHIRTS, BASE_ETA - timedelta(days=3))
+        later = BASE_ETA + timedelta(days=2)
+        await matcher.replay.receive(
+            EtaUpdate(manifest_id=SHIRTS.manifest_id, eta=later), BASE_ETA - timedelta(days=2)
+        )
+        [kept] = (await matcher.store.decisions([KEY])).values()
+        assert kept.decision.decision_number == 1 and kept.eta == later
 
     asyncio.run(run())

@@ -172,7 +172,7 @@ class MemoryStore:
             else:
                 assert known is not None, "only a decision kept before is rescheduled"
                 kept = known.decision
-            self._decisions[d.key] = StoredDecision(kept, d.schedule)
+            self._decisions[d.key] = StoredDecision(kept, d.schedule, d.port, d.eta)
             _mark(self._held, d.key, d.evaluation.feed_held)
             _mark(self._overdue, d.key, any(r.status is OVERDUE for r in kept.per_regime))
             deadline = d.evaluation.next_deadline

@@ -311,6 +311,8 @@ class PostgresStore:
                     next_deadline=bindparam("next_deadline"),
                     feed_held=bindparam("feed_held"),
                     held_since=bindparam("held_since"),
+                    port=bindparam("port"),
+                    eta=bindparam("eta"),
                 ),
                 [
                     {
@@ -319,6 +321,8 @@ class PostgresStore:
                         "next_deadline": d.evaluation.next_deadline,
                         "feed_held": d.evaluation.feed_held,
                         "held_since": d.evaluation.held_since,
+                        "port": d.port,
+                        "eta": d.eta,
                     }
                     for d in step.rescheduled
                 ],
@@ -544,11 +548,16 @@ class PostgresStore:
                 decision.c.next_deadline,
                 decision.c.feed_held,
                 decision.c.held_since,
+                decision.c.port,
+                decision.c.eta,
             ).where(of_lines(decision, keys))
         )
         return {
             (r.manifest_id, r.line_id): StoredDecision(
-                Decision.model_validate(r.payload), (r.next_deadline, r.feed_held, r.held_since)
+                Decision.model_validate(r.payload),
+                (r.next_deadline, r.feed_held, r.held_since),
+                r.port,
+                r.eta,
             )
             for r in rows
         }

@@ -26,8 +26,8 @@ from pnm.matcher.service_layer.store import (
     UNSCHEDULED,
     Decided,
     LineKey,
-    Schedule,
     Store,
+    StoredDecision,
     StoredLine,
 )
 from pnm.shared.contracts.records import Decision, FeedStatus, Regime
@@ -42,7 +42,7 @@ class MatcherState:
     arrivals: dict[str, list[ArrivalFacts]]
     feeds: list[FeedStatus]
     previous: dict[LineKey, Decision]
-    schedule: dict[LineKey, Schedule]  # as stored
+    stored: dict[LineKey, StoredDecision]
     # The pre-notification watermark, when blocks wait for it (see `domain.watermark`).
     awaits_watermark: bool
     watermark: datetime | None
@@ -101,7 +101,8 @@ class MatcherState:
     ) -> Evaluation:
         """The line decided on every candidate in its reach, or on those that may match it."""
         line = self.lines[key]
-        held_since = self.schedule.get(key, UNSCHEDULED)[2]
+        known = self.stored.get(key)
+        held_since = (known.schedule if known else UNSCHEDULED)[2]
         candidates = (self.contenders if contenders else self.reachable).get(key, ())
         return evaluate(
             line.record,
@@ -121,6 +122,12 @@ class MatcherState:
 
     def decided(self, key: LineKey, evaluation: Evaluation) -> Decided:
         return Decided(key, evaluation, self.lines[key].record.port_of_discharge, self.eta_of(key))
+
+    def standing(self, key: LineKey) -> Decided:
+        """The kept decision, unchanged, with the line's current port and ETA (a new ETA
+        moves it in the lists by arrival even when nothing else changes)."""
+        known = self.stored[key]
+        return self.decided(key, Evaluation(known.decision, False, *known.schedule))
 
 
 class _BatchIndex:
@@ -234,7 +241,7 @@ async def load_state(
         await store.arrivals(manifests),
         await store.feeds(),
         {k: d.decision for k, d in stored.items()},
-        {k: d.schedule for k, d in stored.items()},
+        stored,
         awaits_watermark,
         await store.watermark() if awaits_watermark else None,
     )
@@ -256,10 +263,11 @@ async def evaluate_lines(
     degraded = degraded_feeds(state.feeds, now, state.indicators.parameters)
     if degraded:
         await store.depends_on_feed_life()
+    standing = [] if every_line else [k for k in state.keys if state.decided_by_its_record(k)]
     first = {
         key: state.evaluate(key, now, degraded, contenders=True)
         for key in state.keys
-        if every_line or not state.decided_by_its_record(key)
+        if key not in standing
     }
     again = [
         key
@@ -269,8 +277,11 @@ async def evaluate_lines(
     ]
     state.covered |= await covered_masses(store, state.unknown_masses(again))
     return [
-        state.decided(
-            key, state.evaluate(key, now, degraded, contenders=False) if key in again else e
-        )
-        for key, e in first.items()
+        *(state.standing(key) for key in standing),
+        *(
+            state.decided(
+                key, state.evaluate(key, now, degraded, contenders=False) if key in again else e
+            )
+            for key, e in first.items()
+        ),
     ]

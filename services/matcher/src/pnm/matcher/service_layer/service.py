@@ -27,7 +27,7 @@ from pnm.matcher.service_layer.store import (
     DecisionStep,
     LineKey,
     NotificationWritten,
-    Schedule,
+    Row,
     Store,
     StoredLine,
 )
@@ -172,10 +172,9 @@ async def apply(batch: Batch, store: Store, clock: Clock, settings: Settings) ->
             now = clock()
             stored, decided = await _decide(store, dirty, expand, now, settings)
     changed = [d for d in decided if d.evaluation.changed]
-    # An unchanged decision may still wait for another deadline or be held no more.
-    rescheduled = [
-        d for d in decided if not d.evaluation.changed and stored.get(d.key) != d.schedule
-    ]
+    # An unchanged decision may still wait for another deadline, be held no more, or have
+    # another ETA.
+    rescheduled = [d for d in decided if not d.evaluation.changed and stored.get(d.key) != d.row]
     await store.save_decisions(DecisionStep(decided, changed, rescheduled, now))
     await store.record_epoch()
     return Applied([(d.evaluation.decision, dirty.get(d.key)) for d in changed], mode)
@@ -183,8 +182,8 @@ async def apply(batch: Batch, store: Store, clock: Clock, settings: Settings) ->
 
 async def _decide(
     store: Store, dirty: dict[LineKey, Cause], expand: bool, now: datetime, settings: Settings
-) -> tuple[dict[LineKey, Schedule], list[Decided]]:
-    """The dirty lines decided, with the schedules stored before."""
+) -> tuple[dict[LineKey, Row], list[Decided]]:
+    """The dirty lines decided, with the rows stored before."""
     if not dirty:
         return {}, []
     state = await load_state(
@@ -194,7 +193,8 @@ async def _decide(
         expand=expand,
         awaits_watermark=settings.awaits_watermark,
     )
-    return state.schedule, await evaluate_lines(store, state, now)
+    rows = {key: known.row for key, known in state.stored.items()}
+    return rows, await evaluate_lines(store, state, now)
 
 
 @dataclass(frozen=True)

@@ -67,10 +67,21 @@ class NearLine:
     gross_mass_kg: float
 
 
+# What a decision row keeps beside the decision: its schedule, the port and the current ETA
+# (what the decisions are listed by).
+Row = tuple[Schedule, str | None, datetime | None]
+
+
 @dataclass(frozen=True, slots=True)
 class StoredDecision:
     decision: Decision
     schedule: Schedule
+    port: str | None
+    eta: datetime | None
+
+    @property
+    def row(self) -> Row:
+        return (self.schedule, self.port, self.eta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +98,15 @@ class Decided:
         e = self.evaluation
         return (e.next_deadline, e.feed_held, e.held_since)
 
+    @property
+    def row(self) -> Row:
+        return (self.schedule, self.port, self.eta)
+
 
 @dataclass(frozen=True, slots=True)
 class DecisionStep:
     """What a decision step keeps: every line it decided, of those the decisions that changed
-    in substance and the unchanged ones with a new schedule, and when it decided."""
+    in substance and the unchanged ones with a new row (schedule, port, ETA), and when."""
 
     decided: Sequence[Decided]
     changed: Sequence[Decided]
