@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from replaying import Replayed
+from replaying import Driven
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import (
@@ -75,7 +75,7 @@ NEVER_WITHDRAWN = [
 ]
 
 
-async def final_outcome(matcher: Replayed, inputs: list[Input]) -> Outcome:
+async def final_outcome(matcher: Driven, inputs: list[Input]) -> Outcome:
     for record in inputs:
         await matcher.replay.receive(record, NOW)
     await matcher.replay.advance(NOW)
@@ -86,7 +86,7 @@ async def final_outcome(matcher: Replayed, inputs: list[Input]) -> Outcome:
 
 
 async def never_unnotified_once_notified(
-    matcher: Replayed, order: list[Input], repeats: list[int], hours: list[int]
+    matcher: Driven, order: list[Input], repeats: list[int], hours: list[int]
 ) -> None:
     """The same inputs, some twice, with time passing between them: arrival and deadlines
     come and go, but nothing withdraws a pre-notification."""

@@ -22,7 +22,7 @@ from pnm.shared.contracts.records import Decision, Record
 LineKey = tuple[str, str]
 
 
-class Replayed(Protocol):
+class Driven(Protocol):
     replay: Replay
 
     async def decisions(self) -> dict[LineKey, Decision]: ...

@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from pnm.matcher.domain.facts import WEAK, LineFacts, NotificationFacts
+from pnm.matcher.domain.feeds import with_life
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
@@ -134,10 +135,7 @@ class MemoryStore:
                 self._feeds[status.system] = status
 
     async def note_feed_life(self, life: Mapping[str, datetime]) -> None:
-        for system, at in life.items():
-            known = self._feeds.get(system)
-            if known is not None and (known.last_record_at is None or known.last_record_at < at):
-                self._feeds[system] = known.model_copy(update={"last_record_at": at})
+        self._feeds = {feed.system: feed for feed in with_life(self._feeds.values(), life)}
 
     async def put_watermarks(self, marks: Sequence[PartitionMark], at: datetime) -> None:
         for mark in marks:
@@ -235,16 +233,10 @@ class MemoryStore:
             for k in n.block_keys:
                 if not k.startswith(WEAK):
                     keys |= self._lines_by_key.get(k, set())
+            facts = {key: self._lines[key].facts for key in keys}
             near[n.reference] = [
-                NearLine(
-                    key,
-                    f.strong_keys,
-                    f.containers,
-                    f.transport_document,
-                    f.gross_mass_kg,
-                )
-                for key in keys
-                for f in (self._lines[key].facts,)
+                NearLine(key, f.strong_keys, f.containers, f.transport_document, f.gross_mass_kg)
+                for key, f in facts.items()
             ]
         return near
 

@@ -4,7 +4,7 @@ may be stuck upstream, so the matcher issues no new `unnotified` or `overdue` fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from pnm.matcher.domain.indicators import Parameters
@@ -15,6 +15,18 @@ FEED_REGIMES: dict[str, frozenset[Regime]] = {
     "vgc": frozenset({Regime.VET}),
     "traces": frozenset({Regime.PHYTO, Regime.VET}),
 }
+
+
+def with_life(feeds: Iterable[FeedStatus], life: Mapping[str, datetime]) -> list[FeedStatus]:
+    """The feeds after a sign of life (a record) of some of them: a later one moves their
+    last record on; an earlier one, or one of a feed never heard of, changes nothing."""
+    return [
+        feed.model_copy(update={"last_record_at": life[feed.system]})
+        if feed.system in life
+        and (feed.last_record_at is None or feed.last_record_at < life[feed.system])
+        else feed
+        for feed in feeds
+    ]
 
 
 def degraded_feeds(feeds: Iterable[FeedStatus], now: datetime, p: Parameters) -> dict[Regime, str]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pnm.matcher.domain.feeds import degraded_feeds
+from pnm.matcher.domain.feeds import degraded_feeds, with_life
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.service_layer.batch import Batch, Cause
@@ -68,12 +68,14 @@ async def _keep(batch: Batch, store: Store, now: datetime) -> _Kept:
     await store.put_feed_statuses([s for s, _ in batch.feed_statuses])
     life_matters = False
     if batch.feed_life:
-        indicators = await store.indicator_set()
-        before = degraded_feeds(await store.feeds(), now, indicators.parameters)
-        await store.note_feed_life({system: at for system, (at, _) in batch.feed_life.items()})
+        life = {system: at for system, (at, _) in batch.feed_life.items()}
+        parameters = (await store.indicator_set()).parameters
+        feeds = await store.feeds()
+        before = degraded_feeds(feeds, now, parameters)
+        await store.note_feed_life(life)
         # Life only ever ends a silence: it matters only when some feed was degraded.
         life_matters = bool(before) and before != degraded_feeds(
-            await store.feeds(), now, indicators.parameters
+            with_life(feeds, life), now, parameters
         )
     if batch.watermarks:
         await store.put_watermarks(batch.watermarks, now)
