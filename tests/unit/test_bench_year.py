@@ -24,6 +24,8 @@ def test_the_year_bench_generates_once_then_reuses_and_prints_its_figures(
         first,
     ), first
     assert re.search(r"bare parse \(json.loads\):\s+\d+ events/s", first), first
+    assert re.search(r"read and validate:\s+\d+ events/s", first), first
+    assert re.search(r"ratio replay / read\+validate:\s+[\d.]+", first), first
     assert re.search(
         r"pnm replay:\s+\d+ lines/s \(\d+ events/s, [\d.]+ s\), peak memory \d+ MB", first
     )

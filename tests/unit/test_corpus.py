@@ -98,6 +98,18 @@ def test_corpus_day_gives_the_kept_decisions(day: Path) -> None:
     assert changed == [], f"{len(changed)} decisions changed:\n" + "\n".join(changed[:20])
 
 
+@pytest.mark.parametrize("day", DAYS, ids=lambda p: p.stem)
+def test_corpus_decisions_are_valid_records(day: Path) -> None:
+    """The matcher builds its decisions without validating them again (from a validated line
+    and its own values, `domain.matching.decision_record`): validated, each is the same record."""
+    decisions = list(replayed(day).decisions.values())
+    assert decisions
+    for decision in decisions:
+        again = Decision.model_validate_json(decision.model_dump_json())
+        assert again == decision
+        assert again.model_dump_json() == decision.model_dump_json()
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         raise SystemExit("python tests/unit/test_corpus.py --write: write the kept decisions")

@@ -1,6 +1,7 @@
 """`pnm bench --only year`: `pnm replay` on a generated year of Dutch traffic (or fewer days),
-a whole process from start to its last decision, beside a bare parse of the same file in the
-same run: lines, events, seconds, lines per second and the replay's peak memory.
+a whole process from start to its last decision, beside the two readings of the same file in
+the same run (`bench_replay.reading`): lines, events, seconds, lines per second and the
+replay's peak memory.
 
 The year is made by `write_days` (docs/year-generator.md) and kept under `var/year/`: making it
 takes longer than replaying it should, so a later run reuses it. A set is only reused when its
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pnm.cli.bench_replay import bare_parse_seconds, replay_process
+from pnm.cli.bench_replay import Reading, print_ratios, print_reading, reading, replay_process
 from pnm.cli.scenario_year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, write_days
 
 YEAR_START = date(2026, 1, 1)
@@ -37,7 +38,7 @@ class YearSet:
 @dataclass(frozen=True)
 class YearFigures:
     year_set: YearSet
-    parse_seconds: float
+    reading: Reading
     replay_seconds: float
     peak_rss_mb: float
 
@@ -76,9 +77,9 @@ def year_figures(
     days: int, lines_per_day: int = LINES_PER_DAY, cache: Path = YEAR_CACHE
 ) -> YearFigures:
     made = year_set(days, lines_per_day, cache)
-    parse = bare_parse_seconds(made.path)
+    baselines = reading(made.path)
     seconds, peak = replay_process(made.path)
-    return YearFigures(made, parse, seconds, peak)
+    return YearFigures(made, baselines, seconds, peak)
 
 
 def print_year(f: YearFigures) -> None:
@@ -94,13 +95,10 @@ def print_year(f: YearFigures) -> None:
         f"{s.references:,} pre-notifications ({s.events:,} events, {size:,.1f} MB; {made}), "
         "whole process:"
     )
-    print(
-        f"  {'bare parse (json.loads):':30}{s.events / f.parse_seconds:10.0f} events/s "
-        f"({f.parse_seconds:.2f} s; {s.lines / f.parse_seconds:.0f} lines/s)"
-    )
+    print_reading(s.events, s.lines, f.reading)
     print(
         f"  {'pnm replay:':30}{s.lines / f.replay_seconds:10.0f} lines/s "
         f"({s.events / f.replay_seconds:.0f} events/s, {f.replay_seconds:.2f} s), "
         f"peak memory {f.peak_rss_mb:.0f} MB"
     )
-    print(f"  {'ratio replay / bare parse:':30}{f.parse_seconds / f.replay_seconds:10.3f}")
+    print_ratios(f.reading, f.replay_seconds)

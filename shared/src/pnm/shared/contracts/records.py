@@ -274,9 +274,11 @@ class GoodsSummary(Record):
 
 
 def goods_summary(line: ManifestLine) -> list[GoodsSummary]:
-    """The line's goods; an item without its own origin has the line's."""
+    """The line's goods; an item without its own origin has the line's. Every field comes from
+    the validated line (the description cut to the summary's length), so it is not validated
+    again."""
     return [
-        GoodsSummary(
+        GoodsSummary.model_construct(
             item=g.item,
             cn_code=g.hs_code,
             description=g.description[:SUMMARY_DESCRIPTION_MAX],

@@ -72,12 +72,14 @@ class Selected:
 @dataclass(frozen=True)
 class LineSituation:
     """What is known of a line besides its candidates: the record, its facts, the current ETA
-    (after ETA updates) and the arrival, if any."""
+    (after ETA updates) and the arrival, if any. `selected`: the line's regimes under the
+    indicator set decided with, when the caller has them already (`select_regimes`)."""
 
     record: ManifestLine
     facts: LineFacts
     eta: datetime
     arrived_at: datetime | None
+    selected: Mapping[Regime, Selected] | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,9 @@ def decide(
             (),
             (Reason(code="line_withdrawn", text="the line was withdrawn by an amendment"),),
         )
-    selected = select_regimes(line, indicators)
+    selected = (
+        situation.selected if situation.selected is not None else select_regimes(line, indicators)
+    )
     if not selected:
         return Outcome(
             DecisionStatus.NOT_CONTROLLED,

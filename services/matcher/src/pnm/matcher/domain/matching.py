@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
+from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, Selected, decide
 from pnm.matcher.domain.facts import LineFacts
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.watermark import BACKLOG, Backlog
@@ -66,7 +66,10 @@ def decision_record(
     indicator_set_version: str,
     decided_at: datetime,
 ) -> Decision:
-    return Decision(
+    # Built from a validated line and the domain's own values: not validated again (the
+    # decisions of a replay are most of its objects; tests/unit/test_corpus.py checks that
+    # validating them changes nothing).
+    return Decision.model_construct(
         manifest_id=line.manifest_id,
         line_id=line.line_id,
         line_version=line.version,
@@ -127,15 +130,18 @@ def evaluate(
     indicators: IndicatorSet,
     now: datetime,
     backlog: Backlog | None = None,
+    selected: Mapping[Regime, Selected] | None = None,
 ) -> Evaluation:
     """One line through every stage, as both the service and the replay run it. `backlog`:
-    see `decide`; its moment is that of the first evaluation that held the line for it."""
+    see `decide`; its moment is that of the first evaluation that held the line for it.
+    `selected`: see `LineSituation`."""
     outcome = decide(
         LineSituation(
             record,
             facts,
             current_eta(record, facts.containers, etas),
             arrived_at(record.manifest_id, facts.containers, arrivals),
+            selected,
         ),
         indicators,
         candidates,

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pnm.matcher.domain.blocking import NotificationIndex
-from pnm.matcher.domain.decision import Evidence, reach, select_regimes, settled_by_match
+from pnm.matcher.domain.decision import (
+    Evidence,
+    Selected,
+    reach,
+    select_regimes,
+    settled_by_match,
+)
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
@@ -46,6 +52,8 @@ class MatcherState:
     # The pre-notification watermark, when blocks wait for it (see `domain.watermark`).
     awaits_watermark: bool
     watermark: datetime | None
+    # Per line, its regimes under the indicator set (selected once per step).
+    selections: dict[LineKey, dict[Regime, Selected]]
     reachable: dict[LineKey, list[NotificationFacts]] = field(default_factory=dict)
     contenders: dict[LineKey, list[NotificationFacts]] = field(default_factory=dict)
 
@@ -118,6 +126,7 @@ class MatcherState:
             self.indicators,
             now,
             Backlog(self.watermark, held_since or now) if self.awaits_watermark else None,
+            self.selections[key],
         )
 
     def decided(self, key: LineKey, evaluation: Evaluation) -> Decided:
@@ -148,21 +157,26 @@ class _BatchIndex:
 @dataclass
 class _Found:
     lines: dict[LineKey, StoredLine]
-    controlled: set[LineKey]
+    selections: dict[LineKey, dict[Regime, Selected]]
     candidates: list[NotificationFacts]
+
+    @property
+    def controlled(self) -> list[LineKey]:
+        return [k for k, selected in self.selections.items() if selected]
 
 
 async def _found(store: Store, keys: Collection[LineKey], indicators: IndicatorSet) -> _Found:
     """The lines and the candidates of those the indicator set selects (most manifest lines
     carry goods nobody notifies)."""
     lines = await store.lines(keys)
-    controlled = {k for k, v in lines.items() if select_regimes(v.record, indicators)}
+    selections = {k: select_regimes(v.record, indicators) for k, v in lines.items()}
+    controlled = [k for k, selected in selections.items() if selected]
     candidates = (
         await store.notifications_with_keys(_block_keys(lines[k] for k in controlled))
         if controlled
         else []
     )
-    return _Found(lines, controlled, candidates)
+    return _Found(lines, selections, candidates)
 
 
 async def _lines_and_candidates(
@@ -189,7 +203,7 @@ async def _lines_and_candidates(
     seen = {n.reference for n in first.candidates}
     expanded = _Found(
         first.lines | then.lines,
-        first.controlled | then.controlled,
+        first.selections | then.selections,
         sorted(
             [*first.candidates, *(n for n in then.candidates if n.reference not in seen)],
             key=lambda n: n.reference,
@@ -244,6 +258,7 @@ async def load_state(
         stored,
         awaits_watermark,
         await store.watermark() if awaits_watermark else None,
+        loaded.selections,
     )
     state.find_reachable(sorted(loaded.controlled), index)
     contenders = {n.reference: n for found in state.contenders.values() for n in found}
