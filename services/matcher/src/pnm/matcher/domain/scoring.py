@@ -143,11 +143,14 @@ def _weight_key(field: str, level: str) -> str:
     return f"{_PREFIXES.get(field, field)}_{level}"
 
 
-def _reference(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
+def _quotes(facts: LineFacts, n: NotificationFacts) -> bool:
     # Not quoting a reference is no evidence either way: manifests rarely quote them (so the
     # reference is normalised only for a line that quotes some).
-    quoted = facts.quoted and reference_key(n.reference) in facts.quoted
-    return [("reference", "quoted")] if quoted else []
+    return bool(facts.quoted) and reference_key(n.reference) in facts.quoted
+
+
+def _reference(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
+    return [("reference", "quoted")] if _quotes(facts, n) else []
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -165,6 +168,31 @@ def _typo(a: str, b: str, check: Callable[[str], Normalised]) -> bool:
 
 def _container_typo(containers: frozenset[str], n: NotificationFacts) -> bool:
     return any(_typo(a, b, container_number) for a in containers for b in n.containers)
+
+
+def _swapped(a: str, b: str) -> bool:
+    """The same number with two adjacent characters swapped (a check digit rarely catches a
+    swap beside it: PNMU0000103 and PNMU0000130 both pass)."""
+    if len(a) != len(b):
+        return False
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
+
+
+def _corroborated(facts: LineFacts, n: NotificationFacts, *, by_document: bool) -> bool:
+    """Another key of the consignment agrees: a quoted reference, or (for a container) the
+    transport document. Two valid numbers one swap apart are then one number mistyped, not
+    two consignments."""
+    return _quotes(facts, n) or (
+        by_document
+        and n.transport_document is not None
+        and n.transport_document == facts.transport_document
+    )
 
 
 def near_key(containers: frozenset[str], document: str, n: NotificationFacts) -> bool:
@@ -198,7 +226,10 @@ def _containers(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
         return []
     if facts.containers & n.containers:
         return [("container", "exact")]
-    if _container_typo(facts.containers, n):
+    if _container_typo(facts.containers, n) or (
+        _corroborated(facts, n, by_document=True)
+        and any(_swapped(a, b) for a in facts.containers for b in n.containers)
+    ):
         return [("container", "one_edit")]
     return [("container", "differ")]
 
@@ -208,7 +239,10 @@ def _document(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
         return []
     if n.transport_document == facts.transport_document:
         return [("transport_document", "exact")]
-    if _typo(n.transport_document, facts.transport_document, air_waybill):
+    if _typo(n.transport_document, facts.transport_document, air_waybill) or (
+        _corroborated(facts, n, by_document=False)
+        and _swapped(n.transport_document, facts.transport_document)
+    ):
         return [("transport_document", "one_edit")]
     return [("transport_document", "differ")]
 
