@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from pnm.matcher.adapters.indicator_sets import (
@@ -14,9 +15,11 @@ from pnm.matcher.adapters.indicator_sets import (
     list_indicator_sets,
     store_indicator_set,
 )
+from pnm.matcher.adapters.notification_use import decisions_naming
 from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.adapters.tables import decision, decision_history, unprocessable_line
 from pnm.matcher.domain.indicators import IndicatorSetDocument
+from pnm.matcher.domain.quantity import QUANTITY_EXCEEDED, over_used
 from pnm.matcher.reconciliation import reconcile
 from pnm.matcher.service_layer import service
 from pnm.matcher.settings import decision_settings
@@ -26,7 +29,7 @@ from pnm.shared.auth import (
     Principal,
     Requires,
 )
-from pnm.shared.contracts.limits import Instant
+from pnm.shared.contracts.limits import REFERENCE_MAX, Instant
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
@@ -38,6 +41,19 @@ Analyst = Annotated[Principal, Depends(Requires(*ANALYSTS))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such line or indicator set"}
 }
+
+
+class NotificationLine(BaseModel):
+    manifest_id: str
+    line_id: str
+    status: DecisionStatus
+    quantity_exceeded: bool
+
+
+class NotificationUse(BaseModel):
+    reference: str
+    flags: list[str]
+    lines: list[NotificationLine]
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
@@ -148,6 +164,31 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         if decided is None:
             raise DomainError(404, f"no line {line_id!r} of manifest {manifest_id!r}")
         return decided.evaluation.decision
+
+    @router.get("/notifications/{reference}/lines", tags=["decisions"], responses=AUTH_RESPONSES)
+    async def notification_lines(
+        reference: Annotated[str, Path(min_length=1, max_length=REFERENCE_MAX)],
+        caller: OfficialReader,
+    ) -> NotificationUse:
+        """The lines whose current decision names the pre-notification, and its compliance
+        flags: `quantity_exceeded` when lines together use it beyond the quantity it
+        declares (docs/quantity-budget.md)."""
+        async with ctx.engine.connect() as conn:
+            named = await decisions_naming(conn, reference)
+        over = {(d.manifest_id, d.line_id) for d in over_used(reference, named)}
+        return NotificationUse(
+            reference=reference,
+            flags=[QUANTITY_EXCEEDED] if over else [],
+            lines=[
+                NotificationLine(
+                    manifest_id=d.manifest_id,
+                    line_id=d.line_id,
+                    status=d.status,
+                    quantity_exceeded=(d.manifest_id, d.line_id) in over,
+                )
+                for d in named
+            ],
+        )
 
     @router.get("/indicator-sets", tags=["indicator sets"], responses=AUTH_RESPONSES)
     async def indicator_sets(caller: OfficialReader) -> list[dict[str, Any]]:

@@ -4,13 +4,14 @@ regime and overall from the scored candidates and the deadlines. Pure functions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 
 from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
+from pnm.matcher.domain.quantity import QUANTITY_EXCEEDED, Claim, Use, claim
 from pnm.matcher.domain.scoring import (
     Comparison,
     LineSide,
@@ -18,6 +19,7 @@ from pnm.matcher.domain.scoring import (
     Verdict,
     best,
     consignment_levels,
+    covers,
     name_similarity,
     near_key,
     reaches_review,
@@ -89,6 +91,8 @@ class Evidence:
 
     notification: NotificationFacts
     other_lines_gross_kg: float
+    # The other lines it covers by key ("manifest/line"): named when they over-use it together.
+    other_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -290,25 +294,16 @@ def decide(
             situation.eta,
             line.port_of_discharge,
         )
-        scores = [
-            score(
-                side,
-                c.notification,
-                c.other_lines_gross_kg + sum(g.mass_kg for g in side.goods),
-                indicators,
-                levels,
-            )
-            for c, levels in reachable
-            if REGIME_OF_CHED[c.notification.ched_type] is regime
-        ]
+        scores, exceeded = _scored(side, reachable, regime, indicators)
         decided = _decide_regime(
             regime,
             selection.reasons,
-            [s for s in scores if s.verdict is not Verdict.NONE],
+            scores,
             timeline,
             now,
             (degraded or {}).get(regime),
             (previous or {}).get(regime),
+            exceeded,
         )
         if backlog is not None:
             why = backlog.hold(decided[0].status, (previous or {}).get(regime))
@@ -387,6 +382,46 @@ def _exempt(regime: Regime, selection: Selected, exemption: Exemption) -> Regime
     )
 
 
+def _scored(
+    side: LineSide,
+    reachable: Sequence[tuple[Evidence, list[Comparison]]],
+    regime: Regime,
+    indicators: IndicatorSet,
+) -> tuple[list[Score], dict[str, Use]]:
+    """The regime's candidates scored, with the quantity each may claim (`domain.quantity`): a
+    weaker candidate whose quantity the lines covered by key have used is no candidate; a match
+    by key makes the weaker candidates irrelevant (the line moves to the notification that
+    covers it). Also the candidates this line over-uses together with others."""
+    facts, own_kg = side.facts, sum(g.mass_kg for g in side.goods)
+    scored: list[tuple[Score, bool]] = []
+    exceeded: dict[str, Use] = {}
+    for c, levels in reachable:
+        n = c.notification
+        if REGIME_OF_CHED[n.ched_type] is not regime:
+            continue
+        by_key = covers(facts.strong_keys, facts.containers, facts.transport_document, n)
+        use = claim(
+            n.net_mass_kg,
+            own_kg,
+            c.other_lines_gross_kg,
+            c.other_lines,
+            by_key=by_key,
+            p=indicators.parameters,
+        )
+        if use.claim is Claim.EXHAUSTED:
+            continue
+        s = score(side, n, c.other_lines_gross_kg + own_kg, indicators, levels)
+        if use.claim is Claim.EXCEEDED and s.verdict is not Verdict.NONE:
+            # Over-used together: however well it scores, a person decides.
+            exceeded[n.reference] = use
+            s = replace(s, verdict=Verdict.REVIEW)
+        if s.verdict is not Verdict.NONE:
+            scored.append((s, by_key))
+    if any(k and s.verdict is Verdict.MATCH and s.notification.active for s, k in scored):
+        scored = [(s, k) for s, k in scored if k]
+    return [s for s, _ in scored], exceeded
+
+
 def _summary(s: Score) -> str:
     levels = ", ".join(f"{field} {level}" for field, level, w in s.contributions if w)
     return f"{s.notification.reference} scores {s.total:g} ({levels})"
@@ -413,6 +448,7 @@ def _decide_regime(
     now: datetime,
     degraded: str | None,
     previous: DecisionStatus | None,
+    exceeded: Mapping[str, Use],
 ) -> tuple[RegimeDecision, Score | None]:
     def decision(status: DecisionStatus, refs: Iterable[Score], *reasons: Reason) -> RegimeDecision:
         references = sorted({s.notification.reference for s in refs})
@@ -439,16 +475,20 @@ def _decide_regime(
         chosen = best(reviews)
         assert chosen is not None
         capped = f"; {' and '.join(chosen.capped_by)}" if chosen.capped_by else ""
-        return (
-            decision(
-                DecisionStatus.REVIEW,
-                reviews,
-                Reason(
-                    code="partial_match", text=f"matches only in part: {_summary(chosen)}{capped}"
-                ),
-            ),
-            chosen,
+        over = exceeded.get(chosen.notification.reference)
+        why = (
+            Reason(
+                code=QUANTITY_EXCEEDED,
+                text=f"{chosen.notification.reference} declares "
+                f"{chosen.notification.net_mass_kg:g} kg net; with this line it also covers "
+                f"{', '.join(over.others)}, more than it declares: {_summary(chosen)}",
+            )
+            if over is not None
+            else Reason(
+                code="partial_match", text=f"matches only in part: {_summary(chosen)}{capped}"
+            )
         )
+        return decision(DecisionStatus.REVIEW, reviews, why), chosen
     if scores:
         chosen = best(scores)
         assert chosen is not None

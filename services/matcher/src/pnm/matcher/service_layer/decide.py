@@ -16,7 +16,7 @@ from pnm.matcher.domain.decision import (
     select_regimes,
     settled_by_match,
 )
-from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts, reference_key
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import (
@@ -115,10 +115,7 @@ class MatcherState:
         return evaluate(
             line.record,
             line.facts,
-            [
-                Evidence(n, sum(kg for k, kg in self.covered[n.reference].items() if k != key))
-                for n in candidates
-            ],
+            [_evidence(n, key, self.covered[n.reference]) for n in candidates],
             self.etas.get(key[0], ()),
             self.arrivals.get(key[0], ()),
             degraded,
@@ -137,6 +134,12 @@ class MatcherState:
         moves it in the lists by arrival even when nothing else changes)."""
         known = self.stored[key]
         return self.decided(key, Evaluation(known.decision, False, *known.schedule))
+
+
+def _evidence(n: NotificationFacts, key: LineKey, covered: Mapping[LineKey, float]) -> Evidence:
+    """The candidate with the other lines it covers by key, their mass and names."""
+    others = sorted(k for k in covered if k != key)
+    return Evidence(n, sum(covered[k] for k in others), tuple(f"{m}/{line}" for m, line in others))
 
 
 class _BatchIndex:
@@ -182,9 +185,11 @@ async def _found(store: Store, keys: Collection[LineKey], indicators: IndicatorS
 async def _lines_and_candidates(
     store: Store, keys: Collection[LineKey], indicators: IndicatorSet, *, expand: bool
 ) -> tuple[_Found, dict[str, dict[LineKey, float]], _BatchIndex]:
-    """Expanded: plus every other line a pre-notification covering one of them covers (a new
-    line changes the summed mass that notification is weighed against), and their candidates;
-    each is read once."""
+    """Expanded: plus the other lines a pre-notification covering one of them by key may
+    decide (a new line changes the summed mass that notification is weighed against, and what
+    its quantity leaves for its weaker candidates: docs/quantity-budget.md), and their
+    candidates; each is read once. The notifications the lines' decisions named so far count
+    too: a line amended away from one leaves its quantity to others."""
     first = await _found(store, keys, indicators)
     index = _BatchIndex(first.candidates, first.lines.values())
     if not expand:
@@ -195,8 +200,20 @@ async def _lines_and_candidates(
         for n in index.candidates(f)
         if covers(f.strong_keys, f.containers, f.transport_document, n)
     }
+    named = {
+        reference_key(r)
+        for d in (await store.decisions(first.lines)).values()
+        for r in d.decision.references
+        if r not in covering
+    }
+    if named:
+        found = await store.notifications_with_keys({f"reference:{r}" for r in named})
+        covering |= {n.reference: n for n in found if reference_key(n.reference) in named}
     covered = await covered_masses(store, covering.values())
-    more = {k for lines in covered.values() for k in lines} - set(first.lines)
+    in_block = await store.lines_with_keys({k for n in covering.values() for k in n.block_keys})
+    more = {k for lines in [*covered.values(), *in_block.values()] for k in lines} - set(
+        first.lines
+    )
     if not more:
         return first, covered, index
     then = await _found(store, more, indicators)

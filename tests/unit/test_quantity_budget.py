@@ -1,0 +1,136 @@
+"""A pre-notification's quantity is a budget (issue 16, item 2; docs/quantity-budget.md).
+
+The finding: a CHED quoted by one line and covering it fully by weight also "matched" other
+lines of the same importer on the same vessel through the weak block (name, vessel, goods and
+weight each within bounds on their own), so an unnotified line was `review` or even `notified`,
+and a late pre-notification for it was never credited."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from replaying import InMemory
+
+from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line, prenotification
+from pnm.shared.contracts.records import (
+    ChedType,
+    Decision,
+    DecisionStatus,
+    ManifestLine,
+    Record,
+)
+
+CHED = "CHEDP.NL.2026.0007001"
+LATER = "CHEDP.NL.2026.0007002"
+QUOTED = manifest_line(
+    "QB-1", "1", hs_code="020130", description="frozen beef", containers=[container(1)]
+).model_copy(update={"document_references": [CHED]})
+OTHER = manifest_line(
+    "QB-1", "2", hs_code="020130", description="frozen beef", containers=[container(2)]
+)
+# Notified without containers or transport document: the line quoting it is covered by key,
+# the other line of the same importer on the same vessel only through the weak block.
+NOTICE = prenotification(
+    CHED, ched_type=ChedType.CHED_P, cn_code="02013000", description="frozen beef",
+    containers=[], net_mass_kg=16_500,
+)  # fmt: skip
+
+
+def _decide(events: list[tuple[Record, datetime]]) -> dict[str, Decision]:
+    async def run() -> dict[str, Decision]:
+        matcher = InMemory()
+        for record, at in sorted(events, key=lambda e: e[1]):
+            await matcher.replay.receive(record, at)
+        await matcher.replay.advance(BASE_ETA + timedelta(hours=1))
+        return {line: d for (_, line), d in (await matcher.decisions()).items()}
+
+    return asyncio.run(run())
+
+
+def _day(*extra: tuple[Record, datetime]) -> list[tuple[Record, datetime]]:
+    return [
+        (NOTICE, NOTICE.submitted_at),
+        (QUOTED, BASE_ETA - timedelta(days=2)),
+        (OTHER, BASE_ETA - timedelta(days=2)),
+        (arrival("QB-1"), BASE_ETA),
+        *extra,
+    ]
+
+
+def test_a_ched_used_up_by_the_line_that_quotes_it_does_not_cover_another_line() -> None:
+    decided = _decide(_day())
+    assert decided["1"].status is DecisionStatus.NOTIFIED
+    assert decided["2"].status is DecisionStatus.UNNOTIFIED, decided["2"].reasons
+    assert CHED not in decided["2"].references
+
+
+def test_a_late_notification_covering_the_other_line_is_credited() -> None:
+    late = prenotification(
+        LATER, ched_type=ChedType.CHED_P, cn_code="02013000", description="frozen beef",
+        containers=[container(2)],
+    ).model_copy(update={"submitted_at": BASE_ETA - timedelta(hours=2)})  # fmt: skip
+    decided = _decide(_day((late, late.submitted_at)))
+    assert decided["1"].status is DecisionStatus.NOTIFIED
+    assert decided["2"].status is DecisionStatus.NOTIFIED_LATE
+    assert decided["2"].references == [LATER]
+
+
+def _quoting(line_id: str, box: int) -> ManifestLine:
+    return manifest_line(
+        "QB-2", line_id, hs_code="020130", description="frozen beef", containers=[container(box)]
+    ).model_copy(update={"document_references": [CHED]})
+
+
+def test_lines_that_together_use_a_ched_beyond_its_quantity_go_before_a_person() -> None:
+    one, two = _quoting("1", 11), _quoting("2", 12)
+    decided = _decide(
+        [
+            (NOTICE, NOTICE.submitted_at),
+            (one, BASE_ETA - timedelta(days=2)),
+            (two, BASE_ETA - timedelta(days=2)),
+        ]
+    )
+    for line, other in (("1", "QB-2/2"), ("2", "QB-2/1")):
+        assert decided[line].status is DecisionStatus.REVIEW
+        [reason] = [r for r in decided[line].reasons if r.code == "quantity_exceeded"]
+        assert other in reason.text and CHED in reason.text
+
+
+def test_one_ched_for_two_containers_covers_both_lines() -> None:
+    both = NOTICE.model_copy(update={"containers": [container(21), container(22)]})
+    both = both.model_copy(
+        update={"commodities": [both.commodities[0].model_copy(update={"net_mass_kg": 33_000})]}
+    )
+    lines = [
+        manifest_line(
+            "QB-3", n, hs_code="020130", description="frozen beef", containers=[container(b)]
+        )
+        for n, b in (("1", 21), ("2", 22))
+    ]
+    decided = _decide(
+        [(both, both.submitted_at), *((x, BASE_ETA - timedelta(days=2)) for x in lines)]
+    )
+    assert {d.status for d in decided.values()} == {DecisionStatus.NOTIFIED}
+
+
+def test_a_line_moves_to_the_notification_that_covers_it_by_key() -> None:
+    """A weaker candidate in time (the same importer on the same vessel, enough quantity) and a
+    late one that names the line's container: the line is the late one's."""
+    roomy = NOTICE.model_copy(
+        update={"commodities": [NOTICE.commodities[0].model_copy(update={"net_mass_kg": 17_000})]}
+    )
+    late = prenotification(
+        LATER, ched_type=ChedType.CHED_P, cn_code="02013000", description="frozen beef",
+        containers=[container(2)],
+    ).model_copy(update={"submitted_at": BASE_ETA - timedelta(hours=2)})  # fmt: skip
+    decided = _decide(
+        [
+            (roomy, roomy.submitted_at),
+            (OTHER, BASE_ETA - timedelta(days=2)),
+            (late, late.submitted_at),
+            (arrival("QB-1"), BASE_ETA),
+        ]
+    )
+    assert decided["2"].status is DecisionStatus.NOTIFIED_LATE, decided["2"].reasons
+    assert decided["2"].references == [LATER]
