@@ -76,6 +76,8 @@ async def test_a_ched_quoted_by_two_lines_for_the_goods_of_one_is_flagged(
             ("1", "review", True),
             ("2", "review", True),
         ]
-        detail = (await client.get("/matcher/decisions/QTY-1/1", headers=bearer("nvwa-inspector"))).json()
+        detail = (
+            await client.get("/matcher/decisions/QTY-1/1", headers=bearer("nvwa-inspector"))
+        ).json()
         [why] = [r for r in detail["reasons"] if r["code"] == "quantity_exceeded"]
         assert "QTY-1/2" in why["text"]
