@@ -89,7 +89,7 @@ def _computed(
 ) -> PreNotification:
     """The record as published: reference normalised (raw kept), lead time, flags, officer."""
     reference = parse_reference(record.reference)
-    compliance = lead_time(record, data.bcp(record.bcp))
+    compliance = lead_time(record, data.bcps.named(record.bcp, record.mode))
     return record.model_copy(
         update={
             "reference": reference.normalised,
