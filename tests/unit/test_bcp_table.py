@@ -81,6 +81,16 @@ def test_no_bcp(code: str | None, mode: Mode | None) -> None:
     assert TABLE.resolve(code, mode) is None
 
 
+def test_candidates_of_a_notified_code() -> None:
+    def codes(code: str, mode: Mode | None) -> list[str]:
+        return [b.code for b in TABLE.candidates(code, mode)]
+
+    assert codes("NLAMS", None) == ["NLAMS1", "NLAMS4"]
+    assert codes("NLAMS", Mode.AIR) == ["NLAMS4"]
+    assert codes("NLAMS", Mode.ROAD) == ["NLAMS1", "NLAMS4"]
+    assert codes("NLXXX", Mode.SEA) == []
+
+
 def test_a_notified_code_of_another_mode_is_still_the_bcp_it_names() -> None:
     named = TABLE.named("NLSPL", Mode.SEA)
     assert named is not None and named.code == "NLAMS4"

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from matcher_cases import decide_at
+import pytest
+from matcher_cases import INDICATORS, decide_at
 
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.scoring import consignment_levels
 from pnm.shared.calendar import working_days_before
 from pnm.shared.contracts.records import (
     ChedType,
@@ -89,3 +92,26 @@ def test_wood_notified_two_working_days_ahead_at_rotterdam_is_late_in_the_matche
 def test_wood_notified_five_working_days_ahead_is_in_time() -> None:
     line, notices = sawn_wood(working_days_before(BASE_ETA, 5))
     assert decide_at(line, notices, arrived=True).status is DecisionStatus.NOTIFIED
+
+
+@pytest.mark.parametrize(
+    ("port", "line_mode", "notified", "notified_mode", "level"),
+    [
+        ("NLAMS", Mode.AIR, "NLSPL", Mode.AIR, "same"),
+        ("NLAMS", Mode.AIR, "NLAMS4", None, "same"),
+        ("NLAMS", Mode.AIR, "NLAMS", None, "same"),  # without a mode: port or airport
+        ("NLAMS", Mode.AIR, "NLAMS", Mode.SEA, "differ"),  # notified at the seaport
+        ("NLAMS", Mode.SEA, "NLAMS4", None, "differ"),  # notified at Schiphol
+        ("NLAMS", Mode.SEA, "NLAMS1", Mode.SEA, "same"),
+        ("NLRTM", Mode.AIR, "NLRTM", Mode.AIR, "same"),  # no BCP: the LOCODEs agree
+        ("NLRTM", Mode.SEA, "DEHAM", Mode.SEA, "differ"),
+    ],
+)
+def test_the_bcp_comparison_is_by_bcp_not_by_locode(
+    port: str, line_mode: Mode, notified: str, notified_mode: Mode | None, level: str
+) -> None:
+    line = flown_in(port, line_mode)
+    (notice,) = live_birds_notified(notified, Mode.AIR)
+    facts = NotificationFacts.of(notice.model_copy(update={"mode": notified_mode}))
+    levels = consignment_levels(LineFacts.of(line), line.eta, port, facts, INDICATORS)
+    assert ("bcp", level) in levels

@@ -107,15 +107,21 @@ class BcpTable:
         without a mode, the first the table lists under that code (a city LOCODE shared by a
         port and an airport means the port, as the table lists it first). None when no BCP of
         that mode has the code: a flight landing at NLRTM does not enter at the seaport."""
-        if not code:
-            return None
-        named = self._index.get(code.strip().upper(), ())
-        return next((b for b in named if mode is None or b.mode is mode), None)
+        return next((b for b in self._called(code) if mode is None or b.mode is mode), None)
+
+    def candidates(self, code: str | None, mode: Mode | None) -> tuple[Bcp, ...]:
+        """The BCPs a pre-notification's `bcp` and `mode` may mean: those of that mode the code
+        names, else every one it names (without a mode, or when its mode is that of another
+        leg: the code is what the party chose)."""
+        called = self._called(code)
+        return tuple(b for b in called if b.mode is mode) or called
 
     def named(self, code: str | None, mode: Mode | None) -> Bcp | None:
-        """The BCP a pre-notification names: by code and mode, else by code alone (its mode may
-        be that of another leg; the code is what the party chose)."""
-        return self.resolve(code, mode) or self.resolve(code)
+        """The BCP a pre-notification names: the first of its `candidates`."""
+        return next(iter(self.candidates(code, mode)), None)
+
+    def _called(self, code: str | None) -> tuple[Bcp, ...]:
+        return self._index.get(code.strip().upper(), ()) if code else ()
 
     def designated(self, ched_type: ChedType) -> list[Bcp]:
         return [b for b in self.bcps if b.designation(ched_type) == "yes"]

@@ -288,12 +288,13 @@ def _arrival(eta: datetime, n: NotificationFacts, p: Parameters) -> Comparison:
 
 
 def _bcp(facts: LineFacts, port: str, n: NotificationFacts, indicators: IndicatorSet) -> Comparison:
-    """The same BCP, by code and mode (NLAMS by air and NLSPL are both Schiphol, NLAMS by sea is
-    not); the same LOCODE where either side is no BCP the table knows."""
+    """The same BCP, by code and mode: NLAMS by air and NLSPL are both Schiphol, NLAMS4 is not
+    the seaport; NLAMS notified without a mode may be either. The same LOCODE where either side
+    is no BCP the table knows."""
     here = indicators.bcp(port, facts.mode)
-    notified = indicators.bcps.named(n.bcp, n.mode)
-    if here is not None and notified is not None:
-        same = here.code == notified.code
+    notified = indicators.bcps.candidates(n.bcp, n.mode)
+    if here is not None and notified:
+        same = any(b.code == here.code for b in notified)
     else:
         same = port == n.bcp[:5]
     if same:
