@@ -378,7 +378,12 @@ async def test_bcp_by_traces_code_alias_and_mode(
         response = await client.post("/prenotifications", json=record, headers=VGC)
         assert response.status_code == 201, (bcp, response.text)
         stored = await client.get(f"/prenotifications/CHEDA.NL.2026.000000{n}", headers=CUSTOMS)
-        assert stored.json()["lead_time"]["rule"] == "derogation_hours", bcp
+        lead_time = stored.json()["lead_time"]
+        assert (lead_time["rule"], lead_time["bcp"], lead_time["bcp_table"]) == (
+            "derogation_hours",
+            "NLAMS4",
+            "v1",
+        ), bcp
     unknown = beef(bcp="NLAMS2", mode=Mode.AIR)
     response = await client.post("/prenotifications", json=unknown, headers=VGC)
     assert response.status_code == 422
