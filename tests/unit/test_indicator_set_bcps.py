@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetDocument
+from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.shared.contracts.records import Mode
 
 OLD_BCPS: list[dict[str, Any]] = [
@@ -44,6 +45,10 @@ def test_the_shipped_set_decides_with_the_shipped_bcp_table() -> None:
     assert shipped.bcps.version == shipped.document.bcp_table == "v1"
     schiphol = shipped.bcp("NLAMS", Mode.AIR)
     assert schiphol is not None and schiphol.code == "NLAMS4"
+
+
+def test_both_services_read_the_same_table() -> None:
+    assert shipped_indicator_set().bcps is shipped_reference_data().bcps
 
 
 def test_a_stored_set_whose_bcps_agree_with_the_table_still_loads() -> None:

@@ -12,6 +12,8 @@ from matcher_cases import INDICATORS, decide_at
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.scoring import consignment_levels
+from pnm.prenotification.adapters.reference_files import shipped_reference_data
+from pnm.prenotification.domain.lead_time import lead_time
 from pnm.shared.calendar import working_days_before
 from pnm.shared.contracts.records import (
     ChedType,
@@ -84,6 +86,9 @@ def sawn_wood(submitted_at: datetime) -> tuple[ManifestLine, list[PreNotificatio
 
 def test_wood_notified_two_working_days_ahead_at_rotterdam_is_late_in_the_matcher_too() -> None:
     line, notices = sawn_wood(working_days_before(BASE_ETA, 2))
+    (notice,) = notices
+    at_intake = lead_time(notice, shipped_reference_data().bcps.named(notice.bcp, notice.mode))
+    assert (at_intake.on_time, at_intake.rule) == (False, "wood_working_days")
     outcome = decide_at(line, notices, arrived=True)
     assert outcome.status is DecisionStatus.NOTIFIED_LATE
     assert "5 NL working days before arrival (wood at NLRTM1)" in outcome.reasons[-1].text
