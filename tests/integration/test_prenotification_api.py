@@ -17,7 +17,13 @@ from sqlalchemy import select
 from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
 from pnm.prenotification.adapters.tables import messaging
-from pnm.shared.contracts.records import ChedType, Control, Party, PreNotificationStatus
+from pnm.shared.contracts.records import (
+    ChedType,
+    Control,
+    Mode,
+    Party,
+    PreNotificationStatus,
+)
 from pnm.shared.runtime import Pipeline
 
 VGC = bearer("feed:vgc")
@@ -354,3 +360,33 @@ async def test_lead_time_is_recorded(service: tuple[Pipeline, httpx.AsyncClient,
     stored = (await client.get("/prenotifications/CHEDP.NL.2026.0000001", headers=CUSTOMS)).json()
     assert stored["lead_time"]["on_time"] is False
     assert stored["lead_time"]["rule"] == "one_working_day"
+
+
+async def test_bcp_by_traces_code_alias_and_mode(
+    service: tuple[Pipeline, httpx.AsyncClient, Clock],
+) -> None:
+    """Issue 16: one BCP table, by code and mode. Live animals notified at NLAMS by air enter at
+    Schiphol, which has four hours' notice; an unknown code is refused naming field, value and
+    rule."""
+    _, client, clock = service
+    arrival = clock.now + timedelta(hours=6)
+    notified_as = [("NLAMS", Mode.AIR), ("NLAMS4", None), ("AMS", Mode.AIR)]
+    for n, (bcp, mode) in enumerate(notified_as, 1):
+        record = beef(f"CHEDA.NL.2026.000000{n}", bcp=bcp, mode=mode, expected_arrival=arrival)
+        record.update(ched_type="CHED-A", submitted_at=clock.now.isoformat())
+        record["commodities"][0].update(cn_code="010619", description="live birds")
+        response = await client.post("/prenotifications", json=record, headers=VGC)
+        assert response.status_code == 201, (bcp, response.text)
+        stored = await client.get(f"/prenotifications/CHEDA.NL.2026.000000{n}", headers=CUSTOMS)
+        lead_time = stored.json()["lead_time"]
+        assert (lead_time["rule"], lead_time["bcp"], lead_time["bcp_table"]) == (
+            "derogation_hours",
+            "NLAMS4",
+            "v1",
+        ), bcp
+    unknown = beef(bcp="NLAMS2", mode=Mode.AIR)
+    response = await client.post("/prenotifications", json=unknown, headers=VGC)
+    assert response.status_code == 422
+    [issue] = response.json()["issues"]
+    assert (issue["field"], issue["value"], issue["rule"]) == ("bcp", "NLAMS2", "bcp.unknown")
+    assert "BCP table v1" in issue["message"]

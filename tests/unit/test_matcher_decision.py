@@ -21,6 +21,7 @@ from pnm.shared.contracts.records import (
     DecisionStatus,
     FeedStatus,
     ManifestLine,
+    Mode,
     PreNotification,
     PreNotificationStatus,
     Regime,
@@ -199,7 +200,9 @@ def test_pre_notified_after_an_early_arrival_is_late_whatever_the_eta() -> None:
     # The vessel came in two days before its ETA; the party pre-notified an hour after that,
     # still well before the ETA's deadline. The goods were here unnotified: late.
     early = BASE_ETA - timedelta(days=2)
-    timeline = Timeline.of(BASE_ETA, early, INDICATORS.bcp("NLRTM"), INDICATORS.parameters)
+    timeline = Timeline.of(
+        BASE_ETA, early, INDICATORS.bcp("NLRTM", Mode.SEA), INDICATORS.parameters
+    )
     assert timeline.lead_deadline < early
     pn = beef_pn(submitted=early + timedelta(hours=1))
     assert timeline.lead_deadline < pn.submitted_at < BASE_ETA - timedelta(days=1)
@@ -211,7 +214,7 @@ def test_pre_notified_after_an_early_arrival_is_late_whatever_the_eta() -> None:
 
 def test_waiting_statuses_follow_the_deadlines() -> None:
     # BASE_ETA is 06:00 UTC; the deadline one NL working day earlier, before the ETA.
-    timeline = Timeline.of(BASE_ETA, None, INDICATORS.bcp("NLRTM"), INDICATORS.parameters)
+    timeline = Timeline.of(BASE_ETA, None, INDICATORS.bcp("NLRTM", Mode.SEA), INDICATORS.parameters)
     assert timeline.lead_deadline < BASE_ETA
     assert decide_at(line(), now=timeline.lead_deadline - timedelta(minutes=1)).status is (
         S.AWAITING_NOTIFICATION
@@ -224,7 +227,7 @@ def test_waiting_statuses_follow_the_deadlines() -> None:
 
 def test_next_deadline_is_the_next_moment_time_alone_changes_the_status() -> None:
     outcome = decide_at(line(), now=BEFORE_DEADLINE)
-    timeline = Timeline.of(BASE_ETA, None, INDICATORS.bcp("NLRTM"), INDICATORS.parameters)
+    timeline = Timeline.of(BASE_ETA, None, INDICATORS.bcp("NLRTM", Mode.SEA), INDICATORS.parameters)
     assert outcome.next_deadline == timeline.lead_deadline
     assert decide_at(line(), arrived=True).next_deadline is None
 
@@ -232,9 +235,9 @@ def test_next_deadline_is_the_next_moment_time_alone_changes_the_status() -> Non
 def test_kings_day_is_no_working_day_and_schiphol_has_four_hours() -> None:
     p = INDICATORS.parameters
     tuesday = datetime(2026, 4, 28, 8, 0, tzinfo=UTC)  # Monday 27 April is King's Day
-    deadline = Timeline.of(tuesday, None, INDICATORS.bcp("NLRTM"), p).lead_deadline
+    deadline = Timeline.of(tuesday, None, INDICATORS.bcp("NLRTM", Mode.SEA), p).lead_deadline
     assert deadline == datetime(2026, 4, 24, 8, 0, tzinfo=UTC)  # the Friday before
-    schiphol = Timeline.of(tuesday, None, INDICATORS.bcp("NLSPL"), p).lead_deadline
+    schiphol = Timeline.of(tuesday, None, INDICATORS.bcp("NLSPL", Mode.AIR), p).lead_deadline
     assert schiphol == tuesday - timedelta(hours=4)
 
 

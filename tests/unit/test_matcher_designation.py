@@ -10,17 +10,25 @@ from matcher_cases import INDICATORS, decide_at
 
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.domain.decision import Outcome
-from pnm.shared.contracts.records import ChedType, DecisionStatus, ManifestLine, PreNotification
+from pnm.shared.contracts.records import (
+    ChedType,
+    DecisionStatus,
+    ManifestLine,
+    Mode,
+    PreNotification,
+)
 
 BOX = container(31)
 
 
-def live_eels(port: str = "NLRTM", hs_code: str | None = None) -> ManifestLine:
+def live_eels(
+    port: str = "NLRTM", hs_code: str | None = None, mode: Mode = Mode.SEA
+) -> ManifestLine:
     line = manifest_line("M-EELS", "1", hs_code=hs_code, description="Live eels", containers=[BOX])
-    return line.model_copy(update={"port_of_discharge": port})
+    return line.model_copy(update={"port_of_discharge": port, "mode": mode})
 
 
-def eels_notified(bcp: str = "NLRTM") -> list[PreNotification]:
+def eels_notified(bcp: str = "NLRTM", mode: Mode = Mode.SEA) -> list[PreNotification]:
     notice = prenotification(
         "CHEDA.NL.2026.0000001",
         ched_type=ChedType.CHED_A,
@@ -28,7 +36,7 @@ def eels_notified(bcp: str = "NLRTM") -> list[PreNotification]:
         description="Live eels",
         containers=[BOX],
     )
-    return [notice.model_copy(update={"bcp": bcp})]
+    return [notice.model_copy(update={"bcp": bcp, "mode": mode})]
 
 
 def refusals(outcome: Outcome) -> list[str]:
@@ -36,16 +44,16 @@ def refusals(outcome: Outcome) -> list[str]:
 
 
 def test_live_animals_at_a_port_not_designated_for_them_need_review_even_when_notified() -> None:
-    rotterdam = INDICATORS.bcp("NLRTM")
-    assert rotterdam is not None and rotterdam.designated[ChedType.CHED_A] == "no"
+    rotterdam = INDICATORS.bcp("NLRTM", Mode.SEA)
+    assert rotterdam is not None and rotterdam.designation(ChedType.CHED_A) == "no"
     outcome = decide_at(live_eels(), eels_notified())
     assert outcome.status is DecisionStatus.REVIEW
     assert refusals(outcome) == ["bcp_not_designated"]
-    assert "Rotterdam (NLRTM) is not designated for CHED-A" in outcome.reasons[-1].text
+    assert "Rotterdam (NLRTM1) is not designated for CHED-A" in outcome.reasons[-1].text
 
 
 def test_at_a_designated_airport_the_same_goods_are_simply_notified() -> None:
-    outcome = decide_at(live_eels("NLSPL"), eels_notified("NLSPL"))
+    outcome = decide_at(live_eels("NLSPL", mode=Mode.AIR), eels_notified("NLSPL", Mode.AIR))
     assert outcome.status is DecisionStatus.NOTIFIED
     assert refusals(outcome) == []
 

@@ -14,16 +14,16 @@ from hypothesis import strategies as st
 from pnm.cli.scenarios import container, prenotification
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.domain.lead_time import lead_time
-from pnm.prenotification.domain.reference_data import Bcp
+from pnm.shared.bcp.table import Bcp
 from pnm.shared.calendar import is_working_day, working_days_before
-from pnm.shared.contracts.records import ChedType, Commodity, PreNotification
+from pnm.shared.contracts.records import ChedType, Commodity, Mode, PreNotification
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DATA = shipped_reference_data()
 
 
 def bcp(code: str) -> Bcp:
-    found = DATA.bcp(code)
+    found = DATA.bcps.resolve(code)
     assert found is not None
     return found
 
@@ -190,9 +190,10 @@ def test_the_wood_rule_is_for_ched_pp_only() -> None:
 
 def test_the_wood_rule_takes_precedence_over_the_derogation() -> None:
     both = Bcp(
-        code="NLXYZ",
+        code="NLXYZ1",
+        locode="NLXYZ",
+        mode=Mode.SEA,
         name="Both",
-        kind="port",
         aliases=frozenset(),
         designations={},
         derogation_hours=4,

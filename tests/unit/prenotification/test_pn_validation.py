@@ -212,15 +212,15 @@ def test_unknown_bcp(bcp: str) -> None:
         bcp,
         "error",
     )
-    assert "Rotterdam (NLRTM)" in issue.message, "the message lists the known BCPs"
+    assert "Rotterdam (NLRTM1)" in issue.message, "the message lists the known BCPs"
 
 
 def test_live_animals_only_at_airports() -> None:
     issue = only(as_type(ChedType.CHED_A, "0102", bcp="NLRTM"))
     assert (issue.rule, issue.severity) == ("bcp.not_designated", "error")
     assert issue.message == (
-        "bcp Rotterdam (NLRTM) is not designated for live animals (CHED-A): Live animals "
-        "(CHED-A) enter only at Amsterdam Schiphol (NLSPL) or Maastricht Aachen Airport (NLMST)"
+        "bcp Rotterdam (NLRTM1) is not designated for live animals (CHED-A): Live animals "
+        "(CHED-A) enter only at Amsterdam Schiphol (NLAMS4) or Maastricht Aachen Airport (NLMST4)"
     )
 
 
@@ -232,7 +232,7 @@ def test_unconfirmed_designation_is_a_flag() -> None:
         "NLAMS",
         "flag",
     )
-    assert "Amsterdam (NLAMS)" in issue.message and "CHED-PP" in issue.message
+    assert "Amsterdam (NLAMS1)" in issue.message and "CHED-PP" in issue.message
 
 
 # containers and transport document --------------------------------------------------------

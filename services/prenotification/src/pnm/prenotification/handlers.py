@@ -89,13 +89,18 @@ def _computed(
 ) -> PreNotification:
     """The record as published: reference normalised (raw kept), lead time, flags, officer."""
     reference = parse_reference(record.reference)
-    compliance = lead_time(record, data.bcp(record.bcp))
+    bcp = data.bcps.named(record.bcp, record.mode)
+    compliance = lead_time(record, bcp)
     return record.model_copy(
         update={
             "reference": reference.normalised,
             "raw_reference": record.reference,
             "lead_time": LeadTimeCompliance(
-                on_time=compliance.on_time, deadline=compliance.deadline, rule=compliance.rule
+                on_time=compliance.on_time,
+                deadline=compliance.deadline,
+                rule=compliance.rule,
+                bcp=bcp.code if bcp else None,
+                bcp_table=data.bcps.version,
             ),
             "entered_by": submission.entered_by,
         }

@@ -180,6 +180,10 @@ class LeadTimeCompliance(Record):
     on_time: bool
     deadline: datetime
     rule: Literal["one_working_day", "derogation_hours", "wood_working_days"]
+    # Additive: the BCP it was computed for (TRACES code; None: no known BCP) and the version
+    # of the BCP table that says so (docs/border-control-posts.md).
+    bcp: str | None = None
+    bcp_table: str | None = None
 
 
 class IntakeFlag(Record):

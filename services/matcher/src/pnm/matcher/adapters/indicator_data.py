@@ -38,7 +38,8 @@ def _rows(text: str) -> list[dict[str, Any]]:
 
 
 def document_from_directory(folder: Traversable, version: str) -> IndicatorSetDocument:
-    """indicators.csv (required), keywords.csv, exemptions.csv, bcps.csv, parameters.json."""
+    """indicators.csv (required), keywords.csv, exemptions.csv, parameters.json; bcps.csv only
+    in sets kept from before the shared BCP table (docs/border-control-posts.md)."""
 
     def optional(name: str) -> str | None:
         entry = folder.joinpath(name)

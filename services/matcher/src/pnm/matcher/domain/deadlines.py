@@ -1,5 +1,9 @@
-"""Stage 7, deadlines on event time. The lead-time deadline is the expected arrival moved back
-one Dutch working day, or a BCP's derogation hours (Impl. Reg. (EU) 2019/1013 Art. 1); the
+"""Stage 7, deadlines on event time. The lead-time deadline is the project's rule
+(`pnm.shared.bcp.lead_time`, the one the pre-notification service publishes its `lead_time`
+by): the expected arrival moved back one Dutch working day, or the BCP's derogation hours, or
+its working days for wood (Impl. Reg. (EU) 2019/1013 Art. 1). It is computed here from the
+line, not taken from a pre-notification's `lead_time`: the line's arrival may come before the
+arrival the pre-notification expected, and a line nobody notified has deadlines too. The
 arrival deadline is the arrival itself, or the ETA plus a grace period when no arrival comes.
 Pure: the clock is an argument."""
 
@@ -8,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pnm.matcher.domain.indicators import Bcp, Parameters
-from pnm.shared.calendar import hours_before, working_days_before
+from pnm.matcher.domain.indicators import Parameters
+from pnm.shared.bcp.lead_time import lead_deadline
+from pnm.shared.bcp.table import Bcp
 from pnm.shared.contracts.records import DecisionStatus, Reason
 
 
@@ -23,19 +28,21 @@ class Timeline:
 
     @classmethod
     def of(
-        cls, eta: datetime, arrived_at: datetime | None, bcp: Bcp | None, p: Parameters
+        cls,
+        eta: datetime,
+        arrived_at: datetime | None,
+        bcp: Bcp | None,
+        p: Parameters,
+        *,
+        wood: bool = False,
     ) -> Timeline:
+        """`wood`: the goods are wood the BCP may want five working days' notice of."""
         # A vessel or flight that arrives before its ETA brings the deadline forward with it:
         # a pre-notification sent after the goods arrived is late, whatever the ETA said.
         expected = min(eta, arrived_at) if arrived_at is not None else eta
-        if bcp is not None and bcp.derogation_hours is not None:
-            lead = hours_before(expected, bcp.derogation_hours)
-            rule = f"{bcp.derogation_hours} hours before arrival ({bcp.code} derogation)"
-        else:
-            lead = working_days_before(expected, p.lead_time_working_days)
-            rule = f"{p.lead_time_working_days} NL working day(s) before arrival"
+        lead = lead_deadline(expected, bcp, wood=wood, working_days=p.lead_time_working_days)
         grace = eta + timedelta(hours=p.unnotified_grace_hours)
-        return cls(eta, lead, arrived_at or grace, arrived_at, rule)
+        return cls(eta, lead.deadline, arrived_at or grace, arrived_at, lead.text)
 
     def notified_in_time(self, submitted_at: datetime) -> bool:
         return submitted_at <= self.lead_deadline

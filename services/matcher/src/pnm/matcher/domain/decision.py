@@ -27,6 +27,7 @@ from pnm.matcher.domain.scoring import (
     shares_strong_key,
 )
 from pnm.matcher.domain.watermark import Backlog
+from pnm.shared.bcp.lead_time import is_wood
 from pnm.shared.contracts.records import (
     ChedType,
     Contribution,
@@ -169,19 +170,19 @@ def bcp_refusal(line: ManifestLine, selection: Selected, indicators: IndicatorSe
     (live animals only at posts designated for them, Reg. (EU) 2017/625 art. 59 and 64): the
     goods may not enter the Union there, whatever is notified. Only where the category is
     certain and the designation is a known "no"."""
-    bcp = indicators.bcp(line.port_of_discharge)
+    bcp = indicators.bcp(line.port_of_discharge, line.mode)
     if bcp is None:
         return None
     for item in selection.goods:
         categories = selection.categories.get(item.item, set())
         if not categories or None in categories:
             continue
-        if all(bcp.designated.get(c) == "no" for c in categories if c is not None):
+        if all(bcp.designation(c) == "no" for c in categories if c is not None):
             named = ", ".join(sorted(c.value for c in categories if c is not None))
             return Reason(
                 code="bcp_not_designated",
-                text=f"item {item.item}: {bcp.name} ({bcp.code}) is not designated for {named}; "
-                "the goods may not enter here",
+                text=f"item {item.item}: {bcp.label} is not designated for {named} (BCP table "
+                f"{indicators.bcps.version}); the goods may not enter here",
             )
     return None
 
@@ -260,9 +261,7 @@ def decide(
             (Reason(code="no_indicator", text="no risk indicator applies to the goods"),),
         )
     p = indicators.parameters
-    timeline = Timeline.of(
-        situation.eta, situation.arrived_at, indicators.bcp(line.port_of_discharge), p
-    )
+    bcp = indicators.bcp(line.port_of_discharge, line.mode)
     reachable = [
         (c, levels)
         for c in candidates
@@ -274,12 +273,17 @@ def decide(
         is not None
     ]
     decisions: list[tuple[RegimeDecision, Score | None]] = []
-    waiting = False
+    waiting: list[Timeline] = []
     for regime, selection in sorted(selected.items()):
         exemption = exemption_for(line, regime, selection, indicators)
         if exemption is not None:
             decisions.append((_exempt(regime, selection, exemption), None))
             continue
+        # The wood rule is for plant-health goods (CHED-PP), the phyto regime's.
+        wood = regime is Regime.PHYTO and is_wood(
+            ChedType.CHED_PP, (c for codes in selection.codes.values() for c in codes)
+        )
+        timeline = Timeline.of(situation.eta, situation.arrived_at, bcp, p, wood=wood)
         side = LineSide(
             situation.facts,
             [
@@ -310,7 +314,8 @@ def decide(
             if why is not None:
                 decided = (_held_back(decided[0], why), decided[1])
         # Time may still change what lies under a refusal (awaiting → unnotified).
-        waiting = waiting or decided[0].status in WAITING
+        if decided[0].status in WAITING:
+            waiting.append(timeline)
         refusal = bcp_refusal(line, selection, indicators)
         decisions.append(_refused(decided, refusal) if refusal else decided)
     per_regime = tuple(d for d, _ in decisions)
@@ -324,7 +329,9 @@ def decide(
         explanation=tuple(
             c for d, s in decisions if s is not None for c in _waterfall(d.regime, s)
         ),
-        next_deadline=timeline.next_deadline(now) if waiting else None,
+        next_deadline=min(
+            (d for t in waiting if (d := t.next_deadline(now)) is not None), default=None
+        ),
     )
 
 

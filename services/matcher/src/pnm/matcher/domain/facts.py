@@ -242,6 +242,7 @@ class NotificationFacts:
     importer: str
     commodities: tuple[Goods, ...]
     net_mass_kg: float
+    mode: Mode | None = None  # with `bcp`, which BCP was notified (NLAMS by air: Schiphol)
     # The block keys as stored beside the facts, when they are read back: not computed again.
     keys: InitVar[Iterable[str] | None] = None
     strong_keys: frozenset[str] = field(init=False)
@@ -292,6 +293,7 @@ class NotificationFacts:
             importer=party_name(record.importer.name),
             commodities=commodities,
             net_mass_kg=sum(c.mass_kg for c in commodities),
+            mode=record.mode,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -309,6 +311,7 @@ class NotificationFacts:
             "vessel": self.vessel,
             "importer": self.importer,
             "commodities": [[g.hs_code, g.description, g.mass_kg] for g in self.commodities],
+            "mode": self.mode.value if self.mode else None,
         }
 
     @classmethod
@@ -332,6 +335,7 @@ class NotificationFacts:
             importer=data["importer"],
             commodities=commodities,
             net_mass_kg=sum(c.mass_kg for c in commodities),
+            mode=Mode(data["mode"]) if data.get("mode") else None,  # absent in older facts
             keys=block_keys,
         )
 
@@ -344,6 +348,7 @@ class LineFacts:
     vessel: str | None
     consignee: str
     gross_mass_kg: float
+    mode: Mode | None = None  # with the port of discharge, the line's BCP
     strong_keys: frozenset[str] = field(init=False)
     block_keys: frozenset[str] = field(init=False)
 
@@ -372,4 +377,5 @@ class LineFacts:
             ),
             consignee=party_name(record.consignee.name),
             gross_mass_kg=sum(g.gross_mass_kg for g in record.goods),
+            mode=record.mode,
         )

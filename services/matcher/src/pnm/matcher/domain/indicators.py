@@ -1,7 +1,9 @@
 """Indicator sets: the analyst-maintained, versioned data the matcher decides by.
 
 An indicator set is one document (`IndicatorSetDocument`): CN code prefixes per regime,
-description keywords for goods without a usable HS code, exemption rules, BCP designations,
+description keywords for goods without a usable HS code, exemption rules, the version of the
+project's BCP table it decides with (`bcp_table`: designations and lead-time derogations are
+the table's, the same the pre-notification service validates with; docs/border-control-posts.md),
 and the parameters (weights, thresholds, tolerances, lead times, feed silence). It is validated
 here as a whole; `compile_set` turns it into the `IndicatorSet` the stages read.
 """
@@ -23,8 +25,18 @@ from pydantic import (
     model_validator,
 )
 
+from pnm.shared.bcp.shipped import SHIPPED_VERSION as SHIPPED_BCP_TABLE
+from pnm.shared.bcp.shipped import bcp_table
+from pnm.shared.bcp.table import Bcp, BcpTable
 from pnm.shared.contracts.limits import TEXT_MAX
-from pnm.shared.contracts.records import ChedType, GoodsItem, ManifestLine, Procedure, Regime
+from pnm.shared.contracts.records import (
+    ChedType,
+    GoodsItem,
+    ManifestLine,
+    Mode,
+    Procedure,
+    Regime,
+)
 from pnm.shared.identifiers import words
 
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}$")]
@@ -115,20 +127,38 @@ class Exemption(_Strict):
         )
 
 
-class Bcp(_Strict):
-    """A border control post and what it is designated for (per CHED type)."""
+class LegacyBcp(_Strict):
+    """A BCP as indicator sets listed them before the shared BCP table (docs/border-control-
+    posts.md). Still read, so that the sets stored then load, and refused unless the table says
+    the same: designations are changed in the table, one for every service."""
 
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5,8}$")]
     name: Text
     kind: Literal["port", "airport", "road", "rail"]
     aliases: frozenset[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5,8}$")]] = frozenset()
     designated: dict[ChedType, Designation]
-    # Art. 1(2) Impl. Reg. (EU) 2019/1013: notice of this many hours instead of a working day.
     derogation_hours: int | None = Field(default=None, ge=1, le=24)
 
     @property
     def codes(self) -> frozenset[str]:
         return self.aliases | {self.code}
+
+    def differences(self, table: BcpTable) -> list[str]:
+        """How this entry differs from the table's BCP of the same code (empty: it agrees)."""
+        bcp = table.resolve(self.code)
+        if bcp is None:
+            return [f"{self.code} is not in BCP table {table.version}"]
+        differ = [
+            f"{self.code} {ched_type.value} {said} (table: {bcp.designation(ched_type)})"
+            for ched_type, said in sorted(self.designated.items())
+            if said != bcp.designation(ched_type)
+        ]
+        if self.derogation_hours != bcp.derogation_hours:
+            differ.append(
+                f"{self.code} derogation_hours {self.derogation_hours} "
+                f"(table: {bcp.derogation_hours})"
+            )
+        return differ
 
 
 class Weights(_Strict):
@@ -205,7 +235,11 @@ class IndicatorSetDocument(_Strict):
     indicators: list[Indicator] = Field(min_length=1)
     keywords: list[Keyword] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
-    bcps: list[Bcp] = Field(default_factory=list)
+    bcp_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")] = (
+        SHIPPED_BCP_TABLE
+    )
+    # Only as sets stored before the shared table have it (`LegacyBcp`); new sets leave it out.
+    bcps: list[LegacyBcp] = Field(default_factory=list)
     parameters: Parameters = Parameters()
 
     @model_validator(mode="after")
@@ -218,6 +252,12 @@ class IndicatorSetDocument(_Strict):
             doubles = sorted(str(k) for k, n in Counter(keys).items() if n > 1)
             if doubles:
                 raise ValueError(f"duplicate {what}: {', '.join(doubles)}")
+        table = bcp_table(self.bcp_table)  # an unknown version is refused here
+        if differ := [d for b in self.bcps for d in b.differences(table)]:
+            raise ValueError(
+                f"bcps differ from BCP table {table.version}: {'; '.join(differ)}; BCP "
+                "designations are changed in the shared BCP table, not in an indicator set"
+            )
         return self
 
 
@@ -285,8 +325,8 @@ class IndicatorSet:
         return max(w[k] for k in goods + descriptions) + max(0.0, *(w[k] for k in weight))
 
     @cached_property
-    def _bcps(self) -> dict[str, Bcp]:
-        return {code: bcp for bcp in self.document.bcps for code in bcp.codes}
+    def bcps(self) -> BcpTable:
+        return bcp_table(self.document.bcp_table)
 
     def matching(self, hs_code: str | None) -> list[Indicator]:
         """Indicators whose CN prefix the goods code falls under (a dictionary probe per prefix
@@ -302,8 +342,9 @@ class IndicatorSet:
     def is_generic(self, hs_code: str | None) -> bool:
         return not hs_code or hs_code in self.parameters.generic_hs_codes
 
-    def bcp(self, code: str | None) -> Bcp | None:
-        return self._bcps.get(code.upper()) if code else None
+    def bcp(self, code: str | None, mode: Mode | None) -> Bcp | None:
+        """The BCP a place of discharge is for goods arriving by `mode`."""
+        return self.bcps.resolve(code, mode)
 
 
 class IndicatorSetError(ValueError):

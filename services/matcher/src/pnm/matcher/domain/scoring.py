@@ -103,7 +103,7 @@ def consignment_levels(
         *_name(facts, n, p),
         *_vessel(facts, n),
         _arrival(eta, n, p),
-        _bcp(port, n, indicators),
+        _bcp(facts, port, n, indicators),
     ]
 
 
@@ -321,9 +321,17 @@ def _arrival(eta: datetime, n: NotificationFacts, p: Parameters) -> Comparison:
     return ("arrival", "within" if apart <= p.arrival_window_hours * 3600 else "outside")
 
 
-def _bcp(port: str, n: NotificationFacts, indicators: IndicatorSet) -> Comparison:
-    bcp = indicators.bcp(n.bcp)
-    if port == n.bcp[:5] or (bcp is not None and port in bcp.codes):
+def _bcp(facts: LineFacts, port: str, n: NotificationFacts, indicators: IndicatorSet) -> Comparison:
+    """The same BCP, by code and mode: NLAMS by air and NLSPL are both Schiphol, NLAMS4 is not
+    the seaport; NLAMS notified without a mode may be either. The same LOCODE where either side
+    is no BCP the table knows."""
+    here = indicators.bcp(port, facts.mode)
+    notified = indicators.bcps.candidates(n.bcp, n.mode)
+    if here is not None and notified:
+        same = any(b.code == here.code for b in notified)
+    else:
+        same = port == n.bcp[:5]
+    if same:
         return ("bcp", "same")
     if n.transfer and n.inspection_point and n.inspection_point.upper()[:5] == port[:5]:
         return ("bcp", "transfer")

@@ -1,8 +1,8 @@
 """Reference data the validation runs against: CN codes per CHED type, and the Dutch BCPs.
 
-Pure: the tables come in as CSV text (the shipped, versioned files are in
-`pnm.prenotification.data` and are read by `adapters.reference_files`). An analyst may change
-them; every record is validated against one `version`.
+Pure: the CN table comes in as CSV text (the shipped, versioned file is in
+`pnm.prenotification.data` and is read by `adapters.reference_files`). An analyst may change
+it; every record is validated against one `version`.
 
 CN table (`ched_cn_v1.csv`: `ched_type,cn_prefix,description,legal_source[,coverage]`)
     CHED-PP rows come from Annex XI of Reg. (EU) 2019/2072 (plants, plant products, other
@@ -19,22 +19,8 @@ CN table (`ched_cn_v1.csv`: `ched_type,cn_prefix,description,legal_source[,cover
     source's "ex 29xx" (chemicals derived from animal by-products, e.g. glycerol 2905 45) is
     listed as chapter prefix `29`, `ex`.
 
-BCP table (`bcps_v1.csv`:
-`code,name,kind,aliases,ched_pp,ched_p,ched_a,ched_d,derogation_hours,wood_working_days`)
-    `code` is the UN/LOCODE the pre-notifications use; `aliases` (space-separated) are other
-    spellings that mean the same BCP, such as the TRACES BCP code (LOCODE + `1` for a port, `4`
-    for an airport: an inference of the source, not confirmed). Designations are `yes`, `no` or
-    `unknown` (`?` in the source table is read as `unknown`). Configuration choices in v1:
-
-    - Schiphol has code NLSPL with alias NLAMS4. The source says Schiphol uses the city LOCODE
-      NLAMS, but NLAMS is also the port of Amsterdam, which keeps NLAMS (alias NLAMS1).
-    - `derogation_hours` = 4 for the airports Schiphol (NLSPL) and Maastricht (NLMST) only:
-      Impl. Reg. (EU) 2019/1013 Art. 1(2) lets a BCP accept 4 hours where logistical constraints
-      prevent one working day; the source does not say which Dutch BCPs do, so we assume the
-      airports, where cargo is booked hours rather than days ahead.
-    - `wood_working_days` = 5 for Rotterdam (NLRTM) only: 2019/1013 Art. 1(3) lets BCPs
-      designated for roundwood, sawn wood and wood chips require up to 5 working days.
-    Empty means "none".
+BCP table: the project's one table of border control posts (`pnm.shared.bcp`), the same the
+    matcher decides with (docs/border-control-posts.md).
 """
 
 from __future__ import annotations
@@ -44,41 +30,15 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Literal
 
+from pnm.shared.bcp.table import BcpTable
 from pnm.shared.contracts.records import ChedType
 
-Designation = Literal["yes", "no", "unknown"]
-BcpKind = Literal["port", "airport"]
 Coverage = Literal["all", "ex"]
 
 CN_COLUMNS = ("ched_type", "cn_prefix", "description", "legal_source")
-BCP_COLUMNS = (
-    "code",
-    "name",
-    "kind",
-    "aliases",
-    "ched_pp",
-    "ched_p",
-    "ched_a",
-    "ched_d",
-    "derogation_hours",
-    "wood_working_days",
-)
-DESIGNATION_COLUMNS = {
-    "ched_pp": ChedType.CHED_PP,
-    "ched_p": ChedType.CHED_P,
-    "ched_a": ChedType.CHED_A,
-    "ched_d": ChedType.CHED_D,
-}
-_DESIGNATIONS: Mapping[str, Designation] = {
-    "yes": "yes",
-    "no": "no",
-    "unknown": "unknown",
-    "?": "unknown",
-}
 _CN_PREFIX = re.compile(r"[0-9]{2,10}", re.ASCII)
-_CODE = re.compile(r"[A-Z0-9]{2,12}", re.ASCII)
 
 
 class ReferenceDataError(ValueError):
@@ -86,45 +46,14 @@ class ReferenceDataError(ValueError):
 
 
 @dataclass(frozen=True)
-class Bcp:
-    code: str
-    name: str
-    kind: BcpKind
-    aliases: frozenset[str]
-    designations: Mapping[ChedType, Designation]
-    derogation_hours: int | None
-    wood_working_days: int | None
-
-    def designation(self, ched_type: ChedType) -> Designation:
-        return self.designations.get(ched_type, "unknown")
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-@dataclass(frozen=True)
 class ReferenceData:
     version: str
     cn_by_ched: Mapping[ChedType, frozenset[str]]
-    bcps: Mapping[str, Bcp]
+    bcps: BcpTable
     # Optional (not needed to construct one by hand): descriptions for messages, and the "ex"
     # prefixes that cover only part of their heading.
     descriptions: Mapping[tuple[ChedType, str], str] = field(default_factory=dict)
     partial: Mapping[ChedType, frozenset[str]] = field(default_factory=dict)
-    _index: Mapping[str, str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        index: dict[str, str] = {}
-        for code, bcp in self.bcps.items():
-            for name in (code, bcp.code, *bcp.aliases):
-                index.setdefault(name.upper(), code)
-        object.__setattr__(self, "_index", index)
-
-    def bcp(self, code: str) -> Bcp | None:
-        """The BCP with this code or alias, case-insensitive."""
-        key = self._index.get(code.strip().upper())
-        return None if key is None else self.bcps[key]
 
     def description(self, ched_type: ChedType, prefix: str) -> str | None:
         return self.descriptions.get((ched_type, prefix))
@@ -133,12 +62,12 @@ class ReferenceData:
         return prefix in self.partial.get(ched_type, frozenset())
 
 
-def parse_reference_data(version: str, cn_csv: str, bcp_csv: str) -> ReferenceData:
+def parse_reference_data(version: str, cn_csv: str, bcps: BcpTable) -> ReferenceData:
     cn_by_ched, descriptions, partial = _parse_cn(cn_csv)
     return ReferenceData(
         version=version,
         cn_by_ched=cn_by_ched,
-        bcps=_parse_bcps(bcp_csv),
+        bcps=bcps,
         descriptions=descriptions,
         partial=partial,
     )
@@ -204,55 +133,3 @@ def _parse_cn(
         descriptions,
         {t: frozenset(p) for t, p in partial.items()},
     )
-
-
-def _parse_bcps(text: str) -> dict[str, Bcp]:
-    table = "BCP table"
-    bcps: dict[str, Bcp] = {}
-    seen: dict[str, str] = {}  # code or alias -> code of the BCP it names
-    for line, row in _rows(table, text, BCP_COLUMNS):
-        where = f"{table} line {line}"
-        code = row["code"].upper()
-        if not _CODE.fullmatch(code):
-            raise ReferenceDataError(f"{where}: code {row['code']!r} must be letters and digits")
-        if not row["name"]:
-            raise ReferenceDataError(f"{where}: BCP {code} has no name")
-        kind = row["kind"]
-        if kind not in ("port", "airport"):
-            raise ReferenceDataError(f"{where}: kind {kind!r} must be 'port' or 'airport'")
-        aliases = frozenset(a.upper() for a in row["aliases"].split())
-        for name in sorted(aliases | {code}):
-            if not _CODE.fullmatch(name):
-                raise ReferenceDataError(f"{where}: alias {name!r} must be letters and digits")
-            if name in seen:
-                raise ReferenceDataError(
-                    f"{where}: {name} already names BCP {seen[name]}; codes and aliases must "
-                    f"be unique"
-                )
-            seen[name] = code
-        designations: dict[ChedType, Designation] = {}
-        for column, ched_type in DESIGNATION_COLUMNS.items():
-            value = row[column].lower()
-            if value not in _DESIGNATIONS:
-                raise ReferenceDataError(
-                    f"{where}: {column} {row[column]!r} must be yes, no, unknown or ?"
-                )
-            designations[ched_type] = _DESIGNATIONS[value]
-        bcps[code] = Bcp(
-            code=code,
-            name=row["name"],
-            kind=cast(BcpKind, kind),
-            aliases=aliases - {code},
-            designations=designations,
-            derogation_hours=_optional_int(where, "derogation_hours", row["derogation_hours"]),
-            wood_working_days=_optional_int(where, "wood_working_days", row["wood_working_days"]),
-        )
-    return bcps
-
-
-def _optional_int(where: str, column: str, value: str) -> int | None:
-    if not value:
-        return None
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise ReferenceDataError(f"{where}: {column} {value!r} must be a positive whole number")
-    return int(value)

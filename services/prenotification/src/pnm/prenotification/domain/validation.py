@@ -182,14 +182,16 @@ def _cn_code(ched_type: ChedType, cn: str, data: ReferenceData) -> tuple[str, Se
 
 
 def _bcp(record: PreNotification, data: ReferenceData) -> Iterator[Issue]:
-    bcp = data.bcp(record.bcp)
+    table = data.bcps
+    bcp = table.named(record.bcp, record.mode)
     if bcp is None:
-        known = ", ".join(b.label for b in data.bcps.values())
+        known = ", ".join(b.label for b in table.bcps)
         yield Issue(
             "bcp",
             record.bcp,
             "bcp.unknown",
-            f"bcp {record.bcp!r} is not a known Dutch border control post (known: {known})",
+            f"bcp {record.bcp!r} is not a known Dutch border control post: not a TRACES code, "
+            f"LOCODE or alias in BCP table {table.version} (known: {known})",
             "error",
         )
         return
@@ -197,7 +199,7 @@ def _bcp(record: PreNotification, data: ReferenceData) -> Iterator[Issue]:
     designation = bcp.designation(ched_type)
     goods = f"{GOODS[ched_type]} ({ched_type.value})"
     if designation == "no":
-        designated = [b.label for b in data.bcps.values() if b.designation(ched_type) == "yes"]
+        designated = [b.label for b in table.designated(ched_type)]
         where = (
             f"{goods[0].upper()}{goods[1:]} enter only at {_either(designated)}"
             if designated
@@ -215,8 +217,8 @@ def _bcp(record: PreNotification, data: ReferenceData) -> Iterator[Issue]:
             "bcp",
             record.bcp,
             "bcp.designation_unconfirmed",
-            f"bcp {bcp.label}: its designation for {goods} is not confirmed in reference data "
-            f"{data.version}; kept, check the NVWA list of border control posts",
+            f"bcp {bcp.label}: its designation for {goods} is not confirmed in BCP table "
+            f"{table.version}; kept, check the NVWA list of border control posts",
             "flag",
         )
 
