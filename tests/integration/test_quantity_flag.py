@@ -11,7 +11,7 @@ from infra import bearer, eventually
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
-from pnm.shared.contracts.records import ChedType
+from pnm.shared.contracts.records import ChedType, ManifestLine
 from pnm.shared.runtime import Pipeline
 
 CHED = "CHEDP.NL.2026.0088001"
@@ -48,29 +48,27 @@ async def test_a_ched_quoted_by_two_lines_for_the_goods_of_one_is_flagged(
             body: dict[str, Any] = response.json()
             return body
 
+        async def declared(line: ManifestLine) -> dict[str, Any]:
+            """The line declared; the CHED's use once the pipeline is at rest."""
+            body = {"lines": [line.model_dump(mode="json")]}
+            response = await client.post(
+                "/manifest-ingest/lines", json=body, headers=bearer("feed:dmf")
+            )
+            assert response.status_code == 202, response.text
+            await eventually(settled)
+            return await use()
+
         response = await client.post(
             "/prenotification/prenotifications",
             json=notice.model_dump(mode="json"),
             headers=bearer("feed:vgc"),
         )
         assert response.status_code == 201, response.text
-        first = {"lines": [lines[0].model_dump(mode="json")]}
-        response = await client.post(
-            "/manifest-ingest/lines", json=first, headers=bearer("feed:dmf")
-        )
-        assert response.status_code == 202, response.text
-        await eventually(settled)
-        alone = await use()
+        alone = await declared(lines[0])
         assert alone["flags"] == [], alone
         assert [(x["line_id"], x["status"]) for x in alone["lines"]] == [("1", "notified")]
 
-        second = {"lines": [lines[1].model_dump(mode="json")]}
-        response = await client.post(
-            "/manifest-ingest/lines", json=second, headers=bearer("feed:dmf")
-        )
-        assert response.status_code == 202, response.text
-        await eventually(settled)
-        both = await use()
+        both = await declared(lines[1])
         assert both["flags"] == ["quantity_exceeded"], both
         assert [(x["line_id"], x["status"], x["quantity_exceeded"]) for x in both["lines"]] == [
             ("1", "review", True),
