@@ -6,7 +6,7 @@ from __future__ import annotations
 import string
 from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum import iso6346
 
@@ -163,8 +163,8 @@ def test_every_air_waybill_typo_is_found(pair: tuple[str, str]) -> None:
     awb, other = pair
     facts = replace(line(), transport_document=awb)
     notified = with_document(notice(None), other)
-    if covered_by(facts, notified):
-        assert found(facts, notified) == {notified.reference}
+    assume(covered_by(facts, notified))  # a typo the rule counts (hypothesis fails if rare)
+    assert found(facts, notified) == {notified.reference}
 
 
 def test_a_number_that_passes_its_check_digit_is_keyed_by_itself_alone() -> None:
