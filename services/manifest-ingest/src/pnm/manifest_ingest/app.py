@@ -8,7 +8,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.manifest_ingest.adapters.tables import SCHEMA, messaging, metadata
-from pnm.manifest_ingest.api.routes import build_router, receive_file
+from pnm.manifest_ingest.api.routes import build_router
+from pnm.manifest_ingest.intake import receive_file
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.files import watch_directory
 from pnm.shared.migrations import migrations_dir

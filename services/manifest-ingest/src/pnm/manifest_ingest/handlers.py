@@ -342,3 +342,14 @@ def counts(results: Sequence[LineResult]) -> dict[str, int]:
     for r in results:
         summary[r.outcome] += 1
     return summary
+
+
+async def resubmit(uow: UnitOfWork, rejection_id: int, line: Any, now: datetime) -> LineResult:
+    """The corrected line for a refused one (404 for an unknown rejection, 409 for one already
+    re-submitted); on acceptance the rejection is closed. The caller commits."""
+    await rejections.open(uow.conn, rejection_id)
+    [result] = await declare(uow, [Submission(line, "resubmit", f"rejection {rejection_id}")], now)
+    if result.outcome != "rejected" and result.manifest_id and result.line_id:
+        accepted_as = f"{result.manifest_id}/{result.line_id}"
+        await rejections.mark_resubmitted(uow.conn, rejection_id, accepted_as, now)
+    return result

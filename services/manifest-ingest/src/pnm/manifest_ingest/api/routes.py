@@ -1,20 +1,17 @@
+"""The manifest service's HTTP API: parse, authorise, call the handlers or the views, map
+"not found" to 404. Reads are in `views`, what a sender gets back in `intake`."""
+
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from pnm.manifest_ingest import handlers
-from pnm.manifest_ingest.adapters.files import parse_file
-from pnm.manifest_ingest.adapters.tables import (
-    feed,
-    intake_file,
-    line_version,
-    manifest_line,
-    rejections,
-)
+from pnm.manifest_ingest import handlers, views
+from pnm.manifest_ingest.adapters.tables import rejections
+from pnm.manifest_ingest.intake import FileOut, LinesOut, receive_file, summary
+from pnm.manifest_ingest.views import FeedOut, LineSearch, StoredLine, VersionOut
 from pnm.shared import files
 from pnm.shared.auth import (
     OFFICIAL_READERS,
@@ -26,8 +23,6 @@ from pnm.shared.auth import (
 )
 from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
-from pnm.shared.db import UnitOfWork
-from pnm.shared.files import Row
 from pnm.shared.http import (
     AUTH_RESPONSES,
     MAX_OFFSET,
@@ -37,13 +32,13 @@ from pnm.shared.http import (
     json_body,
     raw_json,
 )
-from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.service import ServiceContext
 
 MAX_LINES = 20_000
 WRITERS = ("feed:dmf", "admin")
 # The DMF feed, checked before a request's body is read (AuthoriseFirst).
 Writer = Annotated[Principal, Depends(Requires(*WRITERS))]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 
 
 class ManifestHeader(BaseModel):
@@ -73,105 +68,8 @@ class ManifestIn(LinesIn):
     header: ManifestHeader
 
 
-class LineOut(BaseModel):
-    outcome: Literal["declared", "amended", "withdrawn", "ignored", "rejected"]
-    manifest_id: str | None
-    line_id: str | None
-    version: int | None
-    issues: list[dict[str, Any]]
-    rejection_id: int | None
-    row_number: int | None
-
-
-class LinesOut(BaseModel):
-    received: int
-    declared: int
-    amended: int
-    withdrawn: int
-    ignored: int
-    rejected: int
-    results: list[LineOut]  # the refused and the flagged lines; the rest are in the counts
-
-
-class StoredLine(BaseModel):
-    manifest_id: str
-    line_id: str
-    version: int
-    withdrawn: bool
-    eta: datetime | None  # the current expected arrival: the line's, or a later ETA update
-    flags: list[dict[str, Any]]
-    raw: dict[str, Any]
-    record: dict[str, Any]
-
-
-class VersionOut(BaseModel):
-    version: int
-    withdrawn: bool
-    changes: list[dict[str, Any]]
-    message: str | None
-    received_at: datetime
-    record: dict[str, Any]
-
-
-class FeedOut(BaseModel):
-    source: str
-    last_message_at: datetime | None
-
-
-def _stored(row: Any) -> StoredLine:
-    return StoredLine(
-        manifest_id=row.manifest_id,
-        line_id=row.line_id,
-        version=row.version,
-        withdrawn=row.withdrawn,
-        eta=row.eta,
-        flags=row.flags or [],
-        raw=row.raw or {},
-        record=row.record,
-    )
-
-
-def _summary(results: list[handlers.LineResult]) -> LinesOut:
-    return LinesOut(
-        received=len(results),
-        **handlers.counts(results),
-        results=[LineOut(**r.__dict__) for r in results if r.outcome == "rejected" or r.issues],
-    )
-
-
-class FileOut(BaseModel):
-    name: str
-    sha256: str
-    format: Literal["jsonl", "csv"]
-    duplicate: bool  # this exact file was taken in before: nothing was done again
-    records: int
-    declared: int
-    amended: int
-    withdrawn: int
-    ignored: int
-    rejected: int
-    results: list[LineOut]
-
-
-async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOut:
-    """Take in one manifest export file, once (see pnm.shared.files)."""
-
-    async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
-        results = await handlers.declare(
-            uow,
-            [
-                handlers.Submission(row.payload, "file", source, row.number, row.problem)
-                for row in rows
-            ],
-            ctx.clock(),
-        )
-        summary = _summary(results).model_dump(mode="json")
-        summary.pop("received")
-        return summary
-
-    return FileOut.model_validate(
-        await files.receive(ctx.uow_factory, intake_file, name, content, parse_file, process)
-    )
+def _no_line(manifest_id: str, line_id: str) -> DomainError:
+    return DomainError(404, f"no line {line_id!r} on manifest {manifest_id!r}")
 
 
 def build_router(ctx: ServiceContext) -> APIRouter:
@@ -181,7 +79,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         async with ctx.uow_factory() as uow:
             results = await handlers.declare(uow, submissions, ctx.clock())
             await uow.commit()
-        return _summary(results)
+        return summary(results)
 
     @router.post("/lines", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
     async def declare_lines(body: LinesIn, caller: Writer) -> LinesOut:
@@ -223,27 +121,16 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> LinesOut | JSONResponse:
         """The corrected line for a refused one; on acceptance the rejection is closed."""
         line = await raw_json(request)
-        async with ctx.engine.connect() as conn:
-            await rejections.open(conn, rejection_id)
         async with ctx.uow_factory() as uow:
-            results = await handlers.declare(
-                uow,
-                [handlers.Submission(line, "resubmit", f"rejection {rejection_id}")],
-                ctx.clock(),
-            )
-            [result] = results
-            if result.outcome != "rejected" and result.manifest_id and result.line_id:
-                await rejections.mark_resubmitted(
-                    uow.conn, rejection_id, f"{result.manifest_id}/{result.line_id}", ctx.clock()
-                )
+            result = await handlers.resubmit(uow, rejection_id, line, ctx.clock())
             await uow.commit()
-        summary = _summary(results)
+        taken = summary([result])
         if result.outcome == "rejected":  # a Problem like every 422, the reasons in `results`
             return JSONResponse(
-                {"detail": "the corrected line was refused", **summary.model_dump(mode="json")},
+                {"detail": "the corrected line was refused", **taken.model_dump(mode="json")},
                 status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             )
-        return summary
+        return taken
 
     rejections.add_routes(router, ctx.engine, OFFICIAL_READERS)
 
@@ -277,10 +164,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             await uow.commit()
         return {"manifest_id": record.manifest_id, "eta": record.eta, "lines": lines}
 
-    @router.get(
-        "/manifests/{manifest_id}",
-        responses={**AUTH_RESPONSES, 404: {"model": Problem}},
-    )
+    @router.get("/manifests/{manifest_id}", responses={**AUTH_RESPONSES, **NOT_FOUND})
     async def get_manifest(
         manifest_id: str,
         caller: OfficialReader,
@@ -289,66 +173,32 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[StoredLine]:
         """A manifest's lines in line order, each with its version, status and flags."""
         async with ctx.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(manifest_line)
-                    .where(manifest_line.c.manifest_id == manifest_id)
-                    .order_by(manifest_line.c.line_id)
-                    .limit(limit)
-                    .offset(offset)
-                )
-            ).all()
-        if not rows and offset == 0:
+            lines = await views.manifest(conn, manifest_id, limit, offset)
+        if not lines and offset == 0:
             raise DomainError(404, f"no manifest {manifest_id!r}")
-        return [_stored(r) for r in rows]
+        return lines
 
     @router.get(
-        "/manifests/{manifest_id}/lines/{line_id}",
-        responses={**AUTH_RESPONSES, 404: {"model": Problem}},
+        "/manifests/{manifest_id}/lines/{line_id}", responses={**AUTH_RESPONSES, **NOT_FOUND}
     )
     async def get_line(manifest_id: str, line_id: str, caller: OfficialReader) -> StoredLine:
         async with ctx.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(manifest_line).where(
-                        manifest_line.c.manifest_id == manifest_id,
-                        manifest_line.c.line_id == line_id,
-                    )
-                )
-            ).first()
-        if row is None:
-            raise DomainError(404, f"no line {line_id!r} on manifest {manifest_id!r}")
-        return _stored(row)
+            found = await views.line(conn, manifest_id, line_id)
+        if found is None:
+            raise _no_line(manifest_id, line_id)
+        return found
 
     @router.get(
         "/manifests/{manifest_id}/lines/{line_id}/history",
-        responses={**AUTH_RESPONSES, 404: {"model": Problem}},
+        responses={**AUTH_RESPONSES, **NOT_FOUND},
     )
     async def history(manifest_id: str, line_id: str, caller: OfficialReader) -> list[VersionOut]:
         """Every accepted version of a line: what changed, when, and by which message."""
         async with ctx.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(line_version)
-                    .where(
-                        line_version.c.manifest_id == manifest_id, line_version.c.line_id == line_id
-                    )
-                    .order_by(line_version.c.version)
-                )
-            ).all()
-        if not rows:
-            raise DomainError(404, f"no line {line_id!r} on manifest {manifest_id!r}")
-        return [
-            VersionOut(
-                version=r.version,
-                withdrawn=r.withdrawn,
-                changes=r.changes,
-                message=r.message,
-                received_at=r.received_at,
-                record=r.record,
-            )
-            for r in rows
-        ]
+            versions = await views.history(conn, manifest_id, line_id)
+        if not versions:
+            raise _no_line(manifest_id, line_id)
+        return versions
 
     @router.get("/lines", responses=AUTH_RESPONSES)
     async def search(
@@ -365,45 +215,16 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[StoredLine]:
         """Lines by container, transport document, vessel or flight and ETA window; ordered by
         ETA, manifest and line (stable across pages)."""
-        query = select(manifest_line).order_by(
-            manifest_line.c.eta, manifest_line.c.manifest_id, manifest_line.c.line_id
+        wanted = LineSearch(
+            container, transport_document, vessel_imo, flight_number, eta_from, eta_to, withdrawn
         )
-        if container is not None:
-            query = query.where(
-                manifest_line.c.containers.contains([container_number(container).value])
-            )
-        if transport_document is not None:
-            wanted = transport_document_number(transport_document)
-            query = query.where(
-                func.replace(manifest_line.c.transport_document, "-", "") == wanted.replace("-", "")
-            )
-        if vessel_imo is not None:
-            query = query.where(manifest_line.c.vessel_imo == vessel_imo)
-        if flight_number is not None:
-            query = query.where(
-                manifest_line.c.flight_number == flight_number.upper().replace(" ", "")
-            )
-        if eta_from is not None:
-            query = query.where(manifest_line.c.eta >= eta_from)
-        if eta_to is not None:
-            query = query.where(manifest_line.c.eta < eta_to)
-        if withdrawn is not None:
-            query = query.where(manifest_line.c.withdrawn == withdrawn)
         async with ctx.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        return [_stored(r) for r in rows]
+            return await views.search(conn, wanted, limit, offset)
 
     @router.get("/feeds", responses=AUTH_RESPONSES)
     async def feeds(caller: Caller) -> list[FeedOut]:
         """When the DMF feed last sent something (lines or arrivals)."""
         async with ctx.engine.connect() as conn:
-            row = (
-                await conn.execute(select(feed).where(feed.c.source == handlers.FEED_SOURCE))
-            ).first()
-        return [
-            FeedOut(
-                source=handlers.FEED_SOURCE, last_message_at=row.last_message_at if row else None
-            )
-        ]
+            return [await views.feed_activity(conn, handlers.FEED_SOURCE)]
 
     return router

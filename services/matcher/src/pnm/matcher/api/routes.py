@@ -165,7 +165,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             raise DomainError(404, f"no line {line_id!r} of manifest {manifest_id!r}")
         return decided.evaluation.decision
 
-    @router.get("/notifications/{reference}/lines", tags=["decisions"], responses=AUTH_RESPONSES)
+    @router.get(
+        "/notifications/{reference}/lines",
+        tags=["decisions"],
+        # A reference no path can hold (a line break) matches no route: 404.
+        responses={**AUTH_RESPONSES, 404: {"model": Problem, "description": "no such path"}},
+    )
     async def notification_lines(
         reference: Annotated[str, Path(min_length=1, max_length=REFERENCE_MAX)],
         caller: OfficialReader,
