@@ -1,6 +1,6 @@
-"""Every service checks the bearer token and the roles of architecture §8 (real PostgreSQL,
-in-process transport): feeds write only their own records, terminals see and acknowledge only
-their own instructions, officials read."""
+"""Every service checks the bearer token and the roles (docs/architecture.md, "Roles"; real
+PostgreSQL, in-process transport): feeds write only their own records, terminals see and
+acknowledge only their own instructions, officials read."""
 
 from __future__ import annotations
 

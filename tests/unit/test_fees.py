@@ -1,5 +1,6 @@
-"""The inspection fee estimate of a phyto hold against the KCB 2024 tariff (seed 003, shipped as
-pnm/holds/data/kcb_tariffs_2024.json). Figures worked out by hand in docs/fees.md."""
+"""The inspection fee estimate of a phyto hold against the KCB 2024 tariff (docs/sources.md,
+"KCB tariffs 2024 (seed 003)"; shipped as pnm/holds/data/kcb_tariffs_2024.json). Figures worked
+out by hand in docs/fees.md."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The matcher's pure domain, stage by stage (architecture §6): selection, scoring and
-thresholds, per-regime decisions, deadlines, feed outage, the decision record."""
+"""The matcher's pure domain, stage by stage (docs/architecture.md, "The matcher's stages"):
+selection, scoring and thresholds, per-regime decisions, deadlines, feed outage, the decision
+record."""
 
 from __future__ import annotations
 

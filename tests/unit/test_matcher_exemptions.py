@@ -1,5 +1,5 @@
-"""Exemption rules (architecture §6.3), each from the shipped indicator set, each with its
-legal source on the decision."""
+"""Exemption rules (docs/architecture.md, "The matcher's stages", stage 3), each from the
+shipped indicator set, each with its legal source on the decision."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ from pnm.cli.scenarios import container, manifest_line
 from pnm.manifest_ingest.domain.normalise import Flag, LineKeys, NormalisedLine, normalise_line
 from pnm.shared.contracts.records import GoodsItem, ManifestLine, Mode, Party, TransportDocument
 
-# The container and air waybill rows of ../shared/reference/identifier_test_vectors.csv.
+# The container and air waybill rows of the identifier test vectors (docs/sources.md,
+# "Identifier test vectors (reference tables)").
 VECTORS = Path(__file__).parent / "data" / "vectors.csv"
 
 

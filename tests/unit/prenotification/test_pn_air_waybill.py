@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from pnm.shared.identifiers import air_waybill
 
-# The iata_awb rows of the shared identifier test vectors (reference/identifier_test_vectors.csv).
+# The iata_awb rows of the identifier test vectors (docs/sources.md, "Identifier test vectors
+# (reference tables)").
 VECTORS = [
     ("020-12345675", True),  # trackjet.world MAWB page example
     ("235-98651733", True),  # public repo comment example

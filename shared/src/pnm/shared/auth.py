@@ -310,7 +310,8 @@ def require_any(principal: Principal, *roles: str) -> None:
     Requires(*roles).check(principal)
 
 
-# The officials who may read decisions, pre-notifications and holds (architecture §8).
+# The officials who may read decisions, pre-notifications and holds (docs/architecture.md,
+# "Roles").
 OFFICIAL_READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "analyst", "admin")
 
 

@@ -1,5 +1,5 @@
-"""The Dutch working-day calendar that lead times count in (seed 004 §5.1: "tenminste één
-werkdag vóór de verwachte aankomst").
+"""The Dutch working-day calendar that lead times count in (docs/sources.md, "Lead times
+(seed 004 §5.1)": "tenminste één werkdag vóór de verwachte aankomst").
 
 Working days are Monday to Friday except Dutch public holidays as the `holidays` package has
 them (`holidays.NL`, which counts Good Friday, and Liberation Day only in lustrum years). For

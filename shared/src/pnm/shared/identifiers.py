@@ -1,4 +1,5 @@
-"""Identifier normalisation at the edges (architecture §6.1), over python-stdnum.
+"""Identifier normalisation at the edges (docs/architecture.md, "The matcher's stages", stage
+1), over python-stdnum.
 
 An identifier whose check digit fails is kept, normalised, and flagged: it is evidence of a
 typo and the matcher still needs it.

@@ -259,7 +259,7 @@ async def unreadable_gaps(
     )
 
 
-# Who may read a reconciliation: the people who act on a gap (architecture §8).
+# Who may read a reconciliation: the people who act on a gap (docs/architecture.md, "Roles").
 READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "admin")
 WARNING_KEY = "reconciliation"
 

@@ -1,5 +1,6 @@
-"""Service layer for feed health, emergency procedures (seed 000) and reduced-check
-certificates (seed 001 §5.1.3, §5.2.3). The caller commits."""
+"""Service layer for feed health, emergency procedures (docs/sources.md, "Emergency procedures
+(seed 000)") and reduced-check certificates (docs/sources.md, "Reduced check of plants (seed 001
+§5.1.3, §5.2.3)"). The caller commits."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """When must a pre-notification be in? (Impl. Reg. (EU) 2019/1013 Art. 1)
 
-At least one working day before the expected arrival at the BCP (seed 004 §5.1: "tenminste één
-werkdag vóór de verwachte aankomst"). A BCP may accept a shorter notice of a number of hours
-where logistical constraints prevent one working day (Art. 1(2)), and a BCP designated for
-roundwood, sawn wood and wood chips may require up to five working days for them (Art. 1(3));
-which BCP does what is the BCP table (`Bcp.derogation_hours`, `Bcp.wood_working_days`). The
-wood rule comes first: it is the stricter one, and it is the BCP's to require.
+At least one working day before the expected arrival at the BCP (docs/sources.md, "Lead times
+(seed 004 §5.1)": "tenminste één werkdag vóór de verwachte aankomst"). A BCP may accept a
+shorter notice of a number of hours where logistical constraints prevent one working day
+(Art. 1(2)), and a BCP designated for roundwood, sawn wood and wood chips may require up to
+five working days for them (Art. 1(3)); which BCP does what is the BCP table
+(`Bcp.derogation_hours`, `Bcp.wood_working_days`). The wood rule comes first: it is the
+stricter one, and it is the BCP's to require.
 
 Working days are those of the Dutch calendar in `pnm.shared.calendar`. The one home of these
 rules: the pre-notification service computes the `lead_time` it publishes with it, the matcher

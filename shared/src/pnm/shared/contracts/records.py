@@ -1,4 +1,4 @@
-"""Canonical records of ../shared/design/contracts.md as pydantic models.
+"""Canonical records as pydantic models (docs/architecture.md, "Events and topics").
 
 Field names are the contract: they are fixed, additions must be optional.
 """

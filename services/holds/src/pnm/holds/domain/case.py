@@ -1,4 +1,5 @@
-"""Cases: customs pre-arrival works a held line (seed 004 §5.3 work steps). Pure.
+"""Cases: customs pre-arrival works a held line (docs/sources.md, "Work steps for an unmatched
+veterinary line (seed 004 §5.3)"). Pure.
 
 A case is opened with the line's first standing hold. The officer asks the party (a recorded
 contact), may link a written pre-notification the party sent, and closes the case with one

@@ -1,4 +1,5 @@
-"""Normalisation of a manifest line (architecture §6.1, stage 1), a pure function.
+"""Normalisation of a manifest line (docs/architecture.md, "The matcher's stages", stage 1), a
+pure function.
 
 The schema (pydantic) has already refused what is malformed; what can still vary is normalised
 here: container numbers (case, spaces, dashes), transport document numbers (separators, the

@@ -1,6 +1,7 @@
-"""Stage 8, feed health (architecture §6.8, seed 000): while the pre-notification feed of a
-regime is silent past its threshold or an emergency procedure runs, the missing notifications
-may be stuck upstream, so the matcher issues no new `unnotified` or `overdue` for that regime."""
+"""Stage 8, feed health (docs/architecture.md, "The matcher's stages"; docs/sources.md,
+"Emergency procedures (seed 000)"): while the pre-notification feed of a regime is silent past
+its threshold or an emergency procedure runs, the missing notifications may be stuck upstream,
+so the matcher issues no new `unnotified` or `overdue` for that regime."""
 
 from __future__ import annotations
 

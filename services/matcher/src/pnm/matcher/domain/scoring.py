@@ -29,7 +29,8 @@ class Verdict(StrEnum):
 
 
 # Comparisons that cap a candidate at review however high it scores: the keys agree but the
-# consignment does not (architecture §6.6: "container notified for other goods, weight far off").
+# consignment does not (docs/architecture.md, "The matcher's stages", stage 6: "a container
+# notified for other goods, a weight far off").
 CAPPING_LEVELS = frozenset({("goods", "2"), ("goods", "differ"), ("weight", "far_off")})
 
 

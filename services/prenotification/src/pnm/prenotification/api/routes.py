@@ -52,7 +52,8 @@ AUTHORITY_FOR_CHED = {
     ChedType.CHED_A: "nvwa-inspector",
     ChedType.CHED_D: "nvwa-inspector",
 }
-# Who may declare an emergency procedure for a feed (seed 000): its competent authority.
+# Who may declare an emergency procedure for a feed: its competent authority
+# (docs/sources.md, "Emergency procedures (seed 000)").
 FEED_AUTHORITY = {
     "client-import": ("pd-inspector", "admin"),
     "vgc": ("nvwa-inspector", "admin"),
@@ -495,7 +496,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 409: {"model": Refusal}},
     )
     async def emergency(system: feeds.System, body: EmergencyIn, caller: Authority) -> FeedStatus:
-        """The feed's authority declares the start or end of an emergency procedure (seed 000)."""
+        """The feed's authority declares the start or end of an emergency procedure
+        (docs/sources.md, "Emergency procedures (seed 000)")."""
         require_any(caller, *FEED_AUTHORITY[system])
         try:
             async with ctx.uow_factory() as uow:

@@ -1,4 +1,5 @@
-"""Reduced check of plants and plant products (seed 001 §5.1.3).
+"""Reduced check of plants and plant products (docs/sources.md, "Reduced check of plants
+(seed 001 §5.1.3, §5.2.3)").
 
 When a CHED-PP consignment is selected for a reduced check, "het originele fytosanitair
 certificaat moet binnen 48 uur na binnenkomst van de zending bij de keuringsdienst worden
