@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -284,8 +284,10 @@ def _terms(description: str, vocab: Vocabulary) -> tuple[list[_Term], str | None
     return terms, " ".join(sorted(heads))
 
 
+@lru_cache(maxsize=8192)
 def recognise(description: str, vocab: Vocabulary | None = None) -> Recognition:
-    """The likely headings of a description, best first (at most `RANKED`)."""
+    """The likely headings of a description, best first (at most `RANKED`). Cached: a day's
+    lines repeat their descriptions, and the matcher decides a line again on every change."""
     vocab = vocab or vocabulary()
     terms, head = _terms(description, vocab)
     if not terms:
