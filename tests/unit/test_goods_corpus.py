@@ -5,14 +5,20 @@ asks (five languages, look-alikes, trade abbreviations)."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from matcher_cases import INDICATORS
 
-from pnm.cli.goods_eval import corpus, report
+from pnm.cli.goods_eval import CORPUS, corpus, report
+
+HOLDOUT = CORPUS.with_name("goods_holdout.csv")
 
 
-def test_each_expected_regime_is_the_one_the_expected_heading_selects() -> None:
-    for row in corpus():
+@pytest.mark.parametrize("path", [CORPUS, HOLDOUT], ids=lambda p: p.stem)
+def test_each_expected_regime_is_the_one_the_expected_heading_selects(path: Path) -> None:
+    for row in corpus(path):
         regimes = {str(i.regime) for i in INDICATORS.matching(row.heading)} or {"none"}
         assert regimes == {row.regime}, row
 
@@ -20,6 +26,7 @@ def test_each_expected_regime_is_the_one_the_expected_heading_selects() -> None:
 def test_the_corpus_covers_the_languages_the_look_alikes_and_the_abbreviations() -> None:
     rows = corpus()
     assert len(rows) >= 600
+    assert not {r.description for r in rows} & {r.description for r in corpus(HOLDOUT)}
     assert len({r.description for r in rows}) == len(rows)
     languages = Counter(r.language for r in rows)
     assert all(languages[lang] >= 80 for lang in ("en", "nl", "de", "fr", "es"))
