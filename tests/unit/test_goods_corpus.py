@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from matcher_cases import INDICATORS
 
 from pnm.cli.goods_eval import CORPUS, corpus, report
