@@ -163,6 +163,11 @@ class Vocabulary:
     def knows(self, stem_: str) -> bool:
         return stem_ in self.index or stem_ in self.phrases
 
+    def is_part(self, stem_: str) -> bool:
+        """Whether a compound may have this part: a curated word, or a word of the nomenclature
+        long enough not to be found by chance inside another ("kabel|jau")."""
+        return stem_ in self.phrases or (stem_ in self.index and len(stem_) > MIN_STEM)
+
 
 @cache
 def vocabulary() -> Vocabulary:
@@ -207,13 +212,13 @@ def _split(stem_: str, vocab: Vocabulary) -> list[str]:
         return [stem_]
     for cut in range(MIN_STEM, len(stem_) - MIN_STEM + 1):
         head = stem(stem_[cut:])
-        if not vocab.knows(head):
+        if not vocab.is_part(head):
             continue
         left = stem_[:cut]
         for link in ("", "s", "en", "e", "n"):
             if left.endswith(link) and len(left) - len(link) >= MIN_STEM:
                 parts = _split(stem(left[: len(left) - len(link)]), vocab)
-                if all(vocab.knows(p) for p in parts):
+                if all(vocab.is_part(p) for p in parts):
                     return [*parts, head]
     return [stem_]
 
