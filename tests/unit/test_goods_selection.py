@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.cli.scenarios import container, manifest_line
+from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.matcher.adapters.indicator_data import validated
 from pnm.matcher.domain.decision import select_regimes
 from pnm.matcher.domain.goods_text import vocabulary
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
-from pnm.shared.contracts.records import DecisionStatus, ManifestLine, Regime
+from pnm.matcher.domain.matching import decision_record
+from pnm.shared.contracts.limits import DESCRIPTION_MAX, GOODS_MAX
+from pnm.shared.contracts.records import DecisionStatus, GoodsItem, ManifestLine, Regime
 
 
 def described(description: str, hs_code: str | None = None) -> ManifestLine:
@@ -81,3 +83,16 @@ def test_a_set_for_another_vocabulary_is_refused() -> None:
     raw["parameters"]["goods_vocabulary"] = "gv-000000000000"
     with pytest.raises(IndicatorSetError, match="goods_vocabulary gv-000000000000"):
         validated(raw, "test set")
+
+
+def test_reasons_quote_a_long_description_cut_so_the_decision_stays_small() -> None:
+    # Every item of the largest line read by its words, each a description at the cap.
+    words = ("frozen beef cuts " * DESCRIPTION_MAX)[:DESCRIPTION_MAX]
+    item = GoodsItem(item=1, hs_code=None, description=words, gross_mass_kg=1)
+    largest = described("frozen beef").model_copy(
+        update={"goods": [item.model_copy(update={"item": n}) for n in range(1, GOODS_MAX + 1)]}
+    )
+    outcome = decide_at(largest)
+    assert {r.code for r in outcome.reasons} >= {"goods_text"}
+    decided = decision_record(largest, frozenset(), "D", outcome, 1, "v2", BASE_ETA)
+    assert len(decided.model_dump_json()) < 900 * 1024

@@ -18,6 +18,7 @@ GOODS_UNCERTAIN = "goods_uncertain"
 NAMED_SHARE = 0.25
 # A heading with less than this confidence is not one the goods may be under.
 PLAUSIBLE = 0.01
+QUOTED = 60
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,17 @@ class GoodsReading:
         verdict = "reads as" if self.certain else "may be"
         return Reason(
             code=GOODS_TEXT if self.certain else GOODS_UNCERTAIN,
-            text=f"item {item.item}: {why}; description {item.description!r} {verdict} heading "
-            f"{best.code}{others} ({best.title}) by {said}: {self.regime} confidence "
-            f"{self.confidence:.2f} (goods vocabulary {vocabulary().version})",
+            text=f"item {item.item}: {why}; description {_quoted(item.description)!r} {verdict} "
+            f"heading {best.code}{others} ({_quoted(best.title)}) by {said}: {self.regime} "
+            f"confidence {self.confidence:.2f} (goods vocabulary {vocabulary().version})",
             indicator=f"goods:{best.code}",
         )
+
+
+def _quoted(text: str) -> str:
+    """A description or title as a reason quotes it: cut, so that the decision of the largest
+    line, each item read by its words, stays below the broker's message size."""
+    return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
 
 
 def read_goods(

@@ -39,7 +39,10 @@ STATE_WEIGHT = 1.5
 SHARPNESS = 2.0
 NONE_SCORE = 6.0
 MIN_STEM = 3
+COMPOUND_MAX = 40
 RANKED = 8
+# The words named in an explanation, at most.
+NAMED_WORDS = 8
 
 
 def _listed(words: str) -> frozenset[str]:
@@ -78,7 +81,10 @@ def fold(text: str) -> str:
 def stem(word: str) -> str:
     """One form for a word's inflections in the five languages, only as far as both sides of a
     comparison agree: plural endings off, then a final vowel, then a doubled final consonant
-    ("tomatoes", "tomaten", "tomates" → tomat; "kippen" → kip; "roses", "rosen" → ros)."""
+    ("tomatoes", "tomaten", "tomates" → tomat; "kippen" → kip; "roses", "rosen" → ros). A
+    "word" longer than any compound is no word of goods: kept as it is."""
+    if len(word) > COMPOUND_MAX:
+        return word
     changed = True
     while changed:
         changed = False
@@ -205,11 +211,14 @@ def _phrased(found: list[_Word], vocab: Vocabulary) -> list[_Word]:
     return out
 
 
-def _split(stem_: str, vocab: Vocabulary) -> list[str]:
+@lru_cache(maxsize=65536)
+def _split(stem_: str, vocab: Vocabulary) -> tuple[str, ...]:
     """A compound unknown to the vocabulary as its known parts, modifiers first ("varkensvlees"
-    → varken, vlee; "lammschlachtkorper" → lamm, schlacht, korper); else the word itself."""
-    if vocab.knows(stem_) or len(stem_) < 2 * MIN_STEM:
-        return [stem_]
+    → varken, vlee; "lammschlachtkorper" → lamm, schlacht, korper); else the word itself.
+    Cached, which also keeps the recursion over a word's left parts polynomial; a "word" longer
+    than any compound is not split at all."""
+    if vocab.knows(stem_) or not 2 * MIN_STEM <= len(stem_) <= COMPOUND_MAX:
+        return (stem_,)
     for cut in range(MIN_STEM, len(stem_) - MIN_STEM + 1):
         head = stem(stem_[cut:])
         if not vocab.is_part(head):
@@ -219,8 +228,8 @@ def _split(stem_: str, vocab: Vocabulary) -> list[str]:
             if left.endswith(link) and len(left) - len(link) >= MIN_STEM:
                 parts = _split(stem(left[: len(left) - len(link)]), vocab)
                 if all(vocab.is_part(p) for p in parts):
-                    return [*parts, head]
-    return [stem_]
+                    return (*parts, head)
+    return (stem_,)
 
 
 _ROMANCE = frozenset({"fr", "es"})
@@ -321,7 +330,7 @@ def recognise(description: str, vocab: Vocabulary | None = None) -> Recognition:
                 code,
                 vocab.titles.get(code, ""),
                 round(known * exps[code] / norm, 4),
-                tuple(dict.fromkeys(decided[code])),
+                tuple(dict.fromkeys(decided[code]))[:NAMED_WORDS],
             )
             for code in ranked
         ),
