@@ -15,7 +15,7 @@ from pnm.matcher.adapters.indicator_data import validated
 from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.decision import SEVERITY, select_regimes
 from pnm.matcher.domain.feeds import degraded_feeds
-from pnm.matcher.domain.indicators import REGIME_OF_CHED, IndicatorSetError
+from pnm.matcher.domain.indicators import REGIME_OF_CHED, IndicatorSet, IndicatorSetError
 from pnm.matcher.domain.matching import decision_record, same_substance
 from pnm.shared.contracts.records import (
     ChedType,
@@ -110,17 +110,25 @@ def test_selection_by_cn_prefix_or_keyword(
 def test_selection_reasons_name_the_item_and_its_rule() -> None:
     by_prefix = select_regimes(line(BEEF), INDICATORS)[Regime.VET].reasons[0]
     assert (by_prefix.code, "0201" in by_prefix.text) == ("cn_prefix", True)
-    keyword = select_regimes(line(None, description="Frozen beef"), INDICATORS)[Regime.VET]
-    assert keyword.reasons[0].code == "keyword"
-    assert "no HS code" in keyword.reasons[0].text
-    assert "'beef'" in keyword.reasons[0].text
+    by_text = select_regimes(line(None, description="Frozen beef"), INDICATORS)[Regime.VET]
+    assert by_text.reasons[0].code == "goods_text"
+    assert "no HS code" in by_text.reasons[0].text
+    assert "'beef'" in by_text.reasons[0].text
+    assert "heading 0202" in by_text.reasons[0].text
 
 
 def test_selection_reasons_name_their_indicator_for_the_case_statistics() -> None:
     [by_prefix] = select_regimes(line(BEEF), INDICATORS)[Regime.VET].reasons
     assert by_prefix.indicator == "cn:0201"
-    keyword = select_regimes(line(None, description="Frozen beef"), INDICATORS)[Regime.VET]
-    assert keyword.reasons[0].indicator == "keyword:beef"
+    by_text = select_regimes(line(None, description="Frozen beef"), INDICATORS)[Regime.VET]
+    assert by_text.reasons[0].indicator == "goods:0202"
+
+
+def test_a_set_without_a_goods_vocabulary_selects_by_its_keywords() -> None:
+    parameters = INDICATORS.parameters.model_copy(update={"goods_vocabulary": None})
+    keywords_only = IndicatorSet(INDICATORS.document.model_copy(update={"parameters": parameters}))
+    keyword = select_regimes(line(None, description="Frozen beef"), keywords_only)[Regime.VET]
+    assert (keyword.reasons[0].code, keyword.reasons[0].indicator) == ("keyword", "keyword:beef")
 
 
 def test_goods_without_indicator_and_withdrawn_lines_are_not_controlled() -> None:

@@ -221,6 +221,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--register", type=Path, help="keep the container register in this JSON file")
     p.add_argument("--poll-seconds", type=float, default=1.0, help="REST: wait when idle")
 
+    p = sub.add_parser(
+        "goods-vocabulary",
+        help="rebuild the matcher's goods vocabulary (docs/goods-recognition.md)",
+    )
+    p.add_argument("--hs", type=Path, required=True, help="hs2022_nomenclature.csv")
+    p.add_argument("--cn", type=Path, required=True, help="cn2026_multilingual.csv")
+
+    p = sub.add_parser(
+        "goods-eval", help="precision and recall of goods recognition on a labelled corpus"
+    )
+    p.add_argument("--corpus", type=Path, help="default: tests/data/goods_corpus.csv")
+    p.add_argument("--indicators", type=Path, help="an indicator set (default: the shipped one)")
+    p.add_argument("--missed", action="store_true", help="list the descriptions missed")
+
     args = parser.parse_args(argv)
     if args.command == "standalone":
         from pnm.cli.standalone import run_standalone
@@ -244,6 +258,16 @@ def main(argv: list[str] | None = None) -> None:
         from pnm.cli.kafka_acls import run_kafka_acls
 
         run_kafka_acls(args.prefix, args.terminal, args.idempotent_write)
+    elif args.command == "goods-vocabulary":
+        from pnm.cli.goods_vocabulary import write
+
+        print(f"goods vocabulary {write(args.hs, args.cn)}")
+    elif args.command == "goods-eval":
+        from pnm.cli.goods_eval import CORPUS, report
+        from pnm.matcher.adapters.indicator_data import load_indicator_set, shipped_indicator_set
+
+        indicators = load_indicator_set(args.indicators) if args.indicators else None
+        print(report(indicators or shipped_indicator_set(), args.corpus or CORPUS, args.missed))
     elif args.command == "replay":
         from pnm.cli.replay import run_replay
 

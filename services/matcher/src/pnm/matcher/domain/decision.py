@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
+from pnm.matcher.domain.goods_selection import GOODS_UNCERTAIN, read_goods
 from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
 from pnm.matcher.domain.quantity import QUANTITY_EXCEEDED, Claim, Use, claim
 from pnm.matcher.domain.scoring import (
@@ -110,7 +111,8 @@ class Outcome:
 def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime, Selected]:
     """Voorselectie: the regimes whose indicators the line's goods fall under, with why. Goods
     are selected by CN prefix; goods whose code is missing, generic, or a heading (4 digits)
-    under no prefix are selected by the keywords of their description."""
+    under no prefix are selected by their description: read by goods recognition where the set
+    names a goods vocabulary (docs/goods-recognition.md), else by its keywords."""
     selected: dict[Regime, Selected] = {}
 
     def add(
@@ -149,6 +151,12 @@ def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime,
         if by_prefix or (code is not None and len(code) >= FULL_CODE_DIGITS):
             continue
         why = "no HS code" if not item.hs_code else f"HS {item.hs_code} is not specific"
+        if indicators.parameters.goods_vocabulary is not None:
+            for reading in read_goods(item.description, indicators):
+                add(
+                    reading.regime, item, reading.reason(item, why), reading.codes, reading.category
+                )
+            continue
         for keyword in indicators.keywords_in(item.description):
             add(
                 keyword.regime,
@@ -317,7 +325,8 @@ def decide(
         if decided[0].status in WAITING:
             waiting.append(timeline)
         refusal = bcp_refusal(line, selection, indicators)
-        decisions.append(_refused(decided, refusal) if refusal else decided)
+        decided = _refused(decided, refusal) if refusal else decided
+        decisions.append(_guessed(decided) if _only_uncertain(selection) else decided)
     per_regime = tuple(d for d, _ in decisions)
     overall = max(per_regime, key=lambda d: SEVERITY[d.status])
     return Outcome(
@@ -358,6 +367,19 @@ def _refused(
         ),
         chosen,
     )
+
+
+def _only_uncertain(selection: Selected) -> bool:
+    return all(r.code == GOODS_UNCERTAIN for r in selection.reasons)
+
+
+def _guessed(decided: tuple[RegimeDecision, Score | None]) -> tuple[RegimeDecision, Score | None]:
+    """Goods selected on an uncertain reading of their description are for a person to look at:
+    `review` where the decision would wait or hold (never a hold on a guess)."""
+    regime_decision, chosen = decided
+    if regime_decision.status in SETTLED_BY_MATCH:
+        return decided
+    return regime_decision.model_copy(update={"status": DecisionStatus.REVIEW}), chosen
 
 
 def _waterfall(regime: Regime, s: Score) -> list[Contribution]:

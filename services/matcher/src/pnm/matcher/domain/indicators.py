@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from pnm.matcher.domain.goods_text import vocabulary
 from pnm.shared.bcp.shipped import SHIPPED_VERSION as SHIPPED_BCP_TABLE
 from pnm.shared.bcp.shipped import bcp_table
 from pnm.shared.bcp.table import Bcp, BcpTable
@@ -211,6 +212,13 @@ class Parameters(_Strict):
     feed_silence_minutes: dict[str, int] = Field(
         default_factory=lambda: {"client-import": 60, "vgc": 60, "traces": 60}
     )
+    # Goods recognition from the description (docs/goods-recognition.md): the vocabulary the set
+    # decides with (its version, so every decision records it); None: description keywords only.
+    goods_vocabulary: Annotated[str, StringConstraints(pattern=r"^gv-[0-9a-f]{12}$")] | None = None
+    # A regime whose likely headings reach this confidence is selected; one that reaches only
+    # the lower bound makes the line `review` (goods_uncertain).
+    goods_text_confident: float = Field(default=0.8, gt=0, le=1)
+    goods_text_uncertain: float = Field(default=0.2, gt=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Parameters:
@@ -224,6 +232,13 @@ class Parameters(_Strict):
             raise ValueError(f"feed_silence_minutes: unknown feed(s) {sorted(unknown)}")
         if any(m < 1 for m in self.feed_silence_minutes.values()):
             raise ValueError("feed_silence_minutes must be at least 1")
+        if self.goods_text_uncertain > self.goods_text_confident:
+            raise ValueError("goods_text_uncertain must not exceed goods_text_confident")
+        if self.goods_vocabulary not in (None, shipped := vocabulary().version):
+            raise ValueError(
+                f"goods_vocabulary {self.goods_vocabulary} is not the one the matcher has "
+                f"({shipped})"
+            )
         return self
 
 
