@@ -4,6 +4,7 @@ mass it covers) must never skip one that could change the decision: one that cou
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from hypothesis import assume, given, settings
@@ -82,42 +83,35 @@ def _bound_and_verdict(
     return reaches_review(levels, INDICATORS), reaches_match(levels, INDICATORS), verdict
 
 
-@settings(max_examples=300, deadline=None)
-@given(*drawn)
-def test_a_candidate_the_review_bound_skips_scores_nothing(
-    boxes: list[str],
-    document: str | None,
-    importer: str,
-    code: str,
-    apart: timedelta,
-    port: str,
-    covered_kg: float,
-    quoted: bool,
-) -> None:
-    review, _, verdict = _bound_and_verdict(
-        boxes, document, importer, code, apart, port, covered_kg, quoted
-    )
-    assume(not review)  # only what the bound skips is checked (and hypothesis fails if rare)
-    assert verdict is Verdict.NONE
+def test_a_candidate_a_bound_skips_never_scores_what_it_rules_out() -> None:
+    """Each bound is checked on the candidates it skips; the run must meet enough of them
+    (an implication checked on no case proves nothing)."""
+    skipped: Counter[str] = Counter()
 
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(*drawn)
+    def check(
+        boxes: list[str],
+        document: str | None,
+        importer: str,
+        code: str,
+        apart: timedelta,
+        port: str,
+        covered_kg: float,
+        quoted: bool,
+    ) -> None:
+        review, match, verdict = _bound_and_verdict(
+            boxes, document, importer, code, apart, port, covered_kg, quoted
+        )
+        if not review:
+            skipped["review"] += 1
+            assert verdict is Verdict.NONE
+        if not match:
+            skipped["match"] += 1
+            assert verdict is not Verdict.MATCH
 
-@settings(max_examples=300, deadline=None)
-@given(*drawn)
-def test_a_candidate_the_match_bound_skips_never_matches(
-    boxes: list[str],
-    document: str | None,
-    importer: str,
-    code: str,
-    apart: timedelta,
-    port: str,
-    covered_kg: float,
-    quoted: bool,
-) -> None:
-    _, match, verdict = _bound_and_verdict(
-        boxes, document, importer, code, apart, port, covered_kg, quoted
-    )
-    assume(not match)
-    assert verdict is not Verdict.MATCH
+    check()
+    assert skipped["review"] >= 10 and skipped["match"] >= 10, skipped
 
 
 def test_the_notification_of_the_line_is_never_skipped() -> None:
