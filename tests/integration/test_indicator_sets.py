@@ -62,7 +62,7 @@ async def test_upload_dry_run_and_activate(api: tuple[httpx.AsyncClient, Pipelin
     await eventually(decided)
     first = await decided()
     assert first is not None
-    assert (first["status"], first["indicator_set_version"]) == ("awaiting_notification", "v2")
+    assert (first["status"], first["indicator_set_version"]) == ("awaiting_notification", "v3")
 
     # Only analysts upload; a bad set is refused naming the field; a version is never changed.
     proposal = without_beef()

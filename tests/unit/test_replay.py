@@ -138,7 +138,7 @@ def test_expectations_are_scored(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def proposal_without_beef(folder: Path) -> Path:
     """The shipped set as an analyst keeps it (a directory of CSV files), minus bovine meat."""
-    shipped = resources.files("pnm.matcher.data").joinpath("v2")
+    shipped = resources.files("pnm.matcher.data").joinpath("v3")
     proposal = folder / "v3-no-beef"
     proposal.mkdir()
     for entry in shipped.iterdir():
@@ -156,14 +156,14 @@ def test_compare_lists_the_decisions_a_new_set_would_change(
 ) -> None:
     source = tmp_path / "demo.jsonl"
     write_demo(source)
-    shipped = resources.files("pnm.matcher.data").joinpath("v2")
+    shipped = resources.files("pnm.matcher.data").joinpath("v3")
     with pytest.raises(SystemExit) as exit_:
         main(
             ["replay", str(source), "--compare", str(shipped), str(proposal_without_beef(tmp_path))]
         )
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert "v2 -> v3-no-beef: 1 of 3 decisions change" in out
+    assert "v3 -> v3-no-beef: 1 of 3 decisions change" in out
     assert "DEMO-EMMA-248W/1: unnotified -> not_controlled" in out
     assert "unnotified -> not_controlled: 1" in out
 

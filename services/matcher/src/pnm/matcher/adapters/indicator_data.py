@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetDocument, IndicatorSetError
 
-SHIPPED_VERSION = "v2"
+SHIPPED_VERSION = "v3"
 _LISTS = ("procedures", "origins", "cn_prefixes", "aliases")
 _DESIGNATIONS = {"ched_pp": "CHED-PP", "ched_p": "CHED-P", "ched_a": "CHED-A", "ched_d": "CHED-D"}
 
