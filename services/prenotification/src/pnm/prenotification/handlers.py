@@ -316,3 +316,24 @@ def counts(results: Sequence[IntakeResult]) -> Mapping[str, int]:
     for r in results:
         summary[r.outcome] += 1
     return summary
+
+
+async def resubmit(
+    uow: UnitOfWork,
+    rejection_id: int,
+    record: Any,
+    *,
+    authorise: Authorise,
+    entered_by: str | None,
+    data: ReferenceData,
+    now: datetime,
+) -> IntakeResult:
+    """The corrected record for a refused input (the caller has checked who may correct it);
+    on acceptance the rejection is closed. The caller commits."""
+    submission = Submission(
+        record, "resubmit", source=f"rejection {rejection_id}", entered_by=entered_by
+    )
+    [result] = await intake(uow, [submission], authorise=authorise, data=data, now=now)
+    if result.outcome != "rejected" and result.reference:
+        await rejections.mark_resubmitted(uow.conn, rejection_id, result.reference, now)
+    return result

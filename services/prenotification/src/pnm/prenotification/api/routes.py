@@ -1,32 +1,36 @@
+"""The pre-notification service's HTTP API: parse, authorise, call the handlers or the views,
+map outcomes to status codes (`_single_response`, the one place rule names become codes).
+Who may write what is in `authorisation`, reads in `views`, intake results in `intake`."""
+
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
 
-from pnm.prenotification import feeds, handlers
-from pnm.prenotification.adapters.files import parse_file
+from pnm.prenotification import feeds, handlers, views
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
-from pnm.prenotification.adapters.tables import (
-    intake_file,
-    prenotification,
-    prenotification_version,
-    rejections,
-)
+from pnm.prenotification.adapters.tables import rejections
 from pnm.prenotification.api.schemas import (
     BulkIn,
     BulkOut,
     CertificateIn,
     CertificateOut,
     EmergencyIn,
-    FileOut,
-    IntakeOut,
-    IssueOut,
     Refusal,
     VersionOut,
 )
-from pnm.prenotification.domain.issues import Issue
+from pnm.prenotification.authorisation import (
+    AUTHORITIES,
+    FEED_AUTHORITY,
+    FEED_WRITERS,
+    feed_authorisation,
+    rejection_origin,
+    resubmitters,
+    same_system,
+    written_authorisation,
+)
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
+from pnm.prenotification.intake import FileOut, IntakeOut, intake_out, receive_file
 from pnm.shared import files
 from pnm.shared.auth import (
     OFFICIAL_READERS,
@@ -38,31 +42,11 @@ from pnm.shared.auth import (
     require_any,
 )
 from pnm.shared.contracts.limits import Instant
-from pnm.shared.contracts.records import ChedType, FeedStatus, PreNotification
-from pnm.shared.db import UnitOfWork
-from pnm.shared.files import Row
+from pnm.shared.contracts.records import FeedStatus, PreNotification
 from pnm.shared.http import MAX_OFFSET, DomainError, RowId, json_body, raw_json
-from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.service import ServiceContext
 
 READERS = OFFICIAL_READERS
-AUTHORITY_FOR_CHED = {
-    ChedType.CHED_PP: "pd-inspector",
-    ChedType.CHED_P: "nvwa-inspector",
-    ChedType.CHED_A: "nvwa-inspector",
-    ChedType.CHED_D: "nvwa-inspector",
-}
-# Who may declare an emergency procedure for a feed: its competent authority
-# (docs/sources.md, "Emergency procedures (seed 000)").
-FEED_AUTHORITY = {
-    "client-import": ("pd-inspector", "admin"),
-    "vgc": ("nvwa-inspector", "admin"),
-    "traces": ("pd-inspector", "nvwa-inspector", "admin"),
-    "written": ("pd-inspector", "nvwa-inspector", "admin"),
-}
-FEED_SYSTEMS = tuple(s for s in get_args(feeds.System) if s != "written")
-AUTHORITIES = ("pd-inspector", "nvwa-inspector", "admin")
-FEED_WRITERS = (*(f"feed:{s}" for s in FEED_SYSTEMS), "admin")
 # Roles checked before a request's body is read (AuthoriseFirst); the record's own system or
 # CHED type is checked after, per record.
 FeedWriter = Annotated[Principal, Depends(Requires(*FEED_WRITERS))]
@@ -81,105 +65,8 @@ INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _out(result: handlers.IntakeResult) -> IntakeOut:
-    return IntakeOut(
-        outcome=result.outcome,
-        reference=result.reference,
-        version=result.version,
-        status=result.status,
-        issues=[IssueOut(**handlers.issue_json(i)) for i in result.issues],
-        rejection_id=result.rejection_id,
-        row_number=result.row_number,
-    )
-
-
-def feed_authorisation(principal: Principal) -> handlers.Authorise:
-    def authorise(record: PreNotification) -> Issue | None:
-        if record.system == "written":
-            return Issue(
-                "system",
-                record.system,
-                "auth.channel",
-                "written pre-notifications are entered by an authority through /written",
-                "error",
-            )
-        if principal.has(f"feed:{record.system}") or principal.has("admin"):
-            return None
-        return Issue(
-            "system",
-            record.system,
-            "auth.role",
-            f"role feed:{record.system} required to write {record.system} records; "
-            f"token has roles [{', '.join(sorted(principal.roles))}]",
-            "error",
-        )
-
-    return authorise
-
-
-def written_authorisation(principal: Principal) -> handlers.Authorise:
-    def authorise(record: PreNotification) -> Issue | None:
-        if record.system != "written":
-            return Issue(
-                "system",
-                record.system,
-                "auth.channel",
-                "a written entry has system 'written'",
-                "error",
-            )
-        needed = AUTHORITY_FOR_CHED[record.ched_type]
-        if principal.has(needed) or principal.has("admin"):
-            return None
-        return Issue(
-            "ched_type",
-            record.ched_type.value,
-            "auth.role",
-            f"only role {needed} enters {record.ched_type.value} pre-notifications; "
-            f"token has roles [{', '.join(sorted(principal.roles))}]",
-            "error",
-        )
-
-    return authorise
-
-
-def rejection_origin(channel: str, payload: Any) -> str | None:
-    """The system a refused input came from: a written entry, the feed its record names, or
-    None when it names none (junk)."""
-    system = payload.get("system") if isinstance(payload, dict) else None
-    if channel == "written" or system == "written":
-        return "written"
-    return system if system in FEED_SYSTEMS else None
-
-
-def resubmitters(origin: str | None) -> Requires:
-    """Who may correct a refused input: its own feed, the authorities for a written entry, and
-    an admin; an input that names no system only an admin (fail closed)."""
-    if origin == "written":
-        return Requires(*AUTHORITIES)
-    return Requires(f"feed:{origin}", "admin") if origin else Requires("admin")
-
-
-def same_system(
-    rejection_id: int, origin: str | None, authorise: handlers.Authorise
-) -> handlers.Authorise:
-    """A correction is a record of the system the refused input came from, not another one."""
-
-    def check(record: PreNotification) -> Issue | None:
-        if origin is not None and record.system != origin:
-            return Issue(
-                "system",
-                record.system,
-                "auth.channel",
-                f"rejection {rejection_id} is of a {origin} record: its correction must be one",
-                "error",
-            )
-        return authorise(record)
-
-    return check
-
-
 def _single_response(result: handlers.IntakeResult, response: Response) -> IntakeOut | JSONResponse:
-    out = _out(result)
+    out = intake_out(result)
     if result.outcome == "rejected":
         rules = {i.rule for i in result.issues}
         code = (
@@ -255,7 +142,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             ],
             feed_authorisation(caller),
         )
-        return BulkOut(**handlers.counts(results), results=[_out(r) for r in results])
+        return BulkOut(**handlers.counts(results), results=[intake_out(r) for r in results])
 
     @router.post(
         "/written",
@@ -330,24 +217,15 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             written_authorisation(caller) if written else feed_authorisation(caller),
         )
         async with ctx.uow_factory() as uow:
-            [result] = await handlers.intake(
+            result = await handlers.resubmit(
                 uow,
-                [
-                    handlers.Submission(
-                        record,
-                        "resubmit",
-                        source=f"rejection {rejection_id}",
-                        entered_by=caller.subject if written else None,
-                    )
-                ],
+                rejection_id,
+                record,
                 authorise=authorise,
+                entered_by=caller.subject if written else None,
                 data=data,
                 now=ctx.clock(),
             )
-            if result.outcome != "rejected" and result.reference:
-                await rejections.mark_resubmitted(
-                    uow.conn, rejection_id, result.reference, ctx.clock()
-                )
             await uow.commit()
         return _single_response(result, response)
 
@@ -372,45 +250,19 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[dict[str, Any]]:
         """Pre-notifications by reference, container, transport document, importer, BCP and
         arrival window; ordered by expected arrival, then reference (stable across pages)."""
-        query = select(prenotification.c.record).order_by(
-            prenotification.c.expected_arrival, prenotification.c.reference
+        wanted = views.Search(
+            reference,
+            container,
+            transport_document,
+            importer,
+            bcp,
+            system,
+            status_,
+            arrival_from,
+            arrival_to,
         )
-        if reference is not None:
-            try:
-                query = query.where(
-                    prenotification.c.reference == parse_reference(reference).normalised
-                )
-            except ReferenceFormatError:
-                return []
-        if container is not None:
-            query = query.where(
-                prenotification.c.containers.contains([container_number(container).value])
-            )
-        if transport_document is not None:
-            query = query.where(
-                prenotification.c.transport_document
-                == transport_document_number(transport_document)
-            )
-        if importer is not None:
-            pattern = (
-                "%"
-                + importer.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                + "%"
-            )
-            query = query.where(func.lower(prenotification.c.importer_name).like(pattern))
-        if bcp is not None:
-            query = query.where(prenotification.c.bcp == bcp.upper())
-        if system is not None:
-            query = query.where(prenotification.c.system == system)
-        if status_ is not None:
-            query = query.where(prenotification.c.status == status_)
-        if arrival_from is not None:
-            query = query.where(prenotification.c.expected_arrival >= arrival_from)
-        if arrival_to is not None:
-            query = query.where(prenotification.c.expected_arrival < arrival_to)
         async with ctx.engine.connect() as conn:
-            rows = await conn.execute(query.limit(limit).offset(offset))
-        return [dict(r.record) for r in rows]
+            return await views.search(conn, wanted, limit, offset)
 
     @router.get(
         "/prenotifications/{reference}",
@@ -418,18 +270,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
     async def get(reference: str, caller: OfficialReader) -> dict[str, Any]:
-        normalised = normalised_reference(reference)
         async with ctx.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(prenotification.c.record).where(
-                        prenotification.c.reference == normalised
-                    )
-                )
-            ).first()
-        if row is None:
+            found = await views.record(conn, normalised_reference(reference))
+        if found is None:
             raise DomainError(404, f"no pre-notification with reference {reference!r}")
-        return dict(row.record)
+        return found
 
     @router.get(
         "/prenotifications/{reference}/versions",
@@ -437,18 +282,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 404: {"model": Refusal}},
     )
     async def versions(reference: str, caller: OfficialReader) -> list[VersionOut]:
-        normalised = normalised_reference(reference)
         async with ctx.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(prenotification_version)
-                    .where(prenotification_version.c.reference == normalised)
-                    .order_by(prenotification_version.c.version)
-                )
-            ).all()
-        if not rows:
+            found = await views.versions(conn, normalised_reference(reference))
+        if not found:
             raise DomainError(404, f"no pre-notification with reference {reference!r}")
-        return [VersionOut(**r._mapping) for r in rows]
+        return [VersionOut(**v) for v in found]
 
     @router.post(
         "/prenotifications/{reference}/certificate",
@@ -510,33 +348,3 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         return result
 
     return router
-
-
-async def receive_file(
-    ctx: ServiceContext, name: str, content: bytes, authorise: handlers.Authorise
-) -> FileOut:
-    """Take in one export file, once (see pnm.shared.files)."""
-
-    async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
-        results = await handlers.intake(
-            uow,
-            [
-                handlers.Submission(
-                    row.payload, "file", source=source, row_number=row.number, problem=row.problem
-                )
-                for row in rows
-            ],
-            authorise=authorise,
-            data=shipped_reference_data(),
-            now=ctx.clock(),
-        )
-        return {
-            **handlers.counts(results),
-            "rejections": [
-                _out(r).model_dump(mode="json") for r in results if r.outcome == "rejected"
-            ],
-        }
-
-    return FileOut.model_validate(
-        await files.receive(ctx.uow_factory, intake_file, name, content, parse_file, process)
-    )

@@ -7,28 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from pnm.prenotification.intake import IntakeOut, IssueOut
 from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import FeedStatus
 
 MAX_BULK = 20_000
-
-
-class IssueOut(BaseModel):
-    field: str
-    value: str | None
-    rule: str
-    message: str
-    severity: Literal["error", "flag"]
-
-
-class IntakeOut(BaseModel):
-    outcome: Literal["created", "amended", "ignored", "rejected"]
-    reference: str | None
-    version: int | None
-    status: str | None
-    issues: list[IssueOut]
-    rejection_id: int | None
-    row_number: int | None = None  # the file row, or the position in a bulk request
 
 
 class Refusal(BaseModel):
@@ -52,19 +35,6 @@ class BulkOut(BaseModel):
     ignored: int
     rejected: int
     results: list[IntakeOut]
-
-
-class FileOut(BaseModel):
-    name: str
-    sha256: str
-    format: Literal["jsonl", "csv"]
-    duplicate: bool  # this exact file was taken in before: nothing was done again
-    records: int
-    created: int
-    amended: int
-    ignored: int
-    rejected: int
-    rejections: list[IntakeOut]
 
 
 class VersionOut(BaseModel):
