@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request, Response
@@ -218,6 +218,17 @@ def refusal(exc: DomainError) -> JSONResponse:
     if exc.errors is not None:
         body["errors"] = exc.errors
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+def add_error_statuses(app: FastAPI, statuses: Mapping[type[Exception], int]) -> None:
+    """The one place a service's domain errors become HTTP answers (its `error_statuses`):
+    each exception type with its status, its message as the answer's detail."""
+    for error, status in statuses.items():
+
+        async def answer(_request: Request, exc: Exception, status: int = status) -> JSONResponse:
+            return refusal(DomainError(status, str(exc)))
+
+        app.add_exception_handler(error, answer)
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -21,7 +21,12 @@ from pnm.shared import migrations
 from pnm.shared.auth import AuthSettings, TokenVerifier
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.dead_letter_api import dead_letter_router
-from pnm.shared.http import add_common_routes, add_error_handling, add_openapi_models
+from pnm.shared.http import (
+    add_common_routes,
+    add_error_handling,
+    add_error_statuses,
+    add_openapi_models,
+)
 from pnm.shared.idempotency import IdempotencyMiddleware, IdempotencySettings
 from pnm.shared.messaging.deadletters import DeadLetters, KafkaDeadLetterTopics
 from pnm.shared.messaging.inprocess import InProcessBus, TableDeadLetters
@@ -261,6 +266,7 @@ class Pipeline:
             settings=self._idempotency,
         )
         add_error_handling(app, forms=definition.serves_pages)
+        add_error_statuses(app, definition.error_statuses)
         add_openapi_models(app, definition.openapi_models)
         add_common_routes(
             app,

@@ -73,6 +73,9 @@ class ServiceDefinition:
     background: Callable[[ServiceContext], Sequence[BackgroundLoop]] = field(default=lambda ctx: ())
     ledgers: Callable[[ServiceContext], Sequence[Ledger]] = field(default=lambda ctx: ())
     description: str = ""
+    # How its domain errors are answered: exception type → HTTP status (`add_error_statuses`),
+    # so that routes do not each catch and translate them.
+    error_statuses: Mapping[type[Exception], int] = field(default_factory=dict)
     # Anything the service adds to its own app beyond its routes, e.g. a middleware.
     configure_app: Callable[[ServiceContext, FastAPI], None] = field(default=lambda ctx, app: None)
     # Models a route documents by reference (`#/components/schemas/<Name>`) without FastAPI

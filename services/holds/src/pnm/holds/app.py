@@ -3,11 +3,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from pnm.holds import handlers, reconciliation, resend
+from pnm.holds import cases, handlers, reconciliation, resend
 from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.api.refusals import audit_refusals
 from pnm.holds.api.routes import build_router
+from pnm.holds.domain.case import CaseRefused
+from pnm.holds.domain.hold import IllegalTransition
+from pnm.holds.lifecycle import UnknownHold
 from pnm.holds.settings import protocol_settings
 from pnm.shared.contracts.topics import DECISIONS, EventType, terminal_acks_topic
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
@@ -36,6 +39,18 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
 
 
 definition = ServiceDefinition(
+    error_statuses={
+        UnknownHold: 404,
+        handlers.UnknownInstruction: 404,
+        cases.UnknownCase: 404,
+        handlers.NotTheAuthority: 403,
+        handlers.WrongTerminal: 403,
+        IllegalTransition: 409,
+        handlers.AlreadyHeld: 409,
+        handlers.NoDestinationNow: 409,
+        CaseRefused: 409,
+        cases.AlreadyLinked: 409,
+    },
     name="holds",
     schema=SCHEMA,
     metadata=metadata,

@@ -9,6 +9,7 @@ from prometheus_client import Gauge
 from sqlalchemy import func, select
 
 from pnm.matcher import handlers, reconciliation
+from pnm.matcher.adapters.indicator_sets import IndicatorSetExists, UnknownIndicatorSet
 from pnm.matcher.adapters.postgres_store import PostgresStore, read_watermark
 from pnm.matcher.adapters.tables import SCHEMA, decision, messaging, metadata
 from pnm.matcher.api.routes import build_router
@@ -148,6 +149,7 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
 
 
 definition = ServiceDefinition(
+    error_statuses={UnknownIndicatorSet: 404, IndicatorSetExists: 409},
     name="matcher",
     schema=SCHEMA,
     metadata=metadata,

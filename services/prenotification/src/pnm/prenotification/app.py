@@ -76,6 +76,7 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
 
 
 definition = ServiceDefinition(
+    error_statuses={feeds.UnknownPreNotification: 404, feeds.FeedConflict: 409},
     name="prenotification",
     schema=SCHEMA,
     metadata=metadata,

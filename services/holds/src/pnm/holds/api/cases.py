@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pnm.holds import cases
 from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
 from pnm.holds.audit import Actor
-from pnm.holds.domain.case import FALSE_POSITIVE, CaseRefused, CaseState, Outcome
-from pnm.holds.domain.hold import IllegalTransition
+from pnm.holds.domain.case import FALSE_POSITIVE, CaseState, Outcome
 from pnm.shared.auth import OfficialReader, Principal, Requires
 from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
 from pnm.shared.contracts.records import Record
@@ -105,14 +104,9 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
 
     async def act(action: Callable[[Any], Awaitable[Row[Any]]]) -> dict[str, Any]:
         """One officer's action on a case in its own transaction; refusals are 4xx."""
-        try:
-            async with ctx.uow_factory() as uow:
-                row = await action(uow)
-                await uow.commit()
-        except cases.UnknownCase as err:
-            raise DomainError(404, str(err)) from err
-        except (CaseRefused, IllegalTransition, cases.AlreadyLinked) as err:
-            raise DomainError(409, str(err)) from err
+        async with ctx.uow_factory() as uow:
+            row = await action(uow)
+            await uow.commit()
         async with ctx.engine.connect() as conn:
             current = (await conn.execute(select(case).where(case.c.case_id == row.case_id))).one()
             return await case_view(conn, current)

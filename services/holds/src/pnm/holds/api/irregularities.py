@@ -12,13 +12,10 @@ from pydantic import Field
 from pnm.holds import irregularities
 from pnm.holds.api.cases import Moment, check_period
 from pnm.holds.audit import Actor
-from pnm.holds.domain.hold import IllegalTransition
-from pnm.holds.handlers import NotTheAuthority
-from pnm.holds.lifecycle import UnknownHold
-from pnm.shared.auth import AuthError, Principal, Requires
+from pnm.shared.auth import Principal, Requires
 from pnm.shared.contracts.limits import TEXT_MAX, Code, Reference
 from pnm.shared.contracts.records import Irregularity, IrregularityParty, Record
-from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem, invalid_field
+from pnm.shared.http import AUTH_RESPONSES, Problem, invalid_field
 from pnm.shared.service import ServiceContext
 
 AuthorityOfficer = Annotated[Principal, Depends(Requires("pd-inspector", "nvwa-inspector"))]
@@ -61,18 +58,11 @@ def add_irregularity_routes(router: APIRouter, ctx: ServiceContext) -> None:
             references=list(body.references),
             bcp=body.bcp,
         )
-        try:
-            async with ctx.uow_factory() as uow:
-                recorded = await irregularities.record(
-                    uow, hold_id, found, Actor.of(caller), ctx.clock()
-                )
-                await uow.commit()
-        except UnknownHold as err:
-            raise DomainError(404, str(err)) from err
-        except NotTheAuthority as err:
-            raise AuthError(403, str(err)) from err
-        except IllegalTransition as err:
-            raise DomainError(409, str(err)) from err
+        async with ctx.uow_factory() as uow:
+            recorded = await irregularities.record(
+                uow, hold_id, found, Actor.of(caller), ctx.clock()
+            )
+            await uow.commit()
         return recorded
 
     @router.get(

@@ -15,8 +15,7 @@ from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
 from pnm.holds.api.irregularities import add_irregularity_routes
 from pnm.holds.audit import Actor
-from pnm.holds.domain.hold import ACTIVE, HoldState, IllegalTransition
-from pnm.holds.lifecycle import UnknownHold
+from pnm.holds.domain.hold import ACTIVE, HoldState
 from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import (
     OFFICIAL_READERS,
@@ -149,16 +148,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 f"role terminal:{ack.terminal} required to acknowledge for that terminal; "
                 f"token has roles [{', '.join(sorted(caller.roles))}]",
             )
-        try:
-            async with ctx.uow_factory() as uow:
-                outcome = await handlers.acknowledge(uow, ack, ctx.clock())
-                await uow.commit()
-        except handlers.UnknownInstruction as err:
-            raise DomainError(404, str(err)) from err
-        except handlers.WrongTerminal as err:
-            raise DomainError(403, str(err)) from err
-        except IllegalTransition as err:
-            raise DomainError(409, str(err)) from err
+        async with ctx.uow_factory() as uow:
+            outcome = await handlers.acknowledge(uow, ack, ctx.clock())
+            await uow.commit()
         return AckResult(
             instruction_id=outcome.instruction_id,
             hold_id=outcome.hold_id,
@@ -259,16 +251,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         action: Callable[[UnitOfWork], Awaitable[Row[Any]]],
     ) -> dict[str, Any]:
         """Run one person's action on a hold in its own transaction; refusals are 4xx."""
-        try:
-            async with ctx.uow_factory() as uow:
-                row = await action(uow)
-                await uow.commit()
-        except UnknownHold as err:
-            raise DomainError(404, str(err)) from err
-        except handlers.NotTheAuthority as err:
-            raise AuthError(403, str(err)) from err
-        except (IllegalTransition, handlers.AlreadyHeld, handlers.NoDestinationNow) as err:
-            raise DomainError(409, str(err)) from err
+        async with ctx.uow_factory() as uow:
+            row = await action(uow)
+            await uow.commit()
         return await _hold_with_instructions(row.hold_id)
 
     async def _hold_with_instructions(hold_id: str) -> dict[str, Any]:

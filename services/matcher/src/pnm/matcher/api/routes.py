@@ -7,8 +7,6 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from pnm.matcher.adapters.indicator_sets import (
-    IndicatorSetExists,
-    UnknownIndicatorSet,
     activate_indicator_set,
     active_indicator_set,
     indicator_set_by_version,
@@ -149,14 +147,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         set. Reads only; nothing is stored or published."""
         key = (manifest_id, line_id)
         async with ctx.engine.connect() as conn:
-            try:
-                indicators = (
-                    await indicator_set_by_version(conn, indicator_set)
-                    if indicator_set
-                    else await active_indicator_set(conn)
-                )
-            except UnknownIndicatorSet as err:
-                raise DomainError(404, str(err)) from err
+            indicators = (
+                await indicator_set_by_version(conn, indicator_set)
+                if indicator_set
+                else await active_indicator_set(conn)
+            )
             decided = await service.dry_run(
                 PostgresStore(conn), key, ctx.clock(), indicators, decision_settings()
             )
@@ -208,10 +203,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     )
     async def get_indicator_set(version: str, caller: OfficialReader) -> IndicatorSetDocument:
         async with ctx.engine.connect() as conn:
-            try:
-                return (await indicator_set_by_version(conn, version)).document
-            except UnknownIndicatorSet as err:
-                raise DomainError(404, str(err)) from err
+            return (await indicator_set_by_version(conn, version)).document
 
     @router.post(
         "/indicator-sets",
@@ -228,10 +220,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """Store a new indicator set (validated as a whole). It decides nothing until it is
         activated; try it first with the dry run or `pnm replay --compare`."""
         async with ctx.uow_factory() as uow:
-            try:
-                await store_indicator_set(uow.conn, document, caller.subject, ctx.clock())
-            except IndicatorSetExists as err:
-                raise DomainError(409, str(err)) from err
+            await store_indicator_set(uow.conn, document, caller.subject, ctx.clock())
             await uow.commit()
         return {"version": document.version, "uploaded_by": caller.subject}
 
@@ -243,10 +232,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def activate(version: str, caller: Analyst) -> dict[str, Any]:
         """From now on decisions are made under this set and record its version."""
         async with ctx.uow_factory() as uow:
-            try:
-                await activate_indicator_set(uow.conn, version, caller.subject, ctx.clock())
-            except UnknownIndicatorSet as err:
-                raise DomainError(404, str(err)) from err
+            await activate_indicator_set(uow.conn, version, caller.subject, ctx.clock())
             await uow.commit()
         return {"version": version, "activated_by": caller.subject}
 

@@ -299,12 +299,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The original phytosanitary certificate of a reduced-check consignment arrived."""
         normalised = normalised_reference(reference)
         at = body.received_at or ctx.clock()
-        try:
-            async with ctx.uow_factory() as uow:
-                due = await feeds.register_certificate(uow, normalised, at)
-                await uow.commit()
-        except feeds.UnknownPreNotification as err:
-            raise DomainError(404, str(err)) from err
+        async with ctx.uow_factory() as uow:
+            due = await feeds.register_certificate(uow, normalised, at)
+            await uow.commit()
         return CertificateOut(
             reference=normalised, registered_at=at, due_at=due, late=bool(due and at > due)
         )
@@ -337,14 +334,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The feed's authority declares the start or end of an emergency procedure
         (docs/sources.md, "Emergency procedures (seed 000)")."""
         require_any(caller, *FEED_AUTHORITY[system])
-        try:
-            async with ctx.uow_factory() as uow:
-                result = await feeds.emergency(
-                    uow, system, body.action, caller.subject, body.note, ctx.clock()
-                )
-                await uow.commit()
-        except feeds.FeedConflict as err:
-            raise DomainError(409, str(err)) from err
+        async with ctx.uow_factory() as uow:
+            result = await feeds.emergency(
+                uow, system, body.action, caller.subject, body.note, ctx.clock()
+            )
+            await uow.commit()
         return result
 
     return router
