@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
+from pnm.matcher import views
 from pnm.matcher.adapters.indicator_sets import (
     activate_indicator_set,
     active_indicator_set,
@@ -13,9 +13,7 @@ from pnm.matcher.adapters.indicator_sets import (
     list_indicator_sets,
     store_indicator_set,
 )
-from pnm.matcher.adapters.notification_use import decisions_naming
 from pnm.matcher.adapters.postgres_store import PostgresStore
-from pnm.matcher.adapters.tables import decision, decision_history, unprocessable_line
 from pnm.matcher.domain.indicators import IndicatorSetDocument
 from pnm.matcher.domain.quantity import QUANTITY_EXCEEDED, over_used
 from pnm.matcher.reconciliation import reconcile
@@ -54,6 +52,10 @@ class NotificationUse(BaseModel):
     lines: list[NotificationLine]
 
 
+def _no_decision(manifest_id: str, line_id: str) -> DomainError:
+    return DomainError(404, f"no decision for line {line_id!r} of manifest {manifest_id!r}")
+
+
 def build_router(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(route_class=AuthoriseFirst)
 
@@ -67,16 +69,10 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> dict[str, Any]:
         """The current decision of a line, with its reasons and per-field explanation."""
         async with ctx.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(decision.c.payload).where(
-                        decision.c.manifest_id == manifest_id, decision.c.line_id == line_id
-                    )
-                )
-            ).first()
-        if row is None:
-            raise DomainError(404, f"no decision for line {line_id!r} of manifest {manifest_id!r}")
-        return dict(row.payload)
+            found = await views.current(conn, manifest_id, line_id)
+        if found is None:
+            raise _no_decision(manifest_id, line_id)
+        return found
 
     @router.get(
         "/decisions/{manifest_id}/{line_id}/history",
@@ -88,18 +84,10 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[dict[str, Any]]:
         """Every decision the line has had, oldest first."""
         async with ctx.engine.connect() as conn:
-            rows = await conn.execute(
-                select(decision_history.c.payload)
-                .where(
-                    decision_history.c.manifest_id == manifest_id,
-                    decision_history.c.line_id == line_id,
-                )
-                .order_by(decision_history.c.decision_number)
-            )
-            history = [dict(r.payload) for r in rows]
-        if not history:
-            raise DomainError(404, f"no decision for line {line_id!r} of manifest {manifest_id!r}")
-        return history
+            found = await views.history(conn, manifest_id, line_id)
+        if not found:
+            raise _no_decision(manifest_id, line_id)
+        return found
 
     @router.get("/decisions", tags=["decisions"], responses=AUTH_RESPONSES)
     async def list_decisions(
@@ -113,22 +101,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         """Queues: decisions by status, BCP and arrival window, earliest arrival first."""
-        query = select(decision.c.payload).order_by(
-            decision.c.eta, decision.c.manifest_id, decision.c.line_id
-        )
-        if status is not None:
-            query = query.where(decision.c.status == status.value)
-        if manifest_id is not None:
-            query = query.where(decision.c.manifest_id == manifest_id)
-        if bcp is not None:
-            query = query.where(decision.c.port == bcp.upper())
-        if arrival_from is not None:
-            query = query.where(decision.c.eta >= arrival_from)
-        if arrival_to is not None:
-            query = query.where(decision.c.eta < arrival_to)
+        wanted = views.Queue(status, manifest_id, bcp, arrival_from, arrival_to)
         async with ctx.engine.connect() as conn:
-            rows = await conn.execute(query.limit(limit).offset(offset))
-        return [dict(r.payload) for r in rows]
+            return await views.queue(conn, wanted, limit, offset)
 
     @router.get(
         "/dry-run/{manifest_id}/{line_id}",
@@ -174,7 +149,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         flags: `quantity_exceeded` when lines together use it beyond the quantity it
         declares (docs/quantity-budget.md)."""
         async with ctx.engine.connect() as conn:
-            named = await decisions_naming(conn, reference)
+            named = await views.decisions_naming(conn, reference)
         over = {(d.manifest_id, d.line_id) for d in over_used(reference, named)}
         return NotificationUse(
             reference=reference,
@@ -244,24 +219,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[dict[str, Any]]:
         """Lines the matcher could not process, newest first: the error, the `review`
         decision they were given, and the event as it was received."""
-        u = unprocessable_line
         async with ctx.engine.connect() as conn:
-            rows = await conn.execute(
-                select(u.c.id, u.c.error, u.c.decision, u.c.event, u.c.decided_at)
-                .order_by(u.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-            return [
-                {
-                    "id": r.id,
-                    "error": r.error,
-                    "decided_at": r.decided_at,
-                    "decision": r.decision,
-                    "event": r.event.decode("utf-8", "replace"),
-                }
-                for r in rows
-            ]
+            return await views.unprocessable(conn, limit, offset)
 
     add_reconciliation_route(
         router,
