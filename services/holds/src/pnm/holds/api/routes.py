@@ -1,21 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Row
 
-from pnm.holds import handlers
-from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds import handlers, views
 from pnm.holds.api.audit import add_audit_routes
 from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
 from pnm.holds.api.irregularities import add_irregularity_routes
 from pnm.holds.audit import Actor
-from pnm.holds.domain.hold import ACTIVE, HoldState
+from pnm.holds.domain.hold import HoldState
 from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import (
     OFFICIAL_READERS,
@@ -88,40 +86,6 @@ class AckResult(BaseModel):
     duplicate: bool
 
 
-def _hold_view(row: Any, instructions: list[Any]) -> dict[str, Any]:
-    view = {k: v for k, v in row._mapping.items()}
-    view["instructions"] = [_instruction_view(i) for i in instructions]
-    return view
-
-
-def _instruction_view(sent: Any) -> dict[str, Any]:
-    """The instruction as sent, and what became of it: `delivery` is `shadow` when it was
-    recorded only (a terminal in shadow mode)."""
-    return {
-        **sent.payload,
-        "purpose": sent.purpose,
-        "delivery": sent.delivery,
-        "sends": sent.attempts,
-        "next_attempt_at": sent.next_attempt_at,
-        "escalated_at": sent.escalated_at,
-        "ack_result": sent.ack_result,
-        "ack_detail": sent.ack_detail,
-        "acknowledged_at": sent.acknowledged_at,
-    }
-
-
-async def _hold_views(conn: AsyncConnection, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """The holds with their instructions, in sequence."""
-    sent = (
-        await conn.execute(
-            select(instruction)
-            .where(instruction.c.hold_id.in_([r.hold_id for r in rows]))
-            .order_by(instruction.c.sequence)
-        )
-    ).all()
-    return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
-
-
 def visible_terminals(caller: Principal) -> frozenset[str] | None:
     """None: every hold (officials); else the caller's own terminals' holds only."""
     if not caller.roles.isdisjoint(OFFICIAL_READERS):
@@ -175,20 +139,14 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         stays in the list until it is acknowledged (POST /holds/acks), which is how it is
         sent again; apply each only above the last sequence applied for its hold, and only
         once per instruction id. Shadow-mode instructions are never listed."""
-        query = (
-            select(instruction)
-            .where(instruction.c.delivery == "kafka")
-            .order_by(instruction.c.issued_at, instruction.c.hold_id, instruction.c.sequence)
-        )
-        if not caller.has("admin"):
-            query = query.where(instruction.c.terminal.in_(terminal_codes(caller)))
-        if after is not None:
-            query = query.where(instruction.c.issued_at >= after)
-        if unanswered:
-            query = query.where(instruction.c.ack_result.is_(None))
         async with ctx.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit))).all()
-        return [_instruction_view(r) for r in rows]
+            return await views.terminal_instructions(
+                conn,
+                None if caller.has("admin") else terminal_codes(caller),
+                after,
+                unanswered,
+                limit,
+            )
 
     @router.get("/escalations", responses=AUTH_RESPONSES)
     async def escalations(
@@ -200,17 +158,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         for (`no_terminal`, `unknown_terminal`), whose instruction the terminal rejected
         (`block_rejected`, `release_rejected`) or left unanswered past the escalation time
         (`block_unanswered`, `release_unanswered`). Roles: customs-prearrival, inspectors."""
-        query = (
-            select(hold)
-            .where(
-                hold.c.escalation.is_not(None),
-                hold.c.state.in_([s.value for s in ACTIVE]),
-            )
-            .order_by(hold.c.escalated_at, hold.c.hold_id)
-        )
         async with ctx.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-            return await _hold_views(conn, rows)
+            return await views.escalations(conn, limit, offset)
 
     @router.get("/holds", responses=AUTH_RESPONSES)
     async def list_holds(
@@ -221,31 +170,20 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
-        query = select(hold).order_by(hold.c.opened_at, hold.c.hold_id)
-        if (own := visible_terminals(caller)) is not None:
-            query = query.where(hold.c.terminal.in_(own))
-        if manifest_id is not None:
-            query = query.where(hold.c.manifest_id == manifest_id)
-        if line_id is not None:
-            query = query.where(hold.c.line_id == line_id)
-        if state is not None:
-            query = query.where(hold.c.state == state.value)
+        wanted = views.Holds(visible_terminals(caller), manifest_id, line_id, state)
         async with ctx.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-            return await _hold_views(conn, rows)
+            return await views.holds(conn, wanted, limit, offset)
 
     @router.get(
         "/holds/{hold_id}",
         responses={**AUTH_RESPONSES, 404: {"model": Problem, "description": "unknown hold"}},
     )
     async def get_hold(hold_id: str, caller: HoldReader) -> dict[str, Any]:
-        own = visible_terminals(caller)
         async with ctx.engine.connect() as conn:
-            row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).first()
-            views = [] if row is None else await _hold_views(conn, [row])
-        if row is None or (own is not None and row.terminal not in own):
+            found = await views.one(conn, hold_id, visible_terminals(caller))
+        if found is None:
             raise DomainError(404, f"no hold {hold_id!r}")
-        return views[0]
+        return found
 
     async def act(
         action: Callable[[UnitOfWork], Awaitable[Row[Any]]],
@@ -254,12 +192,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         async with ctx.uow_factory() as uow:
             row = await action(uow)
             await uow.commit()
-        return await _hold_with_instructions(row.hold_id)
-
-    async def _hold_with_instructions(hold_id: str) -> dict[str, Any]:
         async with ctx.engine.connect() as conn:
-            row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).one()
-            [view] = await _hold_views(conn, [row])
+            view = await views.one(conn, row.hold_id)
+        assert view is not None, "the hold just acted on exists"
         return view
 
     @router.post("/holds/{hold_id}/release", responses=ACTION_RESPONSES)
