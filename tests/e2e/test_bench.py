@@ -46,6 +46,7 @@ def test_bench_prints_raw_and_pipeline_rates(database_url: str, kafka: Broker) -
     out = result.stdout
     assert re.search(r"replay of [\d,]+ manifest lines against [\d,]+ pre-notifications", out), out
     assert re.search(r"bare parse \(json.loads\):\s+\d+ events/s", out), out
+    assert re.search(r"read and validate:\s+\d+ events/s", out), out
     assert re.search(r"pnm replay:\s+\d+ lines/s .*peak memory \d+ MB", out), out
     assert re.search(r"raw aiokafka consume→produce:\s+\d+ msg/s", out), out
     assert re.search(r"pipeline line → decision:\s+\d+ lines/s .*p50 \d+ ms, p99 \d+ ms", out), out

@@ -23,21 +23,28 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.cli.bench_common import line_events, percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET
 from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line
+from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.cli.topics import create_topics
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
-from pnm.matcher.adapters.tables import prenotification, prenotification_key
+from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence
-from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
+from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts, reference_key
 from pnm.matcher.domain.matching import evaluate
-from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotificationStatus
+from pnm.matcher.service_layer.batch import Batch
+from pnm.matcher.service_layer.service import Settings, apply
+from pnm.shared.contracts.records import (
+    ChedType,
+    ManifestLine,
+    Party,
+    PreNotification,
+    PreNotificationStatus,
+)
 from pnm.shared.contracts.topics import DECISIONS, MANIFEST_LINES
 from pnm.shared.db import make_engine
 from pnm.shared.identifiers import party_name
@@ -203,52 +210,48 @@ async def burst_figures(
     return seconds, [(decided[k] - sent[k]) * 1000 for k in sent]
 
 
+def notification_records(count: int) -> Iterator[PreNotification]:
+    """The records of `notifications(count)`, as a feed sends them."""
+    for n in range(count):
+        record = prenotification(
+            f"CHEDP.NL.2026.{n:07d}",
+            ched_type=ChedType.CHED_P,
+            cn_code="02013000",
+            description="Frozen boneless beef",
+            containers=[box(n)],
+            transport_document=f"MAEU{n:09d}",
+            net_mass_kg=16_500.0,
+        )
+        yield record.model_copy(
+            update={"vessel_imo": vessel_imo(n), "importer": Party(name=importer(n), country="NL")}
+        )
+
+
 async def load_notifications(database_url: str, count: int) -> None:
-    """Straight into the matcher's read model, as its consumer would have stored them (once
-    per database: the burst and holds sections of one run share them)."""
+    """Through the matcher's service layer, as its consumer stores them, 5,000 to a unit of
+    work (once per database: the burst and holds sections of one run share them)."""
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
-            loaded = await conn.scalar(select(func.count()).select_from(prenotification))
-            if loaded:
+            first = reference_key("CHEDP.NL.2026.0000000")
+            if await PostgresStore(conn).notifications_with_keys({f"reference:{first}"}):
                 return
-            batch: list[NotificationFacts] = []
-            for n in notifications(count):
-                batch.append(n)
-                if len(batch) == 5_000:
-                    await _store_notifications(conn, batch)
-                    batch = []
-            await _store_notifications(conn, batch)
-            await conn.exec_driver_sql("ANALYZE matcher.prenotification")
-            await conn.exec_driver_sql("ANALYZE matcher.prenotification_key")
+        batch = Batch()
+        for record in notification_records(count):
+            batch.add_notification(record, None, record.submitted_at, None)
+            if len(batch.notifications) == 5_000:
+                await _apply(engine, batch)
+                batch = Batch()
+        await _apply(engine, batch)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ANALYZE")
     finally:
         await engine.dispose()
 
 
-async def _store_notifications(conn: AsyncConnection, batch: list[NotificationFacts]) -> None:
-    if not batch:
-        return
-    await conn.execute(
-        insert(prenotification),
-        [
-            {
-                "reference": n.reference,
-                "version": 1,
-                "status": n.status.value,
-                "ched_type": n.ched_type.value,
-                "containers": sorted(n.containers),
-                "transport_document": n.transport_document,
-                "record": {},
-                "block_keys": sorted(n.block_keys),
-                "facts": n.to_json(),
-            }
-            for n in batch
-        ],
-    )
-    await conn.execute(
-        insert(prenotification_key),
-        [{"key": k, "reference": n.reference, "version": 1} for n in batch for k in n.block_keys],
-    )
+async def _apply(engine: AsyncEngine, batch: Batch) -> None:
+    async with engine.begin() as conn:
+        await apply(batch, PostgresStore(conn), lambda: BASE_ETA - timedelta(days=2), Settings())
 
 
 def print_burst(
