@@ -89,20 +89,9 @@ def test_a_candidate_a_bound_skips_never_scores_what_it_rules_out() -> None:
     skipped: Counter[str] = Counter()
 
     @settings(max_examples=300, deadline=None, derandomize=True)
-    @given(*drawn)
-    def check(
-        boxes: list[str],
-        document: str | None,
-        importer: str,
-        code: str,
-        apart: timedelta,
-        port: str,
-        covered_kg: float,
-        quoted: bool,
-    ) -> None:
-        review, match, verdict = _bound_and_verdict(
-            boxes, document, importer, code, apart, port, covered_kg, quoted
-        )
+    @given(st.tuples(*drawn))
+    def check(case: tuple[list[str], str | None, str, str, timedelta, str, float, bool]) -> None:
+        review, match, verdict = _bound_and_verdict(*case)
         if not review:
             skipped["review"] += 1
             assert verdict is Verdict.NONE

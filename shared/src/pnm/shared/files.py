@@ -17,9 +17,10 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import UploadFile
+from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -188,6 +189,16 @@ def intake_file_table(metadata: MetaData) -> Table:
         Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("result", JSONB, nullable=False),
     )
+
+
+class FileReceipt(BaseModel):
+    """What `receive` says of every file; each service adds its own counts and results."""
+
+    name: str
+    sha256: str
+    format: Literal["jsonl", "csv"]
+    duplicate: bool  # this exact file was taken in before: nothing was done again
+    records: int
 
 
 # Takes the rows of one file in the caller's unit of work; returns the file's result (JSON).

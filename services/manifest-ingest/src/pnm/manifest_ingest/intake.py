@@ -37,12 +37,7 @@ class LinesOut(BaseModel):
     results: list[LineOut]  # the refused and the flagged lines; the rest are in the counts
 
 
-class FileOut(BaseModel):
-    name: str
-    sha256: str
-    format: Literal["jsonl", "csv"]
-    duplicate: bool  # this exact file was taken in before: nothing was done again
-    records: int
+class FileOut(files.FileReceipt):
     declared: int
     amended: int
     withdrawn: int

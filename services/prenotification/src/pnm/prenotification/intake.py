@@ -36,12 +36,7 @@ class IntakeOut(BaseModel):
     row_number: int | None = None  # the file row, or the position in a bulk request
 
 
-class FileOut(BaseModel):
-    name: str
-    sha256: str
-    format: Literal["jsonl", "csv"]
-    duplicate: bool  # this exact file was taken in before: nothing was done again
-    records: int
+class FileOut(files.FileReceipt):
     created: int
     amended: int
     ignored: int
