@@ -34,6 +34,8 @@ def best(description: str) -> str | None:
         ("crevettes congelées", "0306"),
         ("naranjas frescas", "0805"),
         ("verse asperges", "0709"),
+        # French told by the words as written ("vertes" is curated as "green"): the noun first.
+        ("asperges vertes fraîches", "0709"),
         ("Frozen shrimps, peeled", "0306"),  # what follows the comma qualifies
         # Trade abbreviations and packaging words.
         ("HLSO VANNAMEI SHRIMP IQF 31/40", "0306"),

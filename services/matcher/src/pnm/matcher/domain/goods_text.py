@@ -270,7 +270,9 @@ def _terms(description: str, vocab: Vocabulary) -> tuple[list[_Term], str | None
     # The head is a word as written: a phrase's meanings share it, a compound's modifier not.
     # A state ("fresh", "IQF") qualifies the goods and is never their head.
     said = list(dict.fromkeys(w for s, w, _ in goods if s not in STATES)) or [goods[-1][1]]
-    head_first = _head_first((s for s, _, _ in goods), raw, vocab)
+    # The language is told by the words as written: a curated word stands for an English one
+    # ("vertes" → green) and would make a French description look English.
+    head_first = _head_first((stem(w) for _, w, _ in goods), raw, vocab)
     heads = {said[0] if head_first else said[-1]}
     if {stem(h) for h in heads} <= CUTS:
         # A cut or form names no goods of itself: "chicken breast fillets", "filets de poulet",
