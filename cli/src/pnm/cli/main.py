@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         "--families",
         type=_families,
         default=frozenset(),
-        help="one day: issue-16 families to add, comma-separated, or all (docs/year-generator.md)",
+        help="one day: issue-16 families, comma-separated, or all (tests/data/corpus/README.md)",
     )
     p.add_argument("--output", type=Path, required=True, help="replay events (JSON lines)")
     p.add_argument("--expect", type=Path, required=True, help="expected statuses (JSON lines)")

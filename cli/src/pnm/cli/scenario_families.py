@@ -1,5 +1,5 @@
 """The families of issue 16 in a generated day: situations the matcher got wrong, each a small
-share of the day's lines, with the truth decided first (docs/year-generator.md, "Families").
+share of the day's lines, with the truth decided first (tests/data/corpus/README.md, "Families").
 
 - `shared_ched`: one pre-notification and several consignments. A CHED quoted by one line and
   covering it fully by weight, beside another line of the same importer, goods and about the same
