@@ -3,6 +3,7 @@ and the committed corpus is exactly what the generator writes today."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -15,11 +16,18 @@ import pytest
 
 from pnm.cli.main import main
 from pnm.cli.replay import RECORDS
-from pnm.cli.scenario_catalogue import CONTROLLED, UNCONTROLLED, UNSPECIFIED_DESCRIPTIONS
+from pnm.cli.scenario_catalogue import (
+    CONTROLLED,
+    UNCONTROLLED,
+    UNSPECIFIED_DESCRIPTIONS,
+    WORDED_CONTROLLED,
+    WORDED_INNOCENT,
+)
 from pnm.cli.scenario_days import (
     Claim,
     Day,
     DayFacts,
+    DayOptions,
     Kind,
     LineFacts,
     Notice,
@@ -29,6 +37,8 @@ from pnm.cli.scenario_days import (
     lead_time_deadline,
     line_status,
 )
+from pnm.cli.scenario_families import FAMILIES, check_digit_transpositions
+from pnm.cli.scenarios import container
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.domain.goods_selection import read_goods
 from pnm.shared.contracts.records import (
@@ -41,7 +51,8 @@ from pnm.shared.contracts.records import (
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
-# name: (kind, seed, date, lines, outage), as tests/data/corpus/README.md regenerates them
+# name: (kind, seed, date, lines, outage), as tests/data/corpus/README.md regenerates them (with
+# every issue-16 family)
 DAYS: dict[str, tuple[Kind, int, str, int, OutageKind]] = {
     "rotterdam-2026-03-10": ("rotterdam", 1, "2026-03-10", 1500, "none"),
     "schiphol-2026-03-11": ("schiphol", 2, "2026-03-11", 800, "recovered"),
@@ -53,7 +64,8 @@ AMBIGUOUS_HEADINGS = ("9406", "8432", "8433", "8436", "8701", "2106", "2208")
 @cache
 def corpus_day(name: str) -> Day:
     kind, seed, day, lines, outage = DAYS[name]
-    return generate_day(kind, seed, date.fromisoformat(day), lines, outage)
+    options = DayOptions(families=frozenset(FAMILIES))
+    return generate_day(kind, seed, date.fromisoformat(day), lines, outage, options)
 
 
 def _replay_lines(day: Day) -> list[str]:
@@ -130,6 +142,8 @@ def test_the_committed_corpus_is_what_the_cli_writes_now(
             str(lines),
             "--outage",
             outage,
+            "--families",
+            "all",
             "--output",
             str(events),
             "--expect",
@@ -241,6 +255,7 @@ def test_kings_day_notifications_of_tuesday_arrivals_are_late() -> None:
         for regime in line.regimes
         for claim in regime.claims
         if line.eta.astimezone(AMSTERDAM).date() == date(2026, 4, 28)
+        and not line.withdrawn  # a withdrawn line is not controlled, whatever notified it
         and (notice := day.facts.notices[claim.reference]).active
         and claim.fits
         and notice.submitted_at.astimezone(AMSTERDAM).date() == date(2026, 4, 27)
@@ -376,8 +391,12 @@ def test_notifications_touch_exactly_the_lines_the_truth_says(name: str) -> None
             if fits:
                 assert not _other_goods(notification, lines[key]), (reference, key)
                 assert 0.6 <= net / gross <= 1.05, (reference, key)
-            else:  # review: clearly other goods, or a fraction of the weight
-                assert _other_goods(notification, lines[key]) or net / gross < 0.3
+            else:  # review: clearly other goods, a fraction of the weight, or lines that each
+                # fit it alone but together over-use it
+                each_fits = len(claimed[reference]) > 1 and all(
+                    0.6 <= net / other[1].gross_kg <= 1.05 for other in claimed[reference].values()
+                )
+                assert _other_goods(notification, lines[key]) or net / gross < 0.3 or each_fits
 
 
 GENERIC_WORDS = {"fresh", "frozen", "chilled", "whole", "natural", "cut", "fillet"}
@@ -390,11 +409,90 @@ def _words(text: str) -> set[str]:
 
 
 def _other_goods(notification: PreNotification, line: ManifestLine) -> bool:
-    """Another HS chapter than every coded item, and no word in common with uncoded ones."""
+    """Another HS chapter than every coded item, and no word in common with uncoded ones (or,
+    for words the catalogue knows in five languages, another chapter than theirs)."""
     notified = notification.commodities[0]
     return all(
-        notified.cn_code[:2] != item.hs_code[:2]
-        if item.hs_code
+        notified.cn_code[:2] != (WORDED_CHAPTERS.get(item.description) or item.hs_code or "")[:2]
+        if item.description in WORDED_CHAPTERS or item.hs_code
         else not _words(notified.description) & _words(item.description)
         for item in line.goods
     )
+
+
+WORDED_CHAPTERS = {d: g.hs_code[:2] for g in WORDED_CONTROLLED for d in g.descriptions}
+
+
+# --- The issue-16 families (scenario_families.py) ---------------------------------------------
+
+
+def test_a_transposition_that_passes_the_check_digit_is_found() -> None:
+    assert "PNMU0000130" in check_digit_transpositions("PNMU0000103")
+    for number in (container(serial) for serial in range(0, 3000, 7)):
+        for swapped in check_digit_transpositions(number):
+            assert container(int(swapped[4:10]), swapped[:4]) == swapped != number
+
+
+def test_wood_at_rotterdam_needs_five_working_days_and_nlams_by_air_is_schiphol() -> None:
+    # Thursday 30 April 2026: five working days back skips the weekend and King's Day (27th).
+    assert lead_time_deadline(_local(30, 10), "NLRTM", wood=True) == _local(22, 10)
+    assert lead_time_deadline(_local(30, 10), "NLRTM") == _local(29, 10)
+    assert lead_time_deadline(_local(30, 10), "NLAMS", by_air=True) == _local(30, 6)
+    assert lead_time_deadline(_local(30, 10), "NLAMS") == _local(29, 10)  # the seaport
+
+
+# sha256 of schiphol-2026-03-11.jsonl as committed before the families existed.
+WITHOUT_FAMILIES_SHA256 = "a27e947ccc2a524355ed120ab5dfd2af0f626f11cd37d89aa3a19062c5aa1711"
+
+
+def test_without_families_a_day_is_byte_for_byte_the_one_it_was() -> None:
+    plain = generate_day("schiphol", 2, date(2026, 3, 11), 800, "recovered")
+    written = "".join(event.replay_line() for event in plain.events).encode()
+    assert hashlib.sha256(written).hexdigest() == WITHOUT_FAMILIES_SHA256
+    assert not any(line.family for line in plain.facts.lines)
+    with_families = generate_day(
+        "rotterdam", 5, date(2026, 6, 2), 300, options=DayOptions(families=frozenset(FAMILIES))
+    )
+    assert len(with_families.expected) == 300
+    assert any(line.family for line in with_families.facts.lines)
+
+
+def _by_family(name: str) -> dict[str, list[str]]:
+    day = corpus_day(name)
+    expected = {(r["manifest_id"], r["line_id"]): r["status"] for r in day.expected}
+    statuses: dict[str, list[str]] = defaultdict(list)
+    for line in day.facts.lines:
+        if line.family:
+            statuses[line.family].append(expected[(line.manifest_id, line.line_id)])
+    return statuses
+
+
+def test_the_corpus_families_carry_the_truth_they_were_made_for() -> None:
+    rotterdam, schiphol = _by_family("rotterdam-2026-03-10"), _by_family("schiphol-2026-03-11")
+    assert set(rotterdam["shared_ched: over-used"]) == {"review"}
+    assert set(rotterdam["shared_ched: covered"]) == {"notified"}
+    assert set(rotterdam["transposed"]) == {"notified"}
+    assert set(rotterdam["worded: innocent"]) == {"not_controlled"}
+    assert "not_controlled" not in rotterdam["worded: controlled"]
+    assert {"notified", "notified_late"} == set(rotterdam["bcp_mode: wood at NLRTM"])
+    assert set(schiphol["bcp_mode: NLAMS by air"]) <= {"notified", "unnotified"}
+    assert "notified" in schiphol["bcp_mode: NLAMS by air"]
+
+
+def test_family_records_say_what_the_family_says() -> None:
+    day = corpus_day("schiphol-2026-03-11")
+    family = {f"{x.manifest_id}/{x.line_id}": x.family for x in day.facts.lines}
+    lines = {
+        f"{e.record.manifest_id}/{e.record.line_id}": e.record
+        for e in day.events
+        if isinstance(e.record, ManifestLine)
+    }
+    at_nlams = {k for k, line in lines.items() if line.port_of_discharge == "NLAMS"}
+    assert at_nlams and {family[k] for k in at_nlams} == {"bcp_mode: NLAMS by air"}
+    bcps = {e.record.bcp for e in day.events if isinstance(e.record, PreNotification)}
+    assert {"NLAMS4", "NLAMS"} & bcps
+    worded = {d for g in (*WORDED_CONTROLLED, *WORDED_INNOCENT) for d in g.descriptions}
+    assert len(worded) >= 60
+    for key, line in lines.items():
+        if (family[key] or "").startswith("worded"):
+            assert line.goods[0].hs_code in (None, "9999")

@@ -32,12 +32,13 @@ def _scenario(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
             args.output,
             args.expect,
             share,
+            args.families,
         )
         return
     from pnm.cli.scenario_year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, run_days
 
-    if args.outage != "none":
-        parser.error("scenario: --outage is for one day, not with --days")
+    if args.outage != "none" or args.families:
+        parser.error("scenario: --outage and --families are for one day, not with --days")
     share = YEAR_CONTROLLED_SHARE if args.controlled_share is None else args.controlled_share
     run_days(
         args.date,
@@ -49,6 +50,16 @@ def _scenario(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
         ("rotterdam", "schiphol") if args.kind is None else (args.kind,),
         share,
     )
+
+
+def _families(text: str) -> frozenset[str]:
+    from pnm.cli.scenario_families import FAMILIES
+
+    chosen = set(FAMILIES) if text == "all" else set(text.split(","))
+    unknown = chosen - set(FAMILIES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown families {sorted(unknown)}: {FAMILIES}")
+    return frozenset(chosen)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -183,6 +194,12 @@ def main(argv: list[str] | None = None) -> None:
         help="share of lines under a risk indicator (default 0.4, with --days 0.12)",
     )
     p.add_argument("--outage", choices=["none", "ongoing", "recovered"], default="none")
+    p.add_argument(
+        "--families",
+        type=_families,
+        default=frozenset(),
+        help="one day: issue-16 families, comma-separated, or all (tests/data/corpus/README.md)",
+    )
     p.add_argument("--output", type=Path, required=True, help="replay events (JSON lines)")
     p.add_argument("--expect", type=Path, required=True, help="expected statuses (JSON lines)")
 

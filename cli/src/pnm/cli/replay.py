@@ -108,6 +108,10 @@ class StatusScore:
     support: int
 
 
+# The statuses whose effect is a hold (README, status table).
+HOLDING = frozenset({DecisionStatus.UNNOTIFIED.value, DecisionStatus.INVALID_NOTIFICATION.value})
+
+
 @dataclass(frozen=True)
 class Scorecard:
     """Decided against expected statuses: (expected, decided) per line."""
@@ -117,6 +121,25 @@ class Scorecard:
     @property
     def counts(self) -> Counter[tuple[str, str]]:
         return Counter(self.pairs)
+
+    @property
+    def holds(self) -> tuple[int, int, int]:
+        """Lines held that should be, lines that should be held, lines held: a hold is a hold
+        whichever holding status gives it."""
+        should = [want in HOLDING for want, _ in self.pairs]
+        held = [got in HOLDING for _, got in self.pairs]
+        both = sum(s and h for s, h in zip(should, held, strict=True))
+        return both, sum(should), sum(held)
+
+    @property
+    def hold_recall(self) -> float:
+        both, should, _ = self.holds
+        return both / should if should else 1.0
+
+    @property
+    def hold_precision(self) -> float:
+        both, _, held = self.holds
+        return both / held if held else 1.0
 
     def per_status(self) -> list[StatusScore]:
         counts = self.counts
@@ -147,6 +170,9 @@ class Scorecard:
         out.write(
             f"unnotified flags: {tp} right, {fp} false, {fn} missed of {len(self.pairs)} lines\n"
         )
+        both, should, held = self.holds
+        out.write(f"hold recall {self.hold_recall:.4f} ({both} of {should} that should be held)\n")
+        out.write(f"hold precision {self.hold_precision:.4f} ({both} of {held} held)\n")
         statuses = [s.value for s in DecisionStatus]
         seen = [s for s in [*statuses, "missing"] if any(s in pair for pair in counts)]
         out.write("confusion (rows expected, columns decided)\n")

@@ -10,7 +10,7 @@ selected) while no description of uncontrolled goods contains one.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, partial
 
 from pnm.shared.contracts.records import ChedType, Party, Regime
@@ -584,6 +584,8 @@ IMPORTERS: tuple[Company, ...] = (
         "Rijnmond Distribution B.V.",
     ),
     *_companies("DE", "general", "Euro Electronics GmbH"),
+    # Only days with the issue-16 families carry wood (listed last: the others draw as before).
+    *_companies("NL", "wood", "Houthandel Rijnmond B.V.", "Dordtse Houtimport B.V."),
 )
 
 # Freight forwarders: the consignee of a master bill when the importer is not named.
@@ -652,6 +654,7 @@ TRADE_NAMES = {
     "live": "Live Aquatics",
     "flowers": "Flowers & Plants",
     "produce": "Fresh Produce",
+    "wood": "Timber",
 }
 
 
@@ -769,4 +772,262 @@ FLIGHTS: tuple[Flight, ...] = (
     Flight("SQ7366", "618", "SGSIN", ("SG", "LK", "MY"), "WFS"),
     Flight("5Y8185", "369", "USJFK", ("US", "CA", "AR", "UY"), "WFS"),
     Flight("TK6501", "235", "TRIST", ("TR", "KE", "IL", "MA"), "MENZIES"),
+)
+
+
+# --- The issue-16 families (scenario_families.py): goods only some days carry -------------------
+
+_CONTROLLED_BY_NAME = {g.name: g for g in CONTROLLED}
+
+
+def _worded(name: str, *descriptions: str, **changes: object) -> Goods:
+    """Goods of the catalogue as manifests describe them in words only, in five languages."""
+    return replace(_CONTROLLED_BY_NAME[name], descriptions=descriptions, **changes)  # type: ignore[arg-type]
+
+
+# Controlled goods described in English, Dutch, German, French or Spanish, without a code that
+# decides: the regime is what the words say. Origins avoid the agreements that exempt them.
+WORDED_CONTROLLED: tuple[Goods, ...] = (
+    _vet(
+        "lamb",
+        "020443",
+        "02044310",
+        trade="meat",
+        share=1,
+        descriptions=(
+            "CHILLED LAMB CARCASSES",
+            "Frozen lamb legs, bone in",
+            "gekoelde lamskarkassen",
+            "bevroren lamsbouten",
+            "gekühlte Lammkeulen",
+            "Lammfleisch gefroren",
+            "carcasses d'agneau réfrigérées",
+            "canales de cordero refrigeradas",
+        ),
+        notified_as="Fresh or chilled lamb carcasses (meat of sheep)",
+        origins=("NZ", "AU"),
+        modes=BOTH,
+        kg_per_package=25,
+    ),
+    _vet(
+        "cod fillets",
+        "030471",
+        "03047190",
+        trade="fish",
+        share=1,
+        fishery=True,
+        descriptions=(
+            "Frozen cod fillets",
+            "IQF cod loins",
+            "diepvries kabeljauwfilets",
+            "gefrorene Kabeljaufilets",
+            "filets de cabillaud congelés",
+            "filetes de bacalao congelados",
+        ),
+        notified_as="Frozen fillets of cod (Gadus morhua)",
+        origins=("CN", "VN"),
+        modes=BOTH,
+        kg_per_package=10,
+    ),
+    _phyto(
+        "asparagus",
+        "070920",
+        "07092000",
+        trade="produce",
+        share=1,
+        descriptions=(
+            "FRESH ASPARAGUS",
+            "green asparagus spears",
+            "verse asperges",
+            "frische Spargel",
+            "asperges vertes fraîches",
+            "espárragos frescos",
+        ),
+        notified_as="Fresh asparagus",
+        origins=("PE",),
+        modes=BOTH,
+        kg_per_package=5,
+    ),
+    _worded(
+        "shrimps",
+        "langostinos congelados HLSO",
+        "HLSO vannamei 16/20 IQF",
+        "bevroren garnalen",
+        "Garnelen tiefgefroren",
+        "crevettes congelées décortiquées",
+        "camarones congelados",
+        modes=BOTH,
+    ),
+    _worded(
+        "frozen poultry",
+        "diepvries kipfilet",
+        "Hähnchenbrustfilet gefroren",
+        "filets de poulet congelés",
+        "pechuga de pollo congelada",
+        modes=BOTH,
+    ),
+    _worded(
+        "chilled beef",
+        "CHILLED BONELESS BOVINE CUTS",
+        "gekoeld rundvlees zonder been",
+        "Rindfleisch gekühlt, ohne Knochen",
+        "viande bovine désossée réfrigérée",
+        "carne de vacuno deshuesada refrigerada",
+    ),
+    _worded(
+        "roses",
+        "FRESH CUT ROSES",
+        "snijrozen",
+        "Schnittrosen",
+        "roses coupées fraîches",
+        "rosas cortadas frescas",
+    ),
+    _worded(
+        "peppers",
+        "fresh sweet peppers",
+        "verse paprika",
+        "frische Paprika",
+        "poivrons frais",
+        "pimientos frescos",
+    ),
+)
+
+# Innocent goods whose words sound like food, animals or plants: under no risk indicator.
+WORDED_INNOCENT: tuple[Goods, ...] = tuple(
+    Goods(
+        name,
+        hs,
+        hs + "00",
+        descriptions=descriptions,
+        notified_as=descriptions[0],
+        origins=(),
+        modes=BOTH,
+        share=1,
+        kg_per_package=kg,
+    )
+    for name, hs, descriptions, kg in (
+        (
+            "chicken wire",
+            "731441",
+            (
+                "chicken wire",
+                "galvanised chicken wire netting",
+                "kippengaas",
+                "Hühnerdraht (Maschendraht)",
+                "grillage à poules",
+                "malla para gallinero",
+            ),
+            40,
+        ),
+        (
+            "meat grinders",
+            "843850",
+            (
+                "meat grinder",
+                "electric meat mincers",
+                "vleesmolens",
+                "Fleischwolf elektrisch",
+                "hachoirs à viande",
+                "picadora de carne",
+            ),
+            15,
+        ),
+        (
+            "rose oil",
+            "330129",
+            ("rose oil", "rozenolie", "Rosenöl", "huile essentielle de rose", "aceite de rosa"),
+            5,
+        ),
+        (
+            "fish tanks",
+            "701399",
+            (
+                "fish tank",
+                "glass aquarium fish tanks",
+                "aquariumbakken van glas",
+                "Aquarien aus Glas",
+                "aquariums en verre",
+                "peceras de vidrio",
+            ),
+            20,
+        ),
+        (
+            "fishing nets",
+            "560811",
+            ("fishing nets", "visnetten", "Fischernetze", "filets de pêche", "redes de pesca"),
+            30,
+        ),
+        (
+            "egg trays",
+            "481840",
+            (
+                "moulded pulp egg trays",
+                "eierdozen van karton",
+                "Eierkartons",
+                "boîtes à œufs en carton",
+                "hueveras de cartón",
+            ),
+            10,
+        ),
+        (
+            "citrus presses",
+            "821000",
+            (
+                "lemon squeezers",
+                "citruspersen",
+                "Zitronenpressen",
+                "presse-agrumes manuels",
+                "exprimidores de limones",
+            ),
+            8,
+        ),
+        (
+            "plant pots",
+            "392490",
+            (
+                "plastic plant pots",
+                "kunststof bloempotten",
+                "Pflanztöpfe aus Kunststoff",
+                "pots de fleurs en plastique",
+                "macetas de plástico",
+            ),
+            12,
+        ),
+        (
+            "horse trailers",
+            "871640",
+            ("horse trailers", "paardentrailers", "Pferdeanhänger", "remorques pour chevaux"),
+            900,
+        ),
+    )
+)
+
+# Wood: plant-health goods that Rotterdam wants notified five working days ahead.
+WOOD: tuple[Goods, ...] = (
+    _phyto(
+        "sawn pine",
+        "440711",
+        "44071190",
+        heading="4407",
+        trade="wood",
+        share=1,
+        descriptions=("Sawn pine timber, kiln dried", "Pine boards, sawn lengthwise"),
+        notified_as="Sawn wood of pine (Pinus spp.)",
+        origins=("BR", "CL"),
+        modes=SEA,
+        kg_per_package=1200,
+    ),
+    _phyto(
+        "roundwood",
+        "440321",
+        "44032110",
+        heading="4403",
+        trade="wood",
+        share=1,
+        descriptions=("Pine logs in the rough", "Roundwood, coniferous, debarked"),
+        notified_as="Coniferous roundwood of pine (Pinus spp.)",
+        origins=("US", "CA"),
+        modes=SEA,
+        kg_per_package=2000,
+    ),
 )

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -71,6 +71,9 @@ from pnm.shared.contracts.records import (
     TransportDocument,
 )
 
+if TYPE_CHECKING:
+    from pnm.cli.scenario_families import Family
+
 Kind = Literal["rotterdam", "schiphol"]
 OutageKind = Literal["none", "ongoing", "recovered"]
 T = TypeVar("T")
@@ -80,6 +83,10 @@ T = TypeVar("T")
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ARRIVAL_GRACE = timedelta(hours=6)  # no arrival event: the line counts as arrived at ETA + grace
 HOURS_NOTICE = {"NLSPL": timedelta(hours=4), "NLMST": timedelta(hours=4)}  # BCP derogations
+# A flight's port of discharge is often its city's code: by air, NLAMS is Schiphol's NLSPL.
+AIRPORTS_BY_CITY = {"NLAMS": "NLSPL"}
+# Wood (plant-health goods of chapter 44) at Rotterdam: five Dutch working days of notice.
+WOOD_WORKING_DAYS = {"NLRTM": 5}
 _NL_HOLIDAYS = holidays.country_holidays("NL")
 SEVERITY = (
     DecisionStatus.NOT_CONTROLLED,
@@ -118,6 +125,7 @@ class RegimeFacts:
     exempt: bool
     gross_kg: float  # of the line's goods of this regime
     claims: tuple[Claim, ...] = ()
+    wood: bool = False  # plant-health goods of chapter 44: the wood notice applies
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,8 @@ class LineFacts:
     arrived: bool  # an arrival event for the whole call or for the line's containers
     withdrawn: bool
     regimes: tuple[RegimeFacts, ...]  # the controlled regimes of its goods
+    by_air: bool = False  # its port of discharge is that of a flight
+    family: str | None = None  # the issue-16 family (and case) it was made for
 
 
 @dataclass(frozen=True)
@@ -143,15 +153,28 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _NL_HOLIDAYS
 
 
-def lead_time_deadline(eta: datetime, port: str) -> datetime:
+def lead_time_deadline(
+    eta: datetime, port: str, *, by_air: bool = False, wood: bool = False
+) -> datetime:
     """One Dutch working day before the ETA at the same Amsterdam clock time, or the hours of
-    notice a BCP grants instead."""
+    notice a BCP grants instead; for wood, the working days the port asks for it."""
+    if by_air:
+        port = AIRPORTS_BY_CITY.get(port, port)
+    if wood and port in WOOD_WORKING_DAYS:
+        return working_days_before(eta, WOOD_WORKING_DAYS[port])
     if port in HOURS_NOTICE:
         return eta - HOURS_NOTICE[port]
+    return working_days_before(eta, 1)
+
+
+def working_days_before(eta: datetime, count: int) -> datetime:
+    """`count` Dutch working days before the ETA, at the same Amsterdam clock time."""
     local = eta.astimezone(AMSTERDAM)
-    day = local.date() - timedelta(days=1)
-    while not is_working_day(day):
+    day = local.date()
+    for _ in range(count):
         day -= timedelta(days=1)
+        while not is_working_day(day):
+            day -= timedelta(days=1)
     return datetime.combine(day, local.time(), tzinfo=AMSTERDAM).astimezone(UTC)
 
 
@@ -176,21 +199,23 @@ def regime_status(line: LineFacts, regime: RegimeFacts, facts: DayFacts) -> Deci
         return DecisionStatus.EXEMPT
     covering = [facts.notices[c.reference] for c in regime.claims if c.fits]
     active = [notice for notice in covering if notice.active]
+    deadline = lead_time_deadline(line.eta, line.port, by_air=line.by_air, wood=regime.wood)
     if active:
-        deadline = lead_time_deadline(line.eta, line.port)
         in_time = any(notice.submitted_at <= deadline for notice in active)
         return DecisionStatus.NOTIFIED if in_time else DecisionStatus.NOTIFIED_LATE
     if any(not c.fits and facts.notices[c.reference].active for c in regime.claims):
         return DecisionStatus.REVIEW
     if covering:
         return DecisionStatus.INVALID_NOTIFICATION
-    return without_notification(line, facts.now, regime.regime in facts.emergencies)
+    return without_notification(line, facts.now, deadline, regime.regime in facts.emergencies)
 
 
-def without_notification(line: LineFacts, now: datetime, feed_emergency: bool) -> DecisionStatus:
+def without_notification(
+    line: LineFacts, now: datetime, deadline: datetime, feed_emergency: bool
+) -> DecisionStatus:
     if line.arrived or now >= line.eta + ARRIVAL_GRACE:
         status = DecisionStatus.UNNOTIFIED
-    elif now >= lead_time_deadline(line.eta, line.port):
+    elif now >= deadline:
         status = DecisionStatus.OVERDUE
     else:
         return DecisionStatus.AWAITING_NOTIFICATION
@@ -522,6 +547,8 @@ class PlannedLine:
     container_fixed: bool = False  # an amendment corrects the manifest's container typo
     by_vessel: bool = False  # a pre-notification relies on vessel/flight and importer
     final: ManifestLine | None = None  # the latest version received
+    family: str | None = None  # an issue-16 family's line (scenario_families.py), notified there
+    port: str | None = None  # its port of discharge as written, when not the call's
 
     @property
     def key(self) -> str:
@@ -536,6 +563,10 @@ class PlannedLine:
 
     def exempt(self, regime: Regime) -> bool:
         return all(_exempt(i, self.procedure) for i in self.items if i.goods.regime is regime)
+
+    def wood(self, regime: Regime) -> bool:
+        """Plant-health goods of chapter 44: the wood notice applies."""
+        return regime is Regime.PHYTO and self.item(regime).goods.hs_code.startswith("44")
 
 
 PROCEDURE_SHARES: dict[Mode, dict[str, float]] = {
@@ -629,6 +660,14 @@ class _DayBuilder:
     ) -> None:
         self.kind, self.base, self.target, self.options = kind, base, lines, options
         self.rng = random.Random(seed)
+        self.lines = lines
+        self.family_quotas: dict[Family, int] = {}
+        if options.families:
+            from pnm.cli.scenario_families import family_lines
+
+            mode = Mode.SEA if kind == "rotterdam" else Mode.AIR
+            self.family_quotas = family_lines(options.families, mode, lines)
+            self.target = max(1, lines - sum(self.family_quotas.values()))
         self.port = "NLRTM" if kind == "rotterdam" else "NLSPL"
         self.end = self.local(0, END_OF_DAY.hour * 60 + END_OF_DAY.minute)
         self.outage = self._outage(outage)
@@ -678,6 +717,8 @@ class _DayBuilder:
             self._keep_apart(calls, self.options.continuity)
         for call in calls:
             self._plan_lines(call)
+        if self.options.families:
+            self._plan_families(calls)
         for call in calls:
             self._notify_call(call)
         for call in calls:
@@ -698,6 +739,14 @@ class _DayBuilder:
             ),
         )
         return Day(self.events, expected_statuses(facts), facts, dict(sorted(self.seen.items())))
+
+    def _plan_families(self, calls: list[Call]) -> None:
+        """The families' lines and pre-notifications; ordinary lines make up any they left."""
+        from pnm.cli.scenario_families import FamilyPlanner
+
+        FamilyPlanner(self, self.family_quotas).plan(calls)
+        calls[0].size += self.lines - sum(len(call.lines) for call in calls)
+        self._plan_lines(calls[0])
 
     def _outage(self, kind: OutageKind) -> Outage | None:
         if kind == "none":
@@ -1036,6 +1085,8 @@ class _DayBuilder:
         )
         groups: dict[int, list[PlannedLine]] = defaultdict(list)
         for line in call.lines:
+            if line.family is not None:
+                continue
             for regime in line.regimes:
                 if line.exempt(regime):
                     self.seen[f"exempt: {_exemption(line, regime)}"] += 1
@@ -1414,7 +1465,7 @@ class _DayBuilder:
             vessel_name=call.vessel[0] if call.vessel else None,
             voyage=call.vessel[2] if call.vessel else None,
             flight_number=call.flight.number if call.flight else None,
-            port_of_discharge=call.port,
+            port_of_discharge=line.port or call.port,
             terminal=call.terminal,
             eta=call.eta_known_at(at),
             transport_document=line.document,
@@ -1535,7 +1586,7 @@ class _DayBuilder:
         return LineFacts(
             manifest_id=line.call.manifest_id,
             line_id=line.line_id,
-            port=line.call.port,
+            port=line.port or line.call.port,
             eta=line.call.eta,
             arrived=line.key in self.arrived,
             withdrawn=line.final.withdrawn,
@@ -1545,9 +1596,12 @@ class _DayBuilder:
                     exempt=line.exempt(regime),
                     gross_kg=line.item(regime).gross_kg,
                     claims=tuple(claims.get((line.key, regime), [])),
+                    wood=line.wood(regime),
                 )
                 for regime in line.regimes
             ),
+            by_air=line.call.mode is Mode.AIR,
+            family=line.family,
         )
 
 
@@ -1580,6 +1634,7 @@ class DayOptions:
     feeds: bool = True  # write the feeds' heartbeats (one kind of a combined day does not)
     # Pre-notifications of the other kinds of a combined day: the feeds carried them too.
     feeds_also_carried: Sequence[ScenarioEvent] = ()
+    families: frozenset[Family] = frozenset()  # issue-16 families to add (scenario_families.py)
 
 
 def generate_day(
@@ -1620,8 +1675,10 @@ def run_scenario(
     output: Path,
     expect: Path,
     controlled_share: float = CONTROLLED_SHARE,
+    families: frozenset[Family] = frozenset(),
 ) -> None:
-    day = generate_day(kind, seed, base, lines, outage, DayOptions(controlled_share))
+    options = DayOptions(controlled_share, families=families)
+    day = generate_day(kind, seed, base, lines, outage, options)
     write_day(day, output, expect)
     statuses = Counter(row["status"] for row in day.expected)
     print(f"{len(day.events)} events, {len(day.expected)} manifest lines")

@@ -1,0 +1,289 @@
+"""The families of issue 16 in a generated day: situations the matcher got wrong, each a small
+share of the day's lines, with the truth decided first (tests/data/corpus/README.md, "Families").
+
+- `shared_ched`: one pre-notification and several consignments. A CHED quoted by one line and
+  covering it fully by weight, beside another line of the same importer, goods and about the same
+  weight on the same call that it does not cover (that line has its own CHED, in time or late, or
+  none); and two lines quoting one CHED that declares the goods of one of them (both `review`).
+- `transposed`: a CHED gives a container with two adjacent characters swapped where both numbers
+  pass the ISO 6346 check digit, and the line's transport document exactly (`notified`).
+- `bcp_mode`: by air, live animals whose port of discharge is written as the city code NLAMS
+  (Schiphol), notified to NLAMS4 or NLAMS; by sea, wood at Rotterdam notified two working days
+  ahead (late under the five-working-day wood rule) or in time.
+- `worded`: goods described in words only (no HS code, or the generic 9999) in English, Dutch,
+  German, French or Spanish: controlled goods and innocent look-alikes.
+
+The planner works through the day's builder (its lines, keys and deliveries), after the ordinary
+lines are planned and before they are notified, so that their keys stay apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pnm.cli.scenario_catalogue import CONTROLLED, WOOD, WORDED_CONTROLLED, WORDED_INNOCENT, Goods
+from pnm.cli.scenario_days import (
+    Call,
+    Item,
+    PlannedLine,
+    Version,
+    _DayBuilder,
+    _exempt,
+    quoted_reference,
+    working_days_before,
+)
+from pnm.cli.scenarios import container
+from pnm.shared.contracts.records import ChedType, Mode, Procedure, Regime
+
+Family = Literal["shared_ched", "transposed", "bcp_mode", "worded"]
+FAMILIES: tuple[Family, ...] = ("shared_ched", "transposed", "bcp_mode", "worded")
+# Share of the day's manifest lines each family takes (of the lines it can make on the day:
+# transpositions need containers, so a Schiphol day has none).
+FAMILY_SHARES: dict[Family, float] = {
+    "shared_ched": 0.02,
+    "transposed": 0.01,
+    "bcp_mode": 0.01,
+    "worded": 0.04,
+}
+CITY_CODE_OF_SCHIPHOL = "NLAMS"
+WOOD_AHEAD_DAYS = 2  # the wood family's late notifications: in time under the general rule
+LIVE_ANIMALS = tuple(g for g in CONTROLLED if g.ched is ChedType.CHED_A)
+
+
+def family_lines(families: frozenset[Family], mode: Mode, lines: int) -> dict[Family, int]:
+    """How many lines of a day of `lines` each family takes."""
+    return {
+        family: round(lines * FAMILY_SHARES[family])
+        for family in FAMILIES
+        if family in families and (family != "transposed" or mode is Mode.SEA)
+    }
+
+
+def check_digit_transpositions(number: str) -> list[str]:
+    """The container numbers that differ from `number` by two adjacent different digits swapped
+    (the check digit included) and still pass the ISO 6346 check digit."""
+    found = []
+    for i in range(4, len(number) - 1):
+        a, b = number[i], number[i + 1]
+        if a == b or not (a.isdigit() and b.isdigit()):
+            continue
+        swapped = number[:i] + b + a + number[i + 2 :]
+        if container(int(swapped[4:10]), swapped[:4]) == swapped:
+            found.append(swapped)
+    return found
+
+
+class FamilyPlanner:
+    """Adds the families' lines to a day's calls and delivers their pre-notifications."""
+
+    def __init__(self, day: _DayBuilder, quotas: dict[Family, int]) -> None:
+        self.day, self.quotas = day, quotas
+
+    def plan(self, calls: list[Call]) -> None:
+        plans: dict[Family, Callable[[list[Call], int], None]] = {
+            "shared_ched": self._shared_ched,
+            "transposed": self._transposed,
+            "bcp_mode": self._bcp_mode,
+            "worded": self._worded,
+        }
+        for family, count in self.quotas.items():
+            plans[family](calls, count)
+
+    # Lines.
+
+    def _line(
+        self, call: Call, items: list[Item], label: str, like: PlannedLine | None = None
+    ) -> PlannedLine:
+        """A line of the family `label` names, imported (never withdrawn, never exempt by
+        procedure), counted in the call's size."""
+        line = self.day._add_line(call, items, like=like)
+        line.family, line.withdrawn, line.procedure = label, False, Procedure.IMPORT
+        call.size += 1
+        self.day.seen[f"family {label}"] += 1
+        return line
+
+    def _notifiable(self, call: Call, goods: Sequence[Goods] = ()) -> Item:
+        """Controlled goods (of `goods`, else of the call) that no agreement exempts."""
+        day = self.day
+        while True:
+            if goods:
+                chosen = day.choose(goods)
+                item = day._item(call, chosen, day.choose(chosen.origins))
+            else:
+                item = day._controlled_item(call)
+            if not _exempt(item, Procedure.IMPORT):
+                return item
+
+    def _notifiable_calls(self, calls: list[Call]) -> list[Call]:
+        """The calls that carry controlled goods which may need a notification: a flight from
+        Iceland carries only fish that the agreement exempts."""
+        return [
+            call
+            for call in calls
+            if any(
+                not _exempt(Item(goods, origin, 0, None, ""), Procedure.IMPORT)
+                for goods in self.day._eligible(call)
+                for origin in goods.origins
+                if origin in call.origins
+            )
+        ]
+
+    def _in_time(self, call: Call) -> datetime:
+        """A submission in time that the day has already seen."""
+        submitted = self.day._submission(call, late=False)
+        assert submitted is not None
+        return min(submitted, self.day.end - self.day.hours(0.5, 3))
+
+    def _like(self, call: Call, item: Item, share: tuple[float, float]) -> Item:
+        """The same goods again, at a share of the first item's weight."""
+        other = self.day._item(call, item.goods, item.origin)
+        other.gross_kg = round(item.gross_kg * self.day.rng.uniform(*share))
+        return other
+
+    # a. One pre-notification, several consignments.
+
+    def _shared_ched(self, calls: list[Call], count: int) -> None:
+        day, calls = self.day, self._notifiable_calls(calls)
+        for n in range(count // 2 if calls else 0):
+            call = day.choose(calls)
+            item = self._notifiable(call)
+            regime = item.goods.regime
+            assert regime is not None
+            if n % 4 == 3:
+                self._over_used(call, item, regime)
+                continue
+            covered = self._line(call, [item], "shared_ched: covered")
+            other = self._line(
+                call, [self._like(call, item, (0.9, 1.1))], "shared_ched: not covered", covered
+            )
+            first = self._quoted([covered], regime)
+            day._deliver(day._validated(first))
+            roll = day.rng.random()
+            late = day._submission(call, late=True) if roll < 0.25 else None
+            if late is not None:
+                day.seen["family shared_ched: the other line notified late"] += 1
+                day._deliver([day._first_version([other], regime, late)])
+            elif roll < 0.5:
+                day.seen["family shared_ched: the other line notified in time"] += 1
+                day._deliver([day._first_version([other], regime, self._in_time(call))])
+            else:
+                day.seen["family shared_ched: the other line not notified"] += 1
+
+    def _over_used(self, call: Call, item: Item, regime: Regime) -> None:
+        """Two lines quote one CHED that declares the goods of the first: together they use it
+        beyond its quantity, so neither is covered (review)."""
+        day = self.day
+        first = self._line(call, [item], "shared_ched: over-used")
+        second = self._line(
+            call, [self._like(call, item, (0.95, 1.1))], "shared_ched: over-used", first
+        )
+        version = self._quoted([first, second], regime)
+        version.claims = [(line, regime, False) for line in (first, second)]
+        day._deliver(day._validated(version))
+
+    def _quoted(self, lines: list[PlannedLine], regime: Regime) -> Version:
+        """A CHED for the first line's goods and weight, keyed by its containers (or waybill),
+        submitted in time and before the manifest that quotes it in every line was filed."""
+        day, call = self.day, lines[0].call
+        submitted = self._in_time(call)
+        submitted = min(submitted, lines[0].filed_at - day.hours(0.7, 6))
+        version = day._first_version(lines[:1], regime, submitted)
+        for line in lines:
+            line.references.append(quoted_reference(version.record.reference, day.rng))
+        return version
+
+    # b. Transpositions that pass the check digit.
+
+    def _transposed(self, calls: list[Call], count: int) -> None:
+        day, calls = self.day, self._notifiable_calls(calls)
+        for _ in range(count if calls else 0):
+            call = day.choose(calls)
+            assert call.route is not None
+            line = self._line(call, [self._notifiable(call)], "transposed")
+            number, swapped = self._swappable(call, line.key)
+            line.containers = line.manifest_containers = [number]
+            line.mistyped = True
+            regime = line.regimes[0]
+            submitted = self._in_time(call)
+            first = day._first_version([line], regime, submitted)
+            first.record = first.record.model_copy(
+                update={"containers": [swapped], "transport_document": line.document.number}
+            )
+            day._deliver(day._validated(first))
+
+    def _swappable(self, call: Call, owner: str) -> tuple[str, str]:
+        """A new container number with a transposition that passes the check digit too, both
+        kept apart from every other number of the day."""
+        day = self.day
+        assert call.route is not None
+        while True:
+            number = container(day.rng.randrange(1_000_000), day.choose(call.route.owner_codes))
+            swaps = check_digit_transpositions(number)
+            if not swaps or not day.containers.claim(number, owner):
+                continue
+            swapped = day.choose(swaps)
+            if day.containers.claim_variant(swapped, number):
+                return number, swapped
+
+    # c. BCPs by mode: live animals flown into NLAMS; wood at Rotterdam.
+
+    def _bcp_mode(self, calls: list[Call], count: int) -> None:
+        if calls[0].mode is Mode.AIR:
+            for _ in range(count):
+                self._live_animals_at_nlams(self.day.choose(calls))
+            return
+        # Wood notified two working days ahead needs calls whose deadline has passed.
+        end = self.day.end
+        ready = [c for c in calls if working_days_before(c.eta, WOOD_AHEAD_DAYS) < end]
+        for _ in range(count if ready else 0):
+            self._wood(self.day.choose(ready))
+
+    def _live_animals_at_nlams(self, call: Call) -> None:
+        day = self.day
+        line = self._line(call, [self._notifiable(call, LIVE_ANIMALS)], "bcp_mode: NLAMS by air")
+        line.port = CITY_CODE_OF_SCHIPHOL
+        if day.chance(0.25):
+            day.seen["family bcp_mode: live animals at NLAMS not notified"] += 1
+            return
+        submitted = self._in_time(call)
+        first = day._first_version([line], Regime.VET, submitted)
+        bcp = day.choose(["NLAMS4", CITY_CODE_OF_SCHIPHOL])
+        first.record = first.record.model_copy(update={"bcp": bcp})
+        day._deliver(day._validated(first))
+
+    def _wood(self, call: Call) -> None:
+        day = self.day
+        item = self._notifiable(call, WOOD)
+        item.hs_code = item.goods.hs_code  # the code says wood: the wood rule applies
+        line = self._line(call, [item], "bcp_mode: wood at NLRTM")
+        if day.chance(2 / 3):
+            ahead = working_days_before(call.eta, WOOD_AHEAD_DAYS) - day.hours(0.5, 6)
+            submitted = min(ahead, day.end - timedelta(minutes=15))
+            day.seen["family bcp_mode: wood notified two working days ahead"] += 1
+        else:
+            first, last = (working_days_before(e, 5) for e in (call.eta0, call.eta))
+            submitted = min(first, last) - day.hours(1, 30)
+            day.seen["family bcp_mode: wood notified five working days ahead"] += 1
+        day._deliver(day._validated(day._first_version([line], Regime.PHYTO, submitted)))
+
+    # d. Goods in words only.
+
+    def _worded(self, calls: list[Call], count: int) -> None:
+        day = self.day
+        for n in range(count):
+            call = day.choose(calls)
+            mode = call.mode.value
+            if n % 2:
+                goods = day.choose([g for g in WORDED_INNOCENT if mode in g.modes])
+                item = day._item(call, goods, day.choose(call.origins))
+                label = "worded: innocent"
+            else:
+                item = self._notifiable(call, [g for g in WORDED_CONTROLLED if mode in g.modes])
+                label = "worded: controlled"
+            item.description = day.choose(item.goods.descriptions)
+            item.hs_code = "9999" if day.chance(0.3) else None
+            line = self._line(call, [item], label)
+            for regime in line.regimes:
+                day._notify([line], regime, alone=False)
