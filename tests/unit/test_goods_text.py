@@ -36,6 +36,10 @@ def best(description: str) -> str | None:
         ("verse asperges", "0709"),
         # French told by the words as written ("vertes" is curated as "green"): the noun first.
         ("asperges vertes fraîches", "0709"),
+        # Found on the generated corpus days: a compound, a French cut, a kitchen appliance.
+        ("Schnittrosen", "0603"),
+        ("filets de cabillaud congelés", "0304"),  # not "filetés": threaded tube fittings
+        ("Kabeljaufilets", "0304"),
         ("Frozen shrimps, peeled", "0306"),  # what follows the comma qualifies
         # Trade abbreviations and packaging words.
         ("HLSO VANNAMEI SHRIMP IQF 31/40", "0306"),

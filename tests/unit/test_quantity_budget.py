@@ -134,3 +134,38 @@ def test_a_line_moves_to_the_notification_that_covers_it_by_key() -> None:
     )
     assert decided["2"].status is DecisionStatus.NOTIFIED_LATE, decided["2"].reasons
     assert decided["2"].references == [LATER]
+
+
+def test_a_line_quoting_a_ched_that_fits_nothing_else_of_it_goes_before_a_person() -> None:
+    """The second line quotes the CHED (as 'CHEDP NL 2026 …') but has another container, B/L and
+    consignee (a forwarder): quoting a reference is the declarant's own word that it covers
+    the line, so the line is `review`, not held as unnotified."""
+    first = manifest_line(
+        "QB-4", "1", hs_code="020130", description="frozen beef", containers=[container(31)]
+    ).model_copy(update={"document_references": [CHED]})
+    named = NOTICE.model_copy(
+        update={
+            "containers": [container(31)],
+            "transport_document": first.transport_document.number,
+        }
+    )
+    second = manifest_line(
+        "QB-4", "2", hs_code="020130", description="frozen beef", containers=[container(32)],
+        bill_of_lading="MEDUGD603259",
+    )  # fmt: skip
+    second = second.model_copy(
+        update={
+            "document_references": [CHED.replace(".", " ")],
+            "consignee": second.consignee.model_copy(update={"name": "Portside Forwarding B.V."}),
+        }
+    )
+    decided = _decide(
+        [
+            (named, named.submitted_at),
+            (first, BASE_ETA - timedelta(days=2)),
+            (second, BASE_ETA - timedelta(days=2)),
+            (arrival("QB-4"), BASE_ETA),
+        ]
+    )
+    assert decided["2"].status is DecisionStatus.REVIEW, decided["2"].reasons
+    assert decided["1"].status is DecisionStatus.REVIEW, decided["1"].reasons

@@ -172,6 +172,9 @@ class Weights(_Strict):
     document_exact: float = 7.0
     document_one_edit: float = 4.0
     document_differ: float = -8.0
+    # Two valid air waybills one edit apart: the mod-7 check digit cannot see a digit mistyped
+    # by 7, so neither a typo for sure nor another consignment; capped at review.
+    document_check_blind: float = 0.0
     name_exact: float = 3.0
     name_fuzzy: float = 2.0
     name_differ: float = -1.0

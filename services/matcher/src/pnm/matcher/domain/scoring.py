@@ -31,7 +31,14 @@ class Verdict(StrEnum):
 # Comparisons that cap a candidate at review however high it scores: the keys agree but the
 # consignment does not (docs/architecture.md, "The matcher's stages", stage 6: "a container
 # notified for other goods, a weight far off").
-CAPPING_LEVELS = frozenset({("goods", "2"), ("goods", "differ"), ("weight", "far_off")})
+CAPPING_LEVELS = frozenset(
+    {
+        ("goods", "2"),
+        ("goods", "differ"),
+        ("weight", "far_off"),
+        ("transport_document", "check_blind"),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +92,9 @@ def score(
     capped = any((field, level) in CAPPING_LEVELS for field, level, _ in contributions)
     if total >= p.match_threshold and not capped:
         verdict = Verdict.MATCH
-    elif total >= p.review_threshold:
+    elif total >= p.review_threshold or QUOTED in consignment:
+        # A line that quotes the notification says itself that it is covered by it: however
+        # little else agrees, a person decides (never a hold as unnotified).
         verdict = Verdict.REVIEW
     else:
         verdict = Verdict.NONE
@@ -113,7 +122,10 @@ def reaches_review(consignment: Sequence[Comparison], indicators: IndicatorSet) 
     best goods and weight levels there are. One that cannot is no candidate whatever it
     notifies or covers, so neither is it scored nor is the mass it covers looked up (most of a
     vessel's weak block)."""
-    return _ceiling(consignment, indicators) >= indicators.parameters.review_threshold
+    return (
+        QUOTED in consignment
+        or _ceiling(consignment, indicators) >= indicators.parameters.review_threshold
+    )
 
 
 def reaches_match(consignment: Sequence[Comparison], indicators: IndicatorSet) -> bool:
@@ -150,8 +162,11 @@ def _quotes(facts: LineFacts, n: NotificationFacts) -> bool:
     return bool(facts.quoted) and reference_key(n.reference) in facts.quoted
 
 
+QUOTED: Comparison = ("reference", "quoted")
+
+
 def _reference(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
-    return [("reference", "quoted")] if _quotes(facts, n) else []
+    return [QUOTED] if _quotes(facts, n) else []
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -245,7 +260,15 @@ def _document(facts: LineFacts, n: NotificationFacts) -> list[Comparison]:
         and _swapped(n.transport_document, facts.transport_document)
     ):
         return [("transport_document", "one_edit")]
+    if _check_blind(n.transport_document, facts.transport_document):
+        return [("transport_document", "check_blind")]
     return [("transport_document", "differ")]
+
+
+def _check_blind(a: str, b: str) -> bool:
+    """Two air waybills, both passing the check digit, one edit apart: an edit the check
+    cannot see (a serial digit mistyped by 7, since the check is the serial modulo 7)."""
+    return air_waybill(a).valid and air_waybill(b).valid and _one_edit(a, b)
 
 
 def _name(facts: LineFacts, n: NotificationFacts, p: Parameters) -> list[Comparison]:
