@@ -10,10 +10,10 @@ from matcher_cases import INDICATORS, decide_at
 
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.matcher.adapters.indicator_data import validated
-from pnm.matcher.domain.decision import select_regimes
 from pnm.matcher.domain.goods_text import vocabulary
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
 from pnm.matcher.domain.matching import decision_record
+from pnm.matcher.domain.selection import select_regimes
 from pnm.shared.contracts.limits import DESCRIPTION_MAX, GOODS_MAX
 from pnm.shared.contracts.records import DecisionStatus, GoodsItem, ManifestLine, Regime
 

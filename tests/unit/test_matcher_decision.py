@@ -13,10 +13,11 @@ from matcher_cases import BEFORE_DEADLINE, INDICATORS, decide_at
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.adapters.indicator_data import validated
 from pnm.matcher.domain.deadlines import Timeline
-from pnm.matcher.domain.decision import SEVERITY, select_regimes
+from pnm.matcher.domain.decision import SEVERITY
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import REGIME_OF_CHED, IndicatorSet, IndicatorSetError
 from pnm.matcher.domain.matching import decision_record, same_substance
+from pnm.matcher.domain.selection import select_regimes
 from pnm.shared.contracts.records import (
     ChedType,
     DecisionStatus,

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from matcher_cases import BEFORE_DEADLINE, INDICATORS
 
 from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
-from pnm.matcher.domain.decision import Evidence, LineSituation, decide, reach, settled_by_match
+from pnm.matcher.domain.decision import Evidence, LineSituation, decide, reach
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
+from pnm.matcher.domain.regime import settled_by_match
 from pnm.matcher.domain.scoring import (
     LineSide,
     Verdict,

@@ -1,24 +1,25 @@
-"""Stages 2, 3 and 6: select the regimes of a manifest line, apply exemptions, and decide per
-regime and overall from the scored candidates and the deadlines. Pure functions."""
+"""Stage 6: a manifest line decided per regime and overall from its selection (`selection`),
+its candidates scored against the quantity they may claim, and the deadlines (`regime`).
+Pure functions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
 from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
-from pnm.matcher.domain.goods_selection import GOODS_UNCERTAIN, read_goods
+from pnm.matcher.domain.goods_selection import GOODS_UNCERTAIN
 from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
-from pnm.matcher.domain.quantity import QUANTITY_EXCEEDED, Claim, Use, claim
+from pnm.matcher.domain.quantity import Claim, Use, claim
+from pnm.matcher.domain.regime import SETTLED_BY_MATCH, decide_regime, held_back
 from pnm.matcher.domain.scoring import (
     Comparison,
     LineSide,
     Score,
     Verdict,
-    best,
     consignment_levels,
     covers,
     name_similarity,
@@ -27,13 +28,13 @@ from pnm.matcher.domain.scoring import (
     score,
     shares_strong_key,
 )
+from pnm.matcher.domain.selection import Selected, bcp_refusal, exemption_for, select_regimes
 from pnm.matcher.domain.watermark import Backlog
 from pnm.shared.bcp.lead_time import is_wood
 from pnm.shared.contracts.records import (
     ChedType,
     Contribution,
     DecisionStatus,
-    GoodsItem,
     ManifestLine,
     Reason,
     Regime,
@@ -52,7 +53,6 @@ SEVERITY: dict[DecisionStatus, int] = {
     DecisionStatus.INVALID_NOTIFICATION: 7,
     DecisionStatus.UNNOTIFIED: 8,
 }
-FULL_CODE_DIGITS = 6
 WAITING = frozenset(
     {
         DecisionStatus.AWAITING_NOTIFICATION,
@@ -60,17 +60,6 @@ WAITING = frozenset(
         DecisionStatus.UNNOTIFIED,
     }
 )
-
-
-@dataclass(frozen=True)
-class Selected:
-    goods: list[GoodsItem] = field(default_factory=list)
-    reasons: list[Reason] = field(default_factory=list)
-    # Per goods item: the CN code(s) it counts as (its code, or its keywords' headings).
-    codes: dict[int, list[str]] = field(default_factory=dict)
-    # Per goods item: the CHED categories it falls under; None for a heading that holds goods
-    # of other categories too ("partial" coverage), where the category is not certain.
-    categories: dict[int, set[ChedType | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,107 +95,6 @@ class Outcome:
     reasons: tuple[Reason, ...]
     explanation: tuple[Contribution, ...] = ()
     next_deadline: datetime | None = None
-
-
-def select_regimes(line: ManifestLine, indicators: IndicatorSet) -> dict[Regime, Selected]:
-    """Voorselectie: the regimes whose indicators the line's goods fall under, with why. Goods
-    are selected by CN prefix; goods whose code is missing, generic, or a heading (4 digits)
-    under no prefix are selected by their description: read by goods recognition where the set
-    names a goods vocabulary (docs/goods-recognition.md), else by its keywords."""
-    selected: dict[Regime, Selected] = {}
-
-    def add(
-        regime: Regime,
-        item: GoodsItem,
-        reason: Reason,
-        codes: Iterable[str],
-        category: ChedType | None,
-    ) -> None:
-        entry = selected.setdefault(regime, Selected())
-        if item not in entry.goods:
-            entry.goods.append(item)
-        entry.reasons.append(reason)
-        known = entry.codes.setdefault(item.item, [])
-        known.extend(c for c in codes if c not in known)
-        entry.categories.setdefault(item.item, set()).add(category)
-
-    for item in line.goods:
-        code = None if indicators.is_generic(item.hs_code) else item.hs_code
-        by_prefix = indicators.matching(code)
-        for indicator in by_prefix:
-            add(
-                indicator.regime,
-                item,
-                Reason(
-                    code="cn_prefix",
-                    text=f"item {item.item}: HS {code} under {indicator.cn_prefix} "
-                    f"({indicator.description}; {indicator.legal_source})",
-                    indicator=f"cn:{indicator.cn_prefix}",
-                ),
-                [code] if code else [],
-                indicator.ched_type if indicator.coverage == "all" else None,
-            )
-        # A full code (6 digits or more) that no indicator covers is authoritative; a missing,
-        # generic or heading-only code leaves it to the description.
-        if by_prefix or (code is not None and len(code) >= FULL_CODE_DIGITS):
-            continue
-        why = "no HS code" if not item.hs_code else f"HS {item.hs_code} is not specific"
-        if indicators.parameters.goods_vocabulary is not None:
-            for reading in read_goods(item.description, indicators):
-                add(
-                    reading.regime, item, reading.reason(item, why), reading.codes, reading.category
-                )
-            continue
-        for keyword in indicators.keywords_in(item.description):
-            add(
-                keyword.regime,
-                item,
-                Reason(
-                    code="keyword",
-                    text=f"item {item.item}: {why}; description {item.description!r} "
-                    f"has {keyword.phrase!r} ({keyword.ched_type}; {keyword.legal_source})",
-                    indicator=f"keyword:{keyword.phrase}",
-                ),
-                keyword.cn_prefixes,
-                keyword.ched_type,
-            )
-    return selected
-
-
-def bcp_refusal(line: ManifestLine, selection: Selected, indicators: IndicatorSet) -> Reason | None:
-    """The port of discharge is a border control post not designated for the goods' category
-    (live animals only at posts designated for them, Reg. (EU) 2017/625 art. 59 and 64): the
-    goods may not enter the Union there, whatever is notified. Only where the category is
-    certain and the designation is a known "no"."""
-    bcp = indicators.bcp(line.port_of_discharge, line.mode)
-    if bcp is None:
-        return None
-    for item in selection.goods:
-        categories = selection.categories.get(item.item, set())
-        if not categories or None in categories:
-            continue
-        if all(bcp.designation(c) == "no" for c in categories if c is not None):
-            named = ", ".join(sorted(c.value for c in categories if c is not None))
-            return Reason(
-                code="bcp_not_designated",
-                text=f"item {item.item}: {bcp.label} is not designated for {named} (BCP table "
-                f"{indicators.bcps.version}); the goods may not enter here",
-            )
-    return None
-
-
-def exemption_for(
-    line: ManifestLine, regime: Regime, selected: Selected, indicators: IndicatorSet
-) -> Exemption | None:
-    """The first exemption rule of the regime that covers every goods item the regime selected."""
-    return next(
-        (
-            e
-            for e in indicators.exemptions
-            if e.regime is regime and e.covers(line, selected.goods, selected.codes)
-        ),
-        None,
-    )
 
 
 def reach(
@@ -307,7 +195,7 @@ def decide(
             line.port_of_discharge,
         )
         scores, exceeded = _scored(side, reachable, regime, indicators)
-        decided = _decide_regime(
+        decided = decide_regime(
             regime,
             selection.reasons,
             scores,
@@ -320,7 +208,7 @@ def decide(
         if backlog is not None:
             why = backlog.hold(decided[0].status, (previous or {}).get(regime))
             if why is not None:
-                decided = (_held_back(decided[0], why), decided[1])
+                decided = (held_back(decided[0], why), decided[1])
         # Time may still change what lies under a refusal (awaiting → unnotified).
         if decided[0].status in WAITING:
             waiting.append(timeline)
@@ -341,17 +229,6 @@ def decide(
         next_deadline=min(
             (d for t in waiting if (d := t.next_deadline(now)) is not None), default=None
         ),
-    )
-
-
-def _held_back(decided: RegimeDecision, why: Reason) -> RegimeDecision:
-    """A block that may not be issued yet: the regime waits, saying what it would be and why
-    it waits (the line is looked at again when that changes)."""
-    return decided.model_copy(
-        update={
-            "status": DecisionStatus.AWAITING_NOTIFICATION,
-            "reasons": [*decided.reasons, why],
-        }
     )
 
 
@@ -449,99 +326,3 @@ def _scored(
     if any(k and s.verdict is Verdict.MATCH and s.notification.active for s, k in scored):
         scored = [(s, k) for s, k in scored if k]
     return [s for s, _ in scored], exceeded
-
-
-def _summary(s: Score) -> str:
-    levels = ", ".join(f"{field} {level}" for field, level, w in s.contributions if w)
-    return f"{s.notification.reference} scores {s.total:g} ({levels})"
-
-
-SETTLED_BY_MATCH = frozenset({DecisionStatus.NOTIFIED, DecisionStatus.NOTIFIED_LATE})
-
-
-def settled_by_match(per_regime: Iterable[RegimeDecision]) -> bool:
-    """Whether a decision stands whatever the candidates that cannot reach `match` would score:
-    in every regime the line selects, a candidate matched. A regime with a match is decided
-    among its matches alone (`_decide_regime`), so a candidate scoring `review` or nothing is
-    never looked at there; only a line left without a match in some regime needs them (and
-    the masses they cover)."""
-    statuses = [d.status for d in per_regime]
-    return bool(statuses) and all(s in SETTLED_BY_MATCH for s in statuses)
-
-
-def _decide_regime(
-    regime: Regime,
-    selection: list[Reason],
-    scores: Sequence[Score],
-    timeline: Timeline,
-    now: datetime,
-    degraded: str | None,
-    previous: DecisionStatus | None,
-    exceeded: Mapping[str, Use],
-) -> tuple[RegimeDecision, Score | None]:
-    def decision(status: DecisionStatus, refs: Iterable[Score], *reasons: Reason) -> RegimeDecision:
-        references = sorted({s.notification.reference for s in refs})
-        return RegimeDecision(
-            regime=regime, status=status, references=references, reasons=[*selection, *reasons]
-        )
-
-    matches = [s for s in scores if s.verdict is Verdict.MATCH and s.notification.active]
-    if matches:
-        in_time = [s for s in matches if timeline.notified_in_time(s.notification.submitted_at)]
-        chosen = best(in_time or matches)
-        assert chosen is not None
-        matched = Reason(code="matched", text=f"pre-notified: {_summary(chosen)}")
-        if in_time:
-            return decision(DecisionStatus.NOTIFIED, matches, matched), chosen
-        late = Reason(
-            code="notified_late",
-            text=f"submitted {chosen.notification.submitted_at.isoformat()}, after the deadline "
-            f"{timeline.lead_deadline.isoformat()} ({timeline.lead_rule})",
-        )
-        return decision(DecisionStatus.NOTIFIED_LATE, matches, matched, late), chosen
-    reviews = [s for s in scores if s.notification.active]
-    if reviews:
-        chosen = best(reviews)
-        assert chosen is not None
-        capped = f"; {' and '.join(chosen.capped_by)}" if chosen.capped_by else ""
-        over = exceeded.get(chosen.notification.reference)
-        why = (
-            Reason(
-                code=QUANTITY_EXCEEDED,
-                text=f"{chosen.notification.reference} declares "
-                f"{chosen.notification.net_mass_kg:g} kg net; with this line it also covers "
-                f"{', '.join(over.others)}, more than it declares: {_summary(chosen)}",
-            )
-            if over is not None
-            else Reason(
-                code="partial_match", text=f"matches only in part: {_summary(chosen)}{capped}"
-            )
-        )
-        return decision(DecisionStatus.REVIEW, reviews, why), chosen
-    if scores:
-        chosen = best(scores)
-        assert chosen is not None
-        statuses = ", ".join(f"{s.notification.reference} {s.notification.status}" for s in scores)
-        return (
-            decision(
-                DecisionStatus.INVALID_NOTIFICATION,
-                scores,
-                Reason(
-                    code="no_valid_notification", text=f"only invalid pre-notifications: {statuses}"
-                ),
-            ),
-            chosen,
-        )
-    status, reason = timeline.waiting(now)
-    held_before = status is DecisionStatus.UNNOTIFIED and previous is DecisionStatus.UNNOTIFIED
-    if degraded and status is not DecisionStatus.AWAITING_NOTIFICATION and not held_before:
-        # No *new* unnotified (a hold issued before the outage stays) and no overdue while the
-        # feed may be holding notifications back.
-        return (
-            _held_back(
-                decision(status, (), reason),
-                Reason(code="feed_outage", text=f"held back: {degraded}"),
-            ),
-            None,
-        )
-    return decision(status, (), reason), None

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, Selected, decide
+from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
 from pnm.matcher.domain.facts import LineFacts
 from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.selection import Selected
 from pnm.matcher.domain.watermark import BACKLOG, Backlog
 from pnm.shared.contracts.records import Decision, ManifestLine, Regime, goods_summary
 

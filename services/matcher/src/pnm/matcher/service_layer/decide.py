@@ -9,13 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pnm.matcher.domain.blocking import NotificationIndex
-from pnm.matcher.domain.decision import (
-    Evidence,
-    Selected,
-    reach,
-    select_regimes,
-    settled_by_match,
-)
+from pnm.matcher.domain.decision import Evidence, reach
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts, reference_key
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
@@ -26,7 +20,9 @@ from pnm.matcher.domain.matching import (
     current_eta,
     evaluate,
 )
+from pnm.matcher.domain.regime import settled_by_match
 from pnm.matcher.domain.scoring import covers, reaches_match
+from pnm.matcher.domain.selection import Selected, select_regimes
 from pnm.matcher.domain.watermark import Backlog
 from pnm.matcher.service_layer.store import (
     UNSCHEDULED,
