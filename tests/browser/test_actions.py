@@ -18,6 +18,7 @@ from infra import bearer
 from playwright.sync_api import Locator, Page, expect
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
+from pnm.matcher.adapters.indicator_data import SHIPPED_VERSION
 from pnm.shared.contracts.records import ChedType
 
 T = TypeVar("T")
@@ -289,7 +290,8 @@ def test_activation_shows_the_dry_run_first_and_cancel_sends_nothing(
     situation.hold()  # decided: unnotified
     version = f"v-trial-{uuid.uuid4().hex[:8]}"
     analyst = bearer("analyst", subject="test-setup")
-    document = situation.api.get("/matcher/indicator-sets/v2", headers=analyst).json()
+    shipped = f"/matcher/indicator-sets/{SHIPPED_VERSION}"
+    document = situation.api.get(shipped, headers=analyst).json()
     document |= {
         "version": version,
         "note": "trial: bovine meat out of scope",
