@@ -24,7 +24,7 @@ from scenario_corpus import (
 
 from pnm.cli.main import main
 from pnm.cli.replay import RECORDS
-from pnm.cli.scenario_catalogue import (
+from pnm.cli.scenario.catalogue import (
     CONTROLLED,
     UNCONTROLLED,
     UNSPECIFIED_DESCRIPTIONS,

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from scenario_corpus import corpus_day, expected_of, latest, local, near, normal
 
-from pnm.cli.scenario_catalogue import WORDED_CONTROLLED, WORDED_INNOCENT
+from pnm.cli.scenario.catalogue import WORDED_CONTROLLED, WORDED_INNOCENT
 from pnm.cli.scenario_days import Day, DayOptions, LineFacts, generate_day, lead_time_deadline
 from pnm.cli.scenario_families import (
     FAMILIES,

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from pnm.cli.scenario_catalogue import (
+from pnm.cli.scenario.catalogue import (
     CONTROLLED,
     EXPORT_PLACES,
     FISHERY_AGREEMENT_ORIGINS,

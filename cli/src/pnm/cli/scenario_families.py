@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pnm.cli.scenario_catalogue import CONTROLLED, WOOD, WORDED_CONTROLLED, WORDED_INNOCENT, Goods
+from pnm.cli.scenario.catalogue import CONTROLLED, WOOD, WORDED_CONTROLLED, WORDED_INNOCENT, Goods
 from pnm.cli.scenario_days import (
     Call,
     Item,
