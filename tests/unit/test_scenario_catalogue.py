@@ -55,20 +55,21 @@ def test_a_worded_row_like_a_controlled_one_takes_its_other_fields() -> None:
     assert "unicorn steaks" in message
 
 
-def test_an_ill_typed_field_is_refused_naming_file_row_and_field() -> None:
-    data = _shipped("goods.json")
-    data["controlled"][3]["share"] = "often"
-    name = data["controlled"][3]["name"]
-    message = _refused("goods.json", GoodsFile, data)
-    assert message.startswith(f"goods.json: controlled[3] ({name!r}), field share: ")
-
-
-def test_an_unknown_field_is_refused_not_ignored() -> None:
-    data = _shipped("transport.json")
-    data["flights"][0]["handeler"] = "WFS"
-    number = data["flights"][0]["number"]
-    message = _refused("transport.json", TransportFile, data)
-    assert message.startswith(f"transport.json: flights[0] ({number!r}), field handeler: ")
+@pytest.mark.parametrize(
+    ("name", "model", "section", "row", "field", "value"),
+    [
+        ("goods.json", GoodsFile, "controlled", 3, "share", "often"),  # ill-typed
+        ("transport.json", TransportFile, "flights", 0, "handeler", "WFS"),  # unknown: not ignored
+    ],
+)
+def test_a_bad_field_is_refused_naming_file_row_and_field(
+    name: str, model: type[Any], section: str, row: int, field: str, value: str
+) -> None:
+    data = _shipped(name)
+    data[section][row][field] = value
+    label = data[section][row].get("name") or data[section][row].get("number")
+    message = _refused(name, model, data)
+    assert message.startswith(f"{name}: {section}[{row}] ({label!r}), field {field}: ")
 
 
 def test_a_missing_section_or_field_is_refused() -> None:

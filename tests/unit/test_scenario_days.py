@@ -30,14 +30,13 @@ from pnm.cli.scenario.catalogue import (
     UNSPECIFIED_DESCRIPTIONS,
     WORDED_CONTROLLED,
 )
-from pnm.cli.scenario_days import (
+from pnm.cli.scenario.day import Day, generate_day
+from pnm.cli.scenario.truth import (
     Claim,
-    Day,
     DayFacts,
     LineFacts,
     Notice,
     RegimeFacts,
-    generate_day,
     lead_time_deadline,
     line_status,
 )
