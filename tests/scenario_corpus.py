@@ -9,8 +9,9 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pnm.cli.scenario_days import Day, DayOptions, Kind, OutageKind, generate_day
-from pnm.cli.scenario_families import FAMILIES
+from pnm.cli.scenario.day import Day, generate_day
+from pnm.cli.scenario.families import FAMILIES
+from pnm.cli.scenario.plan import DayOptions, Kind, OutageKind
 from pnm.shared.contracts.records import ManifestLine, PreNotification
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -20,7 +20,7 @@ from pnm.cli.demo_day import (
 )
 from pnm.cli.demo_feed import messages
 from pnm.cli.demo_terminals import behaviour_of
-from pnm.cli.scenario_days import Day, generate_day
+from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenarios import ScenarioEvent, arrival, demo_events
 from pnm.cli.standalone import own_base_url
 from pnm.shared.contracts.records import Arrival, ManifestLine, PreNotification

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pnm.cli.scenario_catalogue import FLIGHTS, TERMINALS_RTM
+from pnm.cli.scenario.catalogue import FLIGHTS, TERMINALS_RTM
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.domain.hold import (
     AUTHORITY,

@@ -24,20 +24,19 @@ from scenario_corpus import (
 
 from pnm.cli.main import main
 from pnm.cli.replay import RECORDS
-from pnm.cli.scenario_catalogue import (
+from pnm.cli.scenario.catalogue import (
     CONTROLLED,
     UNCONTROLLED,
     UNSPECIFIED_DESCRIPTIONS,
     WORDED_CONTROLLED,
 )
-from pnm.cli.scenario_days import (
+from pnm.cli.scenario.day import Day, generate_day
+from pnm.cli.scenario.truth import (
     Claim,
-    Day,
     DayFacts,
     LineFacts,
     Notice,
     RegimeFacts,
-    generate_day,
     lead_time_deadline,
     line_status,
 )

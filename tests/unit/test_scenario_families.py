@@ -1,4 +1,4 @@
-"""The issue-16 families in a generated day (cli/src/pnm/cli/scenario_families.py,
+"""The issue-16 families in a generated day (cli/src/pnm/cli/scenario/families.py,
 tests/data/corpus/README.md, "Families"): each case is made with the truth it was made for, and
 its records say so."""
 
@@ -10,13 +10,15 @@ from datetime import date, datetime
 
 from scenario_corpus import corpus_day, expected_of, latest, local, near, normal
 
-from pnm.cli.scenario_catalogue import WORDED_CONTROLLED, WORDED_INNOCENT
-from pnm.cli.scenario_days import Day, DayOptions, LineFacts, generate_day, lead_time_deadline
-from pnm.cli.scenario_families import (
+from pnm.cli.scenario.catalogue import WORDED_CONTROLLED, WORDED_INNOCENT
+from pnm.cli.scenario.day import Day, generate_day
+from pnm.cli.scenario.families import (
     FAMILIES,
     air_waybill_transpositions,
     check_digit_transpositions,
 )
+from pnm.cli.scenario.plan import DayOptions
+from pnm.cli.scenario.truth import LineFacts, lead_time_deadline
 from pnm.cli.scenarios import container
 from pnm.shared.bcp.lead_time import lead_deadline
 from pnm.shared.bcp.shipped import bcp_table

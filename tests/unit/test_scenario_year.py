@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 from stdnum import iso6346
 
-import pnm.cli.scenario_year as scenario_year
+import pnm.cli.scenario.year as scenario_year
 from pnm.cli.main import main
 from pnm.cli.replay import RECORDS
-from pnm.cli.scenario_catalogue import FLIGHTS, ROUTES
-from pnm.cli.scenario_days import Continuity, Day, DayOptions, generate_day
-from pnm.cli.scenario_year import write_days
+from pnm.cli.scenario.catalogue import FLIGHTS, ROUTES
+from pnm.cli.scenario.day import Day, generate_day
+from pnm.cli.scenario.plan import Continuity, DayOptions
+from pnm.cli.scenario.year import write_days
 from pnm.cli.scenarios import container
 from pnm.shared.contracts.records import DecisionStatus, ManifestLine
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pnm.cli.replay_input import parse_event
-from pnm.cli.scenario_days import generate_day
+from pnm.cli.scenario.day import generate_day
 from pnm.cli.scenarios import ScenarioEvent, container, prenotification
 from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotification
 

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from pnm.cli.bench_replay import Reading, print_ratios, print_reading, reading, replay_process
-from pnm.cli.scenario_year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, write_days
+from pnm.cli.scenario.year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, write_days
 
 YEAR_START = date(2026, 1, 1)
 YEAR_SEED = 15

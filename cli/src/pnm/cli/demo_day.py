@@ -1,5 +1,5 @@
 """The day `pnm standalone --demo` opens on: seeded days of the scenario generator
-(pnm.cli.scenario_days) at Rotterdam and at Schiphol, cut to a few lines per vessel call or
+(pnm.cli.scenario) at Rotterdam and at Schiphol, cut to a few lines per vessel call or
 flight and moved in time so that their day ends now. Pure: no I/O, the clock is an argument.
 docs/demo.md describes what the day contains."""
 
@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pnm.cli.scenario_days import AMSTERDAM, Day, Kind, LineFacts, generate_day
+from pnm.cli.scenario.day import Day, generate_day
+from pnm.cli.scenario.plan import Kind
+from pnm.cli.scenario.truth import AMSTERDAM, LineFacts
 from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, PreNotification, Record
 

@@ -18,7 +18,8 @@ ON_REQUEST = ["rejoin", "year"]
 
 def _scenario(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.days is None:
-        from pnm.cli.scenario_days import CONTROLLED_SHARE, run_scenario
+        from pnm.cli.scenario.output import run_scenario
+        from pnm.cli.scenario.plan import CONTROLLED_SHARE
 
         if args.kind is None:
             parser.error("scenario: --kind is required for one day (or give --days)")
@@ -35,7 +36,7 @@ def _scenario(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
             args.families,
         )
         return
-    from pnm.cli.scenario_year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, run_days
+    from pnm.cli.scenario.year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, run_days
 
     if args.outage != "none" or args.families:
         parser.error("scenario: --outage and --families are for one day, not with --days")
@@ -53,7 +54,7 @@ def _scenario(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
 
 
 def _families(text: str) -> frozenset[str]:
-    from pnm.cli.scenario_families import FAMILIES
+    from pnm.cli.scenario.families import FAMILIES
 
     chosen = set(FAMILIES) if text == "all" else set(text.split(","))
     unknown = chosen - set(FAMILIES)

@@ -20,17 +20,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from pnm.cli.scenario_days import (
-    AMSTERDAM,
-    END_OF_DAY,
-    SEVERITY,
-    Continuity,
-    Day,
-    DayOptions,
-    Kind,
-    expected_statuses,
-    generate_day,
-)
+from pnm.cli.scenario.day import Day, generate_day
+from pnm.cli.scenario.plan import END_OF_DAY, Continuity, DayOptions, Kind
+from pnm.cli.scenario.truth import AMSTERDAM, SEVERITY, expected_statuses
 from pnm.shared.contracts.records import ManifestLine, PreNotification
 
 # A day of Dutch traffic for a year of 5 million lines (about 13,700 a day): the vessel calls

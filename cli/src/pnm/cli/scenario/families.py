@@ -16,8 +16,9 @@ share of the day's lines, with the truth decided first (tests/data/corpus/README
 - `worded`: goods described in words only (no HS code, or the generic 9999) in English, Dutch,
   German, French or Spanish: controlled goods and innocent look-alikes.
 
-The planner works through the day's builder (its lines, keys and deliveries), after the ordinary
-lines are planned and before they are notified, so that their keys stay apart.
+The planner works through the parts that make the day (its lines, notifications and feeds),
+after the ordinary lines are planned and before they are notified, so that their keys stay
+apart.
 """
 
 from __future__ import annotations
@@ -26,20 +27,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pnm.cli.scenario_catalogue import CONTROLLED, WOOD, WORDED_CONTROLLED, WORDED_INNOCENT, Goods
-from pnm.cli.scenario_days import (
-    Call,
-    Item,
-    KeyRegistry,
-    PlannedLine,
-    Version,
-    _DayBuilder,
-    _exempt,
-    _respaced,
-    air_waybill,
-    quoted_reference,
-    working_days_before,
-)
+from pnm.cli.scenario.cases import Notifier
+from pnm.cli.scenario.catalogue import CONTROLLED, WOOD, WORDED_CONTROLLED, WORDED_INNOCENT, Goods
+from pnm.cli.scenario.consignments import Consignments
+from pnm.cli.scenario.plan import Call, Item, PlannedLine, Scene, Version, exempt
+from pnm.cli.scenario.truth import working_days_before
+from pnm.cli.scenario.writing import KeyRegistry, air_waybill, quoted_reference, respaced
 from pnm.cli.scenarios import container
 from pnm.shared import identifiers
 from pnm.shared.contracts.records import ChedType, Mode, Procedure, Regime, TransportDocument
@@ -111,8 +104,15 @@ def _transpositions(number: str, starts: Iterable[int], valid: Callable[[str], b
 class FamilyPlanner:
     """Adds the families' lines to a day's calls and delivers their pre-notifications."""
 
-    def __init__(self, day: _DayBuilder, quotas: dict[Family, int]) -> None:
-        self.day, self.quotas = day, quotas
+    def __init__(
+        self, day: Scene, consignments: Consignments, notifier: Notifier, quotas: dict[Family, int]
+    ) -> None:
+        self.day, self.consignments, self.notifier, self.quotas = (
+            day,
+            consignments,
+            notifier,
+            quotas,
+        )
 
     def plan(self, calls: list[Call]) -> None:
         plans: dict[Family, Callable[[list[Call], int], None]] = {
@@ -131,7 +131,7 @@ class FamilyPlanner:
     ) -> PlannedLine:
         """A line of the family `label` names, imported (never withdrawn, never exempt by
         procedure), counted in the call's size."""
-        line = self.day._add_line(call, items, like=like)
+        line = self.consignments.add_line(call, items, like=like)
         line.family, line.withdrawn, line.procedure = label, False, Procedure.IMPORT
         call.size += 1
         self.day.seen[f"family {label}"] += 1
@@ -143,10 +143,10 @@ class FamilyPlanner:
         while True:
             if goods:
                 chosen = day.choose(goods)
-                item = day._item(call, chosen, day.choose(chosen.origins))
+                item = self.consignments.item(call, chosen, day.choose(chosen.origins))
             else:
-                item = day._controlled_item(call)
-            if not _exempt(item, Procedure.IMPORT):
+                item = self.consignments.controlled_item(call)
+            if not exempt(item, Procedure.IMPORT):
                 return item
 
     def _notifiable_calls(self, calls: list[Call]) -> list[Call]:
@@ -156,8 +156,8 @@ class FamilyPlanner:
             call
             for call in calls
             if any(
-                not _exempt(Item(goods, origin, 0, None, ""), Procedure.IMPORT)
-                for goods in self.day._eligible(call)
+                not exempt(Item(goods, origin, 0, None, ""), Procedure.IMPORT)
+                for goods in self.consignments.eligible(call)
                 for origin in goods.origins
                 if origin in call.origins
             )
@@ -165,7 +165,7 @@ class FamilyPlanner:
 
     def _in_time(self, call: Call) -> datetime:
         """A submission in time that the day has already seen."""
-        submitted = self.day._submission(call, late=False)
+        submitted = self.notifier.submission(call, late=False)
         assert submitted is not None
         return min(submitted, self.day.end - self.day.hours(0.5, 3))
 
@@ -177,7 +177,7 @@ class FamilyPlanner:
 
     def _like(self, call: Call, item: Item, share: tuple[float, float]) -> Item:
         """The same goods again, at a share of the first item's weight."""
-        other = self.day._item(call, item.goods, item.origin)
+        other = self.consignments.item(call, item.goods, item.origin)
         other.gross_kg = round(item.gross_kg * self.day.rng.uniform(*share))
         return other
 
@@ -198,29 +198,30 @@ class FamilyPlanner:
                 call, [self._like(call, item, (0.9, 1.1))], "shared_ched: not covered", covered
             )
             first = self._quoted([covered], regime)
-            day._deliver(day._validated(first))
+            self.notifier.feeds.deliver(self.notifier.validated(first))
             roll = day.rng.random()
-            late = day._submission(call, late=True) if roll < 0.25 else None
+            late = self.notifier.submission(call, late=True) if roll < 0.25 else None
             if late is not None:
                 day.seen["family shared_ched: the other line notified late"] += 1
-                day._deliver([day._first_version([other], regime, late)])
+                self.notifier.feeds.deliver([self.notifier.first_version([other], regime, late)])
             elif roll < 0.5:
                 day.seen["family shared_ched: the other line notified in time"] += 1
-                day._deliver([day._first_version([other], regime, self._in_time(call))])
+                self.notifier.feeds.deliver(
+                    [self.notifier.first_version([other], regime, self._in_time(call))]
+                )
             else:
                 day.seen["family shared_ched: the other line not notified"] += 1
 
     def _over_used(self, call: Call, item: Item, regime: Regime) -> None:
         """Two lines quote one CHED that declares the goods of the first: together they use it
         beyond its quantity, so neither is covered (review)."""
-        day = self.day
         first = self._line(call, [item], "shared_ched: over-used")
         second = self._line(
             call, [self._like(call, item, (0.95, 1.1))], "shared_ched: over-used", first
         )
         version = self._quoted([first, second], regime)
         version.claims = [(line, regime, False) for line in (first, second)]
-        day._deliver(day._validated(version))
+        self.notifier.feeds.deliver(self.notifier.validated(version))
 
     def _quoted(
         self, lines: list[PlannedLine], regime: Regime, submitted: datetime | None = None
@@ -231,7 +232,7 @@ class FamilyPlanner:
         day, call = self.day, lines[0].call
         if submitted is None:
             submitted = min(self._in_time(call), lines[0].filed_at - day.hours(0.7, 6))
-        version = day._first_version(lines[:1], regime, submitted)
+        version = self.notifier.first_version(lines[:1], regime, submitted)
         for line in lines:
             line.references.append(quoted_reference(version.record.reference, day.rng))
         return version
@@ -269,11 +270,11 @@ class FamilyPlanner:
         )
         line.containers = line.manifest_containers = [number]
         line.mistyped = True
-        first = day._first_version([line], line.regimes[0], self._in_time(call))
+        first = self.notifier.first_version([line], line.regimes[0], self._in_time(call))
         first.record = first.record.model_copy(
             update={"containers": [swapped], "transport_document": line.document.number}
         )
-        day._deliver(day._validated(first))
+        self.notifier.feeds.deliver(self.notifier.validated(first))
 
     def _transposed_air_waybill(self, call: Call, late: bool) -> None:
         """The CHED gives the air waybill with two serial digits swapped, both valid; the line
@@ -298,9 +299,9 @@ class FamilyPlanner:
         first = self._quoted([line], line.regimes[0], submitted)
         written = first.record.transport_document
         assert written is not None  # by air, keyed by its waybill
-        swapped = swapped if written == number else _respaced(swapped)
+        swapped = swapped if written == number else respaced(swapped)
         first.record = first.record.model_copy(update={"transport_document": swapped})
-        day._deliver(day._validated(first))
+        self.notifier.feeds.deliver(self.notifier.validated(first))
         if late:
             day.seen["family transposed: air waybill notified late, the line added after"] += 1
 
@@ -355,10 +356,10 @@ class FamilyPlanner:
             day.seen["family bcp_mode: live animals at NLAMS not notified"] += 1
             return
         submitted = self._late(call, self.day.end - LAST_DELIVERY) if late else self._in_time(call)
-        first = day._first_version([line], Regime.VET, submitted)
+        first = self.notifier.first_version([line], Regime.VET, submitted)
         bcp = day.choose(["NLAMS4", CITY_CODE_OF_SCHIPHOL])
         first.record = first.record.model_copy(update={"bcp": bcp})
-        day._deliver(day._validated(first))
+        self.notifier.feeds.deliver(self.notifier.validated(first))
         if late:
             day.seen["family bcp_mode: live animals at NLAMS notified late"] += 1
 
@@ -375,7 +376,9 @@ class FamilyPlanner:
             first, last = (working_days_before(e, 5) for e in (call.eta0, call.eta))
             submitted = min(first, last) - day.hours(1, 30)
             day.seen["family bcp_mode: wood notified five working days ahead"] += 1
-        day._deliver(day._validated(day._first_version([line], Regime.PHYTO, submitted)))
+        self.notifier.feeds.deliver(
+            self.notifier.validated(self.notifier.first_version([line], Regime.PHYTO, submitted))
+        )
 
     # d. Goods in words only.
 
@@ -386,7 +389,7 @@ class FamilyPlanner:
             mode = call.mode.value
             if n % 2:
                 goods = day.choose([g for g in WORDED_INNOCENT if mode in g.modes])
-                item = day._item(call, goods, day.choose(call.origins))
+                item = self.consignments.item(call, goods, day.choose(call.origins))
                 label = "worded: innocent"
             else:
                 item = self._notifiable(call, [g for g in WORDED_CONTROLLED if mode in g.modes])
@@ -395,4 +398,4 @@ class FamilyPlanner:
             item.hs_code = "9999" if day.chance(0.3) else None
             line = self._line(call, [item], label)
             for regime in line.regimes:
-                day._notify([line], regime, alone=False)
+                self.notifier.notify([line], regime, alone=False)
