@@ -1,5 +1,6 @@
-"""A generated day written out: its events file (replay input, shared/design/contracts.md), its
-expected statuses, and the counts `pnm scenario` prints (tests/data/corpus/README.md)."""
+"""A generated day written out: its events file (replay input: README.md, "Replay and
+evaluation"; the records are `shared/schemas/*.schema.json`), its expected statuses, and the
+counts `pnm scenario` prints (tests/data/corpus/README.md)."""
 
 from __future__ import annotations
 
