@@ -16,14 +16,8 @@ from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState
 from pnm.holds.lifecycle import UnknownHold
 from pnm.holds.reconciliation import reconcile
-from pnm.shared.auth import (
-    OFFICIAL_READERS,
-    AuthError,
-    AuthoriseFirst,
-    Principal,
-    Requires,
-    terminal_codes,
-)
+from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Requires, terminal_codes
+from pnm.shared.auth import AuthError, Principal
 from pnm.shared.contracts.limits import CONTAINERS_MAX, Code, Container, Identifier
 from pnm.shared.contracts.records import Record, Regime, TerminalAck
 from pnm.shared.db import UnitOfWork
