@@ -1,6 +1,6 @@
-"""Holds acted on by hand outside the authority's own decisions: customs pre-arrival blocks a
-line, and a person sends a rejected block again. The caller commits. docs/holds.md has the
-rules."""
+"""Holds acted on by hand, besides the authority's own actions (`authority`): customs
+pre-arrival blocks a line, and a person (customs pre-arrival or the authority) sends a rejected
+block again. The caller commits. docs/holds.md has the rules."""
 
 from __future__ import annotations
 
