@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from starlette.routing import Mount
 
 from pnm.cli.services import ALL
-from pnm.shared.auth import Principal, route_requirements
+from pnm.shared.access import route_requirements
+from pnm.shared.auth import Principal
 from pnm.shared.runtime import Pipeline
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -18,15 +18,8 @@ from fastapi import Depends, FastAPI
 from pydantic import ValidationError
 
 from pnm.cli.token import run_token
-from pnm.shared.auth import (
-    AuthError,
-    AuthSettings,
-    Principal,
-    TokenVerifier,
-    mint_token,
-    principal_dependency,
-    require_any,
-)
+from pnm.shared.access import principal_dependency, require_any
+from pnm.shared.auth import AuthError, AuthSettings, Principal, TokenVerifier, mint_token
 from pnm.shared.http import add_error_handling
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"

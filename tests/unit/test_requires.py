@@ -10,15 +10,8 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel
 
-from pnm.shared.auth import (
-    AuthError,
-    AuthoriseFirst,
-    AuthSettings,
-    Principal,
-    Requires,
-    TokenVerifier,
-    mint_token,
-)
+from pnm.shared.access import AuthoriseFirst, Requires
+from pnm.shared.auth import AuthError, AuthSettings, Principal, TokenVerifier, mint_token
 from pnm.shared.http import add_error_handling
 
 SECRET = "test-secret-that-is-long-enough-for-hs256"

@@ -1,21 +1,14 @@
-"""The console's actions as data (domain/actions.py): forms are checked field by field before
-anything is sent, each action is offered to the roles and in the states it names, the filled
-forms become the services' request bodies, and every word they show exists in both languages."""
+"""The console's actions as data (domain/actions.py, domain/action_catalogue.py): forms are
+checked field by field before anything is sent, each action is offered to the roles and in the
+states it names, the filled forms become the services' request bodies, and every word they show
+exists in both languages."""
 
 from __future__ import annotations
 
 import pytest
 
-from pnm.console.domain.actions import (
-    ACTIONS,
-    BY_NAME,
-    TARGET_PATTERN,
-    FormProblem,
-    checked,
-    facts,
-    line_keys,
-    offered,
-)
+from pnm.console.domain.action_catalogue import ACTIONS, BY_NAME, line_keys
+from pnm.console.domain.actions import TARGET_PATTERN, FormProblem, checked, facts, offered
 from pnm.console.domain.labels import LABELS
 from pnm.console.web.actions import RESULT_FACTS
 from pnm.shared.contracts.records import PreNotification

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from pnm.shared.auth import AuthoriseFirst, Principal, Requires
+from pnm.shared.access import AuthoriseFirst, Requires
+from pnm.shared.auth import Principal
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem
 from pnm.shared.messaging.deadletters import CannotRedrive, DeadLetters, UnknownDeadLetter
 

@@ -39,7 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.shared.auth import Principal, Requires
+from pnm.shared.access import Requires
+from pnm.shared.auth import Principal
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES
 from pnm.shared.messaging.transport import IncomingMessage

@@ -30,7 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pnm.shared.auth import Principal, Requires
+from pnm.shared.access import Requires
+from pnm.shared.auth import Principal
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, RowId
 from pnm.shared.text import shown, storable
 

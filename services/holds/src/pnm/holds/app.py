@@ -3,14 +3,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from pnm.holds import cases, handlers, reconciliation, resend
+from pnm.holds import cases, reconciliation, resend
+from pnm.holds.acks import UnknownInstruction, WrongTerminal, on_terminal_ack
 from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.api.refusals import audit_refusals
 from pnm.holds.api.routes import build_router
+from pnm.holds.authority import NoDestinationNow, NotTheAuthority
+from pnm.holds.decisions import on_decision
 from pnm.holds.domain.case import CaseRefused
 from pnm.holds.domain.hold import IllegalTransition
 from pnm.holds.lifecycle import UnknownHold
+from pnm.holds.opening import AlreadyHeld
 from pnm.holds.settings import protocol_settings
 from pnm.shared.contracts.topics import DECISIONS, EventType, terminal_acks_topic
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
@@ -24,16 +28,12 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
     the terminal whose topic it came on)."""
     acks = {
         terminal_acks_topic(code).name: dispatch_by_type(
-            {
-                EventType.TERMINAL_ACK: partial(
-                    handlers.on_terminal_ack, clock=ctx.clock, topic_terminal=code
-                )
-            }
+            {EventType.TERMINAL_ACK: partial(on_terminal_ack, clock=ctx.clock, topic_terminal=code)}
         )
         for code in sorted(known_terminals())
     }
     decisions = dispatch_by_type(
-        {EventType.DECISION_CHANGED: partial(handlers.on_decision, clock=ctx.clock)}
+        {EventType.DECISION_CHANGED: partial(on_decision, clock=ctx.clock)}
     )
     return {DECISIONS.name: decisions, **acks}
 
@@ -41,13 +41,13 @@ def subscriptions(ctx: ServiceContext) -> Mapping[str, Handler]:
 definition = ServiceDefinition(
     error_statuses={
         UnknownHold: 404,
-        handlers.UnknownInstruction: 404,
+        UnknownInstruction: 404,
         cases.UnknownCase: 404,
-        handlers.NotTheAuthority: 403,
-        handlers.WrongTerminal: 403,
+        NotTheAuthority: 403,
+        WrongTerminal: 403,
         IllegalTransition: 409,
-        handlers.AlreadyHeld: 409,
-        handlers.NoDestinationNow: 409,
+        AlreadyHeld: 409,
+        NoDestinationNow: 409,
         CaseRefused: 409,
         cases.AlreadyLinked: 409,
     },

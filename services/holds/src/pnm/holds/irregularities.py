@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pnm.holds import audit
 from pnm.holds.adapters.tables import irregularity
 from pnm.holds.audit import Actor
+from pnm.holds.authority import authority_of
 from pnm.holds.domain.hold import Transition
-from pnm.holds.handlers import authority_of
 from pnm.holds.lifecycle import SOURCE, load, step
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import Irregularity, IrregularityParty

@@ -9,8 +9,9 @@ from prometheus_client import Gauge
 from sqlalchemy import func, select
 
 from pnm.matcher import handlers, reconciliation
+from pnm.matcher.adapters.arrival_feed_rows import read_watermark
 from pnm.matcher.adapters.indicator_sets import IndicatorSetExists, UnknownIndicatorSet
-from pnm.matcher.adapters.postgres_store import PostgresStore, read_watermark
+from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.adapters.tables import SCHEMA, decision, messaging, metadata
 from pnm.matcher.api.routes import build_router
 from pnm.matcher.service_layer import service

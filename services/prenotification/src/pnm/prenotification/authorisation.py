@@ -9,7 +9,8 @@ from typing import Any, get_args
 
 from pnm.prenotification import feeds, handlers
 from pnm.prenotification.domain.issues import Issue
-from pnm.shared.auth import Principal, Requires
+from pnm.shared.access import Requires
+from pnm.shared.auth import Principal
 from pnm.shared.contracts.records import ChedType, PreNotification
 
 AUTHORITY_FOR_CHED = {

@@ -3,13 +3,13 @@ in one language is a defect: tests/unit/console/test_labels.py compares the two.
 
 from __future__ import annotations
 
-from pnm.console.domain.words import actions, common, detail, kpis
+from pnm.console.domain.words import action_fields, actions, common, detail, kpis
 
 LANGUAGES = ("en", "nl")
 DEFAULT_LANGUAGE = "en"
 
 # Each part of the console keeps its words in a module of `words/`, in both languages.
-PARTS = (common.WORDS, detail.WORDS, kpis.WORDS, actions.WORDS)
+PARTS = (common.WORDS, detail.WORDS, kpis.WORDS, actions.WORDS, action_fields.WORDS)
 LABELS: dict[str, dict[str, str]] = {
     language: {key: text for part in PARTS for key, text in part[language].items()}
     for language in LANGUAGES

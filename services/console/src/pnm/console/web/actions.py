@@ -16,9 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from pnm.console.adapters.services_api import Answer, ServicesApi
+from pnm.console.domain.action_catalogue import ACTIONS, BY_NAME, line_keys
 from pnm.console.domain.actions import (
-    ACTIONS,
-    BY_NAME,
     KEY_PATTERN,
     TARGET_PATTERN,
     Action,
@@ -26,7 +25,6 @@ from pnm.console.domain.actions import (
     Subject,
     checked,
     facts,
-    line_keys,
     offered,
 )
 from pnm.console.domain.labels import label

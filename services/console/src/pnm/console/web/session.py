@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from pnm.console.domain.labels import DEFAULT_LANGUAGE, LANGUAGES
-from pnm.shared.auth import OFFICIAL_READERS, AuthError, Principal, Requires, TokenVerifier
+from pnm.shared.access import OFFICIAL_READERS, Requires
+from pnm.shared.auth import AuthError, Principal, TokenVerifier
 
 TOKEN_COOKIE = "pnm_console_token"
 LANGUAGE_COOKIE = "pnm_console_lang"

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from pnm.holds.adapters.tables import audit_entry
 from pnm.holds.audit import verify_trail
 from pnm.holds.domain.audit_chain import Reason
-from pnm.shared.auth import OfficialReader, Principal, Requires
+from pnm.shared.access import OfficialReader, Requires
+from pnm.shared.auth import Principal
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, invalid_field
 from pnm.shared.service import ServiceContext
 

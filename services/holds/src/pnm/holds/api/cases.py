@@ -17,7 +17,8 @@ from pnm.holds import cases
 from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
 from pnm.holds.audit import Actor
 from pnm.holds.domain.case import FALSE_POSITIVE, CaseState, Outcome
-from pnm.shared.auth import OfficialReader, Principal, Requires
+from pnm.shared.access import OfficialReader, Requires
+from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
 from pnm.shared.contracts.records import Record
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, invalid_field

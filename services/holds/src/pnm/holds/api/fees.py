@@ -13,7 +13,7 @@ from sqlalchemy import select
 from pnm.holds.adapters.tables import hold
 from pnm.holds.adapters.tariffs import current_tariff
 from pnm.holds.domain.fees import Check, FeeEstimate, Goods, Inspection, Unestimable, estimate
-from pnm.shared.auth import OfficialReader
+from pnm.shared.access import OfficialReader
 from pnm.shared.contracts.records import GoodsSummary, Regime
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem, invalid_field
 from pnm.shared.service import ServiceContext

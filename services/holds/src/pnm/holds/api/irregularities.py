@@ -12,7 +12,8 @@ from pydantic import Field
 from pnm.holds import irregularities
 from pnm.holds.api.cases import Moment, check_period
 from pnm.holds.audit import Actor
-from pnm.shared.auth import Principal, Requires
+from pnm.shared.access import Requires
+from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import TEXT_MAX, Code, Reference
 from pnm.shared.contracts.records import Irregularity, IrregularityParty, Record
 from pnm.shared.http import AUTH_RESPONSES, Problem, invalid_field

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Row
 
-from pnm.holds import handlers, views
+from pnm.holds import acks, authority, manual, views
 from pnm.holds.api.audit import add_audit_routes
 from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
@@ -16,14 +16,8 @@ from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState
 from pnm.holds.lifecycle import UnknownHold
 from pnm.holds.reconciliation import reconcile
-from pnm.shared.auth import (
-    OFFICIAL_READERS,
-    AuthError,
-    AuthoriseFirst,
-    Principal,
-    Requires,
-    terminal_codes,
-)
+from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Requires, terminal_codes
+from pnm.shared.auth import AuthError, Principal
 from pnm.shared.contracts.limits import CONTAINERS_MAX, Code, Container, Identifier
 from pnm.shared.contracts.records import Record, Regime, TerminalAck
 from pnm.shared.db import UnitOfWork
@@ -114,7 +108,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 f"token has roles [{', '.join(sorted(caller.roles))}]",
             )
         async with ctx.uow_factory() as uow:
-            outcome = await handlers.acknowledge(uow, ack, ctx.clock())
+            outcome = await acks.acknowledge(uow, ack, ctx.clock())
             await uow.commit()
         return AckResult(
             instruction_id=outcome.instruction_id,
@@ -204,14 +198,14 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The competent authority releases its hold (PD: phyto, NVWA: vet), with a reason.
         The terminal gets a `release` instruction; the hold is `released` when it confirms."""
         return await act(
-            lambda uow: handlers.release(uow, hold_id, body.reason, Actor.of(caller), ctx.clock())
+            lambda uow: authority.release(uow, hold_id, body.reason, Actor.of(caller), ctx.clock())
         )
 
     @router.post("/holds/{hold_id}/refuse", responses=ACTION_RESPONSES)
     async def refuse(hold_id: str, body: RefuseGoods, caller: AuthorityOfficer) -> dict[str, Any]:
         """After an irregularity the authority refuses the goods (re-export or destruction)."""
         return await act(
-            lambda uow: handlers.refuse_goods(
+            lambda uow: authority.refuse_goods(
                 uow, hold_id, body.outcome, body.reason, Actor.of(caller), ctx.clock()
             )
         )
@@ -223,7 +217,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The hold's authority has the goods inspected at an approved inspection centre: the
         hold records it, and a block that is out is sent again carrying the destination."""
         return await act(
-            lambda uow: handlers.direct_to_inspection(
+            lambda uow: authority.direct_to_inspection(
                 uow, hold_id, body.destination, body.reason, Actor.of(caller), ctx.clock()
             )
         )
@@ -232,9 +226,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def block_again(hold_id: str, body: BlockAgain, caller: Escalations) -> dict[str, Any]:
         """Send a rejected block again (after talking to the terminal)."""
         return await act(
-            lambda uow: handlers.block_again(
-                uow, hold_id, body.reason, Actor.of(caller), ctx.clock()
-            )
+            lambda uow: manual.block_again(uow, hold_id, body.reason, Actor.of(caller), ctx.clock())
         )
 
     @router.post(
@@ -248,7 +240,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def manual_hold(body: ManualHold, caller: PreArrival) -> dict[str, Any]:
         """Customs pre-arrival blocks a line by hand, with a reason; the regime's authority
         releases it (role customs-prearrival)."""
-        request = handlers.ManualBlock(
+        request = manual.ManualBlock(
             manifest_id=body.manifest_id,
             line_id=body.line_id,
             regime=body.regime,
@@ -258,7 +250,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             reason=body.reason,
         )
         return await act(
-            lambda uow: handlers.place_manual_hold(uow, request, Actor.of(caller), ctx.clock())
+            lambda uow: manual.place_manual_hold(uow, request, Actor.of(caller), ctx.clock())
         )
 
     add_audit_routes(router, ctx)

@@ -13,14 +13,8 @@ from pnm.manifest_ingest.adapters.tables import rejections
 from pnm.manifest_ingest.intake import FileOut, LinesOut, receive_file, summary
 from pnm.manifest_ingest.views import FeedOut, LineSearch, StoredLine, VersionOut
 from pnm.shared import files
-from pnm.shared.auth import (
-    OFFICIAL_READERS,
-    AuthoriseFirst,
-    Caller,
-    OfficialReader,
-    Principal,
-    Requires,
-)
+from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Caller, OfficialReader, Requires
+from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.http import (

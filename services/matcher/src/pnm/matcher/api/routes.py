@@ -19,12 +19,8 @@ from pnm.matcher.domain.quantity import QUANTITY_EXCEEDED, over_used
 from pnm.matcher.reconciliation import reconcile
 from pnm.matcher.service_layer import service
 from pnm.matcher.settings import decision_settings
-from pnm.shared.auth import (
-    AuthoriseFirst,
-    OfficialReader,
-    Principal,
-    Requires,
-)
+from pnm.shared.access import AuthoriseFirst, OfficialReader, Requires
+from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import REFERENCE_MAX, Instant
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem

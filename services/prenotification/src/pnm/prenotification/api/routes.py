@@ -32,15 +32,15 @@ from pnm.prenotification.authorisation import (
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
 from pnm.prenotification.intake import FileOut, IntakeOut, intake_out, receive_file
 from pnm.shared import files
-from pnm.shared.auth import (
+from pnm.shared.access import (
     OFFICIAL_READERS,
     AuthoriseFirst,
     Caller,
     OfficialReader,
-    Principal,
     Requires,
     require_any,
 )
+from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import FeedStatus, PreNotification
 from pnm.shared.http import MAX_OFFSET, DomainError, RowId, json_body, raw_json
