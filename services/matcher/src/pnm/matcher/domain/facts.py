@@ -146,13 +146,17 @@ def block_keys(
     document: str | None,
     vessel: str | None,
     party: str,
+    eori: str | None = None,
 ) -> frozenset[str]:
     """Every key a line and a notification may meet on (stage 4): the strong keys, the typo
     neighbourhoods of containers and air waybill on the vessel or flight, and the weak block of
-    the vessel or flight with each telling word of the consignee/importer."""
+    the vessel or flight with each telling word of the consignee/importer, and with its EORI
+    number (the operator's registration: however the name is written)."""
     keys = set(strong) | typo_keys(containers, document, vessel)
     if vessel:
         keys.update(f"{WEAK}{vessel}|{token}" for token in party_tokens(party))
+        if eori:
+            keys.add(f"{WEAK}{vessel}|eori:{eori}")
     return frozenset(keys)
 
 
@@ -163,11 +167,13 @@ def _set_keys(
     references: Iterable[str],
     vessel: str | None,
     party: str,
+    eori: str | None,
 ) -> None:
     """Set the strong and block keys of a line's or a notification's facts (frozen)."""
     strong = strong_keys(containers, document, references)
     object.__setattr__(facts, "strong_keys", strong)
-    object.__setattr__(facts, "block_keys", block_keys(strong, containers, document, vessel, party))
+    keys = block_keys(strong, containers, document, vessel, party, eori)
+    object.__setattr__(facts, "block_keys", keys)
 
 
 def strong_keys(
@@ -212,6 +218,12 @@ GENERIC_NAME_WORDS = frozenset(
 )
 
 
+def eori_number(eori: str | None) -> str | None:
+    """An EORI number as written, without spaces or separators, in capitals."""
+    number = re.sub(r"[^0-9A-Za-z]", "", eori or "").upper()
+    return number or None
+
+
 def party_tokens(party: str) -> set[str]:
     """The telling words of a normalised party name: the weak block meets on any of them, so a
     typo in one word still leaves the others ("van der berg impost" ~ "van der berg import")."""
@@ -246,6 +258,7 @@ class NotificationFacts:
     net_mass_kg: float
     mode: Mode | None = None  # with `bcp`, which BCP was notified (NLAMS by air: Schiphol)
     packages: int | None = None  # declared packages, when every commodity gives them
+    importer_eori: str | None = None
     # The block keys as stored beside the facts, when they are read back: not computed again.
     keys: InitVar[Iterable[str] | None] = None
     strong_keys: frozenset[str] = field(init=False)
@@ -270,6 +283,7 @@ class NotificationFacts:
             {reference_key(self.reference)},
             self.vessel,
             self.importer,
+            self.importer_eori,
         )
 
     @classmethod
@@ -299,6 +313,7 @@ class NotificationFacts:
             net_mass_kg=sum(c.mass_kg for c in commodities),
             mode=record.mode,
             packages=total_packages(c.packages for c in commodities),
+            importer_eori=eori_number(record.importer.eori),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -319,6 +334,7 @@ class NotificationFacts:
                 [g.hs_code, g.description, g.mass_kg, g.packages] for g in self.commodities
             ],
             "mode": self.mode.value if self.mode else None,
+            "importer_eori": self.importer_eori,
         }
 
     @classmethod
@@ -348,6 +364,7 @@ class NotificationFacts:
             net_mass_kg=sum(c.mass_kg for c in commodities),
             mode=Mode(data["mode"]) if data.get("mode") else None,  # absent in older facts
             packages=total_packages(c.packages for c in commodities),
+            importer_eori=data.get("importer_eori"),  # absent in older facts
             keys=block_keys,
         )
 
@@ -362,6 +379,7 @@ class LineFacts:
     gross_mass_kg: float
     mode: Mode | None = None  # with the port of discharge, the line's BCP
     packages: int | None = None  # the line's packages, when every goods item gives them
+    consignee_eori: str | None = None
     strong_keys: frozenset[str] = field(init=False)
     block_keys: frozenset[str] = field(init=False)
 
@@ -373,6 +391,7 @@ class LineFacts:
             self.quoted,
             self.vessel,
             self.consignee,
+            self.consignee_eori,
         )
 
     @classmethod
@@ -392,4 +411,5 @@ class LineFacts:
             gross_mass_kg=sum(g.gross_mass_kg for g in record.goods),
             mode=record.mode,
             packages=total_packages(g.packages for g in record.goods),
+            consignee_eori=eori_number(record.consignee.eori),
         )

@@ -272,6 +272,8 @@ def _check_blind(a: str, b: str) -> bool:
 
 
 def _name(facts: LineFacts, n: NotificationFacts, p: Parameters) -> list[Comparison]:
+    if facts.consignee_eori and facts.consignee_eori == n.importer_eori:
+        return [("name", "exact")]  # the same registered operator, however it is written
     similarity = name_similarity(facts.consignee, n.importer)
     if similarity >= p.name_exact_score:
         return [("name", "exact")]
