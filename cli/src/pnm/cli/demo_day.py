@@ -15,11 +15,16 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pnm.cli.scenario_days import AMSTERDAM, Day, Kind, LineFacts, generate_day
+from pnm.cli.scenario_days import AMSTERDAM, Day, Kind, LineTruth, generate_day
 from pnm.cli.scenarios import ScenarioEvent
-from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, PreNotification, Record
-
-LineKey = tuple[str, str]  # (manifest_id, line_id)
+from pnm.shared.contracts.records import (
+    Arrival,
+    EtaUpdate,
+    LineKey,
+    ManifestLine,
+    PreNotification,
+    Record,
+)
 
 # Lines asked of the generator per port: enough for every kind of call it makes there (nine
 # vessel calls, six flights); the demo keeps only a few lines of each (DemoSettings).
@@ -124,7 +129,7 @@ def sample_lines(day: Day, per_call: int, rng: random.Random) -> set[LineKey]:
     return chosen
 
 
-def _shared_notices(lines: Iterable[LineFacts]) -> Mapping[LineKey, set[LineKey]]:
+def _shared_notices(lines: Iterable[LineTruth]) -> Mapping[LineKey, set[LineKey]]:
     """Per line, the lines linked to it through pre-notifications (itself included)."""
     lines_of: dict[str, set[LineKey]] = defaultdict(set)
     notices_of: dict[LineKey, set[str]] = defaultdict(set)

@@ -54,6 +54,7 @@ from pnm.cli.scenario_catalogue import (
 )
 from pnm.cli.scenarios import ScenarioEvent, container
 from pnm.shared.contracts.records import (
+    ACTIVE_STATUSES,
     Arrival,
     Commodity,
     Control,
@@ -99,7 +100,6 @@ SEVERITY = (
     DecisionStatus.INVALID_NOTIFICATION,
     DecisionStatus.UNNOTIFIED,
 )
-ACTIVE = (PreNotificationStatus.SUBMITTED, PreNotificationStatus.VALIDATED)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,10 @@ class RegimeFacts:
 
 
 @dataclass(frozen=True)
-class LineFacts:
+class LineTruth:
+    """What the generator made a line to be, from which its expected status follows (not the
+    matcher's `LineFacts`, which it reads from a manifest line)."""
+
     manifest_id: str
     line_id: str
     port: str
@@ -144,7 +147,7 @@ class LineFacts:
 @dataclass(frozen=True)
 class DayFacts:
     now: datetime  # the end of the day: when the statuses are due
-    lines: tuple[LineFacts, ...]
+    lines: tuple[LineTruth, ...]
     notices: Mapping[str, Notice]
     emergencies: frozenset[Regime]  # regimes whose feed is in an emergency at `now`
 
@@ -187,14 +190,14 @@ def expected_statuses(facts: DayFacts) -> list[dict[str, str]]:
     return sorted(rows, key=lambda row: (row["manifest_id"], row["line_id"]))
 
 
-def line_status(line: LineFacts, facts: DayFacts) -> DecisionStatus:
+def line_status(line: LineTruth, facts: DayFacts) -> DecisionStatus:
     if line.withdrawn or not line.regimes:
         return DecisionStatus.NOT_CONTROLLED
     statuses = [regime_status(line, regime, facts) for regime in line.regimes]
     return max(statuses, key=SEVERITY.index)
 
 
-def regime_status(line: LineFacts, regime: RegimeFacts, facts: DayFacts) -> DecisionStatus:
+def regime_status(line: LineTruth, regime: RegimeFacts, facts: DayFacts) -> DecisionStatus:
     if regime.exempt:
         return DecisionStatus.EXEMPT
     covering = [facts.notices[c.reference] for c in regime.claims if c.fits]
@@ -211,7 +214,7 @@ def regime_status(line: LineFacts, regime: RegimeFacts, facts: DayFacts) -> Deci
 
 
 def without_notification(
-    line: LineFacts, now: datetime, deadline: datetime, feed_emergency: bool
+    line: LineTruth, now: datetime, deadline: datetime, feed_emergency: bool
 ) -> DecisionStatus:
     if line.arrived or now >= line.eta + ARRIVAL_GRACE:
         status = DecisionStatus.UNNOTIFIED
@@ -1378,7 +1381,7 @@ class _DayBuilder:
             return
         record = last.record
         self.notices[record.reference] = Notice(
-            record.reference, record.submitted_at, record.status in ACTIVE
+            record.reference, record.submitted_at, record.status in ACTIVE_STATUSES
         )
         self.coverage[record.reference] = last.claims
 
@@ -1572,7 +1575,7 @@ class _DayBuilder:
 
     # The facts the expected statuses follow from.
 
-    def _facts(self, calls: list[Call]) -> tuple[LineFacts, ...]:
+    def _facts(self, calls: list[Call]) -> tuple[LineTruth, ...]:
         claims: dict[tuple[str, Regime], list[Claim]] = defaultdict(list)
         for reference, coverage in self.coverage.items():
             for line, regime, fits in coverage:
@@ -1581,9 +1584,9 @@ class _DayBuilder:
 
     def _line_facts(
         self, line: PlannedLine, claims: Mapping[tuple[str, Regime], list[Claim]]
-    ) -> LineFacts:
+    ) -> LineTruth:
         assert line.final is not None
-        return LineFacts(
+        return LineTruth(
             manifest_id=line.call.manifest_id,
             line_id=line.line_id,
             port=line.port or line.call.port,

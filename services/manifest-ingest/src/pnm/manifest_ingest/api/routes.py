@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from pnm.manifest_ingest import handlers, views
 from pnm.manifest_ingest.adapters.tables import rejections
 from pnm.manifest_ingest.intake import FileOut, LinesOut, receive_file, summary
-from pnm.manifest_ingest.views import FeedOut, LineSearch, StoredLine, VersionOut
+from pnm.manifest_ingest.views import FeedOut, LineSearch, ManifestLineOut, VersionOut
 from pnm.shared import files
 from pnm.shared.auth import (
     OFFICIAL_READERS,
@@ -170,7 +170,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         caller: OfficialReader,
         limit: int = Query(1000, ge=1, le=20_000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    ) -> list[StoredLine]:
+    ) -> list[ManifestLineOut]:
         """A manifest's lines in line order, each with its version, status and flags."""
         async with ctx.engine.connect() as conn:
             lines = await views.manifest(conn, manifest_id, limit, offset)
@@ -181,7 +181,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.get(
         "/manifests/{manifest_id}/lines/{line_id}", responses={**AUTH_RESPONSES, **NOT_FOUND}
     )
-    async def get_line(manifest_id: str, line_id: str, caller: OfficialReader) -> StoredLine:
+    async def get_line(manifest_id: str, line_id: str, caller: OfficialReader) -> ManifestLineOut:
         async with ctx.engine.connect() as conn:
             found = await views.line(conn, manifest_id, line_id)
         if found is None:
@@ -212,7 +212,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         withdrawn: bool | None = None,
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    ) -> list[StoredLine]:
+    ) -> list[ManifestLineOut]:
         """Lines by container, transport document, vessel or flight and ETA window; ordered by
         ETA, manifest and line (stable across pages)."""
         wanted = LineSearch(

@@ -18,14 +18,13 @@ from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.matcher.service_layer.store import (
     DecisionStep,
     LineInput,
-    LineKey,
     NearLine,
     NotificationInput,
     NotificationWritten,
     StoredDecision,
     StoredLine,
 )
-from pnm.shared.contracts.records import CaseChanged, Decision, DecisionStatus, FeedStatus
+from pnm.shared.contracts.records import CaseChanged, Decision, DecisionStatus, FeedStatus, LineKey
 
 OVERDUE = DecisionStatus.OVERDUE
 

@@ -55,14 +55,20 @@ from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.matcher.service_layer.store import (
     DecisionStep,
     LineInput,
-    LineKey,
     NearLine,
     NotificationInput,
     NotificationWritten,
     StoredDecision,
     StoredLine,
 )
-from pnm.shared.contracts.records import CaseChanged, Decision, FeedStatus, ManifestLine, Record
+from pnm.shared.contracts.records import (
+    CaseChanged,
+    Decision,
+    FeedStatus,
+    LineKey,
+    ManifestLine,
+    Record,
+)
 from pnm.shared.db import upsert, upsert_newer
 
 MATCHER_LOCK = 0x706E6D_6D61  # "pnm" "ma": the advisory lock that serialises decisions

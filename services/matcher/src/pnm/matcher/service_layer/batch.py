@@ -14,7 +14,6 @@ from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.domain.watermark import PartitionMark
 from pnm.matcher.service_layer.store import (
     LineInput,
-    LineKey,
     NotificationInput,
     StoredLine,
 )
@@ -23,6 +22,7 @@ from pnm.shared.contracts.records import (
     CaseChanged,
     EtaUpdate,
     FeedStatus,
+    LineKey,
     ManifestLine,
     PreNotification,
 )
@@ -31,7 +31,7 @@ from pnm.shared.identifiers import container_number
 Cause = str | None  # the correlation id of the input, carried by the decisions it causes
 
 
-def _containers(raw: list[str] | None) -> frozenset[str] | None:
+def _normalised_containers(raw: list[str] | None) -> frozenset[str] | None:
     return None if raw is None else frozenset(container_number(c).value for c in raw)
 
 
@@ -70,12 +70,14 @@ class Batch:
 
     def add_arrival(self, record: Arrival, cause: Cause) -> None:
         arrival = ArrivalFacts(
-            record.manifest_id, _containers(record.containers), record.arrived_at
+            record.manifest_id, _normalised_containers(record.containers), record.arrived_at
         )
         self.arrivals.append((arrival, cause))
 
     def add_eta_update(self, record: EtaUpdate, received_at: datetime, cause: Cause) -> None:
-        eta = EtaFacts(record.manifest_id, _containers(record.containers), record.eta, received_at)
+        eta = EtaFacts(
+            record.manifest_id, _normalised_containers(record.containers), record.eta, received_at
+        )
         self.eta_updates.append((eta, cause))
 
     def _besides_lines(self) -> tuple[object, ...]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pnm.shared.contracts.records import PreNotificationStatus as Status
 
-ACTIVE = frozenset({Status.SUBMITTED, Status.VALIDATED})
 _FROM_SUBMITTED = frozenset({Status.VALIDATED, Status.REJECTED})
 _ENDINGS = frozenset({Status.CANCELLED, Status.REPLACED})
 

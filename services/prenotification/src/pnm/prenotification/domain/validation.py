@@ -68,7 +68,7 @@ def validate(record: PreNotification, data: ReferenceData, now: datetime) -> lis
         *_system(record),
         *_commodities(record, data),
         *_bcp(record, data),
-        *_containers(record),
+        *_container_issues(record),
         *_transport_document(record),
         *_countries(record),
         *_dates(record, now),
@@ -223,7 +223,7 @@ def _bcp(record: PreNotification, data: ReferenceData) -> Iterator[Issue]:
         )
 
 
-def _containers(record: PreNotification) -> Iterator[Issue]:
+def _container_issues(record: PreNotification) -> Iterator[Issue]:
     for index, raw in enumerate(record.containers):
         normalised = container_number(raw)
         if normalised.valid:
