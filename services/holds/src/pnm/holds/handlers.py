@@ -41,6 +41,7 @@ from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, TerminalAck
 from pnm.shared.db import UnitOfWork
 from pnm.shared.service import Clock
+from pnm.shared.versions import keep_newest, newer_wins
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,7 @@ async def on_decision(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     decided = Decision.model_validate(event.data)
     staged: dict[tuple[str, str], Decision] = uow.state.setdefault(STAGED, {})
     key = (decided.manifest_id, decided.line_id)
-    if key not in staged or staged[key].decision_number < decided.decision_number:
-        staged[key] = decided
+    keep_newest(staged, key, decided, lambda d: d.decision_number)
     uow.before_commit(STAGED, partial(_apply_staged, now=clock()))
 
 
@@ -219,7 +219,7 @@ async def apply_decision(
                 release_reason=None,
                 release_requested_at=None,
             )
-    if row is not None and row.decision_number < decided.decision_number:
+    if row is not None and newer_wins(row.decision_number, decided.decision_number):
         await uow.conn.execute(
             update(hold)
             .where(hold.c.hold_id == row.hold_id)

@@ -24,7 +24,7 @@ from pnm.prenotification.adapters.tables import (
 )
 from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.lead_time import lead_time
-from pnm.prenotification.domain.lifecycle import IllegalStatusTransition, check_transition, is_newer
+from pnm.prenotification.domain.lifecycle import IllegalStatusTransition, check_transition
 from pnm.prenotification.domain.reduced_check import certificate_due
 from pnm.prenotification.domain.reference_data import ReferenceData
 from pnm.prenotification.domain.references import parse_reference
@@ -42,6 +42,7 @@ from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.isolation import refusal_reason, store_isolated
 from pnm.shared.rejections import Refused, schema_reasons
 from pnm.shared.settings import intake_window
+from pnm.shared.versions import newer_wins
 
 SOURCE = "/pnm/prenotification"
 Outcome = Literal["created", "amended", "ignored", "rejected"]
@@ -200,7 +201,7 @@ async def _store(
             record.status.value,
         )
         known = current.get(record.reference)
-        if known is not None and not is_newer(known[0], record.version):
+        if known is not None and not newer_wins(known[0], record.version):
             result.outcome, result.issues = "ignored", item.flags
             continue
         if known is not None:
