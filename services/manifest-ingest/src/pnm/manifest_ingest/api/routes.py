@@ -32,6 +32,7 @@ from pnm.shared.http import (
     json_body,
     raw_json,
 )
+from pnm.shared.intake.model import Submission
 from pnm.shared.service import ServiceContext
 
 MAX_LINES = 20_000
@@ -75,7 +76,7 @@ def _no_line(manifest_id: str, line_id: str) -> DomainError:
 def build_router(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(tags=["manifests"], route_class=AuthoriseFirst)
 
-    async def take(submissions: list[handlers.Submission]) -> LinesOut:
+    async def take(submissions: list[Submission]) -> LinesOut:
         async with ctx.uow_factory() as uow:
             results = await handlers.declare(uow, submissions, ctx.clock())
             await uow.commit()
@@ -86,10 +87,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """Manifest lines from DMF (role `feed:dmf`): new lines, amendments (a higher
         `version`) and withdrawals; older and known versions are ignored."""
         return await take(
-            [
-                handlers.Submission(line, "rest", caller.subject, n)
-                for n, line in enumerate(body.lines)
-            ]
+            [Submission(line, "rest", caller.subject, n) for n, line in enumerate(body.lines)]
         )
 
     @router.post("/manifests", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
@@ -99,7 +97,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         header = body.header.model_dump(mode="json", exclude_none=True)
         return await take(
             [
-                handlers.Submission(
+                Submission(
                     {**header, **line} if isinstance(line, dict) else line,
                     "rest",
                     caller.subject,

@@ -16,11 +16,11 @@ from types import MappingProxyType
 import pycountry
 from stdnum import iso6346
 
-from pnm.prenotification.domain.issues import Issue, Severity
 from pnm.prenotification.domain.reference_data import ReferenceData
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
 from pnm.shared.contracts.records import ChedType, Mode, PreNotification
 from pnm.shared.identifiers import air_waybill, container_number, transport_document_number
+from pnm.shared.intake.model import Issue, Severity
 
 ALL_CHED_TYPES = frozenset(ChedType)
 SYSTEM_CHED_TYPES: Mapping[str, frozenset[ChedType]] = MappingProxyType(
