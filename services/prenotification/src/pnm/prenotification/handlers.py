@@ -142,6 +142,8 @@ class NotificationIntake(
     def batch_order(
         self, accepted: list[Accepted[PreNotification]]
     ) -> list[Accepted[PreNotification]]:
+        # Older versions first, so that a batch holding several versions of one record ends on
+        # the newest, whatever order they came in; each passes the status life cycle in turn.
         return sorted(accepted, key=lambda a: (a.record.reference, a.record.version))
 
     async def store(
@@ -164,9 +166,7 @@ class NotificationIntake(
         }
         final: dict[str, Accepted[PreNotification]] = {}
         versions: list[dict[str, Any]] = []
-        # Older versions first, so that a batch holding several versions of one record ends on
-        # the newest, whatever order they came in.
-        for item in sorted(accepted, key=lambda a: (a.record.reference, a.record.version)):
+        for item in accepted:  # in batch_order
             record, result = item.record, results[item.index]
             result.reference, result.version, result.status = (
                 record.reference,
