@@ -55,6 +55,22 @@ def test_a_description_reads_as_its_heading(description: str, heading: str) -> N
     assert best(description) == heading
 
 
+def test_a_packaging_word_heading_a_compound_is_the_goods() -> None:
+    """Found on the corpus day rotterdam-2026-04-27: "Eierkartons" (egg cartons) was read as
+    eggs with confidence 0.99, because "Kartons" alone is how goods are packed and is dropped.
+    Heading a compound, it is what the goods are: no food."""
+    assert recognise("Eierkartons").head == "eierkartons"
+    assert all(not h.code.startswith("04") for h in recognise("Eierkartons").headings)
+    assert best("Eier in Kartons") in {"0407", "0408"}  # packed in cartons: still eggs
+
+
+def test_a_cut_heading_a_compound_is_of_its_owner() -> None:
+    """Found on the corpus day schiphol-2026-03-11: "Hähnchenbrustfilet gefroren" (chicken breast
+    fillet) was read as frozen fish (0303), the fillet outweighing the chicken."""
+    assert best("Hähnchenbrustfilet gefroren") == "0207"
+    assert best("Kabeljaufilets") == "0304"
+
+
 def test_orange_paint_is_paint() -> None:
     assert recognise("orange paint").head == "paint"
     assert {h.code[:2] for h in recognise("orange paint").headings[:2]} == {"32"}

@@ -18,6 +18,7 @@ from pnm.shared.contracts.records import (
     Decision,
     DecisionStatus,
     ManifestLine,
+    PreNotification,
     Record,
 )
 
@@ -169,3 +170,78 @@ def test_a_line_quoting_a_ched_that_fits_nothing_else_of_it_goes_before_a_person
     )
     assert decided["2"].status is DecisionStatus.REVIEW, decided["2"].reasons
     assert decided["1"].status is DecisionStatus.REVIEW, decided["1"].reasons
+
+
+def _with_packages(record: ManifestLine, kg: float, packages: int) -> ManifestLine:
+    goods = record.goods[0].model_copy(update={"gross_mass_kg": kg, "packages": packages})
+    return record.model_copy(update={"goods": [goods]})
+
+
+def _notice_of(kg: float, packages: int | None) -> PreNotification:
+    commodity = NOTICE.commodities[0].model_copy(update={"net_mass_kg": kg, "packages": packages})
+    return NOTICE.model_copy(update={"commodities": [commodity]})
+
+
+def test_packages_used_up_by_the_line_that_quotes_it_leave_nothing_for_another_line() -> None:
+    """Issue 16, item 2: "net mass (and packages, where given)". The mass would leave room
+    (13,000 kg net against 14,000 + 7,000 kg gross: 0.62, within the weight band), but the line
+    quoting the CHED takes all 700 of its cartons: 700 of 1,300 is too little for the other
+    line's 600 cartons."""
+    notice = _notice_of(13_000, 700)
+    decided = _decide(
+        [
+            (notice, notice.submitted_at),
+            (_with_packages(QUOTED, 14_000, 700), BASE_ETA - timedelta(days=2)),
+            (_with_packages(OTHER, 7_000, 600), BASE_ETA - timedelta(days=2)),
+            (arrival("QB-1"), BASE_ETA),
+        ]
+    )
+    assert decided["1"].status is DecisionStatus.NOTIFIED
+    assert decided["2"].status is DecisionStatus.UNNOTIFIED, decided["2"].reasons
+    assert CHED not in decided["2"].references
+
+
+def test_without_counts_on_every_side_only_the_mass_is_budgeted() -> None:
+    """The same lines against a CHED that gives no packages: the mass leaves room, so the
+    other line stays a candidate of it (`review` on the weak block)."""
+    notice = _notice_of(13_000, None)
+    decided = _decide(
+        [
+            (notice, notice.submitted_at),
+            (_with_packages(QUOTED, 14_000, 700), BASE_ETA - timedelta(days=2)),
+            (_with_packages(OTHER, 7_000, 600), BASE_ETA - timedelta(days=2)),
+            (arrival("QB-1"), BASE_ETA),
+        ]
+    )
+    assert decided["2"].status is not DecisionStatus.UNNOTIFIED, decided["2"].reasons
+    assert CHED in decided["2"].references
+
+
+def test_counts_in_other_units_say_nothing_of_a_second_use() -> None:
+    """The CHED counts 20 pallets, the manifest 700 and 600 cartons: no budget of packages."""
+    notice = _notice_of(13_000, 20)
+    decided = _decide(
+        [
+            (notice, notice.submitted_at),
+            (_with_packages(QUOTED, 14_000, 700), BASE_ETA - timedelta(days=2)),
+            (_with_packages(OTHER, 7_000, 600), BASE_ETA - timedelta(days=2)),
+            (arrival("QB-1"), BASE_ETA),
+        ]
+    )
+    assert decided["1"].status is DecisionStatus.NOTIFIED
+    assert CHED in decided["2"].references, decided["2"].reasons
+
+
+def test_lines_quoting_a_ched_beyond_its_packages_go_before_a_person() -> None:
+    notice = _notice_of(33_000, 1_000)
+    one, two = (_with_packages(_quoting(n, box), 16_000, 900) for n, box in (("1", 41), ("2", 42)))
+    decided = _decide(
+        [
+            (notice, notice.submitted_at),
+            (one, BASE_ETA - timedelta(days=2)),
+            (two, BASE_ETA - timedelta(days=2)),
+        ]
+    )
+    for line in ("1", "2"):
+        assert decided[line].status is DecisionStatus.REVIEW, decided[line].reasons
+        assert any(r.code == "quantity_exceeded" for r in decided[line].reasons)

@@ -3,16 +3,24 @@ and the committed corpus is exactly what the generator writes today."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from scenario_corpus import (
+    AMSTERDAM,
+    CORPUS,
+    DAYS,
+    corpus_day,
+    expected_of,
+    latest,
+    local,
+    near,
+    normal,
+)
 
 from pnm.cli.main import main
 from pnm.cli.replay import RECORDS
@@ -21,24 +29,18 @@ from pnm.cli.scenario_catalogue import (
     UNCONTROLLED,
     UNSPECIFIED_DESCRIPTIONS,
     WORDED_CONTROLLED,
-    WORDED_INNOCENT,
 )
 from pnm.cli.scenario_days import (
     Claim,
     Day,
     DayFacts,
-    DayOptions,
-    Kind,
     LineTruth,
     Notice,
-    OutageKind,
     RegimeFacts,
     generate_day,
     lead_time_deadline,
     line_status,
 )
-from pnm.cli.scenario_families import FAMILIES, check_digit_transpositions
-from pnm.cli.scenarios import container
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.domain.goods_selection import read_goods
 from pnm.shared.contracts.records import (
@@ -49,23 +51,7 @@ from pnm.shared.contracts.records import (
     Regime,
 )
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-CORPUS = Path(__file__).parents[1] / "data" / "corpus"
-# name: (kind, seed, date, lines, outage), as tests/data/corpus/README.md regenerates them (with
-# every issue-16 family)
-DAYS: dict[str, tuple[Kind, int, str, int, OutageKind]] = {
-    "rotterdam-2026-03-10": ("rotterdam", 1, "2026-03-10", 1500, "none"),
-    "schiphol-2026-03-11": ("schiphol", 2, "2026-03-11", 800, "recovered"),
-    "rotterdam-2026-04-27": ("rotterdam", 3, "2026-04-27", 1000, "ongoing"),
-}
 AMBIGUOUS_HEADINGS = ("9406", "8432", "8433", "8436", "8701", "2106", "2208")
-
-
-@cache
-def corpus_day(name: str) -> Day:
-    kind, seed, day, lines, outage = DAYS[name]
-    options = DayOptions(families=frozenset(FAMILIES))
-    return generate_day(kind, seed, date.fromisoformat(day), lines, outage, options)
 
 
 def _replay_lines(day: Day) -> list[str]:
@@ -158,10 +144,6 @@ def test_the_committed_corpus_is_what_the_cli_writes_now(
 # --- The truth rules, on facts made by hand ---------------------------------------------------
 
 
-def _local(day: int, hour: int, minute: int = 0, month: int = 4) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=AMSTERDAM).astimezone(UTC)
-
-
 def _line(
     *claims: Claim,
     eta: datetime,
@@ -185,42 +167,42 @@ def _status(line: LineTruth, now: datetime, *notices: Notice, emergency: bool = 
 
 def test_kings_day_is_no_working_day_for_the_lead_time() -> None:
     # Tuesday 28 April 2026: Monday 27 is King's Day, so the notice is due on Friday 24.
-    assert lead_time_deadline(_local(28, 10), "NLRTM") == _local(24, 10)
-    assert lead_time_deadline(_local(29, 10), "NLRTM") == _local(28, 10)
-    assert lead_time_deadline(_local(28, 10), "NLSPL") == _local(28, 6)  # 4 hours' notice
+    assert lead_time_deadline(local(28, 10), "NLRTM") == local(24, 10)
+    assert lead_time_deadline(local(29, 10), "NLRTM") == local(28, 10)
+    assert lead_time_deadline(local(28, 10), "NLSPL") == local(28, 6)  # 4 hours' notice
 
 
 def test_a_notification_on_kings_day_for_a_tuesday_arrival_is_late() -> None:
-    line = _line(Claim("CHEDP.NL.2026.0000001", fits=True), eta=_local(28, 10))
-    on_holiday = Notice("CHEDP.NL.2026.0000001", _local(27, 9), active=True)
-    on_friday = Notice("CHEDP.NL.2026.0000001", _local(24, 9), active=True)
-    assert _status(line, _local(27, 21), on_holiday) == "notified_late"
-    assert _status(line, _local(27, 21), on_friday) == "notified"
+    line = _line(Claim("CHEDP.NL.2026.0000001", fits=True), eta=local(28, 10))
+    on_holiday = Notice("CHEDP.NL.2026.0000001", local(27, 9), active=True)
+    on_friday = Notice("CHEDP.NL.2026.0000001", local(24, 9), active=True)
+    assert _status(line, local(27, 21), on_holiday) == "notified_late"
+    assert _status(line, local(27, 21), on_friday) == "notified"
 
 
 def test_without_a_notification_time_decides() -> None:
-    eta = _local(28, 10)
-    assert _status(_line(eta=eta), _local(23, 12)) == "awaiting_notification"
-    assert _status(_line(eta=eta), _local(27, 12)) == "overdue"
-    assert _status(_line(eta=eta, arrived=True), _local(27, 12)) == "unnotified"
-    assert _status(_line(eta=eta), _local(28, 16, 1)) == "unnotified"  # ETA + 6 hours
+    eta = local(28, 10)
+    assert _status(_line(eta=eta), local(23, 12)) == "awaiting_notification"
+    assert _status(_line(eta=eta), local(27, 12)) == "overdue"
+    assert _status(_line(eta=eta, arrived=True), local(27, 12)) == "unnotified"
+    assert _status(_line(eta=eta), local(28, 16, 1)) == "unnotified"  # ETA + 6 hours
 
 
 def test_a_vet_feed_emergency_holds_back_unnotified_and_overdue() -> None:
-    arrived = _line(eta=_local(27, 10), arrived=True)
-    assert _status(arrived, _local(27, 21), emergency=True) == "awaiting_notification"
-    assert _status(_line(eta=_local(28, 10)), _local(27, 21), emergency=True) == (
+    arrived = _line(eta=local(27, 10), arrived=True)
+    assert _status(arrived, local(27, 21), emergency=True) == "awaiting_notification"
+    assert _status(_line(eta=local(28, 10)), local(27, 21), emergency=True) == (
         "awaiting_notification"
     )
-    plants = _line(eta=_local(27, 10), arrived=True, regime=Regime.PHYTO)
-    assert _status(plants, _local(27, 21), emergency=True) == "unnotified"
+    plants = _line(eta=local(27, 10), arrived=True, regime=Regime.PHYTO)
+    assert _status(plants, local(27, 21), emergency=True) == "unnotified"
 
 
 def test_cancelled_review_and_replacement_notifications() -> None:
-    cancelled = Notice("A", _local(20, 9), active=False)
-    again = Notice("B", _local(27, 20), active=True)
-    partial = Notice("C", _local(20, 9), active=True)
-    eta, now = _local(27, 10), _local(27, 21)
+    cancelled = Notice("A", local(20, 9), active=False)
+    again = Notice("B", local(27, 20), active=True)
+    partial = Notice("C", local(20, 9), active=True)
+    eta, now = local(27, 10), local(27, 21)
     only_cancelled = _line(Claim("A", fits=True), eta=eta, arrived=True)
     assert _status(only_cancelled, now, cancelled) == "invalid_notification"
     replaced = _line(Claim("A", fits=True), Claim("B", fits=True), eta=eta, arrived=True)
@@ -229,11 +211,11 @@ def test_cancelled_review_and_replacement_notifications() -> None:
 
 
 def test_the_most_severe_regime_decides_a_mixed_line() -> None:
-    eta, now = _local(27, 10), _local(27, 21)
+    eta, now = local(27, 10), local(27, 21)
     plants = RegimeFacts(Regime.PHYTO, False, 5_000.0, (Claim("P", fits=True),))
     meat = RegimeFacts(Regime.VET, False, 15_000.0, ())
     line = LineTruth("M", "1", "NLRTM", eta, True, False, (plants, meat))
-    facts = DayFacts(now, (line,), {"P": Notice("P", _local(20, 9), True)}, frozenset())
+    facts = DayFacts(now, (line,), {"P": Notice("P", local(20, 9), True)}, frozenset())
     assert line_status(line, facts) is DecisionStatus.UNNOTIFIED
     withdrawn = LineTruth("M", "1", "NLRTM", eta, True, True, (plants, meat))
     assert line_status(withdrawn, facts) is DecisionStatus.NOT_CONTROLLED
@@ -242,13 +224,9 @@ def test_the_most_severe_regime_decides_a_mixed_line() -> None:
 # --- The corpus days contain what they claim to ----------------------------------------------
 
 
-def _expected(day: Day) -> dict[tuple[str, str], str]:
-    return {(row["manifest_id"], row["line_id"]): row["status"] for row in day.expected}
-
-
 def test_kings_day_notifications_of_tuesday_arrivals_are_late() -> None:
     day = corpus_day("rotterdam-2026-04-27")
-    expected = _expected(day)
+    expected = expected_of(day)
     late_on_holiday = [
         line
         for line in day.facts.lines
@@ -268,7 +246,7 @@ def test_kings_day_notifications_of_tuesday_arrivals_are_late() -> None:
 def test_the_ongoing_vgc_outage_keeps_arrived_vet_lines_awaiting() -> None:
     day = corpus_day("rotterdam-2026-04-27")
     assert day.facts.emergencies == frozenset([Regime.VET])
-    expected = _expected(day)
+    expected = expected_of(day)
     held_back = [
         line
         for line in day.facts.lines
@@ -312,47 +290,14 @@ def test_goods_wording_and_codes_leave_no_doubt_about_the_regime() -> None:
             assert all(selected(d) == {goods.regime} for d in goods.descriptions), goods.name
 
 
-def _normal(identifier: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", identifier.upper())
-
-
-def _near(a: str, b: str) -> bool:
-    """Equal after normalising, or one substitution, insertion, deletion or adjacent swap."""
-    a, b = _normal(a), _normal(b)
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) != len(b):
-        short, long = sorted((a, b), key=len)
-        return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-    diffs = [i for i in range(len(a)) if a[i] != b[i]]
-    if len(diffs) <= 1:
-        return True
-    i, j = diffs[0], diffs[-1]
-    return len(diffs) == 2 and j == i + 1 and (a[i], a[j]) == (b[j], b[i])
-
-
-def _latest(day: Day) -> tuple[dict[str, ManifestLine], dict[str, PreNotification]]:
-    lines: dict[str, ManifestLine] = {}
-    notifications: dict[str, PreNotification] = {}
-    for event in day.events:
-        record = event.record
-        if isinstance(record, ManifestLine):
-            key = f"{record.manifest_id}/{record.line_id}"
-            if key not in lines or record.version > lines[key].version:
-                lines[key] = record
-        elif isinstance(record, PreNotification):
-            notifications[record.reference] = record  # versions arrive in order
-    return lines, notifications
-
-
 def _shares_a_key(notification: PreNotification, line: ManifestLine) -> bool:
     strong = (
-        any(_near(a, b) for a in notification.containers for b in line.containers)
+        any(near(a, b) for a in notification.containers for b in line.containers)
         or (
             notification.transport_document is not None
-            and _near(notification.transport_document, line.transport_document.number)
+            and near(notification.transport_document, line.transport_document.number)
         )
-        or any(_normal(notification.reference) == _normal(q) for q in line.document_references)
+        or any(normal(notification.reference) == normal(q) for q in line.document_references)
     )
     if strong or notification.containers or notification.transport_document:
         return strong
@@ -368,7 +313,7 @@ def test_notifications_touch_exactly_the_lines_the_truth_says(name: str) -> None
     """Keys (with one typo at most), goods, weight and arrival agree where a notification is
     meant to cover a line, and no notification reaches a controlled line it was not meant for."""
     day = corpus_day(name)
-    lines, notifications = _latest(day)
+    lines, notifications = latest(day)
     claimed: dict[str, dict[str, tuple[LineTruth, RegimeFacts, bool]]] = defaultdict(dict)
     for facts in day.facts.lines:
         for regime in facts.regimes:
@@ -421,78 +366,3 @@ def _other_goods(notification: PreNotification, line: ManifestLine) -> bool:
 
 
 WORDED_CHAPTERS = {d: g.hs_code[:2] for g in WORDED_CONTROLLED for d in g.descriptions}
-
-
-# --- The issue-16 families (scenario_families.py) ---------------------------------------------
-
-
-def test_a_transposition_that_passes_the_check_digit_is_found() -> None:
-    assert "PNMU0000130" in check_digit_transpositions("PNMU0000103")
-    for number in (container(serial) for serial in range(0, 3000, 7)):
-        for swapped in check_digit_transpositions(number):
-            assert container(int(swapped[4:10]), swapped[:4]) == swapped != number
-
-
-def test_wood_at_rotterdam_needs_five_working_days_and_nlams_by_air_is_schiphol() -> None:
-    # Thursday 30 April 2026: five working days back skips the weekend and King's Day (27th).
-    assert lead_time_deadline(_local(30, 10), "NLRTM", wood=True) == _local(22, 10)
-    assert lead_time_deadline(_local(30, 10), "NLRTM") == _local(29, 10)
-    assert lead_time_deadline(_local(30, 10), "NLAMS", by_air=True) == _local(30, 6)
-    assert lead_time_deadline(_local(30, 10), "NLAMS") == _local(29, 10)  # the seaport
-
-
-# sha256 of schiphol-2026-03-11.jsonl as committed before the families existed.
-WITHOUT_FAMILIES_SHA256 = "a27e947ccc2a524355ed120ab5dfd2af0f626f11cd37d89aa3a19062c5aa1711"
-
-
-def test_without_families_a_day_is_byte_for_byte_the_one_it_was() -> None:
-    plain = generate_day("schiphol", 2, date(2026, 3, 11), 800, "recovered")
-    written = "".join(event.replay_line() for event in plain.events).encode()
-    assert hashlib.sha256(written).hexdigest() == WITHOUT_FAMILIES_SHA256
-    assert not any(line.family for line in plain.facts.lines)
-    with_families = generate_day(
-        "rotterdam", 5, date(2026, 6, 2), 300, options=DayOptions(families=frozenset(FAMILIES))
-    )
-    assert len(with_families.expected) == 300
-    assert any(line.family for line in with_families.facts.lines)
-
-
-def _by_family(name: str) -> dict[str, list[str]]:
-    day = corpus_day(name)
-    expected = {(r["manifest_id"], r["line_id"]): r["status"] for r in day.expected}
-    statuses: dict[str, list[str]] = defaultdict(list)
-    for line in day.facts.lines:
-        if line.family:
-            statuses[line.family].append(expected[(line.manifest_id, line.line_id)])
-    return statuses
-
-
-def test_the_corpus_families_carry_the_truth_they_were_made_for() -> None:
-    rotterdam, schiphol = _by_family("rotterdam-2026-03-10"), _by_family("schiphol-2026-03-11")
-    assert set(rotterdam["shared_ched: over-used"]) == {"review"}
-    assert set(rotterdam["shared_ched: covered"]) == {"notified"}
-    assert set(rotterdam["transposed"]) == {"notified"}
-    assert set(rotterdam["worded: innocent"]) == {"not_controlled"}
-    assert "not_controlled" not in rotterdam["worded: controlled"]
-    assert {"notified", "notified_late"} == set(rotterdam["bcp_mode: wood at NLRTM"])
-    assert set(schiphol["bcp_mode: NLAMS by air"]) <= {"notified", "unnotified"}
-    assert "notified" in schiphol["bcp_mode: NLAMS by air"]
-
-
-def test_family_records_say_what_the_family_says() -> None:
-    day = corpus_day("schiphol-2026-03-11")
-    family = {f"{x.manifest_id}/{x.line_id}": x.family for x in day.facts.lines}
-    lines = {
-        f"{e.record.manifest_id}/{e.record.line_id}": e.record
-        for e in day.events
-        if isinstance(e.record, ManifestLine)
-    }
-    at_nlams = {k for k, line in lines.items() if line.port_of_discharge == "NLAMS"}
-    assert at_nlams and {family[k] for k in at_nlams} == {"bcp_mode: NLAMS by air"}
-    bcps = {e.record.bcp for e in day.events if isinstance(e.record, PreNotification)}
-    assert {"NLAMS4", "NLAMS"} & bcps
-    worded = {d for g in (*WORDED_CONTROLLED, *WORDED_INNOCENT) for d in g.descriptions}
-    assert len(worded) >= 60
-    for key, line in lines.items():
-        if (family[key] or "").startswith("worded"):
-            assert line.goods[0].hs_code in (None, "9999")

@@ -16,7 +16,9 @@ class Progress:
         self.out = out
         self.every = every
         self.started = time.monotonic()
-        self._shown = 0.0
+        # None until the first update is shown: the monotonic clock starts near zero on a
+        # freshly booted machine, so no moment can stand for "never".
+        self._shown: float | None = None
 
     @classmethod
     def on_terminal(cls, total_bytes: int, unit: str) -> Progress | None:
@@ -24,7 +26,7 @@ class Progress:
 
     def update(self, read_bytes: int, events: int, done: int) -> None:
         now = time.monotonic()
-        if now - self._shown < self.every:
+        if self._shown is not None and now - self._shown < self.every:
             return
         self._shown = now
         elapsed = now - self.started

@@ -668,8 +668,7 @@ class _DayBuilder:
         if options.families:
             from pnm.cli.scenario_families import family_lines
 
-            mode = Mode.SEA if kind == "rotterdam" else Mode.AIR
-            self.family_quotas = family_lines(options.families, mode, lines)
+            self.family_quotas = family_lines(options.families, lines)
             self.target = max(1, lines - sum(self.family_quotas.values()))
         self.port = "NLRTM" if kind == "rotterdam" else "NLSPL"
         self.end = self.local(0, END_OF_DAY.hour * 60 + END_OF_DAY.minute)

@@ -14,6 +14,7 @@ from pnm.holds.api.fees import add_fee_route
 from pnm.holds.api.irregularities import add_irregularity_routes
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState
+from pnm.holds.lifecycle import UnknownHold
 from pnm.holds.reconciliation import reconcile
 from pnm.shared.auth import (
     OFFICIAL_READERS,
@@ -194,7 +195,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             await uow.commit()
         async with ctx.engine.connect() as conn:
             view = await views.one(conn, row.hold_id)
-        assert view is not None, "the hold just acted on exists"
+        if view is None:  # holds are never deleted: only a fault gets here, named as such
+            raise UnknownHold(f"hold {row.hold_id} was acted on but cannot be read back")
         return view
 
     @router.post("/holds/{hold_id}/release", responses=ACTION_RESPONSES)

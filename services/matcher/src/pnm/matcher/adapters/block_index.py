@@ -135,5 +135,6 @@ def lines_near(references: Iterable[str]) -> Select[Any]:
         line.c.containers,
         line.c.transport_document,
         line.c.gross_mass_kg,
+        line.c.packages,
         quoted.label("references"),
     ).join(pairs, (line.c.manifest_id == pairs.c.manifest_id) & (line.c.line_id == pairs.c.line_id))

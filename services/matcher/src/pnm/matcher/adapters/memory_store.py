@@ -14,6 +14,7 @@ from pnm.matcher.domain.facts import WEAK, LineFacts, NotificationFacts
 from pnm.matcher.domain.feeds import with_life
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
+from pnm.matcher.domain.quantity import Quantity
 from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.matcher.service_layer.store import (
     DecisionStep,
@@ -235,7 +236,13 @@ class MemoryStore:
                     keys |= self._lines_by_key.get(k, set())
             facts = {key: self._lines[key].facts for key in keys}
             near[n.reference] = [
-                NearLine(key, f.strong_keys, f.containers, f.transport_document, f.gross_mass_kg)
+                NearLine(
+                    key,
+                    f.strong_keys,
+                    f.containers,
+                    f.transport_document,
+                    Quantity(f.gross_mass_kg, f.packages),
+                )
                 for key, f in facts.items()
             ]
         return near

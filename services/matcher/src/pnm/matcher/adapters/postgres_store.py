@@ -51,6 +51,7 @@ from pnm.matcher.adapters.tables import (
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts, strong_keys
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
+from pnm.matcher.domain.quantity import Quantity
 from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.matcher.service_layer.store import (
     DecisionStep,
@@ -142,6 +143,7 @@ class PostgresStore:
                         "record": _raw(i.raw, i.line.record),
                         "block_keys": sorted(i.line.facts.block_keys),
                         "gross_mass_kg": i.line.facts.gross_mass_kg,
+                        "packages": i.line.facts.packages,
                     }
                     for i in lines
                 ],
@@ -508,7 +510,7 @@ class PostgresStore:
                     strong_keys(containers, r.transport_document, ()) | set(r.references or ()),
                     containers,
                     r.transport_document,
-                    r.gross_mass_kg,
+                    Quantity(r.gross_mass_kg, r.packages),
                 )
             )
             self._read.add_lines([key])

@@ -43,6 +43,7 @@ line = Table(
     # searched through `line_key`.
     Column("block_keys", ARRAY(Text), nullable=False, server_default="{}"),
     Column("gross_mass_kg", Float, nullable=False, server_default="0"),
+    Column("packages", Integer),  # when every goods item gives its count
 )
 
 prenotification = Table(

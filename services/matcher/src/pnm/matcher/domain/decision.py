@@ -13,7 +13,7 @@ from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.goods_selection import GOODS_UNCERTAIN
 from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
-from pnm.matcher.domain.quantity import Claim, Use, claim
+from pnm.matcher.domain.quantity import Claim, Quantity, Use, claim, total_packages
 from pnm.matcher.domain.regime import SETTLED_BY_MATCH, decide_regime, held_back
 from pnm.matcher.domain.scoring import (
     Comparison,
@@ -77,13 +77,15 @@ class LineSituation:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A candidate pre-notification with the gross mass of the *other* lines it covers (this
-    line counts with the goods of the regime in question only: a mixed container)."""
+    """A candidate pre-notification with the gross mass (and packages, where every line gives
+    them) of the *other* lines it covers by key (this line counts with the goods of the regime in
+    question only: a mixed container)."""
 
     notification: NotificationFacts
     other_lines_gross_kg: float
     # The other lines it covers by key ("manifest/line"): named when they over-use it together.
     other_lines: tuple[str, ...] = ()
+    other_lines_packages: int | None = 0
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ def decide(
                     g.description,
                     g.gross_mass_kg,
                     tuple(selection.codes.get(g.item, ())),
+                    g.packages,
                 )
                 for g in selection.goods
             ],
@@ -298,7 +301,10 @@ def _scored(
     weaker candidate whose quantity the lines covered by key have used is no candidate; a match
     by key makes the weaker candidates irrelevant (the line moves to the notification that
     covers it). Also the candidates this line over-uses together with others."""
-    facts, own_kg = side.facts, sum(g.mass_kg for g in side.goods)
+    facts = side.facts
+    own = Quantity(
+        sum(g.mass_kg for g in side.goods), total_packages(g.packages for g in side.goods)
+    )
     scored: list[tuple[Score, bool]] = []
     exceeded: dict[str, Use] = {}
     for c, levels in reachable:
@@ -307,16 +313,16 @@ def _scored(
             continue
         by_key = covers(facts.strong_keys, facts.containers, facts.transport_document, n)
         use = claim(
-            n.net_mass_kg,
-            own_kg,
-            c.other_lines_gross_kg,
+            Quantity(n.net_mass_kg, n.packages),
+            own,
+            Quantity(c.other_lines_gross_kg, c.other_lines_packages),
             c.other_lines,
             by_key=by_key,
             p=indicators.parameters,
         )
         if use.claim is Claim.EXHAUSTED:
             continue
-        s = score(side, n, c.other_lines_gross_kg + own_kg, indicators, levels)
+        s = score(side, n, c.other_lines_gross_kg + own.kg, indicators, levels)
         if use.claim is Claim.EXCEEDED and s.verdict is not Verdict.NONE:
             # Over-used together: however well it scores, a person decides.
             exceeded[n.reference] = use

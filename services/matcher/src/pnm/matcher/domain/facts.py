@@ -14,6 +14,7 @@ from typing import Any
 
 from pnm.matcher.domain.iso6346_edits import ALPHABET as CONTAINER_ALPHABET
 from pnm.matcher.domain.iso6346_edits import valid_one_edit_forms
+from pnm.matcher.domain.quantity import total_packages
 from pnm.shared.contracts.records import (
     ACTIVE_STATUSES,
     ChedType,
@@ -223,6 +224,7 @@ class Goods:
     description: str
     mass_kg: float
     headings: tuple[str, ...] = ()  # for goods without a usable code: their keywords' headings
+    packages: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,7 @@ class NotificationFacts:
     commodities: tuple[Goods, ...]
     net_mass_kg: float
     mode: Mode | None = None  # with `bcp`, which BCP was notified (NLAMS by air: Schiphol)
+    packages: int | None = None  # declared packages, when every commodity gives them
     # The block keys as stored beside the facts, when they are read back: not computed again.
     keys: InitVar[Iterable[str] | None] = None
     strong_keys: frozenset[str] = field(init=False)
@@ -271,7 +274,8 @@ class NotificationFacts:
     @classmethod
     def of(cls, record: PreNotification) -> NotificationFacts:
         commodities = tuple(
-            Goods(c.cn_code, c.description, c.net_mass_kg) for c in record.commodities
+            Goods(c.cn_code, c.description, c.net_mass_kg, packages=c.packages)
+            for c in record.commodities
         )
         return cls(
             reference=record.reference,
@@ -293,6 +297,7 @@ class NotificationFacts:
             commodities=commodities,
             net_mass_kg=sum(c.mass_kg for c in commodities),
             mode=record.mode,
+            packages=total_packages(c.packages for c in commodities),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -309,7 +314,9 @@ class NotificationFacts:
             "transport_document": self.transport_document,
             "vessel": self.vessel,
             "importer": self.importer,
-            "commodities": [[g.hs_code, g.description, g.mass_kg] for g in self.commodities],
+            "commodities": [
+                [g.hs_code, g.description, g.mass_kg, g.packages] for g in self.commodities
+            ],
             "mode": self.mode.value if self.mode else None,
         }
 
@@ -318,7 +325,11 @@ class NotificationFacts:
         cls, data: dict[str, Any], block_keys: Iterable[str] | None = None
     ) -> NotificationFacts:
         """`block_keys`: as stored with these facts (`block_keys` of the same version)."""
-        commodities = tuple(Goods(*g) for g in data["commodities"])
+        # Facts stored before packages were kept have three fields per commodity.
+        commodities = tuple(
+            Goods(g[0], g[1], g[2], packages=g[3] if len(g) > 3 else None)
+            for g in data["commodities"]
+        )
         return cls(
             reference=data["reference"],
             ched_type=ChedType(data["ched_type"]),
@@ -335,6 +346,7 @@ class NotificationFacts:
             commodities=commodities,
             net_mass_kg=sum(c.mass_kg for c in commodities),
             mode=Mode(data["mode"]) if data.get("mode") else None,  # absent in older facts
+            packages=total_packages(c.packages for c in commodities),
             keys=block_keys,
         )
 
@@ -348,6 +360,7 @@ class LineFacts:
     consignee: str
     gross_mass_kg: float
     mode: Mode | None = None  # with the port of discharge, the line's BCP
+    packages: int | None = None  # the line's packages, when every goods item gives them
     strong_keys: frozenset[str] = field(init=False)
     block_keys: frozenset[str] = field(init=False)
 
@@ -377,4 +390,5 @@ class LineFacts:
             consignee=party_name(record.consignee.name),
             gross_mass_kg=sum(g.gross_mass_kg for g in record.goods),
             mode=record.mode,
+            packages=total_packages(g.packages for g in record.goods),
         )

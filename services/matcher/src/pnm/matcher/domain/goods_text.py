@@ -106,7 +106,7 @@ CUTS = frozenset(
     for w in _listed(
         "fillets filet filets filetes breast breasts legs leg thighs wings loins loin cuts "
         "portions steaks parts pieces slices tubes carcasses quarters trimmings meat fleisch "
-        "vlees viande carne blocks wheels rounds"
+        "vlees viande carne blocks wheels rounds brust borst poitrine pechuga"
     )
 )
 
@@ -192,13 +192,14 @@ def kept(words: Iterable[str]) -> list[str]:
 _Word = tuple[str, str, bool]
 
 
-def _phrased(found: list[_Word], vocab: Vocabulary) -> list[_Word]:
-    """The description's words with the curated phrases replaced by what they stand for."""
+def _phrased(found: list[_Word], vocab: Vocabulary, as_is: set[int]) -> list[_Word]:
+    """The description's words with the curated phrases replaced by what they stand for, except
+    the words at `as_is`."""
     stems = [s for s, _, _ in found]
     out: list[_Word] = []
     i = 0
     while i < len(stems):
-        for phrase, target in vocab.phrases.get(stems[i], ()):
+        for phrase, target in () if i in as_is else vocab.phrases.get(stems[i], ()):
             if tuple(stems[i : i + len(phrase)]) == phrase:
                 said = " ".join(dict.fromkeys(w for _, w, _ in found[i : i + len(phrase)]))
                 modifier = all(m for _, _, m in found[i : i + len(phrase)])
@@ -249,16 +250,39 @@ def _head_first(stems: Iterable[str], raw: Sequence[str], vocab: Vocabulary) -> 
     return romance > germanic
 
 
+def _ignored(stem_: str, vocab: Vocabulary) -> bool:
+    """A curated word that names no goods ("cartons", "FCL"): how goods are packed or shipped."""
+    return any(phrase == (stem_,) and not target for phrase, target in vocab.phrases.get(stem_, ()))
+
+
+def _compound(parts: tuple[str, ...], vocab: Vocabulary) -> tuple[tuple[str, ...], int]:
+    """A compound's parts to read and which of them heads it. A packaging word heading it is
+    the goods ("Eierkartons" are cartons): read alone. A cut or form heading it is of its owner,
+    the nearest part before it that is neither ("Hähnchenbrustfilet": chicken)."""
+    last = len(parts) - 1
+    if last and _ignored(parts[last], vocab):
+        return parts[last:], 0
+    if parts[last] in CUTS:
+        for n in range(last - 1, -1, -1):
+            if parts[n] not in CUTS and parts[n] not in STATES and vocab.knows(parts[n]):
+                return parts, n
+    return parts, last
+
+
 def _terms(description: str, vocab: Vocabulary) -> tuple[list[_Term], str | None]:
     raw = words_of(description)
     # Compounds split first, so that their parts can be curated words too ("kippen|poten").
     found: list[_Word] = []
+    as_is: set[int] = set()  # packaging words heading a compound: not dropped as packaging
     for w in kept(raw):
         if len(w) > 1 or w in PREPOSITIONS:
-            parts = _split(stem(w), vocab)
-            found += [(part, w, n < len(parts) - 1) for n, part in enumerate(parts)]
+            whole = _split(stem(w), vocab)
+            parts, head = _compound(whole, vocab)
+            if parts != whole:
+                as_is.add(len(found))
+            found += [(part, w, n != head) for n, part in enumerate(parts)]
     segments: list[list[_Word]] = [[]]
-    for s, w, modifier in _phrased(found, vocab):
+    for s, w, modifier in _phrased(found, vocab, as_is):
         if w in PREPOSITIONS:
             segments.append([])
         elif w not in STOPWORDS:

@@ -80,8 +80,8 @@ def decide_regime(
         why = (
             Reason(
                 code=QUANTITY_EXCEEDED,
-                text=f"{chosen.notification.reference} declares "
-                f"{chosen.notification.net_mass_kg:g} kg net; with this line it also covers "
+                text=f"{chosen.notification.reference} declares {_declared(chosen)}; "
+                f"with this line it also covers "
                 f"{', '.join(over.others)}, more than it declares: {_summary(chosen)}",
             )
             if over is not None
@@ -117,3 +117,8 @@ def decide_regime(
             None,
         )
     return decision(status, (), reason), None
+
+
+def _declared(score: Score) -> str:
+    n = score.notification
+    return f"{n.net_mass_kg:g} kg net" + (f", {n.packages} packages" if n.packages else "")

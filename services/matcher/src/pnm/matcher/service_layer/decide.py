@@ -20,6 +20,7 @@ from pnm.matcher.domain.matching import (
     current_eta,
     evaluate,
 )
+from pnm.matcher.domain.quantity import NOTHING, Quantity
 from pnm.matcher.domain.regime import settled_by_match
 from pnm.matcher.domain.scoring import covers, reaches_match
 from pnm.matcher.domain.selection import Selected, select_regimes
@@ -33,12 +34,15 @@ from pnm.matcher.service_layer.store import (
 )
 from pnm.shared.contracts.records import Decision, FeedStatus, LineKey, Regime
 
+# Per candidate, the lines it covers by key and their quantities (gross mass, packages).
+Covered = dict[str, dict[LineKey, Quantity]]
+
 
 @dataclass
 class MatcherState:
     indicators: IndicatorSet
     lines: dict[LineKey, StoredLine]
-    covered: dict[str, dict[LineKey, float]]  # per candidate, the lines it covers, their mass
+    covered: Covered
     etas: dict[str, list[EtaFacts]]
     arrivals: dict[str, list[ArrivalFacts]]
     feeds: list[FeedStatus]
@@ -51,6 +55,9 @@ class MatcherState:
     selections: dict[LineKey, dict[Regime, Selected]]
     reachable: dict[LineKey, list[NotificationFacts]] = field(default_factory=dict)
     contenders: dict[LineKey, list[NotificationFacts]] = field(default_factory=dict)
+    # Per candidate, the lines it covers by key in order, named: built once per step (a
+    # candidate's entry in `covered` is read once and never changes within the step).
+    _named: dict[str, tuple[tuple[LineKey, str, Quantity], ...]] = field(default_factory=dict)
 
     @property
     def keys(self) -> list[LineKey]:
@@ -110,7 +117,7 @@ class MatcherState:
         return evaluate(
             line.record,
             line.facts,
-            [_evidence(n, key, self.covered[n.reference]) for n in candidates],
+            [self._evidence(n, key) for n in candidates],
             self.etas.get(key[0], ()),
             self.arrivals.get(key[0], ()),
             degraded,
@@ -121,6 +128,17 @@ class MatcherState:
             self.selections[key],
         )
 
+    def _evidence(self, n: NotificationFacts, key: LineKey) -> Evidence:
+        """The candidate with the other lines it covers by key, their quantity and names."""
+        named = self._named.get(n.reference)
+        if named is None:
+            covered = self.covered[n.reference]
+            named = tuple((k, f"{k[0]}/{k[1]}", covered[k]) for k in sorted(covered))
+            self._named[n.reference] = named
+        others = [(name, q) for k, name, q in named if k != key]
+        total = sum((q for _, q in others), NOTHING)
+        return Evidence(n, total.kg, tuple(name for name, _ in others), total.packages)
+
     def decided(self, key: LineKey, evaluation: Evaluation) -> Decided:
         return Decided(key, evaluation, self.lines[key].record.port_of_discharge, self.eta_of(key))
 
@@ -129,12 +147,6 @@ class MatcherState:
         moves it in the lists by arrival even when nothing else changes)."""
         known = self.stored[key]
         return self.decided(key, Evaluation(known.decision, False, *known.schedule))
-
-
-def _evidence(n: NotificationFacts, key: LineKey, covered: Mapping[LineKey, float]) -> Evidence:
-    """The candidate with the other lines it covers by key, their mass and names."""
-    others = sorted(k for k in covered if k != key)
-    return Evidence(n, sum(covered[k] for k in others), tuple(f"{m}/{line}" for m, line in others))
 
 
 class _BatchIndex:
@@ -163,6 +175,14 @@ class _Found:
         return [k for k, selected in self.selections.items() if selected]
 
 
+@dataclass(frozen=True)
+class _Read:
+    """Stored decisions already read in a step: of which lines, and those that have one."""
+
+    asked: frozenset[LineKey]
+    decisions: dict[LineKey, StoredDecision]
+
+
 async def _found(store: Store, keys: Collection[LineKey], indicators: IndicatorSet) -> _Found:
     """The lines and the candidates of those the indicator set selects (most manifest lines
     carry goods nobody notifies)."""
@@ -179,38 +199,40 @@ async def _found(store: Store, keys: Collection[LineKey], indicators: IndicatorS
 
 async def _lines_and_candidates(
     store: Store, keys: Collection[LineKey], indicators: IndicatorSet, *, expand: bool
-) -> tuple[_Found, dict[str, dict[LineKey, float]], _BatchIndex]:
+) -> tuple[_Found, Covered, _BatchIndex, _Read]:
     """Expanded: plus the other lines a pre-notification covering one of them by key may
     decide (a new line changes the summed mass that notification is weighed against, and what
     its quantity leaves for its weaker candidates: docs/quantity-budget.md), and their
     candidates; each is read once. The notifications the lines' decisions named so far count
-    too: a line amended away from one leaves its quantity to others."""
+    too: a line amended away from one leaves its quantity to others. Also the stored decisions
+    read on the way (of the first lines, when expanded), so that they are not read again."""
     first = await _found(store, keys, indicators)
     index = _BatchIndex(first.candidates, first.lines.values())
     if not expand:
-        return first, {}, index
+        return first, {}, index, _Read(frozenset(), {})
     covering = {
         n.reference: n
         for f in (line.facts for line in first.lines.values())
         for n in index.candidates(f)
         if covers(f.strong_keys, f.containers, f.transport_document, n)
     }
+    stored = _Read(frozenset(first.lines), await store.decisions(first.lines))
     named = {
         reference_key(r)
-        for d in (await store.decisions(first.lines)).values()
+        for d in stored.decisions.values()
         for r in d.decision.references
         if r not in covering
     }
     if named:
         found = await store.notifications_with_keys({f"reference:{r}" for r in named})
         covering |= {n.reference: n for n in found if reference_key(n.reference) in named}
-    covered = await covered_masses(store, covering.values())
+    covered = await covered_quantities(store, covering.values())
     in_block = await store.lines_with_keys({k for n in covering.values() for k in n.block_keys})
     more = {k for lines in [*covered.values(), *in_block.values()] for k in lines} - set(
         first.lines
     )
     if not more:
-        return first, covered, index
+        return first, covered, index, stored
     then = await _found(store, more, indicators)
     seen = {n.reference for n in first.candidates}
     expanded = _Found(
@@ -221,25 +243,23 @@ async def _lines_and_candidates(
             key=lambda n: n.reference,
         ),
     )
-    return expanded, covered, _BatchIndex(expanded.candidates, expanded.lines.values())
+    return expanded, covered, _BatchIndex(expanded.candidates, expanded.lines.values()), stored
 
 
 def _block_keys(lines: Iterable[StoredLine]) -> set[str]:
     return {k for line in lines for k in line.facts.block_keys}
 
 
-async def covered_masses(
-    store: Store, candidates: Iterable[NotificationFacts]
-) -> dict[str, dict[LineKey, float]]:
-    """Per candidate, the gross mass of every line it covers by key (a strong key or a typo
-    of one)."""
+async def covered_quantities(store: Store, candidates: Iterable[NotificationFacts]) -> Covered:
+    """Per candidate, the gross mass and packages of every line it covers by key (a strong key
+    or a typo of one)."""
     by_reference = {n.reference: n for n in candidates}
     if not by_reference:
         return {}
     near = await store.lines_near(by_reference.values())
     return {
         reference: {
-            line.key: line.gross_mass_kg
+            line.key: line.quantity
             for line in near.get(reference, ())
             if covers(line.strong_keys, line.containers, line.transport_document, n)
         }
@@ -256,9 +276,12 @@ async def load_state(
     awaits_watermark: bool,
 ) -> MatcherState:
     """`awaits_watermark`: blocks wait for the pre-notification watermark (docs/watermark.md)."""
-    loaded, covered, index = await _lines_and_candidates(store, keys, indicators, expand=expand)
+    loaded, covered, index, known = await _lines_and_candidates(
+        store, keys, indicators, expand=expand
+    )
     manifests = {k[0] for k in loaded.lines}
-    stored = await store.decisions(loaded.lines)
+    rest = [k for k in loaded.lines if k not in known.asked]
+    stored = known.decisions | (await store.decisions(rest) if rest else {})
     state = MatcherState(
         indicators,
         loaded.lines,
@@ -274,7 +297,7 @@ async def load_state(
     )
     state.find_reachable(sorted(loaded.controlled), index)
     contenders = {n.reference: n for found in state.contenders.values() for n in found}
-    state.covered |= await covered_masses(
+    state.covered |= await covered_quantities(
         store, [n for r, n in contenders.items() if r not in state.covered]
     )
     return state
@@ -302,7 +325,7 @@ async def evaluate_lines(
         if len(state.contenders.get(key, ())) < len(state.reachable.get(key, ()))
         and not settled_by_match(e.decision.per_regime)
     ]
-    state.covered |= await covered_masses(store, state.unknown_masses(again))
+    state.covered |= await covered_quantities(store, state.unknown_masses(again))
     return [
         *(state.standing(key) for key in standing),
         *(

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts, Evaluation
+from pnm.matcher.domain.quantity import Quantity
 from pnm.matcher.domain.watermark import PartitionMark
 from pnm.shared.contracts.records import (
     CaseChanged,
@@ -64,7 +65,7 @@ class NearLine:
     strong_keys: frozenset[str]
     containers: frozenset[str]
     transport_document: str
-    gross_mass_kg: float
+    quantity: Quantity  # gross mass and packages
 
 
 # What a decision row keeps beside the decision: its schedule, the port and the current ETA
