@@ -39,7 +39,7 @@ from pnm.holds.domain.hold import (
 from pnm.holds.lifecycle import change, facts, load, standing, standing_regimes, step
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Decision, DecisionStatus, Regime, TerminalAck
-from pnm.shared.db import UnitOfWork
+from pnm.shared.db import UnitOfWork, upsert_newer
 from pnm.shared.service import Clock
 from pnm.shared.versions import keep_newest, newer_wins
 
@@ -153,13 +153,8 @@ async def _take_as_current(uow: UnitOfWork, decisions: list[Decision]) -> set[tu
         ),
         key=lambda r: (r["manifest_id"], r["line_id"]),
     )
-    statement = pg_insert(line_decision).values(rows)
-    taken = await uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[line_decision.c.manifest_id, line_decision.c.line_id],
-            set_={k: statement.excluded[k] for k in rows[0] if k not in ("manifest_id", "line_id")},
-            where=line_decision.c.decision_number < statement.excluded.decision_number,
-        ).returning(line_decision.c.manifest_id, line_decision.c.line_id)
+    taken = await upsert_newer(
+        uow.conn, line_decision, rows, ["manifest_id", "line_id"], "decision_number"
     )
     return {(r.manifest_id, r.line_id) for r in taken}
 

@@ -90,6 +90,8 @@ async def _store(uow: UnitOfWork) -> None:
                     else_=None,
                 ),
             },
+            # Newer version wins (pnm.shared.versions) in SQL: not upsert_newer, which
+            # replaces every column given; here seen_at and reconciled_at may be kept.
             where=r.c.decision_number < statement.excluded.decision_number,
         ),
         rows,

@@ -87,6 +87,8 @@ async def _store(uow: UnitOfWork) -> None:
                 "seen_at": stmt.excluded.seen_at,
                 "reconciled_at": None,
             },
+            # Newer version wins (pnm.shared.versions) in SQL: not upsert_newer, which sets
+            # only the columns given; a newer version also clears reconciled_at.
             where=accepted_line.c.version < stmt.excluded.version,
         ),
         rows,

@@ -6,6 +6,7 @@ type, its checks and its store (`IntakeRules`).
     the accepted ones stored in one batch; one the database refuses refuses only itself
       (pnm.shared.isolation)
     every refused input kept with its reasons (pnm.shared.rejections), its result numbered
+    and, by the service's store, when each feed last sent something (`FeedClock`)
 
 The caller commits: what a batch stores and the refusals it keeps commit together."""
 
