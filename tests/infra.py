@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
+
 from pnm.cli.kafka_broker import ScriptKafka
 
 __all__ = ["Broker", "ScriptKafka"]
@@ -107,18 +109,31 @@ def start_postgres(tmp: Path) -> Postgres:
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, interval: float = 0.2
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 60,
+    interval: float = 0.2,
+    what: str = "condition",
+    until: Callable[[T], bool] = bool,
 ) -> T:
-    """Poll until `probe` returns a truthy value; fail with the last value after `timeout`."""
+    """Poll until `probe` returns a value that is not None and passes `until` (truthy, unless
+    told); fail with `what` and the last value after `timeout`. Tests wait with this, never
+    with a fixed sleep (CONTRIBUTING.md)."""
     deadline = asyncio.get_running_loop().time() + timeout
     last: T | None = None
     while True:
         last = await probe()
-        if last:
+        if last is not None and until(last):
             return last
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+            raise AssertionError(f"{what} not met within {timeout}s (last: {last!r})")
         await asyncio.sleep(interval)
+
+
+def logged(caplog: pytest.LogCaptureFixture, logger: str, message: str) -> int:
+    """How many records `logger` has logged in this test so far whose message starts with
+    `message`: the evidence that something met an outage and retried, for `eventually`."""
+    return sum(1 for r in caplog.records if r.name == logger and r.getMessage().startswith(message))
 
 
 async def read_topic(

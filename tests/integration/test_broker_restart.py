@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from infra import ScriptKafka, bearer, eventually
+import pytest
+from infra import ScriptKafka, bearer, eventually, logged
 from sqlalchemy import func, select
 
 from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
@@ -20,10 +21,15 @@ LINES = 5000
 BATCH = 500
 PER_NOTIFICATION = 100  # one pre-notification covers a hundred containers
 MANIFEST = "RESTART-1"
+# What the Kafka client (aiokafka, pinned in uv.lock) logs for each request the stopped broker
+# did not answer: a consumer's fetch, a relay's produce. Each is retried.
+FETCH_FAILED = ("aiokafka.consumer.fetcher", "Failed fetch messages from")
+PRODUCE_FAILED = ("aiokafka.producer.sender", "Got error produce response")
+RETRIED = 2  # failed requests of each kind before the broker comes back
 
 
 async def test_broker_restart_during_5000_lines(
-    database_url: str, kafka: ScriptKafka, topic_prefix: str
+    database_url: str, kafka: ScriptKafka, topic_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     boxes = [container(800_000 + i) for i in range(LINES)]
     notified = boxes[: LINES // 2]
@@ -58,11 +64,15 @@ async def test_broker_restart_during_5000_lines(
             )
             assert response.status_code == 201, response.text
 
+        failed: dict[tuple[str, str], int] = {}
         for n, start in enumerate(range(0, LINES, BATCH)):
             if n == LINES // BATCH // 2:
                 await asyncio.to_thread(kafka.stop)
-                await asyncio.sleep(3)
+                failed = {kind: logged(caplog, *kind) for kind in (FETCH_FAILED, PRODUCE_FAILED)}
+                await _retried_while_away(caplog, failed, FETCH_FAILED, "the consumers' fetches")
             if n == LINES // BATCH // 2 + 2:
+                # The lines sent meanwhile wait in the outbox: the relays met the broker away.
+                await _retried_while_away(caplog, failed, PRODUCE_FAILED, "the relays' produces")
                 await asyncio.to_thread(kafka.start)
             body = {
                 "lines": [line.model_dump(mode="json") for line in lines[start : start + BATCH]]
@@ -121,3 +131,23 @@ async def test_broker_restart_during_5000_lines(
             held_lines = set((await conn.execute(select(hold.c.line_id))).scalars())
         assert held_lines == {str(i) for i in range(LINES // 2, LINES)}
         await client.aclose()
+
+
+async def _retried_while_away(
+    caplog: pytest.LogCaptureFixture,
+    before: dict[tuple[str, str], int],
+    kind: tuple[str, str],
+    who: str,
+) -> None:
+    """Wait until the stopped broker has failed `kind` of request RETRIED times since it
+    stopped: the clients met the outage and retried through it."""
+
+    async def count() -> int:
+        return logged(caplog, *kind) - before[kind]
+
+    await eventually(
+        count,
+        until=lambda failures: failures >= RETRIED,
+        timeout=60,
+        what=f"{who} failing at least {RETRIED} times while the broker is away",
+    )

@@ -7,8 +7,9 @@ import asyncio
 from collections.abc import Awaitable
 from pathlib import Path
 
+import pytest
 from aiokafka import AIOKafkaProducer
-from infra import Broker, eventually, read_topic
+from infra import Broker, eventually, logged, read_topic
 from sqlalchemy import func, select
 
 from pnm.cli.postgres import LocalPostgres, free_port
@@ -20,6 +21,10 @@ from pnm.shared.contracts.topics import MANIFEST_LINES, EventType
 from pnm.shared.runtime import Pipeline, RuntimeOptions
 
 BEFORE, DURING = 10, 10
+# What the Kafka consumer logs each time an outage stops it applying a batch.
+DEFERRED = ("pnm.shared.messaging.kafka", "batch deferred")
+# A poison event is dead-lettered after this many attempts; an outage must outlast it.
+MAX_ATTEMPTS = 2
 
 
 def line_event(n: int) -> tuple[bytes, bytes]:
@@ -33,7 +38,7 @@ def line_event(n: int) -> tuple[bytes, bytes]:
 
 
 async def test_a_database_outage_defers_instead_of_dead_lettering(
-    kafka: Broker, topic_prefix: str, tmp_path: Path
+    kafka: Broker, topic_prefix: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     pg = LocalPostgres(tmp_path / "pg", free_port(), durable=False).start()
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap)
@@ -46,7 +51,7 @@ async def test_a_database_outage_defers_instead_of_dead_lettering(
             transport="kafka",
             kafka_bootstrap=kafka.bootstrap,
             topic_prefix=topic_prefix,
-            options=RuntimeOptions(consumer_max_attempts=2),
+            options=RuntimeOptions(consumer_max_attempts=MAX_ATTEMPTS),
         ) as pipeline:
 
             async def decided() -> int:
@@ -58,9 +63,21 @@ async def test_a_database_outage_defers_instead_of_dead_lettering(
             await eventually(lambda: _at_least(decided(), BEFORE))
 
             await asyncio.to_thread(pg.stop)
+            deferred_before = logged(caplog, DEFERRED[0], DEFERRED[1])
             for n in range(BEFORE, BEFORE + DURING):
                 await producer.send_and_wait(topic, line_event(n)[1], key=line_event(n)[0])
-            await asyncio.sleep(6)  # the consumer meets the outage, retries, and must not give up
+
+            async def deferred() -> int:
+                return logged(caplog, DEFERRED[0], DEFERRED[1]) - deferred_before
+
+            # The consumer meets the outage and tries the batch again, more often than a poison
+            # event is tried before it is dead-lettered, and must not give up.
+            await eventually(
+                deferred,
+                until=lambda count: count > MAX_ATTEMPTS,
+                timeout=60,
+                what=f"the consumer deferring its batch more than {MAX_ATTEMPTS} times",
+            )
             await asyncio.to_thread(pg.start)
             await pipeline.engine.dispose()  # drop the dead connections at once
 

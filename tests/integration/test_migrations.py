@@ -1,13 +1,17 @@
-"""Every service's Alembic history runs from an empty database, and again without effect."""
+"""Every service's Alembic history runs from an empty database, and again without effect; it
+goes down to nothing and up again; the tables the shared migration steps create
+(pnm.shared.migration_steps) are exactly the tables the code declares."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import asyncpg
 from alembic import command
-from sqlalchemy import insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Table, insert, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
@@ -20,6 +24,10 @@ from pnm.shared.migrations import alembic_config, upgrade
 
 # Every service keeps its outbox, inbox and dead letters beside its own tables.
 MESSAGING = {"outbox", "inbox", "dead_letter", "redrive", "idempotency_key"}
+# Created by the steps of pnm.shared.migration_steps, declared by pnm.shared (messaging.tables,
+# rejections, reconciliation): the two must not drift apart.
+SHARED_STEPS = MESSAGING | {"rejection", "unreadable_message"}
+Catalogued = tuple[object, ...]  # a row of the catalogue, its table's name first
 EXPECTED_TABLES = {
     "prenotification": {
         "prenotification",
@@ -213,10 +221,12 @@ def _near(keys: set[str]) -> set[str]:
     return {k for k in keys if k.startswith("near-")}
 
 
-async def _migrate(engine: AsyncEngine, direction: str, revision: str) -> None:
+async def _migrate(
+    engine: AsyncEngine, direction: str, revision: str, service: str = "matcher"
+) -> None:
     step = getattr(command, direction)
     async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: step(alembic_config(ALL["matcher"], sync), revision))
+        await conn.run_sync(lambda sync: step(alembic_config(ALL[service], sync), revision))
 
 
 async def _stored_keys(engine: AsyncEngine) -> dict[str, set[str]]:
@@ -241,3 +251,106 @@ async def _stored_keys(engine: AsyncEngine) -> dict[str, set[str]]:
         ):
             assert set(notified.block_keys) == keys[notified.reference]
     return keys
+
+
+async def test_every_history_goes_down_to_nothing_and_up_again_to_the_same_schema(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        for definition in ALL.values():
+            await upgrade(engine, definition)
+        first = {d.schema: await _described(engine, d.schema) for d in ALL.values()}
+        for definition in ALL.values():
+            await _migrate(engine, "downgrade", "base", definition.name)
+        for definition in ALL.values():
+            assert set(await _described(engine, definition.schema)) == {"alembic_version"}
+            await upgrade(engine, definition)
+        again = {d.schema: await _described(engine, d.schema) for d in ALL.values()}
+    finally:
+        await engine.dispose()
+    assert again == first
+
+
+async def test_the_shared_steps_create_exactly_the_tables_pnm_shared_declares(
+    database_url: str,
+) -> None:
+    """Each service's messaging, rejection and unreadable-message tables, as its migrations
+    left them, against the same tables created from its metadata in a scratch schema: columns
+    in order with their types, nullability, defaults and identity, constraints and indexes."""
+    engine = make_engine(database_url)
+    try:
+        for definition in ALL.values():
+            await upgrade(engine, definition)
+            declared = [t for t in definition.metadata.sorted_tables if t.name in SHARED_STEPS]
+            assert {t.name for t in declared} >= MESSAGING, definition.name
+            scratch = f"declared_{definition.schema}"
+            async with engine.begin() as conn:
+                await conn.execute(text(f'CREATE SCHEMA "{scratch}"'))
+                await conn.run_sync(_create_in(scratch, definition.schema, declared))
+            migrated = await _described(engine, definition.schema)
+            expected = await _described(engine, scratch)
+            for table in declared:
+                assert migrated[table.name] == expected[table.name], (
+                    f"{definition.schema}.{table.name}: the migrations differ from the code"
+                )
+    finally:
+        await engine.dispose()
+
+
+def _create_in(scratch: str, schema: str, tables: list[Table]) -> Callable[[Connection], None]:
+    def create(sync: Connection) -> None:
+        translated = sync.execution_options(schema_translate_map={schema: scratch})
+        tables[0].metadata.create_all(translated, tables=tables)
+
+    return create
+
+
+async def _described(engine: AsyncEngine, schema: str) -> dict[str, dict[str, list[Catalogued]]]:
+    """Per table of `schema`: its columns in order, constraints and indexes, as the catalogue
+    states them, with the schema's name taken out (so two schemas compare)."""
+    async with engine.connect() as conn:
+        tables = await _rows(conn, schema, "SELECT tablename FROM pg_tables WHERE schemaname = :s")
+        columns = await _rows(
+            conn,
+            schema,
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+            " pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated"
+            " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE n.nspname = :s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped"
+            " ORDER BY c.relname, a.attnum",
+        )
+        constraints = await _rows(
+            conn,
+            schema,
+            "SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid)"
+            " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s"
+            " ORDER BY c.relname, k.conname",
+        )
+        indexes = await _rows(
+            conn,
+            schema,
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s"
+            " ORDER BY tablename, indexname",
+        )
+    described: dict[str, dict[str, list[Catalogued]]] = {
+        str(t[0]): {"columns": [], "constraints": [], "indexes": []} for t in tables
+    }
+    for kind, rows in (("columns", columns), ("constraints", constraints), ("indexes", indexes)):
+        for row in rows:
+            described[str(row[0])][kind].append(row[1:])
+    return described
+
+
+async def _rows(conn: AsyncConnection, schema: str, query: str) -> list[Catalogued]:
+    rows = (await conn.execute(text(query), {"s": schema})).all()
+    return [
+        tuple(
+            v.replace(f'"{schema}".', "").replace(f"{schema}.", "") if isinstance(v, str) else v
+            for v in row
+        )
+        for row in rows
+    ]

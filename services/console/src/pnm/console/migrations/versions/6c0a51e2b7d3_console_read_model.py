@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from pnm.shared.migration_steps import create_messaging_tables
+from pnm.shared.migration_steps import create_messaging_tables, drop_messaging_tables
 
 revision: str = "6c0a51e2b7d3"
 down_revision: str | None = None
@@ -124,5 +124,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("feed", "decision_log", "case", "hold", "line"):
         op.drop_table(table, schema=SCHEMA)
-    for table in ("redrive", "idempotency_key", "dead_letter", "inbox", "outbox"):
-        op.drop_table(table, schema=SCHEMA)
+    drop_messaging_tables(SCHEMA)
