@@ -17,9 +17,7 @@ from pnm.matcher.adapters.memory_store import MemoryStore
 from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.adapters.tables import decision
 from pnm.matcher.service_layer.replay import Replay
-from pnm.shared.contracts.records import Decision, Record
-
-LineKey = tuple[str, str]
+from pnm.shared.contracts.records import Decision, LineKey, Record
 
 
 class Driven(Protocol):

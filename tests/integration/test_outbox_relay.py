@@ -21,6 +21,7 @@ from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ChedType
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.intake.model import Submission
 from pnm.shared.messaging.kafka import KafkaPublisher, ResilientProducer
 from pnm.shared.messaging.kafka_security import KafkaSecurity
 from pnm.shared.messaging.relay import OutboxRelay
@@ -74,7 +75,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
         results = await handlers.intake(
             uow,
             [
-                handlers.Submission(
+                Submission(
                     prenotification(
                         f"CHEDP.NL.2026.{i:07d}",
                         ched_type=ChedType.CHED_P,

@@ -33,6 +33,7 @@ from pnm.shared.contracts.topics import (
     Topic,
 )
 from pnm.shared.db import UnitOfWork, make_engine
+from pnm.shared.intake.model import Submission
 from pnm.shared.messaging.kafka import KafkaPublisher, ResilientProducer
 from pnm.shared.messaging.kafka_security import KafkaSecurity
 from pnm.shared.messaging.relay import OutboxRelay, watermarks
@@ -62,10 +63,7 @@ async def test_the_relay_stamps_every_partition_after_the_rows_it_saw(
     async with UnitOfWork(engine, intake_messaging) as uow:
         results = await handlers.intake(
             uow,
-            [
-                handlers.Submission(beef_notice(i).model_dump(mode="json"), "bulk")
-                for i in range(NOTICES)
-            ],
+            [Submission(beef_notice(i).model_dump(mode="json"), "bulk") for i in range(NOTICES)],
             authorise=lambda record: None,
             data=shipped_reference_data(),
             now=datetime.now(UTC),

@@ -34,7 +34,7 @@ from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.truth import (
     Claim,
     DayFacts,
-    LineFacts,
+    LineTruth,
     Notice,
     RegimeFacts,
     lead_time_deadline,
@@ -149,12 +149,12 @@ def _line(
     arrived: bool = False,
     regime: Regime = Regime.VET,
     port: str = "NLRTM",
-) -> LineFacts:
+) -> LineTruth:
     facts = RegimeFacts(regime=regime, exempt=False, gross_kg=20_000.0, claims=claims)
-    return LineFacts("M", "1", port, eta, arrived, False, (facts,))
+    return LineTruth("M", "1", port, eta, arrived, False, (facts,))
 
 
-def _status(line: LineFacts, now: datetime, *notices: Notice, emergency: bool = False) -> str:
+def _status(line: LineTruth, now: datetime, *notices: Notice, emergency: bool = False) -> str:
     facts = DayFacts(
         now=now,
         lines=(line,),
@@ -213,10 +213,10 @@ def test_the_most_severe_regime_decides_a_mixed_line() -> None:
     eta, now = local(27, 10), local(27, 21)
     plants = RegimeFacts(Regime.PHYTO, False, 5_000.0, (Claim("P", fits=True),))
     meat = RegimeFacts(Regime.VET, False, 15_000.0, ())
-    line = LineFacts("M", "1", "NLRTM", eta, True, False, (plants, meat))
+    line = LineTruth("M", "1", "NLRTM", eta, True, False, (plants, meat))
     facts = DayFacts(now, (line,), {"P": Notice("P", local(20, 9), True)}, frozenset())
     assert line_status(line, facts) is DecisionStatus.UNNOTIFIED
-    withdrawn = LineFacts("M", "1", "NLRTM", eta, True, True, (plants, meat))
+    withdrawn = LineTruth("M", "1", "NLRTM", eta, True, True, (plants, meat))
     assert line_status(withdrawn, facts) is DecisionStatus.NOT_CONTROLLED
 
 
@@ -313,7 +313,7 @@ def test_notifications_touch_exactly_the_lines_the_truth_says(name: str) -> None
     meant to cover a line, and no notification reaches a controlled line it was not meant for."""
     day = corpus_day(name)
     lines, notifications = latest(day)
-    claimed: dict[str, dict[str, tuple[LineFacts, RegimeFacts, bool]]] = defaultdict(dict)
+    claimed: dict[str, dict[str, tuple[LineTruth, RegimeFacts, bool]]] = defaultdict(dict)
     for facts in day.facts.lines:
         for regime in facts.regimes:
             for claim in regime.claims:

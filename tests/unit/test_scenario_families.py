@@ -18,7 +18,7 @@ from pnm.cli.scenario.families import (
     check_digit_transpositions,
 )
 from pnm.cli.scenario.plan import DayOptions
-from pnm.cli.scenario.truth import LineFacts, lead_time_deadline
+from pnm.cli.scenario.truth import LineTruth, lead_time_deadline
 from pnm.cli.scenarios import container
 from pnm.shared.bcp.lead_time import lead_deadline
 from pnm.shared.bcp.shipped import bcp_table
@@ -116,7 +116,7 @@ def test_family_records_say_what_the_family_says() -> None:
 
 def _family_lines(
     day: Day, family: str
-) -> list[tuple[LineFacts, ManifestLine, list[PreNotification]]]:
+) -> list[tuple[LineTruth, ManifestLine, list[PreNotification]]]:
     """The day's lines of `family`, each with its latest version and the notifications meant
     for it."""
     lines, notifications = latest(day)

@@ -18,13 +18,13 @@ from pnm.console.domain.queues import (
     last_page,
     queues_for,
 )
-from pnm.holds.domain.hold import ACTIVE, HoldState
+from pnm.holds.domain.hold import OPEN_STATES, HoldState
 
 
 def test_every_standing_hold_is_in_a_queue() -> None:
     """A hold that still stands waits for somebody; none falls between the queues."""
     queued = {state for q in QUEUES for state in q.hold_states}
-    assert {str(state) for state in ACTIVE} <= queued
+    assert {str(state) for state in OPEN_STATES} <= queued
 
 
 @pytest.mark.parametrize(

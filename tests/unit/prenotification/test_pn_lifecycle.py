@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pnm.prenotification.domain.lifecycle import (
-    ACTIVE,
     IllegalStatusTransition,
     check_transition,
-    is_newer,
 )
+from pnm.shared.contracts.records import ACTIVE_STATUSES as ACTIVE
 from pnm.shared.contracts.records import PreNotificationStatus as Status
+from pnm.shared.versions import newer_wins as is_newer
 
 S, V, RJ, C, RP = (
     Status.SUBMITTED,

@@ -9,9 +9,9 @@ import pytest
 
 from pnm.cli.scenarios import container, prenotification
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
-from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.validation import SYSTEM_CHED_TYPES, validate
 from pnm.shared.contracts.records import ChedType, Commodity, Mode, PreNotification
+from pnm.shared.intake.model import Issue
 
 DATA = shipped_reference_data()
 ARRIVAL = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)

@@ -17,11 +17,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.plan import Kind
-from pnm.cli.scenario.truth import AMSTERDAM, LineFacts
+from pnm.cli.scenario.truth import AMSTERDAM, LineTruth
 from pnm.cli.scenarios import ScenarioEvent
-from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, PreNotification, Record
-
-LineKey = tuple[str, str]  # (manifest_id, line_id)
+from pnm.shared.contracts.records import (
+    Arrival,
+    EtaUpdate,
+    LineKey,
+    ManifestLine,
+    PreNotification,
+    Record,
+)
 
 # Lines asked of the generator per port: enough for every kind of call it makes there (nine
 # vessel calls, six flights); the demo keeps only a few lines of each (DemoSettings).
@@ -126,7 +131,7 @@ def sample_lines(day: Day, per_call: int, rng: random.Random) -> set[LineKey]:
     return chosen
 
 
-def _shared_notices(lines: Iterable[LineFacts]) -> Mapping[LineKey, set[LineKey]]:
+def _shared_notices(lines: Iterable[LineTruth]) -> Mapping[LineKey, set[LineKey]]:
     """Per line, the lines linked to it through pre-notifications (itself included)."""
     lines_of: dict[str, set[LineKey]] = defaultdict(set)
     notices_of: dict[LineKey, set[str]] = defaultdict(set)

@@ -17,6 +17,7 @@ from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.messaging.tables import MessagingTables
 from pnm.shared.observability import correlation_id
+from pnm.shared.versions import keep_newest
 
 OUTBOX_COLUMNS = ("event_id", "topic", "key", "payload")
 
@@ -151,9 +152,7 @@ async def upsert_newer(
     ignored. Returns the rows that were written, with `inserted` true for new keys."""
     newest: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:  # one statement may not touch a key twice: keep each key's newest
-        k = tuple(row[c] for c in key)
-        if k not in newest or newest[k][version_column] < row[version_column]:
-            newest[k] = row
+        keep_newest(newest, tuple(row[c] for c in key), row, lambda r: int(r[version_column]))
     if not newest:
         return []
     unique = list(newest.values())

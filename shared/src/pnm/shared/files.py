@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -130,6 +130,36 @@ def read_csv(text: str, required: frozenset[str]) -> Iterator[Row]:
         yield Row(number, {k: blank_to_none(v) for k, v in row.items()})
 
 
+CsvRow = dict[str, str | None]
+
+
+def read_grouped_csv(
+    text: str,
+    required: frozenset[str],
+    key: Sequence[str],
+    items: str,
+    item: Callable[[CsvRow], dict[str, Any]],
+    record: Callable[[CsvRow, list[dict[str, Any]]], dict[str, Any]],
+) -> Iterator[Row]:
+    """The records of a CSV export that has one item (a goods item, a commodity) per row: the
+    rows with the same `key` columns make one record, numbered by its first row, whose own
+    fields come from that row (`record(row, items)`) and whose list `items` holds each row's
+    `item(row)`. A row without the first key column is a record of its own."""
+    records: dict[tuple[str, ...], Row] = {}
+    for read in read_csv(text, required):
+        if read.problem is not None:
+            yield read
+            continue
+        row: CsvRow = read.payload
+        first, *rest = key
+        grouped = (row.get(first) or f"row {read.number}", *(row.get(c) or "" for c in rest))
+        if grouped in records:
+            records[grouped].payload[items].append(item(row))
+            continue
+        records[grouped] = Row(read.number, record(row, [item(row)]))
+    yield from records.values()
+
+
 def _cells_problem(header: list[str], cells: list[str]) -> dict[str, Any] | None:
     if len(cells) > len(header):
         return row_problem(
@@ -149,6 +179,14 @@ def _cells_problem(header: list[str], cells: list[str]) -> dict[str, Any] | None
         if "\x00" in cell:
             return row_problem(column, cell, "text.nul", "the cell contains a NUL character")
     return None
+
+
+def read_export(
+    text: str, fmt: str, read_csv_records: Callable[[str], Iterable[Row]], limit: int
+) -> list[Row]:
+    """The records of an export file: one per line of JSON Lines, or as the service reads its
+    CSV; refused as a whole when there are more than `limit`."""
+    return capped(parse_jsonl(text) if fmt == "jsonl" else read_csv_records(text), limit)
 
 
 def capped(rows: Iterable[Row], limit: int) -> list[Row]:

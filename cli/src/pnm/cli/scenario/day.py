@@ -31,7 +31,7 @@ from pnm.cli.scenario.feeds import Feeds, draw_outage
 from pnm.cli.scenario.keys import Keys
 from pnm.cli.scenario.manifest import Manifest
 from pnm.cli.scenario.plan import Call, DayOptions, Kind, OutageKind, PlannedLine, Scene
-from pnm.cli.scenario.truth import Claim, DayFacts, LineFacts, RegimeFacts, expected_statuses
+from pnm.cli.scenario.truth import Claim, DayFacts, LineTruth, RegimeFacts, expected_statuses
 from pnm.cli.scenario.world import World
 from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import Mode, Regime
@@ -103,7 +103,7 @@ class _DayBuilder:
 
     # The facts the expected statuses follow from.
 
-    def _facts(self, calls: list[Call]) -> tuple[LineFacts, ...]:
+    def _facts(self, calls: list[Call]) -> tuple[LineTruth, ...]:
         claims: dict[tuple[str, Regime], list[Claim]] = defaultdict(list)
         for reference, coverage in self.feeds.coverage.items():
             for line, regime, fits in coverage:
@@ -112,9 +112,9 @@ class _DayBuilder:
 
     def _line_facts(
         self, line: PlannedLine, claims: Mapping[tuple[str, Regime], list[Claim]]
-    ) -> LineFacts:
+    ) -> LineTruth:
         assert line.final is not None
-        return LineFacts(
+        return LineTruth(
             manifest_id=line.call.manifest_id,
             line_id=line.line_id,
             port=line.port or line.call.port,

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pnm.cli.scenario.plan import END_OF_DAY, Coverage, Outage, OutageKind, Scene, Version
-from pnm.cli.scenario.truth import ACTIVE, AMSTERDAM, Notice
+from pnm.cli.scenario.truth import AMSTERDAM, Notice
 from pnm.cli.scenarios import ScenarioEvent
-from pnm.shared.contracts.records import FeedStatus, PreNotification, Regime
+from pnm.shared.contracts.records import ACTIVE_STATUSES, FeedStatus, PreNotification, Regime
 
 FEEDS: tuple[Literal["client-import", "vgc"], ...] = ("client-import", "vgc")
 
@@ -57,7 +57,7 @@ class Feeds:
             return
         record = last.record
         self.notices[record.reference] = Notice(
-            record.reference, record.submitted_at, record.status in ACTIVE
+            record.reference, record.submitted_at, record.status in ACTIVE_STATUSES
         )
         self.coverage[record.reference] = last.claims
 

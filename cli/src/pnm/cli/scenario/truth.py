@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from pnm.shared.contracts.records import DecisionStatus, PreNotificationStatus, Regime
+from pnm.shared.contracts.records import DecisionStatus, Regime
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ARRIVAL_GRACE = timedelta(hours=6)  # no arrival event: the line counts as arrived at ETA + grace
@@ -36,7 +36,6 @@ SEVERITY = (
     DecisionStatus.INVALID_NOTIFICATION,
     DecisionStatus.UNNOTIFIED,
 )
-ACTIVE = (PreNotificationStatus.SUBMITTED, PreNotificationStatus.VALIDATED)
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,10 @@ class RegimeFacts:
 
 
 @dataclass(frozen=True)
-class LineFacts:
+class LineTruth:
+    """What the generator made a line to be, from which its expected status follows (not the
+    matcher's `LineFacts`, which it reads from a manifest line)."""
+
     manifest_id: str
     line_id: str
     port: str
@@ -81,7 +83,7 @@ class LineFacts:
 @dataclass(frozen=True)
 class DayFacts:
     now: datetime  # the end of the day: when the statuses are due
-    lines: tuple[LineFacts, ...]
+    lines: tuple[LineTruth, ...]
     notices: Mapping[str, Notice]
     emergencies: frozenset[Regime]  # regimes whose feed is in an emergency at `now`
 
@@ -124,14 +126,14 @@ def expected_statuses(facts: DayFacts) -> list[dict[str, str]]:
     return sorted(rows, key=lambda row: (row["manifest_id"], row["line_id"]))
 
 
-def line_status(line: LineFacts, facts: DayFacts) -> DecisionStatus:
+def line_status(line: LineTruth, facts: DayFacts) -> DecisionStatus:
     if line.withdrawn or not line.regimes:
         return DecisionStatus.NOT_CONTROLLED
     statuses = [regime_status(line, regime, facts) for regime in line.regimes]
     return max(statuses, key=SEVERITY.index)
 
 
-def regime_status(line: LineFacts, regime: RegimeFacts, facts: DayFacts) -> DecisionStatus:
+def regime_status(line: LineTruth, regime: RegimeFacts, facts: DayFacts) -> DecisionStatus:
     if regime.exempt:
         return DecisionStatus.EXEMPT
     covering = [facts.notices[c.reference] for c in regime.claims if c.fits]
@@ -148,7 +150,7 @@ def regime_status(line: LineFacts, regime: RegimeFacts, facts: DayFacts) -> Deci
 
 
 def without_notification(
-    line: LineFacts, now: datetime, deadline: datetime, feed_emergency: bool
+    line: LineTruth, now: datetime, deadline: datetime, feed_emergency: bool
 ) -> DecisionStatus:
     if line.arrived or now >= line.eta + ARRIVAL_GRACE:
         status = DecisionStatus.UNNOTIFIED

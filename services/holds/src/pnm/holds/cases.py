@@ -28,7 +28,7 @@ from pnm.holds.domain.case import (
     false_positive_rate,
     releases,
 )
-from pnm.holds.domain.hold import ACTIVE, HOLD_REQUIRED, HoldState, Transition, steps_from
+from pnm.holds.domain.hold import HOLD_REQUIRED, OPEN_STATES, HoldState, Transition, steps_from
 from pnm.holds.lifecycle import SOURCE, snapshot, step
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import CaseChanged, Decision, line_key
@@ -260,7 +260,7 @@ async def _request_releases(
         .where(
             hold.c.manifest_id == manifest_id,
             hold.c.line_id == line_id,
-            hold.c.state.in_([s.value for s in ACTIVE]),
+            hold.c.state.in_([s.value for s in OPEN_STATES]),
         )
         .order_by(hold.c.regime)
         .with_for_update()

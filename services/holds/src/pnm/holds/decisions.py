@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import Row, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds import instructions
 from pnm.holds.adapters.tables import STANDING_HOLD, hold, line_decision
@@ -27,8 +26,9 @@ from pnm.holds.lifecycle import change, facts, standing, standing_regimes, step
 from pnm.holds.opening import Line, open_hold
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Decision, DecisionStatus, Regime
-from pnm.shared.db import UnitOfWork
+from pnm.shared.db import UnitOfWork, upsert_newer
 from pnm.shared.service import Clock
+from pnm.shared.versions import keep_newest, newer_wins
 
 
 async def on_decision(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
@@ -38,8 +38,7 @@ async def on_decision(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     decided = Decision.model_validate(event.data)
     staged: dict[tuple[str, str], Decision] = uow.state.setdefault(STAGED, {})
     key = (decided.manifest_id, decided.line_id)
-    if key not in staged or staged[key].decision_number < decided.decision_number:
-        staged[key] = decided
+    keep_newest(staged, key, decided, lambda d: d.decision_number)
     uow.before_commit(STAGED, partial(_apply_staged, now=clock()))
 
 
@@ -89,13 +88,8 @@ async def _take_as_current(uow: UnitOfWork, decisions: list[Decision]) -> set[tu
         ),
         key=lambda r: (r["manifest_id"], r["line_id"]),
     )
-    statement = pg_insert(line_decision).values(rows)
-    taken = await uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[line_decision.c.manifest_id, line_decision.c.line_id],
-            set_={k: statement.excluded[k] for k in rows[0] if k not in ("manifest_id", "line_id")},
-            where=line_decision.c.decision_number < statement.excluded.decision_number,
-        ).returning(line_decision.c.manifest_id, line_decision.c.line_id)
+    taken = await upsert_newer(
+        uow.conn, line_decision, rows, ["manifest_id", "line_id"], "decision_number"
     )
     return {(r.manifest_id, r.line_id) for r in taken}
 
@@ -155,7 +149,7 @@ async def apply_decision(
                 release_reason=None,
                 release_requested_at=None,
             )
-    if row is not None and row.decision_number < decided.decision_number:
+    if row is not None and newer_wins(row.decision_number, decided.decision_number):
         await uow.conn.execute(
             update(hold)
             .where(hold.c.hold_id == row.hold_id)

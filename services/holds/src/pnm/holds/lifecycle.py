@@ -16,8 +16,8 @@ from pnm.holds import audit
 from pnm.holds.adapters.tables import hold
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import (
-    ACTIVE,
     FINAL,
+    OPEN_STATES,
     BlockStatus,
     HoldFacts,
     HoldState,
@@ -74,7 +74,7 @@ async def standing(uow: UnitOfWork, manifest_id: str, line_id: str, regime: str)
                 hold.c.manifest_id == manifest_id,
                 hold.c.line_id == line_id,
                 hold.c.regime == regime,
-                hold.c.state.in_([s.value for s in ACTIVE]),
+                hold.c.state.in_([s.value for s in OPEN_STATES]),
             )
             .with_for_update()
         )
@@ -86,7 +86,7 @@ async def standing_regimes(uow: UnitOfWork, manifest_id: str, line_id: str) -> l
         select(hold.c.regime).where(
             hold.c.manifest_id == manifest_id,
             hold.c.line_id == line_id,
-            hold.c.state.in_([s.value for s in ACTIVE]),
+            hold.c.state.in_([s.value for s in OPEN_STATES]),
         )
     )
     return [r.regime for r in rows]

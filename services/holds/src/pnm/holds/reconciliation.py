@@ -28,6 +28,7 @@ from pnm.shared.reconciliation import (
 )
 from pnm.shared.service import Clock, Ledger, ServiceContext
 from pnm.shared.text import digest
+from pnm.shared.versions import keep_newest
 
 MISSING = "missing_hold"
 SERVICE = "holds"
@@ -48,18 +49,20 @@ async def on_decision_seen(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
     for regime_decision in decided.per_regime:
         regime = regime_decision.regime.value
         key = digest(decided.manifest_id, decided.line_id, regime)
-        earlier = staged.get(key)
-        if earlier is not None and earlier["decision_number"] >= decided.decision_number:
-            continue
-        staged[key] = {
-            "digest": key,
-            "manifest_id": decided.manifest_id,
-            "line_id": decided.line_id,
-            "regime": regime,
-            "decision_number": decided.decision_number,
-            "needs_hold": regime_decision.status in HOLD_REQUIRED,
-            "seen_at": clock(),
-        }
+        keep_newest(
+            staged,
+            key,
+            {
+                "digest": key,
+                "manifest_id": decided.manifest_id,
+                "line_id": decided.line_id,
+                "regime": regime,
+                "decision_number": decided.decision_number,
+                "needs_hold": regime_decision.status in HOLD_REQUIRED,
+                "seen_at": clock(),
+            },
+            lambda entry: int(entry["decision_number"]),
+        )
     uow.before_commit("ledger.holds", _store)
 
 
@@ -87,6 +90,8 @@ async def _store(uow: UnitOfWork) -> None:
                     else_=None,
                 ),
             },
+            # Newer version wins (pnm.shared.versions) in SQL: not upsert_newer, which
+            # replaces every column given; here seen_at and reconciled_at may be kept.
             where=r.c.decision_number < statement.excluded.decision_number,
         ),
         rows,

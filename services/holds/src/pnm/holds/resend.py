@@ -18,7 +18,7 @@ from pnm.holds import audit, instructions
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.adapters.terminals import check_shadow_terminals
 from pnm.holds.audit import SYSTEM
-from pnm.holds.domain.hold import ACTIVE, InstructionPurpose
+from pnm.holds.domain.hold import OPEN_STATES, InstructionPurpose
 from pnm.holds.domain.resend import UNANSWERED, Plan, ResendPolicy, Unanswered, plan
 from pnm.holds.lifecycle import announce, change, load
 from pnm.holds.settings import TerminalProtocolSettings
@@ -168,7 +168,7 @@ async def _escalate(uow: UnitOfWork, row: Row[Any], decided: Plan, now: datetime
 async def count_open_escalations(uow: UnitOfWork) -> dict[str, int]:
     counted = await uow.conn.execute(
         select(hold.c.escalation, func.count())
-        .where(hold.c.escalation.is_not(None), hold.c.state.in_([s.value for s in ACTIVE]))
+        .where(hold.c.escalation.is_not(None), hold.c.state.in_([s.value for s in OPEN_STATES]))
         .group_by(hold.c.escalation)
     )
     return {kind: int(n) for kind, n in counted.all()}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import hold, instruction
-from pnm.holds.domain.hold import ACTIVE, HoldState
+from pnm.holds.domain.hold import OPEN_STATES, HoldState
 
 
 def _hold_view(row: Any, instructions: list[Any]) -> dict[str, Any]:
@@ -89,7 +89,7 @@ async def escalations(conn: AsyncConnection, limit: int, offset: int) -> list[di
     """Standing holds that need a person, oldest escalation first."""
     query = (
         select(hold)
-        .where(hold.c.escalation.is_not(None), hold.c.state.in_([s.value for s in ACTIVE]))
+        .where(hold.c.escalation.is_not(None), hold.c.state.in_([s.value for s in OPEN_STATES]))
         .order_by(hold.c.escalated_at, hold.c.hold_id)
     )
     rows = (await conn.execute(query.limit(limit).offset(offset))).all()

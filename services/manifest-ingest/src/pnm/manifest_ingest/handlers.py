@@ -1,19 +1,19 @@
 """Service layer of manifest ingest: normalise, version and store DMF manifest lines and
-arrivals, keep every refused line with its reasons, stage the events; the caller commits.
+arrivals, keep every refused line with its reasons, stage the events; the caller commits. What is
+the same for every intake (each input checked alone, refusals kept, feed activity) is
+pnm.shared.intake; this module holds the manifest line's checks and store.
 
 A manifest is taken as one batch: a handful of statements whatever its size."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import ValidationError
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError
 
 from pnm.manifest_ingest.adapters.tables import (
     arrival,
@@ -24,9 +24,16 @@ from pnm.manifest_ingest.adapters.tables import (
 )
 from pnm.manifest_ingest.domain.amendments import line_event_type
 from pnm.manifest_ingest.domain.diff import diff
-from pnm.manifest_ingest.domain.normalise import NormalisedLine, normalise_line
+from pnm.manifest_ingest.domain.normalise import Flag, NormalisedLine, normalise_line
 from pnm.shared.contracts.envelope import new_event
-from pnm.shared.contracts.records import Arrival, EtaUpdate, FeedStatus, ManifestLine, line_key
+from pnm.shared.contracts.records import (
+    Arrival,
+    EtaUpdate,
+    FeedStatus,
+    LineKey,
+    ManifestLine,
+    line_key,
+)
 from pnm.shared.contracts.topics import (
     MANIFEST_ARRIVALS,
     MANIFEST_ETA,
@@ -37,41 +44,24 @@ from pnm.shared.contracts.topics import (
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.http import invalid_field
 from pnm.shared.identifiers import container_number
-from pnm.shared.isolation import refusal_reason, store_isolated
-from pnm.shared.rejections import Refused, schema_reasons
+from pnm.shared.intake import model, pipeline
+from pnm.shared.intake.model import Accepted, IntakeResult, Issue, Submission
 from pnm.shared.settings import intake_window
 from pnm.shared.text import shown
+from pnm.shared.versions import newer_wins
 
 SOURCE = "/pnm/manifest-ingest"
 FEED_SOURCE = "dmf"
 Outcome = Literal["declared", "amended", "withdrawn", "ignored", "rejected"]
+OUTCOMES = get_args(Outcome)
 KEY_CHUNK = 5000  # keys per lookup: two bind parameters each, PostgreSQL allows 32767
-
-
-@dataclass(frozen=True)
-class Submission:
-    payload: Any
-    channel: str  # rest | file | resubmit
-    source: str | None = None
-    row_number: int | None = None
-    problem: dict[str, Any] | None = None  # a file row that is no record (pnm.shared.files)
+FEED_CLOCK = pipeline.FeedClock(feed, "source", "last_message_at")
 
 
 @dataclass
-class LineResult:
-    outcome: Outcome
+class LineResult(IntakeResult):
     manifest_id: str | None = None
     line_id: str | None = None
-    version: int | None = None
-    issues: list[dict[str, Any]] = field(default_factory=list)  # reasons, or flags if accepted
-    rejection_id: int | None = None
-    row_number: int | None = None
-
-
-@dataclass
-class _Accepted:
-    index: int
-    normalised: NormalisedLine
 
 
 def _field(payload: Any, name: str) -> str | None:
@@ -79,56 +69,121 @@ def _field(payload: Any, name: str) -> str | None:
     return shown(payload.get(name)) if isinstance(payload, dict) else None
 
 
+def _flag(flag: Flag) -> Issue:
+    return Issue(flag.field, flag.value, flag.rule, flag.message, "flag")
+
+
+class LineIntake(pipeline.IntakeRules[ManifestLine, NormalisedLine, LineResult]):
+    """Manifest lines: checked against the intake window, normalised, versioned per line."""
+
+    model = ManifestLine
+    rejections = rejections
+
+    def result(self, submission: Submission) -> LineResult:
+        return LineResult(
+            manifest_id=_field(submission.payload, "manifest_id"),
+            line_id=_field(submission.payload, "line_id"),
+            row_number=submission.row_number,
+        )
+
+    def accept(
+        self, submission: Submission, record: ManifestLine, result: LineResult, now: datetime
+    ) -> tuple[NormalisedLine, list[Issue]] | list[Issue]:
+        outside = intake_window().reason("eta", record.eta, now)
+        if outside is not None:
+            return [Issue.of(outside)]
+        normalised = normalise_line(record)
+        return normalised, [_flag(f) for f in normalised.flags]
+
+    async def store(
+        self,
+        uow: UnitOfWork,
+        accepted: Sequence[Accepted[NormalisedLine]],
+        results: list[LineResult],
+        now: datetime,
+    ) -> None:
+        current = await _current(
+            uow, sorted({(a.record.line.manifest_id, a.record.line.line_id) for a in accepted})
+        )
+        final: dict[LineKey, Accepted[NormalisedLine]] = {}
+        versions: list[dict[str, Any]] = []
+        # Only the newest version of a line in the batch counts, whatever order they came in:
+        # the others were superseded before they were ever current.
+        newest: dict[LineKey, int] = {}
+        for a in accepted:
+            key = (a.record.line.manifest_id, a.record.line.line_id)
+            newest[key] = max(newest.get(key, 0), a.record.line.version)
+        for item in accepted:
+            line = item.record.line
+            key = (line.manifest_id, line.line_id)
+            result = results[item.index]
+            result.version = line.version
+            result.issues = item.flags
+            known = current.get(key)
+            if (
+                line.version < newest[key]
+                or key in final
+                or not newer_wins(known[0] if known else None, line.version)
+            ):
+                result.outcome = "ignored"
+                continue
+            changes = diff(known[1] if known else None, line)
+            result.outcome = "withdrawn" if line.withdrawn else "amended" if known else "declared"
+            subject = line_key(*key)
+            uow.publish(
+                MANIFEST_LINES,
+                subject,
+                new_event(
+                    type=line_event_type(line, inserted=known is None),
+                    source=SOURCE,
+                    subject=subject,
+                    record=line,
+                ),
+            )
+            current[key] = (line.version, line)
+            final[key] = item
+            versions.append(
+                {
+                    "manifest_id": line.manifest_id,
+                    "line_id": line.line_id,
+                    "version": line.version,
+                    "withdrawn": line.withdrawn,
+                    "record": line.model_dump(mode="json"),
+                    "changes": [
+                        {"field": c.field, "before": c.before, "after": c.after} for c in changes
+                    ],
+                    "message": item.submission.source,
+                }
+            )
+        if not final:
+            return
+        await upsert(
+            uow.conn,
+            manifest_line,
+            [_row(item, now) for item in final.values()],
+            ["manifest_id", "line_id"],
+        )
+        await uow.conn.execute(pg_insert(line_version).on_conflict_do_nothing(), versions)
+        await record_feed_activity(uow, now)
+
+    def subject(self, result: LineResult) -> str | None:
+        if result.manifest_id and result.line_id:
+            return line_key(result.manifest_id, result.line_id)
+        return None
+
+
+LINES = LineIntake()
+
+
 async def declare(
     uow: UnitOfWork, submissions: Sequence[Submission], now: datetime
 ) -> list[LineResult]:
-    results = [
-        LineResult(
-            "rejected",
-            manifest_id=_field(s.payload, "manifest_id"),
-            line_id=_field(s.payload, "line_id"),
-            row_number=s.row_number,
-        )
-        for s in submissions
-    ]
-    accepted: list[_Accepted] = []
-    for index, submission in enumerate(submissions):
-        if submission.problem is not None:
-            results[index].issues = [submission.problem]
-            continue
-        try:
-            line = ManifestLine.model_validate(submission.payload)
-        except ValidationError as err:
-            results[index].issues = schema_reasons(err)
-            continue
-        outside = intake_window().reason("eta", line.eta, now)
-        if outside is not None:
-            results[index].issues = [outside]
-            continue
-        accepted.append(_Accepted(index, normalise_line(line)))
-    await store_isolated(
-        uow,
-        accepted,
-        lambda items: _store(uow, items, results, submissions, now),
-        lambda item, err: _refused_by_store(results[item.index], err),
-    )
-    await _keep_refused(uow, submissions, results)
-    return results
+    return await pipeline.take_in(uow, submissions, LINES, now)
 
 
-def _refused_by_store(result: LineResult, err: DBAPIError) -> None:
-    result.outcome, result.issues = "rejected", [refusal_reason(err)]
-
-
-async def _store(
-    uow: UnitOfWork,
-    accepted: Sequence[_Accepted],
-    results: list[LineResult],
-    submissions: Sequence[Submission],
-    now: datetime,
-) -> None:
-    keys = sorted({(a.normalised.line.manifest_id, a.normalised.line.line_id) for a in accepted})
-    current: dict[tuple[str, str], tuple[int, ManifestLine]] = {}
+async def _current(uow: UnitOfWork, keys: list[LineKey]) -> dict[LineKey, tuple[int, ManifestLine]]:
+    """The stored version of each line, locked until the caller commits."""
+    current: dict[LineKey, tuple[int, ManifestLine]] = {}
     for start in range(0, len(keys), KEY_CHUNK):
         rows = await uow.conn.execute(
             select(
@@ -146,66 +201,11 @@ async def _store(
         )
         for r in rows:
             current[(r.manifest_id, r.line_id)] = (r.version, ManifestLine.model_validate(r.record))
-    final: dict[tuple[str, str], _Accepted] = {}
-    versions: list[dict[str, Any]] = []
-    # Only the newest version of a line in the batch counts, whatever order they came in:
-    # the others were superseded before they were ever current.
-    newest: dict[tuple[str, str], int] = {}
-    for a in accepted:
-        key = (a.normalised.line.manifest_id, a.normalised.line.line_id)
-        newest[key] = max(newest.get(key, 0), a.normalised.line.version)
-    for item in accepted:
-        line = item.normalised.line
-        key = (line.manifest_id, line.line_id)
-        result = results[item.index]
-        result.version = line.version
-        result.issues = [_flag_json(f) for f in item.normalised.flags]
-        known = current.get(key)
-        if line.version < newest[key] or key in final or (known and known[0] >= line.version):
-            result.outcome = "ignored"
-            continue
-        changes = diff(known[1] if known else None, line)
-        result.outcome = "withdrawn" if line.withdrawn else "amended" if known else "declared"
-        subject = line_key(*key)
-        uow.publish(
-            MANIFEST_LINES,
-            subject,
-            new_event(
-                type=line_event_type(line, inserted=known is None),
-                source=SOURCE,
-                subject=subject,
-                record=line,
-            ),
-        )
-        current[key] = (line.version, line)
-        final[key] = item
-        versions.append(
-            {
-                "manifest_id": line.manifest_id,
-                "line_id": line.line_id,
-                "version": line.version,
-                "withdrawn": line.withdrawn,
-                "record": line.model_dump(mode="json"),
-                "changes": [
-                    {"field": c.field, "before": c.before, "after": c.after} for c in changes
-                ],
-                "message": submissions[item.index].source,
-            }
-        )
-    if not final:
-        return
-    await upsert(
-        uow.conn,
-        manifest_line,
-        [_row(item, submissions[item.index], now) for item in final.values()],
-        ["manifest_id", "line_id"],
-    )
-    await uow.conn.execute(pg_insert(line_version).on_conflict_do_nothing(), versions)
-    await record_feed_activity(uow, now)
+    return current
 
 
-def _row(item: _Accepted, submission: Submission, now: datetime) -> dict[str, Any]:
-    n = item.normalised
+def _row(item: Accepted[NormalisedLine], now: datetime) -> dict[str, Any]:
+    n = item.record
     line = n.line
     return {
         "manifest_id": line.manifest_id,
@@ -215,48 +215,15 @@ def _row(item: _Accepted, submission: Submission, now: datetime) -> dict[str, An
         "record": line.model_dump(mode="json"),
         "received_at": now,
         "raw": n.raw,
-        "flags": [_flag_json(f) for f in n.flags],
+        "flags": [f.as_json() for f in item.flags],
         "containers": list(n.keys.containers),
         "transport_document": n.keys.transport_document,
         "consignee": n.keys.consignee,
         "vessel_imo": line.vessel_imo,
         "flight_number": line.flight_number,
         "eta": line.eta,
-        "message": submission.source,
+        "message": item.submission.source,
     }
-
-
-def _flag_json(flag: Any) -> dict[str, Any]:
-    return {
-        "field": flag.field,
-        "value": flag.value,
-        "rule": flag.rule,
-        "message": flag.message,
-        "severity": "flag",
-    }
-
-
-async def _keep_refused(
-    uow: UnitOfWork, submissions: Sequence[Submission], results: list[LineResult]
-) -> None:
-    await rejections.keep_refused(
-        uow.conn,
-        [
-            (
-                Refused(
-                    s.channel,
-                    s.source,
-                    s.row_number,
-                    line_key(r.manifest_id, r.line_id) if r.manifest_id and r.line_id else None,
-                    s.payload,
-                    r.issues,
-                ),
-                r,
-            )
-            for s, r in zip(submissions, results, strict=True)
-            if r.outcome == "rejected"
-        ],
-    )
 
 
 FEED_EVENT_EVERY = timedelta(minutes=1)
@@ -264,13 +231,7 @@ FEED_EVENT_EVERY = timedelta(minutes=1)
 
 async def record_feed_activity(uow: UnitOfWork, now: datetime) -> None:
     """Remember when DMF last sent something; say so on Kafka at most once a minute."""
-    previous = await uow.conn.scalar(
-        select(feed.c.last_message_at).where(feed.c.source == FEED_SOURCE).with_for_update()
-    )
-    stmt = pg_insert(feed).values(source=FEED_SOURCE, last_message_at=now)
-    await uow.conn.execute(
-        stmt.on_conflict_do_update(index_elements=["source"], set_={"last_message_at": now})
-    )
+    [previous] = (await FEED_CLOCK.touch(uow.conn, [FEED_SOURCE], now)).values()
     if previous is None or now - previous >= FEED_EVENT_EVERY:
         status = FeedStatus(
             system=FEED_SOURCE, last_record_at=now, last_heartbeat_at=None, emergency=False, at=now
@@ -338,18 +299,11 @@ def _within_window(field: str, value: datetime, now: datetime) -> None:
 
 
 def counts(results: Sequence[LineResult]) -> dict[str, int]:
-    summary = {"declared": 0, "amended": 0, "withdrawn": 0, "ignored": 0, "rejected": 0}
-    for r in results:
-        summary[r.outcome] += 1
-    return summary
+    return model.counts(results, OUTCOMES)
 
 
 async def resubmit(uow: UnitOfWork, rejection_id: int, line: Any, now: datetime) -> LineResult:
     """The corrected line for a refused one (404 for an unknown rejection, 409 for one already
     re-submitted); on acceptance the rejection is closed. The caller commits."""
     await rejections.open(uow.conn, rejection_id)
-    [result] = await declare(uow, [Submission(line, "resubmit", f"rejection {rejection_id}")], now)
-    if result.outcome != "rejected" and result.manifest_id and result.line_id:
-        accepted_as = f"{result.manifest_id}/{result.line_id}"
-        await rejections.mark_resubmitted(uow.conn, rejection_id, accepted_as, now)
-    return result
+    return await pipeline.resubmit(uow, LINES, rejection_id, line, now)

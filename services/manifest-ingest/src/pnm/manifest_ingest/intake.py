@@ -14,6 +14,7 @@ from pnm.manifest_ingest.adapters.tables import intake_file
 from pnm.shared import files
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
+from pnm.shared.intake.model import Submission
 from pnm.shared.service import ServiceContext
 
 
@@ -50,7 +51,7 @@ def summary(results: list[handlers.LineResult]) -> LinesOut:
     return LinesOut(
         received=len(results),
         **handlers.counts(results),
-        results=[LineOut(**r.__dict__) for r in results if r.outcome == "rejected" or r.issues],
+        results=[LineOut(**r.as_json()) for r in results if r.outcome == "rejected" or r.issues],
     )
 
 
@@ -61,7 +62,7 @@ async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOu
         results = await handlers.declare(
             uow,
             [
-                handlers.Submission(row.payload, "file", source, row.number, row.problem)
+                Submission(row.payload, "file", source, row.number, problem=row.problem)
                 for row in rows
             ],
             ctx.clock(),

@@ -15,7 +15,7 @@ from pnm.manifest_ingest.adapters.tables import feed, line_version, manifest_lin
 from pnm.shared.identifiers import container_number, transport_document_number
 
 
-class StoredLine(BaseModel):
+class ManifestLineOut(BaseModel):
     manifest_id: str
     line_id: str
     version: int
@@ -40,8 +40,8 @@ class FeedOut(BaseModel):
     last_message_at: datetime | None
 
 
-def _stored(row: Any) -> StoredLine:
-    return StoredLine(
+def _stored(row: Any) -> ManifestLineOut:
+    return ManifestLineOut(
         manifest_id=row.manifest_id,
         line_id=row.line_id,
         version=row.version,
@@ -55,7 +55,7 @@ def _stored(row: Any) -> StoredLine:
 
 async def manifest(
     conn: AsyncConnection, manifest_id: str, limit: int, offset: int
-) -> list[StoredLine]:
+) -> list[ManifestLineOut]:
     """A manifest's lines in line order."""
     rows = await conn.execute(
         select(manifest_line)
@@ -67,7 +67,7 @@ async def manifest(
     return [_stored(r) for r in rows]
 
 
-async def line(conn: AsyncConnection, manifest_id: str, line_id: str) -> StoredLine | None:
+async def line(conn: AsyncConnection, manifest_id: str, line_id: str) -> ManifestLineOut | None:
     row = (
         await conn.execute(
             select(manifest_line).where(
@@ -111,7 +111,7 @@ class LineSearch:
 
 async def search(
     conn: AsyncConnection, wanted: LineSearch, limit: int, offset: int
-) -> list[StoredLine]:
+) -> list[ManifestLineOut]:
     """Lines by container, transport document, vessel or flight and ETA window; ordered by
     ETA, manifest and line (stable across pages). Identifiers are compared normalised."""
     m = manifest_line.c

@@ -33,6 +33,7 @@ from pnm.shared.reconciliation import (
     unreadable_gaps,
 )
 from pnm.shared.service import Clock, Ledger, ServiceContext
+from pnm.shared.versions import keep_newest
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +58,18 @@ async def on_accepted_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
     if identity is None:
         raise UnreadableLine("the event names no manifest_id, line_id and version")
     staged: dict[bytes, dict[str, Any]] = uow.state.setdefault("ledger.lines", {})
-    kept = staged.get(identity.digest)
-    if kept is None or kept["version"] < identity.version:
-        staged[identity.digest] = {
+    keep_newest(
+        staged,
+        identity.digest,
+        {
             "line_digest": identity.digest,
             "manifest_id": identity.manifest_id,
             "line_id": identity.line_id,
             "version": identity.version,
             "seen_at": clock(),
-        }
+        },
+        lambda entry: int(entry["version"]),
+    )
     uow.before_commit("ledger.lines", _store)
 
 
@@ -83,6 +87,8 @@ async def _store(uow: UnitOfWork) -> None:
                 "seen_at": stmt.excluded.seen_at,
                 "reconciled_at": None,
             },
+            # Newer version wins (pnm.shared.versions) in SQL: not upsert_newer, which sets
+            # only the columns given; a newer version also clears reconciled_at.
             where=accepted_line.c.version < stmt.excluded.version,
         ),
         rows,

@@ -12,11 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pnm.prenotification import feeds
 from pnm.prenotification.adapters.tables import SCHEMA, messaging, metadata
 from pnm.prenotification.api.routes import build_router
-from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.intake import receive_file
 from pnm.shared.contracts.records import PreNotification
 from pnm.shared.contracts.topics import PRENOTIFICATIONS
 from pnm.shared.files import watch_directory
+from pnm.shared.intake.model import Issue
 from pnm.shared.migrations import migrations_dir
 from pnm.shared.observability import log_fields
 from pnm.shared.service import BackgroundLoop, ServiceContext, ServiceDefinition, pause

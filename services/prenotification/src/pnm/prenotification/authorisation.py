@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from pnm.prenotification import feeds, handlers
-from pnm.prenotification.domain.issues import Issue
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
 from pnm.shared.contracts.records import ChedType, PreNotification
+from pnm.shared.intake.model import Issue
 
 AUTHORITY_FOR_CHED = {
     ChedType.CHED_PP: "pd-inspector",

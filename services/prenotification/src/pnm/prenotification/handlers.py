@@ -1,5 +1,7 @@
 """Service layer of the pre-notification service: validate, version and store what the feeds,
-files and authorities send, and stage the events; the caller commits.
+files and authorities send, and stage the events; the caller commits. What is the same for
+every intake (each input checked alone, refusals kept, feed activity) is pnm.shared.intake;
+this module holds the pre-notification's checks and store.
 
 Everything runs in batches (a single REST record is a batch of one), so that a bulk request or a
 file of ten thousand rows costs a handful of statements, not tens of thousands."""
@@ -7,14 +9,12 @@ file of ten thousand rows costs a handful of statements, not tens of thousands."
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError
 
 from pnm.prenotification.adapters.tables import (
     feed,
@@ -22,9 +22,8 @@ from pnm.prenotification.adapters.tables import (
     prenotification_version,
     rejections,
 )
-from pnm.prenotification.domain.issues import Issue
 from pnm.prenotification.domain.lead_time import lead_time
-from pnm.prenotification.domain.lifecycle import IllegalStatusTransition, check_transition, is_newer
+from pnm.prenotification.domain.lifecycle import IllegalStatusTransition, check_transition
 from pnm.prenotification.domain.reduced_check import certificate_due
 from pnm.prenotification.domain.reference_data import ReferenceData
 from pnm.prenotification.domain.references import parse_reference
@@ -39,49 +38,27 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.identifiers import container_number, transport_document_number
-from pnm.shared.isolation import refusal_reason, store_isolated
-from pnm.shared.rejections import Refused, schema_reasons
+from pnm.shared.intake import model, pipeline
+from pnm.shared.intake.model import Accepted, IntakeResult, Issue, Submission
 from pnm.shared.settings import intake_window
+from pnm.shared.versions import newer_wins
 
 SOURCE = "/pnm/prenotification"
 Outcome = Literal["created", "amended", "ignored", "rejected"]
+OUTCOMES = get_args(Outcome)
+FEED_CLOCK = pipeline.FeedClock(feed, "system", "last_record_at")
 # Who may write this record? Returns the refusal, or None when allowed.
 Authorise = Callable[[PreNotification], Issue | None]
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One input as received, and where it came from."""
-
-    payload: Any
-    channel: str  # rest | bulk | file | written | resubmit
-    source: str | None = None
-    row_number: int | None = None
-    entered_by: str | None = None
-    problem: dict[str, Any] | None = None  # a file row that is no record (pnm.shared.files)
-
-
 @dataclass
-class IntakeResult:
-    outcome: Outcome
+class NotificationResult(IntakeResult):
     reference: str | None = None
-    version: int | None = None
     status: str | None = None
-    issues: list[Issue] = field(default_factory=list)
-    rejection_id: int | None = None
-    row_number: int | None = None
 
-
-@dataclass
-class _Accepted:
-    index: int
-    submission: Submission
-    record: PreNotification
-    flags: list[Issue]
-
-
-def schema_issues(err: ValidationError) -> list[Issue]:
-    return [Issue(**reason) for reason in schema_reasons(err)]
+    def refuse(self, issues: list[Issue]) -> None:
+        super().refuse(issues)
+        self.status = None
 
 
 def _computed(
@@ -117,37 +94,42 @@ def event_type_for(previous: str | None, record: PreNotification) -> str:
     return EventType.PRENOTIFICATION_AMENDED
 
 
-async def intake(
-    uow: UnitOfWork,
-    submissions: Sequence[Submission],
-    *,
-    authorise: Authorise,
-    data: ReferenceData,
-    now: datetime,
-) -> list[IntakeResult]:
-    results = [IntakeResult("rejected", row_number=s.row_number) for s in submissions]
-    accepted: list[_Accepted] = []
-    for index, submission in enumerate(submissions):
-        if submission.problem is not None:
-            results[index].issues = [Issue(**submission.problem)]
-            continue
-        try:
-            record = PreNotification.model_validate(submission.payload)
-        except ValidationError as err:
-            results[index].issues = schema_issues(err)
-            continue
-        results[index].reference = record.reference
-        results[index].version = record.version
-        refusal = authorise(record)
+class NotificationIntake(
+    pipeline.IntakeRules[PreNotification, PreNotification, NotificationResult]
+):
+    """Pre-notifications: authorised, validated against the reference data, their lead time
+    computed; versioned per reference along the status life cycle."""
+
+    model = PreNotification
+    rejections = rejections
+
+    def __init__(self, authorise: Authorise, data: ReferenceData) -> None:
+        self.authorise = authorise
+        self.data = data
+
+    def result(self, submission: Submission) -> NotificationResult:
+        return NotificationResult(row_number=submission.row_number)
+
+    def accept(
+        self,
+        submission: Submission,
+        record: PreNotification,
+        result: NotificationResult,
+        now: datetime,
+    ) -> tuple[PreNotification, list[Issue]] | list[Issue]:
+        result.reference = record.reference
+        result.version = record.version
+        refusal = self.authorise(record)
         issues = (
-            [refusal] if refusal else [*_outside_window(record, now), *validate(record, data, now)]
+            [refusal]
+            if refusal
+            else [*_outside_window(record, now), *validate(record, self.data, now)]
         )
         errors = [i for i in issues if i.severity == "error"]
         if errors:
-            results[index].issues = errors
-            continue
+            return errors
         flags = [i for i in issues if i.severity == "flag"]
-        computed = _computed(record, submission, data).model_copy(
+        computed = _computed(record, submission, self.data).model_copy(
             update={
                 "flags": [
                     IntakeFlag(field=f.field, value=f.value, rule=f.rule, message=f.message)
@@ -155,92 +137,105 @@ async def intake(
                 ]
             }
         )
-        accepted.append(_Accepted(index, submission, computed, flags))
+        return computed, flags
 
-    await store_isolated(
-        uow,
-        sorted(accepted, key=lambda a: (a.record.reference, a.record.version)),
-        lambda items: _store(uow, items, results, now),
-        lambda item, err: _refused_by_store(results[item.index], err),
-    )
-    await _keep_rejections(uow, submissions, results)
-    return results
+    def batch_order(
+        self, accepted: list[Accepted[PreNotification]]
+    ) -> list[Accepted[PreNotification]]:
+        # Older versions first, so that a batch holding several versions of one record ends on
+        # the newest, whatever order they came in; each passes the status life cycle in turn.
+        return sorted(accepted, key=lambda a: (a.record.reference, a.record.version))
+
+    async def store(
+        self,
+        uow: UnitOfWork,
+        accepted: Sequence[Accepted[PreNotification]],
+        results: list[NotificationResult],
+        now: datetime,
+    ) -> None:
+        references = sorted({a.record.reference for a in accepted})
+        current: dict[str, tuple[int, str]] = {
+            r.reference: (r.version, r.status)
+            for r in await uow.conn.execute(
+                select(
+                    prenotification.c.reference, prenotification.c.version, prenotification.c.status
+                )
+                .where(prenotification.c.reference.in_(references))
+                .with_for_update()
+            )
+        }
+        final: dict[str, Accepted[PreNotification]] = {}
+        versions: list[dict[str, Any]] = []
+        for item in accepted:  # in batch_order
+            record, result = item.record, results[item.index]
+            result.reference, result.version, result.status = (
+                record.reference,
+                record.version,
+                record.status.value,
+            )
+            known = current.get(record.reference)
+            if known is not None and not newer_wins(known[0], record.version):
+                result.outcome, result.issues = "ignored", item.flags
+                continue
+            if known is not None:
+                try:
+                    check_transition(PreNotificationStatus(known[1]), record.status)
+                except IllegalStatusTransition as err:
+                    result.issues = [
+                        Issue("status", record.status.value, "status.transition", str(err), "error")
+                    ]
+                    continue
+            result.outcome, result.issues = ("created" if known is None else "amended"), item.flags
+            uow.publish(
+                PRENOTIFICATIONS,
+                record.reference,
+                new_event(
+                    type=event_type_for(known[1] if known else None, record),
+                    source=SOURCE,
+                    subject=record.reference,
+                    record=record,
+                ),
+            )
+            current[record.reference] = (record.version, record.status.value)
+            final[record.reference] = item
+            versions.append(
+                {
+                    "reference": record.reference,
+                    "version": record.version,
+                    "status": record.status.value,
+                    "record": record.model_dump(mode="json"),
+                    "channel": item.submission.channel,
+                    "entered_by": item.submission.entered_by,
+                }
+            )
+        if not final:
+            return
+        await upsert(
+            uow.conn, prenotification, [_row(i.record, now) for i in final.values()], ["reference"]
+        )
+        await uow.conn.execute(
+            pg_insert(prenotification_version).on_conflict_do_nothing(), versions
+        )
+        await record_feed_activity(uow, {item.record.system for item in final.values()}, now)
+
+    def subject(self, result: NotificationResult) -> str | None:
+        return result.reference
+
+
+async def intake(
+    uow: UnitOfWork,
+    submissions: Sequence[Submission],
+    *,
+    authorise: Authorise,
+    data: ReferenceData,
+    now: datetime,
+) -> list[NotificationResult]:
+    return await pipeline.take_in(uow, submissions, NotificationIntake(authorise, data), now)
 
 
 def _outside_window(record: PreNotification, now: datetime) -> list[Issue]:
     outside = intake_window().reason("expected_arrival", record.expected_arrival, now)
-    return [] if outside is None else [Issue(**outside)]
-
-
-def _refused_by_store(result: IntakeResult, err: DBAPIError) -> None:
-    result.outcome, result.status, result.issues = "rejected", None, [Issue(**refusal_reason(err))]
-
-
-async def _store(
-    uow: UnitOfWork, accepted: Sequence[_Accepted], results: list[IntakeResult], now: datetime
-) -> None:
-    references = sorted({a.record.reference for a in accepted})
-    current: dict[str, tuple[int, str]] = {
-        r.reference: (r.version, r.status)
-        for r in await uow.conn.execute(
-            select(prenotification.c.reference, prenotification.c.version, prenotification.c.status)
-            .where(prenotification.c.reference.in_(references))
-            .with_for_update()
-        )
-    }
-    final: dict[str, _Accepted] = {}
-    versions: list[dict[str, Any]] = []
-    # Older versions first, so that a batch holding several versions of one record ends on
-    # the newest, whatever order they came in.
-    for item in sorted(accepted, key=lambda a: (a.record.reference, a.record.version)):
-        record, result = item.record, results[item.index]
-        result.reference, result.version, result.status = (
-            record.reference,
-            record.version,
-            record.status.value,
-        )
-        known = current.get(record.reference)
-        if known is not None and not is_newer(known[0], record.version):
-            result.outcome, result.issues = "ignored", item.flags
-            continue
-        if known is not None:
-            try:
-                check_transition(PreNotificationStatus(known[1]), record.status)
-            except IllegalStatusTransition as err:
-                result.issues = [
-                    Issue("status", record.status.value, "status.transition", str(err), "error")
-                ]
-                continue
-        result.outcome, result.issues = ("created" if known is None else "amended"), item.flags
-        uow.publish(
-            PRENOTIFICATIONS,
-            record.reference,
-            new_event(
-                type=event_type_for(known[1] if known else None, record),
-                source=SOURCE,
-                subject=record.reference,
-                record=record,
-            ),
-        )
-        current[record.reference] = (record.version, record.status.value)
-        final[record.reference] = item
-        versions.append(
-            {
-                "reference": record.reference,
-                "version": record.version,
-                "status": record.status.value,
-                "record": record.model_dump(mode="json"),
-                "channel": item.submission.channel,
-                "entered_by": item.submission.entered_by,
-            }
-        )
-    if not final:
-        return
-    await upsert(
-        uow.conn, prenotification, [_row(i.record, now) for i in final.values()], ["reference"]
-    )
-    await uow.conn.execute(pg_insert(prenotification_version).on_conflict_do_nothing(), versions)
-    await record_feed_activity(uow, {item.record.system for item in final.values()}, now)
+    return [] if outside is None else [Issue.of(outside)]
 
 
 def _row(record: PreNotification, now: datetime) -> dict[str, Any]:
@@ -271,51 +266,11 @@ def _row(record: PreNotification, now: datetime) -> dict[str, Any]:
 
 
 async def record_feed_activity(uow: UnitOfWork, systems: set[str], now: datetime) -> None:
-    for system in sorted(systems):
-        stmt = pg_insert(feed).values(system=system, last_record_at=now)
-        await uow.conn.execute(
-            stmt.on_conflict_do_update(index_elements=["system"], set_={"last_record_at": now})
-        )
+    await FEED_CLOCK.touch(uow.conn, systems, now)
 
 
-async def _keep_rejections(
-    uow: UnitOfWork, submissions: Sequence[Submission], results: list[IntakeResult]
-) -> None:
-    await rejections.keep_refused(
-        uow.conn,
-        [
-            (
-                Refused(
-                    s.channel,
-                    s.source,
-                    s.row_number,
-                    r.reference,
-                    s.payload,
-                    [issue_json(i) for i in r.issues],
-                ),
-                r,
-            )
-            for s, r in zip(submissions, results, strict=True)
-            if r.outcome == "rejected"
-        ],
-    )
-
-
-def issue_json(issue: Issue) -> dict[str, Any]:
-    return {
-        "field": issue.field,
-        "value": issue.value,
-        "rule": issue.rule,
-        "message": issue.message,
-        "severity": issue.severity,
-    }
-
-
-def counts(results: Sequence[IntakeResult]) -> Mapping[str, int]:
-    summary = {"created": 0, "amended": 0, "ignored": 0, "rejected": 0}
-    for r in results:
-        summary[r.outcome] += 1
-    return summary
+def counts(results: Sequence[NotificationResult]) -> Mapping[str, int]:
+    return model.counts(results, OUTCOMES)
 
 
 async def resubmit(
@@ -327,13 +282,8 @@ async def resubmit(
     entered_by: str | None,
     data: ReferenceData,
     now: datetime,
-) -> IntakeResult:
+) -> NotificationResult:
     """The corrected record for a refused input (the caller has checked who may correct it);
     on acceptance the rejection is closed. The caller commits."""
-    submission = Submission(
-        record, "resubmit", source=f"rejection {rejection_id}", entered_by=entered_by
-    )
-    [result] = await intake(uow, [submission], authorise=authorise, data=data, now=now)
-    if result.outcome != "rejected" and result.reference:
-        await rejections.mark_resubmitted(uow.conn, rejection_id, result.reference, now)
-    return result
+    rules = NotificationIntake(authorise, data)
+    return await pipeline.resubmit(uow, rules, rejection_id, record, now, entered_by)

@@ -15,6 +15,7 @@ from pnm.prenotification.adapters.tables import intake_file
 from pnm.shared import files
 from pnm.shared.db import UnitOfWork
 from pnm.shared.files import Row
+from pnm.shared.intake.model import Submission
 from pnm.shared.service import ServiceContext
 
 
@@ -44,13 +45,13 @@ class FileOut(files.FileReceipt):
     rejections: list[IntakeOut]
 
 
-def intake_out(result: handlers.IntakeResult) -> IntakeOut:
+def intake_out(result: handlers.NotificationResult) -> IntakeOut:
     return IntakeOut(
         outcome=result.outcome,
         reference=result.reference,
         version=result.version,
         status=result.status,
-        issues=[IssueOut(**handlers.issue_json(i)) for i in result.issues],
+        issues=[IssueOut(**i.as_json()) for i in result.issues],
         rejection_id=result.rejection_id,
         row_number=result.row_number,
     )
@@ -65,7 +66,7 @@ async def receive_file(
         results = await handlers.intake(
             uow,
             [
-                handlers.Submission(
+                Submission(
                     row.payload, "file", source=source, row_number=row.number, problem=row.problem
                 )
                 for row in rows

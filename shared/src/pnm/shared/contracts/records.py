@@ -132,6 +132,10 @@ def line_key(manifest_id: str, line_id: str) -> str:
     return f"{manifest_id}/{line_id}"
 
 
+# A manifest line's identity inside a service, (manifest_id, line_id); `line_key` is its string.
+LineKey = tuple[str, str]
+
+
 class Arrival(Record):
     manifest_id: Identifier
     arrived_at: AwareDatetime
@@ -159,6 +163,10 @@ class PreNotificationStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     REPLACED = "replaced"
+
+
+# The statuses in which a pre-notification stands: not refused, cancelled or replaced.
+ACTIVE_STATUSES = frozenset({PreNotificationStatus.SUBMITTED, PreNotificationStatus.VALIDATED})
 
 
 class Commodity(Record):

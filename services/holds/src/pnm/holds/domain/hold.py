@@ -50,7 +50,7 @@ class HoldState(StrEnum):
 
 FINAL = frozenset({HoldState.RELEASED, HoldState.REFUSED})
 # The states in which the hold still stands (one such hold per line and regime).
-ACTIVE = frozenset(HoldState) - FINAL
+OPEN_STATES = frozenset(HoldState) - FINAL
 
 
 class BlockStatus(StrEnum):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pnm.shared.contracts.limits import MANIFEST_FILE_RECORDS_MAX
-from pnm.shared.files import Row, capped, csv_list, csv_party, parse_jsonl, read_csv
+from pnm.shared.files import CsvRow, Row, csv_list, csv_party, read_export, read_grouped_csv
 
 # Columns that are fields of the line as they are.
 LINE_FIELDS = (
@@ -69,50 +69,42 @@ REQUIRED_CSV_COLUMNS = frozenset(
 )
 
 
-def parse_csv(text: str) -> Iterator[Row]:
-    lines: dict[tuple[str, str, str], Row] = {}
-    for read in read_csv(text, REQUIRED_CSV_COLUMNS):
-        if read.problem is not None:
-            yield read
-            continue
-        number, row = read.number, read.payload
-        goods = {
-            "item": row.get("item"),
-            "hs_code": row.get("hs_code"),
-            "description": row.get("description") or "",
-            "gross_mass_kg": row.get("gross_mass_kg"),
-            "packages": row.get("packages"),
-            **(
-                {"country_of_origin": row["item_country_of_origin"]}
-                if row.get("item_country_of_origin")
-                else {}
-            ),
-        }
-        key = (
-            row.get("manifest_id") or f"row {number}",
-            row.get("line_id") or "",
-            row.get("version") or "",
-        )
-        if key in lines:
-            lines[key].payload["goods"].append(goods)
-            continue
-        payload: dict[str, Any] = {
-            name: row[name] for name in LINE_FIELDS if row.get(name) is not None
-        }
-        payload["transport_document"] = {
+def _goods(row: CsvRow) -> dict[str, Any]:
+    return {
+        "item": row.get("item"),
+        "hs_code": row.get("hs_code"),
+        "description": row.get("description") or "",
+        "gross_mass_kg": row.get("gross_mass_kg"),
+        "packages": row.get("packages"),
+        **(
+            {"country_of_origin": row["item_country_of_origin"]}
+            if row.get("item_country_of_origin")
+            else {}
+        ),
+    }
+
+
+def _line(row: CsvRow, goods: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        **{name: row[name] for name in LINE_FIELDS if row.get(name) is not None},
+        "transport_document": {
             "type": row.get("transport_document_type"),
             "number": row.get("transport_document_number"),
-        }
-        payload["containers"] = csv_list(row.get("containers"))
-        payload["document_references"] = csv_list(row.get("document_references"))
-        payload["consignor"] = csv_party(row, "consignor")
-        payload["consignee"] = csv_party(row, "consignee")
-        payload["goods"] = [goods]
-        lines[key] = Row(number, payload)
-    yield from lines.values()
+        },
+        "containers": csv_list(row.get("containers")),
+        "document_references": csv_list(row.get("document_references")),
+        "consignor": csv_party(row, "consignor"),
+        "consignee": csv_party(row, "consignee"),
+        "goods": goods,
+    }
+
+
+def parse_csv(text: str) -> Iterator[Row]:
+    """One manifest line per manifest_id, line_id and version; one goods item per row."""
+    return read_grouped_csv(
+        text, REQUIRED_CSV_COLUMNS, ("manifest_id", "line_id", "version"), "goods", _goods, _line
+    )
 
 
 def parse_file(text: str, fmt: str) -> list[Row]:
-    return capped(
-        parse_jsonl(text) if fmt == "jsonl" else parse_csv(text), MANIFEST_FILE_RECORDS_MAX
-    )
+    return read_export(text, fmt, parse_csv, MANIFEST_FILE_RECORDS_MAX)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from pnm.manifest_ingest import handlers, views
 from pnm.manifest_ingest.adapters.tables import rejections
 from pnm.manifest_ingest.intake import FileOut, LinesOut, receive_file, summary
-from pnm.manifest_ingest.views import FeedOut, LineSearch, StoredLine, VersionOut
+from pnm.manifest_ingest.views import FeedOut, LineSearch, ManifestLineOut, VersionOut
 from pnm.shared import files
 from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Caller, OfficialReader, Requires
 from pnm.shared.auth import Principal
@@ -26,6 +26,7 @@ from pnm.shared.http import (
     json_body,
     raw_json,
 )
+from pnm.shared.intake.model import Submission
 from pnm.shared.service import ServiceContext
 
 MAX_LINES = 20_000
@@ -69,7 +70,7 @@ def _no_line(manifest_id: str, line_id: str) -> DomainError:
 def build_router(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(tags=["manifests"], route_class=AuthoriseFirst)
 
-    async def take(submissions: list[handlers.Submission]) -> LinesOut:
+    async def take(submissions: list[Submission]) -> LinesOut:
         async with ctx.uow_factory() as uow:
             results = await handlers.declare(uow, submissions, ctx.clock())
             await uow.commit()
@@ -80,10 +81,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """Manifest lines from DMF (role `feed:dmf`): new lines, amendments (a higher
         `version`) and withdrawals; older and known versions are ignored."""
         return await take(
-            [
-                handlers.Submission(line, "rest", caller.subject, n)
-                for n, line in enumerate(body.lines)
-            ]
+            [Submission(line, "rest", caller.subject, n) for n, line in enumerate(body.lines)]
         )
 
     @router.post("/manifests", status_code=status.HTTP_202_ACCEPTED, responses=AUTH_RESPONSES)
@@ -93,7 +91,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         header = body.header.model_dump(mode="json", exclude_none=True)
         return await take(
             [
-                handlers.Submission(
+                Submission(
                     {**header, **line} if isinstance(line, dict) else line,
                     "rest",
                     caller.subject,
@@ -164,7 +162,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         caller: OfficialReader,
         limit: int = Query(1000, ge=1, le=20_000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    ) -> list[StoredLine]:
+    ) -> list[ManifestLineOut]:
         """A manifest's lines in line order, each with its version, status and flags."""
         async with ctx.engine.connect() as conn:
             lines = await views.manifest(conn, manifest_id, limit, offset)
@@ -175,7 +173,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.get(
         "/manifests/{manifest_id}/lines/{line_id}", responses={**AUTH_RESPONSES, **NOT_FOUND}
     )
-    async def get_line(manifest_id: str, line_id: str, caller: OfficialReader) -> StoredLine:
+    async def get_line(manifest_id: str, line_id: str, caller: OfficialReader) -> ManifestLineOut:
         async with ctx.engine.connect() as conn:
             found = await views.line(conn, manifest_id, line_id)
         if found is None:
@@ -206,7 +204,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         withdrawn: bool | None = None,
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    ) -> list[StoredLine]:
+    ) -> list[ManifestLineOut]:
         """Lines by container, transport document, vessel or flight and ETA window; ordered by
         ETA, manifest and line (stable across pages)."""
         wanted = LineSearch(

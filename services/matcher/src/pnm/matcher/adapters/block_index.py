@@ -26,9 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import line, line_key, prenotification_key
 from pnm.matcher.domain.facts import WEAK
+from pnm.shared.contracts.records import LineKey
 from pnm.shared.db import copy_rows
-
-LineKey = tuple[str, str]
 
 
 async def replace_line_keys(conn: AsyncConnection, keys: dict[LineKey, Iterable[str]]) -> None:

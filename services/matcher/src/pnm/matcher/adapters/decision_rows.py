@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from pnm.matcher.adapters.block_index import of_lines
 from pnm.matcher.adapters.store_rows import StoreRows
 from pnm.matcher.adapters.tables import decision, decision_history
-from pnm.matcher.service_layer.store import DecisionStep, LineKey, StoredDecision
-from pnm.shared.contracts.records import Decision
+from pnm.matcher.service_layer.store import DecisionStep, StoredDecision
+from pnm.shared.contracts.records import Decision, LineKey
 from pnm.shared.db import upsert
 
 HISTORY_COLUMNS = ("manifest_id", "line_id", "decision_number", "status", "payload")

@@ -22,12 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import decision_epoch
 from pnm.matcher.domain.facts import WEAK, LineFacts, NotificationFacts
-from pnm.shared.contracts.records import line_key
+from pnm.shared.contracts.records import LineKey, line_key
 
 # Epochs kept: a decision step that started before the oldest kept one decides again under the
 # lock (rows hold thousands of keys, so they are not kept long).
 RETAINED_EPOCHS = 64
-LineKey = tuple[str, str]
 
 
 @dataclass

@@ -21,8 +21,8 @@ from pnm.matcher.adapters.store_rows import StoreRows, as_received
 from pnm.matcher.adapters.tables import line
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts, strong_keys
 from pnm.matcher.domain.quantity import Quantity
-from pnm.matcher.service_layer.store import LineInput, LineKey, NearLine, StoredLine
-from pnm.shared.contracts.records import CaseChanged, ManifestLine
+from pnm.matcher.service_layer.store import LineInput, NearLine, StoredLine
+from pnm.shared.contracts.records import CaseChanged, LineKey, ManifestLine
 from pnm.shared.db import upsert_newer
 
 

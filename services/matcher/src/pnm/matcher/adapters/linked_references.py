@@ -13,9 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pnm.matcher.adapters.block_index import of_lines
 from pnm.matcher.adapters.tables import line, line_reference
 from pnm.matcher.domain.facts import LineFacts
-from pnm.shared.contracts.records import CaseChanged, ManifestLine
-
-LineKey = tuple[str, str]
+from pnm.shared.contracts.records import CaseChanged, LineKey, ManifestLine
 
 
 async def store_links(conn: AsyncConnection, case: CaseChanged) -> None:

@@ -19,14 +19,14 @@ from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.matcher.service_layer.store import (
     DecisionStep,
     LineInput,
-    LineKey,
     NearLine,
     NotificationInput,
     NotificationWritten,
     StoredDecision,
     StoredLine,
 )
-from pnm.shared.contracts.records import CaseChanged, Decision, DecisionStatus, FeedStatus
+from pnm.shared.contracts.records import CaseChanged, Decision, DecisionStatus, FeedStatus, LineKey
+from pnm.shared.versions import newer_wins
 
 OVERDUE = DecisionStatus.OVERDUE
 
@@ -80,7 +80,7 @@ class MemoryStore:
             record = given.line.record
             key = (record.manifest_id, record.line_id)
             known = self._lines.get(key)
-            if known is not None and known.record.version >= record.version:
+            if known is not None and not newer_wins(known.record.version, record.version):
                 continue
             linked = self._linked(key)
             written[key] = (
@@ -110,7 +110,7 @@ class MemoryStore:
         for given in notifications:
             reference, version = given.record.reference, given.record.version
             known = self._notifications.get(reference)
-            if known is not None and known[0] >= version:
+            if known is not None and not newer_wins(known[0], version):
                 continue
             previous = known[1].block_keys if known is not None else frozenset()
             for k in previous:

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.footprints import Footprint
-from pnm.matcher.service_layer.store import LineKey, StoredLine
-from pnm.shared.contracts.records import Record
+from pnm.matcher.service_layer.store import StoredLine
+from pnm.shared.contracts.records import LineKey, Record
 
 
 class StoreRows:

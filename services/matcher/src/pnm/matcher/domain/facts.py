@@ -16,6 +16,7 @@ from pnm.matcher.domain.iso6346_edits import ALPHABET as CONTAINER_ALPHABET
 from pnm.matcher.domain.iso6346_edits import valid_one_edit_forms
 from pnm.matcher.domain.quantity import total_packages
 from pnm.shared.contracts.records import (
+    ACTIVE_STATUSES,
     ChedType,
     ManifestLine,
     Mode,
@@ -30,8 +31,6 @@ from pnm.shared.identifiers import (
     passes_iso6346,
     transport_document_number,
 )
-
-ACTIVE = frozenset({PreNotificationStatus.SUBMITTED, PreNotificationStatus.VALIDATED})
 
 
 def vessel_key(
@@ -266,7 +265,7 @@ class NotificationFacts:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE
+        return self.status in ACTIVE_STATUSES
 
     def __post_init__(self, keys: Iterable[str] | None) -> None:
         if keys is not None:

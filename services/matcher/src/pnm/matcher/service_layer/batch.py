@@ -14,7 +14,6 @@ from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.domain.watermark import PartitionMark
 from pnm.matcher.service_layer.store import (
     LineInput,
-    LineKey,
     NotificationInput,
     StoredLine,
 )
@@ -23,15 +22,17 @@ from pnm.shared.contracts.records import (
     CaseChanged,
     EtaUpdate,
     FeedStatus,
+    LineKey,
     ManifestLine,
     PreNotification,
 )
 from pnm.shared.identifiers import container_number
+from pnm.shared.versions import keep_newest
 
 Cause = str | None  # the correlation id of the input, carried by the decisions it causes
 
 
-def _containers(raw: list[str] | None) -> frozenset[str] | None:
+def _normalised_containers(raw: list[str] | None) -> frozenset[str] | None:
     return None if raw is None else frozenset(container_number(c).value for c in raw)
 
 
@@ -51,10 +52,12 @@ class Batch:
     due: list[LineKey] = field(default_factory=list)  # lines whose deadline passed
 
     def add_line(self, record: ManifestLine, raw: Mapping[str, Any] | None, cause: Cause) -> None:
-        key = (record.manifest_id, record.line_id)
-        kept = self.lines.get(key)
-        if kept is None or kept.line.record.version < record.version:
-            self.lines[key] = LineInput(StoredLine(record, LineFacts.of(record)), raw, cause)
+        keep_newest(
+            self.lines,
+            (record.manifest_id, record.line_id),
+            LineInput(StoredLine(record, LineFacts.of(record)), raw, cause),
+            lambda kept: kept.line.record.version,
+        )
 
     def add_notification(
         self, record: PreNotification, raw: Mapping[str, Any] | None, at: datetime, cause: Cause
@@ -62,20 +65,23 @@ class Batch:
         life = self.feed_life.get(record.system)
         if life is None or life[0] < at:
             self.feed_life[record.system] = (at, cause)
-        kept = self.notifications.get(record.reference)
-        if kept is None or kept.record.version < record.version:
-            self.notifications[record.reference] = NotificationInput(
-                record, NotificationFacts.of(record), raw, cause
-            )
+        keep_newest(
+            self.notifications,
+            record.reference,
+            NotificationInput(record, NotificationFacts.of(record), raw, cause),
+            lambda kept: kept.record.version,
+        )
 
     def add_arrival(self, record: Arrival, cause: Cause) -> None:
         arrival = ArrivalFacts(
-            record.manifest_id, _containers(record.containers), record.arrived_at
+            record.manifest_id, _normalised_containers(record.containers), record.arrived_at
         )
         self.arrivals.append((arrival, cause))
 
     def add_eta_update(self, record: EtaUpdate, received_at: datetime, cause: Cause) -> None:
-        eta = EtaFacts(record.manifest_id, _containers(record.containers), record.eta, received_at)
+        eta = EtaFacts(
+            record.manifest_id, _normalised_containers(record.containers), record.eta, received_at
+        )
         self.eta_updates.append((eta, cause))
 
     def _besides_lines(self) -> tuple[object, ...]:

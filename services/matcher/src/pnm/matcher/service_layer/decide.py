@@ -28,12 +28,11 @@ from pnm.matcher.domain.watermark import Backlog
 from pnm.matcher.service_layer.store import (
     UNSCHEDULED,
     Decided,
-    LineKey,
     Store,
     StoredDecision,
     StoredLine,
 )
-from pnm.shared.contracts.records import Decision, FeedStatus, Regime
+from pnm.shared.contracts.records import Decision, FeedStatus, LineKey, Regime
 
 # Per candidate, the lines it covers by key and their quantities (gross mass, packages).
 Covered = dict[str, dict[LineKey, Quantity]]

@@ -25,13 +25,12 @@ from pnm.matcher.service_layer.decide import evaluate_lines, load_state
 from pnm.matcher.service_layer.store import (
     Decided,
     DecisionStep,
-    LineKey,
     NotificationWritten,
     Row,
     Store,
     StoredLine,
 )
-from pnm.shared.contracts.records import Decision
+from pnm.shared.contracts.records import Decision, LineKey
 
 Clock = Callable[[], datetime]
 

@@ -20,11 +20,11 @@ from pnm.shared.contracts.records import (
     CaseChanged,
     Decision,
     FeedStatus,
+    LineKey,
     ManifestLine,
     PreNotification,
 )
 
-LineKey = tuple[str, str]
 # A decision's schedule: next deadline, held back (feed outage or watermark), held since.
 Schedule = tuple[datetime | None, bool, datetime | None]
 UNSCHEDULED: Schedule = (None, False, None)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pnm.shared.contracts.limits import PRENOTIFICATION_FILE_RECORDS_MAX
 from pnm.shared.contracts.records import PreNotification
-from pnm.shared.files import Row, capped, csv_list, csv_party, parse_jsonl, read_csv
+from pnm.shared.files import CsvRow, Row, csv_list, csv_party, read_export, read_grouped_csv
 
 # Columns that are fields of the record as they are.
 RECORD_FIELDS = (
@@ -65,45 +65,41 @@ REQUIRED_CSV_COLUMNS = frozenset(CSV_COLUMNS) - {
 }
 
 
-def parse_csv(text: str) -> Iterator[Row]:
-    records: dict[tuple[str, str], Row] = {}
-    for read in read_csv(text, REQUIRED_CSV_COLUMNS):
-        if read.problem is not None:
-            yield read
-            continue
-        number, row = read.number, read.payload
-        commodity = {
-            "cn_code": row.get("cn_code"),
-            "description": row.get("description") or "",
-            "net_mass_kg": row.get("net_mass_kg"),
-            **({"packages": row["packages"]} if row.get("packages") else {}),
-            **({"species": row["species"]} if row.get("species") else {}),
-        }
-        key = (row.get("reference") or f"row {number}", row.get("version") or "")
-        if key in records:
-            records[key].payload["commodities"].append(commodity)
-            continue
-        payload: dict[str, Any] = {
-            name: row[name] for name in RECORD_FIELDS if row.get(name) is not None
-        }
-        payload["containers"] = csv_list(row.get("containers"))
-        payload["consignor"] = csv_party(row, "consignor")
-        payload["importer"] = csv_party(row, "importer")
-        payload["commodities"] = [commodity]
-        payload["control"] = {
+def _commodity(row: CsvRow) -> dict[str, Any]:
+    return {
+        "cn_code": row.get("cn_code"),
+        "description": row.get("description") or "",
+        "net_mass_kg": row.get("net_mass_kg"),
+        **({"packages": row["packages"]} if row.get("packages") else {}),
+        **({"species": row["species"]} if row.get("species") else {}),
+    }
+
+
+def _record(row: CsvRow, commodities: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        **{name: row[name] for name in RECORD_FIELDS if row.get(name) is not None},
+        "containers": csv_list(row.get("containers")),
+        "consignor": csv_party(row, "consignor"),
+        "importer": csv_party(row, "importer"),
+        "commodities": commodities,
+        "control": {
             "regime": row.get("control_regime"),
             **(
                 {"inspection_point": row["inspection_point"]} if row.get("inspection_point") else {}
             ),
-        }
-        records[key] = Row(number, payload)
-    yield from records.values()
+        },
+    }
+
+
+def parse_csv(text: str) -> Iterator[Row]:
+    """One record per reference and version; one commodity per row."""
+    return read_grouped_csv(
+        text, REQUIRED_CSV_COLUMNS, ("reference", "version"), "commodities", _commodity, _record
+    )
 
 
 def parse_file(text: str, fmt: str) -> list[Row]:
-    return capped(
-        parse_jsonl(text) if fmt == "jsonl" else parse_csv(text), PRENOTIFICATION_FILE_RECORDS_MAX
-    )
+    return read_export(text, fmt, parse_csv, PRENOTIFICATION_FILE_RECORDS_MAX)
 
 
 def write_csv(records: Iterable[PreNotification]) -> str:

@@ -44,6 +44,7 @@ from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import FeedStatus, PreNotification
 from pnm.shared.http import MAX_OFFSET, DomainError, RowId, json_body, raw_json
+from pnm.shared.intake.model import Submission
 from pnm.shared.service import ServiceContext
 
 READERS = OFFICIAL_READERS
@@ -65,7 +66,9 @@ INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _single_response(result: handlers.IntakeResult, response: Response) -> IntakeOut | JSONResponse:
+def _single_response(
+    result: handlers.NotificationResult, response: Response
+) -> IntakeOut | JSONResponse:
     out = intake_out(result)
     if result.outcome == "rejected":
         rules = {i.rule for i in result.issues}
@@ -101,8 +104,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     data = shipped_reference_data()
 
     async def take(
-        submissions: list[handlers.Submission], authorise: handlers.Authorise
-    ) -> list[handlers.IntakeResult]:
+        submissions: list[Submission], authorise: handlers.Authorise
+    ) -> list[handlers.NotificationResult]:
         async with ctx.uow_factory() as uow:
             results = await handlers.intake(
                 uow, submissions, authorise=authorise, data=data, now=ctx.clock()
@@ -124,7 +127,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """One pre-notification from a feed (role `feed:client-import` or `feed:vgc`)."""
         record = await raw_json(request)
         [result] = await take(
-            [handlers.Submission(record, "rest", source=caller.subject)], feed_authorisation(caller)
+            [Submission(record, "rest", source=caller.subject)], feed_authorisation(caller)
         )
         return _single_response(result, response)
 
@@ -137,7 +140,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """Thousands of records at once; each its own result: bad ones never block good ones."""
         results = await take(
             [
-                handlers.Submission(record, "bulk", source=caller.subject, row_number=n)
+                Submission(record, "bulk", source=caller.subject, row_number=n)
                 for n, record in enumerate(body.records)
             ],
             feed_authorisation(caller),
@@ -159,11 +162,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         `nvwa-inspector` for CHED-P/A/D); the entering officer is recorded."""
         record = await raw_json(request)
         [result] = await take(
-            [
-                handlers.Submission(
-                    record, "written", source=caller.subject, entered_by=caller.subject
-                )
-            ],
+            [Submission(record, "written", source=caller.subject, entered_by=caller.subject)],
             written_authorisation(caller),
         )
         return _single_response(result, response)

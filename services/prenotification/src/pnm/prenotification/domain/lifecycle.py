@@ -1,4 +1,4 @@
-"""The status life cycle of a pre-notification, and which version wins.
+"""The status life cycle of a pre-notification (which version wins: `pnm.shared.versions`).
 
     submitted ──> validated | rejected
     any status but cancelled ──> cancelled | replaced
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pnm.shared.contracts.records import PreNotificationStatus as Status
 
-ACTIVE = frozenset({Status.SUBMITTED, Status.VALIDATED})
 _FROM_SUBMITTED = frozenset({Status.VALIDATED, Status.REJECTED})
 _ENDINGS = frozenset({Status.CANCELLED, Status.REPLACED})
 
@@ -34,8 +33,3 @@ def check_transition(current: Status, target: Status) -> None:
     if current is Status.SUBMITTED and target in _FROM_SUBMITTED:
         return
     raise IllegalStatusTransition(current, target)
-
-
-def is_newer(stored_version: int | None, incoming: int) -> bool:
-    """Whether an incoming version replaces the stored one: an equal or older one never does."""
-    return stored_version is None or incoming > stored_version

@@ -16,11 +16,11 @@ from types import MappingProxyType
 import pycountry
 from stdnum import iso6346
 
-from pnm.prenotification.domain.issues import Issue, Severity
 from pnm.prenotification.domain.reference_data import ReferenceData
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
 from pnm.shared.contracts.records import ChedType, Mode, PreNotification
 from pnm.shared.identifiers import air_waybill, container_number, transport_document_number
+from pnm.shared.intake.model import Issue, Severity
 
 ALL_CHED_TYPES = frozenset(ChedType)
 SYSTEM_CHED_TYPES: Mapping[str, frozenset[ChedType]] = MappingProxyType(
@@ -68,7 +68,7 @@ def validate(record: PreNotification, data: ReferenceData, now: datetime) -> lis
         *_system(record),
         *_commodities(record, data),
         *_bcp(record, data),
-        *_containers(record),
+        *_container_issues(record),
         *_transport_document(record),
         *_countries(record),
         *_dates(record, now),
@@ -223,7 +223,7 @@ def _bcp(record: PreNotification, data: ReferenceData) -> Iterator[Issue]:
         )
 
 
-def _containers(record: PreNotification) -> Iterator[Issue]:
+def _container_issues(record: PreNotification) -> Iterator[Issue]:
     for index, raw in enumerate(record.containers):
         normalised = container_number(raw)
         if normalised.valid:
