@@ -12,7 +12,8 @@ from stdnum import iso6346
 
 from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
-from pnm.matcher.domain.facts import LineFacts, NotificationFacts, party_tokens
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.keys import party_tokens
 from pnm.matcher.domain.scoring import covers, near_key
 from pnm.shared.contracts.records import ChedType, Party
 from pnm.shared.identifiers import air_waybill

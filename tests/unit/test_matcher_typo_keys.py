@@ -8,8 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from stdnum import iso6346
 
-from pnm.matcher.domain.facts import typo_keys
 from pnm.matcher.domain.iso6346_edits import ALPHABET, valid_one_edit_forms
+from pnm.matcher.domain.keys import typo_keys
 
 
 def _one_edit_forms(value: str) -> set[str]:

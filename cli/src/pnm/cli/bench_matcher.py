@@ -34,7 +34,8 @@ from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence
-from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts, reference_key
+from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
+from pnm.matcher.domain.keys import reference_key
 from pnm.matcher.domain.matching import evaluate
 from pnm.matcher.service_layer.batch import Batch
 from pnm.matcher.service_layer.service import Settings, apply

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import line, line_key, prenotification_key
-from pnm.matcher.domain.facts import WEAK
+from pnm.matcher.domain.keys import WEAK
 from pnm.shared.contracts.records import LineKey
 from pnm.shared.db import copy_rows
 

@@ -21,7 +21,8 @@ from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import decision_epoch
-from pnm.matcher.domain.facts import WEAK, LineFacts, NotificationFacts
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.keys import WEAK
 from pnm.shared.contracts.records import LineKey, line_key
 
 # Epochs kept: a decision step that started before the oldest kept one decides again under the

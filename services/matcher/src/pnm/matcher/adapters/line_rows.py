@@ -19,7 +19,8 @@ from pnm.matcher.adapters.block_index import (
 from pnm.matcher.adapters.linked_references import linked_references, requote, store_links
 from pnm.matcher.adapters.store_rows import StoreRows, as_received
 from pnm.matcher.adapters.tables import line
-from pnm.matcher.domain.facts import LineFacts, NotificationFacts, strong_keys
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
+from pnm.matcher.domain.keys import strong_keys
 from pnm.matcher.domain.quantity import Quantity
 from pnm.matcher.service_layer.store import LineInput, NearLine, StoredLine
 from pnm.shared.contracts.records import CaseChanged, LineKey, ManifestLine

@@ -10,9 +10,10 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from pnm.matcher.domain.facts import WEAK, LineFacts, NotificationFacts
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.feeds import with_life
 from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.keys import WEAK
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.domain.quantity import Quantity
 from pnm.matcher.domain.watermark import PartitionMark, feed_watermark

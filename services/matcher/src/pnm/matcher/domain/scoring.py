@@ -14,8 +14,9 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts, reference_key
+from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import IndicatorSet, Parameters
+from pnm.matcher.domain.keys import reference_key
 from pnm.shared.identifiers import Normalised, air_waybill, container_number
 
 Level = tuple[str, str, float]

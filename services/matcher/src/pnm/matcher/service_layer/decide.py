@@ -10,9 +10,10 @@ from datetime import datetime
 
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.decision import Evidence, reach
-from pnm.matcher.domain.facts import LineFacts, NotificationFacts, reference_key
+from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.feeds import degraded_feeds
 from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.keys import reference_key
 from pnm.matcher.domain.matching import (
     ArrivalFacts,
     EtaFacts,
