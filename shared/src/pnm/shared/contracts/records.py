@@ -1,6 +1,11 @@
 """Canonical records as pydantic models (docs/architecture.md, "Events and topics").
 
 Field names are the contract: they are fixed, additions must be optional.
+
+Longer than the ~400 lines a module should be, on purpose: this is the contract every service,
+the schemas (`shared/schemas/`) and the AsyncAPI document are generated from, and it reads as one
+document, record after record, the way a party integrating with the system reads it. Each record
+is a plain model; nothing here has behaviour beyond validating its fields.
 """
 
 from __future__ import annotations
