@@ -1,4 +1,7 @@
-"""Identifier normalisation at the edges: ISO 6346 container numbers and transport documents."""
+"""Identifier normalisation (`pnm.shared.identifiers`): ISO 6346 container numbers, transport
+document numbers, IATA air waybills, countries, party names, HS codes and typed transport
+documents, a section each. One test module for the one source module, so that each rule is
+tested in one place: that is why it runs past 400 lines."""
 
 from __future__ import annotations
 
@@ -7,16 +10,26 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum import iso6346
 
 from pnm.shared.identifiers import (
+    LEGAL_FORMS,
+    Normalised,
+    air_waybill,
     container_number,
+    country_code,
+    hs_code_normalised,
     iso6346_check_digit,
+    party_name,
     passes_iso6346,
+    transport_document,
     transport_document_number,
 )
+
+# --- container_number, passes_iso6346, transport_document_number -------------------------------
+
 
 VECTORS = Path(__file__).parent / "data" / "identifier_vectors.csv"
 
@@ -232,3 +245,246 @@ def test_the_check_digit_table_is_stdnums() -> None:
     for body in ("CSQU305438", "TASU117000", "MSKU907032", "000U000000", "ZZZR999999"):
         assert iso6346_check_digit(body) == iso6346.calc_check_digit(body)
     assert iso6346_check_digit("CS_U305438") is None
+
+
+# --- air_waybill -------------------------------------------------------------------------------
+
+# The iata_awb rows of the identifier test vectors (docs/sources.md, "Identifier test vectors
+# (reference tables)").
+AIR_WAYBILL_VECTORS = [
+    ("020-12345675", True),  # trackjet.world MAWB page example
+    ("235-98651733", True),  # public repo comment example
+    ("074-12345675", True),  # constructed (KLM prefix)
+    ("074-12345676", False),  # constructed INVALID
+]
+
+
+@pytest.mark.parametrize(("identifier", "valid"), AIR_WAYBILL_VECTORS)
+def test_air_waybill_vector(identifier: str, valid: bool) -> None:
+    normalised = air_waybill(identifier)
+    assert normalised.value == identifier
+    assert normalised.valid is valid
+    assert normalised.raw == identifier
+
+
+@pytest.mark.parametrize(
+    "raw", ["02012345675", "020 1234 5675", " 020.12345675 ", "020-1234-5675", "020_12345675"]
+)
+def test_separators_are_accepted(raw: str) -> None:
+    normalised = air_waybill(raw)
+    assert normalised.value == "020-12345675"
+    assert normalised.valid
+    assert normalised.raw == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("", ""),
+        ("020-1234567", "0201234567"),  # 10 digits
+        ("020-123456756", "020123456756"),  # 12 digits
+        ("awb 020-12345675", "AWB02012345675"),
+        ("020-1234567\u0665", "0201234567\u0665"),  # an Arabic-Indic 5 is no ASCII digit
+        ("hawb-x12", "HAWBX12"),
+    ],
+)
+def test_anything_but_eleven_digits_is_invalid_and_kept_stripped(raw: str, value: str) -> None:
+    normalised = air_waybill(raw)
+    assert normalised.valid is False
+    assert normalised.value == value
+
+
+@given(st.integers(0, 999), st.integers(0, 9_999_999), st.integers(0, 9))
+def test_exactly_the_serial_mod_7_digit_is_valid(prefix: int, serial: int, check: int) -> None:
+    normalised = air_waybill(f"{prefix:03d}{serial:07d}{check}")
+    assert normalised.value == f"{prefix:03d}-{serial:07d}{check}"
+    assert normalised.valid is (check == serial % 7)
+    again = air_waybill(normalised.value)
+    assert (again.value, again.valid) == (normalised.value, normalised.valid)
+
+
+# --- country_code ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("NL", "NL"),
+        ("nl", "NL"),
+        (" nl ", "NL"),
+        ("NLD", "NL"),
+        ("nld", "NL"),
+        ("Netherlands", "NL"),
+        ("NETHERLANDS", "NL"),
+        ("the Netherlands", "NL"),
+        ("Argentina", "AR"),
+        ("ARG", "AR"),
+        ("Côte d'Ivoire", "CI"),
+        ("Cote d\u2019Ivoire", "CI"),  # no accent, typographic apostrophe
+        ("Viet Nam", "VN"),
+        ("Vietnam", "VN"),
+        ("Türkiye", "TR"),
+        ("United Kingdom", "GB"),
+        ("UK", "GB"),  # the EU's code for the United Kingdom
+        ("EL", "GR"),  # the EU's code for Greece
+        ("XK", "XK"),  # Kosovo, used by EU customs, not in ISO 3166
+        ("xi", "XI"),  # Northern Ireland
+        ("Kosovo", "XK"),
+    ],
+)
+def test_known_countries_give_their_alpha_2(raw: str, value: str) -> None:
+    assert country_code(raw) == Normalised(raw, value, True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("QQ", "QQ"), (" zz ", "ZZ"), ("Atlantis", "ATLANTIS"), ("", ""), ("528", "528")],
+)
+def test_unknown_countries_are_kept_stripped_upper_case_and_invalid(raw: str, value: str) -> None:
+    assert country_code(raw) == Normalised(raw, value, False)
+
+
+def test_no_country_is_none() -> None:
+    assert country_code(None) is None
+
+
+@settings(max_examples=100)
+@given(st.text(alphabet="abcdeflnrstuxzABCDNLQZ '-.", max_size=12))
+def test_a_country_code_normalises_to_itself(raw: str) -> None:
+    once = country_code(raw)
+    assert once is not None
+    if once.valid:
+        assert re.fullmatch(r"[A-Z]{2}", once.value)
+    assert country_code(once.value) == Normalised(once.value, once.value, once.valid)
+
+
+# --- party_name --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("Van der Berg Import B.V.", "van der berg import"),
+        ("VAN DER BERG IMPORT BV", "van der berg import"),
+        ("van der Berg-Import b.v.", "van der berg import"),
+        ("Frigorífico del Sur S.A.", "frigorifico del sur"),
+        ("Müller Fleischwaren GmbH & Co. KG", "muller fleischwaren"),
+        ("Straße Logistik GmbH", "strasse logistik"),
+        ("A.P. Moller - Maersk A/S", "a p moller maersk"),
+        ("Mowi ASA", "mowi"),
+        ("Ocean Fresh Seafood Co., Ltd.", "ocean fresh seafood"),
+        ("Green Valley Exports Private Limited", "green valley exports"),
+        ("Distribuidora del Norte S.A. de C.V.", "distribuidora del norte"),
+        ("Frutas Tropicales Ltda.", "frutas tropicales"),
+        ("Agro Polska Sp. z o.o.", "agro polska"),
+        ("  Global   Fruit\tTrading Inc. ", "global fruit trading"),
+        ("AB", "ab"),  # nothing but a legal form: kept rather than empty
+        ("SAA B.V.", "saa"),  # a name that is also a legal form (S.A.A.), as without the B.V.
+    ],
+)
+def test_party_name(raw: str, key: str) -> None:
+    assert party_name(raw) == key
+
+
+def test_legal_forms_are_removed_only_as_whole_words() -> None:
+    # "co" in "Cocoa", "ag" in "Agro", "sa" in "Salmon", "bv" in nothing: words stay whole.
+    assert party_name("Cocoa Agro Salmon Corpus B.V.") == "cocoa agro salmon corpus"
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=40))
+def test_party_name_is_idempotent(raw: str) -> None:
+    key = party_name(raw)
+    assert party_name(key) == key
+    assert key == key.strip()
+    assert "  " not in key
+
+
+VARIANTS = [
+    ["B.V.", "BV", "b.v", "B V", "bv."],
+    ["N.V.", "NV", "n v"],
+    ["GmbH", "G.m.b.H.", "GMBH", "gmbh."],
+    ["Ltd", "Ltd.", "LTD", "Limited", "LIMITED"],
+    ["S.A.", "SA", "s.a", "S A"],
+    ["S.p.A.", "SpA", "S.P.A.", "spa"],
+    ["A/S", "AS", "a.s.", "A S"],
+    ["Inc.", "Inc", "INC", "Incorporated"],
+    ["Co.", "Co", "Company", "CO."],
+    ["Corp", "Corp.", "Corporation"],
+    ["LLC", "L.L.C.", "llc"],
+    ["S.A.R.L.", "SARL", "Sàrl"],
+    ["Pty Ltd", "Pty. Ltd.", "PTY LIMITED"],
+    ["", " "],
+]
+FORM_TOKENS = {token for form in LEGAL_FORMS for token in re.split(r"[\W_]+", form.casefold())}
+WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéüñø", min_size=3, max_size=10).filter(
+    lambda word: party_name(word) not in FORM_TOKENS and word not in FORM_TOKENS
+)
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(WORDS, min_size=1, max_size=4),
+    st.sampled_from(VARIANTS),
+    st.data(),
+)
+def test_party_name_does_not_depend_on_how_the_legal_form_is_spelled(
+    words: list[str], variants: list[str], data: st.DataObject
+) -> None:
+    first = data.draw(st.sampled_from(variants))
+    second = data.draw(st.sampled_from(variants))
+    separator = data.draw(st.sampled_from([" ", ", ", " - "]))
+    name = " ".join(word.title() if i % 2 else word for i, word in enumerate(words))
+    expected = party_name(name)
+    assume(expected)
+    assert party_name(f"{name}{separator}{first}") == expected
+    assert party_name(f"{name.upper()}{separator}{second}") == expected
+
+
+# --- hs_code_normalised ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "valid"),
+    [
+        ("0201", "0201", True),
+        ("0201.30", "020130", True),
+        ("0806 10 10", "08061010", True),
+        ("0303.89.90.00", "0303899000", True),
+        ("02", "02", False),  # a chapter is not specific enough
+        ("020", "020", False),
+        ("03038990001", "03038990001", False),  # 11 digits
+        ("ex", "", False),
+        ("0201\u0665", "0201", True),  # an Arabic-Indic digit is no HS digit
+    ],
+)
+def test_hs_code_normalised(raw: str, value: str, valid: bool) -> None:
+    assert hs_code_normalised(raw) == Normalised(raw, value, valid)
+
+
+@pytest.mark.parametrize("raw", [None, "", "  "])
+def test_no_hs_code_is_none(raw: str | None) -> None:
+    assert hs_code_normalised(raw) is None
+
+
+# --- transport_document ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_", "number", "value", "valid"),
+    [
+        ("AWB", "020 1234 5675", "020-12345675", True),
+        ("AWB", "02012345675", "020-12345675", True),
+        ("AWB", "074-12345676", "074-12345676", False),  # check digit
+        ("AWB", "074-1234567", "0741234567", False),  # 10 digits
+        ("HAWB", "hawb-rtm 0012/a", "HAWBRTM0012A", True),  # house AWBs are free-format
+        ("HAWB", "02012345676", "02012345676", True),  # no check digit on a house AWB
+        ("BL", "maeu 254-123-987", "MAEU254123987", True),
+        ("HBL", "hlcu.scl.260910263", "HLCUSCL260910263", True),
+        ("CMR", "nl 123456", "NL123456", True),
+        ("BL", " - / ", "", False),
+        ("HAWB", "--", "", False),
+    ],
+)
+def test_transport_document(type_: str, number: str, value: str, valid: bool) -> None:
+    assert transport_document(type_, number) == Normalised(number, value, valid)
