@@ -1,8 +1,8 @@
 """Properties of the matcher's decisions, for any store (tests/replaying.py): the same final
 set of inputs gives the same decisions whatever their order and batching, receiving everything
 twice changes nothing, and a notified line never becomes unnotified without a cancellation.
-tests/unit/test_matcher_order.py checks them in memory, over generated permutations;
-tests/integration/test_matcher_order_pg.py over PostgreSQL."""
+tests/unit/matcher/test_matcher_order.py checks them in memory, over generated permutations;
+tests/integration/matcher/test_matcher_order_pg.py over PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The committed corpus days as the scenario generator makes them, and what the tests of the
-generator (tests/unit/test_scenario_days.py, test_scenario_families.py) read them with."""
+generator (tests/unit/cli/test_scenario_days.py, test_scenario_families.py) read them with."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 Working days are Monday to Friday except Dutch public holidays as the `holidays` package has
 them (`holidays.NL`, which counts Good Friday, and Liberation Day only in lustrum years). For
 2000 to 2100 they are read from a table written from that package (`data/nl_public_holidays.csv`,
-checked against it by tests/unit/test_calendar_table.py): importing the package takes longer
+checked against it by tests/unit/shared/test_calendar_table.py): importing the package takes longer
 than a replay may take to start. Other years ask the package itself.
 Moving back N working days keeps the local Europe/Amsterdam clock time: an arrival on Monday
 07:00 needs the notice by Friday 07:00.

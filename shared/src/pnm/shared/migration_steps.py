@@ -3,8 +3,8 @@
 A step here is part of released migrations: it is never edited afterwards; a later change to
 these tables is a new step (and a new revision in each service). That is why the steps write the
 tables out instead of building them from the declarations in pnm.shared (messaging.tables,
-rejections, reconciliation), which may change: tests/integration/test_migrations.py holds what
-the steps create equal to what is declared (docs/architecture.md, "Delivery guarantees")."""
+rejections, reconciliation), which may change: tests/integration/shared/test_migrations.py holds
+what the steps create equal to what is declared (docs/architecture.md, "Delivery guarantees")."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ ends, as pure functions of what the generator intended (which pre-notification c
 and whether in time, which one only looks like it does), never of matching the records.
 
 The lead-time rules are the generator's own words for them (docs/border-control-posts.md);
-tests/unit/test_scenario_families.py holds them to pnm.shared.bcp.lead_time.
+tests/unit/cli/test_scenario_families.py holds them to pnm.shared.bcp.lead_time.
 """
 
 from __future__ import annotations

@@ -67,7 +67,8 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
 def add_audit_routes(router: APIRouter, ctx: ServiceContext) -> None:
     """The audit routes on the holds service's router (an AuthoriseFirst router: the role is
     checked before the query is read). Added to it rather than included as a router of their
-    own, so that they are among its routes (the route walk of tests/integration)."""
+    own, so that they are among its routes (the route walk of
+    tests/integration/shared/test_authorise_first.py)."""
 
     @router.get("/audit/verify", responses=AUTH_RESPONSES, tags=["audit"])
     async def verify(caller: Auditor) -> Verification:

@@ -68,7 +68,7 @@ def decision_record(
     decided_at: datetime,
 ) -> Decision:
     # Built from a validated line and the domain's own values: not validated again (the
-    # decisions of a replay are most of its objects; tests/unit/test_corpus.py checks that
+    # decisions of a replay are most of its objects; tests/unit/matcher/test_corpus.py checks that
     # validating them changes nothing).
     return Decision.model_construct(
         manifest_id=line.manifest_id,

@@ -35,7 +35,7 @@ from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.migrations import upgrade
 from pnm.shared.service import ServiceContext
 
-DAY = Path(__file__).parents[1] / "data" / "corpus" / "rotterdam-2026-04-27.jsonl"
+DAY = Path(__file__).parents[2] / "data" / "corpus" / "rotterdam-2026-04-27.jsonl"
 # How each kind of replay input reaches the service: its topic and event type.
 ROUTES = {
     "manifest.line": (MANIFEST_LINES.name, EventType.MANIFEST_LINE_DECLARED),

@@ -15,7 +15,7 @@ import pytest
 from pnm.cli.replay import Replayed, Scorecard, evaluate, replay
 from pnm.shared.contracts.records import Decision
 
-CORPUS = Path(__file__).parents[1] / "data" / "corpus"
+CORPUS = Path(__file__).parents[2] / "data" / "corpus"
 DAYS = sorted(
     p
     for p in CORPUS.glob("*.jsonl")
@@ -66,7 +66,7 @@ def test_the_corpus_holds_what_it_should_and_nothing_else() -> None:
 # --- the decisions themselves, line by line ---------------------------------------------------
 # Beside the quality targets, each day's decisions are kept (`<day>.decisions.jsonl`): a change
 # to the matcher that changes any of them shows which lines and how, and is either a fix (then
-# the files are written again, `python tests/unit/test_corpus.py --write`, and the change is
+# the files are written again, `python tests/unit/matcher/test_corpus.py --write`, and the change is
 # explained in tests/data/corpus/README.md) or a defect.
 
 
@@ -126,7 +126,9 @@ def test_corpus_decisions_are_valid_records(day: Path) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
-        raise SystemExit("python tests/unit/test_corpus.py --write: write the kept decisions")
+        raise SystemExit(
+            "python tests/unit/matcher/test_corpus.py --write: write the kept decisions"
+        )
     for day in DAYS:
         with kept(day).open("w") as out:
             for line in decisions_of(day):

@@ -11,7 +11,7 @@ from pnm.cli.topics import topic_list
 from pnm.shared.contracts.asyncapi import asyncapi_document, render
 from pnm.shared.contracts.topics import ALL_TOPICS, terminal_topic_templates
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_committed_asyncapi_document_is_current() -> None:

@@ -22,7 +22,7 @@ from pnm.holds.adapters.terminals import known_terminals
 from pnm.shared.db import make_engine
 from pnm.shared.service import ServiceContext
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "kafka-security.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "kafka-security.md"
 
 
 def granted(service: str, resource_type: str, operation: str, prefix: str = "") -> set[str]:

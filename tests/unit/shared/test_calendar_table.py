@@ -33,7 +33,7 @@ def test_inside_and_outside_the_table() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
-        raise SystemExit("python tests/unit/test_calendar_table.py --write: write the table")
+        raise SystemExit("python tests/unit/shared/test_calendar_table.py --write: write the table")
     with HOLIDAY_TABLE.open("w", newline="") as out:
         csv.writer(out, lineterminator="\n").writerows(from_the_package())
     print(f"{HOLIDAY_TABLE}: written")

@@ -33,7 +33,7 @@ from pnm.shared.contracts.records import (
 )
 from pnm.shared.contracts.schema import MODELS, json_schemas, render, write_schemas
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 REGENERATE = (
     'regenerate from the workspace root with: python -c "from pathlib import Path; '
     "from pnm.shared.contracts.schema import write_schemas; write_schemas(Path('shared/schemas'))\""

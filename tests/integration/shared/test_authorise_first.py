@@ -90,7 +90,7 @@ def service_routes(pipeline: Pipeline, methods: set[str]) -> list[ServiceRoute]:
         for router in pipeline.service_routers(hosted)
         for route in router.routes
         # The console's pages (not in its API document) sign a person in instead: see
-        # tests/integration/test_console_sign_in.py.
+        # tests/integration/console/test_console_sign_in.py.
         if isinstance(route, APIRoute) and route.include_in_schema and route.path not in OPEN_PATHS
         for method in sorted((route.methods or set()) & methods)
     ]
