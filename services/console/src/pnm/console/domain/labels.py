@@ -1,5 +1,5 @@
 """The console's words in English and Dutch (docs/console.md, "Languages"). A key missing
-in one language is a defect: tests/unit/console/test_labels.py compares the two."""
+in one language is a defect: tests/unit/console/test_console_words.py compares the two."""
 
 from __future__ import annotations
 
