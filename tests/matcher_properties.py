@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from replaying import Driven
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import (
     Arrival,
     ChedType,
@@ -18,6 +17,7 @@ from pnm.shared.contracts.records import (
     PreNotification,
     PreNotificationStatus,
 )
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 NOW = datetime(2026, 12, 1, 6, tzinfo=UTC)
 BOX = [container(990_000 + n) for n in range(4)]

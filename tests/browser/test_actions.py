@@ -17,9 +17,9 @@ from browser_support import SignIn, screenshot
 from infra import bearer
 from playwright.sync_api import Locator, Page, expect
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.matcher.adapters.indicator_data import SHIPPED_VERSION
 from pnm.shared.contracts.records import ChedType
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 T = TypeVar("T")
 WAIT_SECONDS = 60.0

@@ -11,7 +11,7 @@ from browser_support import SignIn, screenshot
 from infra import DMF, bearer
 from playwright.sync_api import Page, expect
 
-from pnm.cli.scenarios import arrival, container, manifest_line
+from pnm.testing.records import arrival, container, manifest_line
 
 # Every form control, and whether something names it for a screen reader.
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]

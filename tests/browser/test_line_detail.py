@@ -22,11 +22,11 @@ from infra import DMF, FEEDS, OFFICER, bearer, token
 from playwright.sync_api import Page, expect
 
 from pnm.cli.postgres import free_port
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.console.adapters.services_api import ServicesApi
 from pnm.console.settings import ConsoleSettings
 from pnm.console.web.detail import LineNotFound, Refusal, read_line
 from pnm.shared.contracts.records import ChedType
+from pnm.testing.records import container, manifest_line, prenotification
 
 T = TypeVar("T")
 READER = ("customs-prearrival",)

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 from infra import DMF, FEEDS, OFFICER, TERMINAL, bearer, eventually
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import ChedType, ManifestLine
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 # A terminal's view: fetch the block instructions it has received so far.
 Instructions = Callable[[], Awaitable[list[dict[str, Any]]]]
@@ -175,7 +175,8 @@ async def late_notification_is_released_by_the_authority_only(
         cn_code=goods.hs_code,
         description=goods.description,
         containers=[box],
-    ).model_copy(update={"submitted_at": datetime.now(UTC)})
+        submitted_at=datetime.now(UTC),
+    )
     response = await client.post(
         "/prenotification/prenotifications",
         json=notice.model_dump(mode="json"),

@@ -22,8 +22,8 @@ import httpx
 from flows import nothing_left_unanswered
 from infra import OFFICER, bearer, eventually
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import ChedType
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 # Raw JSON texts put in place of one field. Not a closed list: what each one stands for is in
 # the issue that asked for it (numbers that are not finite, strings beyond any domain length,

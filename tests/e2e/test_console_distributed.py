@@ -17,7 +17,7 @@ from infra import OFFICER, Broker, bearer, eventually
 from test_distributed import Gateway, Terminal
 
 from pnm.cli.processes import ServiceProcesses
-from pnm.cli.scenarios import container, manifest_line
+from pnm.testing.records import container, manifest_line
 
 pytestmark = pytest.mark.integration
 

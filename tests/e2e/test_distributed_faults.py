@@ -18,9 +18,9 @@ from infra import DMF, OFFICER, ScriptKafka, bearer, eventually, read_topic
 from test_distributed import Gateway
 
 from pnm.cli.processes import ServiceProcesses
-from pnm.cli.scenarios import arrival, container, manifest_line
 from pnm.cli.services import ALL
 from pnm.shared.contracts.topics import MANIFEST_ARRIVALS
+from pnm.testing.records import arrival, container, manifest_line
 
 pytestmark = pytest.mark.integration
 

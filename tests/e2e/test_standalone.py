@@ -22,7 +22,7 @@ from flows import (
 )
 from infra import OFFICER, TERMINAL, bearer, demo_standalone, eventually
 
-from pnm.cli.scenarios import DEMO_MANIFEST
+from pnm.cli.demo_events import DEMO_MANIFEST
 
 
 @pytest.fixture

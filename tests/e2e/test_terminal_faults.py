@@ -14,8 +14,8 @@ import pytest
 from infra import OFFICER, Broker, bearer, decision_event, eventually
 
 from pnm.cli.processes import ServiceProcesses
-from pnm.cli.scenarios import container
 from pnm.shared.contracts.topics import DECISIONS, terminal_instructions_topic
+from pnm.testing.records import container
 
 # kcat is installed by deploy/bootstrap.sh: without it these tests fail, they never skip.
 pytestmark = pytest.mark.integration

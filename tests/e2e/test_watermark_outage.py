@@ -20,8 +20,8 @@ from infra import FEEDS, OFFICER, ScriptKafka, bearer, eventually
 from test_distributed import Gateway
 
 from pnm.cli.processes import ServiceProcesses
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
+from pnm.testing.records import container, manifest_line, prenotification
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,6 @@ from confluent_kafka import Consumer, Producer
 from infra import Broker, bearer, eventually
 from test_hold_lifecycle import NVWA, Holds, holds  # noqa: F401 (the holds service fixture)
 
-from pnm.cli.scenarios import container
 from pnm.cli.terminal_register import Behaviour, Register
 from pnm.cli.terminal_sim import RestChannel, run_terminal
 from pnm.shared.contracts.envelope import new_event
@@ -31,6 +30,7 @@ from pnm.shared.contracts.topics import (
     terminal_acks_topic,
     terminal_instructions_topic,
 )
+from pnm.testing.records import container
 
 BOX = container(7)  # the container Holds.decide puts on the line
 

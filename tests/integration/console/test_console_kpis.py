@@ -14,7 +14,6 @@ import pytest
 from infra import bearer
 
 from pnm.cli.postgres import free_port
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.console import kpi_views
 from pnm.console.domain.kpis import NONE, IndicatorOutcomes, Share, TerminalHolds
@@ -41,6 +40,7 @@ from pnm.shared.contracts.topics import (
 )
 from pnm.shared.messaging.transport import IncomingMessage
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line
 
 NOW = datetime(2026, 12, 7, 10, 30, tzinfo=UTC)
 D = DecisionStatus

@@ -14,7 +14,6 @@ from infra import decision_record
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.console import views
 from pnm.console.adapters.tables import case, decision_log, hold, line, messaging
 from pnm.console.app import definition
@@ -45,6 +44,7 @@ from pnm.shared.contracts.topics import (
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.migrations import upgrade
 from pnm.shared.service import ServiceContext
+from pnm.testing.records import BASE_ETA, container, manifest_line
 
 pytestmark = pytest.mark.integration
 
@@ -395,12 +395,8 @@ def seeded_line(i: int) -> ManifestLine:
         bill_of_lading=f"TD{i:06d}",
         terminal=TERMINALS[i % len(TERMINALS)],
         eta=BASE_ETA + timedelta(hours=i % 97),  # many lines share an ETA: ties to break
-    ).model_copy(
-        update={
-            "port_of_discharge": BCPS[i % len(BCPS)],
-            "consignee": Party(name=f"Importer {i % IMPORTERS:02d} B.V.", country="NL"),
-        }
-    )
+        consignee=Party(name=f"Importer {i % IMPORTERS:02d} B.V.", country="NL"),
+    ).model_copy(update={"port_of_discharge": BCPS[i % len(BCPS)]})
 
 
 def seeded_reference(i: int) -> str:

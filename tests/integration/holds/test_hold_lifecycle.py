@@ -15,7 +15,6 @@ import httpx
 import pytest
 from infra import bearer, decision_event
 
-from pnm.cli.scenarios import container
 from pnm.cli.services import ALL
 from pnm.shared.contracts.records import (
     DecisionStatus,
@@ -25,6 +24,7 @@ from pnm.shared.contracts.records import (
 from pnm.shared.contracts.topics import DECISIONS
 from pnm.shared.messaging.transport import IncomingMessage
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container
 
 OFFICER = bearer("customs-prearrival", subject="douane-1")
 NVWA = bearer("nvwa-inspector", subject="nvwa-1")

@@ -16,7 +16,6 @@ import httpx
 import pytest
 from infra import Broker, bearer, decision_event, eventually
 
-from pnm.cli.scenarios import container
 from pnm.cli.services import ALL
 from pnm.holds.settings import protocol_settings
 from pnm.shared.contracts.topics import (
@@ -25,6 +24,7 @@ from pnm.shared.contracts.topics import (
     terminal_instructions_topic,
 )
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container
 
 # kcat is installed by deploy/bootstrap.sh: without it these tests fail, they never skip.
 pytestmark = pytest.mark.integration

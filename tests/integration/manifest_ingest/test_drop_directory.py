@@ -13,9 +13,9 @@ import httpx
 import pytest
 from infra import bearer, eventually
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line
 
 OFFICER = bearer("customs-prearrival")
 

@@ -16,12 +16,12 @@ import httpx
 import pytest
 from infra import Broker, bearer, eventually, read_topic
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.manifest_ingest.adapters.files import CSV_COLUMNS
 from pnm.shared.contracts.records import GoodsItem, ManifestLine
 from pnm.shared.contracts.topics import MANIFEST_LINES
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line
 
 DMF = bearer("feed:dmf")
 OFFICER = bearer("customs-prearrival")

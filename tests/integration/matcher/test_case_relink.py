@@ -14,13 +14,13 @@ import pytest
 from infra import DMF, OFFICER, bearer, eventually
 from sqlalchemy import func, select
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import line as line_table
 from pnm.matcher.adapters.tables import messaging
 from pnm.matcher.adapters.tables import prenotification as prenotification_table
 from pnm.shared.contracts.records import ChedType, Party
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 MANIFEST = "RELINK-1"
 REFERENCE = "CHEDP.NL.2026.0077001"
@@ -93,13 +93,9 @@ async def test_a_linked_written_prenotification_rematches_the_held_line(
         containers=[],
         transport_document=None,
         expected_arrival=eta,
-    ).model_copy(
-        update={
-            "system": "written",
-            "submitted_at": now - timedelta(minutes=1),
-            "importer": Party(name="Kroonvlees Handel B.V.", country="NL"),
-        }
-    )
+        importer=Party(name="Kroonvlees Handel B.V.", country="NL"),
+        submitted_at=now - timedelta(minutes=1),
+    ).model_copy(update={"system": "written"})
     entered = await client.post(
         "/prenotification/written", json=written.model_dump(mode="json"), headers=NVWA
     )

@@ -18,7 +18,6 @@ from aiokafka import AIOKafkaProducer
 from infra import DMF, OFFICER, TERMINAL, Broker, bearer, decision_event, eventually, read_topic
 from sqlalchemy import func, select
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.holds import reconciliation as holds_reconciliation
 from pnm.holds.adapters.tables import messaging as holds_messaging
@@ -42,6 +41,7 @@ from pnm.shared.migrations import upgrade
 from pnm.shared.reconciliation import UnreadableLedger
 from pnm.shared.runtime import Pipeline
 from pnm.shared.service import ServiceContext, ServiceDefinition
+from pnm.testing.records import container, manifest_line
 
 MANIFEST = "POISON-1"
 # Only names the event's schema: each test event carries its own `data`.

@@ -9,10 +9,10 @@ import httpx
 from infra import bearer, eventually
 from sqlalchemy import func, select
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import messaging
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line
 
 
 async def test_a_decision_is_published_only_when_it_changes(database_url: str) -> None:

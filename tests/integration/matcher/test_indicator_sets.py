@@ -12,11 +12,11 @@ import pytest
 from infra import bearer, eventually
 from sqlalchemy import func, select
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.tables import decision_history
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line
 
 MANIFEST = "SETS-EMMA-1"
 

@@ -8,7 +8,6 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher import handlers
 from pnm.matcher.adapters.tables import decision, messaging
@@ -20,6 +19,7 @@ from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.messaging.transport import IncomingMessage
 from pnm.shared.migrations import upgrade
 from pnm.shared.service import ServiceContext
+from pnm.testing.records import container, manifest_line, prenotification
 
 
 class NoDeadLetters:

@@ -16,7 +16,6 @@ from infra import Broker, bearer, eventually, vgc_status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import feed
 from pnm.shared.contracts.envelope import new_event
@@ -35,6 +34,7 @@ from pnm.shared.contracts.topics import (
     Topic,
 )
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import BASE_ETA, arrival, container, manifest_line, prenotification
 
 MANIFEST = "LIFE-EMMA-101"
 BEEF, GRAPES, MORE_BEEF, OTHER_BEEF = (container(n) for n in range(700_001, 700_005))

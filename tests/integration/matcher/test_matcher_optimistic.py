@@ -12,7 +12,6 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher import handlers
 from pnm.matcher.adapters.footprints import (
@@ -30,6 +29,7 @@ from pnm.shared.contracts.topics import EventType
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.migrations import upgrade
 from pnm.shared.service import ServiceContext
+from pnm.testing.records import container, manifest_line, prenotification
 
 Transaction = Callable[[], Awaitable[None]]
 BOX = container(970_001)

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import event
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher import handlers
 from pnm.matcher.adapters.tables import messaging
@@ -17,6 +16,7 @@ from pnm.shared.contracts.topics import EventType
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.migrations import upgrade
 from pnm.shared.service import utc_now
+from pnm.testing.records import container, manifest_line, prenotification
 
 
 async def test_a_batch_costs_the_same_statements_whatever_its_size(database_url: str) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 from infra import bearer, eventually
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotification
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line, prenotification
 
 CHED = "CHEDP.NL.2026.0088001"
 
@@ -74,21 +74,17 @@ async def _running(
 
 
 def _beef(line_id: str, box: int, *, quoting: bool, kg: float, packages: int) -> ManifestLine:
-    line = manifest_line(
-        "QTY-1", line_id, hs_code="020230", description="Frozen beef", containers=[container(box)]
-    )
-    goods = [g.model_copy(update={"gross_mass_kg": kg, "packages": packages}) for g in line.goods]
-    references = [CHED] if quoting else []
-    return line.model_copy(update={"goods": goods, "document_references": references})
+    return manifest_line(
+        "QTY-1", line_id, hs_code="020230", description="Frozen beef", containers=[container(box)],
+        gross_mass_kg=kg, packages=packages, document_references=[CHED] if quoting else None,
+    )  # fmt: skip
 
 
 def _notice(net_mass_kg: float, packages: int | None) -> PreNotification:
-    notice = prenotification(
+    return prenotification(
         CHED, ched_type=ChedType.CHED_P, cn_code="02023090", description="Frozen beef",
-        containers=[], net_mass_kg=net_mass_kg,
+        containers=[], net_mass_kg=net_mass_kg, packages=packages,
     )  # fmt: skip
-    commodity = notice.commodities[0].model_copy(update={"packages": packages})
-    return notice.model_copy(update={"commodities": [commodity]})
 
 
 async def test_a_ched_quoted_by_two_lines_for_the_goods_of_one_is_flagged(

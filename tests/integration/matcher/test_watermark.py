@@ -17,7 +17,6 @@ from infra import Broker, bearer, eventually, read_topic
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
 from pnm.prenotification import handlers
@@ -40,6 +39,7 @@ from pnm.shared.messaging.relay import OutboxRelay, watermarks
 from pnm.shared.migrations import upgrade
 from pnm.shared.observability import Heartbeat
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 NOTICES = 20
 BATCH = 8

@@ -14,7 +14,6 @@ import pytest
 from infra import bearer, eventually
 from sqlalchemy import select
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
 from pnm.prenotification.adapters.tables import messaging
 from pnm.shared.contracts.records import (
@@ -25,6 +24,7 @@ from pnm.shared.contracts.records import (
     PreNotificationStatus,
 )
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, prenotification
 
 VGC = bearer("feed:vgc")
 CLIENT_IMPORT = bearer("feed:client-import")

@@ -13,7 +13,6 @@ import pytest
 from infra import Broker, bearer, eventually, read_topic
 from sqlalchemy import func, select
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
 from pnm.prenotification.adapters.files import write_csv
 from pnm.prenotification.adapters.tables import prenotification as stored_notifications
@@ -21,6 +20,7 @@ from pnm.prenotification.adapters.tables import rejection
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.contracts.topics import PRENOTIFICATIONS
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, prenotification
 
 RECORDS = 10_000
 FEEDS = bearer("feed:vgc", "feed:client-import")

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from infra import bearer
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
 from pnm.prenotification.adapters.files import write_csv
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, prenotification
 
 VGC = bearer("feed:vgc")
 CLIENT_IMPORT = bearer("feed:client-import")

@@ -10,12 +10,12 @@ import pytest
 from infra import ScriptKafka, bearer, eventually, logged
 from sqlalchemy import func, select
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.cli.services import PIPELINE
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.matcher.adapters.tables import decision
 from pnm.shared.contracts.records import ChedType
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 LINES = 5000
 BATCH = 500

@@ -14,7 +14,6 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import decision, messaging
 from pnm.shared.contracts.envelope import new_event
@@ -31,6 +30,7 @@ from pnm.shared.messaging.processor import EventProcessor
 from pnm.shared.migrations import upgrade
 from pnm.shared.observability import Heartbeat
 from pnm.shared.service import ServiceContext
+from pnm.testing.records import container, manifest_line
 
 LINES = 40
 

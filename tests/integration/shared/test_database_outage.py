@@ -13,12 +13,12 @@ from infra import Broker, eventually, logged, read_topic
 from sqlalchemy import func, select
 
 from pnm.cli.postgres import LocalPostgres, free_port
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import decision
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.topics import MANIFEST_LINES, EventType
 from pnm.shared.runtime import Pipeline, RuntimeOptions
+from pnm.testing.records import container, manifest_line
 
 BEFORE, DURING = 10, 10
 # What the Kafka consumer logs each time an outage stops it applying a batch.

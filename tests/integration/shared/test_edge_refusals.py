@@ -17,12 +17,12 @@ import pytest
 from infra import Broker, bearer, eventually, read_topic
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.manifest_ingest.adapters.files import CSV_COLUMNS
 from pnm.shared.contracts.records import ChedType, ManifestLine
 from pnm.shared.contracts.topics import MANIFEST_LINES, PRENOTIFICATIONS
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line, prenotification
 
 DMF = bearer("feed:dmf")
 FEEDS = bearer("feed:vgc", "feed:client-import")

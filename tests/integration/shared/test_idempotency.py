@@ -10,11 +10,11 @@ import pytest
 from infra import bearer
 from sqlalchemy import func, select
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.manifest_ingest.adapters.tables import messaging
 from pnm.shared.contracts.topics import MANIFEST_ARRIVALS, MANIFEST_ETA
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line
 
 DMF = bearer("feed:dmf", subject="dmf")
 ARRIVAL = {"manifest_id": "EMMA-248W", "arrived_at": "2026-12-07T06:00:00+01:00"}

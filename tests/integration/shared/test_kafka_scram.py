@@ -25,7 +25,6 @@ from pnm.cli.kafka_acls import (
     service_principal,
     terminal_principal,
 )
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import ALL
 from pnm.cli.topics import create_topics
 from pnm.shared.contracts.topics import (
@@ -40,6 +39,7 @@ from pnm.shared.messaging.kafka_security import (
     kafka_client_options,
 )
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, manifest_line
 
 PREFIX = "acc."  # the grants are rendered for a prefixed deployment, as a shared cluster has
 TERMINAL = "ECTDELTA"

@@ -13,7 +13,6 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import line, line_key, prenotification_key
 from pnm.matcher.adapters.tables import prenotification as prenotification_table
@@ -21,6 +20,7 @@ from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.shared.contracts.records import ChedType
 from pnm.shared.db import make_engine
 from pnm.shared.migrations import alembic_config, upgrade
+from pnm.testing.records import container, manifest_line, prenotification
 
 # Every service keeps its outbox, inbox and dead letters beside its own tables.
 MESSAGING = {"outbox", "inbox", "dead_letter", "redrive", "idempotency_key"}

@@ -10,7 +10,6 @@ from infra import Broker, consumed, eventually, read_topic
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
 from pnm.matcher.adapters.tables import prenotification as matcher_notifications
@@ -29,6 +28,7 @@ from pnm.shared.messaging.transport import OutgoingMessage
 from pnm.shared.migrations import upgrade
 from pnm.shared.observability import Heartbeat
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import container, prenotification
 
 EVENTS = 120
 BATCH = 50

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from infra import bearer, eventually
 
-from pnm.cli.scenarios import arrival, container, manifest_line
 from pnm.cli.services import ALL
 from pnm.shared.runtime import Pipeline
+from pnm.testing.records import arrival, container, manifest_line
 
 DMF = bearer("feed:dmf")
 

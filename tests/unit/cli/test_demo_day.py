@@ -18,12 +18,14 @@ from pnm.cli.demo_day import (
     shifted,
     summary,
 )
+from pnm.cli.demo_events import demo_events
 from pnm.cli.demo_feed import messages
 from pnm.cli.demo_terminals import behaviour_of
+from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.day import Day, generate_day
-from pnm.cli.scenarios import ScenarioEvent, arrival, demo_events
 from pnm.cli.standalone import own_base_url
 from pnm.shared.contracts.records import Arrival, ManifestLine, PreNotification
+from pnm.testing.records import arrival
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # a Monday morning
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from pnm.cli.demo_events import demo_events
 from pnm.cli.main import main
-from pnm.cli.scenarios import BASE_ETA, demo_events, prenotification
 from pnm.shared.contracts.records import ChedType
+from pnm.testing.records import BASE_ETA, prenotification
 
 
 def write_demo(path: Path) -> None:

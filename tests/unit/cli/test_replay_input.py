@@ -12,10 +12,10 @@ import pytest
 from pydantic import ValidationError
 
 from pnm.cli.bench_replay import replay_set
+from pnm.cli.demo_events import demo_events
 from pnm.cli.replay import RECORDS, _first_error
 from pnm.cli.replay_input import parse_event, parse_time
 from pnm.cli.scenario.day import generate_day
-from pnm.cli.scenarios import demo_events
 from pnm.shared.contracts.records import Record
 
 

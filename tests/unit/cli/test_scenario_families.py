@@ -19,11 +19,11 @@ from pnm.cli.scenario.families import (
 )
 from pnm.cli.scenario.plan import DayOptions
 from pnm.cli.scenario.truth import LineTruth, lead_time_deadline
-from pnm.cli.scenarios import container
 from pnm.shared.bcp.lead_time import lead_deadline
 from pnm.shared.bcp.shipped import bcp_table
 from pnm.shared.contracts.records import ManifestLine, Mode, PreNotification
 from pnm.shared.identifiers import air_waybill
+from pnm.testing.records import container
 
 
 def test_a_transposition_that_passes_the_check_digit_is_found() -> None:

@@ -22,8 +22,8 @@ from pnm.cli.scenario.catalogue import FLIGHTS, ROUTES
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.plan import Continuity, DayOptions
 from pnm.cli.scenario.year import write_days
-from pnm.cli.scenarios import container
 from pnm.shared.contracts.records import DecisionStatus, ManifestLine
+from pnm.testing.records import container
 
 START = date(2026, 3, 9)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.console.domain.comparison import Mark, side_by_side
 from pnm.console.domain.explanation import scored_candidates
 from pnm.shared.contracts.records import ChedType
+from pnm.testing.records import container, manifest_line, prenotification
 
 GRAPES, OTHER = container(900001), container(900002)
 

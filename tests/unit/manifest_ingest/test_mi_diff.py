@@ -6,9 +6,9 @@ import json
 from dataclasses import asdict
 from datetime import timedelta, timezone
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.manifest_ingest.domain.diff import Change, diff
 from pnm.shared.contracts.records import GoodsItem, ManifestLine, Party, TransportDocument
+from pnm.testing.records import BASE_ETA, container, manifest_line
 
 
 def _line(**update: object) -> ManifestLine:

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import iso6346
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.manifest_ingest.domain.normalise import Flag, LineKeys, NormalisedLine, normalise_line
 from pnm.shared.contracts.records import GoodsItem, ManifestLine, Mode, Party, TransportDocument
+from pnm.testing.records import container, manifest_line
 
 # The container and air waybill rows of the identifier test vectors (docs/sources.md,
 # "Identifier test vectors (reference tables)").

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from pnm.cli.scenarios import BASE_ETA
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.watermark import Backlog
 from pnm.shared.contracts.records import DecisionStatus, ManifestLine, PreNotification, Regime
+from pnm.testing.records import BASE_ETA
 
 INDICATORS = shipped_indicator_set()
 BEFORE_DEADLINE = BASE_ETA - timedelta(days=5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from matcher_cases import decide_at
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.matcher.domain.matching import decision_record
 from pnm.shared.contracts.limits import DESCRIPTION_MAX, GOODS_MAX
 from pnm.shared.contracts.records import (
@@ -15,6 +14,7 @@ from pnm.shared.contracts.records import (
     GoodsSummary,
     ManifestLine,
 )
+from pnm.testing.records import BASE_ETA, container, manifest_line
 
 BOX = container(1)
 

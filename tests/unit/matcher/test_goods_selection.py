@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line
 from pnm.matcher.adapters.indicator_data import validated
 from pnm.matcher.domain.goods_text import vocabulary
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
@@ -16,6 +15,7 @@ from pnm.matcher.domain.matching import decision_record
 from pnm.matcher.domain.selection import select_regimes
 from pnm.shared.contracts.limits import DESCRIPTION_MAX, GOODS_MAX
 from pnm.shared.contracts.records import DecisionStatus, GoodsItem, ManifestLine, Regime
+from pnm.testing.records import BASE_ETA, container, manifest_line
 
 
 def described(description: str, hs_code: str | None = None) -> ManifestLine:

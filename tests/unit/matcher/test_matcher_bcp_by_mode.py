@@ -9,7 +9,6 @@ from datetime import datetime
 import pytest
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.scoring import consignment_levels
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
@@ -22,6 +21,7 @@ from pnm.shared.contracts.records import (
     Mode,
     PreNotification,
 )
+from pnm.testing.records import BASE_ETA, container, manifest_line, prenotification
 
 BOX = container(41)
 
@@ -80,8 +80,9 @@ def sawn_wood(submitted_at: datetime) -> tuple[ManifestLine, list[PreNotificatio
         cn_code="44071190",
         description="Sawn pine wood",
         containers=[BOX],
+        submitted_at=submitted_at,
     )
-    return line, [notice.model_copy(update={"submitted_at": submitted_at})]
+    return line, [notice]
 
 
 def test_wood_notified_two_working_days_ahead_at_rotterdam_is_late_in_the_matcher_too() -> None:

@@ -10,13 +10,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum import iso6346
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.matcher.domain.blocking import NotificationIndex
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.keys import party_tokens
 from pnm.matcher.domain.scoring import covers, near_key
 from pnm.shared.contracts.records import ChedType, Party
 from pnm.shared.identifiers import air_waybill
+from pnm.testing.records import container, manifest_line, prenotification
 
 BOX = container(4711)
 
@@ -24,18 +24,11 @@ BOX = container(4711)
 def line(
     box: str = BOX, *, imo: str = "9321483", consignee: str = "Van der Berg Import B.V."
 ) -> LineFacts:
-    record = manifest_line("BLK-1", "1", hs_code="020130", description="beef", containers=[box])
-    return LineFacts.of(
-        record.model_copy(
-            update={
-                "vessel_imo": imo,
-                "consignee": Party(name=consignee, country="NL"),
-                "transport_document": record.transport_document.model_copy(
-                    update={"number": "MAEU123456789"}
-                ),
-            }
-        )
-    )
+    record = manifest_line(
+        "BLK-1", "1", hs_code="020130", description="beef", containers=[box],
+        bill_of_lading="MAEU123456789", consignee=Party(name=consignee, country="NL"),
+    )  # fmt: skip
+    return LineFacts.of(record.model_copy(update={"vessel_imo": imo}))
 
 
 def notice(
@@ -47,10 +40,9 @@ def notice(
         cn_code="0201",
         description="beef",
         containers=[box] if box else [],
+        importer=Party(name=importer, country="NL"),
     )
-    return NotificationFacts.of(
-        record.model_copy(update={"importer": Party(name=importer, country="NL")})
-    )
+    return NotificationFacts.of(record)
 
 
 def typo(box: str) -> str:

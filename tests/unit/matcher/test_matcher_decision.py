@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from matcher_cases import BEFORE_DEADLINE, INDICATORS, decide_at
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.adapters.indicator_data import validated
 from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.decision import SEVERITY
@@ -28,6 +27,7 @@ from pnm.shared.contracts.records import (
     PreNotificationStatus,
     Regime,
 )
+from pnm.testing.records import BASE_ETA, container, manifest_line, prenotification
 
 S = DecisionStatus
 P = PreNotificationStatus
@@ -68,20 +68,16 @@ def beef_pn(
     net: float | None = None,
     submitted: datetime | None = None,
 ) -> PreNotification:
-    record = prenotification(
+    return prenotification(
         reference,
         ched_type=ched_type,
         cn_code=cn_code,
         description="Frozen boneless beef",
         containers=[BOX] if containers is None else containers,
         status=status,
+        net_mass_kg=net,
+        submitted_at=submitted,
     )
-    update: dict[str, object] = {}
-    if submitted is not None:
-        update["submitted_at"] = submitted
-    if net is not None:
-        update["commodities"] = [record.commodities[0].model_copy(update={"net_mass_kg": net})]
-    return record.model_copy(update=update)
 
 
 # --- selection ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.domain.decision import Outcome
 from pnm.shared.contracts.records import (
     ChedType,
@@ -17,6 +16,7 @@ from pnm.shared.contracts.records import (
     Mode,
     PreNotification,
 )
+from pnm.testing.records import BASE_ETA, container, manifest_line, prenotification
 
 BOX = container(31)
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from replaying import InMemory
 
-from pnm.cli.scenarios import BASE_ETA, manifest_line, prenotification
 from pnm.shared.contracts.records import ChedType, Decision, DecisionStatus, PreNotification
+from pnm.testing.records import BASE_ETA, manifest_line, prenotification
 
 CHED = "CHEDP.NL.2026.0009001"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.matcher.adapters.indicator_data import validated
 from pnm.matcher.domain.indicators import IndicatorSetError
 from pnm.shared.contracts.records import DecisionStatus, GoodsItem, ManifestLine, Procedure, Regime
+from pnm.testing.records import container, manifest_line
 
 
 def line(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.matcher.adapters.footprints import Footprint
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.shared.contracts.records import ChedType
+from pnm.testing.records import container, manifest_line, prenotification
 
 KINDS = ["lines", "line_keys", "notifications", "notification_keys", "manifests"]
 

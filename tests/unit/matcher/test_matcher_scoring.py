@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matcher_cases import BEFORE_DEADLINE, INDICATORS
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.domain.decision import Evidence, LineSituation, decide, reach
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.regime import settled_by_match
@@ -24,6 +23,7 @@ from pnm.matcher.domain.scoring import (
     score,
 )
 from pnm.shared.contracts.records import ChedType, Party, PreNotification, PreNotificationStatus
+from pnm.testing.records import BASE_ETA, container, manifest_line, prenotification
 
 BOX = container(4711)
 TYPO = BOX[:6] + ("1" if BOX[6] != "1" else "2") + BOX[7:]
@@ -55,7 +55,8 @@ def _notice(
         containers=boxes,
         transport_document=document,
         expected_arrival=BASE_ETA + apart,
-    ).model_copy(update={"importer": Party(name=importer, country="NL")})
+        importer=Party(name=importer, country="NL"),
+    )
 
 
 drawn = (containers, documents, importers, codes, arrivals, ports, masses, st.booleans())

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from replaying import InMemory
 
-from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.service_layer.replay import REPLAY
 from pnm.matcher.service_layer.service import dry_run
 from pnm.shared.contracts.records import EtaUpdate
+from pnm.testing.records import BASE_ETA, arrival, container, manifest_line
 
 SHIRTS = manifest_line(
     "SVC-1", "1", hs_code="610910", description="shirts", containers=[container(5)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.cli.scenarios import manifest_line, prenotification
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.scoring import consignment_levels
 from pnm.shared.contracts.records import (
@@ -20,6 +19,7 @@ from pnm.shared.contracts.records import (
     TransportDocument,
 )
 from pnm.shared.identifiers import air_waybill, container_number
+from pnm.testing.records import manifest_line, prenotification
 
 BOX, SWAPPED = "PNMU0000103", "PNMU0000130"
 AWB, AWB_SWAPPED = "07412345071", "07412345701"  # serial 1234507 / 1234570: 63 apart, 7 | 63
@@ -28,11 +28,10 @@ REFERENCE = "CHEDP.NL.2026.0004711"
 
 
 def _line(box: str, document: str = BL, quoted: list[str] | None = None) -> ManifestLine:
-    line = manifest_line(
+    return manifest_line(
         "SW-1", "1", hs_code="020130", description="frozen beef", containers=[box],
-        bill_of_lading=document,
+        bill_of_lading=document, document_references=quoted,
     )  # fmt: skip
-    return line.model_copy(update={"document_references": quoted or []})
 
 
 def _notice(box: str, document: str | None) -> PreNotification:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from replaying import InMemory
 
-from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import (
     ChedType,
     Decision,
@@ -21,12 +20,14 @@ from pnm.shared.contracts.records import (
     PreNotification,
     Record,
 )
+from pnm.testing.records import BASE_ETA, arrival, container, manifest_line, prenotification
 
 CHED = "CHEDP.NL.2026.0007001"
 LATER = "CHEDP.NL.2026.0007002"
 QUOTED = manifest_line(
-    "QB-1", "1", hs_code="020130", description="frozen beef", containers=[container(1)]
-).model_copy(update={"document_references": [CHED]})
+    "QB-1", "1", hs_code="020130", description="frozen beef", containers=[container(1)],
+    document_references=[CHED],
+)  # fmt: skip
 OTHER = manifest_line(
     "QB-1", "2", hs_code="020130", description="frozen beef", containers=[container(2)]
 )
@@ -69,8 +70,8 @@ def test_a_ched_used_up_by_the_line_that_quotes_it_does_not_cover_another_line()
 def test_a_late_notification_covering_the_other_line_is_credited() -> None:
     late = prenotification(
         LATER, ched_type=ChedType.CHED_P, cn_code="02013000", description="frozen beef",
-        containers=[container(2)],
-    ).model_copy(update={"submitted_at": BASE_ETA - timedelta(hours=2)})  # fmt: skip
+        containers=[container(2)], submitted_at=BASE_ETA - timedelta(hours=2),
+    )  # fmt: skip
     decided = _decide(_day((late, late.submitted_at)))
     assert decided["1"].status is DecisionStatus.NOTIFIED
     assert decided["2"].status is DecisionStatus.NOTIFIED_LATE
@@ -79,8 +80,9 @@ def test_a_late_notification_covering_the_other_line_is_credited() -> None:
 
 def _quoting(line_id: str, box: int) -> ManifestLine:
     return manifest_line(
-        "QB-2", line_id, hs_code="020130", description="frozen beef", containers=[container(box)]
-    ).model_copy(update={"document_references": [CHED]})
+        "QB-2", line_id, hs_code="020130", description="frozen beef", containers=[container(box)],
+        document_references=[CHED],
+    )  # fmt: skip
 
 
 def test_lines_that_together_use_a_ched_beyond_its_quantity_go_before_a_person() -> None:
@@ -99,10 +101,10 @@ def test_lines_that_together_use_a_ched_beyond_its_quantity_go_before_a_person()
 
 
 def test_one_ched_for_two_containers_covers_both_lines() -> None:
-    both = NOTICE.model_copy(update={"containers": [container(21), container(22)]})
-    both = both.model_copy(
-        update={"commodities": [both.commodities[0].model_copy(update={"net_mass_kg": 33_000})]}
-    )
+    both = prenotification(
+        CHED, ched_type=ChedType.CHED_P, cn_code="02013000", description="frozen beef",
+        containers=[container(21), container(22)], net_mass_kg=33_000,
+    )  # fmt: skip
     lines = [
         manifest_line(
             "QB-3", n, hs_code="020130", description="frozen beef", containers=[container(b)]
@@ -118,13 +120,11 @@ def test_one_ched_for_two_containers_covers_both_lines() -> None:
 def test_a_line_moves_to_the_notification_that_covers_it_by_key() -> None:
     """A weaker candidate in time (the same importer on the same vessel, enough quantity) and a
     late one that names the line's container: the line is the late one's."""
-    roomy = NOTICE.model_copy(
-        update={"commodities": [NOTICE.commodities[0].model_copy(update={"net_mass_kg": 17_000})]}
-    )
+    roomy = _notice_of(17_000, None)
     late = prenotification(
         LATER, ched_type=ChedType.CHED_P, cn_code="02013000", description="frozen beef",
-        containers=[container(2)],
-    ).model_copy(update={"submitted_at": BASE_ETA - timedelta(hours=2)})  # fmt: skip
+        containers=[container(2)], submitted_at=BASE_ETA - timedelta(hours=2),
+    )  # fmt: skip
     decided = _decide(
         [
             (roomy, roomy.submitted_at),
@@ -142,8 +142,9 @@ def test_a_line_quoting_a_ched_that_fits_nothing_else_of_it_goes_before_a_person
     consignee (a forwarder): quoting a reference is the declarant's own word that it covers
     the line, so the line is `review`, not held as unnotified."""
     first = manifest_line(
-        "QB-4", "1", hs_code="020130", description="frozen beef", containers=[container(31)]
-    ).model_copy(update={"document_references": [CHED]})
+        "QB-4", "1", hs_code="020130", description="frozen beef", containers=[container(31)],
+        document_references=[CHED],
+    )  # fmt: skip
     named = NOTICE.model_copy(
         update={
             "containers": [container(31)],
@@ -178,8 +179,10 @@ def _with_packages(record: ManifestLine, kg: float, packages: int) -> ManifestLi
 
 
 def _notice_of(kg: float, packages: int | None) -> PreNotification:
-    commodity = NOTICE.commodities[0].model_copy(update={"net_mass_kg": kg, "packages": packages})
-    return NOTICE.model_copy(update={"commodities": [commodity]})
+    return prenotification(
+        CHED, ched_type=ChedType.CHED_P, cn_code="02013000", description="frozen beef",
+        containers=[], net_mass_kg=kg, packages=packages,
+    )  # fmt: skip
 
 
 def test_packages_used_up_by_the_line_that_quotes_it_leave_nothing_for_another_line() -> None:

@@ -9,8 +9,8 @@ from datetime import timedelta
 from infra import vgc_status
 from replaying import Replaying
 
-from pnm.cli.scenarios import BASE_ETA, arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.records import ChedType, FeedStatus, ManifestLine
+from pnm.testing.records import BASE_ETA, arrival, container, manifest_line, prenotification
 
 BEEF = manifest_line(
     "FEED-1", "1", hs_code="020230", description="frozen beef", containers=[container(77)]

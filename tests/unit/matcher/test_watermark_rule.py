@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.matcher.domain.facts import LineFacts
 from pnm.matcher.domain.matching import ArrivalFacts, evaluate
 from pnm.matcher.domain.watermark import BACKLOG, Backlog, PartitionMark, feed_watermark
@@ -19,6 +18,7 @@ from pnm.shared.contracts.records import (
     PreNotificationStatus,
     Regime,
 )
+from pnm.testing.records import BASE_ETA, container, manifest_line, prenotification
 
 S = DecisionStatus
 BOX = container(1)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.manifest_ingest.domain.amendments import line_event_type
 from pnm.prenotification.handlers import event_type_for
 from pnm.shared.contracts.records import ChedType, PreNotificationStatus
 from pnm.shared.contracts.topics import EventType
+from pnm.testing.records import container, manifest_line, prenotification
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.domain.validation import validate
 from pnm.shared.contracts.records import ChedType, Mode, PreNotification
+from pnm.testing.records import container, prenotification
 
 ARRIVAL = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 NOW = ARRIVAL - timedelta(days=2)

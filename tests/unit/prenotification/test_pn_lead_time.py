@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.domain.lead_time import lead_time
 from pnm.shared.bcp.table import Bcp
 from pnm.shared.calendar import is_working_day, working_days_before
 from pnm.shared.contracts.records import ChedType, Commodity, Mode, PreNotification
+from pnm.testing.records import container, prenotification
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DATA = shipped_reference_data()

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.prenotification.domain.reduced_check import CERTIFICATE_DUE_AFTER, certificate_due
 from pnm.shared.contracts.records import ChedType, Control, PreNotification
+from pnm.testing.records import container, prenotification
 
 ARRIVAL = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from pnm.cli.scenarios import container, prenotification
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.domain.validation import SYSTEM_CHED_TYPES, validate
 from pnm.shared.contracts.records import ChedType, Commodity, Mode, PreNotification
 from pnm.shared.intake.model import Issue
+from pnm.testing.records import container, prenotification
 
 DATA = shipped_reference_data()
 ARRIVAL = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
@@ -360,10 +360,10 @@ def test_issues_come_in_rule_order() -> None:
 def test_dates_at_the_edges_of_the_calendar_are_refused_not_crashed() -> None:
     from datetime import UTC, datetime
 
-    from pnm.cli.scenarios import container, prenotification
     from pnm.prenotification.adapters.reference_files import shipped_reference_data
     from pnm.prenotification.domain.validation import validate
     from pnm.shared.contracts.records import ChedType
+    from pnm.testing.records import container, prenotification
 
     now = datetime(2026, 11, 27, tzinfo=UTC)
     base = prenotification(

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pnm.cli.scenarios import arrival, container, manifest_line
 from pnm.shared.contracts.envelope import SCHEMA_BASE, CloudEvent, new_event
 from pnm.shared.contracts.records import Arrival, ManifestLine
 from pnm.shared.contracts.topics import EventType
+from pnm.testing.records import arrival, container, manifest_line
 
 LINE = manifest_line(
     "M-1", "1", hs_code="020130", description="Frozen beef", containers=[container(1)]

@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.domain.indicators import IndicatorSetDocument
 from pnm.shared.contracts.limits import (
@@ -28,6 +27,7 @@ from pnm.shared.contracts.limits import (
     json_depth,
 )
 from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotification
+from pnm.testing.records import container, manifest_line, prenotification
 
 LINE = manifest_line("ST-1", "1", hs_code="020130", description="beef", containers=[container(1)])
 

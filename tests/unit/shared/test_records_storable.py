@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.shared.text import unstorable
+from pnm.testing.records import container, manifest_line
 
 LINE = manifest_line("ST-1", "1", hs_code="020130", description="beef", containers=[container(1)])
 

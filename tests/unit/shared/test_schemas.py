@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from pnm.cli.scenarios import arrival, container, manifest_line, prenotification
 from pnm.shared.contracts.envelope import SCHEMA_BASE, CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Authority,
@@ -32,6 +31,7 @@ from pnm.shared.contracts.records import (
     Watermark,
 )
 from pnm.shared.contracts.schema import MODELS, json_schemas, render, write_schemas
+from pnm.testing.records import arrival, container, manifest_line, prenotification
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 REGENERATE = (

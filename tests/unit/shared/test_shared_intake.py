@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
-from pnm.cli.scenarios import container, manifest_line
 from pnm.manifest_ingest.handlers import LINES
 from pnm.shared.files import FileFormatError, read_grouped_csv, row_problem
 from pnm.shared.intake.model import (
@@ -24,6 +23,7 @@ from pnm.shared.intake.model import (
     refusals,
     screen,
 )
+from pnm.testing.records import container, manifest_line
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 

@@ -25,13 +25,13 @@ from pnm.cli.bench_year import print_year, year_figures
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
 from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.services import PIPELINE
 from pnm.cli.topics import create_topics
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import DECISIONS
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.testing.records import container, manifest_line
 
 POST_BATCH = 500
 # The sections that run the services on a Kafka broker and a PostgreSQL (started unless given).

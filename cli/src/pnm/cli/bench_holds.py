@@ -23,7 +23,6 @@ from pnm.cli.bench_common import line_events, percentile
 from pnm.cli.bench_intake import BENCH_SECRET
 from pnm.cli.bench_matcher import SHIP_LINES, bench_line, box, load_notifications
 from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.scenarios import arrival, manifest_line
 from pnm.cli.topics import create_topics
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ManifestLine
@@ -35,6 +34,7 @@ from pnm.shared.contracts.topics import (
     terminal_instructions_topic,
 )
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.testing.records import arrival, manifest_line
 
 UNNOTIFIED_EVERY = 10  # every tenth line is in a container nobody notified
 WATCH_TIMEOUT = 900.0

@@ -16,12 +16,12 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.scenarios import container, manifest_line, prenotification
 from pnm.cli.topics import create_topics
 from pnm.prenotification.adapters.files import write_csv
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.testing.records import container, manifest_line, prenotification
 
 BENCH_SECRET = "pnm-bench-secret-not-for-production-0123456789"
 

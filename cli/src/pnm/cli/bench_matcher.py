@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pnm.cli.bench_common import line_events, percentile, watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET
 from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.scenarios import BASE_ETA, container, manifest_line, prenotification
 from pnm.cli.topics import create_topics
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.postgres_store import PostgresStore
@@ -50,6 +49,7 @@ from pnm.shared.contracts.topics import DECISIONS, MANIFEST_LINES
 from pnm.shared.db import make_engine
 from pnm.shared.identifiers import party_name
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.testing.records import BASE_ETA, container, manifest_line, prenotification
 
 VESSELS = 5_000  # vessel calls and flights in the window the active notifications cover
 SHIP_LINES = 10_000  # the two large ships of the burst carry the first 2 x 10,000

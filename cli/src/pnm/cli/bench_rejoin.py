@@ -16,10 +16,10 @@ import httpx
 from pnm.cli.bench_common import watch_decisions
 from pnm.cli.bench_intake import BENCH_SECRET
 from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.scenarios import container, manifest_line
 from pnm.cli.topics import create_topics
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.topics import DECISIONS
+from pnm.testing.records import container, manifest_line
 
 OUTAGE_SECONDS = 10.0
 # label: (matcher settings, static membership)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pnm.cli.replay_input import parse_event
+from pnm.cli.replay_input import ScenarioEvent, parse_event
 from pnm.cli.scenario.day import generate_day
-from pnm.cli.scenarios import ScenarioEvent, container, prenotification
 from pnm.shared.contracts.records import ChedType, ManifestLine, PreNotification
+from pnm.testing.records import container, prenotification
 
 # A set of more lines is made of several consecutive Rotterdam days of corpus size (the set
 # stays the one measured since the replay was first benchmarked; docs/year-generator.md makes

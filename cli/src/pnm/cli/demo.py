@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
+from pnm.cli.demo_events import DEMO_BEEF, DEMO_MANIFEST, demo_late_prenotification
 from pnm.cli.demo_terminals import log_action
-from pnm.cli.scenarios import DEMO_BEEF, DEMO_MANIFEST, demo_late_prenotification
 from pnm.shared.auth import mint_token
 
 TERMINAL = "ECTDELTA"

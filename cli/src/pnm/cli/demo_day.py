@@ -15,10 +15,10 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.plan import Kind
 from pnm.cli.scenario.truth import AMSTERDAM, LineTruth
-from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import (
     Arrival,
     EtaUpdate,

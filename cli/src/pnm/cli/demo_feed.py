@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from pnm.cli.scenarios import ScenarioEvent
+from pnm.cli.replay_input import ScenarioEvent
 from pnm.shared.auth import mint_token
 
 log = logging.getLogger(__name__)

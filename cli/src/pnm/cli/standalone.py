@@ -16,10 +16,10 @@ import httpx
 
 from pnm.cli.demo import BASE_URL, TERMINAL, say, tell_demo, tell_terminal
 from pnm.cli.demo_day import DemoDay, DemoSettings, build_demo_day, summary
+from pnm.cli.demo_events import demo_events
 from pnm.cli.demo_feed import feed_as_time_comes, feed_auth, keep_feeds_alive, post_events
 from pnm.cli.demo_terminals import run_terminals
 from pnm.cli.postgres import LocalPostgres, free_port
-from pnm.cli.scenarios import demo_events
 from pnm.cli.serve import serve_app
 from pnm.cli.services import ALL
 from pnm.shared.observability import configure_logging

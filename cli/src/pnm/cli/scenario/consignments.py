@@ -22,8 +22,8 @@ from pnm.cli.scenario.catalogue import (
 )
 from pnm.cli.scenario.plan import Call, Item, PlannedLine, Scene
 from pnm.cli.scenario.writing import air_waybill, fill, name_variant
-from pnm.cli.scenarios import container
 from pnm.shared.contracts.records import Mode, Party, Procedure, Regime, TransportDocument
+from pnm.testing.records import container
 
 PROCEDURE_SHARES: dict[Mode, dict[str, float]] = {
     Mode.SEA: {"import": 86.0, "transhipment": 8.0, "transit": 3.0, "warehouse": 3.0},

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.cases import Notifier
 from pnm.cli.scenario.consignments import Consignments
 from pnm.cli.scenario.families import FamilyPlanner, family_lines
@@ -33,7 +34,6 @@ from pnm.cli.scenario.manifest import Manifest
 from pnm.cli.scenario.plan import Call, DayOptions, Kind, OutageKind, PlannedLine, Scene
 from pnm.cli.scenario.truth import Claim, DayFacts, LineTruth, RegimeFacts, expected_statuses
 from pnm.cli.scenario.world import World
-from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import Mode, Regime
 
 

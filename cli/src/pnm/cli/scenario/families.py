@@ -33,9 +33,9 @@ from pnm.cli.scenario.consignments import Consignments
 from pnm.cli.scenario.plan import Call, Item, PlannedLine, Scene, Version, exempt
 from pnm.cli.scenario.truth import working_days_before
 from pnm.cli.scenario.writing import KeyRegistry, air_waybill, quoted_reference, respaced
-from pnm.cli.scenarios import container
 from pnm.shared import identifiers
 from pnm.shared.contracts.records import ChedType, Mode, Procedure, Regime, TransportDocument
+from pnm.testing.records import container
 
 Family = Literal["shared_ched", "transposed", "bcp_mode", "worded"]
 FAMILIES: tuple[Family, ...] = ("shared_ched", "transposed", "bcp_mode", "worded")

@@ -8,9 +8,9 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Literal
 
+from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.plan import END_OF_DAY, Coverage, Outage, OutageKind, Scene, Version
 from pnm.cli.scenario.truth import AMSTERDAM, Notice
-from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import ACTIVE_STATUSES, FeedStatus, PreNotification, Regime
 
 FEEDS: tuple[Literal["client-import", "vgc"], ...] = ("client-import", "vgc")

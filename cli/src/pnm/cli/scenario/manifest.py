@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.catalogue import FORWARDERS
 from pnm.cli.scenario.plan import Call, PlannedLine, Scene
-from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import Arrival, EtaUpdate, GoodsItem, ManifestLine, Party
 
 

@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 from itertools import accumulate
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.catalogue import (
     FISHERY_AGREEMENT_ORIGINS,
     VET_AGREEMENT_ORIGINS,
@@ -23,7 +24,6 @@ from pnm.cli.scenario.catalogue import (
 )
 from pnm.cli.scenario.truth import AMSTERDAM, lead_time_deadline
 from pnm.cli.scenario.writing import KeyRegistry
-from pnm.cli.scenarios import ScenarioEvent
 from pnm.shared.contracts.records import (
     ManifestLine,
     Mode,
