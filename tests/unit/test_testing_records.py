@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from pnm.shared.contracts.records import ChedType, Party
+from pnm.shared.contracts.limits import GOODS_MAX
+from pnm.shared.contracts.records import ChedType, GoodsItem, Party
 from pnm.testing.records import (
     BASE_ETA,
     IMPORTER,
     STARTED,
     container,
+    largest_line,
     manifest_line,
     prenotification,
 )
@@ -24,12 +26,13 @@ def test_a_line_carries_the_quantities_references_and_consignee_it_is_given() ->
     line = manifest_line(
         "T-1", "1", hs_code="020130", description="beef", containers=[container(1)],
         gross_mass_kg=7_000, packages=600, document_references=["CHEDP.NL.2026.0000001"],
-        consignee=forwarder,
+        consignee=forwarder, port_of_discharge="NLAMS",
     )  # fmt: skip
     [goods] = line.goods
     assert (goods.gross_mass_kg, goods.packages) == (7_000, 600)
     assert line.document_references == ["CHEDP.NL.2026.0000001"]
     assert line.consignee == forwarder
+    assert line.port_of_discharge == "NLAMS"
 
 
 def test_a_line_by_default_quotes_nothing_and_is_the_importers() -> None:
@@ -38,8 +41,20 @@ def test_a_line_by_default_quotes_nothing_and_is_the_importers() -> None:
     )
     assert line.document_references == []
     assert line.consignee == IMPORTER
+    assert line.port_of_discharge == "NLRTM"
     assert line.eta == BASE_ETA
     assert line.goods[0].packages == 1200
+
+
+def test_the_largest_line_has_every_item_it_may_have_numbered_in_order() -> None:
+    line = manifest_line(
+        "T-1", "1", hs_code="020130", description="beef", containers=[container(1)]
+    )
+    item = GoodsItem(item=1, hs_code="080510", description="lemons", gross_mass_kg=1)
+    largest = largest_line(line, item)
+    assert [g.item for g in largest.goods] == list(range(1, GOODS_MAX + 1))
+    assert {g.description for g in largest.goods} == {"lemons"}
+    assert largest.model_copy(update={"goods": line.goods}) == line
 
 
 def test_a_notification_carries_the_mass_packages_importer_and_time_it_is_given() -> None:

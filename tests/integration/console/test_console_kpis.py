@@ -65,8 +65,14 @@ class Console:
         self, manifest: str, line: str, bcp: str = "NLRTM", eta: datetime = NOW + 10 * H
     ) -> None:
         declared = manifest_line(
-            manifest, line, hs_code="020130", description="frozen beef", containers=[], eta=eta
-        ).model_copy(update={"port_of_discharge": bcp})
+            manifest,
+            line,
+            hs_code="020130",
+            description="frozen beef",
+            containers=[],
+            eta=eta,
+            port_of_discharge=bcp,
+        )
         await self.feed(MANIFEST_LINES.name, EventType.MANIFEST_LINE_DECLARED, line, declared)
 
     async def decide(

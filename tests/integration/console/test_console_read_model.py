@@ -396,7 +396,8 @@ def seeded_line(i: int) -> ManifestLine:
         terminal=TERMINALS[i % len(TERMINALS)],
         eta=BASE_ETA + timedelta(hours=i % 97),  # many lines share an ETA: ties to break
         consignee=Party(name=f"Importer {i % IMPORTERS:02d} B.V.", country="NL"),
-    ).model_copy(update={"port_of_discharge": BCPS[i % len(BCPS)]})
+        port_of_discharge=BCPS[i % len(BCPS)],
+    )
 
 
 def seeded_reference(i: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from matcher_cases import decide_at
 
 from pnm.matcher.domain.matching import decision_record
-from pnm.shared.contracts.limits import DESCRIPTION_MAX, GOODS_MAX
+from pnm.shared.contracts.limits import DESCRIPTION_MAX
 from pnm.shared.contracts.records import (
     SUMMARY_DESCRIPTION_MAX,
     Decision,
@@ -14,7 +14,7 @@ from pnm.shared.contracts.records import (
     GoodsSummary,
     ManifestLine,
 )
-from pnm.testing.records import BASE_ETA, container, manifest_line
+from pnm.testing.records import BASE_ETA, container, largest_line, manifest_line
 
 BOX = container(1)
 
@@ -62,9 +62,7 @@ def test_the_summary_of_the_largest_line_keeps_the_decision_small() -> None:
     # with room for the envelope (the line itself is the manifest service's concern).
     line = _citrus_and_flowers()
     item = GoodsItem(item=1, hs_code="080510", description="x" * DESCRIPTION_MAX, gross_mass_kg=1)
-    largest = line.model_copy(
-        update={"goods": [item.model_copy(update={"item": n}) for n in range(1, GOODS_MAX + 1)]}
-    )
+    largest = largest_line(line, item)
     decided = decision_record(largest, frozenset({BOX}), "D", decide_at(largest), 1, "v2", BASE_ETA)
     assert {len(g.description) for g in decided.goods} == {SUMMARY_DESCRIPTION_MAX}
     assert len(decided.model_dump_json()) < 900 * 1024

@@ -13,9 +13,9 @@ from pnm.matcher.domain.goods_text import vocabulary
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
 from pnm.matcher.domain.matching import decision_record
 from pnm.matcher.domain.selection import select_regimes
-from pnm.shared.contracts.limits import DESCRIPTION_MAX, GOODS_MAX
+from pnm.shared.contracts.limits import DESCRIPTION_MAX
 from pnm.shared.contracts.records import DecisionStatus, GoodsItem, ManifestLine, Regime
-from pnm.testing.records import BASE_ETA, container, manifest_line
+from pnm.testing.records import BASE_ETA, container, largest_line, manifest_line
 
 
 def described(description: str, hs_code: str | None = None) -> ManifestLine:
@@ -89,9 +89,7 @@ def test_reasons_quote_a_long_description_cut_so_the_decision_stays_small() -> N
     # Every item of the largest line read by its words, each a description at the cap.
     words = ("frozen beef cuts " * DESCRIPTION_MAX)[:DESCRIPTION_MAX]
     item = GoodsItem(item=1, hs_code=None, description=words, gross_mass_kg=1)
-    largest = described("frozen beef").model_copy(
-        update={"goods": [item.model_copy(update={"item": n}) for n in range(1, GOODS_MAX + 1)]}
-    )
+    largest = largest_line(described("frozen beef"), item)
     outcome = decide_at(largest)
     assert {r.code for r in outcome.reasons} >= {"goods_text"}
     decided = decision_record(largest, frozenset(), "D", outcome, 1, "v2", BASE_ETA)

@@ -24,8 +24,11 @@ BOX = container(31)
 def live_eels(
     port: str = "NLRTM", hs_code: str | None = None, mode: Mode = Mode.SEA
 ) -> ManifestLine:
-    line = manifest_line("M-EELS", "1", hs_code=hs_code, description="Live eels", containers=[BOX])
-    return line.model_copy(update={"port_of_discharge": port, "mode": mode})
+    line = manifest_line(
+        "M-EELS", "1", hs_code=hs_code, description="Live eels", containers=[BOX],
+        port_of_discharge=port,
+    )  # fmt: skip
+    return line.model_copy(update={"mode": mode})
 
 
 def eels_notified(bcp: str = "NLRTM", mode: Mode = Mode.SEA) -> list[PreNotification]:

@@ -13,6 +13,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 
 from pnm.shared.calendar import working_days_before
+from pnm.shared.contracts.limits import GOODS_MAX
 from pnm.shared.contracts.records import (
     Arrival,
     ChedType,
@@ -81,6 +82,7 @@ def manifest_line(
     packages: int = 1200,
     document_references: list[str] | None = None,
     consignee: Party = IMPORTER,
+    port_of_discharge: str = "NLRTM",
 ) -> ManifestLine:
     """One line of goods in `containers` on the EMMA MAERSK to Rotterdam; `document_references`
     are the CHEDs the line quotes (none by default)."""
@@ -93,7 +95,7 @@ def manifest_line(
         vessel_imo="9321483",
         vessel_name="EMMA MAERSK",
         voyage="248W",
-        port_of_discharge="NLRTM",
+        port_of_discharge=port_of_discharge,
         terminal=terminal,
         eta=eta,
         transport_document=TransportDocument(
@@ -118,6 +120,14 @@ def manifest_line(
                 country_of_origin=origin,
             )
         ],
+    )
+
+
+def largest_line(line: ManifestLine, item: GoodsItem) -> ManifestLine:
+    """`line` with as many goods items as a line may have (GOODS_MAX), each `item` numbered 1,
+    2, ...: the line whose decision must still fit in one broker message."""
+    return line.model_copy(
+        update={"goods": [item.model_copy(update={"item": n}) for n in range(1, GOODS_MAX + 1)]}
     )
 
 
