@@ -1,2 +1,2 @@
 """Builders for the tests, the demo and the benchmark (records.py); never imported by a service
-(tests/unit/test_floor_plan.py)."""
+(tests/unit/shared/test_floor_plan.py)."""

@@ -2,9 +2,9 @@
 container number, and the ETA they share.
 
 For the tests, the demo (`pnm standalone --demo`), the benchmark (`pnm bench`) and the scenario
-generator; never for the production services, which must not import `pnm.testing` (a unit test,
-tests/unit/test_floor_plan.py, fails when one does). Each builder gives a record that intake
-accepts; a test names only what its case is about and takes the rest as given here.
+generator; never for the production services, which must not import `pnm.testing`
+(tests/unit/shared/test_floor_plan.py fails when one does). Each builder gives a record that
+intake accepts; a test names only what its case is about and takes the rest as given here.
 """
 
 from __future__ import annotations

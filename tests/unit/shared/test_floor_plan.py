@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SERVICES = sorted(p.name for p in (ROOT / "services").glob("*/src/pnm/*") if p.is_dir())
 
 
