@@ -14,12 +14,12 @@ from infra import Broker, bearer, eventually, read_topic
 from sqlalchemy import func, select
 
 from pnm.cli.services import ALL
-from pnm.prenotification.adapters.files import write_csv
 from pnm.prenotification.adapters.tables import prenotification as stored_notifications
 from pnm.prenotification.adapters.tables import rejection
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.contracts.topics import PRENOTIFICATIONS
 from pnm.shared.runtime import Pipeline
+from pnm.testing.files import prenotification_csv
 from pnm.testing.records import container, prenotification
 
 RECORDS = 10_000
@@ -131,7 +131,7 @@ async def test_bulk_of_10000_with_1_percent_bad_rows(
 
 
 def csv_text(records: list[PreNotification], broken_rows: int = 0) -> str:
-    text = write_csv(records)
+    text = prenotification_csv(records)
     return text + "".join(
         f"CHEDP.NL.2026.99{n:05d},vgc,CHED-P,1,submitted,yesterday\n" for n in range(broken_rows)
     )

@@ -12,9 +12,9 @@ import pytest
 from infra import bearer
 
 from pnm.cli.services import ALL
-from pnm.prenotification.adapters.files import write_csv
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.runtime import Pipeline
+from pnm.testing.files import prenotification_csv
 from pnm.testing.records import container, prenotification
 
 VGC = bearer("feed:vgc")
@@ -112,7 +112,7 @@ async def test_a_rejection_naming_no_system_is_corrected_only_by_an_admin(
 
 
 async def test_a_refused_upload_does_not_claim_the_file(client: httpx.AsyncClient) -> None:
-    content = write_csv([beef()]).encode()
+    content = prenotification_csv([beef()]).encode()
     upload = {"file": ("vgc-export.csv", content, "text/csv")}
     for intruder in (bearer("terminal:ECTDELTA"), bearer("feed:dmf")):
         response = await client.post("/files", files=upload, headers=intruder)

@@ -17,10 +17,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from pnm.cli.processes import ServiceProcesses, service_env
 from pnm.cli.topics import create_topics
-from pnm.prenotification.adapters.files import write_csv
 from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.testing.files import prenotification_csv
 from pnm.testing.records import container, manifest_line, prenotification
 
 BENCH_SECRET = "pnm-bench-secret-not-for-production-0123456789"
@@ -99,7 +99,7 @@ async def intake_rates(
     rest_records = bench_records(count, run, 0)
     file_records = bench_records(count, run, count)
     body = json.dumps({"records": [r.model_dump(mode="json") for r in rest_records]})
-    csv_body = write_csv(file_records).encode()
+    csv_body = prenotification_csv(file_records).encode()
     with ServiceProcesses(["prenotification"], env, workdir / "intake-logs") as processes:
         base = f"http://127.0.0.1:{processes.ports()['prenotification']}"
         async with httpx.AsyncClient(base_url=base, timeout=600) as client:
