@@ -26,7 +26,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
@@ -41,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
+from pnm.shared.columns import written_at
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES
 from pnm.shared.messaging.transport import IncomingMessage
@@ -87,7 +87,7 @@ def unreadable_table(metadata: MetaData) -> Table:
         Column("offset", BigInteger, nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
-        Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        written_at("seen_at"),
     )
 
 
