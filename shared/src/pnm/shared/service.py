@@ -13,13 +13,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.processor import Handler, Unprocessable
-from pnm.shared.messaging.tables import MessagingTables, SchemaTables
+from pnm.shared.messaging.tables import SchemaTables
 
 Clock = Callable[[], datetime]
 # A loop the service runs beside its API and consumers until the event is set.
@@ -88,14 +88,6 @@ class ServiceDefinition:
     @property
     def schema(self) -> str:
         return self.tables.name
-
-    @property
-    def metadata(self) -> MetaData:
-        return self.tables.metadata
-
-    @property
-    def messaging(self) -> MessagingTables:
-        return self.tables.messaging
 
     @property
     def consumer_group(self) -> str:

@@ -30,7 +30,6 @@ from pnm.holds.domain.case import (
 )
 from pnm.holds.domain.hold import HOLD_REQUIRED, OPEN_STATES, HoldState, Transition, steps_from
 from pnm.holds.lifecycle import SOURCE, snapshot, step
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import CaseChanged, Decision, line_key
 from pnm.shared.contracts.topics import CASES, EventType
 from pnm.shared.db import UnitOfWork
@@ -334,11 +333,7 @@ async def _audit_and_publish(
         by=actor.subject,
     )
     key = line_key(after.manifest_id, after.line_id)
-    uow.publish(
-        CASES,
-        key,
-        new_event(type=EVENT_TYPE[action], source=SOURCE, subject=key, record=published),
-    )
+    SOURCE.publish(uow, CASES, key, EVENT_TYPE[action], published)
 
 
 UNATTRIBUTED = "(none)"  # cases of lines no indicator flagged (manual holds)

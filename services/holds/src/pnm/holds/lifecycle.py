@@ -25,12 +25,12 @@ from pnm.holds.domain.hold import (
     Transition,
     apply,
 )
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import HoldStateChanged
 from pnm.shared.contracts.topics import HOLD_STATES, EventType
 from pnm.shared.db import UnitOfWork
+from pnm.shared.messaging.source import EventSource
 
-SOURCE = "/pnm/holds"
+SOURCE = EventSource("/pnm/holds")
 
 
 class UnknownHold(LookupError):
@@ -196,8 +196,4 @@ def announce(
         by=actor.subject,
         escalation=new.escalation,
     )
-    uow.publish(
-        HOLD_STATES,
-        new.hold_id,
-        new_event(type=event_type, source=SOURCE, subject=new.hold_id, record=published),
-    )
+    SOURCE.publish(uow, HOLD_STATES, new.hold_id, event_type, published)
