@@ -24,9 +24,7 @@ from prometheus_client import Gauge
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import (
-    BigInteger,
     Column,
-    Integer,
     LargeBinary,
     MetaData,
     Table,
@@ -40,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
-from pnm.shared.columns import written_at
+from pnm.shared.columns import read_from, written_at
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES
 from pnm.shared.messaging.transport import IncomingMessage
@@ -81,10 +79,7 @@ def unreadable_table(metadata: MetaData) -> Table:
         "unreadable_message",
         metadata,
         Column("digest", LargeBinary, primary_key=True),
-        Column("consumer", Text, nullable=False),
-        Column("topic", Text, nullable=False),
-        Column("partition", Integer, nullable=False),
-        Column("offset", BigInteger, nullable=False),
+        *read_from(),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
         written_at("seen_at"),

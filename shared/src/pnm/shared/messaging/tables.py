@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 
-from pnm.shared.columns import written_at
+from pnm.shared.columns import read_from, written_at
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         "dead_letter",
         metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
-        Column("consumer", Text, nullable=False),
-        Column("topic", Text, nullable=False),
-        Column("partition", Integer, nullable=False),
-        Column("offset", BigInteger, nullable=False),
+        *read_from(),
         Column("key", Text),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
