@@ -174,10 +174,7 @@ class GapCount:
 def report(service: str, now: datetime, grace: timedelta, kinds: Mapping[str, GapCount]) -> Report:
     """The report of one reconciliation, and the metrics set from it (pure but for those)."""
     gaps = {kind: c.count for kind, c in kinds.items()}
-    oldest = {
-        kind: max((now - c.oldest).total_seconds(), 0.0) if c.oldest else 0.0
-        for kind, c in kinds.items()
-    }
+    oldest = {kind: _age(now, c.oldest) if c.oldest else 0.0 for kind, c in kinds.items()}
     for kind in kinds:
         GAPS.labels(service, kind).set(gaps[kind])
         OLDEST_GAP.labels(service, kind).set(oldest[kind])
@@ -188,6 +185,17 @@ def report(service: str, now: datetime, grace: timedelta, kinds: Mapping[str, Ga
         gaps=gaps,
         oldest_gap_seconds=oldest,
         entries=[e for c in kinds.values() for e in c.entries],
+    )
+
+
+def _age(now: datetime, since: datetime) -> float:
+    return max((now - since).total_seconds(), 0.0)
+
+
+def _gap(kind: str, about: str, detail: dict[str, Any], seen_at: datetime, now: datetime) -> Gap:
+    """An entry still unanswered: its age counts from when it was seen."""
+    return Gap(
+        kind=kind, subject=about, detail=detail, seen_at=seen_at, age_seconds=_age(now, seen_at)
     )
 
 
@@ -217,12 +225,12 @@ async def overdue_gaps(
         int(count),
         oldest,
         [
-            Gap(
-                kind=kind,
-                subject=subject(r.manifest_id, r.line_id),
-                detail={name: r._mapping[name] for name in detail},
-                seen_at=r.seen_at,
-                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
+            _gap(
+                kind,
+                subject(r.manifest_id, r.line_id),
+                {name: r._mapping[name] for name in detail},
+                r.seen_at,
+                now,
             )
             for r in rows
         ],
@@ -243,12 +251,12 @@ async def unreadable_gaps(
         int(count),
         oldest,
         [
-            Gap(
-                kind=UNREADABLE,
-                subject=subject(r.topic, str(r.partition), str(r.offset)),
-                detail={"error": r.error[:MAX_SUBJECT_CHARS]},
-                seen_at=r.seen_at,
-                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
+            _gap(
+                UNREADABLE,
+                subject(r.topic, str(r.partition), str(r.offset)),
+                {"error": r.error[:MAX_SUBJECT_CHARS]},
+                r.seen_at,
+                now,
             )
             for r in rows
         ],
