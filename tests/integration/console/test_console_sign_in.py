@@ -53,7 +53,7 @@ async def stored(pipeline: Pipeline) -> dict[str, int]:
     async with pipeline.engine.connect() as conn:
         return {
             table.name: (await conn.execute(select(func.count()).select_from(table))).scalar_one()
-            for table in CONSOLE.metadata.sorted_tables
+            for table in CONSOLE.tables.metadata.sorted_tables
         }
 
 

@@ -119,7 +119,7 @@ async def stored_rows(pipeline: Pipeline) -> dict[str, int]:
     counts = {}
     async with pipeline.engine.connect() as conn:
         for definition in ALL.values():
-            for table in definition.metadata.sorted_tables:
+            for table in definition.tables.metadata.sorted_tables:
                 if table.fullname in BACKGROUND_TABLES | REFUSAL_RECORDS:
                     continue
                 counts[table.fullname] = (

@@ -282,7 +282,9 @@ async def test_the_shared_steps_create_exactly_the_tables_pnm_shared_declares(
     try:
         for definition in ALL.values():
             await upgrade(engine, definition)
-            declared = [t for t in definition.metadata.sorted_tables if t.name in SHARED_STEPS]
+            declared = [
+                t for t in definition.tables.metadata.sorted_tables if t.name in SHARED_STEPS
+            ]
             assert {t.name for t in declared} >= MESSAGING, definition.name
             scratch = f"declared_{definition.schema}"
             async with engine.begin() as conn:

@@ -24,10 +24,7 @@ from prometheus_client import Gauge
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import (
-    BigInteger,
     Column,
-    DateTime,
-    Integer,
     LargeBinary,
     MetaData,
     Table,
@@ -41,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
+from pnm.shared.columns import read_from, written_at
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES
 from pnm.shared.messaging.transport import IncomingMessage
@@ -81,13 +79,10 @@ def unreadable_table(metadata: MetaData) -> Table:
         "unreadable_message",
         metadata,
         Column("digest", LargeBinary, primary_key=True),
-        Column("consumer", Text, nullable=False),
-        Column("topic", Text, nullable=False),
-        Column("partition", Integer, nullable=False),
-        Column("offset", BigInteger, nullable=False),
+        *read_from(),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
-        Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        written_at("seen_at"),
     )
 
 
@@ -179,10 +174,7 @@ class GapCount:
 def report(service: str, now: datetime, grace: timedelta, kinds: Mapping[str, GapCount]) -> Report:
     """The report of one reconciliation, and the metrics set from it (pure but for those)."""
     gaps = {kind: c.count for kind, c in kinds.items()}
-    oldest = {
-        kind: max((now - c.oldest).total_seconds(), 0.0) if c.oldest else 0.0
-        for kind, c in kinds.items()
-    }
+    oldest = {kind: _age(now, c.oldest) if c.oldest else 0.0 for kind, c in kinds.items()}
     for kind in kinds:
         GAPS.labels(service, kind).set(gaps[kind])
         OLDEST_GAP.labels(service, kind).set(oldest[kind])
@@ -193,6 +185,17 @@ def report(service: str, now: datetime, grace: timedelta, kinds: Mapping[str, Ga
         gaps=gaps,
         oldest_gap_seconds=oldest,
         entries=[e for c in kinds.values() for e in c.entries],
+    )
+
+
+def _age(now: datetime, since: datetime) -> float:
+    return max((now - since).total_seconds(), 0.0)
+
+
+def _gap(kind: str, about: str, detail: dict[str, Any], seen_at: datetime, now: datetime) -> Gap:
+    """An entry still unanswered: its age counts from when it was seen."""
+    return Gap(
+        kind=kind, subject=about, detail=detail, seen_at=seen_at, age_seconds=_age(now, seen_at)
     )
 
 
@@ -222,12 +225,12 @@ async def overdue_gaps(
         int(count),
         oldest,
         [
-            Gap(
-                kind=kind,
-                subject=subject(r.manifest_id, r.line_id),
-                detail={name: r._mapping[name] for name in detail},
-                seen_at=r.seen_at,
-                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
+            _gap(
+                kind,
+                subject(r.manifest_id, r.line_id),
+                {name: r._mapping[name] for name in detail},
+                r.seen_at,
+                now,
             )
             for r in rows
         ],
@@ -248,12 +251,12 @@ async def unreadable_gaps(
         int(count),
         oldest,
         [
-            Gap(
-                kind=UNREADABLE,
-                subject=subject(r.topic, str(r.partition), str(r.offset)),
-                detail={"error": r.error[:MAX_SUBJECT_CHARS]},
-                seen_at=r.seen_at,
-                age_seconds=max((now - r.seen_at).total_seconds(), 0.0),
+            _gap(
+                UNREADABLE,
+                subject(r.topic, str(r.partition), str(r.offset)),
+                {"error": r.error[:MAX_SUBJECT_CHARS]},
+                r.seen_at,
+                now,
             )
             for r in rows
         ],

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Row,
     Table,
     Text,
-    func,
     insert,
     select,
     text,
@@ -32,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
+from pnm.shared.columns import written_at
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, RowId
 from pnm.shared.text import shown, storable
 
@@ -95,9 +95,7 @@ class Rejections:
             Column(subject, Text),
             Column("payload", JSONB, nullable=False),
             Column("reasons", JSONB, nullable=False),
-            Column(
-                "received_at", DateTime(timezone=True), nullable=False, server_default=func.now()
-            ),
+            written_at("received_at"),
             Column("resubmitted_at", DateTime(timezone=True)),
             Column("resubmitted_as", Text),
             Index("ix_rejection_open", "id", postgresql_where=text("resubmitted_at IS NULL")),

@@ -175,13 +175,13 @@ class Pipeline:
         relay_ref: list[OutboxRelay] = []
 
         def uow_factory() -> UnitOfWork:
-            return UnitOfWork(self.engine, definition.messaging, on_commit=relay_ref[0].wake)
+            return UnitOfWork(self.engine, definition.tables.messaging, on_commit=relay_ref[0].wake)
 
         context = ServiceContext(definition.name, self.engine, uow_factory, self._clock)
         relay = OutboxRelay(
             service=definition.name,
             engine=self.engine,
-            messaging=definition.messaging,
+            messaging=definition.tables.messaging,
             publisher=publisher,
             heartbeat=relay_hb,
             batch_size=opts.relay_batch_size,
@@ -261,7 +261,7 @@ class Pipeline:
         app.add_middleware(
             IdempotencyMiddleware,
             engine=self.engine,
-            table=definition.messaging.idempotency,
+            table=definition.tables.messaging.idempotency,
             verifier=lambda: app.state.verifier,
             settings=self._idempotency,
         )
@@ -302,7 +302,7 @@ class Pipeline:
             )
         processor = hosted.processor
         reapply = None if processor is None else lambda m: processor.process([m])
-        return DeadLetters(self.engine, hosted.definition.messaging, kafka, reapply)
+        return DeadLetters(self.engine, hosted.definition.tables.messaging, kafka, reapply)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -13,13 +13,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.processor import Handler, Unprocessable
-from pnm.shared.messaging.tables import MessagingTables
+from pnm.shared.messaging.tables import SchemaTables
 
 Clock = Callable[[], datetime]
 # A loop the service runs beside its API and consumers until the event is set.
@@ -60,9 +60,7 @@ class Ledger:
 @dataclass(frozen=True)
 class ServiceDefinition:
     name: str  # as in the URL prefix and the topic consumer group: "manifest-ingest"
-    schema: str  # its PostgreSQL schema: "manifest_ingest"
-    metadata: MetaData
-    messaging: MessagingTables
+    tables: SchemaTables  # its PostgreSQL schema ("manifest_ingest") and what it declares there
     migrations: Path
     build_router: Callable[[ServiceContext], APIRouter]
     subscriptions: Callable[[ServiceContext], Mapping[str, Handler]] = field(default=lambda ctx: {})
@@ -86,6 +84,10 @@ class ServiceDefinition:
     # A service of pages for people (the console): it takes HTML form bodies besides JSON, and
     # `/` of the system redirects to `/<name>/`.
     serves_pages: bool = False
+
+    @property
+    def schema(self) -> str:
+        return self.tables.name
 
     @property
     def consumer_group(self) -> str:

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from pnm.console import handlers
 from pnm.console.adapters.services_api import ServiceUnreachable
-from pnm.console.adapters.tables import SCHEMA, messaging, metadata
+from pnm.console.adapters.tables import declared
 from pnm.console.domain.labels import label
 from pnm.console.domain.queues import QueryProblem
 from pnm.console.web.origin import SameOriginForms
@@ -102,9 +102,7 @@ def configure_app(ctx: ServiceContext, app: FastAPI) -> None:
 
 definition = ServiceDefinition(
     name="console",
-    schema=SCHEMA,
-    metadata=metadata,
-    messaging=messaging,
+    tables=declared,
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,

@@ -5,7 +5,7 @@ from functools import partial
 
 from pnm.holds import cases, reconciliation, resend
 from pnm.holds.acks import UnknownInstruction, WrongTerminal, on_terminal_ack
-from pnm.holds.adapters.tables import SCHEMA, messaging, metadata
+from pnm.holds.adapters.tables import declared
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.api.refusals import audit_refusals
 from pnm.holds.api.routes import build_router
@@ -52,9 +52,7 @@ definition = ServiceDefinition(
         cases.AlreadyLinked: 409,
     },
     name="holds",
-    schema=SCHEMA,
-    metadata=metadata,
-    messaging=messaging,
+    tables=declared,
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,

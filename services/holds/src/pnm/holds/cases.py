@@ -29,8 +29,7 @@ from pnm.holds.domain.case import (
     releases,
 )
 from pnm.holds.domain.hold import HOLD_REQUIRED, OPEN_STATES, HoldState, Transition, steps_from
-from pnm.holds.lifecycle import SOURCE, snapshot, step
-from pnm.shared.contracts.envelope import new_event
+from pnm.holds.lifecycle import SOURCE, locked, snapshot, step
 from pnm.shared.contracts.records import CaseChanged, Decision, line_key
 from pnm.shared.contracts.topics import CASES, EventType
 from pnm.shared.db import UnitOfWork
@@ -149,12 +148,7 @@ async def open_for(
 
 async def load(uow: UnitOfWork, case_id: str) -> Row[Any]:
     """The case, locked for this transaction."""
-    row = (
-        await uow.conn.execute(select(case).where(case.c.case_id == case_id).with_for_update())
-    ).first()
-    if row is None:
-        raise UnknownCase(f"no case {case_id!r}")
-    return row
+    return await locked(uow, case.c.case_id, case_id, UnknownCase(f"no case {case_id!r}"))
 
 
 async def references_of(uow: UnitOfWork, case_id: str) -> list[str]:
@@ -334,11 +328,7 @@ async def _audit_and_publish(
         by=actor.subject,
     )
     key = line_key(after.manifest_id, after.line_id)
-    uow.publish(
-        CASES,
-        key,
-        new_event(type=EVENT_TYPE[action], source=SOURCE, subject=key, record=published),
-    )
+    SOURCE.publish(uow, CASES, key, EVENT_TYPE[action], published)
 
 
 UNATTRIBUTED = "(none)"  # cases of lines no indicator flagged (manual holds)

@@ -20,7 +20,6 @@ from pnm.holds.domain.hold import BlockStatus, InstructionPurpose
 from pnm.holds.domain.resend import first_attempt_after
 from pnm.holds.lifecycle import SOURCE, change
 from pnm.holds.settings import protocol_settings
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import TerminalInstruction
 from pnm.shared.contracts.topics import EventType, terminal_instructions_topic
 from pnm.shared.db import UnitOfWork
@@ -93,13 +92,7 @@ async def issue(
 def publish(uow: UnitOfWork, sent: TerminalInstruction) -> None:
     """Stage `sent` for its terminal's topic; every send is a new event of the same
     instruction (the terminal de-duplicates by instruction id)."""
-    uow.publish(
-        terminal_instructions_topic(sent.terminal),
-        sent.hold_id,
-        new_event(
-            type=EventType.TERMINAL_INSTRUCTION,
-            source=SOURCE,
-            subject=sent.instruction_id,
-            record=sent,
-        ),
+    topic = terminal_instructions_topic(sent.terminal)
+    SOURCE.publish(
+        uow, topic, sent.hold_id, EventType.TERMINAL_INSTRUCTION, sent, sent.instruction_id
     )

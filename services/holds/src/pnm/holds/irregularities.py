@@ -21,7 +21,6 @@ from pnm.holds.audit import Actor
 from pnm.holds.authority import authority_of
 from pnm.holds.domain.hold import Transition
 from pnm.holds.lifecycle import SOURCE, load, step
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import Irregularity, IrregularityParty
 from pnm.shared.contracts.topics import IRREGULARITIES, EventType
 from pnm.shared.db import UnitOfWork
@@ -115,16 +114,8 @@ async def record(
         after=document,
         detail=f"hold {row.hold_id}",
     )
-    uow.publish(
-        IRREGULARITIES,
-        row.hold_id,
-        new_event(
-            type=EventType.IRREGULARITY_RECORDED,
-            source=SOURCE,
-            subject=recorded.irregularity_id,
-            record=recorded,
-        ),
-    )
+    event_type = EventType.IRREGULARITY_RECORDED
+    SOURCE.publish(uow, IRREGULARITIES, row.hold_id, event_type, recorded, recorded.irregularity_id)
     return recorded
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Column, Row, select, update
 
 from pnm.holds import audit
 from pnm.holds.adapters.tables import hold
@@ -25,12 +25,12 @@ from pnm.holds.domain.hold import (
     Transition,
     apply,
 )
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import HoldStateChanged
 from pnm.shared.contracts.topics import HOLD_STATES, EventType
 from pnm.shared.db import UnitOfWork
+from pnm.shared.messaging.source import EventSource
 
-SOURCE = "/pnm/holds"
+SOURCE = EventSource("/pnm/holds")
 
 
 class UnknownHold(LookupError):
@@ -55,14 +55,17 @@ def snapshot(row: Row[Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row._mapping.items()}
 
 
+async def locked(uow: UnitOfWork, key: Column[Any], value: str, missing: Exception) -> Row[Any]:
+    """The row of `key`'s table whose `key` is `value`, locked for this transaction."""
+    row = (await uow.conn.execute(select(key.table).where(key == value).with_for_update())).first()
+    if row is None:
+        raise missing
+    return row
+
+
 async def load(uow: UnitOfWork, hold_id: str) -> Row[Any]:
     """The hold, locked for this transaction."""
-    row = (
-        await uow.conn.execute(select(hold).where(hold.c.hold_id == hold_id).with_for_update())
-    ).first()
-    if row is None:
-        raise UnknownHold(f"no hold {hold_id!r}")
-    return row
+    return await locked(uow, hold.c.hold_id, hold_id, UnknownHold(f"no hold {hold_id!r}"))
 
 
 async def standing(uow: UnitOfWork, manifest_id: str, line_id: str, regime: str) -> Row[Any] | None:
@@ -196,8 +199,4 @@ def announce(
         by=actor.subject,
         escalation=new.escalation,
     )
-    uow.publish(
-        HOLD_STATES,
-        new.hold_id,
-        new_event(type=event_type, source=SOURCE, subject=new.hold_id, record=published),
-    )
+    SOURCE.publish(uow, HOLD_STATES, new.hold_id, event_type, published)

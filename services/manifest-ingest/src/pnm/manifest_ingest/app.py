@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pnm.manifest_ingest.adapters.tables import SCHEMA, messaging, metadata
+from pnm.manifest_ingest.adapters.tables import declared
 from pnm.manifest_ingest.api.routes import build_router
 from pnm.manifest_ingest.intake import receive_file
 from pnm.shared.contracts.records import ManifestLine
@@ -45,9 +45,7 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
 
 definition = ServiceDefinition(
     name="manifest-ingest",
-    schema=SCHEMA,
-    metadata=metadata,
-    messaging=messaging,
+    tables=declared,
     migrations=migrations_dir(__file__),
     build_router=build_router,
     background=background,

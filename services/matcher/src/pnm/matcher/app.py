@@ -12,7 +12,7 @@ from pnm.matcher import handlers, reconciliation
 from pnm.matcher.adapters.arrival_feed_rows import read_watermark
 from pnm.matcher.adapters.indicator_sets import IndicatorSetExists, UnknownIndicatorSet
 from pnm.matcher.adapters.postgres_store import PostgresStore
-from pnm.matcher.adapters.tables import SCHEMA, decision, messaging, metadata
+from pnm.matcher.adapters.tables import decision, declared
 from pnm.matcher.api.routes import build_router
 from pnm.matcher.service_layer import service
 from pnm.matcher.settings import MatcherSettings, decision_settings
@@ -152,9 +152,7 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
 definition = ServiceDefinition(
     error_statuses={UnknownIndicatorSet: 404, IndicatorSetExists: 409},
     name="matcher",
-    schema=SCHEMA,
-    metadata=metadata,
-    messaging=messaging,
+    tables=declared,
     migrations=migrations_dir(__file__),
     build_router=build_router,
     subscriptions=subscriptions,

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher.adapters.tables import (
@@ -25,6 +22,7 @@ from pnm.matcher.domain.completeness import line_identity
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import MANIFEST_LINES
 from pnm.shared.db import UnitOfWork
+from pnm.shared.ledger import LedgerBatch, reconciliation_ledger
 from pnm.shared.reconciliation import (
     UNREADABLE,
     Report,
@@ -33,7 +31,6 @@ from pnm.shared.reconciliation import (
     unreadable_gaps,
 )
 from pnm.shared.service import Clock, Ledger, ServiceContext
-from pnm.shared.versions import keep_newest
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +43,28 @@ class UnreadableLine(ValueError):
 
 
 def ledger(ctx: ServiceContext) -> Ledger:
-    return Ledger(
-        name="reconciliation",
-        handlers={MANIFEST_LINES.name: partial(on_accepted_line, clock=ctx.clock)},
-        unreadable=unreadable_line,
-    )
+    return reconciliation_ledger(ctx, MANIFEST_LINES, on_accepted_line, unreadable_line)
+
+
+# One statement for the batch; a newer version re-opens the entry.
+ACCEPTED = LedgerBatch(
+    accepted_line,
+    "line_digest",
+    "version",
+    lambda excluded: {
+        "version": excluded.version,
+        "seen_at": excluded.seen_at,
+        "reconciled_at": None,
+    },
+)
 
 
 async def on_accepted_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> None:
     identity = line_identity(event.data)
     if identity is None:
         raise UnreadableLine("the event names no manifest_id, line_id and version")
-    staged: dict[bytes, dict[str, Any]] = uow.state.setdefault("ledger.lines", {})
-    keep_newest(
-        staged,
-        identity.digest,
+    ACCEPTED.stage(
+        uow,
         {
             "line_digest": identity.digest,
             "manifest_id": identity.manifest_id,
@@ -68,30 +72,6 @@ async def on_accepted_line(uow: UnitOfWork, event: CloudEvent, clock: Clock) -> 
             "version": identity.version,
             "seen_at": clock(),
         },
-        lambda entry: int(entry["version"]),
-    )
-    uow.before_commit("ledger.lines", _store)
-
-
-async def _store(uow: UnitOfWork) -> None:
-    """One statement for the batch; a newer version re-opens the entry."""
-    rows = list(uow.state.pop("ledger.lines", {}).values())
-    if not rows:
-        return
-    stmt = pg_insert(accepted_line)
-    await uow.conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[accepted_line.c.line_digest],
-            set_={
-                "version": stmt.excluded.version,
-                "seen_at": stmt.excluded.seen_at,
-                "reconciled_at": None,
-            },
-            # Newer version wins (pnm.shared.versions) in SQL: not upsert_newer, which sets
-            # only the columns given; a newer version also clears reconciled_at.
-            where=accepted_line.c.version < stmt.excluded.version,
-        ),
-        rows,
     )
 
 

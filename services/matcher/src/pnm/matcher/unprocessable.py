@@ -17,7 +17,7 @@ from pnm.matcher.domain.completeness import unprocessable_decision as review_dec
 from pnm.matcher.handlers import publish_decision
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Decision
-from pnm.shared.db import UnitOfWork
+from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.messaging.processor import is_transient
 from pnm.shared.observability import log_fields
 from pnm.shared.service import Clock
@@ -96,13 +96,7 @@ async def _keep_as_current_decision(
     }
     try:
         async with uow.conn.begin_nested():
-            stmt = pg_insert(decision).values(row)
-            await uow.conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[decision.c.manifest_id, decision.c.line_id],
-                    set_={k: stmt.excluded[k] for k in row if k not in ("manifest_id", "line_id")},
-                )
-            )
+            await upsert(uow.conn, decision, [row], ["manifest_id", "line_id"])
             await uow.conn.execute(
                 pg_insert(decision_history)
                 .values(

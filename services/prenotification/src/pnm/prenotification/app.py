@@ -10,7 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.prenotification import feeds
-from pnm.prenotification.adapters.tables import SCHEMA, messaging, metadata
+from pnm.prenotification.adapters.tables import declared
 from pnm.prenotification.api.routes import build_router
 from pnm.prenotification.intake import receive_file
 from pnm.shared.contracts.records import PreNotification
@@ -78,9 +78,7 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
 definition = ServiceDefinition(
     error_statuses={feeds.UnknownPreNotification: 404, feeds.FeedConflict: 409},
     name="prenotification",
-    schema=SCHEMA,
-    metadata=metadata,
-    messaging=messaging,
+    tables=declared,
     migrations=migrations_dir(__file__),
     build_router=build_router,
     background=background,

@@ -12,12 +12,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.prenotification.adapters.tables import emergency_procedure, feed, prenotification
-from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import CertificateOverdue, FeedStatus, PreNotification
 from pnm.shared.contracts.topics import COMPLIANCE, FEEDS, EventType
 from pnm.shared.db import UnitOfWork
+from pnm.shared.messaging.source import EventSource
 
-SOURCE = "/pnm/prenotification"
+SOURCE = EventSource("/pnm/prenotification")
 SYSTEMS = ("client-import", "vgc", "traces", "written")
 System = Literal["client-import", "vgc", "traces", "written"]
 
@@ -56,11 +56,7 @@ async def heartbeat(uow: UnitOfWork, system: System, now: datetime) -> FeedStatu
         update(feed).where(feed.c.system == system).values(last_heartbeat_at=now)
     )
     status = _status(await _locked_feed(uow, system), system, now)
-    uow.publish(
-        FEEDS,
-        system,
-        new_event(type=EventType.FEED_HEARTBEAT, source=SOURCE, subject=system, record=status),
-    )
+    SOURCE.publish(uow, FEEDS, system, EventType.FEED_HEARTBEAT, status)
     return status
 
 
@@ -106,7 +102,7 @@ async def emergency(
         )
         kind = EventType.FEED_EMERGENCY_ENDED
     status = _status(await _locked_feed(uow, system), system, now)
-    uow.publish(FEEDS, system, new_event(type=kind, source=SOURCE, subject=system, record=status))
+    SOURCE.publish(uow, FEEDS, system, kind, status)
     return status
 
 
@@ -165,16 +161,7 @@ async def publish_overdue_certificates(uow: UnitOfWork, now: datetime, limit: in
             due_at=row.certificate_due_at,
             detected_at=now,
         )
-        uow.publish(
-            COMPLIANCE,
-            record.reference,
-            new_event(
-                type=EventType.CERTIFICATE_OVERDUE,
-                source=SOURCE,
-                subject=record.reference,
-                record=finding,
-            ),
-        )
+        SOURCE.publish(uow, COMPLIANCE, record.reference, EventType.CERTIFICATE_OVERDUE, finding)
     if rows:
         await uow.conn.execute(
             update(prenotification)

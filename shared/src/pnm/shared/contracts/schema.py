@@ -19,40 +19,26 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pnm.shared.contracts import records
 from pnm.shared.contracts.envelope import SCHEMA_BASE, CloudEvent
-from pnm.shared.contracts.records import (
-    Arrival,
-    CaseChanged,
-    CertificateOverdue,
-    Decision,
-    EtaUpdate,
-    FeedStatus,
-    HoldStateChanged,
-    Irregularity,
-    ManifestLine,
-    PreNotification,
-    TerminalAck,
-    TerminalInstruction,
-    Watermark,
-)
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # File stem → model. The stems are part of the published contract: do not rename.
 MODELS: dict[str, type[BaseModel]] = {
-    "manifest-line": ManifestLine,
-    "arrival": Arrival,
-    "pre-notification": PreNotification,
-    "decision": Decision,
-    "terminal-instruction": TerminalInstruction,
-    "terminal-ack": TerminalAck,
-    "irregularity": Irregularity,
-    "hold-state-changed": HoldStateChanged,
-    "case-changed": CaseChanged,
-    "eta-update": EtaUpdate,
-    "feed-status": FeedStatus,
-    "certificate-overdue": CertificateOverdue,
-    "watermark": Watermark,
+    "manifest-line": records.ManifestLine,
+    "arrival": records.Arrival,
+    "pre-notification": records.PreNotification,
+    "decision": records.Decision,
+    "terminal-instruction": records.TerminalInstruction,
+    "terminal-ack": records.TerminalAck,
+    "irregularity": records.Irregularity,
+    "hold-state-changed": records.HoldStateChanged,
+    "case-changed": records.CaseChanged,
+    "eta-update": records.EtaUpdate,
+    "feed-status": records.FeedStatus,
+    "certificate-overdue": records.CertificateOverdue,
+    "watermark": records.Watermark,
     "cloudevent": CloudEvent,
 }
 

@@ -4,6 +4,7 @@ record of re-driven dead letters and the idempotency keys of its write API."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -17,9 +18,10 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
-    func,
     text,
 )
+
+from pnm.shared.columns import read_from, written_at
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("topic", Text, nullable=False),
         Column("key", Text, nullable=False),
         Column("payload", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        written_at("created_at"),
         Column("published_at", DateTime(timezone=True)),
         Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
     )
@@ -50,22 +52,19 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("consumer", Text, nullable=False),
         Column("event_id", Text, nullable=False),
         Column("topic", Text, nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        written_at("processed_at"),
         PrimaryKeyConstraint("consumer", "event_id"),
     )
     dead_letter = Table(
         "dead_letter",
         metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
-        Column("consumer", Text, nullable=False),
-        Column("topic", Text, nullable=False),
-        Column("partition", Integer, nullable=False),
-        Column("offset", BigInteger, nullable=False),
+        *read_from(),
         Column("key", Text),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
         Column("attempts", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        written_at("created_at"),
     )
     # One row per dead letter applied again: a second redrive finds it and applies
     # nothing (`source` names the dead letter: `table:<id>` or `<dlq topic>:<partition>:<offset>`).
@@ -76,7 +75,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("origin_topic", Text, nullable=False),
         Column("event_id", Text, nullable=False),
         Column("redriven_by", Text, nullable=False),
-        Column("redriven_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        written_at("redriven_at"),
     )
     # A write request by its caller, route and Idempotency-Key: the answer it got is kept
     # (`status_code` NULL while it is being processed) until `expires_at`.
@@ -90,7 +89,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("status_code", Integer),
         Column("content_type", Text),
         Column("body", LargeBinary),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        written_at("created_at"),
         Column("expires_at", DateTime(timezone=True), nullable=False),
         PrimaryKeyConstraint("subject", "route", "key"),
         Index("ix_idempotency_key_expires_at", "expires_at"),
@@ -102,3 +101,17 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         redrive=redrive,
         idempotency=idempotency,
     )
+
+
+class SchemaTables(NamedTuple):
+    """A service's schema: its name, the metadata its tables are declared in, and the messaging
+    tables every service keeps there (docs/architecture.md, "Delivery guarantees")."""
+
+    name: str
+    metadata: MetaData
+    messaging: MessagingTables
+
+
+def schema_tables(name: str) -> SchemaTables:
+    metadata = MetaData(schema=name)
+    return SchemaTables(name, metadata, messaging_tables(metadata))

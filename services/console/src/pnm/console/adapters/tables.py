@@ -10,7 +10,6 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    MetaData,
     PrimaryKeyConstraint,
     Table,
     Text,
@@ -18,11 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.columns import line_key_columns
+from pnm.shared.messaging.tables import schema_tables
 
-SCHEMA = "console"
-metadata = MetaData(schema=SCHEMA)
-messaging = messaging_tables(metadata)
+declared = schema_tables("console")
+SCHEMA, metadata, messaging = declared
 
 # One row per manifest line: its facts (manifest.lines.v1, arrivals, ETA updates) and its
 # latest decision (matcher.decisions.v1). Either may arrive first; each part keeps its own
@@ -30,8 +29,7 @@ messaging = messaging_tables(metadata)
 line = Table(
     "line",
     metadata,
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("line_version", Integer),
     Column("mode", Text),
     Column("carrier", Text),  # vessel name (or IMO) or flight number
@@ -96,8 +94,7 @@ hold = Table(
     "hold",
     metadata,
     Column("hold_id", Text, primary_key=True),
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("regime", Text, nullable=False),
     Column("authority", Text, nullable=False),
     Column("terminal", Text, nullable=False),
@@ -119,8 +116,7 @@ case = Table(
     "case",
     metadata,
     Column("case_id", Text, primary_key=True),
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("state", Text, nullable=False),
     Column("outcome", Text),
     Column("indicators", ARRAY(Text), nullable=False, server_default="{}"),
@@ -135,8 +131,7 @@ case = Table(
 decision_log = Table(
     "decision_log",
     metadata,
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("decision_number", Integer, nullable=False),
     Column("status", Text, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),

@@ -12,21 +12,19 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     Table,
     Text,
-    func,
     text,
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.columns import line_key_columns, written_at
+from pnm.shared.messaging.tables import schema_tables
 from pnm.shared.reconciliation import unreadable_table
 
-SCHEMA = "holds"
-metadata = MetaData(schema=SCHEMA)
-messaging = messaging_tables(metadata)
+declared = schema_tables("holds")
+SCHEMA, metadata, messaging = declared
 
 # Where a hold still stands, where a case is open: the predicates of their unique indexes, as
 # SQL text also in ON CONFLICT (with bound parameters PostgreSQL cannot match them to the
@@ -38,8 +36,7 @@ hold = Table(
     "hold",
     metadata,
     Column("hold_id", Text, primary_key=True),
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("regime", Text, nullable=False),
     Column("authority", Text, nullable=False),
     Column("state", Text, nullable=False),
@@ -67,7 +64,7 @@ hold = Table(
     Column("escalation", Text),
     Column("escalated_at", DateTime(timezone=True)),
     Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("updated_at"),
     # The opening decision's goods summary (a list of GoodsSummary), for the fee estimate.
     Column("goods", JSONB),
     Column("closed_at", DateTime(timezone=True)),
@@ -115,8 +112,7 @@ instruction = Table(
 line_decision = Table(
     "line_decision",
     metadata,
-    Column("manifest_id", Text, primary_key=True),
-    Column("line_id", Text, primary_key=True),
+    *line_key_columns(primary_key=True),
     Column("decision_number", Integer, nullable=False),
     Column("status", Text, nullable=False),
     Column("terminal", Text),
@@ -131,8 +127,7 @@ required_hold = Table(
     "required_hold",
     metadata,
     Column("digest", LargeBinary, primary_key=True),
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("regime", Text, nullable=False),
     Column("decision_number", Integer, nullable=False),
     Column("needs_hold", Boolean, nullable=False, server_default=true()),
@@ -199,8 +194,7 @@ case = Table(
     "case",
     metadata,
     Column("case_id", Text, primary_key=True),
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("state", Text, nullable=False),
     Column("indicators", ARRAY(Text), nullable=False, server_default="{}"),
     Column("outcome", Text),

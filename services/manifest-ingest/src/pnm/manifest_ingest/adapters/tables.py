@@ -8,33 +8,30 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    MetaData,
     PrimaryKeyConstraint,
     Table,
     Text,
-    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from pnm.shared.columns import line_key_columns, written_at
 from pnm.shared.files import intake_file_table
-from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.messaging.tables import schema_tables
 from pnm.shared.rejections import Rejections
 
-SCHEMA = "manifest_ingest"
-metadata = MetaData(schema=SCHEMA)
-messaging = messaging_tables(metadata)
+declared = schema_tables("manifest_ingest")
+SCHEMA, metadata, messaging = declared
 
 # The current version of every line: the record as published (normalised), the raw values
 # normalisation replaced, the flags, and the keys the queries use.
 manifest_line = Table(
     "manifest_line",
     metadata,
-    Column("manifest_id", Text, primary_key=True),
-    Column("line_id", Text, primary_key=True),
+    *line_key_columns(primary_key=True),
     Column("version", Integer, nullable=False),
     Column("withdrawn", Boolean, nullable=False),
     Column("record", JSONB, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("received_at"),
     Column("raw", JSONB),
     Column("flags", JSONB),
     Column("containers", ARRAY(Text)),
@@ -54,14 +51,13 @@ manifest_line = Table(
 line_version = Table(
     "line_version",
     metadata,
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("version", Integer, nullable=False),
     Column("withdrawn", Boolean, nullable=False),
     Column("record", JSONB, nullable=False),
     Column("changes", JSONB, nullable=False),
     Column("message", Text),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("received_at"),
     PrimaryKeyConstraint("manifest_id", "line_id", "version"),
 )
 
@@ -75,7 +71,7 @@ arrival = Table(
     Column("manifest_id", Text, nullable=False, index=True),
     Column("arrived_at", DateTime(timezone=True), nullable=False),
     Column("containers", ARRAY(Text)),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("received_at"),
 )
 
 # The last message per source (DMF), for feed health.

@@ -10,29 +10,26 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     PrimaryKeyConstraint,
     Table,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.columns import line_key_columns, written_at
+from pnm.shared.messaging.tables import schema_tables
 from pnm.shared.reconciliation import unreadable_table
 
-SCHEMA = "matcher"
-metadata = MetaData(schema=SCHEMA)
-messaging = messaging_tables(metadata)
+declared = schema_tables("matcher")
+SCHEMA, metadata, messaging = declared
 
 # Read models of the inputs. Candidates are found through the key tables below, by index,
 # never by a scan; the records themselves need no index beyond their key.
 line = Table(
     "line",
     metadata,
-    Column("manifest_id", Text, primary_key=True),
-    Column("line_id", Text, primary_key=True),
+    *line_key_columns(primary_key=True),
     Column("version", Integer, nullable=False),
     Column("withdrawn", Boolean, nullable=False),
     Column("containers", ARRAY(Text), nullable=False),
@@ -66,8 +63,7 @@ line_key = Table(
     "line_key",
     metadata,
     Column("key", Text, primary_key=True),
-    Column("manifest_id", Text, primary_key=True),
-    Column("line_id", Text, primary_key=True),
+    *line_key_columns(primary_key=True),
     Index("ix_line_key_line", "manifest_id", "line_id"),
 )
 
@@ -135,8 +131,7 @@ indicator_set = Table(
 decision = Table(
     "decision",
     metadata,
-    Column("manifest_id", Text, primary_key=True),
-    Column("line_id", Text, primary_key=True),
+    *line_key_columns(primary_key=True),
     Column("decision_number", Integer, nullable=False),
     Column("status", Text, nullable=False),  # searched through ix_decision_queue
     Column("references", ARRAY(Text), nullable=False),
@@ -158,8 +153,7 @@ decision = Table(
 decision_history = Table(
     "decision_history",
     metadata,
-    Column("manifest_id", Text, primary_key=True),
-    Column("line_id", Text, primary_key=True),
+    *line_key_columns(primary_key=True),
     Column("decision_number", Integer, primary_key=True),
     Column("status", Text, nullable=False),
     Column("payload", JSONB, nullable=False),
@@ -171,7 +165,7 @@ decision_epoch = Table(
     "decision_epoch",
     metadata,
     Column("epoch", BigInteger, primary_key=True, autoincrement=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("recorded_at"),
     Column("lines", ARRAY(Text), nullable=False),
     Column("line_keys", ARRAY(Text), nullable=False),
     Column("notifications", ARRAY(Text), nullable=False),
@@ -189,8 +183,7 @@ unprocessable_line = Table(
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("line_digest", LargeBinary, nullable=False, index=True),
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("version", Integer, nullable=False),
     Column("event_id", Text, nullable=False),
     Column("event", LargeBinary, nullable=False),
@@ -206,8 +199,7 @@ accepted_line = Table(
     "accepted_line",
     metadata,
     Column("line_digest", LargeBinary, primary_key=True),
-    Column("manifest_id", Text, nullable=False),
-    Column("line_id", Text, nullable=False),
+    *line_key_columns(),
     Column("version", Integer, nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
     Column("reconciled_at", DateTime(timezone=True)),
@@ -221,8 +213,7 @@ unreadable_line = unreadable_table(metadata)
 line_reference = Table(
     "line_reference",
     metadata,
-    Column("manifest_id", Text, primary_key=True),
-    Column("line_id", Text, primary_key=True),
+    *line_key_columns(primary_key=True),
     Column("case_id", Text, primary_key=True),
     Column("references", ARRAY(Text), nullable=False),
     Column("linked_at", DateTime(timezone=True), nullable=False),

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.matcher import views
 from pnm.matcher.adapters.indicator_sets import (
@@ -33,6 +35,7 @@ Analyst = Annotated[Principal, Depends(Requires(*ANALYSTS))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such line or indicator set"}
 }
+LINE_READ = {**AUTH_RESPONSES, **NOT_FOUND}
 
 
 class NotificationLine(BaseModel):
@@ -48,6 +51,11 @@ class NotificationUse(BaseModel):
     lines: list[NotificationLine]
 
 
+Found = TypeVar("Found", dict[str, Any], list[dict[str, Any]])
+# A read of one line: (conn, manifest_id, line_id) -> what was found, empty or None if nothing.
+LineView = Callable[[AsyncConnection, str, str], Awaitable[Found | None]]
+
+
 def _no_decision(manifest_id: str, line_id: str) -> DomainError:
     return DomainError(404, f"no decision for line {line_id!r} of manifest {manifest_id!r}")
 
@@ -55,35 +63,29 @@ def _no_decision(manifest_id: str, line_id: str) -> DomainError:
 def build_router(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(route_class=AuthoriseFirst)
 
-    @router.get(
-        "/decisions/{manifest_id}/{line_id}",
-        tags=["decisions"],
-        responses={**AUTH_RESPONSES, **NOT_FOUND},
-    )
+    async def of_line(view: LineView[Found], manifest_id: str, line_id: str) -> Found:
+        """What `view` finds of the line's decisions; 404 when it has none."""
+        async with ctx.engine.connect() as conn:
+            found = await view(conn, manifest_id, line_id)
+        if not found:
+            raise _no_decision(manifest_id, line_id)
+        return found
+
+    @router.get("/decisions/{manifest_id}/{line_id}", tags=["decisions"], responses=LINE_READ)
     async def get_decision(
         manifest_id: str, line_id: str, caller: OfficialReader
     ) -> dict[str, Any]:
         """The current decision of a line, with its reasons and per-field explanation."""
-        async with ctx.engine.connect() as conn:
-            found = await views.current(conn, manifest_id, line_id)
-        if found is None:
-            raise _no_decision(manifest_id, line_id)
-        return found
+        return await of_line(views.current, manifest_id, line_id)
 
     @router.get(
-        "/decisions/{manifest_id}/{line_id}/history",
-        tags=["decisions"],
-        responses={**AUTH_RESPONSES, **NOT_FOUND},
+        "/decisions/{manifest_id}/{line_id}/history", tags=["decisions"], responses=LINE_READ
     )
     async def decision_history_of(
         manifest_id: str, line_id: str, caller: OfficialReader
     ) -> list[dict[str, Any]]:
         """Every decision the line has had, oldest first."""
-        async with ctx.engine.connect() as conn:
-            found = await views.history(conn, manifest_id, line_id)
-        if not found:
-            raise _no_decision(manifest_id, line_id)
-        return found
+        return await of_line(views.history, manifest_id, line_id)
 
     @router.get("/decisions", tags=["decisions"], responses=AUTH_RESPONSES)
     async def list_decisions(

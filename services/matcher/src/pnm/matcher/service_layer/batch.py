@@ -25,6 +25,7 @@ from pnm.shared.contracts.records import (
     LineKey,
     ManifestLine,
     PreNotification,
+    Record,
 )
 from pnm.shared.identifiers import container_number
 from pnm.shared.versions import keep_newest
@@ -83,6 +84,23 @@ class Batch:
             record.manifest_id, _normalised_containers(record.containers), record.eta, received_at
         )
         self.eta_updates.append((eta, cause))
+
+    def add(self, record: Record, at: datetime, cause: Cause = None) -> None:
+        """Any input record, by its type, received at `at` without its raw form (a replay)."""
+        if isinstance(record, ManifestLine):
+            self.add_line(record, None, cause)
+        elif isinstance(record, PreNotification):
+            self.add_notification(record, None, at, cause)
+        elif isinstance(record, Arrival):
+            self.add_arrival(record, cause)
+        elif isinstance(record, EtaUpdate):
+            self.add_eta_update(record, at, cause)
+        elif isinstance(record, FeedStatus):
+            self.feed_statuses.append((record, cause))
+        elif isinstance(record, CaseChanged):
+            self.links.append((record, cause))
+        else:
+            raise TypeError(f"the matcher takes no {type(record).__name__}")
 
     def _besides_lines(self) -> tuple[object, ...]:
         return (

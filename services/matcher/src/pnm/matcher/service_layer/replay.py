@@ -10,15 +10,7 @@ from datetime import datetime
 from pnm.matcher.service_layer.batch import Batch
 from pnm.matcher.service_layer.service import Clock, Settings, apply, decide_due
 from pnm.matcher.service_layer.store import Store
-from pnm.shared.contracts.records import (
-    Arrival,
-    CaseChanged,
-    EtaUpdate,
-    FeedStatus,
-    ManifestLine,
-    PreNotification,
-    Record,
-)
+from pnm.shared.contracts.records import Record
 
 # A replay has the whole file: no pre-notification is on its way (docs/watermark.md).
 REPLAY = Settings(awaits_watermark=False)
@@ -46,28 +38,11 @@ class Replay:
         if self._at is not None and (at != self._at or self._inputs >= self._batch_size):
             await self.flush()
         await self._fire(at)
-        self._add(record, at)
+        self._batch.add(record, at)
         self._at = at
         self._inputs += 1
         if self._inputs >= self._batch_size:
             await self.flush()
-
-    def _add(self, record: Record, at: datetime) -> None:
-        batch = self._batch
-        if isinstance(record, ManifestLine):
-            batch.add_line(record, None, None)
-        elif isinstance(record, PreNotification):
-            batch.add_notification(record, None, at, None)
-        elif isinstance(record, Arrival):
-            batch.add_arrival(record, None)
-        elif isinstance(record, EtaUpdate):
-            batch.add_eta_update(record, at, None)
-        elif isinstance(record, FeedStatus):
-            batch.feed_statuses.append((record, None))
-        elif isinstance(record, CaseChanged):
-            batch.links.append((record, None))
-        else:
-            raise TypeError(f"the matcher takes no {type(record).__name__}")
 
     async def flush(self) -> None:
         """Apply the inputs received so far."""

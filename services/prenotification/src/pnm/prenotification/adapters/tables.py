@@ -8,7 +8,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    MetaData,
     PrimaryKeyConstraint,
     Table,
     Text,
@@ -17,13 +16,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from pnm.shared.columns import written_at
 from pnm.shared.files import intake_file_table
-from pnm.shared.messaging.tables import messaging_tables
+from pnm.shared.messaging.tables import schema_tables
 from pnm.shared.rejections import Rejections
 
-SCHEMA = "prenotification"
-metadata = MetaData(schema=SCHEMA)
-messaging = messaging_tables(metadata)
+declared = schema_tables("prenotification")
+SCHEMA, metadata, messaging = declared
 
 # The current version of every pre-notification, with the keys the queries filter on.
 prenotification = Table(
@@ -34,7 +33,7 @@ prenotification = Table(
     Column("system", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("record", JSONB, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("received_at"),
     Column("raw_reference", Text),
     Column("ched_type", Text),
     Column("bcp", Text),
@@ -74,7 +73,7 @@ prenotification_version = Table(
     Column("record", JSONB, nullable=False),
     Column("channel", Text, nullable=False),
     Column("entered_by", Text),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("received_at"),
     PrimaryKeyConstraint("reference", "version"),
 )
 

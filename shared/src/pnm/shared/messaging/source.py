@@ -1,0 +1,35 @@
+"""A service as the `source` of the events it publishes: every record it stages goes into its
+outbox as a CloudEvent with that source (docs/architecture.md, "Events and topics")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.records import Record
+from pnm.shared.contracts.topics import Topic
+from pnm.shared.db import UnitOfWork
+
+
+@dataclass(frozen=True)
+class EventSource:
+    uri: str  # "/pnm/<service>"
+
+    def publish(
+        self,
+        uow: UnitOfWork,
+        topic: Topic,
+        key: str,
+        event_type: str,
+        record: Record,
+        subject: str | None = None,
+    ) -> None:
+        """Stage `record` on `topic` under `key`; the event's subject is the key unless the
+        record is about something else than what the topic is keyed by."""
+        event = new_event(
+            type=event_type,
+            source=self.uri,
+            subject=key if subject is None else subject,
+            record=record,
+        )
+        uow.publish(topic, key, event)
