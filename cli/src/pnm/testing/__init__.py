@@ -1,2 +1,3 @@
-"""Builders for the tests, the demo and the benchmark (records.py, and files.py: export files as the feeds write them); never imported by a service
+"""Builders for the tests, the demo and the benchmark: records (records.py) and export files as
+the feeds write them (files.py). Never imported by a service
 (tests/unit/shared/test_floor_plan.py)."""
