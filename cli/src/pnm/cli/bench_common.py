@@ -14,18 +14,23 @@ from pnm.shared.contracts.topics import EventType
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 
 
+def from_now_on(bootstrap: str, topic: str) -> AIOKafkaConsumer:
+    """A consumer of what appears on `topic` from now on, outside any group (a watcher)."""
+    return AIOKafkaConsumer(
+        topic,
+        **kafka_client_options(bootstrap, KafkaSecurity()),
+        auto_offset_reset="latest",
+        group_id=None,
+    )
+
+
 async def watch_decisions(
     bootstrap: str, topic: str, decided: dict[str, float], expected: int, key: str | None = None
 ) -> None:
     """Note when the first decision of each line appears on the topic (by its key, the line
     key: parsing every event here would take the machine's time from the system measured),
     until `expected` lines are decided, or with `key`, until that line is."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        **kafka_client_options(bootstrap, KafkaSecurity()),
-        auto_offset_reset="latest",
-        group_id=None,
-    )
+    consumer = from_now_on(bootstrap, topic)
     await consumer.start()
     try:
         while (key not in decided) if key is not None else (len(decided) < expected):

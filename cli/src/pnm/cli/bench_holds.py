@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
-from pnm.cli.bench_common import line_events, percentile
+from pnm.cli.bench_common import from_now_on, line_events, percentile
 from pnm.cli.bench_intake import BENCH_SECRET
 from pnm.cli.bench_matcher import SHIP_LINES, bench_line, box, load_notifications
 from pnm.cli.processes import ServiceProcesses, service_env
@@ -84,12 +84,7 @@ async def _watch(
     bootstrap: str, topic: str, wanted: set[str], seen: dict[str, float], key_of: KeyOf
 ) -> None:
     """Note when each wanted line first shows on `topic` (as `key_of` reads the record)."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        **kafka_client_options(bootstrap, KafkaSecurity()),
-        auto_offset_reset="latest",
-        group_id=None,
-    )
+    consumer = from_now_on(bootstrap, topic)
     await consumer.start()
     try:
         while len(seen) < len(wanted):
