@@ -167,3 +167,17 @@ def test_the_storys_terminal_never_rejects_and_the_others_sometimes_do() -> None
 )
 def test_the_console_reaches_the_apis_on_the_standalones_own_address(host: str, url: str) -> None:
     assert own_base_url(host, 8000) == url
+
+
+def test_the_two_ports_never_share_a_reference() -> None:
+    """Found when `pnm standalone` refused to start on 2026-12-07 late in the evening (the demo
+    day of 8 December): the ports' days numbered their pre-notifications independently from one
+    seed, and on that date both handed out the same reference. The second day now runs on from
+    the first one's sequences, as the days of one file do."""
+    late = datetime(2026, 12, 7, 22, 55, tzinfo=UTC)
+    day = build_demo_day(late, DemoSettings(live_minutes=30))
+    ports: dict[str, set[str]] = defaultdict(set)
+    for event in [*day.loaded, *day.live]:
+        if isinstance(event.record, PreNotification):
+            ports[event.record.reference].add(event.record.bcp)
+    assert ports and all(len(bcps) == 1 for bcps in ports.values())

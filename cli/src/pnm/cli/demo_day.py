@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.day import Day, generate_day
-from pnm.cli.scenario.plan import Kind
+from pnm.cli.scenario.plan import Continuity, DayOptions, Kind
 from pnm.cli.scenario.truth import AMSTERDAM, LineTruth
 from pnm.shared.contracts.records import (
     Arrival,
@@ -93,12 +93,14 @@ def build_demo_day(now: datetime, settings: DemoSettings) -> DemoDay:
         "schiphol": settings.flight_lines,
     }
     kept: list[ScenarioEvent] = []
+    # The second port's day runs on from the first one's reference sequences (and keeps its
+    # manifest ids apart), as the days of one file do: two notices never share a reference.
+    one_stream = DayOptions(continuity=Continuity())
     for kind, generated in GENERATED_LINES.items():
-        day = generate_day(kind, settings.seed, base, generated)
+        day = generate_day(kind, settings.seed, base, generated, options=one_stream)
         chosen = sample_lines(day, per_call[kind], random.Random(settings.seed))
         shift = end - day.facts.now
         kept.extend(shifted(event, shift) for event in events_of(day, chosen))
-    _refuse_shared_references(kept)
     kept.sort(key=lambda event: event.time)
     return DemoDay(
         loaded=[e for e in kept if e.time <= now], live=[e for e in kept if e.time > now]
@@ -212,17 +214,3 @@ def _shift_times(value: Any, by: timedelta) -> Any:
     if isinstance(value, list):
         return [_shift_times(v, by) for v in value]
     return value
-
-
-def _refuse_shared_references(events: Iterable[ScenarioEvent]) -> None:
-    """The two ports' days number their pre-notifications independently; a reference in both
-    would merge two consignments' notices. Seeds are fixed, so this fails on a seed change."""
-    system_of: dict[str, str] = {}
-    for event in events:
-        if isinstance(event.record, PreNotification):
-            port = system_of.setdefault(event.record.reference, event.record.bcp)
-            if port != event.record.bcp:
-                raise ValueError(
-                    f"demo day: reference {event.record.reference} generated at {port} and "
-                    f"{event.record.bcp}; choose another PNM_DEMO_SEED"
-                )
