@@ -9,6 +9,7 @@ from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import IndicatorSet
+from pnm.matcher.domain.quantity import Quantity
 from pnm.matcher.domain.watermark import Backlog
 from pnm.shared.contracts.records import DecisionStatus, ManifestLine, PreNotification, Regime
 from pnm.testing.records import BASE_ETA
@@ -18,7 +19,7 @@ BEFORE_DEADLINE = BASE_ETA - timedelta(days=5)
 
 
 def evidence(record: PreNotification, other_lines_gross_kg: float = 0.0) -> Evidence:
-    return Evidence(NotificationFacts.of(record), other_lines_gross_kg)
+    return Evidence(NotificationFacts.of(record), Quantity(other_lines_gross_kg, 0))
 
 
 def decide_at(

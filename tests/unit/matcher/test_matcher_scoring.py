@@ -13,6 +13,7 @@ from matcher_cases import BEFORE_DEADLINE, INDICATORS
 
 from pnm.matcher.domain.decision import Evidence, LineSituation, decide, reach
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
+from pnm.matcher.domain.quantity import Quantity
 from pnm.matcher.domain.regime import settled_by_match
 from pnm.matcher.domain.scoring import (
     LineSide,
@@ -153,7 +154,7 @@ def test_a_line_a_candidate_matches_is_decided_alike_without_those_that_cannot_m
             notified = _notice(n, boxes, document, importer, cn, apart)
             if not active:
                 notified = notified.model_copy(update={"status": PreNotificationStatus.CANCELLED})
-            evidence.append(Evidence(NotificationFacts.of(notified), kg))
+            evidence.append(Evidence(NotificationFacts.of(notified), Quantity(kg, 0)))
         situation = LineSituation(record, facts, BASE_ETA, None)
         now = BASE_ETA if after_deadline else BEFORE_DEADLINE
 

@@ -147,7 +147,7 @@ def matching_figures(count: int, lines: int) -> MatchingFigures:
         evaluate(
             record,
             facts,
-            [Evidence(n, 0.0) for n in candidates],
+            [Evidence(n) for n in candidates],
             (),
             (),
             {},

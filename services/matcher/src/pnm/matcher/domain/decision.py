@@ -13,7 +13,7 @@ from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.goods_selection import GOODS_UNCERTAIN
 from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
-from pnm.matcher.domain.quantity import Claim, Quantity, Use, claim, total_packages
+from pnm.matcher.domain.quantity import NOTHING, Claim, Quantity, Use, claim, total_packages
 from pnm.matcher.domain.regime import SETTLED_BY_MATCH, decide_regime, held_back
 from pnm.matcher.domain.scoring import (
     Comparison,
@@ -82,10 +82,9 @@ class Evidence:
     question only: a mixed container)."""
 
     notification: NotificationFacts
-    other_lines_gross_kg: float
+    others: Quantity = NOTHING
     # The other lines it covers by key ("manifest/line"): named when they over-use it together.
     other_lines: tuple[str, ...] = ()
-    other_lines_packages: int | None = 0
 
 
 @dataclass(frozen=True)
@@ -315,14 +314,14 @@ def _scored(
         use = claim(
             Quantity(n.net_mass_kg, n.packages),
             own,
-            Quantity(c.other_lines_gross_kg, c.other_lines_packages),
+            c.others,
             c.other_lines,
             by_key=by_key,
             p=indicators.parameters,
         )
         if use.claim is Claim.EXHAUSTED:
             continue
-        s = score(side, n, c.other_lines_gross_kg + own.kg, indicators, levels)
+        s = score(side, n, c.others.kg + own.kg, indicators, levels)
         if use.claim is Claim.EXCEEDED and s.verdict is not Verdict.NONE:
             # Over-used together: however well it scores, a person decides.
             exceeded[n.reference] = use

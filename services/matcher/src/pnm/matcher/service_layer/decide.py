@@ -138,7 +138,7 @@ class MatcherState:
             self._named[n.reference] = named
         others = [(name, q) for k, name, q in named if k != key]
         total = sum((q for _, q in others), NOTHING)
-        return Evidence(n, total.kg, tuple(name for name, _ in others), total.packages)
+        return Evidence(n, total, tuple(name for name, _ in others))
 
     def decided(self, key: LineKey, evaluation: Evaluation) -> Decided:
         return Decided(key, evaluation, self.lines[key].record.port_of_discharge, self.eta_of(key))
