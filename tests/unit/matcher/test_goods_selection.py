@@ -94,3 +94,19 @@ def test_reasons_quote_a_long_description_cut_so_the_decision_stays_small() -> N
     assert {r.code for r in outcome.reasons} >= {"goods_text"}
     decided = decision_record(largest, frozenset(), "D", outcome, 1, "v2", BASE_ETA)
     assert len(decided.model_dump_json()) < 900 * 1024
+
+
+@pytest.mark.parametrize("description", ["Orangenkartons", "Eierkartons"])
+def test_goods_named_before_a_packing_word_are_a_question_for_a_person(description: str) -> None:
+    """A packing word heading a compound reads as the packing ("Eierkartons" are egg cartons,
+    found on the corpus day rotterdam-2026-04-27), but "Orangenkartons" may as well be written for
+    cartons of oranges: a person looks (review), neither a hold nor `not_controlled` on a guess."""
+    outcome = decide_at(described(description), arrived=True)
+    assert outcome.status is DecisionStatus.REVIEW
+    [reason] = [r for r in outcome.reasons if r.code == "goods_uncertain"]
+    assert "packing" in reason.text
+
+
+def test_goods_said_to_be_packed_in_cartons_are_still_the_goods() -> None:
+    outcome = decide_at(described("Eier in Kartons"), arrived=True)
+    assert outcome.status is DecisionStatus.UNNOTIFIED

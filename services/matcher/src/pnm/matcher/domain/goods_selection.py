@@ -6,7 +6,7 @@ goes to `review`, never to a hold on a guess). Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pnm.matcher.domain.goods_text import Heading, Recognition, recognise, vocabulary
 from pnm.matcher.domain.indicators import Indicator, IndicatorSet
@@ -30,6 +30,7 @@ class GoodsReading:
     certain: bool
     headings: tuple[Heading, ...]  # of this regime, best first
     category: ChedType | None  # None when the headings' CHED category is not certain
+    packed: bool = False  # read from the words a packing word heads ("Eierkartons")
 
     @property
     def codes(self) -> list[str]:
@@ -48,7 +49,9 @@ class GoodsReading:
         said = ", ".join(repr(w) for w in best.words)
         also = self.named[1:]
         others = f" (also {', '.join(also)})" if also else ""
-        verdict = "reads as" if self.certain else "may be"
+        verdict = (
+            "names packing, perhaps of" if self.packed else "reads as" if self.certain else "may be"
+        )
         return Reason(
             code=GOODS_TEXT if self.certain else GOODS_UNCERTAIN,
             text=f"item {item.item}: {why}; description {_quoted(item.description)!r} {verdict} "
@@ -64,12 +67,24 @@ def _quoted(text: str) -> str:
     return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
 
 
-def read_goods(
-    description: str, indicators: IndicatorSet, recognition: Recognition | None = None
-) -> list[GoodsReading]:
-    """The regimes a description points to at least uncertainly, surest first."""
+def read_goods(description: str, indicators: IndicatorSet) -> list[GoodsReading]:
+    """The regimes a description points to at least uncertainly, surest first. Goods named
+    before a packing word heading a compound ("Orangenkartons": cartons for oranges, or of them?)
+    add their regimes as uncertain: a person decides (docs/goods-recognition.md)."""
+    recognition = recognise(description)
+    readings = _readings(recognition, indicators)
+    if recognition.packed:
+        read = {r.regime for r in readings}
+        readings += [
+            replace(r, certain=False, category=None, packed=True)
+            for r in _readings(recognise(" ".join(recognition.packed)), indicators)
+            if r.regime not in read
+        ]
+    return sorted(readings, key=lambda r: (-r.confidence, r.regime))
+
+
+def _readings(recognition: Recognition, indicators: IndicatorSet) -> list[GoodsReading]:
     p = indicators.parameters
-    recognition = recognition or recognise(description)
     by_regime: dict[Regime, list[tuple[Heading, list[Indicator]]]] = {}
     for heading in recognition.headings:
         for indicator in indicators.matching(heading.code):
@@ -99,4 +114,4 @@ def read_goods(
                 categories.pop() if certain and len(categories) == 1 else None,
             )
         )
-    return sorted(readings, key=lambda r: (-r.confidence, r.regime))
+    return readings

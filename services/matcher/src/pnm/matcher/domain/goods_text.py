@@ -131,11 +131,14 @@ class Heading:
 @dataclass(frozen=True)
 class Recognition:
     """The headings a description most likely names, best first; `head` is the word read as
-    the goods' noun; `known` the share of the description's weight the vocabulary knows."""
+    the goods' noun; `known` the share of the description's weight the vocabulary knows;
+    `packed` the words before a packing word heading a compound ("eier" of "Eierkartons"): the
+    packing may be for them or of them (docs/goods-recognition.md)."""
 
     headings: tuple[Heading, ...]
     head: str | None
     known: float
+    packed: tuple[str, ...] = ()
 
 
 NOTHING = Recognition((), None, 0.0)
@@ -269,17 +272,26 @@ def _compound(parts: tuple[str, ...], vocab: Vocabulary) -> tuple[tuple[str, ...
     return parts, last
 
 
-def _terms(description: str, vocab: Vocabulary) -> tuple[list[_Term], str | None]:
+@dataclass(frozen=True)
+class _Read:
+    terms: list[_Term]
+    head: str | None
+    packed: tuple[str, ...]  # the modifiers of compounds a packing word heads
+
+
+def _terms(description: str, vocab: Vocabulary) -> _Read:
     raw = words_of(description)
     # Compounds split first, so that their parts can be curated words too ("kippen|poten").
     found: list[_Word] = []
     as_is: set[int] = set()  # packaging words heading a compound: not dropped as packaging
+    packed: list[str] = []
     for w in kept(raw):
         if len(w) > 1 or w in PREPOSITIONS:
             whole = _split(stem(w), vocab)
             parts, head = _compound(whole, vocab)
             if parts != whole:
                 as_is.add(len(found))
+                packed += whole[: len(whole) - len(parts)]
             found += [(part, w, n != head) for n, part in enumerate(parts)]
     segments: list[list[_Word]] = [[]]
     for s, w, modifier in _phrased(found, vocab, as_is):
@@ -289,7 +301,7 @@ def _terms(description: str, vocab: Vocabulary) -> tuple[list[_Term], str | None
             segments[-1].append((s, w, modifier))
     content = [seg for seg in segments if seg]
     if not content:
-        return [], None
+        return _Read([], None, ())
     goods = content[0]
     # The head is a word as written: a phrase's meanings share it, a compound's modifier not.
     # A state ("fresh", "IQF") qualifies the goods and is never their head.
@@ -321,7 +333,7 @@ def _terms(description: str, vocab: Vocabulary) -> tuple[list[_Term], str | None
     terms += [
         _Term(s, w, weights.get(w, MODIFIER_WEIGHT / 2)) for seg in content[1:] for s, w, _ in seg
     ]
-    return terms, " ".join(sorted(heads))
+    return _Read(terms, " ".join(sorted(heads)), tuple(packed))
 
 
 @lru_cache(maxsize=8192)
@@ -329,7 +341,8 @@ def recognise(description: str, vocab: Vocabulary | None = None) -> Recognition:
     """The likely headings of a description, best first (at most `RANKED`). Cached: a day's
     lines repeat their descriptions, and the matcher decides a line again on every change."""
     vocab = vocab or vocabulary()
-    terms, head = _terms(description, vocab)
+    read = _terms(description, vocab)
+    terms, head = read.terms, read.head
     if not terms:
         return NOTHING
     scores: dict[str, float] = {}
@@ -345,7 +358,7 @@ def recognise(description: str, vocab: Vocabulary | None = None) -> Recognition:
     total = sum(t.weight for t in terms)
     known = sum(t.weight for t in terms if vocab.knows(t.stem)) / total
     if not scores:
-        return Recognition((), head, known)
+        return Recognition((), head, known, read.packed)
     top = max(scores.values())
     exps = {code: math.exp(SHARPNESS * (s - top)) for code, s in scores.items()}
     norm = sum(exps.values()) + math.exp(SHARPNESS * (NONE_SCORE - top))
@@ -362,4 +375,5 @@ def recognise(description: str, vocab: Vocabulary | None = None) -> Recognition:
         ),
         head,
         known,
+        read.packed,
     )
