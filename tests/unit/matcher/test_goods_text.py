@@ -71,6 +71,24 @@ def test_a_cut_heading_a_compound_is_of_its_owner() -> None:
     assert best("Kabeljaufilets") == "0304"
 
 
+@pytest.mark.parametrize(
+    ("description", "heading"),
+    [
+        ("gekühlte Lammkeulen", "0204"),
+        ("Putenkeulen gefroren", "0207"),
+        ("Hähnchenschenkel", "0207"),
+        ("cuisses de poulet congelées", "0207"),
+        ("gigots d'agneau", "0204"),
+        ("muslos de pollo", "0207"),
+    ],
+)
+def test_legs_and_thighs_are_cuts_in_every_language(description: str, heading: str) -> None:
+    """Found on the corpus day rotterdam-2026-04-27: "gekühlte Lammkeulen" (chilled legs of lamb)
+    was not_controlled, because "Keulen" was no word the recogniser knew and the compound stayed
+    whole; unnotified, it would have been a missed hold."""
+    assert best(description) == heading
+
+
 def test_orange_paint_is_paint() -> None:
     assert recognise("orange paint").head == "paint"
     assert {h.code[:2] for h in recognise("orange paint").headings[:2]} == {"32"}

@@ -106,7 +106,7 @@ CUTS = frozenset(
     for w in _listed(
         "fillets filet filets filetes breast breasts legs leg thighs wings loins loin cuts "
         "portions steaks parts pieces slices tubes carcasses quarters trimmings meat fleisch "
-        "vlees viande carne blocks wheels rounds brust borst poitrine pechuga"
+        "vlees viande carne blocks wheels rounds brust borst poitrine pechuga keule keulen"
     )
 )
 
@@ -225,7 +225,8 @@ def _split(stem_: str, vocab: Vocabulary) -> tuple[str, ...]:
         return (stem_,)
     for cut in range(MIN_STEM, len(stem_) - MIN_STEM + 1):
         head = stem(stem_[cut:])
-        if not vocab.is_part(head):
+        # A cut heads compounds whose word the nomenclature lacks ("Lamm|keulen").
+        if not (vocab.is_part(head) or head in CUTS):
             continue
         left = stem_[:cut]
         for link in ("", "s", "en", "e", "n"):
@@ -356,7 +357,9 @@ def recognise(description: str, vocab: Vocabulary | None = None) -> Recognition:
             scores[code] = scores.get(code, 0.0) + term.weight * idf
             decided.setdefault(code, []).append(term.word)
     total = sum(t.weight for t in terms)
-    known = sum(t.weight for t in terms if vocab.knows(t.stem)) / total
+    # A cut the nomenclature lacks ("Keulen") is known all the same: it says what the goods are
+    # cut into, and the goods are its owner.
+    known = sum(t.weight for t in terms if vocab.knows(t.stem) or t.stem in CUTS) / total
     if not scores:
         return Recognition((), head, known, read.packed)
     top = max(scores.values())
