@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from pnm.holds.adapters.tables import audit_entry
+from pnm.holds import audit_views
 from pnm.holds.audit import verify_trail
 from pnm.holds.domain.audit_chain import Reason
 from pnm.shared.access import OfficialReader, Requires
@@ -88,17 +87,16 @@ def add_audit_routes(router: APIRouter, ctx: ServiceContext) -> None:
     ) -> list[AuditEntryView]:
         """The trail in sequence order: the dossier of one hold or case (`subject_type`,
         `subject_id`), within [`from`, `to`) (officials)."""
-        query = select(audit_entry).order_by(audit_entry.c.sequence)
-        if subject_type is not None:
-            query = query.where(audit_entry.c.subject_type == subject_type)
-        if subject_id is not None:
-            query = query.where(audit_entry.c.subject_id == subject_id)
-        if (start := _aware("from", since)) is not None:
-            query = query.where(audit_entry.c.at >= start)
-        if (end := _aware("to", until)) is not None:
-            query = query.where(audit_entry.c.at < end)
         async with ctx.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+            rows = await audit_views.entries(
+                conn,
+                subject_type,
+                subject_id,
+                _aware("from", since),
+                _aware("to", until),
+                limit,
+                offset,
+            )
         return [
             AuditEntryView(
                 sequence=r.sequence,

@@ -10,11 +10,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
-from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Row
 
-from pnm.holds import cases
-from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
+from pnm.holds import case_views, cases
 from pnm.holds.audit import Actor
 from pnm.holds.domain.case import FALSE_POSITIVE, CaseState, Outcome
 from pnm.shared.access import OfficialReader, Requires
@@ -69,31 +67,6 @@ class Statistics(BaseModel):
     indicators: list[IndicatorStatistics]
 
 
-async def case_view(conn: AsyncConnection, row: Row[Any]) -> dict[str, Any]:
-    """The case with its contacts, linked pre-notifications and the line's holds."""
-    contacts = await conn.execute(
-        select(case_contact)
-        .where(case_contact.c.case_id == row.case_id)
-        .order_by(case_contact.c.recorded_at, case_contact.c.contact_id)
-    )
-    linked = await conn.execute(
-        select(case_reference)
-        .where(case_reference.c.case_id == row.case_id)
-        .order_by(case_reference.c.linked_at, case_reference.c.reference)
-    )
-    holds = await conn.execute(
-        select(hold.c.hold_id, hold.c.regime, hold.c.authority, hold.c.state, hold.c.origin)
-        .where(hold.c.manifest_id == row.manifest_id, hold.c.line_id == row.line_id)
-        .order_by(hold.c.opened_at, hold.c.hold_id)
-    )
-    return {
-        **row._mapping,
-        "contacts": [dict(c._mapping) for c in contacts],
-        "references": [dict(r._mapping) for r in linked],
-        "holds": [dict(h._mapping) for h in holds],
-    }
-
-
 def check_period(start: datetime, end: datetime) -> None:
     if end <= start:
         raise invalid_field("to", end.isoformat(), "period.order", "`to` must be after `from`")
@@ -109,8 +82,10 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
             row = await action(uow)
             await uow.commit()
         async with ctx.engine.connect() as conn:
-            current = (await conn.execute(select(case).where(case.c.case_id == row.case_id))).one()
-            return await case_view(conn, current)
+            current = await case_views.one(conn, row.case_id)
+        if current is None:  # committed a moment ago, and cases are never deleted
+            raise DomainError(404, f"no case {row.case_id!r}")
+        return current
 
     @router.get("/cases/statistics", responses=AUTH_RESPONSES, tags=["cases"])
     async def statistics(
@@ -148,16 +123,8 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         """Cases, oldest first (officials)."""
-        query = select(case).order_by(case.c.opened_at, case.c.case_id)
-        if manifest_id is not None:
-            query = query.where(case.c.manifest_id == manifest_id)
-        if line_id is not None:
-            query = query.where(case.c.line_id == line_id)
-        if state is not None:
-            query = query.where(case.c.state == state.value)
         async with ctx.engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-            return [await case_view(conn, r) for r in rows]
+            return await case_views.page(conn, manifest_id, line_id, state, limit, offset)
 
     @router.get(
         "/cases/{case_id}",
@@ -166,10 +133,10 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
     )
     async def get_case(case_id: str, caller: OfficialReader) -> dict[str, Any]:
         async with ctx.engine.connect() as conn:
-            row = (await conn.execute(select(case).where(case.c.case_id == case_id))).first()
-            if row is None:
-                raise DomainError(404, f"no case {case_id!r}")
-            return await case_view(conn, row)
+            found = await case_views.one(conn, case_id)
+        if found is None:
+            raise DomainError(404, f"no case {case_id!r}")
+        return found
 
     @router.post("/cases/{case_id}/contacts", responses=CASE_RESPONSES, tags=["cases"])
     async def record_contact(case_id: str, body: ContactIn, caller: PreArrival) -> dict[str, Any]:
