@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pnm.holds.adapters.tables import audit_entry
+from pnm.holds import audit_views
 from pnm.holds.audit import TrailCheck, snapshot, stored_entries, verify_trail
 from pnm.holds.domain.audit_chain import (
     FORMAT,
@@ -64,31 +63,19 @@ async def run_audit_verify(
 
 
 async def _last_before(conn: AsyncConnection, until: str) -> int | None:
-    """`until`: a sequence number (inclusive), or a time (RFC 3339): the entry before the first
-    one at or after that time (entries of concurrent actions are not in time order, so a range
-    by time ends where the first later entry begins)."""
+    """`until`: a sequence number (inclusive), or a time (RFC 3339)."""
     if until.isdigit():
         return int(until)
     moment = datetime.fromisoformat(until)
     if moment.tzinfo is None:
         raise ValueError(f"--until {until!r}: give the time with its offset (Z)")
-    later = await conn.execute(
-        select(func.min(audit_entry.c.sequence)).where(audit_entry.c.at >= moment)
-    )
-    if (first_later := later.scalar_one_or_none()) is not None:
-        return int(first_later) - 1
-    found = await conn.execute(select(func.max(audit_entry.c.sequence)))
-    last: int | None = found.scalar_one_or_none()
-    return last
+    return await audit_views.last_sequence(conn, before=moment)
 
 
 async def _start(conn: AsyncConnection, first: int) -> Head:
     if first == 1:
         return GENESIS
-    found = await conn.execute(
-        select(audit_entry.c.hash).where(audit_entry.c.sequence == first - 1)
-    )
-    previous = found.scalar_one_or_none()
+    previous = await audit_views.hash_of(conn, first - 1)
     if previous is None:
         raise ValueError(f"entry {first - 1} is not in the database: export from 1")
     return Head(first - 1, previous)
@@ -132,10 +119,7 @@ async def run_audit_export(
             if last is None or last < first:
                 return _report({"ok": False, "detail": f"no entries {first}..{until}"}, False)
             start = await _start(conn, first)
-            found = await conn.execute(
-                select(audit_entry.c.hash).where(audit_entry.c.sequence == last)
-            )
-            end = Head(last, found.scalar_one_or_none() or "")
+            end = Head(last, await audit_views.hash_of(conn, last) or "")
             name = f"audit-{first:012d}-{last:012d}"
             archive = Archive(output / f"{name}.manifest.json")
             verifier = Verifier(start)

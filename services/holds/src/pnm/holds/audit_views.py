@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import audit_entry
@@ -33,3 +33,27 @@ async def entries(
     if end is not None:
         query = query.where(audit_entry.c.at < end)
     return (await conn.execute(query.limit(limit).offset(offset))).all()
+
+
+async def last_sequence(conn: AsyncConnection, before: datetime | None = None) -> int | None:
+    """The last entry's sequence number; with `before`, of the entry before the first one at or
+    after that time (entries of concurrent actions are not in time order, so a range by time
+    ends where the first later entry begins). None: no such entry."""
+    if before is not None:
+        later = await conn.execute(
+            select(func.min(audit_entry.c.sequence)).where(audit_entry.c.at >= before)
+        )
+        if (first_later := later.scalar_one_or_none()) is not None:
+            return int(first_later) - 1
+    found: int | None = (
+        await conn.execute(select(func.max(audit_entry.c.sequence)))
+    ).scalar_one_or_none()
+    return found
+
+
+async def hash_of(conn: AsyncConnection, sequence: int) -> str | None:
+    """The stored hash of one entry (None: no entry with that number)."""
+    found: str | None = (
+        await conn.execute(select(audit_entry.c.hash).where(audit_entry.c.sequence == sequence))
+    ).scalar_one_or_none()
+    return found
