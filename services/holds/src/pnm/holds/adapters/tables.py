@@ -8,10 +8,8 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
-    Identity,
     Index,
     Integer,
-    LargeBinary,
     Table,
     Text,
     text,
@@ -19,9 +17,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from pnm.shared.columns import line_key_columns, written_at
+from pnm.shared.columns import (
+    case_columns,
+    decision_columns,
+    hold_columns,
+    line_key_columns,
+    numbered,
+    written_at,
+)
 from pnm.shared.messaging.tables import schema_tables
-from pnm.shared.reconciliation import unreadable_table
+from pnm.shared.reconciliation import ledger_table, unreadable_table
 
 declared = schema_tables("holds")
 SCHEMA, metadata, messaging = declared
@@ -35,10 +40,7 @@ OPEN_CASE = text("state <> 'closed'")
 hold = Table(
     "hold",
     metadata,
-    Column("hold_id", Text, primary_key=True),
-    *line_key_columns(),
-    Column("regime", Text, nullable=False),
-    Column("authority", Text, nullable=False),
+    *hold_columns(),
     Column("state", Text, nullable=False),
     # What the current terminal did with the block (domain.hold.BlockStatus): a release
     # request or an irregularity does not lift it.
@@ -113,27 +115,20 @@ line_decision = Table(
     "line_decision",
     metadata,
     *line_key_columns(primary_key=True),
-    Column("decision_number", Integer, nullable=False),
-    Column("status", Text, nullable=False),
+    *decision_columns(),
     Column("terminal", Text),
     Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
 # The reconciliation's ledger: per (line, regime), the latest decision read from the decisions
-# topic by a consumer of its own, and whether it needs a hold. Keyed by a digest (identifiers
-# can be too long for an index entry); `reconciled_at` is set once the need is answered (or
-# gone), so a round reads only the open.
-required_hold = Table(
-    "required_hold",
+# topic by a consumer of its own, and whether it needs a hold; answered once the need is met
+# (or gone).
+required_hold = ledger_table(
     metadata,
-    Column("digest", LargeBinary, primary_key=True),
-    *line_key_columns(),
+    "required_hold",
     Column("regime", Text, nullable=False),
     Column("decision_number", Integer, nullable=False),
     Column("needs_hold", Boolean, nullable=False, server_default=true()),
-    Column("seen_at", DateTime(timezone=True), nullable=False),
-    Column("reconciled_at", DateTime(timezone=True)),
-    Index("ix_required_hold_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
 )
 unreadable_decision = unreadable_table(metadata)
 
@@ -174,7 +169,7 @@ audit_entry = Table(
 audit_pending = Table(
     "audit_pending",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    numbered(),
     *_audit_content(),
     Column("content_digest", Text, nullable=False),
 )
@@ -193,9 +188,7 @@ audit_head = Table(
 case = Table(
     "case",
     metadata,
-    Column("case_id", Text, primary_key=True),
-    *line_key_columns(),
-    Column("state", Text, nullable=False),
+    *case_columns(),
     Column("indicators", ARRAY(Text), nullable=False, server_default="{}"),
     Column("outcome", Text),
     Column("close_note", Text),
