@@ -81,11 +81,13 @@ def ledger_table(
     name: str,
     *facts: Column[Any],
     digest: str = "digest",
+    added: Sequence[Column[Any]] = (),
 ) -> Table:
     """A ledger's table: an entry per line (and what else `facts` name) read by the ledger's
     consumer, keyed by a digest of its identifiers (they can be too long for an index entry).
     `reconciled_at` is set once the entry is answered for; a round reads only the open entries,
-    through the partial index."""
+    through the partial index. `added`: columns a later revision added, which PostgreSQL put
+    last."""
     return Table(
         name,
         metadata,
@@ -94,6 +96,7 @@ def ledger_table(
         *facts,
         Column("seen_at", DateTime(timezone=True), nullable=False),
         Column("reconciled_at", DateTime(timezone=True)),
+        *added,
         Index(f"ix_{name}_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
     )
 
