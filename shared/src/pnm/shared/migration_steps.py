@@ -4,25 +4,55 @@ A step here is part of released migrations: it is never edited afterwards; a lat
 these tables is a new step (and a new revision in each service). That is why the steps write the
 tables out instead of building them from the declarations in pnm.shared (messaging.tables,
 rejections, reconciliation), which may change: tests/integration/shared/test_migrations.py holds
-what the steps create equal to what is declared (docs/architecture.md, "Delivery guarantees")."""
+what the steps create equal to what is declared (docs/architecture.md, "Delivery guarantees").
+They write each table as a list of its columns, the neighbours of one type and nullability named
+together, in the order the table has them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 
+def _columns(
+    kind: Callable[[], sa.types.TypeEngine[Any]], *names: str, nullable: bool = False
+) -> list[sa.Column[Any]]:
+    return [sa.Column(name, kind(), nullable=nullable) for name in names]
+
+
+def _timestamp() -> sa.DateTime:
+    return sa.DateTime(timezone=True)
+
+
+def _jsonb() -> postgresql.JSONB:
+    return postgresql.JSONB(astext_type=sa.Text())
+
+
 def _now(name: str) -> sa.Column[datetime]:
-    return sa.Column(
-        name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-    )
+    return sa.Column(name, _timestamp(), server_default=sa.text("now()"), nullable=False)
 
 
 def _identity(name: str) -> sa.Column[int]:
     return sa.Column(name, sa.BigInteger(), sa.Identity(always=False), nullable=False)
+
+
+def _read_from() -> list[sa.Column[Any]]:
+    """Where a kept message was read: consumer, topic, partition, offset."""
+    return [
+        *_columns(sa.Text, "consumer", "topic"),
+        *_columns(sa.Integer, "partition"),
+        *_columns(sa.BigInteger, "offset"),
+    ]
+
+
+def _index(schema: str, name: str, table: str, column: str, where: str | None = None) -> None:
+    condition = None if where is None else sa.text(where)
+    op.create_index(name, table, [column], unique=False, schema=schema, postgresql_where=condition)
 
 
 def create_redrive_and_idempotency_tables(schema: str) -> None:
@@ -30,35 +60,23 @@ def create_redrive_and_idempotency_tables(schema: str) -> None:
     `idempotency_key`: the answer to each (caller, route, Idempotency-Key)."""
     op.create_table(
         "redrive",
-        sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("origin_topic", sa.Text(), nullable=False),
-        sa.Column("event_id", sa.Text(), nullable=False),
-        sa.Column("redriven_by", sa.Text(), nullable=False),
+        *_columns(sa.Text, "source", "origin_topic", "event_id", "redriven_by"),
         _now("redriven_at"),
         sa.PrimaryKeyConstraint("source"),
         schema=schema,
     )
     op.create_table(
         "idempotency_key",
-        sa.Column("subject", sa.Text(), nullable=False),
-        sa.Column("route", sa.Text(), nullable=False),
-        sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("fingerprint", sa.Text(), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("content_type", sa.Text(), nullable=True),
-        sa.Column("body", sa.LargeBinary(), nullable=True),
+        *_columns(sa.Text, "subject", "route", "key", "fingerprint"),
+        *_columns(sa.Integer, "status_code", nullable=True),
+        *_columns(sa.Text, "content_type", nullable=True),
+        *_columns(sa.LargeBinary, "body", nullable=True),
         _now("created_at"),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        *_columns(_timestamp, "expires_at"),
         sa.PrimaryKeyConstraint("subject", "route", "key"),
         schema=schema,
     )
-    op.create_index(
-        "ix_idempotency_key_expires_at",
-        "idempotency_key",
-        ["expires_at"],
-        unique=False,
-        schema=schema,
-    )
+    _index(schema, "ix_idempotency_key_expires_at", "idempotency_key", "expires_at")
 
 
 def drop_redrive_and_idempotency_tables(schema: str) -> None:
@@ -72,13 +90,10 @@ def create_unreadable_message_table(schema: str) -> None:
     (docs/completeness.md)."""
     op.create_table(
         "unreadable_message",
-        sa.Column("digest", sa.LargeBinary(), nullable=False),
-        sa.Column("consumer", sa.Text(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
+        *_columns(sa.LargeBinary, "digest"),
+        *_read_from(),
+        *_columns(sa.LargeBinary, "payload"),
+        *_columns(sa.Text, "error"),
         _now("seen_at"),
         sa.PrimaryKeyConstraint("digest"),
         schema=schema,
@@ -95,29 +110,18 @@ def create_outbox_inbox_and_dead_letter_tables(schema: str) -> None:
     op.create_table(
         "outbox",
         _identity("id"),
-        sa.Column("event_id", sa.Text(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        *_columns(sa.Text, "event_id", "topic", "key"),
+        *_columns(sa.LargeBinary, "payload"),
         _now("created_at"),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        *_columns(_timestamp, "published_at", nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("event_id"),
         schema=schema,
     )
-    op.create_index(
-        "ix_outbox_unpublished",
-        "outbox",
-        ["id"],
-        unique=False,
-        schema=schema,
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
+    _index(schema, "ix_outbox_unpublished", "outbox", "id", where="published_at IS NULL")
     op.create_table(
         "inbox",
-        sa.Column("consumer", sa.Text(), nullable=False),
-        sa.Column("event_id", sa.Text(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
+        *_columns(sa.Text, "consumer", "event_id", "topic"),
         _now("processed_at"),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
         schema=schema,
@@ -125,14 +129,11 @@ def create_outbox_inbox_and_dead_letter_tables(schema: str) -> None:
     op.create_table(
         "dead_letter",
         _identity("id"),
-        sa.Column("consumer", sa.Text(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
-        sa.Column("key", sa.Text(), nullable=True),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
+        *_read_from(),
+        *_columns(sa.Text, "key", nullable=True),
+        *_columns(sa.LargeBinary, "payload"),
+        *_columns(sa.Text, "error"),
+        *_columns(sa.Integer, "attempts"),
         _now("created_at"),
         sa.PrimaryKeyConstraint("id"),
         schema=schema,
@@ -163,26 +164,18 @@ def create_rejection_table(schema: str, subject: str) -> None:
     op.create_table(
         "rejection",
         _identity("id"),
-        sa.Column("channel", sa.Text(), nullable=False),
-        sa.Column("source", sa.Text(), nullable=True),
-        sa.Column("row_number", sa.Integer(), nullable=True),
-        sa.Column(subject, sa.Text(), nullable=True),
-        sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("reasons", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        *_columns(sa.Text, "channel"),
+        *_columns(sa.Text, "source", nullable=True),
+        *_columns(sa.Integer, "row_number", nullable=True),
+        *_columns(sa.Text, subject, nullable=True),
+        *_columns(_jsonb, "payload", "reasons"),
         _now("received_at"),
-        sa.Column("resubmitted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("resubmitted_as", sa.Text(), nullable=True),
+        *_columns(_timestamp, "resubmitted_at", nullable=True),
+        *_columns(sa.Text, "resubmitted_as", nullable=True),
         sa.PrimaryKeyConstraint("id"),
         schema=schema,
     )
-    op.create_index(
-        "ix_rejection_open",
-        "rejection",
-        ["id"],
-        unique=False,
-        schema=schema,
-        postgresql_where=sa.text("resubmitted_at IS NULL"),
-    )
+    _index(schema, "ix_rejection_open", "rejection", "id", where="resubmitted_at IS NULL")
 
 
 def drop_rejection_table(schema: str) -> None:

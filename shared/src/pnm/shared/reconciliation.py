@@ -25,6 +25,8 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import (
     Column,
+    DateTime,
+    Index,
     LargeBinary,
     MetaData,
     Table,
@@ -32,13 +34,14 @@ from sqlalchemy import (
     and_,
     func,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
-from pnm.shared.columns import read_from, written_at
+from pnm.shared.columns import line_key_columns, read_from, written_at
 from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES
 from pnm.shared.messaging.transport import IncomingMessage
@@ -71,6 +74,31 @@ class ReconciliationSettings(BaseSettings):
 
     grace_seconds: float = Field(default=300.0, ge=0)
     interval_seconds: float = Field(default=15.0, gt=0)
+
+
+def ledger_table(
+    metadata: MetaData,
+    name: str,
+    *facts: Column[Any],
+    digest: str = "digest",
+    added: Sequence[Column[Any]] = (),
+) -> Table:
+    """A ledger's table: an entry per line (and what else `facts` name) read by the ledger's
+    consumer, keyed by a digest of its identifiers (they can be too long for an index entry).
+    `reconciled_at` is set once the entry is answered for; a round reads only the open entries,
+    through the partial index. `added`: columns a later revision added, which PostgreSQL put
+    last."""
+    return Table(
+        name,
+        metadata,
+        Column(digest, LargeBinary, primary_key=True),
+        *line_key_columns(),
+        *facts,
+        Column("seen_at", DateTime(timezone=True), nullable=False),
+        Column("reconciled_at", DateTime(timezone=True)),
+        *added,
+        Index(f"ix_{name}_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
+    )
 
 
 def unreadable_table(metadata: MetaData) -> Table:

@@ -11,10 +11,8 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
-    Identity,
     Index,
     Integer,
     MetaData,
@@ -31,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
-from pnm.shared.columns import written_at
+from pnm.shared.columns import numbered, written_at
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, RowId
 from pnm.shared.text import shown, storable
 
@@ -88,7 +86,7 @@ class Rejections:
         self.table = Table(
             "rejection",
             metadata,
-            Column("id", BigInteger, Identity(), primary_key=True),
+            numbered(),
             Column("channel", Text, nullable=False),  # rest | bulk | file | written | ...
             Column("source", Text),  # the caller, or the file name and digest
             Column("row_number", Integer),

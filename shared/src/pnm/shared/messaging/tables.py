@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
-    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -21,7 +19,7 @@ from sqlalchemy import (
     text,
 )
 
-from pnm.shared.columns import read_from, written_at
+from pnm.shared.columns import numbered, read_from, written_at
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
     outbox = Table(
         "outbox",
         metadata,
-        Column("id", BigInteger, Identity(), primary_key=True),
+        numbered(),
         Column("event_id", Text, nullable=False, unique=True),
         Column("topic", Text, nullable=False),
         Column("key", Text, nullable=False),
@@ -58,7 +56,7 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
     dead_letter = Table(
         "dead_letter",
         metadata,
-        Column("id", BigInteger, Identity(), primary_key=True),
+        numbered(),
         *read_from(),
         Column("key", Text),
         Column("payload", LargeBinary, nullable=False),

@@ -17,7 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from pnm.shared.columns import line_key_columns
+from pnm.shared.columns import (
+    case_columns,
+    decision_columns,
+    emergency_columns,
+    feed_life,
+    hold_columns,
+    line_key_columns,
+)
 from pnm.shared.messaging.tables import schema_tables
 
 declared = schema_tables("console")
@@ -93,10 +100,7 @@ eta_update = Table(
 hold = Table(
     "hold",
     metadata,
-    Column("hold_id", Text, primary_key=True),
-    *line_key_columns(),
-    Column("regime", Text, nullable=False),
-    Column("authority", Text, nullable=False),
+    *hold_columns(),
     Column("terminal", Text, nullable=False),
     Column("state", Text, nullable=False),
     Column("block_status", Text),
@@ -115,9 +119,7 @@ hold = Table(
 case = Table(
     "case",
     metadata,
-    Column("case_id", Text, primary_key=True),
-    *line_key_columns(),
-    Column("state", Text, nullable=False),
+    *case_columns(),
     Column("outcome", Text),
     Column("indicators", ARRAY(Text), nullable=False, server_default="{}"),
     Column("opened_at", DateTime(timezone=True), nullable=False),
@@ -132,8 +134,7 @@ decision_log = Table(
     "decision_log",
     metadata,
     *line_key_columns(),
-    Column("decision_number", Integer, nullable=False),
-    Column("status", Text, nullable=False),
+    *decision_columns(),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("manifest_id", "line_id", "decision_number"),
     Index("ix_console_decision_log_decided_at", "decided_at"),
@@ -144,11 +145,8 @@ feed = Table(
     "feed",
     metadata,
     Column("system", Text, primary_key=True),
-    Column("last_record_at", DateTime(timezone=True)),
-    Column("last_heartbeat_at", DateTime(timezone=True)),
+    *feed_life(),
     Column("emergency", Boolean, nullable=False),
-    Column("emergency_since", DateTime(timezone=True)),
-    Column("emergency_declared_by", Text),
-    Column("note", Text),
+    *emergency_columns(),
     Column("at", DateTime(timezone=True), nullable=False),
 )

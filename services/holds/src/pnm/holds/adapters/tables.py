@@ -5,13 +5,12 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
-    Identity,
     Index,
     Integer,
-    LargeBinary,
     Table,
     Text,
     text,
@@ -19,9 +18,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from pnm.shared.columns import line_key_columns, written_at
+from pnm.shared.columns import (
+    case_columns,
+    decision_columns,
+    hold_columns,
+    line_key_columns,
+    numbered,
+    written_at,
+)
 from pnm.shared.messaging.tables import schema_tables
-from pnm.shared.reconciliation import unreadable_table
+from pnm.shared.reconciliation import ledger_table, unreadable_table
 
 declared = schema_tables("holds")
 SCHEMA, metadata, messaging = declared
@@ -32,25 +38,27 @@ SCHEMA, metadata, messaging = declared
 STANDING_HOLD = text("state NOT IN ('released', 'refused')")
 OPEN_CASE = text("state <> 'closed'")
 
+# The columns of `hold` and `instruction` stand in the order the migrations made them: a column
+# a later revision added comes last, as PostgreSQL appends it (the migrations are the truth;
+# tests/integration/shared/test_migrations.py holds the two equal).
 hold = Table(
     "hold",
     metadata,
-    Column("hold_id", Text, primary_key=True),
-    *line_key_columns(),
-    Column("regime", Text, nullable=False),
-    Column("authority", Text, nullable=False),
+    *hold_columns(),
     Column("state", Text, nullable=False),
+    Column("terminal", Text, nullable=False),
+    Column("containers", ARRAY(Text), nullable=False),
+    Column("transport_document", Text),
+    Column("reason", Text, nullable=False),
+    Column("decision_number", Integer, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    written_at("updated_at"),
     # What the current terminal did with the block (domain.hold.BlockStatus): a release
     # request or an irregularity does not lift it.
     Column("block_status", Text, nullable=False, server_default="none"),
     Column("origin", Text, nullable=False, server_default="decision"),
-    Column("terminal", Text, nullable=False),
-    Column("containers", ARRAY(Text), nullable=False),
-    Column("transport_document", Text),
     # Where the goods must be inspected when it is not the discharge terminal.
     Column("destination", Text),
-    Column("reason", Text, nullable=False),
-    Column("decision_number", Integer, nullable=False),
     # The instruction whose answer moves the hold (a stand-down never does), and the last
     # sequence number given to one of the hold's instructions (per hold, increasing).
     Column("current_instruction_id", Text),
@@ -63,11 +71,9 @@ hold = Table(
     Column("outcome", Text),  # goods refused: re_export or destruction
     Column("escalation", Text),
     Column("escalated_at", DateTime(timezone=True)),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    written_at("updated_at"),
+    Column("closed_at", DateTime(timezone=True)),
     # The opening decision's goods summary (a list of GoodsSummary), for the fee estimate.
     Column("goods", JSONB),
-    Column("closed_at", DateTime(timezone=True)),
     # One standing hold per line and regime: a re-delivered or repeated decision cannot open
     # a second; once released or refused, a later decision may need a new one.
     Index(
@@ -87,19 +93,19 @@ instruction = Table(
     Column("instruction_id", Text, primary_key=True),
     Column("hold_id", Text, ForeignKey(hold.c.hold_id), nullable=False, index=True),
     Column("action", Text, nullable=False),
-    Column("purpose", Text, nullable=False, server_default="block"),
     Column("terminal", Text, nullable=False),
     Column("sequence", Integer, nullable=False),
-    # `kafka`: published; `shadow`: recorded only (a terminal in shadow mode).
-    Column("delivery", Text, nullable=False, server_default="kafka"),
     Column("payload", JSONB, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="1"),
-    Column("next_attempt_at", DateTime(timezone=True)),
-    Column("escalated_at", DateTime(timezone=True)),
     Column("ack_result", Text),
     Column("ack_detail", Text),
     Column("acknowledged_at", DateTime(timezone=True)),
+    Column("purpose", Text, nullable=False, server_default="block"),
+    # `kafka`: published; `shadow`: recorded only (a terminal in shadow mode).
+    Column("delivery", Text, nullable=False, server_default="kafka"),
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("escalated_at", DateTime(timezone=True)),
     Index(
         "ix_instruction_unanswered",
         "next_attempt_at",
@@ -113,34 +119,29 @@ line_decision = Table(
     "line_decision",
     metadata,
     *line_key_columns(primary_key=True),
-    Column("decision_number", Integer, nullable=False),
-    Column("status", Text, nullable=False),
+    *decision_columns(),
     Column("terminal", Text),
     Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 
 # The reconciliation's ledger: per (line, regime), the latest decision read from the decisions
-# topic by a consumer of its own, and whether it needs a hold. Keyed by a digest (identifiers
-# can be too long for an index entry); `reconciled_at` is set once the need is answered (or
-# gone), so a round reads only the open.
-required_hold = Table(
-    "required_hold",
+# topic by a consumer of its own, and whether it needs a hold; answered once the need is met
+# (or gone).
+required_hold = ledger_table(
     metadata,
-    Column("digest", LargeBinary, primary_key=True),
-    *line_key_columns(),
+    "required_hold",
     Column("regime", Text, nullable=False),
     Column("decision_number", Integer, nullable=False),
-    Column("needs_hold", Boolean, nullable=False, server_default=true()),
-    Column("seen_at", DateTime(timezone=True), nullable=False),
-    Column("reconciled_at", DateTime(timezone=True)),
-    Index("ix_required_hold_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
+    added=[Column("needs_hold", Boolean, nullable=False, server_default=true())],
 )
 unreadable_decision = unreadable_table(metadata)
 
 # The audit trail (docs/audit.md). An action writes `audit_pending` in its own transaction; at
 # commit a deferred trigger appends it to `audit_entry` under the lock of `audit_head` (the
 # chain's last sequence and hash) and removes it from `audit_pending`, which is empty outside a
-# transaction. Triggers make `audit_entry` append-only and let `audit_head` only advance.
+# transaction. Triggers make `audit_entry` append-only and let `audit_head` only advance. The
+# triggers stay in the migration that creates them (8b9690f97e53): they are PL/pgSQL the table
+# declarations cannot state (docs/audit.md, "The chain"); the check constraints are declared.
 _AUDIT_CONTENT = (
     ("at", DateTime(timezone=True), False),
     ("actor_subject", Text, False),
@@ -167,6 +168,7 @@ audit_entry = Table(
     *_audit_content(),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+    CheckConstraint("outcome IN ('done', 'refused')", name="ck_audit_entry_outcome"),
     Index("ix_audit_entry_subject", "subject_type", "subject_id", "sequence"),
     Index("ix_audit_entry_at", "at"),
 )
@@ -174,7 +176,7 @@ audit_entry = Table(
 audit_pending = Table(
     "audit_pending",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    numbered(),
     *_audit_content(),
     Column("content_digest", Text, nullable=False),
 )
@@ -182,9 +184,11 @@ audit_pending = Table(
 audit_head = Table(
     "audit_head",
     metadata,
-    Column("singleton", Boolean, primary_key=True),
+    # One row, the chain's head: the key can only be true.
+    Column("singleton", Boolean, primary_key=True, server_default=true()),
     Column("sequence", BigInteger, nullable=False),
     Column("hash", Text, nullable=False),
+    CheckConstraint("singleton", name="ck_audit_head_singleton"),
 )
 
 # Pre-arrival cases (docs/cases.md): one open case per held line; `indicators` are the risk
@@ -193,9 +197,7 @@ audit_head = Table(
 case = Table(
     "case",
     metadata,
-    Column("case_id", Text, primary_key=True),
-    *line_key_columns(),
-    Column("state", Text, nullable=False),
+    *case_columns(),
     Column("indicators", ARRAY(Text), nullable=False, server_default="{}"),
     Column("outcome", Text),
     Column("close_note", Text),

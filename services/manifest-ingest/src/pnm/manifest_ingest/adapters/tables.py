@@ -1,20 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Identity,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-)
+from sqlalchemy import Column, DateTime, Index, PrimaryKeyConstraint, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from pnm.shared.columns import line_key_columns, written_at
+from pnm.shared.columns import arrival_columns, line_key_columns, line_version_columns, written_at
 from pnm.shared.files import intake_file_table
 from pnm.shared.messaging.tables import schema_tables
 from pnm.shared.rejections import Rejections
@@ -28,8 +17,7 @@ manifest_line = Table(
     "manifest_line",
     metadata,
     *line_key_columns(primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("withdrawn", Boolean, nullable=False),
+    *line_version_columns(),
     Column("record", JSONB, nullable=False),
     written_at("received_at"),
     Column("raw", JSONB),
@@ -52,8 +40,7 @@ line_version = Table(
     "line_version",
     metadata,
     *line_key_columns(),
-    Column("version", Integer, nullable=False),
-    Column("withdrawn", Boolean, nullable=False),
+    *line_version_columns(),
     Column("record", JSONB, nullable=False),
     Column("changes", JSONB, nullable=False),
     Column("message", Text),
@@ -67,10 +54,7 @@ intake_file = intake_file_table(metadata)
 arrival = Table(
     "arrival",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("manifest_id", Text, nullable=False, index=True),
-    Column("arrived_at", DateTime(timezone=True), nullable=False),
-    Column("containers", ARRAY(Text)),
+    *arrival_columns(),
     written_at("received_at"),
 )
 

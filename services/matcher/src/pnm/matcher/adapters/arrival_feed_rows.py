@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, cast, insert, or_, select
+from sqlalchemy import DateTime, Table, cast, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,6 +19,8 @@ from pnm.matcher.adapters.tables import arrival, eta_update, feed, prenotificati
 from pnm.matcher.domain.matching import ArrivalFacts, EtaFacts
 from pnm.matcher.domain.watermark import PartitionMark, feed_watermark
 from pnm.shared.contracts.records import FeedStatus
+
+_Facts = TypeVar("_Facts", ArrivalFacts, EtaFacts)
 
 
 def _sorted(values: frozenset[str] | None) -> list[str] | None:
@@ -32,35 +35,21 @@ class ArrivalFeedRows(StoreRows):
     """The arrivals, ETA updates, feeds and watermark part of `PostgresStore`."""
 
     async def add_arrivals(self, arrivals: Sequence[ArrivalFacts]) -> None:
-        if arrivals:
-            await self._conn.execute(
-                insert(arrival),
-                [
-                    {
-                        "manifest_id": a.manifest_id,
-                        "arrived_at": a.arrived_at,
-                        "containers": _sorted(a.containers),
-                    }
-                    for a in arrivals
-                ],
-            )
-            self._wrote.manifests.update(a.manifest_id for a in arrivals)
+        await self._add_by_manifest(arrival, arrivals)
 
     async def add_eta_updates(self, updates: Sequence[EtaFacts]) -> None:
-        if updates:
+        await self._add_by_manifest(eta_update, updates)
+
+    async def _add_by_manifest(
+        self, table: Table, facts: Sequence[ArrivalFacts] | Sequence[EtaFacts]
+    ) -> None:
+        """One row per fact, its fields by their column names (the containers sorted); their
+        manifests are what this step wrote."""
+        if facts:
             await self._conn.execute(
-                insert(eta_update),
-                [
-                    {
-                        "manifest_id": u.manifest_id,
-                        "eta": u.eta,
-                        "containers": _sorted(u.containers),
-                        "received_at": u.received_at,
-                    }
-                    for u in updates
-                ],
+                insert(table), [{**asdict(f), "containers": _sorted(f.containers)} for f in facts]
             )
-            self._wrote.manifests.update(u.manifest_id for u in updates)
+            self._wrote.manifests.update(f.manifest_id for f in facts)
 
     async def put_feed_statuses(self, statuses: Sequence[FeedStatus]) -> None:
         for status in statuses:
@@ -93,12 +82,7 @@ class ArrivalFeedRows(StoreRows):
         for mark in marks:
             await self._conn.execute(
                 pg_insert(prenotification_watermark)
-                .values(
-                    partition=mark.partition,
-                    partitions=mark.partitions,
-                    watermark=mark.watermark,
-                    received_at=at,
-                )
+                .values(**asdict(mark), received_at=at)
                 .on_conflict_do_update(
                     index_elements=[prenotification_watermark.c.partition],
                     set_={"partitions": mark.partitions, "watermark": mark.watermark},
@@ -107,26 +91,25 @@ class ArrivalFeedRows(StoreRows):
             )
 
     async def etas(self, manifests: Collection[str]) -> dict[str, list[EtaFacts]]:
-        self._read.manifests.update(manifests)
-        etas: dict[str, list[EtaFacts]] = defaultdict(list)
-        for r in await self._conn.execute(
-            select(eta_update).where(eta_update.c.manifest_id == any_of(manifests))
-        ):
-            etas[r.manifest_id].append(
-                EtaFacts(r.manifest_id, _set(r.containers), r.eta, r.received_at)
-            )
-        return etas
+        return await self._by_manifest(eta_update, EtaFacts, manifests)
 
     async def arrivals(self, manifests: Collection[str]) -> dict[str, list[ArrivalFacts]]:
+        return await self._by_manifest(arrival, ArrivalFacts, manifests)
+
+    async def _by_manifest(
+        self, table: Table, kind: type[_Facts], manifests: Collection[str]
+    ) -> dict[str, list[_Facts]]:
+        """The facts of these manifests, each built from its row by field name."""
         self._read.manifests.update(manifests)
-        arrivals: dict[str, list[ArrivalFacts]] = defaultdict(list)
+        names = [f.name for f in fields(kind)]
+        found: dict[str, list[_Facts]] = defaultdict(list)
         for r in await self._conn.execute(
-            select(arrival).where(arrival.c.manifest_id == any_of(manifests))
-        ):
-            arrivals[r.manifest_id].append(
-                ArrivalFacts(r.manifest_id, _set(r.containers), r.arrived_at)
+            select(*(table.c[name] for name in names)).where(
+                table.c.manifest_id == any_of(manifests)
             )
-        return arrivals
+        ):
+            found[r.manifest_id].append(kind(**{**r._mapping, "containers": _set(r.containers)}))
+        return found
 
     async def feeds(self) -> list[FeedStatus]:
         self._read.feeds = True

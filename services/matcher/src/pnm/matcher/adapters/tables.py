@@ -6,7 +6,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
-    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -17,9 +16,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from pnm.shared.columns import line_key_columns, written_at
+from pnm.shared.columns import (
+    arrival_columns,
+    decision_columns,
+    line_key_columns,
+    line_version_columns,
+    numbered,
+    written_at,
+)
 from pnm.shared.messaging.tables import schema_tables
-from pnm.shared.reconciliation import unreadable_table
+from pnm.shared.reconciliation import ledger_table, unreadable_table
 
 declared = schema_tables("matcher")
 SCHEMA, metadata, messaging = declared
@@ -30,8 +36,7 @@ line = Table(
     "line",
     metadata,
     *line_key_columns(primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("withdrawn", Boolean, nullable=False),
+    *line_version_columns(),
     Column("containers", ARRAY(Text), nullable=False),
     Column("transport_document", Text, nullable=False),
     Column("record", JSONB, nullable=False),
@@ -82,16 +87,13 @@ prenotification_key = Table(
 arrival = Table(
     "arrival",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("manifest_id", Text, nullable=False, index=True),
-    Column("arrived_at", DateTime(timezone=True), nullable=False),
-    Column("containers", ARRAY(Text)),  # NULL: the whole vessel or flight arrived
+    *arrival_columns(),
 )
 
 eta_update = Table(
     "eta_update",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    numbered(),
     Column("manifest_id", Text, nullable=False, index=True),
     Column("eta", DateTime(timezone=True), nullable=False),
     Column("containers", ARRAY(Text)),  # NULL: every line of the manifest
@@ -132,8 +134,7 @@ decision = Table(
     "decision",
     metadata,
     *line_key_columns(primary_key=True),
-    Column("decision_number", Integer, nullable=False),
-    Column("status", Text, nullable=False),  # searched through ix_decision_queue
+    *decision_columns(),  # the status searched through ix_decision_queue
     Column("references", ARRAY(Text), nullable=False),
     Column("payload", JSONB, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
@@ -181,7 +182,7 @@ decision_epoch = Table(
 unprocessable_line = Table(
     "unprocessable_line",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    numbered(),
     Column("line_digest", LargeBinary, nullable=False, index=True),
     *line_key_columns(),
     Column("version", Integer, nullable=False),
@@ -193,17 +194,10 @@ unprocessable_line = Table(
 )
 
 # The reconciliation's ledger: every line version read from the lines topic by a consumer of
-# its own, whatever became of it on the decision path. `reconciled_at` is set once the line is
-# decided at that version or later, so a round reads only the open entries.
-accepted_line = Table(
-    "accepted_line",
-    metadata,
-    Column("line_digest", LargeBinary, primary_key=True),
-    *line_key_columns(),
-    Column("version", Integer, nullable=False),
-    Column("seen_at", DateTime(timezone=True), nullable=False),
-    Column("reconciled_at", DateTime(timezone=True)),
-    Index("ix_accepted_line_open", "seen_at", postgresql_where=text("reconciled_at IS NULL")),
+# its own, whatever became of it on the decision path; answered once the line is decided at
+# that version or later.
+accepted_line = ledger_table(
+    metadata, "accepted_line", Column("version", Integer, nullable=False), digest="line_digest"
 )
 unreadable_line = unreadable_table(metadata)
 

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     DateTime,
-    Identity,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -16,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from pnm.shared.columns import written_at
+from pnm.shared.columns import emergency_columns, feed_life, numbered, written_at
 from pnm.shared.files import intake_file_table
 from pnm.shared.messaging.tables import schema_tables
 from pnm.shared.rejections import Rejections
@@ -88,17 +86,14 @@ feed = Table(
     "feed",
     metadata,
     Column("system", Text, primary_key=True),
-    Column("last_record_at", DateTime(timezone=True)),
-    Column("last_heartbeat_at", DateTime(timezone=True)),
-    Column("emergency_since", DateTime(timezone=True)),
-    Column("emergency_declared_by", Text),
-    Column("note", Text),
+    *feed_life(),
+    *emergency_columns(),
 )
 
 emergency_procedure = Table(
     "emergency_procedure",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    numbered(),
     Column("system", Text, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("started_by", Text, nullable=False),
