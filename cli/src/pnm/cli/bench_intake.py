@@ -51,23 +51,17 @@ def bench_records(count: int, run: str, offset: int) -> list[PreNotification]:
     ]
 
 
-async def raw_copy(dsn: str, records: list[PreNotification]) -> float:
-    """COPY the same rows, as JSON documents, into a scratch table: what storing alone costs."""
-    rows = [
-        (r.reference, r.version, r.system, r.status.value, r.model_dump_json()) for r in records
-    ]
+async def raw_copy(
+    dsn: str, table: str, columns: dict[str, str], rows: list[tuple[Any, ...]]
+) -> float:
+    """COPY the same rows (their keys and the record as a JSON document) into a scratch table
+    of these `columns` (name: type): what storing alone costs."""
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(
-            "CREATE TEMP TABLE bench_copy (reference text, version int, system text, "
-            "status text, record jsonb)"
-        )
+        declared = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        await conn.execute(f"CREATE TEMP TABLE {table} ({declared})")
         started = time.perf_counter()
-        await conn.copy_records_to_table(
-            "bench_copy",
-            records=rows,
-            columns=["reference", "version", "system", "status", "record"],
-        )
+        await conn.copy_records_to_table(table, records=rows, columns=list(columns))
         return time.perf_counter() - started
     finally:
         await conn.close()
@@ -140,7 +134,21 @@ async def intake_rates(site: Served, count: int) -> tuple[IntakeFigures, IntakeF
                     headers=headers,
                 ),
             )
-    copy_seconds = await raw_copy(dsn, rest_records)
+    copy_seconds = await raw_copy(
+        dsn,
+        "bench_copy",
+        {
+            "reference": "text",
+            "version": "int",
+            "system": "text",
+            "status": "text",
+            "record": "jsonb",
+        },
+        [
+            (r.reference, r.version, r.system, r.status.value, r.model_dump_json())
+            for r in rest_records
+        ],
+    )
     return rest, file, copy_seconds
 
 
@@ -183,20 +191,12 @@ async def manifest_rates(site: Served, count: int) -> ManifestFigures:
                 content=body,
                 headers={**bearer("feed:dmf"), "Content-Type": "application/json"},
             )
-    rows = [
-        (line.manifest_id, line.line_id, line.version, line.model_dump_json()) for line in lines
-    ]
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(
-            "CREATE TEMP TABLE bench_lines "
-            "(manifest_id text, line_id text, version int, record jsonb)"
-        )
-        started = time.perf_counter()
-        await conn.copy_records_to_table("bench_lines", records=rows)
-        copy_seconds = time.perf_counter() - started
-    finally:
-        await conn.close()
+    copy_seconds = await raw_copy(
+        dsn,
+        "bench_lines",
+        {"manifest_id": "text", "line_id": "text", "version": "int", "record": "jsonb"},
+        [(line.manifest_id, line.line_id, line.version, line.model_dump_json()) for line in lines],
+    )
     raw_topic = f"{prefix}bench-raw"
     admin = AIOKafkaAdminClient(**kafka_client_options(site.bootstrap, KafkaSecurity()))
     await admin.start()
