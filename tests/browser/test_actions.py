@@ -311,3 +311,15 @@ def test_activation_shows_the_dry_run_first_and_cancel_sends_nothing(
     expect(page.get_by_role("heading", name="Indicator sets", exact=True)).to_be_visible()
     listed = situation.api.get("/matcher/indicator-sets", headers=analyst).json()
     assert next(s for s in listed if s["version"] == version)["active"] is False
+
+
+def test_a_hold_the_service_does_not_know_is_its_refusal_shown_to_the_signed_in_person(
+    page: Page, sign_in: SignIn
+) -> None:
+    """A service's refusal of a read a page needs is the error page with the service's status
+    and detail, and the person stays signed in (its name and the navigation shown)."""
+    sign_in(page, "nvwa-inspector")
+    response = page.goto("/console/holds/no-such-hold")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("alert")).to_contain_text("404: no hold 'no-such-hold'")
+    expect(page.get_by_text("Signed in as")).to_contain_text("test-nvwa-inspector")

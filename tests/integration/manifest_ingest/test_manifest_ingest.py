@@ -4,8 +4,6 @@ lines are kept aside with their reasons and can be re-submitted."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,15 +12,24 @@ from typing import Any
 
 import httpx
 import pytest
-from infra import Broker, bearer, eventually, read_topic
+from infra import Broker, bearer, read_topic
+from intake_client import (
+    dropped_results,
+    hosted,
+    manifest_csv,
+    manifest_csv_rows,
+    post_batch,
+    post_file,
+    relayed,
+    watched_directory,
+)
 
-from pnm.cli.services import ALL
-from pnm.manifest_ingest.adapters.files import CSV_COLUMNS
 from pnm.shared.contracts.records import GoodsItem, ManifestLine
 from pnm.shared.contracts.topics import MANIFEST_LINES
 from pnm.shared.runtime import Pipeline
 from pnm.testing.records import container, manifest_line
 
+MANIFEST_INGEST = "http://pnm/manifest-ingest"
 DMF = bearer("feed:dmf")
 OFFICER = bearer("customs-prearrival")
 HEADER = {
@@ -39,18 +46,10 @@ HEADER = {
 async def service(
     database_url: str, kafka: Broker, topic_prefix: str
 ) -> AsyncIterator[tuple[Pipeline, httpx.AsyncClient]]:
-    async with Pipeline(
-        [ALL["manifest-ingest"]],
-        database_url=database_url,
-        transport="kafka",
-        kafka_bootstrap=kafka.bootstrap,
-        topic_prefix=topic_prefix,
-    ) as pipeline:
-        transport = httpx.ASGITransport(app=pipeline.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://pnm/manifest-ingest", timeout=300
-        ) as client:
-            yield pipeline, client
+    async with hosted(
+        ["manifest-ingest"], database_url, kafka, topic_prefix, MANIFEST_INGEST, timeout=300
+    ) as hosting:
+        yield hosting
 
 
 def line(n: int, manifest: str = "EMMA-248W", **changes: Any) -> ManifestLine:
@@ -73,10 +72,6 @@ def line_body(record: ManifestLine) -> dict[str, Any]:
     return body
 
 
-async def settled(pipeline: Pipeline) -> bool:
-    return await pipeline.services["manifest-ingest"].relay.pending() == 0
-
-
 async def events(kafka: Broker, topic_prefix: str, expect: int) -> list[dict[str, Any]]:
     records = await read_topic(
         kafka.bootstrap, topic_prefix + MANIFEST_LINES.name, expect=expect, timeout=60
@@ -92,14 +87,14 @@ async def test_a_10000_line_manifest_is_stored_and_published_exactly_once(
     response = await client.post("/manifests", json=body, headers=DMF)
     assert response.status_code == 202, response.text[:2000]
     assert (response.json()["declared"], response.json()["rejected"]) == (10_000, 0)
-    await eventually(lambda: settled(pipeline), timeout=60)
+    await relayed(pipeline, "manifest-ingest", timeout=60)
     published = await events(kafka, topic_prefix, 10_000)
     assert len(published) == 10_000 == len({e["subject"] for e in published})
     assert published[0]["data"]["vessel_name"] == "EMMA MAERSK"  # the header reached every line
 
     again = (await client.post("/manifests", json=body, headers=DMF)).json()
     assert (again["declared"], again["ignored"]) == (0, 10_000)
-    await eventually(lambda: settled(pipeline), timeout=60)
+    await relayed(pipeline, "manifest-ingest", timeout=60)
     assert len(await events(kafka, topic_prefix, 10_000)) == 10_000, (
         "the same manifest again publishes nothing"
     )
@@ -114,11 +109,7 @@ async def test_an_amendment_publishes_exactly_what_changed(
 ) -> None:
     pipeline, client = service
     first = [line(n, "AMEND-1") for n in range(5)]
-    assert (
-        await client.post(
-            "/lines", json={"lines": [r.model_dump(mode="json") for r in first]}, headers=DMF
-        )
-    ).status_code == 202
+    assert (await post_batch(client, "/lines", "lines", first, DMF)).status_code == 202
 
     amended = [
         first[0].model_copy(update={"version": 2, "containers": [container(399_000)]}),
@@ -136,12 +127,10 @@ async def test_an_amendment_publishes_exactly_what_changed(
         first[3],  # unchanged and re-sent
         first[4],
     ]
-    response = await client.post(
-        "/lines", json={"lines": [r.model_dump(mode="json") for r in amended]}, headers=DMF
-    )
+    response = await post_batch(client, "/lines", "lines", amended, DMF)
     summary = response.json()
     assert (summary["amended"], summary["withdrawn"], summary["ignored"]) == (2, 1, 2)
-    await eventually(lambda: settled(pipeline), timeout=30)
+    await relayed(pipeline, "manifest-ingest", timeout=30)
     published = await events(kafka, topic_prefix, 8)
     kinds = sorted((e["subject"], e["type"].rsplit(".", 1)[1]) for e in published)
     assert kinds == sorted(
@@ -163,18 +152,13 @@ async def test_versions_out_of_order_end_on_the_newest(
     pipeline, client = service
     versions = {v: line(1, "ORDER-1", version=v, voyage=f"V{v}") for v in (1, 2, 3)}
     for v in (3, 1, 2):
-        body = {"lines": [versions[v].model_dump(mode="json")]}
-        assert (await client.post("/lines", json=body, headers=DMF)).status_code == 202
+        assert (await post_batch(client, "/lines", "lines", [versions[v]], DMF)).status_code == 202
     batch = [line(2, "ORDER-1", version=v, voyage=f"V{v}") for v in (2, 3, 1)]
-    assert (
-        await client.post(
-            "/lines", json={"lines": [r.model_dump(mode="json") for r in batch]}, headers=DMF
-        )
-    ).status_code == 202
+    assert (await post_batch(client, "/lines", "lines", batch, DMF)).status_code == 202
     for line_id in ("1", "2"):
         stored = (await client.get(f"/manifests/ORDER-1/lines/{line_id}", headers=OFFICER)).json()
         assert (stored["version"], stored["record"]["voyage"]) == (3, "V3")
-    await eventually(lambda: settled(pipeline), timeout=30)
+    await relayed(pipeline, "manifest-ingest", timeout=30)
     published = await events(kafka, topic_prefix, 2)
     assert sorted((e["subject"], e["data"]["version"]) for e in published) == [
         ("ORDER-1/1", 3),
@@ -229,41 +213,6 @@ async def test_bad_lines_are_kept_aside_and_can_be_resubmitted(
     assert feeds[0]["source"] == "dmf" and feeds[0]["last_message_at"] is not None
 
 
-def manifest_csv(lines: list[ManifestLine]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for record in lines:
-        for goods in record.goods:
-            writer.writerow(
-                {
-                    **{
-                        f: getattr(record, f)
-                        for f in ("manifest_id", "line_id", "version", "withdrawn")
-                    },
-                    "mode": record.mode.value,
-                    "vessel_imo": record.vessel_imo,
-                    "vessel_name": record.vessel_name,
-                    "port_of_discharge": record.port_of_discharge,
-                    "terminal": record.terminal,
-                    "eta": record.eta.isoformat(),
-                    "procedure": record.procedure.value,
-                    "transport_document_type": record.transport_document.type,
-                    "transport_document_number": record.transport_document.number,
-                    "containers": ";".join(record.containers),
-                    "consignor_name": record.consignor.name,
-                    "consignor_country": record.consignor.country,
-                    "consignee_name": record.consignee.name,
-                    "consignee_country": record.consignee.country,
-                    "item": goods.item,
-                    "hs_code": goods.hs_code,
-                    "description": goods.description,
-                    "gross_mass_kg": goods.gross_mass_kg,
-                }
-            )
-    return out.getvalue()
-
-
 async def test_manifest_files_by_upload_and_drop_directory_are_taken_in_once(
     database_url: str,
     kafka: Broker,
@@ -271,10 +220,7 @@ async def test_manifest_files_by_upload_and_drop_directory_are_taken_in_once(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    drop = tmp_path / "dmf"
-    drop.mkdir()
-    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_DIR", str(drop))
-    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_INTERVAL_SECONDS", "0.2")
+    drop = watched_directory(tmp_path, "PNM_MANIFEST_INGEST", monkeypatch)
     lines = [line(n, "FILE-1") for n in range(6)]
     two_items = lines[5].model_copy(
         update={
@@ -284,53 +230,36 @@ async def test_manifest_files_by_upload_and_drop_directory_are_taken_in_once(
             ]
         }
     )
-    content = manifest_csv([*lines[:5], two_items]) + "FILE-1,bad,1,false,sea\n"
-    async with Pipeline(
-        [ALL["manifest-ingest"]],
-        database_url=database_url,
-        transport="kafka",
-        kafka_bootstrap=kafka.bootstrap,
-        topic_prefix=topic_prefix,
-    ) as pipeline:
-        transport = httpx.ASGITransport(app=pipeline.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://pnm/manifest-ingest"
-        ) as client:
-            response = await client.post(
-                "/files", files={"file": ("dmf.csv", content, "text/csv")}, headers=DMF
-            )
-            assert response.status_code == 200, response.text
-            result = response.json()
-            assert (
-                result["duplicate"],
-                result["records"],
-                result["declared"],
-                result["rejected"],
-            ) == (False, 7, 6, 1)
-            stored = (await client.get("/manifests/FILE-1/lines/5", headers=OFFICER)).json()
-            assert [g["hs_code"] for g in stored["record"]["goods"]] == ["020230", "080610"]
+    rows = [row for record in [*lines[:5], two_items] for row in manifest_csv_rows(record)]
+    content = manifest_csv(rows) + "FILE-1,bad,1,false,sea\n"
+    hosting = hosted(["manifest-ingest"], database_url, kafka, topic_prefix, MANIFEST_INGEST)
+    async with hosting as (pipeline, client):
+        response = await post_file(client, "/files", "dmf.csv", content, DMF)
+        assert response.status_code == 200, response.text
+        result = response.json()
+        assert (
+            result["duplicate"],
+            result["records"],
+            result["declared"],
+            result["rejected"],
+        ) == (False, 7, 6, 1)
+        stored = (await client.get("/manifests/FILE-1/lines/5", headers=OFFICER)).json()
+        assert [g["hs_code"] for g in stored["record"]["goods"]] == ["020230", "080610"]
 
-            (drop / "again.csv").write_text(content)
-            jsonl = "".join(
-                json.dumps(r.model_dump(mode="json")) + "\n"
-                for r in [line(n, "FILE-2") for n in range(3)]
-            )
-            (drop / "more.jsonl").write_text(jsonl + "{broken\n")
+        (drop / "again.csv").write_text(content)
+        jsonl = "".join(
+            json.dumps(r.model_dump(mode="json")) + "\n"
+            for r in [line(n, "FILE-2") for n in range(3)]
+        )
+        (drop / "more.jsonl").write_text(jsonl + "{broken\n")
 
-            async def dropped() -> list[Path] | None:
-                found = sorted((drop / "processed").glob("*.result.json"))
-                return found if len(found) == 2 else None
-
-            results = {
-                p.name.split("-", 1)[1]: json.loads(p.read_text())
-                for p in await eventually(dropped, timeout=30)
-            }
-            assert results["again.csv.result.json"]["duplicate"] is True
-            assert (
-                results["more.jsonl.result.json"]["declared"],
-                results["more.jsonl.result.json"]["rejected"],
-            ) == (3, 1)
-            await eventually(lambda: settled(pipeline), timeout=30)
+        results = await dropped_results(drop, 2, timeout=30)
+        assert results["again.csv.result.json"]["duplicate"] is True
+        assert (
+            results["more.jsonl.result.json"]["declared"],
+            results["more.jsonl.result.json"]["rejected"],
+        ) == (3, 1)
+        await relayed(pipeline, "manifest-ingest", timeout=30)
     published = await events(kafka, topic_prefix, 9)
     assert len(published) == 9  # 6 + 3 lines, the duplicate file published nothing
 
@@ -341,8 +270,7 @@ async def test_eta_updates_queries_and_feed_health(
     pipeline, client = service
     lines = [line(n, "ETA-1") for n in range(3)]
     lines.append(line(9, "ETA-1", withdrawn=True))
-    body = {"lines": [r.model_dump(mode="json") for r in lines]}
-    assert (await client.post("/lines", json=body, headers=DMF)).status_code == 202
+    assert (await post_batch(client, "/lines", "lines", lines, DMF)).status_code == 202
     later = (lines[0].eta + timedelta(hours=30)).isoformat()
     one = {"manifest_id": "ETA-1", "eta": later, "containers": [container(300_001).lower()]}
     assert (await client.post("/eta", json=one, headers=DMF)).json()["lines"] == 1
@@ -362,7 +290,7 @@ async def test_eta_updates_queries_and_feed_health(
     assert await found(vessel_imo="9321483", withdrawn=False, limit=2, offset=1) == ["1", "2"]
     assert await found(withdrawn=True) == ["9"]
 
-    await eventually(lambda: settled(pipeline), timeout=30)
+    await relayed(pipeline, "manifest-ingest", timeout=30)
     eta = await read_topic(kafka.bootstrap, topic_prefix + "manifest.eta.v1", expect=2)
     assert [json.loads(r.value)["data"]["containers"] for r in eta] == [
         [container(300_001).lower()],

@@ -10,10 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from infra import Broker, bearer, eventually, read_topic
+from infra import Broker, bearer, read_topic
+from intake_client import (
+    dropped_results,
+    hosted,
+    post_batch,
+    post_file,
+    relayed,
+    watched_directory,
+)
 from sqlalchemy import func, select
 
-from pnm.cli.services import ALL
 from pnm.prenotification.adapters.tables import prenotification as stored_notifications
 from pnm.prenotification.adapters.tables import rejection
 from pnm.shared.contracts.records import ChedType, PreNotification
@@ -23,6 +30,7 @@ from pnm.testing.files import prenotification_csv
 from pnm.testing.records import container, prenotification
 
 RECORDS = 10_000
+PRENOTIFICATION = "http://pnm/prenotification"
 FEEDS = bearer("feed:vgc", "feed:client-import")
 
 
@@ -62,30 +70,16 @@ async def service(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Pipeline, httpx.AsyncClient]]:
-    monkeypatch.setenv("PNM_PRENOTIFICATION_DROP_DIR", str(tmp_path / "drop"))
-    monkeypatch.setenv("PNM_PRENOTIFICATION_DROP_INTERVAL_SECONDS", "0.2")
-    (tmp_path / "drop").mkdir()
-    async with Pipeline(
-        [ALL["prenotification"]],
-        database_url=database_url,
-        transport="kafka",
-        kafka_bootstrap=kafka.bootstrap,
-        topic_prefix=topic_prefix,
-    ) as pipeline:
-        transport = httpx.ASGITransport(app=pipeline.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://pnm/prenotification", timeout=300
-        ) as client:
-            yield pipeline, client
+    watched_directory(tmp_path, "PNM_PRENOTIFICATION", monkeypatch)
+    async with hosted(
+        ["prenotification"], database_url, kafka, topic_prefix, PRENOTIFICATION, timeout=300
+    ) as hosting:
+        yield hosting
 
 
 async def count(pipeline: Pipeline, table: Any) -> int:
     async with pipeline.engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
-
-
-async def published(pipeline: Pipeline) -> bool:
-    return await pipeline.services["prenotification"].relay.pending() == 0
 
 
 async def test_bulk_of_10000_with_1_percent_bad_rows(
@@ -102,7 +96,7 @@ async def test_bulk_of_10000_with_1_percent_bad_rows(
         else:
             records.append(good(n).model_dump(mode="json"))
 
-    response = await client.post("/prenotifications/bulk", json={"records": records}, headers=FEEDS)
+    response = await post_batch(client, "/prenotifications/bulk", "records", records, FEEDS)
     assert response.status_code == 200, response.text[:2000]
     body = response.json()
     assert (body["created"], body["rejected"], body["ignored"]) == (9_900, 100, 0)
@@ -114,18 +108,16 @@ async def test_bulk_of_10000_with_1_percent_bad_rows(
     assert await count(pipeline, stored_notifications) == 9_900
     assert await count(pipeline, rejection) == 100
 
-    await eventually(lambda: published(pipeline), timeout=60)
+    await relayed(pipeline, "prenotification", timeout=60)
     on_topic = await read_topic(kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=9_900)
     subjects = [json.loads(r.value)["subject"] for r in on_topic]
     assert len(subjects) == 9_900 == len(set(subjects)), "each good record published exactly once"
     assert f"CHEDP.NL.2026.{99:07d}" not in subjects
 
     # The same request again: every good record is a known version, nothing is published.
-    again = (
-        await client.post("/prenotifications/bulk", json={"records": records}, headers=FEEDS)
-    ).json()
+    again = (await post_batch(client, "/prenotifications/bulk", "records", records, FEEDS)).json()
     assert (again["created"], again["ignored"], again["rejected"]) == (0, 9_900, 100)
-    await eventually(lambda: published(pipeline), timeout=60)
+    await relayed(pipeline, "prenotification", timeout=60)
     on_topic = await read_topic(kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=9_900)
     assert len(on_topic) == 9_900
 
@@ -144,14 +136,9 @@ async def test_a_file_dropped_twice_is_taken_in_once(
     drop = tmp_path / "drop"
     content = csv_text([good(n) for n in range(20)], broken_rows=2)
 
-    async def processed(count_: int) -> list[Path] | None:
-        results = sorted((drop / "processed").glob("*.result.json"))
-        return results if len(results) == count_ else None
-
     (drop / "vgc-export-1.csv.tmp").write_text(content)
     (drop / "vgc-export-1.csv.tmp").rename(drop / "vgc-export-1.csv")
-    [first] = await eventually(lambda: processed(1), timeout=30)
-    result = json.loads(first.read_text())
+    result = (await dropped_results(drop, 1, timeout=30))["vgc-export-1.csv.result.json"]
     assert (result["duplicate"], result["records"], result["created"], result["rejected"]) == (
         False,
         22,
@@ -162,20 +149,17 @@ async def test_a_file_dropped_twice_is_taken_in_once(
     assert all(r["issues"] for r in result["rejections"])
 
     (drop / "copy-of-export.csv").write_text(content)  # the same content under another name
-    results = await eventually(lambda: processed(2), timeout=30)
-    second = json.loads(next(p for p in results if "copy-of-export" in p.name).read_text())
+    second = (await dropped_results(drop, 2, timeout=30))["copy-of-export.csv.result.json"]
     assert second["duplicate"] is True
     assert second["created"] == 20  # the first intake's result, not a new one
 
-    upload = await client.post(
-        "/files", files={"file": ("again.csv", content, "text/csv")}, headers=FEEDS
-    )
+    upload = await post_file(client, "/files", "again.csv", content, FEEDS)
     assert upload.status_code == 200, upload.text
     assert upload.json()["duplicate"] is True
 
     assert await count(pipeline, stored_notifications) == 20
     assert await count(pipeline, rejection) == 2
-    await eventually(lambda: published(pipeline), timeout=30)
+    await relayed(pipeline, "prenotification", timeout=30)
     on_topic = await read_topic(kafka.bootstrap, topic_prefix + PRENOTIFICATIONS.name, expect=20)
     assert len(on_topic) == 20
 
@@ -185,12 +169,10 @@ async def test_a_file_dropped_twice_is_taken_in_once(
     assert [r["row_number"] for r in listed] == [22, 23]
     assert listed[0]["source"].startswith("vgc-export-1.csv (")
 
-    unsupported = await client.post(
-        "/files", files={"file": ("x.xlsx", b"PK", "application/octet-stream")}, headers=FEEDS
+    unsupported = await post_file(
+        client, "/files", "x.xlsx", b"PK", FEEDS, "application/octet-stream"
     )
     assert unsupported.status_code == 415
-    headerless = await client.post(
-        "/files", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}, headers=FEEDS
-    )
+    headerless = await post_file(client, "/files", "x.csv", b"a,b\n1,2\n", FEEDS)
     assert headerless.status_code == 422
     assert "lacks column" in headerless.json()["detail"]

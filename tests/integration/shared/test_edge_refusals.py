@@ -4,8 +4,6 @@ response says and the rejection kept agree."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -13,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import intake_client as intake
 import pytest
-from infra import Broker, bearer, eventually, read_topic
+from infra import Broker, bearer, read_topic
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from pnm.cli.services import ALL
-from pnm.manifest_ingest.adapters.files import CSV_COLUMNS
 from pnm.shared.contracts.records import ChedType, ManifestLine
 from pnm.shared.contracts.topics import MANIFEST_LINES, PRENOTIFICATIONS
 from pnm.shared.runtime import Pipeline
@@ -34,16 +31,9 @@ async def service(
     database_url: str, kafka: Broker, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[Pipeline, httpx.AsyncClient]]:
     monkeypatch.setenv("PNM_HTTP_MAX_BODY_BYTES", str(2 * 2**20))
-    async with Pipeline(
-        [ALL["manifest-ingest"], ALL["prenotification"]],
-        database_url=database_url,
-        transport="kafka",
-        kafka_bootstrap=kafka.bootstrap,
-        topic_prefix=topic_prefix,
-    ) as pipeline:
-        transport = httpx.ASGITransport(app=pipeline.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://pnm", timeout=120) as c:
-            yield pipeline, c
+    services = ["manifest-ingest", "prenotification"]
+    async with intake.hosted(services, database_url, kafka, topic_prefix, timeout=120) as hosting:
+        yield hosting
 
 
 @pytest.fixture
@@ -93,9 +83,9 @@ async def test_implausible_and_oversized_manifest_lines_are_refused_the_good_one
         body = line(n).model_dump(mode="json")
         body[field] = value
         bad.append((body, field, rule))
-    good = line(100).model_dump(mode="json")
-    response = await client.post(
-        "/manifest-ingest/lines", json={"lines": [good, *(b for b, _, _ in bad)]}, headers=DMF
+    good = line(100)
+    response = await intake.post_batch(
+        client, "/manifest-ingest/lines", "lines", [good, *(b for b, _, _ in bad)], DMF
     )
     assert response.status_code == 202, response.text
     summary = response.json()
@@ -245,31 +235,9 @@ async def test_arrivals_inside_the_window_are_recorded(client: httpx.AsyncClient
     assert response.status_code == 202, response.text
 
 
-def manifest_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def csv_row(record: ManifestLine) -> dict[str, Any]:
-    goods = record.goods[0]
-    return {
-        **{k: v for k, v in record.model_dump(mode="json").items() if k in CSV_COLUMNS},
-        "transport_document_type": record.transport_document.type,
-        "transport_document_number": record.transport_document.number,
-        "containers": " ".join(record.containers),
-        "document_references": "",
-        "consignor_name": record.consignor.name,
-        "consignor_country": record.consignor.country,
-        "consignee_name": record.consignee.name,
-        "consignee_country": record.consignee.country,
-        "item": goods.item,
-        "hs_code": goods.hs_code,
-        "description": goods.description,
-        "gross_mass_kg": goods.gross_mass_kg,
-    }
+    [row] = intake.manifest_csv_rows(record)  # the edge's lines have one goods item each
+    return row
 
 
 async def test_a_csv_cell_too_long_or_with_nul_refuses_only_its_row(
@@ -278,10 +246,8 @@ async def test_a_csv_cell_too_long_or_with_nul_refuses_only_its_row(
     huge = csv_row(line(2)) | {"description": "x" * 200_000}
     nul = csv_row(line(3)) | {"consignee_name": "Jansen\x00"}
     also_huge = csv_row(line(4)) | {"vessel_name": "y" * 40_000}
-    content = manifest_csv([csv_row(line(1)), huge, nul, also_huge, csv_row(line(5))])
-    response = await client.post(
-        "/manifest-ingest/files", files={"file": ("dmf.csv", content, "text/csv")}, headers=DMF
-    )
+    content = intake.manifest_csv([csv_row(line(1)), huge, nul, also_huge, csv_row(line(5))])
+    response = await intake.post_file(client, "/manifest-ingest/files", "dmf.csv", content, DMF)
     assert response.status_code == 200, response.text
     result = response.json()
     assert (result["declared"], result["rejected"]) == (2, 3)
@@ -291,8 +257,8 @@ async def test_a_csv_cell_too_long_or_with_nul_refuses_only_its_row(
 
 async def test_a_jsonl_line_nested_too_deep_refuses_only_itself(client: httpx.AsyncClient) -> None:
     content = "\n".join([json.dumps(line(1).model_dump(mode="json")), "[" * 5000 + "]" * 5000])
-    response = await client.post(
-        "/manifest-ingest/files", files={"file": ("dmf.jsonl", content, "text/plain")}, headers=DMF
+    response = await intake.post_file(
+        client, "/manifest-ingest/files", "dmf.jsonl", content, DMF, "text/plain"
     )
     assert response.status_code == 200, response.text
     result = response.json()
@@ -302,8 +268,8 @@ async def test_a_jsonl_line_nested_too_deep_refuses_only_itself(client: httpx.As
 
 async def test_a_file_over_the_record_cap_is_refused_whole(client: httpx.AsyncClient) -> None:
     content = "\n".join("{}" for _ in range(20_001))
-    response = await client.post(
-        "/manifest-ingest/files", files={"file": ("dmf.jsonl", content, "text/plain")}, headers=DMF
+    response = await intake.post_file(
+        client, "/manifest-ingest/files", "dmf.jsonl", content, DMF, "text/plain"
     )
     assert response.status_code == 422, response.text
     assert "20000" in response.json()["detail"]
@@ -329,10 +295,7 @@ def refuse_in_database(table: str, column: str, value: str) -> list[str]:
 async def published_subjects(
     pipeline: Pipeline, kafka: Broker, topic: str, service: str, expect: int
 ) -> set[str]:
-    async def settled() -> bool:
-        return await pipeline.services[service].relay.pending() == 0
-
-    await eventually(settled, timeout=60)
+    await intake.relayed(pipeline, service, timeout=60)
     return {r.key.decode() for r in await read_topic(kafka.bootstrap, topic, expect=expect)}
 
 
@@ -347,8 +310,8 @@ async def test_a_record_the_database_refuses_does_not_lose_the_others_of_its_bul
             await conn.exec_driver_sql(statement)
     await engine.dispose()
     records = [notification(n) for n in range(1, 4)]
-    response = await client.post(
-        "/prenotification/prenotifications/bulk", json={"records": records}, headers=FEEDS
+    response = await intake.post_batch(
+        client, "/prenotification/prenotifications/bulk", "records", records, FEEDS
     )
     assert response.status_code == 200, response.text
     summary = response.json()
@@ -374,8 +337,8 @@ async def test_a_line_the_database_refuses_does_not_lose_the_others_of_its_manif
         for statement in refuse_in_database("manifest_ingest.manifest_line", "line_id", "2"):
             await conn.exec_driver_sql(statement)
     await engine.dispose()
-    lines = [line(n).model_dump(mode="json") for n in range(1, 4)]
-    response = await client.post("/manifest-ingest/lines", json={"lines": lines}, headers=DMF)
+    lines = [line(n) for n in range(1, 4)]
+    response = await intake.post_batch(client, "/manifest-ingest/lines", "lines", lines, DMF)
     assert response.status_code == 202, response.text
     summary = response.json()
     assert (summary["declared"], summary["rejected"]) == (2, 1)
@@ -413,10 +376,7 @@ async def test_a_poison_file_in_the_watched_directory_refuses_its_bad_rows_only(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    drop = tmp_path / "dmf"
-    drop.mkdir()
-    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_DIR", str(drop))
-    monkeypatch.setenv("PNM_MANIFEST_INGEST_DROP_INTERVAL_SECONDS", "0.2")
+    drop = intake.watched_directory(tmp_path, "PNM_MANIFEST_INGEST", monkeypatch)
     good = json.dumps(line(1, "DROP-1").model_dump(mode="json"))
     poison = [
         good.replace('"gross_mass_kg": 18000.0', f'"gross_mass_kg": {number}').replace(
@@ -428,21 +388,8 @@ async def test_a_poison_file_in_the_watched_directory_refuses_its_bad_rows_only(
     (drop / "a.jsonl").write_text(good + "\n")
     (drop / "b.jsonl").write_text("\n".join([*poison, "[" * 5000 + "]" * 5000]) + "\n")
     (drop / "c.jsonl").write_text(json.dumps(line(9, "DROP-1").model_dump(mode="json")) + "\n")
-    async with Pipeline(
-        [ALL["manifest-ingest"]],
-        database_url=database_url,
-        transport="kafka",
-        kafka_bootstrap=kafka.bootstrap,
-        topic_prefix=topic_prefix,
-    ):
-
-        async def processed() -> dict[str, Any] | None:
-            found = sorted((drop / "processed").glob("*.result.json"))
-            if len(found) < 3:
-                return None
-            return {p.name.split("-", 1)[1]: json.loads(p.read_text()) for p in found}
-
-        results = await eventually(processed, timeout=60)
+    async with intake.hosted(["manifest-ingest"], database_url, kafka, topic_prefix):
+        results = await intake.dropped_results(drop, 3, timeout=60)
     assert (
         results["b.jsonl.result.json"]["declared"],
         results["b.jsonl.result.json"]["rejected"],

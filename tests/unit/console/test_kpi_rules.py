@@ -11,8 +11,8 @@ from pnm.console.domain.kpis import (
     FeedAlert,
     Share,
     feed_alerts,
+    indicator_kpis,
     notified_in_time,
-    outcomes_per_indicator,
     per_hour,
     reconciliation,
 )
@@ -51,8 +51,8 @@ def test_false_positive_rate_per_indicator() -> None:
         ("keyword:beef", "prenotified_not_registered", 1),  # controlled: not a false positive
         ("", "handed_to_authority", 2),  # a manual hold's case
     ]
-    found = {i.indicator: i for i in outcomes_per_indicator(counts)}
-    assert [i.indicator for i in outcomes_per_indicator(counts)] == [
+    found = {i.indicator: i for i in indicator_kpis(counts)}
+    assert [i.indicator for i in indicator_kpis(counts)] == [
         "cn:0201",
         NONE,
         "keyword:beef",

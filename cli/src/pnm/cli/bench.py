@@ -15,19 +15,17 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from pnm.cli.bench_common import line_events, percentile, watch_decisions
+from pnm.cli.bench_common import Served, bearer, line_events, percentile, watch_decisions
 from pnm.cli.bench_holds import holds_figures, holds_lines, print_holds
-from pnm.cli.bench_intake import BENCH_SECRET, intake_rates, manifest_rates
+from pnm.cli.bench_intake import intake_rates, manifest_rates
 from pnm.cli.bench_matcher import burst_figures, matching_figures, print_burst, print_matching
 from pnm.cli.bench_rejoin import rejoin_section
 from pnm.cli.bench_replay import print_replay, replay_figures
 from pnm.cli.bench_year import print_year, year_figures
 from pnm.cli.kafka_broker import ScriptKafka
 from pnm.cli.postgres import LocalPostgres, free_port
-from pnm.cli.processes import ServiceProcesses, service_env
+from pnm.cli.processes import ServiceProcesses
 from pnm.cli.services import PIPELINE
-from pnm.cli.topics import create_topics
-from pnm.shared.auth import mint_token
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import DECISIONS
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
@@ -110,16 +108,11 @@ class PipelineFigures(Figures):
     latencies: list[float]
 
 
-async def pipeline_rate(
-    bootstrap: str, database_url: str, lines: list[ManifestLine], workdir: Path, run: str
-) -> PipelineFigures:
-    prefix = f"bench{run}."
-    await create_topics(bootstrap, prefix)
-    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
-    dmf = {
-        "Authorization": f"Bearer {mint_token(BENCH_SECRET, subject='bench', roles=['feed:dmf'])}"
-    }
-    with ServiceProcesses(PIPELINE, env, workdir / "logs") as processes:
+async def pipeline_rate(site: Served, lines: list[ManifestLine]) -> PipelineFigures:
+    prefix = f"bench{site.run}."
+    env = await site.env(prefix)
+    dmf = bearer("feed:dmf")
+    with ServiceProcesses(PIPELINE, env, site.workdir / "logs") as processes:
         ports = processes.ports()
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{ports['manifest-ingest']}", timeout=120
@@ -127,7 +120,7 @@ async def pipeline_rate(
             await processes.wait_ready()
             decided: dict[str, float] = {}
             watcher = asyncio.create_task(
-                watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(lines))
+                watch_decisions(site.bootstrap, prefix + DECISIONS.name, decided, len(lines))
             )
             await asyncio.sleep(2)  # the watcher has joined and sits at the end of the topic
             posted: dict[str, float] = {}
@@ -181,10 +174,11 @@ async def run_bench(
             stack.callback(pg.stop)
             database_url = pg.url
         print(f"pnm bench: Kafka {bootstrap}, PostgreSQL {database_url} (durable)")
+        site = Served(bootstrap, database_url, workdir, run)
         if "pipeline" in sections:
-            await _pipeline_section(bootstrap, database_url, count, workdir, run)
+            await _pipeline_section(site, count)
         if "ingest" in sections:
-            m = await manifest_rates(bootstrap, database_url, manifest_lines, workdir, run)
+            m = await manifest_rates(site, manifest_lines)
             print(f"ingest of one {m.lines}-line manifest (normalised, stored, published):")
             for label, seconds in (
                 ("stored (response):", m.stored_seconds),
@@ -198,16 +192,12 @@ async def run_bench(
             )
             print(f"  {'ratio service / raw:':30}{raw / m.published_seconds:10.3f}")
         if "burst" in sections:
-            seconds, latencies = await burst_figures(
-                bootstrap, database_url, burst[0], burst[1], workdir, run, matchers
-            )
+            seconds, latencies = await burst_figures(site, *burst, matchers)
             print_burst(burst[0], burst[1], matchers, seconds, latencies)
         if "holds" in sections:
-            await _holds_section(bootstrap, database_url, burst, workdir, run, matchers)
+            await _holds_section(site, burst, matchers)
         if "intake" in sections:
-            rest, upload, copy_seconds = await intake_rates(
-                bootstrap, database_url, records, workdir, run
-            )
+            rest, upload, copy_seconds = await intake_rates(site, records)
             print(
                 f"intake of {records} pre-notifications (validated, versioned, stored, published):"
             )
@@ -217,7 +207,7 @@ async def run_bench(
             ratio = copy_seconds / rest.stored_seconds
             print(f"  {'ratio REST bulk / COPY:':30}{ratio:10.3f}")
         if "rejoin" in sections:
-            await rejoin_section(bootstrap, database_url, workdir, run)
+            await rejoin_section(site)
         # Last: it builds a multi-gigabyte index in this process, whose heap would otherwise
         # slow the sections that time events as this process receives them.
         _matching_section(sections, notifications)
@@ -228,15 +218,13 @@ def _matching_section(sections: list[str], notifications: int) -> None:
         print_matching(matching_figures(notifications, min(20_000, notifications)))
 
 
-async def _pipeline_section(
-    bootstrap: str, database_url: str, count: int, workdir: Path, run: str
-) -> None:
-    lines = bench_lines(count, run)
+async def _pipeline_section(site: Served, count: int) -> None:
+    lines = bench_lines(count, site.run)
     payloads = line_events(lines)
     print(f"pipeline of {count} manifest lines:")
-    raw = await raw_passthrough(bootstrap, payloads, run)
+    raw = await raw_passthrough(site.bootstrap, payloads, site.run)
     print(f"  raw aiokafka consume→produce: {raw.rate:10.0f} msg/s   ({raw.seconds:.2f} s)")
-    pipe = await pipeline_rate(bootstrap, database_url, lines, workdir, run)
+    pipe = await pipeline_rate(site, lines)
     p50, p99 = (percentile(pipe.latencies, q) * 1000 for q in (50, 99))
     print(
         f"  pipeline line → decision:     {pipe.rate:10.0f} lines/s ({pipe.seconds:.2f} s; "
@@ -245,16 +233,9 @@ async def _pipeline_section(
     print(f"  ratio pipeline / raw:         {pipe.rate / raw.rate:10.3f}")
 
 
-async def _holds_section(
-    bootstrap: str,
-    database_url: str,
-    burst: tuple[int, int],
-    workdir: Path,
-    run: str,
-    matchers: int,
-) -> None:
+async def _holds_section(site: Served, burst: tuple[int, int], matchers: int) -> None:
     """The raw baseline first, on the burst's own line events (docs/terminal-sim.md)."""
-    lines, _ = holds_lines(burst[1], run)
-    raw = await raw_passthrough(bootstrap, line_events(lines), f"{run}h")
-    figures = await holds_figures(bootstrap, database_url, *burst, workdir, run, matchers)
+    lines, _ = holds_lines(burst[1], site.run)
+    raw = await raw_passthrough(site.bootstrap, line_events(lines), f"{site.run}h")
+    figures = await holds_figures(site, *burst, matchers)
     print_holds(figures, raw.rate, raw.seconds)

@@ -5,13 +5,46 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 
+from pnm.cli.processes import service_env
+from pnm.cli.topics import create_topics
+from pnm.shared.auth import mint_token
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import EventType
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+
+BENCH_SECRET = "pnm-bench-secret-not-for-production-0123456789"
+
+
+@dataclass(frozen=True)
+class Served:
+    """Where the sections that run the services do: the broker, the database, a scratch
+    folder and the run's id (which keeps one run's topics and records apart from another's)."""
+
+    bootstrap: str
+    database_url: str
+    workdir: Path
+    run: str
+
+    async def env(self, prefix: str) -> dict[str, str]:
+        """The topics under `prefix` created, and the environment of services that use them."""
+        await create_topics(self.bootstrap, prefix)
+        return service_env(self.database_url, self.bootstrap, prefix, BENCH_SECRET)
+
+
+def bearer(role: str) -> dict[str, str]:
+    """The Authorization header of a bench client in `role` (a feed)."""
+    return {"Authorization": f"Bearer {mint_token(BENCH_SECRET, subject='bench', roles=[role])}"}
+
+
+def matchers_of(count: int) -> list[str]:
+    """The service instances of `count` matcher processes, one consumer group."""
+    return ["matcher", *(f"matcher#{n}" for n in range(2, count + 1))]
 
 
 def from_now_on(bootstrap: str, topic: str) -> AIOKafkaConsumer:

@@ -15,15 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from pnm.cli.bench_common import from_now_on, line_events, percentile
-from pnm.cli.bench_intake import BENCH_SECRET
+from pnm.cli.bench_common import Served, from_now_on, line_events, matchers_of, percentile
 from pnm.cli.bench_matcher import SHIP_LINES, bench_line, box, load_notifications
-from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.topics import create_topics
+from pnm.cli.processes import ServiceProcesses
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import (
@@ -111,31 +108,18 @@ def block_instruction(key: bytes, value: bytes, wanted: set[str]) -> str | None:
     return line if data["action"] == "block" and line in wanted else None
 
 
-async def holds_figures(
-    bootstrap: str,
-    database_url: str,
-    count: int,
-    lines: int,
-    workdir: Path,
-    run: str,
-    matchers: int = 2,
-) -> HoldsFigures:
-    prefix = f"holds{run}."
-    await create_topics(bootstrap, prefix)
-    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
+async def holds_figures(site: Served, count: int, lines: int, matchers: int = 2) -> HoldsFigures:
+    prefix = f"holds{site.run}."
+    env = await site.env(prefix)
+    bootstrap = site.bootstrap
     # The pre-notification service too: its relay stamps the watermark the matcher waits for
     # before it says `unnotified` (docs/watermark.md), as in production.
-    instances = [
-        "prenotification",
-        "matcher",
-        *(f"matcher#{n}" for n in range(2, matchers + 1)),
-        "holds",
-    ]
-    records, unnotified = holds_lines(lines, run)
+    instances = ["prenotification", *matchers_of(matchers), "holds"]
+    records, unnotified = holds_lines(lines, site.run)
     events = line_events(records)
-    with ServiceProcesses(instances, env, workdir / "holds-logs") as processes:
+    with ServiceProcesses(instances, env, site.workdir / "holds-logs") as processes:
         await processes.wait_ready()
-        await load_notifications(database_url, count)
+        await load_notifications(site.database_url, count)
         decided: dict[str, float] = {}
         blocked: dict[str, float] = {}
         watchers = asyncio.gather(

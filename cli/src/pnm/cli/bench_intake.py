@@ -8,22 +8,19 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.topics import create_topics
-from pnm.shared.auth import mint_token
+from pnm.cli.bench_common import Served, bearer
+from pnm.cli.processes import ServiceProcesses
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
 from pnm.testing.files import prenotification_csv
 from pnm.testing.records import container, manifest_line, prenotification
-
-BENCH_SECRET = "pnm-bench-secret-not-for-production-0123456789"
 
 
 @dataclass(frozen=True)
@@ -54,23 +51,17 @@ def bench_records(count: int, run: str, offset: int) -> list[PreNotification]:
     ]
 
 
-async def raw_copy(dsn: str, records: list[PreNotification]) -> float:
-    """COPY the same rows, as JSON documents, into a scratch table: what storing alone costs."""
-    rows = [
-        (r.reference, r.version, r.system, r.status.value, r.model_dump_json()) for r in records
-    ]
+async def raw_copy(
+    dsn: str, table: str, columns: dict[str, str], rows: list[tuple[Any, ...]]
+) -> float:
+    """COPY the same rows (their keys and the record as a JSON document) into a scratch table
+    of these `columns` (name: type): what storing alone costs."""
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(
-            "CREATE TEMP TABLE bench_copy (reference text, version int, system text, "
-            "status text, record jsonb)"
-        )
+        declared = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        await conn.execute(f"CREATE TEMP TABLE {table} ({declared})")
         started = time.perf_counter()
-        await conn.copy_records_to_table(
-            "bench_copy",
-            records=rows,
-            columns=["reference", "version", "system", "status", "record"],
-        )
+        await conn.copy_records_to_table(table, records=rows, columns=list(columns))
         return time.perf_counter() - started
     finally:
         await conn.close()
@@ -87,47 +78,77 @@ async def _published(dsn: str, schema: str = "prenotification") -> None:
         await conn.close()
 
 
-async def intake_rates(
-    bootstrap: str, database_url: str, count: int, workdir: Path, run: str
-) -> tuple[IntakeFigures, IntakeFigures, float]:
-    prefix = f"benchintake{run}."
-    await create_topics(bootstrap, prefix)
-    dsn = database_url.replace("+asyncpg", "")
-    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
-    token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:vgc"])
-    headers = {"Authorization": f"Bearer {token}"}
-    rest_records = bench_records(count, run, 0)
-    file_records = bench_records(count, run, count)
+async def _posted(
+    client: httpx.AsyncClient,
+    dsn: str,
+    schema: str,
+    path: str,
+    answered: tuple[str, int],
+    **request: Any,
+) -> tuple[float, float]:
+    """POST to a service: seconds until its response (stored) and until its outbox is empty
+    (published); the response must count `answered` (its field, the number expected)."""
+    started = time.perf_counter()
+    response = await client.post(path, **request)
+    stored = time.perf_counter() - started
+    response.raise_for_status()
+    field, expected = answered
+    assert response.json()[field] == expected, response.text[:500]
+    await _published(dsn, schema)
+    return stored, time.perf_counter() - started
+
+
+async def intake_rates(site: Served, count: int) -> tuple[IntakeFigures, IntakeFigures, float]:
+    env = await site.env(f"benchintake{site.run}.")
+    dsn = site.database_url.replace("+asyncpg", "")
+    headers = bearer("feed:vgc")
+    rest_records = bench_records(count, site.run, 0)
+    file_records = bench_records(count, site.run, count)
     body = json.dumps({"records": [r.model_dump(mode="json") for r in rest_records]})
     csv_body = prenotification_csv(file_records).encode()
-    with ServiceProcesses(["prenotification"], env, workdir / "intake-logs") as processes:
+    with ServiceProcesses(["prenotification"], env, site.workdir / "intake-logs") as processes:
         base = f"http://127.0.0.1:{processes.ports()['prenotification']}"
         async with httpx.AsyncClient(base_url=base, timeout=600) as client:
             await processes.wait_ready()
-            started = time.perf_counter()
-            response = await client.post(
-                "/prenotification/prenotifications/bulk",
-                content=body,
-                headers={**headers, "Content-Type": "application/json"},
+            rest = IntakeFigures(
+                count,
+                *await _posted(
+                    client,
+                    dsn,
+                    "prenotification",
+                    "/prenotification/prenotifications/bulk",
+                    ("created", count),
+                    content=body,
+                    headers={**headers, "Content-Type": "application/json"},
+                ),
             )
-            stored = time.perf_counter() - started
-            response.raise_for_status()
-            assert response.json()["created"] == count, response.text[:500]
-            await _published(dsn)
-            rest = IntakeFigures(count, stored, time.perf_counter() - started)
-
-            started = time.perf_counter()
-            response = await client.post(
-                "/prenotification/files",
-                files={"file": ("bench.csv", csv_body, "text/csv")},
-                headers=headers,
+            file = IntakeFigures(
+                count,
+                *await _posted(
+                    client,
+                    dsn,
+                    "prenotification",
+                    "/prenotification/files",
+                    ("created", count),
+                    files={"file": ("bench.csv", csv_body, "text/csv")},
+                    headers=headers,
+                ),
             )
-            stored = time.perf_counter() - started
-            response.raise_for_status()
-            assert response.json()["created"] == count, response.text[:500]
-            await _published(dsn)
-            file = IntakeFigures(count, stored, time.perf_counter() - started)
-    copy_seconds = await raw_copy(dsn, rest_records)
+    copy_seconds = await raw_copy(
+        dsn,
+        "bench_copy",
+        {
+            "reference": "text",
+            "version": "int",
+            "system": "text",
+            "status": "text",
+            "record": "jsonb",
+        },
+        [
+            (r.reference, r.version, r.system, r.status.value, r.model_dump_json())
+            for r in rest_records
+        ],
+    )
     return rest, file, copy_seconds
 
 
@@ -140,19 +161,15 @@ class ManifestFigures:
     produce_seconds: float  # raw aiokafka produce of the same events
 
 
-async def manifest_rates(
-    bootstrap: str, database_url: str, count: int, workdir: Path, run: str
-) -> ManifestFigures:
+async def manifest_rates(site: Served, count: int) -> ManifestFigures:
     """One manifest of `count` lines through `pnm serve manifest-ingest`, beside a raw COPY and
     a raw produce of the same lines."""
-    prefix = f"benchmanifest{run}."
-    await create_topics(bootstrap, prefix)
-    dsn = database_url.replace("+asyncpg", "")
-    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
-    token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:dmf"])
+    prefix = f"benchmanifest{site.run}."
+    env = await site.env(prefix)
+    dsn = site.database_url.replace("+asyncpg", "")
     lines = [
         manifest_line(
-            f"BENCH-INGEST-{run}",  # not the pipeline section's manifest
+            f"BENCH-INGEST-{site.run}",  # not the pipeline section's manifest
             str(n),
             hs_code="020230",
             description="Frozen beef",
@@ -161,44 +178,34 @@ async def manifest_rates(
         for n in range(count)
     ]
     body = json.dumps({"lines": [line.model_dump(mode="json") for line in lines]})
-    with ServiceProcesses(["manifest-ingest"], env, workdir / "manifest-logs") as processes:
+    with ServiceProcesses(["manifest-ingest"], env, site.workdir / "manifest-logs") as processes:
         base = f"http://127.0.0.1:{processes.ports()['manifest-ingest']}"
         async with httpx.AsyncClient(base_url=base, timeout=600) as client:
             await processes.wait_ready()
-            started = time.perf_counter()
-            response = await client.post(
+            stored, published = await _posted(
+                client,
+                dsn,
+                "manifest_ingest",
                 "/manifest-ingest/lines",
+                ("declared", count),
                 content=body,
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                headers={**bearer("feed:dmf"), "Content-Type": "application/json"},
             )
-            stored = time.perf_counter() - started
-            response.raise_for_status()
-            assert response.json()["declared"] == count, response.text[:500]
-            await _published(dsn, "manifest_ingest")
-            published = time.perf_counter() - started
-    rows = [
-        (line.manifest_id, line.line_id, line.version, line.model_dump_json()) for line in lines
-    ]
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(
-            "CREATE TEMP TABLE bench_lines "
-            "(manifest_id text, line_id text, version int, record jsonb)"
-        )
-        started = time.perf_counter()
-        await conn.copy_records_to_table("bench_lines", records=rows)
-        copy_seconds = time.perf_counter() - started
-    finally:
-        await conn.close()
+    copy_seconds = await raw_copy(
+        dsn,
+        "bench_lines",
+        {"manifest_id": "text", "line_id": "text", "version": "int", "record": "jsonb"},
+        [(line.manifest_id, line.line_id, line.version, line.model_dump_json()) for line in lines],
+    )
     raw_topic = f"{prefix}bench-raw"
-    admin = AIOKafkaAdminClient(**kafka_client_options(bootstrap, KafkaSecurity()))
+    admin = AIOKafkaAdminClient(**kafka_client_options(site.bootstrap, KafkaSecurity()))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(raw_topic, 6, 1)])
     finally:
         await admin.close()
     producer = AIOKafkaProducer(
-        **kafka_client_options(bootstrap, KafkaSecurity()),
+        **kafka_client_options(site.bootstrap, KafkaSecurity()),
         enable_idempotence=True,
         acks="all",
         linger_ms=5,

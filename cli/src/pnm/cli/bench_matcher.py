@@ -20,15 +20,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pnm.cli.bench_common import line_events, percentile, watch_decisions
-from pnm.cli.bench_intake import BENCH_SECRET
-from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.topics import create_topics
+from pnm.cli.bench_common import Served, line_events, matchers_of, percentile, watch_decisions
+from pnm.cli.processes import ServiceProcesses
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
 from pnm.matcher.adapters.postgres_store import PostgresStore
 from pnm.matcher.domain.blocking import NotificationIndex
@@ -173,22 +170,17 @@ def print_matching(f: MatchingFigures) -> None:
 
 
 async def burst_figures(
-    bootstrap: str,
-    database_url: str,
-    count: int,
-    lines: int,
-    workdir: Path,
-    run: str,
-    matchers: int = 1,
+    site: Served, count: int, lines: int, matchers: int = 1
 ) -> tuple[float, list[float]]:
-    prefix = f"burst{run}."
-    await create_topics(bootstrap, prefix)
-    env = service_env(database_url, bootstrap, prefix, BENCH_SECRET)
-    instances = ["matcher", *(f"matcher#{n}" for n in range(2, matchers + 1))]
-    with ServiceProcesses(instances, env, workdir / "burst-logs") as processes:
+    prefix = f"burst{site.run}."
+    env = await site.env(prefix)
+    bootstrap = site.bootstrap
+    with ServiceProcesses(matchers_of(matchers), env, site.workdir / "burst-logs") as processes:
         await processes.wait_ready()
-        await load_notifications(database_url, count)
-        records = [bench_line(f"BURST-{run}-{n // SHIP_LINES}", n, n, box(n)) for n in range(lines)]
+        await load_notifications(site.database_url, count)
+        records = [
+            bench_line(f"BURST-{site.run}-{n // SHIP_LINES}", n, n, box(n)) for n in range(lines)
+        ]
         decided: dict[str, float] = {}
         watcher = asyncio.create_task(
             watch_decisions(bootstrap, prefix + DECISIONS.name, decided, len(records))

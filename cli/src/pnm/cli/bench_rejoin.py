@@ -13,11 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from pnm.cli.bench_common import watch_decisions
-from pnm.cli.bench_intake import BENCH_SECRET
-from pnm.cli.processes import ServiceProcesses, service_env
-from pnm.cli.topics import create_topics
-from pnm.shared.auth import mint_token
+from pnm.cli.bench_common import Served, bearer, watch_decisions
+from pnm.cli.processes import ServiceProcesses
 from pnm.shared.contracts.topics import DECISIONS
 from pnm.testing.records import container, manifest_line
 
@@ -44,11 +41,10 @@ async def _decide_one(
     )
     watcher = asyncio.create_task(watch_decisions(bootstrap, topic, {}, 1, key=line.key))
     await asyncio.sleep(2)  # the watcher sits at the end of the topic
-    token = mint_token(BENCH_SECRET, subject="bench", roles=["feed:dmf"])
     response = await client.post(
         "/manifest-ingest/lines",
         json={"lines": [line.model_dump(mode="json")]},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=bearer("feed:dmf"),
     )
     response.raise_for_status()
     return watcher
@@ -73,15 +69,10 @@ def _logged_after(log: str, restarted: datetime, message: str) -> float | None:
 
 
 async def rejoin_delay(
-    bootstrap: str,
-    database_url: str,
-    workdir: Path,
-    prefix: str,
-    settings: dict[str, str],
-    static: bool,
+    site: Served, workdir: Path, prefix: str, settings: dict[str, str], static: bool
 ) -> Rejoin:
-    await create_topics(bootstrap, prefix)
-    env = {**service_env(database_url, bootstrap, prefix, BENCH_SECRET), **settings}
+    env = {**await site.env(prefix), **settings}
+    bootstrap = site.bootstrap
     topic = prefix + DECISIONS.name
     manifest = f"REJOIN-{prefix.strip('.')}"
     with ServiceProcesses(
@@ -111,13 +102,13 @@ async def rejoin_delay(
     )
 
 
-async def rejoin_section(bootstrap: str, database_url: str, workdir: Path, run: str) -> None:
+async def rejoin_section(site: Served) -> None:
     print(
         f"rejoin: a line posted when the matcher is killed, restarted {OUTAGE_SECONDS:.0f} s later:"
     )
     for n, (label, (settings, static)) in enumerate(MODES.items()):
         figures = await rejoin_delay(
-            bootstrap, database_url, workdir / f"rejoin-{n}", f"bench{run}r{n}.", settings, static
+            site, site.workdir / f"rejoin-{n}", f"bench{site.run}r{n}.", settings, static
         )
         serving, assigned = (
             f"{s:.1f} s" if s is not None else "?"

@@ -47,11 +47,19 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class Replayed:
+    """A file of events read twice in this process (the baselines), then replayed by `pnm
+    replay` in its own."""
+
+    reading: Reading
+    seconds: float
+    peak_rss_mb: float
+
+
+@dataclass(frozen=True)
 class ReplayFigures:
     replay_set: ReplaySet
-    reading: Reading
-    replay_seconds: float
-    peak_rss_mb: float
+    replayed: Replayed
 
 
 def replay_set(path: Path, lines: int, notifications: int, seed: int = 15) -> ReplaySet:
@@ -117,9 +125,10 @@ def print_reading(events: int, lines: int, r: Reading) -> None:
         )
 
 
-def print_ratios(r: Reading, replay_seconds: float) -> None:
-    print(f"  {'ratio replay / bare parse:':30}{r.parse_seconds / replay_seconds:10.3f}")
-    print(f"  {'ratio replay / read+validate:':30}{r.validated_seconds / replay_seconds:10.3f}")
+def print_ratios(f: Replayed) -> None:
+    r = f.reading
+    print(f"  {'ratio replay / bare parse:':30}{r.parse_seconds / f.seconds:10.3f}")
+    print(f"  {'ratio replay / read+validate:':30}{r.validated_seconds / f.seconds:10.3f}")
 
 
 def replay_process(path: Path) -> tuple[float, float]:
@@ -138,11 +147,15 @@ def replay_process(path: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
 
 
+def replayed(path: Path) -> Replayed:
+    baselines = reading(path)
+    seconds, peak = replay_process(path)
+    return Replayed(baselines, seconds, peak)
+
+
 def replay_figures(workdir: Path, lines: int, notifications: int) -> ReplayFigures:
     made = replay_set(workdir / "replay-set.jsonl", lines, notifications)
-    baselines = reading(made.path)
-    seconds, peak = replay_process(made.path)
-    return ReplayFigures(made, baselines, seconds, peak)
+    return ReplayFigures(made, replayed(made.path))
 
 
 def print_replay(f: ReplayFigures) -> None:
@@ -152,9 +165,10 @@ def print_replay(f: ReplayFigures) -> None:
         f"replay of {s.lines:,} manifest lines against {s.notifications:,} pre-notifications "
         f"({s.events:,} events, {size:.1f} MB), whole process:"
     )
-    print_reading(s.events, s.lines, f.reading)
+    r = f.replayed
+    print_reading(s.events, s.lines, r.reading)
     print(
-        f"  {'pnm replay:':30}{s.lines / f.replay_seconds:10.0f} lines/s "
-        f"({f.replay_seconds:.2f} s), peak memory {f.peak_rss_mb:.0f} MB"
+        f"  {'pnm replay:':30}{s.lines / r.seconds:10.0f} lines/s "
+        f"({r.seconds:.2f} s), peak memory {r.peak_rss_mb:.0f} MB"
     )
-    print_ratios(f.reading, f.replay_seconds)
+    print_ratios(r)

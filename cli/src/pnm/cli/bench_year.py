@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pnm.cli.bench_replay import Reading, print_ratios, print_reading, reading, replay_process
+from pnm.cli.bench_replay import Replayed, print_ratios, print_reading, replayed
 from pnm.cli.scenario.year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, write_days
 
 YEAR_START = date(2026, 1, 1)
@@ -38,9 +38,7 @@ class YearSet:
 @dataclass(frozen=True)
 class YearFigures:
     year_set: YearSet
-    reading: Reading
-    replay_seconds: float
-    peak_rss_mb: float
+    replayed: Replayed
 
 
 def year_set(days: int, lines_per_day: int = LINES_PER_DAY, cache: Path = YEAR_CACHE) -> YearSet:
@@ -77,9 +75,7 @@ def year_figures(
     days: int, lines_per_day: int = LINES_PER_DAY, cache: Path = YEAR_CACHE
 ) -> YearFigures:
     made = year_set(days, lines_per_day, cache)
-    baselines = reading(made.path)
-    seconds, peak = replay_process(made.path)
-    return YearFigures(made, baselines, seconds, peak)
+    return YearFigures(made, replayed(made.path))
 
 
 def print_year(f: YearFigures) -> None:
@@ -95,10 +91,11 @@ def print_year(f: YearFigures) -> None:
         f"{s.references:,} pre-notifications ({s.events:,} events, {size:,.1f} MB; {made}), "
         "whole process:"
     )
-    print_reading(s.events, s.lines, f.reading)
+    r = f.replayed
+    print_reading(s.events, s.lines, r.reading)
     print(
-        f"  {'pnm replay:':30}{s.lines / f.replay_seconds:10.0f} lines/s "
-        f"({s.events / f.replay_seconds:.0f} events/s, {f.replay_seconds:.2f} s), "
-        f"peak memory {f.peak_rss_mb:.0f} MB"
+        f"  {'pnm replay:':30}{s.lines / r.seconds:10.0f} lines/s "
+        f"({s.events / r.seconds:.0f} events/s, {r.seconds:.2f} s), "
+        f"peak memory {r.peak_rss_mb:.0f} MB"
     )
-    print_ratios(f.reading, f.replay_seconds)
+    print_ratios(r)

@@ -18,7 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.plan import Continuity, DayOptions, Kind
-from pnm.cli.scenario.truth import AMSTERDAM, LineTruth
+from pnm.cli.scenario.truth import LineTruth
+from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import (
     Arrival,
     EtaUpdate,

@@ -31,34 +31,17 @@ def demo_events() -> list[ScenarioEvent]:
                 containers=[grapes],
             ),
         ),
-        ScenarioEvent(
-            "manifest.line",
-            t0 + timedelta(hours=1),
-            manifest_line(
-                manifest,
-                "1",
-                hs_code="020130",
-                description="Frozen boneless beef",
-                containers=[beef],
-            ),
-        ),
-        ScenarioEvent(
-            "manifest.line",
-            t0 + timedelta(hours=1),
-            manifest_line(
-                manifest,
-                "2",
-                hs_code="080610",
-                description="Fresh table grapes",
-                containers=[grapes],
-            ),
-        ),
-        ScenarioEvent(
-            "manifest.line",
-            t0 + timedelta(hours=1),
-            manifest_line(
-                manifest, "3", hs_code="610910", description="Cotton T-shirts", containers=[shirts]
-            ),
+        *(
+            ScenarioEvent(
+                "manifest.line",
+                t0 + timedelta(hours=1),
+                manifest_line(manifest, number, hs_code=hs, description=goods, containers=[box]),
+            )
+            for number, hs, goods, box in (
+                ("1", "020130", "Frozen boneless beef", beef),
+                ("2", "080610", "Fresh table grapes", grapes),
+                ("3", "610910", "Cotton T-shirts", shirts),
+            )
         ),
         ScenarioEvent("manifest.arrival", BASE_ETA, arrival(manifest)),
     ]

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    Row,
     Table,
     Text,
     and_,
@@ -38,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
 
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
@@ -227,6 +229,25 @@ def _gap(kind: str, about: str, detail: dict[str, Any], seen_at: datetime, now: 
     )
 
 
+async def _gaps(
+    conn: AsyncConnection,
+    table: Table,
+    where: Sequence[ColumnElement[bool]],
+    columns: Sequence[ColumnElement[Any]],
+    limit: int,
+    gap: Callable[[Row[*tuple[Any, ...]]], Gap],
+) -> GapCount:
+    """How many rows of `table` are gaps (`where`), the oldest one's seen_at, and the first
+    `limit` of them, oldest first, read as `columns` and made a gap each."""
+    count, oldest = (
+        await conn.execute(select(func.count(), func.min(table.c.seen_at)).where(*where))
+    ).one()
+    rows = await conn.execute(
+        select(*columns, table.c.seen_at).where(*where).order_by(table.c.seen_at).limit(limit)
+    )
+    return GapCount(int(count), oldest, [gap(r) for r in rows])
+
+
 async def overdue_gaps(
     conn: AsyncConnection,
     ledger: Table,
@@ -239,29 +260,20 @@ async def overdue_gaps(
     """The entries of `ledger` (rows naming a manifest line) not yet answered for, older than
     `grace`: each with the ledger's `detail` columns."""
     overdue = and_(ledger.c.reconciled_at.is_(None), ledger.c.seen_at <= now - grace)
-    count, oldest = (
-        await conn.execute(select(func.count(), func.min(ledger.c.seen_at)).where(overdue))
-    ).one()
-    columns = [ledger.c.manifest_id, ledger.c.line_id, ledger.c.seen_at]
-    rows = await conn.execute(
-        select(*columns, *(ledger.c[name] for name in detail))
-        .where(overdue)
-        .order_by(ledger.c.seen_at)
-        .limit(limit)
-    )
-    return GapCount(
-        int(count),
-        oldest,
-        [
-            _gap(
-                kind,
-                subject(r.manifest_id, r.line_id),
-                {name: r._mapping[name] for name in detail},
-                r.seen_at,
-                now,
-            )
-            for r in rows
-        ],
+    columns = [ledger.c.manifest_id, ledger.c.line_id, *(ledger.c[name] for name in detail)]
+    return await _gaps(
+        conn,
+        ledger,
+        [overdue],
+        columns,
+        limit,
+        lambda r: _gap(
+            kind,
+            subject(r.manifest_id, r.line_id),
+            {name: r._mapping[name] for name in detail},
+            r.seen_at,
+            now,
+        ),
     )
 
 
@@ -269,25 +281,19 @@ async def unreadable_gaps(
     conn: AsyncConnection, table: Table, now: datetime, limit: int
 ) -> GapCount:
     """Unreadable messages are gaps from the moment they are recorded, until a person acts."""
-    count, oldest = (await conn.execute(select(func.count(), func.min(table.c.seen_at)))).one()
-    rows = await conn.execute(
-        select(table.c.topic, table.c.partition, table.c.offset, table.c.error, table.c.seen_at)
-        .order_by(table.c.seen_at)
-        .limit(limit)
-    )
-    return GapCount(
-        int(count),
-        oldest,
-        [
-            _gap(
-                UNREADABLE,
-                subject(r.topic, str(r.partition), str(r.offset)),
-                {"error": r.error[:MAX_SUBJECT_CHARS]},
-                r.seen_at,
-                now,
-            )
-            for r in rows
-        ],
+    return await _gaps(
+        conn,
+        table,
+        [],
+        [table.c.topic, table.c.partition, table.c.offset, table.c.error],
+        limit,
+        lambda r: _gap(
+            UNREADABLE,
+            subject(r.topic, str(r.partition), str(r.offset)),
+            {"error": r.error[:MAX_SUBJECT_CHARS]},
+            r.seen_at,
+            now,
+        ),
     )
 
 

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.plan import END_OF_DAY, Coverage, Outage, OutageKind, Scene, Version
-from pnm.cli.scenario.truth import AMSTERDAM, Notice
+from pnm.cli.scenario.truth import Notice
+from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import ACTIVE_STATUSES, FeedStatus, PreNotification, Regime
 
 FEEDS: tuple[Literal["client-import", "vgc"], ...] = ("client-import", "vgc")

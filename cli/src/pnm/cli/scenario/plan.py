@@ -22,8 +22,9 @@ from pnm.cli.scenario.catalogue import (
     Goods,
     Route,
 )
-from pnm.cli.scenario.truth import AMSTERDAM, lead_time_deadline
+from pnm.cli.scenario.truth import lead_time_deadline
 from pnm.cli.scenario.writing import KeyRegistry
+from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import (
     ManifestLine,
     Mode,

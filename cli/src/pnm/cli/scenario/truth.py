@@ -10,21 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
-import holidays
-
+from pnm.shared import calendar
 from pnm.shared.contracts.records import DecisionStatus, Regime
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 ARRIVAL_GRACE = timedelta(hours=6)  # no arrival event: the line counts as arrived at ETA + grace
 HOURS_NOTICE = {"NLSPL": timedelta(hours=4), "NLMST": timedelta(hours=4)}  # BCP derogations
 # A flight's port of discharge is often its city's code: by air, NLAMS is Schiphol's NLSPL.
 AIRPORTS_BY_CITY = {"NLAMS": "NLSPL"}
 # Wood (plant-health goods of chapter 44) at Rotterdam: five Dutch working days of notice.
 WOOD_WORKING_DAYS = {"NLRTM": 5}
-_NL_HOLIDAYS = holidays.country_holidays("NL")
 SEVERITY = (
     DecisionStatus.NOT_CONTROLLED,
     DecisionStatus.EXEMPT,
@@ -88,10 +84,6 @@ class DayFacts:
     emergencies: frozenset[Regime]  # regimes whose feed is in an emergency at `now`
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _NL_HOLIDAYS
-
-
 def lead_time_deadline(
     eta: datetime, port: str, *, by_air: bool = False, wood: bool = False
 ) -> datetime:
@@ -107,14 +99,9 @@ def lead_time_deadline(
 
 
 def working_days_before(eta: datetime, count: int) -> datetime:
-    """`count` Dutch working days before the ETA, at the same Amsterdam clock time."""
-    local = eta.astimezone(AMSTERDAM)
-    day = local.date()
-    for _ in range(count):
-        day -= timedelta(days=1)
-        while not is_working_day(day):
-            day -= timedelta(days=1)
-    return datetime.combine(day, local.time(), tzinfo=AMSTERDAM).astimezone(UTC)
+    """`count` Dutch working days before the ETA, at the same Amsterdam clock time (the one
+    working-day calendar, pnm.shared.calendar), in UTC like the generator's other times."""
+    return calendar.working_days_before(eta, count).astimezone(UTC)
 
 
 def expected_statuses(facts: DayFacts) -> list[dict[str, str]]:

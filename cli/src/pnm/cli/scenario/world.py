@@ -19,8 +19,8 @@ from pnm.cli.scenario.catalogue import (
     Route,
 )
 from pnm.cli.scenario.plan import Call, CallCategory, Continuity, Kind, Scene
-from pnm.cli.scenario.truth import AMSTERDAM
 from pnm.cli.scenario.writing import imo_number
+from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import Mode
 
 # Original ETA per kind of call: (day offset, earliest minute, latest minute), Amsterdam time.

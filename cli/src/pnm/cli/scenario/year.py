@@ -22,7 +22,8 @@ from typing import IO
 
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.plan import END_OF_DAY, Continuity, DayOptions, Kind
-from pnm.cli.scenario.truth import AMSTERDAM, SEVERITY, expected_statuses
+from pnm.cli.scenario.truth import SEVERITY, expected_statuses
+from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import ManifestLine, PreNotification
 
 # A day of Dutch traffic for a year of 5 million lines (about 13,700 a day): the vessel calls

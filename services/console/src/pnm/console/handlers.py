@@ -7,6 +7,7 @@ of them comes, so that a line declared after its arrival still shows it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -252,66 +253,58 @@ async def _write_decisions(uow: UnitOfWork) -> None:
         )
 
 
+async def _newer_wins(
+    uow: UnitOfWork,
+    table: Table,
+    key: str,
+    row: dict[str, Any],
+    facts: Iterable[str],
+    at: str = "changed_at",
+    earliest: Mapping[str, datetime] | None = None,
+) -> None:
+    """Insert `row`, or set its `facts` on the stored row unless that one changed later (by
+    `at`); the moments in `earliest` keep the earliest seen, whether this change is the latest
+    or came late (least() passes over NULLs)."""
+    statement = insert(table).values(**row)
+    await uow.conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c[key]],
+            set_={name: statement.excluded[name] for name in facts},
+            where=table.c[at] <= statement.excluded[at],
+        )
+    )
+    if earliest:
+        await uow.conn.execute(
+            table.update()
+            .where(table.c[key] == row[key])
+            .values({moment: func.least(table.c[moment], t) for moment, t in earliest.items()})
+        )
+
+
 async def on_hold_state(uow: UnitOfWork, event: CloudEvent) -> None:
     changed = HoldStateChanged.model_validate(event.data)
     facts = hold_facts(changed)
-    values = {
-        **facts,
-        "hold_id": changed.hold_id,
+    # The opening, the first instruction and the first acknowledgement (the terminal's time to
+    # answer).
+    moments = {
         "opened_at": changed.at,
         "instructed_at": changed.at if changed.state == "instructed" else None,
         "acknowledged_at": changed.at if changed.state == "acknowledged" else None,
     }
-    statement = insert(hold).values(**values)
-    await uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[hold.c.hold_id],
-            set_={name: statement.excluded[name] for name in facts},
-            where=hold.c.changed_at <= statement.excluded.changed_at,
-        )
-    )
-    # The opening, the first instruction and the first acknowledgement (the terminal's time to
-    # answer), whether this change is the latest or came late. least() passes over NULLs.
-    await uow.conn.execute(
-        hold.update()
-        .where(hold.c.hold_id == changed.hold_id)
-        .values(
-            {
-                moment: func.least(hold.c[moment], values[moment])
-                for moment in ("opened_at", "instructed_at", "acknowledged_at")
-                if values[moment] is not None
-            }
-        )
-    )
+    first = {moment: at for moment, at in moments.items() if at is not None}
+    row = {**facts, "hold_id": changed.hold_id, **moments}
+    await _newer_wins(uow, hold, "hold_id", row, facts, earliest=first)
 
 
 async def on_case(uow: UnitOfWork, event: CloudEvent) -> None:
     changed = CaseChanged.model_validate(event.data)
     facts = case_facts(changed)
-    statement = insert(case).values(case_id=changed.case_id, opened_at=changed.at, **facts)
-    await uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[case.c.case_id],
-            set_={name: statement.excluded[name] for name in facts},
-            where=case.c.changed_at <= statement.excluded.changed_at,
-        )
-    )
-    # Opened at its earliest change, whether this one is the latest or came late.
-    await uow.conn.execute(
-        case.update()
-        .where(case.c.case_id == changed.case_id)
-        .values(opened_at=func.least(case.c.opened_at, changed.at))
-    )
+    row = {"case_id": changed.case_id, "opened_at": changed.at, **facts}
+    # Opened at its earliest change.
+    await _newer_wins(uow, case, "case_id", row, facts, earliest={"opened_at": changed.at})
 
 
 async def on_feed(uow: UnitOfWork, event: CloudEvent) -> None:
     status = FeedStatus.model_validate(event.data)
-    values = status.model_dump()
-    statement = insert(feed).values(**values)
-    await uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[feed.c.system],
-            set_={name: statement.excluded[name] for name in values if name != "system"},
-            where=feed.c.at <= statement.excluded.at,
-        )
-    )
+    row = status.model_dump()
+    await _newer_wins(uow, feed, "system", row, [n for n in row if n != "system"], at="at")

@@ -20,13 +20,13 @@ from pnm.console.adapters.tables import case, decision_log, hold, line
 from pnm.console.domain.kpis import (
     NONE,
     SETTLED,
-    IndicatorOutcomes,
+    IndicatorKpi,
     NotifiedInTime,
     Reconciliation,
     TerminalHolds,
     hours,
+    indicator_kpis,
     notified_in_time,
-    outcomes_per_indicator,
     per_hour,
     reconciliation,
 )
@@ -50,7 +50,7 @@ class Kpis:
     notified: NotifiedInTime
     warning: Warning
     terminals: list[TerminalHolds]
-    indicators: list[IndicatorOutcomes]
+    indicators: list[IndicatorKpi]
     decisions: list[tuple[datetime, int]]
 
 
@@ -121,7 +121,7 @@ async def holds_per_terminal(
 
 async def case_outcomes(
     conn: AsyncConnection, since: datetime, regime: str | None
-) -> list[IndicatorOutcomes]:
+) -> list[IndicatorKpi]:
     """Cases closed since `since`, per indicator that flagged them and outcome."""
     flagged_by = func.unnest(
         when(
@@ -140,7 +140,7 @@ async def case_outcomes(
             each.c.indicator, each.c.outcome
         )
     )
-    return outcomes_per_indicator((r[0], r[1], int(r[2])) for r in rows)
+    return indicator_kpis((r[0], r[1], int(r[2])) for r in rows)
 
 
 def _hour_index(moment: datetime) -> int:

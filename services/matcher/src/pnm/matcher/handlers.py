@@ -15,7 +15,7 @@ from pnm.matcher.domain.watermark import PartitionMark
 from pnm.matcher.service_layer import service
 from pnm.matcher.service_layer.batch import Batch
 from pnm.matcher.settings import decision_settings
-from pnm.shared.contracts.envelope import CloudEvent, new_event
+from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import (
     Arrival,
     CaseChanged,
@@ -29,10 +29,11 @@ from pnm.shared.contracts.records import (
 )
 from pnm.shared.contracts.topics import DECISIONS, EventType
 from pnm.shared.db import UnitOfWork
+from pnm.shared.messaging.source import EventSource
 from pnm.shared.observability import correlation_id
 from pnm.shared.service import Clock
 
-SOURCE = "/pnm/matcher"
+SOURCE = EventSource("/pnm/matcher")
 DECISION_STEPS = Counter(
     "pnm_matcher_decision_steps_total",
     "Decision steps by how they ran: locked (under the lock throughout), checked (decided "
@@ -63,18 +64,15 @@ def publish_decision(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """`payload`: the decision already dumped in JSON mode, when the caller has it."""
-    subject = line_key(decision.manifest_id, decision.line_id)
-    uow.publish(
+    key = line_key(decision.manifest_id, decision.line_id)
+    SOURCE.publish(
+        uow,
         DECISIONS,
-        subject,
-        new_event(
-            type=EventType.DECISION_CHANGED,
-            source=SOURCE,
-            subject=subject,
-            record=decision,
-            data=payload,
-            correlation_id=cause,
-        ),
+        key,
+        EventType.DECISION_CHANGED,
+        decision,
+        correlation_id=cause,
+        data=payload,
     )
 
 

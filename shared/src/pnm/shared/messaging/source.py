@@ -4,6 +4,7 @@ outbox as a CloudEvent with that source (docs/architecture.md, "Events and topic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import Record
@@ -23,13 +24,20 @@ class EventSource:
         event_type: str,
         record: Record,
         subject: str | None = None,
+        *,
+        correlation_id: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         """Stage `record` on `topic` under `key`; the event's subject is the key unless the
-        record is about something else than what the topic is keyed by."""
+        record is about something else than what the topic is keyed by. `correlation_id`: the
+        cause, when it is not the current request's; `data`: the record already dumped in JSON
+        mode, when the caller has it."""
         event = new_event(
             type=event_type,
             source=self.uri,
             subject=key if subject is None else subject,
             record=record,
+            correlation_id=correlation_id,
+            data=data,
         )
         uow.publish(topic, key, event)

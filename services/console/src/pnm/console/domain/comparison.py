@@ -135,6 +135,16 @@ class Field:
     candidate_text: Callable[[Record], str] | None = None
 
 
+def _alike(
+    name: str,
+    value: Callable[[Record], Values],
+    compare: Compare,
+    text: Callable[[Record], str] | None = None,
+) -> Field:
+    """A row both records give under the same name: read alike from the line and a candidate."""
+    return Field(name, value, value, compare, text, text)
+
+
 def _one(value: Any, norm: Callable[[str], str] = _words) -> Values:
     text = _text(value)
     return (norm(text),) if text else ()
@@ -163,14 +173,9 @@ def _document(record: Record) -> Any:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("mode", lambda r: _one(r.get("mode")), lambda n: _one(n.get("mode")), _exact),
-    Field("vessel", _vessel, _vessel, _exact, _vessel_shown, _vessel_shown),
-    Field(
-        "flight",
-        lambda r: _one(r.get("flight_number"), _compact),
-        lambda n: _one(n.get("flight_number"), _compact),
-        _exact,
-    ),
+    _alike("mode", lambda d: _one(d.get("mode")), _exact),
+    _alike("vessel", _vessel, _exact, _vessel_shown),
+    _alike("flight", lambda d: _one(d.get("flight_number"), _compact), _exact),
     Field(
         "bcp",
         lambda r: _one(r.get("port_of_discharge"), _compact),
@@ -183,29 +188,23 @@ FIELDS: tuple[Field, ...] = (
         lambda n: _one(at_minute(n.get("expected_arrival"))),
         _exact,
     ),
-    Field(
+    _alike(
         "transport_document",
-        lambda r: _one(_document(r), _compact),
-        lambda n: _one(_document(n), _compact),
+        lambda d: _one(_document(d), _compact),
         _exact,
-        lambda r: _text(_document(r)),
-        lambda n: _text(_document(n)),
+        lambda d: _text(_document(d)),
     ),
-    Field(
+    _alike(
         "containers",
-        lambda r: tuple(_compact(c) for c in r.get("containers") or []),
-        lambda n: tuple(_compact(c) for c in n.get("containers") or []),
+        lambda d: tuple(_compact(c) for c in d.get("containers") or []),
         _overlap,
-        lambda r: ", ".join(r.get("containers") or []),
-        lambda n: ", ".join(n.get("containers") or []),
+        lambda d: ", ".join(d.get("containers") or []),
     ),
-    Field(
+    _alike(
         "consignor",
-        lambda r: _party(r.get("consignor")),
-        lambda n: _party(n.get("consignor")),
+        lambda d: _party(d.get("consignor")),
         _exact,
-        lambda r: _party_shown(r.get("consignor")),
-        lambda n: _party_shown(n.get("consignor")),
+        lambda d: _party_shown(d.get("consignor")),
     ),
     Field(
         "importer",
@@ -215,12 +214,7 @@ FIELDS: tuple[Field, ...] = (
         lambda r: _party_shown(r.get("consignee")),
         lambda n: _party_shown(n.get("importer")),
     ),
-    Field(
-        "origin",
-        lambda r: _one(r.get("country_of_origin"), _compact),
-        lambda n: _one(n.get("country_of_origin"), _compact),
-        _exact,
-    ),
+    _alike("origin", lambda d: _one(d.get("country_of_origin"), _compact), _exact),
     Field(
         "codes",
         lambda r: tuple(_compact(_text(g.get("hs_code"))) for g in _goods(r) if g.get("hs_code")),

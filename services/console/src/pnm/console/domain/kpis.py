@@ -54,7 +54,10 @@ def notified_in_time(counts: Iterable[tuple[str | None, str, int]]) -> NotifiedI
 
 
 @dataclass(frozen=True)
-class IndicatorOutcomes:
+class IndicatorKpi:
+    """One indicator's row on the overview: its closed cases by outcome, and how many of them
+    were false positives (not the holds service's case statistics, which count by Outcome)."""
+
     indicator: str
     by_outcome: dict[str, int]
 
@@ -71,14 +74,14 @@ class IndicatorOutcomes:
         return Share(self.false_positives, self.closed).rate
 
 
-def outcomes_per_indicator(counts: Iterable[tuple[str, str, int]]) -> list[IndicatorOutcomes]:
+def indicator_kpis(counts: Iterable[tuple[str, str, int]]) -> list[IndicatorKpi]:
     """From (indicator, outcome, cases) of closed cases: each indicator's outcomes, the one that
     closed most cases first. A case flagged by two indicators counts once for each."""
     by_indicator: dict[str, dict[str, int]] = {}
     for indicator, outcome, cases in counts:
         outcomes = by_indicator.setdefault(indicator or NONE, {})
         outcomes[outcome] = outcomes.get(outcome, 0) + cases
-    found = [IndicatorOutcomes(name, dict(sorted(o.items()))) for name, o in by_indicator.items()]
+    found = [IndicatorKpi(name, dict(sorted(o.items()))) for name, o in by_indicator.items()]
     return sorted(found, key=lambda i: (-i.closed, i.indicator))
 
 

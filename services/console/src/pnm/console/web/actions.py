@@ -32,7 +32,7 @@ from pnm.console.domain.queues import QueryProblem
 from pnm.console.settings import ConsoleSettings
 from pnm.console.web.actions_prefill import hold_prefill
 from pnm.console.web.render import page
-from pnm.console.web.session import Person, SignedIn
+from pnm.console.web.session import Person, SignedIn, signed_in
 from pnm.shared.service import ServiceContext
 
 # Where each subject's page is in the console (the Cancel link and the way back).
@@ -49,11 +49,20 @@ KEY_PREFIX = "console-"
 
 
 class Refused(Exception):
-    """A service said no to a read the page needs: shown with its status and detail."""
+    """A service said no to a read the page needs: shown with its status and detail (one
+    handler for every page: `refused_page`, registered in app.py)."""
 
     def __init__(self, answer: Answer) -> None:
         super().__init__(answer.detail)
         self.answer = answer
+
+
+def refused_page(request: Request, err: Refused) -> HTMLResponse:
+    """The error page, as the signed-in person: the service's 4xx as it is, anything else 502."""
+    status = err.answer.status if 400 <= err.answer.status < 500 else 502
+    problem = f"{err.answer.status}: {err.answer.detail}"
+    person = signed_in(request)
+    return page(request, "error.html", status_code=status, problem=problem, person=person)
 
 
 def _target(value: str) -> str:
@@ -191,18 +200,10 @@ def shown_answer(body: Any) -> dict[str, str]:
 def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
     routes = APIRouter(include_in_schema=False)
 
-    def refused(request: Request, person: Person, err: Refused) -> HTMLResponse:
-        status = err.answer.status if 400 <= err.answer.status < 500 else 502
-        problem = f"{err.answer.status}: {err.answer.detail}"
-        return page(request, "error.html", status_code=status, problem=problem, person=person)
-
     @routes.get("/holds/{hold_id}", response_class=HTMLResponse)
     async def hold_page(request: Request, person: SignedIn, hold_id: str) -> HTMLResponse:
         target = _target(hold_id)
-        try:
-            hold = await _subject(ServicesApi(settings, person.token), "hold", target)
-        except Refused as err:
-            return refused(request, person, err)
+        hold = await _subject(ServicesApi(settings, person.token), "hold", target)
         async with ctx.engine.connect() as conn:
             prefill = await hold_prefill(conn, hold)
         return page(
@@ -216,10 +217,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
     @routes.get("/cases/{case_id}", response_class=HTMLResponse)
     async def case_page(request: Request, person: SignedIn, case_id: str) -> HTMLResponse:
         target = _target(case_id)
-        try:
-            found = await _subject(ServicesApi(settings, person.token), "case", target)
-        except Refused as err:
-            return refused(request, person, err)
+        found = await _subject(ServicesApi(settings, person.token), "case", target)
         return page(
             request, "case.html", person=person, case=found, **forms("case", target, found, person)
         )
@@ -227,11 +225,8 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
     @routes.get("/feeds", response_class=HTMLResponse)
     async def feeds_page(request: Request, person: SignedIn) -> HTMLResponse:
         api = ServicesApi(settings, person.token)
-        try:
-            notified = await _read(api, "prenotification", "/feeds")
-            manifests = await _read(api, "manifest-ingest", "/feeds")
-        except Refused as err:
-            return refused(request, person, err)
+        notified = await _read(api, "prenotification", "/feeds")
+        manifests = await _read(api, "manifest-ingest", "/feeds")
         return page(
             request,
             "feeds.html",
@@ -243,10 +238,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
 
     @routes.get("/indicator-sets", response_class=HTMLResponse)
     async def indicator_sets_page(request: Request, person: SignedIn) -> HTMLResponse:
-        try:
-            sets = await _read(ServicesApi(settings, person.token), "matcher", "/indicator-sets")
-        except Refused as err:
-            return refused(request, person, err)
+        sets = await _read(ServicesApi(settings, person.token), "matcher", "/indicator-sets")
         return page(
             request,
             "indicator_sets.html",
@@ -266,10 +258,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
         action, target = _action(name), _target(target)
         form = await _form(request)
         api = ServicesApi(settings, person.token)
-        try:
-            subject = await _subject(api, action.subject, target)
-        except Refused as err:
-            return refused(request, person, err)
+        subject = await _subject(api, action.subject, target)
         context: dict[str, Any] = {
             "action": action,
             "target": target,
