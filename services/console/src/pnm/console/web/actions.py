@@ -32,7 +32,7 @@ from pnm.console.domain.queues import QueryProblem
 from pnm.console.settings import ConsoleSettings
 from pnm.console.web.actions_prefill import hold_prefill
 from pnm.console.web.render import page
-from pnm.console.web.session import Person, SignedIn, signed_in
+from pnm.console.web.session import NotSignedIn, Person, SignedIn, signed_in
 from pnm.shared.service import ServiceContext
 
 # Where each subject's page is in the console (the Cancel link and the way back).
@@ -61,7 +61,10 @@ def refused_page(request: Request, err: Refused) -> HTMLResponse:
     """The error page, as the signed-in person: the service's 4xx as it is, anything else 502."""
     status = err.answer.status if 400 <= err.answer.status < 500 else 502
     problem = f"{err.answer.status}: {err.answer.detail}"
-    person = signed_in(request)
+    try:
+        person: Person | None = signed_in(request)
+    except NotSignedIn:  # the token ran out since the route read it: no 500 for that
+        person = None
     return page(request, "error.html", status_code=status, problem=problem, person=person)
 
 
