@@ -209,3 +209,18 @@ async def arrivals(
 
 async def feeds(conn: AsyncConnection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in await conn.execute(select(feed).order_by(feed.c.system))]
+
+
+async def hold_prefill(conn: AsyncConnection, hold: dict[str, Any]) -> dict[str, str]:
+    """What the read model knows of a hold's line, filled into the hold's forms so that an
+    inspector does not retype it: the BCP and the goods of the line."""
+    known = (
+        await conn.execute(
+            select(line.c.bcp, line.c.goods).where(
+                line.c.manifest_id == hold.get("manifest_id"), line.c.line_id == hold.get("line_id")
+            )
+        )
+    ).first()
+    if known is None:
+        return {}
+    return {"bcp": known.bcp or "", "goods": known.goods or ""}

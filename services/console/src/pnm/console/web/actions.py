@@ -30,7 +30,7 @@ from pnm.console.domain.actions import (
 from pnm.console.domain.labels import label
 from pnm.console.domain.queues import QueryProblem
 from pnm.console.settings import ConsoleSettings
-from pnm.console.web.actions_prefill import hold_prefill
+from pnm.console.views import hold_prefill
 from pnm.console.web.render import page
 from pnm.console.web.session import NotSignedIn, Person, SignedIn, signed_in
 from pnm.shared.service import ServiceContext
