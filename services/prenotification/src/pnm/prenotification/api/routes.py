@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import JSONResponse
 
 from pnm.prenotification import feeds, handlers, views
+from pnm.prenotification.adapters.postgres_store import PostgresNotificationStore
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import rejections
 from pnm.prenotification.api.schemas import (
@@ -108,7 +109,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[handlers.NotificationResult]:
         async with ctx.uow_factory() as uow:
             results = await handlers.intake(
-                uow, submissions, authorise=authorise, data=data, now=ctx.clock()
+                PostgresNotificationStore(uow),
+                submissions,
+                authorise=authorise,
+                data=data,
+                now=ctx.clock(),
             )
             await uow.commit()
         return results
@@ -217,7 +222,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
         async with ctx.uow_factory() as uow:
             result = await handlers.resubmit(
-                uow,
+                PostgresNotificationStore(uow),
                 rejection_id,
                 record,
                 authorise=authorise,
@@ -299,7 +304,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         normalised = normalised_reference(reference)
         at = body.received_at or ctx.clock()
         async with ctx.uow_factory() as uow:
-            due = await feeds.register_certificate(uow, normalised, at)
+            due = await feeds.register_certificate(PostgresNotificationStore(uow), normalised, at)
             await uow.commit()
         return CertificateOut(
             reference=normalised, registered_at=at, due_at=due, late=bool(due and at > due)
@@ -309,7 +314,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def feed_health(caller: Caller) -> list[FeedStatus]:
         """Last record and heartbeat per feed, and whether an emergency procedure runs."""
         async with ctx.engine.connect() as conn:
-            return await feeds.statuses(conn, ctx.clock())
+            return await views.feed_statuses(conn, ctx.clock())
 
     @router.post(
         "/feeds/{system}/heartbeat",
@@ -320,7 +325,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """A feed says it is alive even when it has nothing to send."""
         require_any(caller, f"feed:{system}", "admin")
         async with ctx.uow_factory() as uow:
-            result = await feeds.heartbeat(uow, system, ctx.clock())
+            result = await feeds.heartbeat(PostgresNotificationStore(uow), system, ctx.clock())
             await uow.commit()
         return result
 
@@ -335,7 +340,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         require_any(caller, *FEED_AUTHORITY[system])
         async with ctx.uow_factory() as uow:
             result = await feeds.emergency(
-                uow, system, body.action, caller.subject, body.note, ctx.clock()
+                PostgresNotificationStore(uow),
+                system,
+                body.action,
+                caller.subject,
+                body.note,
+                ctx.clock(),
             )
             await uow.commit()
         return result
