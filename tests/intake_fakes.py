@@ -7,14 +7,15 @@ tests/unit/prenotification/prenotification_fakes.py)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.http import DomainError
+from pnm.shared.intake.store import Refuse, StoreBatch
 from pnm.shared.rejections import Refused, RejectionNumbered
 
 T = TypeVar("T")
@@ -46,12 +47,7 @@ class MemoryIntakeStore:
     def publish(self, topic: Topic, key: str, event: CloudEvent) -> None:
         self.events.append((topic.name, key, event))
 
-    async def isolated(
-        self,
-        items: Sequence[T],
-        store: Callable[[Sequence[T]], Awaitable[None]],
-        refuse: Callable[[T, dict[str, Any]], None],
-    ) -> None:
+    async def isolated(self, items: Sequence[T], store: StoreBatch[T], refuse: Refuse[T]) -> None:
         # No data makes a dictionary refuse a record: only the undoing of a failed attempt
         # (a savepoint rolled back, its staged events dropped) is the PostgreSQL store's.
         if not items:

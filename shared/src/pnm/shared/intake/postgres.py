@@ -4,7 +4,7 @@ records' tables."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork
+from pnm.shared.intake.store import Refuse, StoreBatch
 from pnm.shared.isolation import refusal_reason, store_isolated
 from pnm.shared.rejections import Refused, RejectionNumbered, Rejections
 
@@ -64,12 +65,7 @@ class PostgresIntakeStore:
     def publish(self, topic: Topic, key: str, event: CloudEvent) -> None:
         self.uow.publish(topic, key, event)
 
-    async def isolated(
-        self,
-        items: Sequence[T],
-        store: Callable[[Sequence[T]], Awaitable[None]],
-        refuse: Callable[[T, dict[str, Any]], None],
-    ) -> None:
+    async def isolated(self, items: Sequence[T], store: StoreBatch[T], refuse: Refuse[T]) -> None:
         await store_isolated(self.uow, items, store, lambda i, err: refuse(i, refusal_reason(err)))
 
     async def keep_refused(self, refused: Sequence[tuple[Refused, RejectionNumbered]]) -> None:

@@ -17,18 +17,15 @@ from pnm.shared.contracts.topics import Topic
 from pnm.shared.rejections import Refused, RejectionNumbered
 
 T = TypeVar("T")
+StoreBatch = Callable[[Sequence[T]], Awaitable[None]]  # store these records, or raise
+Refuse = Callable[[T, dict[str, Any]], None]  # refuse this record, for this reason
 
 
 class IntakeStore(Protocol):
     def publish(self, topic: Topic, key: str, event: CloudEvent) -> None:
         """Stage an event; it is published when the caller commits (with what it stored)."""
 
-    async def isolated(
-        self,
-        items: Sequence[T],
-        store: Callable[[Sequence[T]], Awaitable[None]],
-        refuse: Callable[[T, dict[str, Any]], None],
-    ) -> None:
+    async def isolated(self, items: Sequence[T], store: StoreBatch[T], refuse: Refuse[T]) -> None:
         """`store(items)` at once; when the data of one record makes the store refuse that,
         each alone, and `refuse(item, reason)` for those it still refuses. What a refused
         attempt stored or staged is undone."""

@@ -82,7 +82,8 @@ class PostgresLineStore(PostgresIntakeStore):
 _KEY = ["manifest_id", "line_id"]
 
 
-def _history(version: LineVersion) -> dict[str, Any]:
+def _version(version: LineVersion) -> dict[str, Any]:
+    """The columns a line's current row and its history share."""
     line = version.line.line
     return {
         "manifest_id": line.manifest_id,
@@ -90,22 +91,20 @@ def _history(version: LineVersion) -> dict[str, Any]:
         "version": line.version,
         "withdrawn": line.withdrawn,
         "record": line.model_dump(mode="json"),
-        "changes": [
-            {"field": c.field, "before": c.before, "after": c.after} for c in version.changes
-        ],
         "message": version.message,
     }
+
+
+def _history(version: LineVersion) -> dict[str, Any]:
+    changes = [{"field": c.field, "before": c.before, "after": c.after} for c in version.changes]
+    return {**_version(version), "changes": changes}
 
 
 def _row(version: LineVersion, now: datetime) -> dict[str, Any]:
     n = version.line
     line = n.line
     return {
-        "manifest_id": line.manifest_id,
-        "line_id": line.line_id,
-        "version": line.version,
-        "withdrawn": line.withdrawn,
-        "record": line.model_dump(mode="json"),
+        **_version(version),
         "received_at": now,
         "raw": n.raw,
         "flags": [f.as_json() for f in version.flags],
@@ -115,5 +114,4 @@ def _row(version: LineVersion, now: datetime) -> dict[str, Any]:
         "vessel_imo": line.vessel_imo,
         "flight_number": line.flight_number,
         "eta": line.eta,
-        "message": version.message,
     }

@@ -4,6 +4,7 @@ a bulk request or a file of ten thousand rows costs a handful of statements."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -33,13 +34,7 @@ FEED_CLOCK = FeedClock(feed, "system", "last_record_at")
 
 
 def feed_state(row: Row[Any]) -> FeedState:
-    return FeedState(
-        last_record_at=row.last_record_at,
-        last_heartbeat_at=row.last_heartbeat_at,
-        emergency_since=row.emergency_since,
-        emergency_declared_by=row.emergency_declared_by,
-        note=row.note,
-    )
+    return FeedState(**{f.name: row._mapping[f.name] for f in fields(FeedState)})
 
 
 class PostgresNotificationStore(PostgresIntakeStore):
@@ -76,18 +71,17 @@ class PostgresNotificationStore(PostgresIntakeStore):
             ).one()
         )
 
+    async def _set_feed(self, system: str, **values: Any) -> None:
+        await self.conn.execute(update(feed).where(feed.c.system == system).values(**values))
+
     async def heartbeat(self, system: str, now: datetime) -> None:
-        await self.conn.execute(
-            update(feed).where(feed.c.system == system).values(last_heartbeat_at=now)
-        )
+        await self._set_feed(system, last_heartbeat_at=now)
 
     async def start_emergency(
         self, system: str, declared_by: str, note: str | None, now: datetime
     ) -> None:
-        await self.conn.execute(
-            update(feed)
-            .where(feed.c.system == system)
-            .values(emergency_since=now, emergency_declared_by=declared_by, note=note)
+        await self._set_feed(
+            system, emergency_since=now, emergency_declared_by=declared_by, note=note
         )
         await self.conn.execute(
             emergency_procedure.insert().values(
@@ -98,11 +92,7 @@ class PostgresNotificationStore(PostgresIntakeStore):
     async def end_emergency(
         self, system: str, ended_by: str, note: str | None, now: datetime
     ) -> None:
-        await self.conn.execute(
-            update(feed)
-            .where(feed.c.system == system)
-            .values(emergency_since=None, emergency_declared_by=None, note=note)
-        )
+        await self._set_feed(system, emergency_since=None, emergency_declared_by=None, note=note)
         await self.conn.execute(
             update(emergency_procedure)
             .where(emergency_procedure.c.system == system, emergency_procedure.c.ended_at.is_(None))

@@ -66,6 +66,15 @@ INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": Refusal, "description": "invalid record: every problem with field, value, rule"},
 }
 
+# The routes that take one record: 201 when created, otherwise as INTAKE_RESPONSES says.
+ONE_RECORD: dict[str, Any] = {
+    "status_code": 201,
+    "tags": ["intake"],
+    "responses": INTAKE_RESPONSES,
+    "response_model": IntakeOut,
+    "openapi_extra": json_body(PreNotification),
+}
+
 
 def _single_response(
     result: handlers.NotificationResult, response: Response
@@ -118,23 +127,20 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             await uow.commit()
         return results
 
-    @router.post(
-        "/prenotifications",
-        status_code=201,
-        tags=["intake"],
-        responses=INTAKE_RESPONSES,
-        response_model=IntakeOut,
-        openapi_extra=json_body(PreNotification),
-    )
+    async def take_one(
+        submission: Submission, authorise: handlers.Authorise, response: Response
+    ) -> IntakeOut | JSONResponse:
+        [result] = await take([submission], authorise)
+        return _single_response(result, response)
+
+    @router.post("/prenotifications", **ONE_RECORD)
     async def submit(
         request: Request, caller: FeedWriter, response: Response
     ) -> IntakeOut | JSONResponse:
         """One pre-notification from a feed (role `feed:client-import` or `feed:vgc`)."""
         record = await raw_json(request)
-        [result] = await take(
-            [Submission(record, "rest", source=caller.subject)], feed_authorisation(caller)
-        )
-        return _single_response(result, response)
+        submission = Submission(record, "rest", source=caller.subject)
+        return await take_one(submission, feed_authorisation(caller), response)
 
     @router.post(
         "/prenotifications/bulk",
@@ -152,25 +158,15 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
         return BulkOut(**handlers.counts(results), results=[intake_out(r) for r in results])
 
-    @router.post(
-        "/written",
-        status_code=201,
-        tags=["intake"],
-        responses=INTAKE_RESPONSES,
-        response_model=IntakeOut,
-        openapi_extra=json_body(PreNotification),
-    )
+    @router.post("/written", **ONE_RECORD)
     async def enter_written(
         request: Request, caller: Authority, response: Response
     ) -> IntakeOut | JSONResponse:
         """A fax or e-mail pre-notification entered by its authority (`pd-inspector` for CHED-PP,
         `nvwa-inspector` for CHED-P/A/D); the entering officer is recorded."""
         record = await raw_json(request)
-        [result] = await take(
-            [Submission(record, "written", source=caller.subject, entered_by=caller.subject)],
-            written_authorisation(caller),
-        )
-        return _single_response(result, response)
+        submission = Submission(record, "written", source=caller.subject, entered_by=caller.subject)
+        return await take_one(submission, written_authorisation(caller), response)
 
     @router.post(
         "/files",
