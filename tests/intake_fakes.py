@@ -16,7 +16,7 @@ from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.http import DomainError
 from pnm.shared.intake.store import Refuse, StoreBatch
-from pnm.shared.rejections import Refused, RejectionNumbered
+from pnm.shared.rejections import Refused, RejectionNumbered, as_kept
 
 T = TypeVar("T")
 
@@ -62,7 +62,7 @@ class MemoryIntakeStore:
     async def keep_refused(self, refused: Sequence[tuple[Refused, RejectionNumbered]]) -> None:
         for kept, result in refused:
             rejection_id = max(self.rejections, default=0) + 1  # an identity column
-            self.rejections[rejection_id] = KeptRejection(kept)
+            self.rejections[rejection_id] = KeptRejection(as_kept(kept))
             result.rejection_id = rejection_id
 
     async def open_rejection(self, rejection_id: int) -> None:

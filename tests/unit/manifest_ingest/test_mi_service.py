@@ -113,6 +113,13 @@ def test_a_refused_line_is_kept_with_its_reasons_and_the_rest_is_stored() -> Non
     assert set(store.lines) == {KEY}
 
 
+def test_a_refused_input_that_is_no_object_is_kept_as_far_as_it_can_be() -> None:
+    store = MemoryLineStore()
+    [result] = asyncio.run(handlers.declare(store, [Submission("no\x00line", "file")], NOW))
+    assert result.outcome == "rejected"
+    assert store.rejections[1].refused.payload == {"raw": "no\ufffdline"}
+
+
 def test_a_corrected_line_closes_its_rejection_once() -> None:
     store = MemoryLineStore()
     wrong = line(eta=NOW + timedelta(days=400)).model_dump(mode="json")
