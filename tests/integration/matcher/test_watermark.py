@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
 from pnm.prenotification import handlers
+from pnm.prenotification.adapters.postgres_store import PostgresNotificationStore
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import messaging as intake_messaging
 from pnm.shared.contracts.envelope import CloudEvent, new_event
@@ -62,7 +63,7 @@ async def test_the_relay_stamps_every_partition_after_the_rows_it_saw(
     await upgrade(engine, ALL["prenotification"])
     async with UnitOfWork(engine, intake_messaging) as uow:
         results = await handlers.intake(
-            uow,
+            PostgresNotificationStore(uow),
             [Submission(beef_notice(i).model_dump(mode="json"), "bulk") for i in range(NOTICES)],
             authorise=lambda record: None,
             data=shipped_reference_data(),

@@ -14,6 +14,7 @@ from pnm.cli.services import ALL
 from pnm.matcher.adapters.tables import messaging as matcher_messaging
 from pnm.matcher.adapters.tables import prenotification as matcher_notifications
 from pnm.prenotification import handlers
+from pnm.prenotification.adapters.postgres_store import PostgresNotificationStore
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import messaging as intake_messaging
 from pnm.shared.contracts.envelope import new_event
@@ -73,7 +74,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_apply_once(
     await upgrade(engine, intake)
     async with UnitOfWork(engine, intake_messaging) as uow:
         results = await handlers.intake(
-            uow,
+            PostgresNotificationStore(uow),
             [
                 Submission(
                     prenotification(

@@ -58,6 +58,20 @@ class Refused:
     reasons: list[dict[str, Any]]  # {field, value, rule, message, ...}
 
 
+def as_kept(refused: Refused) -> Refused:
+    """The refused input as it is kept: text the database cannot hold replaced, a payload that
+    is no object under "raw"."""
+    payload = refused.payload if isinstance(refused.payload, dict) else {"raw": refused.payload}
+    return Refused(
+        channel=refused.channel,
+        source=storable(refused.source),
+        row_number=refused.row_number,
+        subject=storable(refused.subject),
+        payload=storable(payload),
+        reasons=storable(refused.reasons),
+    )
+
+
 class RejectionNumbered(Protocol):
     """A per-input result that learns the id of its kept rejection."""
 
@@ -107,15 +121,13 @@ class Rejections:
         rows = [
             {
                 "channel": r.channel,
-                "source": storable(r.source),
+                "source": r.source,
                 "row_number": r.row_number,
-                self.subject: storable(r.subject),
-                "payload": storable(
-                    r.payload if isinstance(r.payload, dict) else {"raw": r.payload}
-                ),
-                "reasons": storable(r.reasons),
+                self.subject: r.subject,
+                "payload": r.payload,
+                "reasons": r.reasons,
             }
-            for r in refused
+            for r in map(as_kept, refused)
         ]
         result = await conn.execute(
             insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True), rows

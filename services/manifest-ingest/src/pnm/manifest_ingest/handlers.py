@@ -1,7 +1,8 @@
 """Service layer of manifest ingest: normalise, version and store DMF manifest lines and
 arrivals, keep every refused line with its reasons, stage the events; the caller commits. What is
 the same for every intake (each input checked alone, refusals kept, feed activity) is
-pnm.shared.intake; this module holds the manifest line's checks and store.
+pnm.shared.intake; this module holds the manifest line's checks and what it stores, through its
+store (`store.LineStore`), never SQL.
 
 A manifest is taken as one batch: a handful of statements whatever its size."""
 
@@ -12,20 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
-from sqlalchemy import insert, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-from pnm.manifest_ingest.adapters.tables import (
-    arrival,
-    feed,
-    line_version,
-    manifest_line,
-    rejections,
-)
 from pnm.manifest_ingest.domain.amendments import line_event_type
 from pnm.manifest_ingest.domain.diff import diff
 from pnm.manifest_ingest.domain.normalise import Flag, NormalisedLine, normalise_line
-from pnm.shared.contracts.envelope import new_event
+from pnm.manifest_ingest.store import LineStore, LineVersion
 from pnm.shared.contracts.records import (
     Arrival,
     EtaUpdate,
@@ -41,21 +32,19 @@ from pnm.shared.contracts.topics import (
     MANIFEST_LINES,
     EventType,
 )
-from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.http import invalid_field
 from pnm.shared.identifiers import container_number
 from pnm.shared.intake import model, pipeline
 from pnm.shared.intake.model import Accepted, IntakeResult, Issue, Submission
+from pnm.shared.messaging.source import EventSource
 from pnm.shared.settings import intake_window
 from pnm.shared.text import shown
 from pnm.shared.versions import newer_wins
 
-SOURCE = "/pnm/manifest-ingest"
+SOURCE = EventSource("/pnm/manifest-ingest")
 FEED_SOURCE = "dmf"
 Outcome = Literal["declared", "amended", "withdrawn", "ignored", "rejected"]
 OUTCOMES = get_args(Outcome)
-KEY_CHUNK = 5000  # keys per lookup: two bind parameters each, PostgreSQL allows 32767
-FEED_CLOCK = pipeline.FeedClock(feed, "source", "last_message_at")
 
 
 @dataclass
@@ -73,11 +62,10 @@ def _flag(flag: Flag) -> Issue:
     return Issue(flag.field, flag.value, flag.rule, flag.message, "flag")
 
 
-class LineIntake(pipeline.IntakeRules[ManifestLine, NormalisedLine, LineResult]):
+class LineIntake(pipeline.IntakeRules[ManifestLine, NormalisedLine, LineResult, LineStore]):
     """Manifest lines: checked against the intake window, normalised, versioned per line."""
 
     model = ManifestLine
-    rejections = rejections
 
     def result(self, submission: Submission) -> LineResult:
         return LineResult(
@@ -97,16 +85,15 @@ class LineIntake(pipeline.IntakeRules[ManifestLine, NormalisedLine, LineResult])
 
     async def store(
         self,
-        uow: UnitOfWork,
+        store: LineStore,
         accepted: Sequence[Accepted[NormalisedLine]],
         results: list[LineResult],
         now: datetime,
     ) -> None:
-        current = await _current(
-            uow, sorted({(a.record.line.manifest_id, a.record.line.line_id) for a in accepted})
+        current = await store.current_lines(
+            sorted({(a.record.line.manifest_id, a.record.line.line_id) for a in accepted})
         )
-        final: dict[LineKey, Accepted[NormalisedLine]] = {}
-        versions: list[dict[str, Any]] = []
+        kept: dict[LineKey, LineVersion] = {}
         # Only the newest version of a line in the batch counts, whatever order they came in:
         # the others were superseded before they were ever current.
         newest: dict[LineKey, int] = {}
@@ -122,49 +109,21 @@ class LineIntake(pipeline.IntakeRules[ManifestLine, NormalisedLine, LineResult])
             known = current.get(key)
             if (
                 line.version < newest[key]
-                or key in final
-                or not newer_wins(known[0] if known else None, line.version)
+                or key in kept
+                or not newer_wins(known.version if known else None, line.version)
             ):
                 result.outcome = "ignored"
                 continue
-            changes = diff(known[1] if known else None, line)
             result.outcome = "withdrawn" if line.withdrawn else "amended" if known else "declared"
-            subject = line_key(*key)
-            uow.publish(
-                MANIFEST_LINES,
-                subject,
-                new_event(
-                    type=line_event_type(line, inserted=known is None),
-                    source=SOURCE,
-                    subject=subject,
-                    record=line,
-                ),
+            event = line_event_type(line, inserted=known is None)
+            SOURCE.publish(store, MANIFEST_LINES, line_key(*key), event, line)
+            kept[key] = LineVersion(
+                item.record, item.flags, diff(known, line), item.submission.source
             )
-            current[key] = (line.version, line)
-            final[key] = item
-            versions.append(
-                {
-                    "manifest_id": line.manifest_id,
-                    "line_id": line.line_id,
-                    "version": line.version,
-                    "withdrawn": line.withdrawn,
-                    "record": line.model_dump(mode="json"),
-                    "changes": [
-                        {"field": c.field, "before": c.before, "after": c.after} for c in changes
-                    ],
-                    "message": item.submission.source,
-                }
-            )
-        if not final:
+        if not kept:
             return
-        await upsert(
-            uow.conn,
-            manifest_line,
-            [_row(item, now) for item in final.values()],
-            ["manifest_id", "line_id"],
-        )
-        await uow.conn.execute(pg_insert(line_version).on_conflict_do_nothing(), versions)
-        await record_feed_activity(uow, now)
+        await store.add_versions(list(kept.values()), now)
+        await record_feed_activity(store, now)
 
     def subject(self, result: LineResult) -> str | None:
         if result.manifest_id and result.line_id:
@@ -176,120 +135,47 @@ LINES = LineIntake()
 
 
 async def declare(
-    uow: UnitOfWork, submissions: Sequence[Submission], now: datetime
+    store: LineStore, submissions: Sequence[Submission], now: datetime
 ) -> list[LineResult]:
-    return await pipeline.take_in(uow, submissions, LINES, now)
-
-
-async def _current(uow: UnitOfWork, keys: list[LineKey]) -> dict[LineKey, tuple[int, ManifestLine]]:
-    """The stored version of each line, locked until the caller commits."""
-    current: dict[LineKey, tuple[int, ManifestLine]] = {}
-    for start in range(0, len(keys), KEY_CHUNK):
-        rows = await uow.conn.execute(
-            select(
-                manifest_line.c.manifest_id,
-                manifest_line.c.line_id,
-                manifest_line.c.version,
-                manifest_line.c.record,
-            )
-            .where(
-                tuple_(manifest_line.c.manifest_id, manifest_line.c.line_id).in_(
-                    keys[start : start + KEY_CHUNK]
-                )
-            )
-            .with_for_update()
-        )
-        for r in rows:
-            current[(r.manifest_id, r.line_id)] = (r.version, ManifestLine.model_validate(r.record))
-    return current
-
-
-def _row(item: Accepted[NormalisedLine], now: datetime) -> dict[str, Any]:
-    n = item.record
-    line = n.line
-    return {
-        "manifest_id": line.manifest_id,
-        "line_id": line.line_id,
-        "version": line.version,
-        "withdrawn": line.withdrawn,
-        "record": line.model_dump(mode="json"),
-        "received_at": now,
-        "raw": n.raw,
-        "flags": [f.as_json() for f in item.flags],
-        "containers": list(n.keys.containers),
-        "transport_document": n.keys.transport_document,
-        "consignee": n.keys.consignee,
-        "vessel_imo": line.vessel_imo,
-        "flight_number": line.flight_number,
-        "eta": line.eta,
-        "message": item.submission.source,
-    }
+    return await pipeline.take_in(store, submissions, LINES, now)
 
 
 FEED_EVENT_EVERY = timedelta(minutes=1)
 
 
-async def record_feed_activity(uow: UnitOfWork, now: datetime) -> None:
+async def record_feed_activity(store: LineStore, now: datetime) -> None:
     """Remember when DMF last sent something; say so on Kafka at most once a minute."""
-    [previous] = (await FEED_CLOCK.touch(uow.conn, [FEED_SOURCE], now)).values()
+    [previous] = (await store.touch_feeds([FEED_SOURCE], now)).values()
     if previous is None or now - previous >= FEED_EVENT_EVERY:
         status = FeedStatus(
             system=FEED_SOURCE, last_record_at=now, last_heartbeat_at=None, emergency=False, at=now
         )
-        uow.publish(
-            MANIFEST_FEEDS,
-            FEED_SOURCE,
-            new_event(
-                type=EventType.DMF_FEED_ACTIVE, source=SOURCE, subject=FEED_SOURCE, record=status
-            ),
-        )
+        SOURCE.publish(store, MANIFEST_FEEDS, FEED_SOURCE, EventType.DMF_FEED_ACTIVE, status)
 
 
-async def update_eta(uow: UnitOfWork, record: EtaUpdate, now: datetime) -> int:
+async def update_eta(store: LineStore, record: EtaUpdate, now: datetime) -> int:
     """A new ETA for a manifest (or some of its containers): stored on the current lines and
     published; returns how many lines it applies to."""
     _within_window("eta", record.eta, now)
-    containers = (
-        [container_number(c).value for c in record.containers] if record.containers else None
-    )
-    query = (
-        update(manifest_line)
-        .where(
-            manifest_line.c.manifest_id == record.manifest_id, manifest_line.c.withdrawn.is_(False)
-        )
-        .values(eta=record.eta)
-    )
-    if containers is not None:
-        query = query.where(manifest_line.c.containers.overlap(containers))
-    updated = await uow.conn.execute(query)
-    uow.publish(
-        MANIFEST_ETA,
-        record.manifest_id,
-        new_event(
-            type=EventType.ETA_UPDATED, source=SOURCE, subject=record.manifest_id, record=record
-        ),
-    )
-    await record_feed_activity(uow, now)
-    return int(updated.rowcount)
+    # An empty list of containers moves the whole manifest, as none given does.
+    containers = _containers(record.containers or None)
+    moved = await store.move_eta(record.manifest_id, record.eta, containers)
+    SOURCE.publish(store, MANIFEST_ETA, record.manifest_id, EventType.ETA_UPDATED, record)
+    await record_feed_activity(store, now)
+    return moved
 
 
-async def record_arrival(uow: UnitOfWork, record: Arrival, now: datetime) -> None:
+async def record_arrival(store: LineStore, record: Arrival, now: datetime) -> None:
     _within_window("arrived_at", record.arrived_at, now)
-    await uow.conn.execute(
-        insert(arrival).values(
-            manifest_id=record.manifest_id,
-            arrived_at=record.arrived_at,
-            containers=[container_number(c).value for c in record.containers]
-            if record.containers is not None
-            else None,
-        )
-    )
-    uow.publish(
-        MANIFEST_ARRIVALS,
-        record.manifest_id,
-        new_event(type=EventType.ARRIVAL, source=SOURCE, subject=record.manifest_id, record=record),
-    )
-    await record_feed_activity(uow, now)
+    containers = _containers(record.containers)
+    await store.add_arrival(record.manifest_id, record.arrived_at, containers)
+    SOURCE.publish(store, MANIFEST_ARRIVALS, record.manifest_id, EventType.ARRIVAL, record)
+    await record_feed_activity(store, now)
+
+
+def _containers(given: Sequence[str] | None) -> list[str] | None:
+    """The containers an ETA or arrival names, normalised (None: the whole manifest)."""
+    return None if given is None else [container_number(c).value for c in given]
 
 
 def _within_window(field: str, value: datetime, now: datetime) -> None:
@@ -302,8 +188,8 @@ def counts(results: Sequence[LineResult]) -> dict[str, int]:
     return model.counts(results, OUTCOMES)
 
 
-async def resubmit(uow: UnitOfWork, rejection_id: int, line: Any, now: datetime) -> LineResult:
+async def resubmit(store: LineStore, rejection_id: int, line: Any, now: datetime) -> LineResult:
     """The corrected line for a refused one (404 for an unknown rejection, 409 for one already
     re-submitted); on acceptance the rejection is closed. The caller commits."""
-    await rejections.open(uow.conn, rejection_id)
-    return await pipeline.resubmit(uow, LINES, rejection_id, line, now)
+    await store.open_rejection(rejection_id)
+    return await pipeline.resubmit(store, LINES, rejection_id, line, now)

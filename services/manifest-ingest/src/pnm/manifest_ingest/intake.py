@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from pnm.manifest_ingest import handlers
 from pnm.manifest_ingest.adapters.files import parse_file
+from pnm.manifest_ingest.adapters.postgres_store import PostgresLineStore
 from pnm.manifest_ingest.adapters.tables import intake_file
 from pnm.shared import files
 from pnm.shared.db import UnitOfWork
@@ -60,7 +61,7 @@ async def receive_file(ctx: ServiceContext, name: str, content: bytes) -> FileOu
 
     async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
         results = await handlers.declare(
-            uow,
+            PostgresLineStore(uow),
             [
                 Submission(row.payload, "file", source, row.number, problem=row.problem)
                 for row in rows

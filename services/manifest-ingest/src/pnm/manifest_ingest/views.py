@@ -41,15 +41,8 @@ class FeedOut(BaseModel):
 
 
 def _stored(row: Any) -> ManifestLineOut:
-    return ManifestLineOut(
-        manifest_id=row.manifest_id,
-        line_id=row.line_id,
-        version=row.version,
-        withdrawn=row.withdrawn,
-        eta=row.eta,
-        flags=row.flags or [],
-        raw=row.raw or {},
-        record=row.record,
+    return ManifestLineOut.model_validate(
+        {**row._mapping, "flags": row.flags or [], "raw": row.raw or {}}
     )
 
 
@@ -85,17 +78,7 @@ async def history(conn: AsyncConnection, manifest_id: str, line_id: str) -> list
         .where(line_version.c.manifest_id == manifest_id, line_version.c.line_id == line_id)
         .order_by(line_version.c.version)
     )
-    return [
-        VersionOut(
-            version=r.version,
-            withdrawn=r.withdrawn,
-            changes=r.changes,
-            message=r.message,
-            received_at=r.received_at,
-            record=r.record,
-        )
-        for r in rows
-    ]
+    return [VersionOut.model_validate(dict(r._mapping)) for r in rows]
 
 
 @dataclass(frozen=True)

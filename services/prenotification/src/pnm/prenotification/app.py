@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.prenotification import feeds
+from pnm.prenotification.adapters.postgres_store import PostgresNotificationStore
 from pnm.prenotification.adapters.tables import declared
 from pnm.prenotification.api.routes import build_router
 from pnm.prenotification.intake import receive_file
@@ -51,7 +52,9 @@ def background(ctx: ServiceContext) -> Sequence[BackgroundLoop]:
         while not stopping.is_set():
             try:
                 async with ctx.uow_factory() as uow:
-                    await feeds.publish_overdue_certificates(uow, ctx.clock())
+                    await feeds.publish_overdue_certificates(
+                        PostgresNotificationStore(uow), ctx.clock()
+                    )
                     await uow.commit()
             except Exception as err:
                 log.warning("certificate scan failed", extra=log_fields(error=repr(err)))

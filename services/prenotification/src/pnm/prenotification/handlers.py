@@ -1,7 +1,8 @@
 """Service layer of the pre-notification service: validate, version and store what the feeds,
 files and authorities send, and stage the events; the caller commits. What is the same for
 every intake (each input checked alone, refusals kept, feed activity) is pnm.shared.intake;
-this module holds the pre-notification's checks and store.
+this module holds the pre-notification's checks and what it stores, through its store
+(`store.NotificationStore`), never SQL.
 
 Everything runs in batches (a single REST record is a batch of one), so that a bulk request or a
 file of ten thousand rows costs a handful of statements, not tens of thousands."""
@@ -13,22 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-from pnm.prenotification.adapters.tables import (
-    feed,
-    prenotification,
-    prenotification_version,
-    rejections,
-)
 from pnm.prenotification.domain.lead_time import lead_time
 from pnm.prenotification.domain.lifecycle import IllegalStatusTransition, check_transition
-from pnm.prenotification.domain.reduced_check import certificate_due
 from pnm.prenotification.domain.reference_data import ReferenceData
 from pnm.prenotification.domain.references import parse_reference
 from pnm.prenotification.domain.validation import validate
-from pnm.shared.contracts.envelope import new_event
+from pnm.prenotification.store import NotificationStore, NotificationVersion
 from pnm.shared.contracts.records import (
     IntakeFlag,
     LeadTimeCompliance,
@@ -36,17 +27,15 @@ from pnm.shared.contracts.records import (
     PreNotificationStatus,
 )
 from pnm.shared.contracts.topics import PRENOTIFICATIONS, EventType
-from pnm.shared.db import UnitOfWork, upsert
-from pnm.shared.identifiers import container_number, transport_document_number
 from pnm.shared.intake import model, pipeline
 from pnm.shared.intake.model import Accepted, IntakeResult, Issue, Submission
+from pnm.shared.messaging.source import EventSource
 from pnm.shared.settings import intake_window
 from pnm.shared.versions import newer_wins
 
-SOURCE = "/pnm/prenotification"
+SOURCE = EventSource("/pnm/prenotification")
 Outcome = Literal["created", "amended", "ignored", "rejected"]
 OUTCOMES = get_args(Outcome)
-FEED_CLOCK = pipeline.FeedClock(feed, "system", "last_record_at")
 # Who may write this record? Returns the refusal, or None when allowed.
 Authorise = Callable[[PreNotification], Issue | None]
 
@@ -95,13 +84,12 @@ def event_type_for(previous: str | None, record: PreNotification) -> str:
 
 
 class NotificationIntake(
-    pipeline.IntakeRules[PreNotification, PreNotification, NotificationResult]
+    pipeline.IntakeRules[PreNotification, PreNotification, NotificationResult, NotificationStore]
 ):
     """Pre-notifications: authorised, validated against the reference data, their lead time
     computed; versioned per reference along the status life cycle."""
 
     model = PreNotification
-    rejections = rejections
 
     def __init__(self, authorise: Authorise, data: ReferenceData) -> None:
         self.authorise = authorise
@@ -148,24 +136,13 @@ class NotificationIntake(
 
     async def store(
         self,
-        uow: UnitOfWork,
+        store: NotificationStore,
         accepted: Sequence[Accepted[PreNotification]],
         results: list[NotificationResult],
         now: datetime,
     ) -> None:
-        references = sorted({a.record.reference for a in accepted})
-        current: dict[str, tuple[int, str]] = {
-            r.reference: (r.version, r.status)
-            for r in await uow.conn.execute(
-                select(
-                    prenotification.c.reference, prenotification.c.version, prenotification.c.status
-                )
-                .where(prenotification.c.reference.in_(references))
-                .with_for_update()
-            )
-        }
-        final: dict[str, Accepted[PreNotification]] = {}
-        versions: list[dict[str, Any]] = []
+        current = await store.current_notifications(sorted({a.record.reference for a in accepted}))
+        versions: list[NotificationVersion] = []
         for item in accepted:  # in batch_order
             record, result = item.record, results[item.index]
             result.reference, result.version, result.status = (
@@ -186,51 +163,32 @@ class NotificationIntake(
                     ]
                     continue
             result.outcome, result.issues = ("created" if known is None else "amended"), item.flags
-            uow.publish(
-                PRENOTIFICATIONS,
-                record.reference,
-                new_event(
-                    type=event_type_for(known[1] if known else None, record),
-                    source=SOURCE,
-                    subject=record.reference,
-                    record=record,
-                ),
-            )
+            event = event_type_for(known[1] if known else None, record)
+            SOURCE.publish(store, PRENOTIFICATIONS, record.reference, event, record)
             current[record.reference] = (record.version, record.status.value)
-            final[record.reference] = item
             versions.append(
-                {
-                    "reference": record.reference,
-                    "version": record.version,
-                    "status": record.status.value,
-                    "record": record.model_dump(mode="json"),
-                    "channel": item.submission.channel,
-                    "entered_by": item.submission.entered_by,
-                }
+                NotificationVersion(record, item.submission.channel, item.submission.entered_by)
             )
-        if not final:
+        if not versions:
             return
-        await upsert(
-            uow.conn, prenotification, [_row(i.record, now) for i in final.values()], ["reference"]
-        )
-        await uow.conn.execute(
-            pg_insert(prenotification_version).on_conflict_do_nothing(), versions
-        )
-        await record_feed_activity(uow, {item.record.system for item in final.values()}, now)
+        await store.add_versions(versions, now)
+        # The feeds of the versions that became current (the last of each reference).
+        final = {v.record.reference: v.record.system for v in versions}
+        await store.touch_feeds(set(final.values()), now)
 
     def subject(self, result: NotificationResult) -> str | None:
         return result.reference
 
 
 async def intake(
-    uow: UnitOfWork,
+    store: NotificationStore,
     submissions: Sequence[Submission],
     *,
     authorise: Authorise,
     data: ReferenceData,
     now: datetime,
 ) -> list[NotificationResult]:
-    return await pipeline.take_in(uow, submissions, NotificationIntake(authorise, data), now)
+    return await pipeline.take_in(store, submissions, NotificationIntake(authorise, data), now)
 
 
 def _outside_window(record: PreNotification, now: datetime) -> list[Issue]:
@@ -238,43 +196,12 @@ def _outside_window(record: PreNotification, now: datetime) -> list[Issue]:
     return [] if outside is None else [Issue.of(outside)]
 
 
-def _row(record: PreNotification, now: datetime) -> dict[str, Any]:
-    due = certificate_due(record)
-    return {
-        "reference": record.reference,
-        "version": record.version,
-        "system": record.system,
-        "status": record.status.value,
-        "record": record.model_dump(mode="json"),
-        "received_at": now,
-        "raw_reference": record.raw_reference,
-        "ched_type": record.ched_type.value,
-        "bcp": record.bcp,
-        "submitted_at": record.submitted_at,
-        "expected_arrival": record.expected_arrival,
-        "importer_name": record.importer.name,
-        "containers": sorted({container_number(c).value for c in record.containers}),
-        "transport_document": transport_document_number(record.transport_document)
-        if record.transport_document
-        else None,
-        "on_time": record.lead_time.on_time if record.lead_time else None,
-        "flagged": bool(record.flags),
-        "entered_by": record.entered_by,
-        "certificate_due_at": due,
-        "updated_at": now,
-    }
-
-
-async def record_feed_activity(uow: UnitOfWork, systems: set[str], now: datetime) -> None:
-    await FEED_CLOCK.touch(uow.conn, systems, now)
-
-
 def counts(results: Sequence[NotificationResult]) -> Mapping[str, int]:
     return model.counts(results, OUTCOMES)
 
 
 async def resubmit(
-    uow: UnitOfWork,
+    store: NotificationStore,
     rejection_id: int,
     record: Any,
     *,
@@ -286,4 +213,4 @@ async def resubmit(
     """The corrected record for a refused input (the caller has checked who may correct it);
     on acceptance the rejection is closed. The caller commits."""
     rules = NotificationIntake(authorise, data)
-    return await pipeline.resubmit(uow, rules, rejection_id, record, now, entered_by)
+    return await pipeline.resubmit(store, rules, rejection_id, record, now, entered_by)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from pnm.prenotification import handlers
 from pnm.prenotification.adapters.files import parse_file
+from pnm.prenotification.adapters.postgres_store import PostgresNotificationStore
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import intake_file
 from pnm.shared import files
@@ -64,7 +65,7 @@ async def receive_file(
 
     async def process(uow: UnitOfWork, rows: list[Row], source: str) -> dict[str, Any]:
         results = await handlers.intake(
-            uow,
+            PostgresNotificationStore(uow),
             [
                 Submission(
                     row.payload, "file", source=source, row_number=row.number, problem=row.problem

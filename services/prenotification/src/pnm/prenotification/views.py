@@ -1,5 +1,5 @@
-"""The pre-notification service's reads: searches, a record, its versions. Reads only; the
-routes map "not found" to 404."""
+"""The pre-notification service's reads: searches, a record, its versions, the feeds' health.
+Reads only; the routes map "not found" to 404."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.prenotification.adapters.tables import prenotification, prenotification_version
+from pnm.prenotification.adapters.postgres_store import feed_state
+from pnm.prenotification.adapters.tables import feed, prenotification, prenotification_version
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
+from pnm.prenotification.feeds import SYSTEMS
+from pnm.prenotification.store import FeedState
+from pnm.shared.contracts.records import FeedStatus
 from pnm.shared.identifiers import container_number, transport_document_number
 
 
@@ -84,3 +88,9 @@ async def versions(conn: AsyncConnection, reference: str) -> list[dict[str, Any]
         .order_by(prenotification_version.c.version)
     )
     return [dict(r._mapping) for r in rows]
+
+
+async def feed_statuses(conn: AsyncConnection, now: datetime) -> list[FeedStatus]:
+    """Each feed's status, a feed never heard of included."""
+    states = {r.system: feed_state(r) for r in await conn.execute(select(feed))}
+    return [states.get(system, FeedState()).status(system, now) for system in SYSTEMS]

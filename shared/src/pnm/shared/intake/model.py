@@ -3,6 +3,7 @@ the counts of a batch. No I/O: the pipeline and the services' stores do that."""
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from stdnum import iso6346
 
 from pnm.shared.rejections import Refused, schema_reasons
 
@@ -42,6 +44,24 @@ class Issue:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_CONTAINER_SHAPE = re.compile(r"[A-Z]{3}[UJZ][0-9]{7}", re.ASCII)
+
+
+def container_doubt(raw: str, value: str) -> str:
+    """Why a container number that is no valid ISO 6346 number (`value` as kept, `raw` as
+    received) is flagged and kept: the matcher still needs it."""
+    if _CONTAINER_SHAPE.fullmatch(value):
+        expected = iso6346.calc_check_digit(value[:10])
+        return (
+            f"container {value} fails the ISO 6346 check digit (expected {expected}, "
+            f"got {value[10]}): kept, probably a typo"
+        )
+    return (
+        f"container {raw!r} is not an ISO 6346 container number (owner code, category "
+        f"U/J/Z, 6-digit serial, check digit): kept as {value}"
+    )
 
 
 def schema_issues(err: ValidationError) -> list[Issue]:

@@ -4,12 +4,18 @@ outbox as a CloudEvent with that source (docs/architecture.md, "Events and topic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from pnm.shared.contracts.envelope import new_event
+from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import Record
 from pnm.shared.contracts.topics import Topic
-from pnm.shared.db import UnitOfWork
+
+
+class Outbox(Protocol):
+    """Where events are staged until the caller commits: a unit of work, or a store that
+    stages through one (pnm.shared.intake.store)."""
+
+    def publish(self, topic: Topic, key: str, event: CloudEvent) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -18,7 +24,7 @@ class EventSource:
 
     def publish(
         self,
-        uow: UnitOfWork,
+        uow: Outbox,
         topic: Topic,
         key: str,
         event_type: str,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from pnm.manifest_ingest import handlers, views
+from pnm.manifest_ingest.adapters.postgres_store import PostgresLineStore
 from pnm.manifest_ingest.adapters.tables import rejections
 from pnm.manifest_ingest.intake import FileOut, LinesOut, receive_file, summary
 from pnm.manifest_ingest.views import FeedOut, LineSearch, ManifestLineOut, VersionOut
@@ -72,7 +73,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
 
     async def take(submissions: list[Submission]) -> LinesOut:
         async with ctx.uow_factory() as uow:
-            results = await handlers.declare(uow, submissions, ctx.clock())
+            results = await handlers.declare(PostgresLineStore(uow), submissions, ctx.clock())
             await uow.commit()
         return summary(results)
 
@@ -114,7 +115,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The corrected line for a refused one; on acceptance the rejection is closed."""
         line = await raw_json(request)
         async with ctx.uow_factory() as uow:
-            result = await handlers.resubmit(uow, rejection_id, line, ctx.clock())
+            result = await handlers.resubmit(
+                PostgresLineStore(uow), rejection_id, line, ctx.clock()
+            )
             await uow.commit()
         taken = summary([result])
         if result.outcome == "rejected":  # a Problem like every 422, the reasons in `results`
@@ -144,7 +147,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def record_arrival(record: Arrival, caller: Writer) -> dict[str, str]:
         """A vessel or flight arrived, or only the listed containers were discharged."""
         async with ctx.uow_factory() as uow:
-            await handlers.record_arrival(uow, record, ctx.clock())
+            await handlers.record_arrival(PostgresLineStore(uow), record, ctx.clock())
             await uow.commit()
         return {"manifest_id": record.manifest_id, "status": "recorded"}
 
@@ -152,7 +155,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def update_eta(record: EtaUpdate, caller: Writer) -> dict[str, Any]:
         """A new expected arrival for a vessel or flight, or only for the listed containers."""
         async with ctx.uow_factory() as uow:
-            lines = await handlers.update_eta(uow, record, ctx.clock())
+            lines = await handlers.update_eta(PostgresLineStore(uow), record, ctx.clock())
             await uow.commit()
         return {"manifest_id": record.manifest_id, "eta": record.eta, "lines": lines}
 

@@ -18,8 +18,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from stdnum import iso6346
-
 from pnm.shared.contracts.records import GoodsItem, ManifestLine, Party, TransportDocument
 from pnm.shared.identifiers import (
     container_number,
@@ -28,8 +26,8 @@ from pnm.shared.identifiers import (
     party_name,
     transport_document,
 )
+from pnm.shared.intake.model import container_doubt
 
-_CONTAINER_SHAPE = re.compile(r"[A-Z]{3}[UJZ][0-9]{7}", re.ASCII)
 _AWB_SHAPE = re.compile(r"[0-9]{3}-[0-9]{8}", re.ASCII)
 
 
@@ -128,17 +126,8 @@ def _container(index: int, raw: str, out: _Collector) -> str:
     value = out.value(path, raw, normalised.value)
     if normalised.valid:
         return value
-    if _CONTAINER_SHAPE.fullmatch(value):
-        expected = iso6346.calc_check_digit(value[:10])
-        message = (
-            f"container {value} fails the ISO 6346 check digit (expected {expected}, got "
-            f"{value[10]}): kept, probably a typo"
-        )
-    else:
-        message = (
-            f"container {value!r} is not an ISO 6346 container number (owner code, category "
-            f"U/J/Z, 6-digit serial, check digit): kept"
-        )
+    # Quoting the kept value, not the raw one: normalising the line again gives the same flag.
+    message = container_doubt(value, value)
     out.flag(path, value, "container.check_digit", message)
     return value
 

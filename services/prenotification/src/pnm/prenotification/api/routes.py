@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import JSONResponse
 
 from pnm.prenotification import feeds, handlers, views
+from pnm.prenotification.adapters.postgres_store import PostgresNotificationStore
 from pnm.prenotification.adapters.reference_files import shipped_reference_data
 from pnm.prenotification.adapters.tables import rejections
 from pnm.prenotification.api.schemas import (
@@ -65,6 +66,15 @@ INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": Refusal, "description": "invalid record: every problem with field, value, rule"},
 }
 
+# The routes that take one record: 201 when created, otherwise as INTAKE_RESPONSES says.
+ONE_RECORD: dict[str, Any] = {
+    "status_code": 201,
+    "tags": ["intake"],
+    "responses": INTAKE_RESPONSES,
+    "response_model": IntakeOut,
+    "openapi_extra": json_body(PreNotification),
+}
+
 
 def _single_response(
     result: handlers.NotificationResult, response: Response
@@ -108,28 +118,29 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     ) -> list[handlers.NotificationResult]:
         async with ctx.uow_factory() as uow:
             results = await handlers.intake(
-                uow, submissions, authorise=authorise, data=data, now=ctx.clock()
+                PostgresNotificationStore(uow),
+                submissions,
+                authorise=authorise,
+                data=data,
+                now=ctx.clock(),
             )
             await uow.commit()
         return results
 
-    @router.post(
-        "/prenotifications",
-        status_code=201,
-        tags=["intake"],
-        responses=INTAKE_RESPONSES,
-        response_model=IntakeOut,
-        openapi_extra=json_body(PreNotification),
-    )
+    async def take_one(
+        submission: Submission, authorise: handlers.Authorise, response: Response
+    ) -> IntakeOut | JSONResponse:
+        [result] = await take([submission], authorise)
+        return _single_response(result, response)
+
+    @router.post("/prenotifications", **ONE_RECORD)
     async def submit(
         request: Request, caller: FeedWriter, response: Response
     ) -> IntakeOut | JSONResponse:
         """One pre-notification from a feed (role `feed:client-import` or `feed:vgc`)."""
         record = await raw_json(request)
-        [result] = await take(
-            [Submission(record, "rest", source=caller.subject)], feed_authorisation(caller)
-        )
-        return _single_response(result, response)
+        submission = Submission(record, "rest", source=caller.subject)
+        return await take_one(submission, feed_authorisation(caller), response)
 
     @router.post(
         "/prenotifications/bulk",
@@ -147,25 +158,15 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
         return BulkOut(**handlers.counts(results), results=[intake_out(r) for r in results])
 
-    @router.post(
-        "/written",
-        status_code=201,
-        tags=["intake"],
-        responses=INTAKE_RESPONSES,
-        response_model=IntakeOut,
-        openapi_extra=json_body(PreNotification),
-    )
+    @router.post("/written", **ONE_RECORD)
     async def enter_written(
         request: Request, caller: Authority, response: Response
     ) -> IntakeOut | JSONResponse:
         """A fax or e-mail pre-notification entered by its authority (`pd-inspector` for CHED-PP,
         `nvwa-inspector` for CHED-P/A/D); the entering officer is recorded."""
         record = await raw_json(request)
-        [result] = await take(
-            [Submission(record, "written", source=caller.subject, entered_by=caller.subject)],
-            written_authorisation(caller),
-        )
-        return _single_response(result, response)
+        submission = Submission(record, "written", source=caller.subject, entered_by=caller.subject)
+        return await take_one(submission, written_authorisation(caller), response)
 
     @router.post(
         "/files",
@@ -217,7 +218,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         )
         async with ctx.uow_factory() as uow:
             result = await handlers.resubmit(
-                uow,
+                PostgresNotificationStore(uow),
                 rejection_id,
                 record,
                 authorise=authorise,
@@ -299,7 +300,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         normalised = normalised_reference(reference)
         at = body.received_at or ctx.clock()
         async with ctx.uow_factory() as uow:
-            due = await feeds.register_certificate(uow, normalised, at)
+            due = await feeds.register_certificate(PostgresNotificationStore(uow), normalised, at)
             await uow.commit()
         return CertificateOut(
             reference=normalised, registered_at=at, due_at=due, late=bool(due and at > due)
@@ -309,7 +310,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def feed_health(caller: Caller) -> list[FeedStatus]:
         """Last record and heartbeat per feed, and whether an emergency procedure runs."""
         async with ctx.engine.connect() as conn:
-            return await feeds.statuses(conn, ctx.clock())
+            return await views.feed_statuses(conn, ctx.clock())
 
     @router.post(
         "/feeds/{system}/heartbeat",
@@ -320,7 +321,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """A feed says it is alive even when it has nothing to send."""
         require_any(caller, f"feed:{system}", "admin")
         async with ctx.uow_factory() as uow:
-            result = await feeds.heartbeat(uow, system, ctx.clock())
+            result = await feeds.heartbeat(PostgresNotificationStore(uow), system, ctx.clock())
             await uow.commit()
         return result
 
@@ -335,7 +336,12 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         require_any(caller, *FEED_AUTHORITY[system])
         async with ctx.uow_factory() as uow:
             result = await feeds.emergency(
-                uow, system, body.action, caller.subject, body.note, ctx.clock()
+                PostgresNotificationStore(uow),
+                system,
+                body.action,
+                caller.subject,
+                body.note,
+                ctx.clock(),
             )
             await uow.commit()
         return result

@@ -14,13 +14,12 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 import pycountry
-from stdnum import iso6346
 
 from pnm.prenotification.domain.reference_data import ReferenceData
 from pnm.prenotification.domain.references import ReferenceFormatError, parse_reference
 from pnm.shared.contracts.records import ChedType, Mode, PreNotification
 from pnm.shared.identifiers import air_waybill, container_number, transport_document_number
-from pnm.shared.intake.model import Issue, Severity
+from pnm.shared.intake.model import Issue, Severity, container_doubt
 
 ALL_CHED_TYPES = frozenset(ChedType)
 SYSTEM_CHED_TYPES: Mapping[str, frozenset[ChedType]] = MappingProxyType(
@@ -59,7 +58,6 @@ ARRIVAL_AFTER_SUBMISSION = timedelta(days=365)
 SUBMISSION_MAX_AGE = timedelta(days=730)  # older records are history, not a pre-notification
 
 _AWB_SHAPE = re.compile(r"[0-9]{11}", re.ASCII)
-_CONTAINER_SHAPE = re.compile(r"[A-Z]{3}[UJZ][0-9]{7}", re.ASCII)
 
 
 def validate(record: PreNotification, data: ReferenceData, now: datetime) -> list[Issue]:
@@ -229,17 +227,7 @@ def _container_issues(record: PreNotification) -> Iterator[Issue]:
         if normalised.valid:
             continue
         value = normalised.value
-        if _CONTAINER_SHAPE.fullmatch(value):
-            expected = iso6346.calc_check_digit(value[:10])
-            message = (
-                f"container {value} fails the ISO 6346 check digit (expected {expected}, "
-                f"got {value[10]}): kept, probably a typo"
-            )
-        else:
-            message = (
-                f"container {raw!r} is not an ISO 6346 container number (owner code, category "
-                f"U/J/Z, 6-digit serial, check digit): kept as {value}"
-            )
+        message = container_doubt(raw, value)
         yield Issue(f"containers.{index}", raw, "container.check_digit", message, "flag")
 
 
