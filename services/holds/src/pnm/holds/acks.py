@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
-from pnm.holds.adapters.tables import instruction
+from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import (
     HoldState,
@@ -18,7 +16,8 @@ from pnm.holds.domain.hold import (
     block_status_after_ack,
     step_after_ack,
 )
-from pnm.holds.lifecycle import change, load, step
+from pnm.holds.lifecycle import change, step
+from pnm.holds.store import HoldStore
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.db import UnitOfWork
@@ -42,15 +41,9 @@ class AckOutcome:
 
 
 async def acknowledge(
-    uow: UnitOfWork, ack: TerminalAck, now: datetime, actor: Actor | None = None
+    store: HoldStore, ack: TerminalAck, now: datetime, actor: Actor | None = None
 ) -> AckOutcome:
-    sent = (
-        await uow.conn.execute(
-            select(instruction)
-            .where(instruction.c.instruction_id == ack.instruction_id)
-            .with_for_update()
-        )
-    ).first()
+    sent = await store.instruction(ack.instruction_id)
     if sent is None:
         raise UnknownInstruction(f"no instruction {ack.instruction_id!r}")
     if sent.terminal != ack.terminal:
@@ -58,18 +51,14 @@ async def acknowledge(
             f"instruction {ack.instruction_id} was sent to terminal {sent.terminal}, "
             f"not {ack.terminal}"
         )
-    held = await load(uow, sent.hold_id)
+    held = await store.hold(sent.hold_id)
     if sent.ack_result == ack.result:
         return AckOutcome(sent.instruction_id, sent.hold_id, HoldState(held.state), True)
     applied = ack.result == "applied"
     purpose = InstructionPurpose(sent.purpose)
     latest = sent.instruction_id == held.current_instruction_id
     transition = step_after_ack(HoldState(held.state), purpose, applied, latest)
-    await uow.conn.execute(
-        update(instruction)
-        .where(instruction.c.instruction_id == ack.instruction_id)
-        .values(ack_result=ack.result, ack_detail=ack.detail, acknowledged_at=ack.at)
-    )
+    await store.record_ack(ack.instruction_id, ack.result, ack.detail, ack.at)
     by = actor or Actor(subject=f"terminal:{ack.terminal}", roles=(f"terminal:{ack.terminal}",))
     values: dict[str, Any] = {}
     if latest:
@@ -81,9 +70,11 @@ async def acknowledge(
             values["released_at"] = ack.at
     detail = f"{ack.result} by {ack.terminal}: {ack.detail or ''}".strip(": ")
     if transition is not None:
-        held = await step(uow, held, transition, now, by, reason=detail, **values)
+        held = await step(store, held, transition, now, by, reason=detail, **values)
     else:
-        held = await change(uow, held, now, by, f"instruction.{ack.result}", values, detail=detail)
+        held = await change(
+            store, held, now, by, f"instruction.{ack.result}", values, detail=detail
+        )
     return AckOutcome(sent.instruction_id, sent.hold_id, HoldState(held.state), False)
 
 
@@ -102,4 +93,4 @@ async def on_terminal_ack(
             f"{topic_terminal}'s ack topic; refused, instruction {ack.instruction_id[:80]!r} "
             "unchanged"
         )
-    await acknowledge(uow, ack, clock())
+    await acknowledge(PostgresHoldStore(uow), ack, clock())

@@ -13,9 +13,8 @@ from pnm.holds.authority import NoDestinationNow, NotTheAuthority
 from pnm.holds.decisions import on_decision
 from pnm.holds.domain.case import CaseRefused
 from pnm.holds.domain.hold import IllegalTransition
-from pnm.holds.lifecycle import UnknownHold
-from pnm.holds.opening import AlreadyHeld
 from pnm.holds.settings import protocol_settings
+from pnm.holds.store import AlreadyHeld, UnknownCase, UnknownHold
 from pnm.shared.contracts.topics import DECISIONS, EventType, terminal_acks_topic
 from pnm.shared.messaging.processor import Handler, dispatch_by_type
 from pnm.shared.migrations import migrations_dir
@@ -42,7 +41,7 @@ definition = ServiceDefinition(
     error_statuses={
         UnknownHold: 404,
         UnknownInstruction: 404,
-        cases.UnknownCase: 404,
+        UnknownCase: 404,
         NotTheAuthority: 403,
         WrongTerminal: 403,
         IllegalTransition: 409,

@@ -5,9 +5,7 @@ docs/holds.md has the rules."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
-
-from sqlalchemy import Row
+from typing import Literal
 
 from pnm.holds import instructions
 from pnm.holds.audit import Actor
@@ -21,16 +19,16 @@ from pnm.holds.domain.hold import (
     Transition,
     release_step,
 )
-from pnm.holds.lifecycle import change, load, step
+from pnm.holds.lifecycle import change, step
+from pnm.holds.store import Hold, HoldStore
 from pnm.shared.contracts.records import Regime
-from pnm.shared.db import UnitOfWork
 
 
 class NotTheAuthority(PermissionError):
     pass
 
 
-def authority_of(row: Row[Any], actor: Actor, action: str) -> None:
+def authority_of(row: Hold, actor: Actor, action: str) -> None:
     role = AUTHORITY_ROLE[AUTHORITY[Regime(row.regime)]]
     if role not in actor.roles:
         raise NotTheAuthority(
@@ -39,38 +37,38 @@ def authority_of(row: Row[Any], actor: Actor, action: str) -> None:
         )
 
 
-async def release(
-    uow: UnitOfWork, hold_id: str, reason: str, actor: Actor, now: datetime
-) -> Row[Any]:
+async def release(store: HoldStore, hold_id: str, reason: str, actor: Actor, now: datetime) -> Hold:
     """The competent authority releases: the terminal is told to lift the block (or, when no
     block ever went out, the hold is released at once)."""
-    row = await load(uow, hold_id)
+    row = await store.hold(hold_id)
     authority_of(row, actor, "release")
     step_taken = release_step(BlockStatus(row.block_status) is not BlockStatus.NONE)
     release_values = {"released_by": actor.subject, "release_reason": reason}
     if step_taken is Transition.RELEASE_UNSENT:
         return await step(
-            uow, row, step_taken, now, actor, reason=reason, released_at=now, **release_values
+            store, row, step_taken, now, actor, reason=reason, released_at=now, **release_values
         )
-    row = await step(uow, row, step_taken, now, actor, reason=reason, **release_values)
+    row = await step(store, row, step_taken, now, actor, reason=reason, **release_values)
     return await instructions.issue(
-        uow, row, InstructionPurpose.RELEASE, now, actor, reason=f"released: {reason}"
+        store, row, InstructionPurpose.RELEASE, now, actor, reason=f"released: {reason}"
     )
 
 
 async def refuse_goods(
-    uow: UnitOfWork,
+    store: HoldStore,
     hold_id: str,
     outcome: Literal["re_export", "destruction"],
     reason: str,
     actor: Actor,
     now: datetime,
-) -> Row[Any]:
+) -> Hold:
     """After an irregularity the authority refuses the goods: the hold closes, the terminal
     keeps the block while the goods leave under the authority's supervision."""
-    row = await load(uow, hold_id)
+    row = await store.hold(hold_id)
     authority_of(row, actor, "refuse the goods of")
-    return await step(uow, row, Transition.REFUSE_GOODS, now, actor, reason=reason, outcome=outcome)
+    return await step(
+        store, row, Transition.REFUSE_GOODS, now, actor, reason=reason, outcome=outcome
+    )
 
 
 class NoDestinationNow(ValueError):
@@ -78,12 +76,12 @@ class NoDestinationNow(ValueError):
 
 
 async def direct_to_inspection(
-    uow: UnitOfWork, hold_id: str, destination: str, reason: str, actor: Actor, now: datetime
-) -> Row[Any]:
+    store: HoldStore, hold_id: str, destination: str, reason: str, actor: Actor, now: datetime
+) -> Hold:
     """The authority has the goods inspected elsewhere (an approved inspection centre): the
     hold records where, and when a block is out the terminal gets a new block instruction
     carrying the destination (it supersedes the one before)."""
-    row = await load(uow, hold_id)
+    row = await store.hold(hold_id)
     authority_of(row, actor, "direct the goods of")
     state = HoldState(row.state)
     if state not in DESTINATION_SETTABLE:
@@ -92,7 +90,7 @@ async def direct_to_inspection(
             f"are held ({', '.join(sorted(s.value for s in DESTINATION_SETTABLE))})"
         )
     row = await change(
-        uow,
+        store,
         row,
         now,
         actor,
@@ -102,8 +100,8 @@ async def direct_to_inspection(
     )
     if BlockStatus(row.block_status) in (BlockStatus.PENDING, BlockStatus.APPLIED):
         row = await instructions.issue(
-            uow, row, InstructionPurpose.BLOCK, now, actor, reason=f"inspection at {destination}"
+            store, row, InstructionPurpose.BLOCK, now, actor, reason=f"inspection at {destination}"
         )
         if state is HoldState.ACKNOWLEDGED:
-            row = await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
+            row = await step(store, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
     return row

@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, Text, func, insert, literal, select, update
+from sqlalchemy import Text, func, literal, select
 from sqlalchemy import case as when
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.holds import audit
-from pnm.holds.adapters.tables import OPEN_CASE, case, case_contact, case_reference, hold
-from pnm.holds.audit import Actor
+from pnm.holds.adapters.tables import case
+from pnm.holds.audit import Action, Actor
 from pnm.holds.domain.case import (
     CaseState,
     CaseStep,
@@ -28,11 +26,11 @@ from pnm.holds.domain.case import (
     false_positive_rate,
     releases,
 )
-from pnm.holds.domain.hold import HOLD_REQUIRED, OPEN_STATES, HoldState, Transition, steps_from
-from pnm.holds.lifecycle import SOURCE, locked, snapshot, step
+from pnm.holds.domain.hold import HOLD_REQUIRED, HoldState, Transition, steps_from
+from pnm.holds.lifecycle import step
+from pnm.holds.store import Case, CaseContact, Hold, HoldStore, snapshot
 from pnm.shared.contracts.records import CaseChanged, Decision, line_key
 from pnm.shared.contracts.topics import CASES, EventType
-from pnm.shared.db import UnitOfWork
 
 EVENT_TYPE = {
     "opened": EventType.CASE_OPENED,
@@ -40,11 +38,7 @@ EVENT_TYPE = {
     "notification_linked": EventType.CASE_NOTIFICATION_LINKED,
     "closed": EventType.CASE_CLOSED,
 }
-Action = Literal["opened", "contact_recorded", "notification_linked", "closed"]
-
-
-class UnknownCase(LookupError):
-    pass
+CaseAction = Literal["opened", "contact_recorded", "notification_linked", "closed"]
 
 
 class AlreadyLinked(ValueError):
@@ -78,95 +72,56 @@ class Contact:
 
 
 async def open_for(
-    uow: UnitOfWork,
+    store: HoldStore,
     manifest_id: str,
     line_id: str,
     indicators: Iterable[str],
-    held: Row[Any],
+    held: Hold,
     now: datetime,
     actor: Actor,
 ) -> None:
     """The line's case, opened with its first standing hold; a hold of a second regime adds
     its indicators to the case already open."""
-    flagged = sorted(set(indicators))
-    created = (
-        await uow.conn.execute(
-            pg_insert(case)
-            .values(
-                case_id=str(uuid.uuid4()),
-                manifest_id=manifest_id,
-                line_id=line_id,
-                state=CaseState.OPEN.value,
-                indicators=flagged,
-                opened_by_hold=held.hold_id,
-                opened_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(
-                index_elements=[case.c.manifest_id, case.c.line_id],
-                index_where=OPEN_CASE,
-            )
-            .returning(case)
+    flagged = tuple(sorted(set(indicators)))
+    created = await store.open_case(
+        Case(
+            case_id=str(uuid.uuid4()),
+            manifest_id=manifest_id,
+            line_id=line_id,
+            state=CaseState.OPEN.value,
+            indicators=flagged,
+            outcome=None,
+            close_note=None,
+            opened_by_hold=held.hold_id,
+            opened_at=now,
+            updated_at=now,
+            closed_by=None,
+            closed_at=None,
         )
-    ).first()
+    )
     if created is not None:
-        await _audit_and_publish(uow, None, created, "opened", now, actor, f"hold {held.hold_id}")
+        await _audit_and_publish(store, None, created, "opened", now, actor, f"hold {held.hold_id}")
         return
-    current = (
-        await uow.conn.execute(
-            select(case)
-            .where(
-                case.c.manifest_id == manifest_id,
-                case.c.line_id == line_id,
-                case.c.state != CaseState.CLOSED.value,
-            )
-            .with_for_update()
-        )
-    ).one()
+    current = await store.open_case_of(manifest_id, line_id)
     if set(flagged) <= set(current.indicators):
         return
-    new = (
-        await uow.conn.execute(
-            update(case)
-            .where(case.c.case_id == current.case_id)
-            .values(indicators=sorted({*current.indicators, *flagged}), updated_at=now)
-            .returning(case)
-        )
-    ).one()
-    await audit.record(
-        uow.conn,
-        actor=actor,
-        action="case.indicators_added",
-        subject_type="case",
-        subject_id=current.case_id,
-        at=now,
-        before=snapshot(current),
-        after=snapshot(new),
-        detail=f"hold {held.hold_id}",
+    added = sorted({*current.indicators, *flagged})
+    new = await store.update_case(current.case_id, {"indicators": added}, now)
+    before, after = snapshot(current), snapshot(new)
+    action = "case.indicators_added"
+    detail = f"hold {held.hold_id}"
+    await store.audit(
+        Action(actor, action, "case", current.case_id, now, before, after, detail=detail)
     )
-
-
-async def load(uow: UnitOfWork, case_id: str) -> Row[Any]:
-    """The case, locked for this transaction."""
-    return await locked(uow, case.c.case_id, case_id, UnknownCase(f"no case {case_id!r}"))
-
-
-async def references_of(uow: UnitOfWork, case_id: str) -> list[str]:
-    rows = await uow.conn.execute(
-        select(case_reference.c.reference)
-        .where(case_reference.c.case_id == case_id)
-        .order_by(case_reference.c.linked_at, case_reference.c.reference)
-    )
-    return [r.reference for r in rows]
 
 
 async def record_contact(
-    uow: UnitOfWork, case_id: str, contact: Contact, actor: Actor, now: datetime
-) -> Row[Any]:
-    row = await load(uow, case_id)
+    store: HoldStore, case_id: str, contact: Contact, actor: Actor, now: datetime
+) -> Case:
+    row = await store.case(case_id)
     target = apply(CaseState(row.state), CaseStep.RECORD_CONTACT)
-    await uow.conn.execute(
-        insert(case_contact).values(
+    await store.add_contact(
+        CaseContact(
             contact_id=str(uuid.uuid4()),
             case_id=case_id,
             party_name=contact.party_name,
@@ -180,53 +135,43 @@ async def record_contact(
         )
     )
     detail = f"{contact.channel} with {contact.party_name}: {contact.answer}"
-    return await _change(uow, row, {"state": target.value}, "contact_recorded", now, actor, detail)
+    return await _change(
+        store, row, {"state": target.value}, "contact_recorded", now, actor, detail
+    )
 
 
 async def link_notification(
-    uow: UnitOfWork, case_id: str, reference: str, received_by: str, actor: Actor, now: datetime
-) -> Row[Any]:
+    store: HoldStore, case_id: str, reference: str, received_by: str, actor: Actor, now: datetime
+) -> Case:
     """The party sent a written pre-notification (registered by the authority through the
     prenotification service's written channel): the line is to be matched as if it quoted
     the reference."""
-    row = await load(uow, case_id)
+    row = await store.case(case_id)
     target = apply(CaseState(row.state), CaseStep.LINK_NOTIFICATION)
-    linked = await uow.conn.execute(
-        pg_insert(case_reference)
-        .values(
-            case_id=case_id,
-            reference=reference,
-            received_by=received_by,
-            linked_by=actor.subject,
-            linked_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(case_reference.c.reference)
-    )
-    if linked.first() is None:
+    if not await store.link_reference(case_id, reference, received_by, actor.subject, now):
         raise AlreadyLinked(f"case {case_id} already links pre-notification {reference!r}")
     detail = f"{reference} received by {received_by}"
     return await _change(
-        uow, row, {"state": target.value}, "notification_linked", now, actor, detail
+        store, row, {"state": target.value}, "notification_linked", now, actor, detail
     )
 
 
 async def close(
-    uow: UnitOfWork,
+    store: HoldStore,
     case_id: str,
     outcome: Outcome,
     note: str | None,
     actor: Actor,
     now: datetime,
-) -> Row[Any]:
+) -> Case:
     """Close with one outcome. A releasing outcome asks the authority to release every standing
     hold of the line, manual ones too: pre-arrival itself concludes (where the hold's state
     allows); handing over keeps them. Closing never releases a hold."""
-    row = await load(uow, case_id)
-    linked = bool(await references_of(uow, case_id))
+    row = await store.case(case_id)
+    linked = bool(await store.references(case_id))
     target = apply(CaseState(row.state), CaseStep.CLOSE, outcome, linked)
     closed = await _change(
-        uow,
+        store,
         row,
         {
             "state": target.value,
@@ -241,29 +186,24 @@ async def close(
         f"{outcome.value}: {note}" if note else outcome.value,
     )
     if releases(outcome):
-        await _request_releases(uow, row.manifest_id, row.line_id, outcome, now, actor)
+        await _request_releases(store, row.manifest_id, row.line_id, outcome, now, actor)
     return closed
 
 
 async def _request_releases(
-    uow: UnitOfWork, manifest_id: str, line_id: str, outcome: Outcome, now: datetime, actor: Actor
+    store: HoldStore,
+    manifest_id: str,
+    line_id: str,
+    outcome: Outcome,
+    now: datetime,
+    actor: Actor,
 ) -> None:
     why = f"case closed: {outcome.value}"
-    standing = await uow.conn.execute(
-        select(hold)
-        .where(
-            hold.c.manifest_id == manifest_id,
-            hold.c.line_id == line_id,
-            hold.c.state.in_([s.value for s in OPEN_STATES]),
-        )
-        .order_by(hold.c.regime)
-        .with_for_update()
-    )
-    for held in standing.all():
+    for held in await store.standing_of_line(manifest_id, line_id):
         if Transition.REQUEST_RELEASE not in steps_from(HoldState(held.state)):
             continue
         await step(
-            uow,
+            store,
             held,
             Transition.REQUEST_RELEASE,
             now,
@@ -275,45 +215,40 @@ async def _request_releases(
 
 
 async def _change(
-    uow: UnitOfWork,
-    row: Row[Any],
+    store: HoldStore,
+    row: Case,
     values: dict[str, Any],
-    action: Action,
+    action: CaseAction,
     now: datetime,
     actor: Actor,
     detail: str,
-) -> Row[Any]:
-    new: Row[Any] = (
-        await uow.conn.execute(
-            update(case)
-            .where(case.c.case_id == row.case_id)
-            .values(updated_at=now, **values)
-            .returning(case)
-        )
-    ).one()
-    await _audit_and_publish(uow, row, new, action, now, actor, detail)
+) -> Case:
+    new = await store.update_case(row.case_id, values, now)
+    await _audit_and_publish(store, row, new, action, now, actor, detail)
     return new
 
 
 async def _audit_and_publish(
-    uow: UnitOfWork,
-    before: Row[Any] | None,
-    after: Row[Any],
-    action: Action,
+    store: HoldStore,
+    before: Case | None,
+    after: Case,
+    action: CaseAction,
     now: datetime,
     actor: Actor,
     detail: str,
 ) -> None:
-    await audit.record(
-        uow.conn,
-        actor=actor,
-        action=f"case.{action}",
-        subject_type="case",
-        subject_id=after.case_id,
-        at=now,
-        before=None if before is None else snapshot(before),
-        after=snapshot(after),
-        detail=detail,
+    kept_before = None if before is None else snapshot(before)
+    await store.audit(
+        Action(
+            actor,
+            f"case.{action}",
+            "case",
+            after.case_id,
+            now,
+            kept_before,
+            snapshot(after),
+            detail=detail,
+        )
     )
     published = CaseChanged(
         case_id=after.case_id,
@@ -321,14 +256,14 @@ async def _audit_and_publish(
         line_id=after.line_id,
         state=after.state,
         action=action,
-        references=await references_of(uow, after.case_id),
+        references=await store.references(after.case_id),
         outcome=after.outcome,
         indicators=list(after.indicators),
         at=now,
         by=actor.subject,
     )
     key = line_key(after.manifest_id, after.line_id)
-    SOURCE.publish(uow, CASES, key, EVENT_TYPE[action], published)
+    store.publish(CASES, key, EVENT_TYPE[action], published)
 
 
 UNATTRIBUTED = "(none)"  # cases of lines no indicator flagged (manual holds)

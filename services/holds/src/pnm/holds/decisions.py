@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Any
-
-from sqlalchemy import Row, select, tuple_, update
 
 from pnm.holds import instructions
-from pnm.holds.adapters.tables import STANDING_HOLD, hold, line_decision
+from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.audit import SYSTEM
 from pnm.holds.domain.hold import (
@@ -22,11 +19,12 @@ from pnm.holds.domain.hold import (
     Transition,
     effects_of_decision,
 )
-from pnm.holds.lifecycle import change, facts, standing, standing_regimes, step
+from pnm.holds.lifecycle import change, facts, step
 from pnm.holds.opening import Line, open_hold
+from pnm.holds.store import Hold, HoldStore
 from pnm.shared.contracts.envelope import CloudEvent
-from pnm.shared.contracts.records import Decision, DecisionStatus, Regime
-from pnm.shared.db import UnitOfWork, upsert_newer
+from pnm.shared.contracts.records import Decision, DecisionStatus, LineKey, Regime
+from pnm.shared.db import UnitOfWork
 from pnm.shared.service import Clock
 from pnm.shared.versions import keep_newest, newer_wins
 
@@ -46,90 +44,58 @@ STAGED = "holds.decisions"
 
 
 async def _apply_staged(uow: UnitOfWork, now: datetime) -> None:
-    """The batch's current decisions, in three statements for all of them; only a line that
-    needs a hold or has one is then worked on its own (most decisions need nothing: notified,
-    waiting, not controlled)."""
     staged: dict[tuple[str, str], Decision] = uow.state.pop(STAGED, {})
-    if not staged:
+    await apply_decisions(PostgresHoldStore(uow), list(staged.values()), now)
+
+
+async def apply_decisions(store: HoldStore, decisions: list[Decision], now: datetime) -> None:
+    """A batch's decisions, the latest of each line: each taken as its line's current one unless
+    a later one was applied, in two questions for all of them; only a line that needs a hold
+    or has one is then worked on its own (most decisions need nothing: notified, waiting,
+    not controlled)."""
+    if not decisions:
         return
-    current = await _take_as_current(uow, list(staged.values()))
-    held = await _lines_with_standing_holds(uow, current)
+    by_line: dict[LineKey, Decision] = {}
+    for d in decisions:
+        keep_newest(by_line, (d.manifest_id, d.line_id), d, lambda d: d.decision_number)
+    current = await store.take_as_current(list(by_line.values()))
+    held = await store.lines_with_standing_holds(current)
     for key in sorted(current):
-        decided = staged[key]
+        decided = by_line[key]
         if key in held or any(d.status in HOLD_REQUIRED for d in decided.per_regime):
-            await apply_current(uow, decided, now)
+            await apply_current(store, decided, now)
 
 
-async def apply_current(uow: UnitOfWork, decided: Decision, now: datetime) -> None:
+async def apply_current(store: HoldStore, decided: Decision, now: datetime) -> None:
     """A line's current decision, applied to each regime's hold."""
     statuses = {d.regime.value: d.status for d in decided.per_regime}
     # A regime the line no longer falls under is a regime it need not be held for.
-    for regime in await standing_regimes(uow, decided.manifest_id, decided.line_id):
+    for regime in await store.standing_regimes(decided.manifest_id, decided.line_id):
         statuses.setdefault(regime, DecisionStatus.NOT_CONTROLLED)
     for regime, status in statuses.items():
-        await apply_decision(uow, decided, Regime(regime), status, now)
-
-
-async def _take_as_current(uow: UnitOfWork, decisions: list[Decision]) -> set[tuple[str, str]]:
-    """Record each decision as its line's current one unless a later (or the same) one was
-    applied; returns the lines whose decision was taken. The row locks (taken in key order,
-    so two instances cannot deadlock) serialise a line's decisions across instances."""
-    rows = sorted(
-        (
-            {
-                "manifest_id": d.manifest_id,
-                "line_id": d.line_id,
-                "decision_number": d.decision_number,
-                "status": d.status.value,
-                "terminal": d.terminal,
-                "decided_at": d.decided_at,
-            }
-            for d in decisions
-        ),
-        key=lambda r: (r["manifest_id"], r["line_id"]),
-    )
-    taken = await upsert_newer(
-        uow.conn, line_decision, rows, ["manifest_id", "line_id"], "decision_number"
-    )
-    return {(r.manifest_id, r.line_id) for r in taken}
-
-
-async def _lines_with_standing_holds(
-    uow: UnitOfWork, lines: set[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    if not lines:
-        return set()
-    found = await uow.conn.execute(
-        select(hold.c.manifest_id, hold.c.line_id)
-        .where(
-            tuple_(hold.c.manifest_id, hold.c.line_id).in_(sorted(lines)),
-            STANDING_HOLD,
-        )
-        .distinct()
-    )
-    return {(r.manifest_id, r.line_id) for r in found}
+        await apply_decision(store, decided, Regime(regime), status, now)
 
 
 async def apply_decision(
-    uow: UnitOfWork, decided: Decision, regime: Regime, status: DecisionStatus, now: datetime
+    store: HoldStore, decided: Decision, regime: Regime, status: DecisionStatus, now: datetime
 ) -> None:
-    row = await standing(uow, decided.manifest_id, decided.line_id, regime.value)
+    row = await store.standing(decided.manifest_id, decided.line_id, regime.value)
     effects = effects_of_decision(
         facts(row) if row is not None else None, status, decided.terminal, known_terminals()
     )
     why = f"decision {decided.decision_number}: {status.value}"
     for effect in effects:
         if effect is Effect.OPEN:
-            row = await open_hold(uow, Line.of(decided), regime, status.value, now)
+            row = await open_hold(store, Line.of(decided), regime, status.value, now)
             continue
         assert row is not None  # every other effect is of a standing hold
         if effect is Effect.ADDRESS:
-            row = await _address(uow, row, decided, now)
+            row = await _address(store, row, decided, now)
         elif effect is Effect.MOVE:
-            row = await _move(uow, row, decided, now)
+            row = await _move(store, row, decided, now)
         elif effect is Effect.REQUEST_RELEASE:
             row = await step(
-                uow,
+                store,
                 row,
                 Transition.REQUEST_RELEASE,
                 now,
@@ -140,7 +106,7 @@ async def apply_decision(
             )
         elif effect is Effect.WITHDRAW_RELEASE_REQUEST:
             row = await step(
-                uow,
+                store,
                 row,
                 Transition.WITHDRAW_RELEASE_REQUEST,
                 now,
@@ -150,17 +116,13 @@ async def apply_decision(
                 release_requested_at=None,
             )
     if row is not None and newer_wins(row.decision_number, decided.decision_number):
-        await uow.conn.execute(
-            update(hold)
-            .where(hold.c.hold_id == row.hold_id)
-            .values(decision_number=decided.decision_number)
-        )
+        await store.note_decision(row.hold_id, decided.decision_number)
 
 
-async def _address(uow: UnitOfWork, row: Row[Any], decided: Decision, now: datetime) -> Row[Any]:
+async def _address(store: HoldStore, row: Hold, decided: Decision, now: datetime) -> Hold:
     """A decision naming the terminal of a hold opened without one: instruct it now."""
     row = await change(
-        uow,
+        store,
         row,
         now,
         SYSTEM,
@@ -173,17 +135,17 @@ async def _address(uow: UnitOfWork, row: Row[Any], decided: Decision, now: datet
             "escalated_at": None,
         },
     )
-    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, SYSTEM)
-    return await step(uow, row, Transition.INSTRUCT_BLOCK, now, SYSTEM)
+    row = await instructions.issue(store, row, InstructionPurpose.BLOCK, now, SYSTEM)
+    return await step(store, row, Transition.INSTRUCT_BLOCK, now, SYSTEM)
 
 
-async def _move(uow: UnitOfWork, row: Row[Any], decided: Decision, now: datetime) -> Row[Any]:
+async def _move(store: HoldStore, row: Hold, decided: Decision, now: datetime) -> Hold:
     """The cargo is at another terminal: the block follows the container there, and the
     terminal it left is told to stand down."""
     left = row.terminal
     assert decided.terminal is not None
     row = await change(
-        uow,
+        store,
         row,
         now,
         SYSTEM,
@@ -197,9 +159,9 @@ async def _move(uow: UnitOfWork, row: Row[Any], decided: Decision, now: datetime
         },
         detail=f"from {left} to {decided.terminal}",
     )
-    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, SYSTEM)
+    row = await instructions.issue(store, row, InstructionPurpose.BLOCK, now, SYSTEM)
     row = await instructions.issue(
-        uow,
+        store,
         row,
         InstructionPurpose.STAND_DOWN,
         now,
@@ -208,5 +170,5 @@ async def _move(uow: UnitOfWork, row: Row[Any], decided: Decision, now: datetime
         reason=f"stand down: the cargo moved to terminal {decided.terminal}",
     )
     if HoldState(row.state) in (HoldState.ACKNOWLEDGED, HoldState.BLOCK_REJECTED):
-        row = await step(uow, row, Transition.INSTRUCT_BLOCK, now, SYSTEM, reason="moved")
+        row = await step(store, row, Transition.INSTRUCT_BLOCK, now, SYSTEM, reason="moved")
     return row

@@ -11,30 +11,27 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert
-
-from pnm.holds.adapters.tables import instruction
 from pnm.holds.adapters.terminals import Delivery, delivery_of
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import BlockStatus, InstructionPurpose
 from pnm.holds.domain.resend import first_attempt_after
-from pnm.holds.lifecycle import SOURCE, change
+from pnm.holds.lifecycle import change
 from pnm.holds.settings import protocol_settings
+from pnm.holds.store import Hold, HoldStore, Instruction
 from pnm.shared.contracts.records import TerminalInstruction
 from pnm.shared.contracts.topics import EventType, terminal_instructions_topic
-from pnm.shared.db import UnitOfWork
 
 
 async def issue(
-    uow: UnitOfWork,
-    row: Row[Any],
+    store: HoldStore,
+    row: Hold,
     purpose: InstructionPurpose,
     now: datetime,
     actor: Actor,
     *,
     terminal: str | None = None,
     reason: str | None = None,
-) -> Row[Any]:
+) -> Hold:
     """Send `purpose` for the hold to `terminal` (default: the hold's), and return the hold as
     updated: its last sequence and, unless a stand-down, its current instruction and block
     status."""
@@ -56,8 +53,8 @@ async def issue(
     settings = protocol_settings()
     delivery = delivery_of(sent.terminal, settings)
     live = delivery is Delivery.LIVE
-    await uow.conn.execute(
-        insert(instruction).values(
+    await store.add_instruction(
+        Instruction(
             instruction_id=sent.instruction_id,
             hold_id=row.hold_id,
             action=sent.action,
@@ -71,14 +68,14 @@ async def issue(
         )
     )
     if live:
-        publish(uow, sent)
+        publish(store, sent)
     values: dict[str, Any] = {"last_sequence": sent.sequence}
     if purpose is not InstructionPurpose.STAND_DOWN:
         values["current_instruction_id"] = sent.instruction_id
     if purpose is InstructionPurpose.BLOCK:
         values["block_status"] = BlockStatus.PENDING.value
     return await change(
-        uow,
+        store,
         row,
         now,
         actor,
@@ -89,10 +86,8 @@ async def issue(
     )
 
 
-def publish(uow: UnitOfWork, sent: TerminalInstruction) -> None:
+def publish(store: HoldStore, sent: TerminalInstruction) -> None:
     """Stage `sent` for its terminal's topic; every send is a new event of the same
     instruction (the terminal de-duplicates by instruction id)."""
     topic = terminal_instructions_topic(sent.terminal)
-    SOURCE.publish(
-        uow, topic, sent.hold_id, EventType.TERMINAL_INSTRUCTION, sent, sent.instruction_id
-    )
+    store.publish(topic, sent.hold_id, EventType.TERMINAL_INSTRUCTION, sent, sent.instruction_id)

@@ -12,18 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pnm.holds import audit
 from pnm.holds.adapters.tables import irregularity
-from pnm.holds.audit import Actor
+from pnm.holds.audit import Action, Actor
 from pnm.holds.authority import authority_of
 from pnm.holds.domain.hold import Transition
-from pnm.holds.lifecycle import SOURCE, load, step
+from pnm.holds.lifecycle import step
+from pnm.holds.store import HoldStore
 from pnm.shared.contracts.records import Irregularity, IrregularityParty
 from pnm.shared.contracts.topics import IRREGULARITIES, EventType
-from pnm.shared.db import UnitOfWork
 
 # The CSV for DFB: this order is the contract (docs/irregularities.md); add columns at the end.
 CSV_COLUMNS = (
@@ -63,11 +62,11 @@ class TooMany(ValueError):
 
 
 async def record(
-    uow: UnitOfWork, hold_id: str, found: Finding, actor: Actor, now: datetime
+    store: HoldStore, hold_id: str, found: Finding, actor: Actor, now: datetime
 ) -> Irregularity:
     """The hold's authority records an irregularity (NotTheAuthority for anyone else,
     IllegalTransition when the hold's state does not allow one)."""
-    row = await load(uow, hold_id)
+    row = await store.hold(hold_id)
     authority_of(row, actor, "record an irregularity on")
     recorded = Irregularity(
         irregularity_id=str(uuid.uuid4()),
@@ -88,7 +87,7 @@ async def record(
         containers=list(row.containers),
     )
     await step(
-        uow,
+        store,
         row,
         Transition.RECORD_IRREGULARITY,
         now,
@@ -96,26 +95,20 @@ async def record(
         reason=f"irregularity {recorded.irregularity_id}: {found.finding}",
     )
     document = recorded.model_dump(mode="json")
-    await uow.conn.execute(
-        insert(irregularity).values(
-            irregularity_id=recorded.irregularity_id,
-            hold_id=row.hold_id,
-            recorded_at=now,
-            record=document,
+    await store.add_irregularity(recorded.irregularity_id, row.hold_id, now, document)
+    await store.audit(
+        Action(
+            actor,
+            "irregularity.recorded",
+            "irregularity",
+            recorded.irregularity_id,
+            now,
+            after=document,
+            detail=f"hold {row.hold_id}",
         )
     )
-    await audit.record(
-        uow.conn,
-        actor=actor,
-        action="irregularity.recorded",
-        subject_type="irregularity",
-        subject_id=recorded.irregularity_id,
-        at=now,
-        after=document,
-        detail=f"hold {row.hold_id}",
-    )
     event_type = EventType.IRREGULARITY_RECORDED
-    SOURCE.publish(uow, IRREGULARITIES, row.hold_id, event_type, recorded, recorded.irregularity_id)
+    store.publish(IRREGULARITIES, row.hold_id, event_type, recorded, recorded.irregularity_id)
     return recorded
 
 

@@ -1,5 +1,6 @@
 """Service layer of a hold's life. Every state change goes through `step`: a compare-and-set
-on the row that publishes the change and writes the audit entry. The caller commits.
+on the hold (`HoldStore.update_hold`) that publishes the change and writes the audit entry.
+The caller commits.
 
 docs/holds.md describes the lifecycle; the rules are in `pnm.holds.domain.hold`.
 """
@@ -10,14 +11,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Row, select, update
-
-from pnm.holds import audit
-from pnm.holds.adapters.tables import hold
-from pnm.holds.audit import Actor
+from pnm.holds.audit import Action, Actor
 from pnm.holds.domain.hold import (
     FINAL,
-    OPEN_STATES,
     BlockStatus,
     HoldFacts,
     HoldState,
@@ -25,132 +21,57 @@ from pnm.holds.domain.hold import (
     Transition,
     apply,
 )
-from pnm.shared.contracts.records import HoldStateChanged
+from pnm.holds.store import Hold, HoldStore, snapshot
+from pnm.shared.contracts.records import Authority, HoldStateChanged, Regime
 from pnm.shared.contracts.topics import HOLD_STATES, EventType
-from pnm.shared.db import UnitOfWork
-from pnm.shared.messaging.source import EventSource
-
-SOURCE = EventSource("/pnm/holds")
 
 
-class UnknownHold(LookupError):
-    pass
-
-
-class ConcurrentChange(RuntimeError):
-    """The row changed between reading and writing it: the caller's transaction is retried."""
-
-
-def facts(row: Row[Any]) -> HoldFacts:
+def facts(kept: Hold) -> HoldFacts:
     return HoldFacts(
-        state=HoldState(row.state),
-        block=BlockStatus(row.block_status),
-        terminal=row.terminal,
-        origin=Origin(row.origin),
+        state=HoldState(kept.state),
+        block=BlockStatus(kept.block_status),
+        terminal=kept.terminal,
+        origin=Origin(kept.origin),
     )
-
-
-def snapshot(row: Row[Any]) -> dict[str, Any]:
-    """The hold as the audit trail keeps it, before and after an action."""
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row._mapping.items()}
-
-
-async def locked(uow: UnitOfWork, key: Column[Any], value: str, missing: Exception) -> Row[Any]:
-    """The row of `key`'s table whose `key` is `value`, locked for this transaction."""
-    row = (await uow.conn.execute(select(key.table).where(key == value).with_for_update())).first()
-    if row is None:
-        raise missing
-    return row
-
-
-async def load(uow: UnitOfWork, hold_id: str) -> Row[Any]:
-    """The hold, locked for this transaction."""
-    return await locked(uow, hold.c.hold_id, hold_id, UnknownHold(f"no hold {hold_id!r}"))
-
-
-async def standing(uow: UnitOfWork, manifest_id: str, line_id: str, regime: str) -> Row[Any] | None:
-    """The line's standing (not released, not refused) hold for `regime`, locked."""
-    return (
-        await uow.conn.execute(
-            select(hold)
-            .where(
-                hold.c.manifest_id == manifest_id,
-                hold.c.line_id == line_id,
-                hold.c.regime == regime,
-                hold.c.state.in_([s.value for s in OPEN_STATES]),
-            )
-            .with_for_update()
-        )
-    ).first()
-
-
-async def standing_regimes(uow: UnitOfWork, manifest_id: str, line_id: str) -> list[str]:
-    rows = await uow.conn.execute(
-        select(hold.c.regime).where(
-            hold.c.manifest_id == manifest_id,
-            hold.c.line_id == line_id,
-            hold.c.state.in_([s.value for s in OPEN_STATES]),
-        )
-    )
-    return [r.regime for r in rows]
 
 
 async def change(
-    uow: UnitOfWork,
-    row: Row[Any],
+    store: HoldStore,
+    kept: Hold,
     now: datetime,
     actor: Actor,
     action: str,
     values: Mapping[str, Any],
     *,
     detail: str | None = None,
-) -> Row[Any]:
+) -> Hold:
     """Write `values` to the hold if it is still as read (compare-and-set on its state and
     update time), and audit it; no state-change event (see `step` for those)."""
-    result = await uow.conn.execute(
-        update(hold)
-        .where(
-            hold.c.hold_id == row.hold_id,
-            hold.c.state == row.state,
-            hold.c.updated_at == row.updated_at,
-        )
-        .values(updated_at=now, **values)
-        .returning(hold)
-    )
-    new: Row[Any] | None = result.first()
-    if new is None:
-        raise ConcurrentChange(f"hold {row.hold_id} changed concurrently")
-    await audit.record(
-        uow.conn,
-        actor=actor,
-        action=action,
-        subject_type="hold",
-        subject_id=row.hold_id,
-        at=now,
-        before=snapshot(row),
-        after=snapshot(new),
-        detail=detail,
+    new = await store.update_hold(kept, values, now)
+    before, after = snapshot(kept), snapshot(new)
+    await store.audit(
+        Action(actor, action, "hold", kept.hold_id, now, before, after, detail=detail)
     )
     return new
 
 
 async def step(
-    uow: UnitOfWork,
-    row: Row[Any],
+    store: HoldStore,
+    kept: Hold,
     transition: Transition,
     now: datetime,
     actor: Actor,
     *,
     reason: str | None = None,
     **values: Any,
-) -> Row[Any]:
+) -> Hold:
     """Take one named transition (IllegalTransition when the state does not allow it)."""
-    target = apply(HoldState(row.state), transition, BlockStatus(row.block_status))
+    target = apply(HoldState(kept.state), transition, BlockStatus(kept.block_status))
     if target in FINAL:
         values["closed_at"] = now
     new = await change(
-        uow,
-        row,
+        store,
+        kept,
         now,
         actor,
         f"hold.{transition.value}",
@@ -158,21 +79,21 @@ async def step(
         detail=reason,
     )
     announce(
-        uow,
+        store,
         new,
         now,
         actor,
         EventType.HOLD_STATE_CHANGED,
         transition.value,
-        previous_state=row.state,
+        previous_state=kept.state,
         reason=reason,
     )
     return new
 
 
 def announce(
-    uow: UnitOfWork,
-    new: Row[Any],
+    store: HoldStore,
+    new: Hold,
     now: datetime,
     actor: Actor,
     event_type: str,
@@ -186,8 +107,8 @@ def announce(
         hold_id=new.hold_id,
         manifest_id=new.manifest_id,
         line_id=new.line_id,
-        regime=new.regime,
-        authority=new.authority,
+        regime=Regime(new.regime),
+        authority=Authority(new.authority),
         state=new.state,
         terminal=new.terminal,
         containers=list(new.containers),
@@ -199,4 +120,4 @@ def announce(
         by=actor.subject,
         escalation=new.escalation,
     )
-    SOURCE.publish(uow, HOLD_STATES, new.hold_id, event_type, published)
+    store.publish(HOLD_STATES, new.hold_id, event_type, published)

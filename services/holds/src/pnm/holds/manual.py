@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Row, select
 
 from pnm.holds import instructions
-from pnm.holds.adapters.tables import line_decision
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import (
     HoldState,
@@ -20,24 +16,29 @@ from pnm.holds.domain.hold import (
     Origin,
     Transition,
 )
-from pnm.holds.lifecycle import change, load, standing, step
-from pnm.holds.opening import AlreadyHeld, Line, open_hold
+from pnm.holds.lifecycle import change, step
+from pnm.holds.opening import Line, open_hold
+from pnm.holds.store import AlreadyHeld, Hold, HoldStore
 from pnm.shared.contracts.records import Regime
-from pnm.shared.db import UnitOfWork
 
 
 async def block_again(
-    uow: UnitOfWork, hold_id: str, reason: str, actor: Actor, now: datetime
-) -> Row[Any]:
+    store: HoldStore, hold_id: str, reason: str, actor: Actor, now: datetime
+) -> Hold:
     """A person acts on a rejected block: it is sent again (a new instruction)."""
-    row = await load(uow, hold_id)
+    row = await store.hold(hold_id)
     if HoldState(row.state) is not HoldState.BLOCK_REJECTED:
         raise IllegalTransition(HoldState(row.state), Transition.INSTRUCT_BLOCK)
     row = await change(
-        uow, row, now, actor, "hold.escalation_cleared", {"escalation": None, "escalated_at": None}
+        store,
+        row,
+        now,
+        actor,
+        "hold.escalation_cleared",
+        {"escalation": None, "escalated_at": None},
     )
-    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, actor, reason=reason)
-    return await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
+    row = await instructions.issue(store, row, InstructionPurpose.BLOCK, now, actor, reason=reason)
+    return await step(store, row, Transition.INSTRUCT_BLOCK, now, actor, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -52,21 +53,14 @@ class ManualBlock:
 
 
 async def place_manual_hold(
-    uow: UnitOfWork, request: ManualBlock, actor: Actor, now: datetime
-) -> Row[Any]:
+    store: HoldStore, request: ManualBlock, actor: Actor, now: datetime
+) -> Hold:
     """Customs pre-arrival blocks a line by hand, with a reason; the regime's authority
     releases it like any other hold."""
-    existing = await standing(uow, request.manifest_id, request.line_id, request.regime.value)
+    existing = await store.standing(request.manifest_id, request.line_id, request.regime.value)
     if existing is not None:
         raise AlreadyHeld(existing.hold_id)
-    known = (
-        await uow.conn.execute(
-            select(line_decision.c.decision_number).where(
-                line_decision.c.manifest_id == request.manifest_id,
-                line_decision.c.line_id == request.line_id,
-            )
-        )
-    ).scalar()
+    known = await store.decision_number(request.manifest_id, request.line_id)
     line = Line(
         request.manifest_id,
         request.line_id,
@@ -76,7 +70,7 @@ async def place_manual_hold(
         known or 0,
     )
     return await open_hold(
-        uow,
+        store,
         line,
         request.regime,
         f"manual: {request.reason}",

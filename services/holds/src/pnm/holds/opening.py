@@ -10,24 +10,22 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import Row
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds import cases, instructions
-from pnm.holds.adapters.tables import STANDING_HOLD, hold
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.audit import SYSTEM, Actor
 from pnm.holds.domain.hold import (
     AUTHORITY,
+    BlockStatus,
     HoldState,
     InstructionPurpose,
     Origin,
     Transition,
     unaddressable,
 )
-from pnm.holds.lifecycle import standing, step
+from pnm.holds.lifecycle import step
+from pnm.holds.store import Hold, HoldStore
 from pnm.shared.contracts.records import Decision, Regime
-from pnm.shared.db import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -57,12 +55,6 @@ class Line:
         )
 
 
-class AlreadyHeld(ValueError):
-    def __init__(self, hold_id: str) -> None:
-        super().__init__(f"the line already has a standing hold for this regime: {hold_id}")
-        self.hold_id = hold_id
-
-
 UNADDRESSED_HOLDS = Counter(
     "pnm_holds_unaddressed_total",
     "Holds opened without a terminal to instruct (state unaddressed), by reason",
@@ -71,7 +63,7 @@ UNADDRESSED_HOLDS = Counter(
 
 
 async def open_hold(
-    uow: UnitOfWork,
+    store: HoldStore,
     line: Line,
     regime: Regime,
     reason: str,
@@ -79,46 +71,48 @@ async def open_hold(
     *,
     origin: Origin = Origin.DECISION,
     actor: Actor = SYSTEM,
-) -> Row[Any]:
-    """Open the line's hold for `regime` and instruct its terminal; a hold that cannot be
-    addressed to one is opened `unaddressed` (fail closed), in front of people."""
-    created = await uow.conn.execute(
-        pg_insert(hold)
-        .values(
+) -> Hold:
+    """Open the line's hold for `regime` and instruct its terminal (AlreadyHeld when one
+    stands); a hold that cannot be addressed to one is opened `unaddressed` (fail closed), in
+    front of people."""
+    opened = await store.open_hold(
+        Hold(
             hold_id=str(uuid.uuid4()),
             manifest_id=line.manifest_id,
             line_id=line.line_id,
             regime=regime.value,
             authority=AUTHORITY[regime].value,
             state=HoldState.REQUESTED.value,
+            block_status=BlockStatus.NONE.value,
             origin=origin.value,
-            placed_by=None if origin is Origin.DECISION else actor.subject,
             terminal=line.terminal or "",
-            containers=line.containers,
+            containers=tuple(line.containers),
             transport_document=line.transport_document,
+            destination=None,
             reason=reason,
             decision_number=line.decision_number,
-            goods=list(line.goods) or None,
+            current_instruction_id=None,
+            last_sequence=0,
+            placed_by=None if origin is Origin.DECISION else actor.subject,
+            release_reason=None,
+            release_requested_at=None,
+            released_by=None,
+            released_at=None,
+            outcome=None,
+            escalation=None,
+            escalated_at=None,
             opened_at=now,
             updated_at=now,
+            goods=list(line.goods) or None,
+            closed_at=None,
         )
-        .on_conflict_do_nothing(
-            index_elements=[hold.c.manifest_id, hold.c.line_id, hold.c.regime],
-            index_where=STANDING_HOLD,
-        )
-        .returning(hold)
     )
-    row = created.first()
-    if row is None:  # another instance opened it a moment ago
-        existing = await standing(uow, line.manifest_id, line.line_id, regime.value)
-        assert existing is not None
-        raise AlreadyHeld(existing.hold_id)
-    await cases.open_for(uow, line.manifest_id, line.line_id, line.indicators, row, now, actor)
+    await cases.open_for(store, line.manifest_id, line.line_id, line.indicators, opened, now, actor)
     if (why := unaddressable(line.terminal, known_terminals())) is not None:
         UNADDRESSED_HOLDS.labels(why).inc()
         return await step(
-            uow,
-            row,
+            store,
+            opened,
             Transition.ADDRESS_MISSING,
             now,
             actor,
@@ -126,5 +120,5 @@ async def open_hold(
             escalation=why,
             escalated_at=now,
         )
-    row = await instructions.issue(uow, row, InstructionPurpose.BLOCK, now, actor)
-    return await step(uow, row, Transition.INSTRUCT_BLOCK, now, actor)
+    opened = await instructions.issue(store, opened, InstructionPurpose.BLOCK, now, actor)
+    return await step(store, opened, Transition.INSTRUCT_BLOCK, now, actor)

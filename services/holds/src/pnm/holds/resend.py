@@ -14,13 +14,14 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import aliased
 
-from pnm.holds import audit, instructions
+from pnm.holds import instructions
+from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.adapters.tables import hold, instruction
 from pnm.holds.adapters.terminals import check_shadow_terminals
-from pnm.holds.audit import SYSTEM
+from pnm.holds.audit import SYSTEM, Action
 from pnm.holds.domain.hold import OPEN_STATES, InstructionPurpose
 from pnm.holds.domain.resend import UNANSWERED, Plan, ResendPolicy, Unanswered, plan
-from pnm.holds.lifecycle import announce, change, load
+from pnm.holds.lifecycle import announce, change
 from pnm.holds.settings import TerminalProtocolSettings
 from pnm.shared.contracts.records import TerminalInstruction
 from pnm.shared.contracts.topics import EventType
@@ -78,10 +79,11 @@ async def resend_due(uow: UnitOfWork, now: datetime, policy: ResendPolicy) -> in
             .with_for_update(of=instruction, skip_locked=True)
         )
     ).all()
+    store = PostgresHoldStore(uow)
     for row in rows:
         decided = plan(policy, now, _unanswered(row))
         if decided is not None:
-            await _carry_out(uow, row, decided, now)
+            await _carry_out(uow, store, row, decided, now)
     return len(rows)
 
 
@@ -102,7 +104,9 @@ def _unanswered(row: Row[Any]) -> Unanswered:
     )
 
 
-async def _carry_out(uow: UnitOfWork, row: Row[Any], decided: Plan, now: datetime) -> None:
+async def _carry_out(
+    uow: UnitOfWork, store: PostgresHoldStore, row: Row[Any], decided: Plan, now: datetime
+) -> None:
     values: dict[str, Any] = {
         "attempts": decided.sends,
         "next_attempt_at": decided.next_attempt_at,
@@ -115,13 +119,13 @@ async def _carry_out(uow: UnitOfWork, row: Row[Any], decided: Plan, now: datetim
         .values(**values)
     )
     if decided.resend:
-        instructions.publish(uow, TerminalInstruction.model_validate(row.payload))
+        instructions.publish(store, TerminalInstruction.model_validate(row.payload))
         RESENDS.labels(row.terminal).inc()
     if decided.escalate:
-        await _escalate(uow, row, decided, now)
+        await _escalate(store, row, decided, now)
 
 
-async def _escalate(uow: UnitOfWork, row: Row[Any], decided: Plan, now: datetime) -> None:
+async def _escalate(store: PostgresHoldStore, row: Row[Any], decided: Plan, now: datetime) -> None:
     """Put the unanswered instruction in front of people: on the hold when it is the one whose
     answer moves the hold (a stand-down is escalated on its own), an event and a metric."""
     kind = UNANSWERED[InstructionPurpose(row.purpose)]
@@ -130,10 +134,10 @@ async def _escalate(uow: UnitOfWork, row: Row[Any], decided: Plan, now: datetime
         f"{kind}: {row.action} #{row.sequence} to {row.terminal} ({row.instruction_id}) "
         f"unanswered after {row.attempts} send(s) in {waited} s"
     )
-    held = await load(uow, row.hold_id)
+    held = await store.hold(row.hold_id)
     if row.instruction_id == held.current_instruction_id:
         held = await change(
-            uow,
+            store,
             held,
             now,
             SYSTEM,
@@ -142,17 +146,18 @@ async def _escalate(uow: UnitOfWork, row: Row[Any], decided: Plan, now: datetime
             detail=detail,
         )
     else:
-        await audit.record(
-            uow.conn,
-            actor=SYSTEM,
-            action="instruction.escalated",
-            subject_type="instruction",
-            subject_id=row.instruction_id,
-            at=now,
-            detail=detail,
+        await store.audit(
+            Action(
+                SYSTEM,
+                "instruction.escalated",
+                "instruction",
+                row.instruction_id,
+                now,
+                detail=detail,
+            )
         )
     announce(
-        uow,
+        store,
         held,
         now,
         SYSTEM,

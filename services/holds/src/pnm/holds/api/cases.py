@@ -10,11 +10,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
-from sqlalchemy import Row
 
 from pnm.holds import case_views, cases
+from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.audit import Actor
 from pnm.holds.domain.case import FALSE_POSITIVE, CaseState, Outcome
+from pnm.holds.store import Case, HoldStore
 from pnm.shared.access import OfficialReader, Requires
 from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
@@ -76,10 +77,10 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
     """The case routes on the holds service's router (AuthoriseFirst: the role is checked
     before the body is read)."""
 
-    async def act(action: Callable[[Any], Awaitable[Row[Any]]]) -> dict[str, Any]:
+    async def act(action: Callable[[HoldStore], Awaitable[Case]]) -> dict[str, Any]:
         """One officer's action on a case in its own transaction; refusals are 4xx."""
         async with ctx.uow_factory() as uow:
-            row = await action(uow)
+            row = await action(PostgresHoldStore(uow))
             await uow.commit()
         async with ctx.engine.connect() as conn:
             current = await case_views.one(conn, row.case_id)
@@ -159,7 +160,7 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
             answer=body.answer,
         )
         return await act(
-            lambda uow: cases.record_contact(uow, case_id, contact, Actor.of(caller), now)
+            lambda store: cases.record_contact(store, case_id, contact, Actor.of(caller), now)
         )
 
     @router.post("/cases/{case_id}/references", responses=CASE_RESPONSES, tags=["cases"])
@@ -168,8 +169,8 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
         prenotification service's written channel): the line is re-matched with it
         (role customs-prearrival)."""
         return await act(
-            lambda uow: cases.link_notification(
-                uow, case_id, body.reference, body.received_by, Actor.of(caller), ctx.clock()
+            lambda store: cases.link_notification(
+                store, case_id, body.reference, body.received_by, Actor.of(caller), ctx.clock()
             )
         )
 
@@ -178,7 +179,7 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
         """Close with one outcome; the first three ask the authority to release the line's
         holds, handing over keeps them (role customs-prearrival)."""
         return await act(
-            lambda uow: cases.close(
-                uow, case_id, body.outcome, body.note, Actor.of(caller), ctx.clock()
+            lambda store: cases.close(
+                store, case_id, body.outcome, body.note, Actor.of(caller), ctx.clock()
             )
         )

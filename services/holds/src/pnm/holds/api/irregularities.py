@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from pnm.holds import irregularities
+from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.api.cases import Moment, check_period
 from pnm.holds.audit import Actor
 from pnm.shared.access import Requires
@@ -61,7 +62,7 @@ def add_irregularity_routes(router: APIRouter, ctx: ServiceContext) -> None:
         )
         async with ctx.uow_factory() as uow:
             recorded = await irregularities.record(
-                uow, hold_id, found, Actor.of(caller), ctx.clock()
+                PostgresHoldStore(uow), hold_id, found, Actor.of(caller), ctx.clock()
             )
             await uow.commit()
         return recorded

@@ -5,22 +5,21 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import Row
 
 from pnm.holds import acks, authority, manual, views
+from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.api.audit import add_audit_routes
 from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
 from pnm.holds.api.irregularities import add_irregularity_routes
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState
-from pnm.holds.lifecycle import UnknownHold
 from pnm.holds.reconciliation import reconcile
+from pnm.holds.store import Hold, HoldStore, UnknownHold
 from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Requires, terminal_codes
 from pnm.shared.auth import AuthError, Principal
 from pnm.shared.contracts.limits import CONTAINERS_MAX, Code, Container, Identifier
 from pnm.shared.contracts.records import Record, Regime, TerminalAck
-from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.service import ServiceContext
@@ -108,7 +107,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 f"token has roles [{', '.join(sorted(caller.roles))}]",
             )
         async with ctx.uow_factory() as uow:
-            outcome = await acks.acknowledge(uow, ack, ctx.clock())
+            outcome = await acks.acknowledge(PostgresHoldStore(uow), ack, ctx.clock())
             await uow.commit()
         return AckResult(
             instruction_id=outcome.instruction_id,
@@ -181,11 +180,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         return found
 
     async def act(
-        action: Callable[[UnitOfWork], Awaitable[Row[Any]]],
+        action: Callable[[HoldStore], Awaitable[Hold]],
     ) -> dict[str, Any]:
         """Run one person's action on a hold in its own transaction; refusals are 4xx."""
         async with ctx.uow_factory() as uow:
-            row = await action(uow)
+            row = await action(PostgresHoldStore(uow))
             await uow.commit()
         async with ctx.engine.connect() as conn:
             view = await views.one(conn, row.hold_id)
@@ -198,15 +197,17 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The competent authority releases its hold (PD: phyto, NVWA: vet), with a reason.
         The terminal gets a `release` instruction; the hold is `released` when it confirms."""
         return await act(
-            lambda uow: authority.release(uow, hold_id, body.reason, Actor.of(caller), ctx.clock())
+            lambda store: authority.release(
+                store, hold_id, body.reason, Actor.of(caller), ctx.clock()
+            )
         )
 
     @router.post("/holds/{hold_id}/refuse", responses=ACTION_RESPONSES)
     async def refuse(hold_id: str, body: RefuseGoods, caller: AuthorityOfficer) -> dict[str, Any]:
         """After an irregularity the authority refuses the goods (re-export or destruction)."""
         return await act(
-            lambda uow: authority.refuse_goods(
-                uow, hold_id, body.outcome, body.reason, Actor.of(caller), ctx.clock()
+            lambda store: authority.refuse_goods(
+                store, hold_id, body.outcome, body.reason, Actor.of(caller), ctx.clock()
             )
         )
 
@@ -217,8 +218,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         """The hold's authority has the goods inspected at an approved inspection centre: the
         hold records it, and a block that is out is sent again carrying the destination."""
         return await act(
-            lambda uow: authority.direct_to_inspection(
-                uow, hold_id, body.destination, body.reason, Actor.of(caller), ctx.clock()
+            lambda store: authority.direct_to_inspection(
+                store, hold_id, body.destination, body.reason, Actor.of(caller), ctx.clock()
             )
         )
 
@@ -226,7 +227,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def block_again(hold_id: str, body: BlockAgain, caller: Escalations) -> dict[str, Any]:
         """Send a rejected block again (after talking to the terminal)."""
         return await act(
-            lambda uow: manual.block_again(uow, hold_id, body.reason, Actor.of(caller), ctx.clock())
+            lambda store: manual.block_again(
+                store, hold_id, body.reason, Actor.of(caller), ctx.clock()
+            )
         )
 
     @router.post(
@@ -250,7 +253,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             reason=body.reason,
         )
         return await act(
-            lambda uow: manual.place_manual_hold(uow, request, Actor.of(caller), ctx.clock())
+            lambda store: manual.place_manual_hold(store, request, Actor.of(caller), ctx.clock())
         )
 
     add_audit_routes(router, ctx)
