@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from test_hold_lifecycle import NVWA, OFFICER, PD, Holds, decision_message
 
 from pnm.cli.services import ALL
+from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.adapters.tables import hold, instruction, messaging
 from pnm.holds.resend import resend_due
 from pnm.holds.settings import protocol_settings
@@ -54,7 +55,9 @@ class Protocol(Holds):
         self.clock.advance(after_seconds)
         ctx = self.pipeline.services["holds"].context
         async with ctx.uow_factory() as uow:
-            await resend_due(uow, self.clock(), protocol_settings().resend_policy())
+            await resend_due(
+                PostgresHoldStore(uow), self.clock(), protocol_settings().resend_policy()
+            )
             await uow.commit()
 
     async def published(self, topic: str) -> list[tuple[str, dict[str, Any]]]:

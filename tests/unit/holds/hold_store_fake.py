@@ -15,11 +15,13 @@ from typing import Any
 from pnm.holds.audit import Action
 from pnm.holds.domain.audit_chain import GENESIS, Entry, Head, append
 from pnm.holds.domain.hold import OPEN_STATES
+from pnm.holds.domain.resend import Plan
 from pnm.holds.store import (
     AlreadyHeld,
     Case,
-    CaseContact,
     ConcurrentChange,
+    Contact,
+    Due,
     Hold,
     Instruction,
     UnknownCase,
@@ -59,7 +61,7 @@ class MemoryHoldStore:
     instructions: dict[str, Instruction] = field(default_factory=dict)
     current_decisions: dict[LineKey, int] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
-    contacts: list[CaseContact] = field(default_factory=list)
+    contacts: dict[str, tuple[str, Contact, str, datetime]] = field(default_factory=dict)
     linked: dict[str, list[LinkedReference]] = field(default_factory=dict)
     irregularities: dict[str, tuple[str, datetime, dict[str, Any]]] = field(default_factory=dict)
     trail: list[Entry] = field(default_factory=list)
@@ -151,6 +153,35 @@ class MemoryHoldStore:
                 acknowledged_at=at,
             )
 
+    async def due_instructions(self, now: datetime, most: int) -> list[Due]:
+        due = sorted(
+            (
+                i
+                for i in self.instructions.values()
+                if i.ack_result is None
+                and i.delivery == "kafka"
+                and i.next_attempt_at is not None
+                and i.next_attempt_at <= now
+            ),
+            key=lambda i: i.next_attempt_at or now,
+        )[:most]
+        return [Due(i, self.holds[i.hold_id].current_instruction_id, self._later(i)) for i in due]
+
+    def _later(self, sent: Instruction) -> bool:
+        return any(
+            (i.hold_id, i.terminal) == (sent.hold_id, sent.terminal) and i.sequence > sent.sequence
+            for i in self.instructions.values()
+        )
+
+    async def record_plan(self, decided: Plan, now: datetime) -> None:
+        kept = self.instructions[decided.instruction_id]
+        self.instructions[decided.instruction_id] = replace(
+            kept,
+            attempts=decided.sends,
+            next_attempt_at=decided.next_attempt_at,
+            escalated_at=now if decided.escalate else kept.escalated_at,
+        )
+
     # Cases -------------------------------------------------------------------------------
 
     async def open_case(self, new: Case) -> Case | None:
@@ -180,9 +211,11 @@ class MemoryHoldStore:
         self.cases[case_id] = new
         return new
 
-    async def add_contact(self, contact: CaseContact) -> None:
-        await self.case(contact.case_id)  # the foreign key
-        self.contacts.append(contact)
+    async def add_contact(
+        self, case_id: str, contact_id: str, contact: Contact, officer: str, at: datetime
+    ) -> None:
+        await self.case(case_id)  # the foreign key
+        _insert(self.contacts, contact_id, (case_id, contact, officer, at))
 
     async def link_reference(
         self, case_id: str, reference: str, received_by: str, linked_by: str, at: datetime

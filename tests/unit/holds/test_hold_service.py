@@ -19,7 +19,13 @@ from pnm.holds.audit import Actor
 from pnm.holds.decisions import apply_decisions
 from pnm.holds.domain.audit_chain import verify
 from pnm.holds.store import AlreadyHeld, Hold
-from pnm.shared.contracts.records import DecisionStatus, Regime, TerminalAck, TerminalInstruction
+from pnm.shared.contracts.records import (
+    DecisionStatus,
+    Reason,
+    Regime,
+    TerminalAck,
+    TerminalInstruction,
+)
 from pnm.shared.contracts.topics import terminal_instructions_topic
 from pnm.testing.records import container
 
@@ -45,6 +51,7 @@ def decide(
     *,
     terminal: str | None = "ECTDELTA",
     regime: Regime = Regime.VET,
+    reasons: list[Reason] | None = None,
 ) -> None:
     decided = decision_record(
         "SVC-1",
@@ -54,6 +61,7 @@ def decide(
         terminal=terminal,
         containers=[container(7)],
         regime=regime,
+        reasons=reasons,
     )
     run(apply_decisions(store, [decided], NOW + timedelta(minutes=number)))
 

@@ -28,7 +28,7 @@ from pnm.holds.domain.case import (
 )
 from pnm.holds.domain.hold import HOLD_REQUIRED, HoldState, Transition, steps_from
 from pnm.holds.lifecycle import step
-from pnm.holds.store import Case, CaseContact, Hold, HoldStore, snapshot
+from pnm.holds.store import Case, Contact, Hold, HoldStore, snapshot
 from pnm.shared.contracts.records import CaseChanged, Decision, line_key
 from pnm.shared.contracts.topics import CASES, EventType
 
@@ -59,16 +59,6 @@ def flagging_indicators(decided: Decision) -> tuple[str, ...]:
             }
         )
     )
-
-
-@dataclass(frozen=True)
-class Contact:
-    party_name: str
-    party_eori: str | None
-    contacted_at: datetime
-    channel: str
-    question: str
-    answer: str
 
 
 async def open_for(
@@ -120,20 +110,7 @@ async def record_contact(
 ) -> Case:
     row = await store.case(case_id)
     target = apply(CaseState(row.state), CaseStep.RECORD_CONTACT)
-    await store.add_contact(
-        CaseContact(
-            contact_id=str(uuid.uuid4()),
-            case_id=case_id,
-            party_name=contact.party_name,
-            party_eori=contact.party_eori,
-            contacted_at=contact.contacted_at,
-            channel=contact.channel,
-            question=contact.question,
-            answer=contact.answer,
-            officer=actor.subject,
-            recorded_at=now,
-        )
-    )
+    await store.add_contact(case_id, str(uuid.uuid4()), contact, actor.subject, now)
     detail = f"{contact.channel} with {contact.party_name}: {contact.answer}"
     return await _change(
         store, row, {"state": target.value}, "contact_recorded", now, actor, detail

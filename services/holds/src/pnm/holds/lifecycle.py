@@ -22,7 +22,7 @@ from pnm.holds.domain.hold import (
     apply,
 )
 from pnm.holds.store import Hold, HoldStore, snapshot
-from pnm.shared.contracts.records import Authority, HoldStateChanged, Regime
+from pnm.shared.contracts.records import HoldStateChanged
 from pnm.shared.contracts.topics import HOLD_STATES, EventType
 
 
@@ -107,8 +107,8 @@ def announce(
         hold_id=new.hold_id,
         manifest_id=new.manifest_id,
         line_id=new.line_id,
-        regime=Regime(new.regime),
-        authority=Authority(new.authority),
+        regime=new.regime,
+        authority=new.authority,
         state=new.state,
         terminal=new.terminal,
         containers=list(new.containers),

@@ -1,28 +1,27 @@
 """The re-send loop: every unanswered instruction to a live terminal is published again (same
 instruction id, a new event) when its time comes, with a growing wait, and escalated to
 people once it stays unanswered past the escalation time (docs/terminal-protocol.md). The
-rules are in `pnm.holds.domain.resend`; this wires them to the tables and the outbox."""
+rules are in `pnm.holds.domain.resend`; this wires them to the holds store."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import datetime
-from typing import Any
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from pnm.holds import instructions
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
-from pnm.holds.adapters.tables import hold, instruction
+from pnm.holds.adapters.tables import hold
 from pnm.holds.adapters.terminals import check_shadow_terminals
 from pnm.holds.audit import SYSTEM, Action
 from pnm.holds.domain.hold import OPEN_STATES, InstructionPurpose
 from pnm.holds.domain.resend import UNANSWERED, Plan, ResendPolicy, Unanswered, plan
 from pnm.holds.lifecycle import announce, change
 from pnm.holds.settings import TerminalProtocolSettings
+from pnm.holds.store import Due, HoldStore, Instruction
 from pnm.shared.contracts.records import TerminalInstruction
 from pnm.shared.contracts.topics import EventType
 from pnm.shared.db import UnitOfWork
@@ -49,93 +48,58 @@ OPEN_ESCALATIONS = Gauge(
 ROUND_SIZE = 500  # instructions per transaction; a backlog is worked off round by round
 
 
-async def resend_due(uow: UnitOfWork, now: datetime, policy: ResendPolicy) -> int:
+async def resend_due(store: HoldStore, now: datetime, policy: ResendPolicy) -> int:
     """One round: re-send, escalate or retire what is due (at most ROUND_SIZE instructions,
     locked; another instance skips them). Returns how many were looked at. The caller
     commits."""
-    later = aliased(instruction)
-    later_to_same_terminal = (
-        select(later.c.instruction_id)
-        .where(
-            later.c.hold_id == instruction.c.hold_id,
-            later.c.terminal == instruction.c.terminal,
-            later.c.sequence > instruction.c.sequence,
-        )
-        .exists()
-    )
-    rows = (
-        await uow.conn.execute(
-            select(
-                instruction, hold.c.current_instruction_id, later_to_same_terminal.label("later")
-            )
-            .join(hold, hold.c.hold_id == instruction.c.hold_id)
-            .where(
-                instruction.c.ack_result.is_(None),
-                instruction.c.delivery == "kafka",
-                instruction.c.next_attempt_at <= now,
-            )
-            .order_by(instruction.c.next_attempt_at)
-            .limit(ROUND_SIZE)
-            .with_for_update(of=instruction, skip_locked=True)
-        )
-    ).all()
-    store = PostgresHoldStore(uow)
-    for row in rows:
-        decided = plan(policy, now, _unanswered(row))
+    due = await store.due_instructions(now, ROUND_SIZE)
+    for unanswered in due:
+        decided = plan(policy, now, _unanswered(unanswered))
         if decided is not None:
-            await _carry_out(uow, store, row, decided, now)
-    return len(rows)
+            await _carry_out(store, unanswered, decided, now)
+    return len(due)
 
 
-def _unanswered(row: Row[Any]) -> Unanswered:
-    purpose = InstructionPurpose(row.purpose)
+def _unanswered(due: Due) -> Unanswered:
+    sent = due.sent
+    assert sent.next_attempt_at is not None  # due: it has a next send
+    purpose = InstructionPurpose(sent.purpose)
     if purpose is InstructionPurpose.STAND_DOWN:
-        superseded = bool(row.later)
+        superseded = due.later
     else:
-        superseded = row.instruction_id != row.current_instruction_id
+        superseded = sent.instruction_id != due.current_instruction_id
     return Unanswered(
-        instruction_id=row.instruction_id,
+        instruction_id=sent.instruction_id,
         purpose=purpose,
-        issued_at=row.issued_at,
-        sends=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        escalated=row.escalated_at is not None,
+        issued_at=sent.issued_at,
+        sends=sent.attempts,
+        next_attempt_at=sent.next_attempt_at,
+        escalated=sent.escalated_at is not None,
         superseded=superseded,
     )
 
 
-async def _carry_out(
-    uow: UnitOfWork, store: PostgresHoldStore, row: Row[Any], decided: Plan, now: datetime
-) -> None:
-    values: dict[str, Any] = {
-        "attempts": decided.sends,
-        "next_attempt_at": decided.next_attempt_at,
-    }
-    if decided.escalate:
-        values["escalated_at"] = now
-    await uow.conn.execute(
-        update(instruction)
-        .where(instruction.c.instruction_id == row.instruction_id)
-        .values(**values)
-    )
+async def _carry_out(store: HoldStore, due: Due, decided: Plan, now: datetime) -> None:
+    sent = due.sent
+    await store.record_plan(decided, now)
     if decided.resend:
-        instructions.publish(store, TerminalInstruction.model_validate(row.payload))
-        RESENDS.labels(row.terminal).inc()
+        instructions.publish(store, TerminalInstruction.model_validate(sent.payload))
+        RESENDS.labels(sent.terminal).inc()
     if decided.escalate:
-        await _escalate(store, row, decided, now)
+        await _escalate(store, sent, now)
 
 
-async def _escalate(store: PostgresHoldStore, row: Row[Any], decided: Plan, now: datetime) -> None:
+async def _escalate(store: HoldStore, sent: Instruction, now: datetime) -> None:
     """Put the unanswered instruction in front of people: on the hold when it is the one whose
     answer moves the hold (a stand-down is escalated on its own), an event and a metric."""
-    kind = UNANSWERED[InstructionPurpose(row.purpose)]
-    waited = int((now - row.issued_at).total_seconds())
+    kind = UNANSWERED[InstructionPurpose(sent.purpose)]
+    waited = int((now - sent.issued_at).total_seconds())
     detail = (
-        f"{kind}: {row.action} #{row.sequence} to {row.terminal} ({row.instruction_id}) "
-        f"unanswered after {row.attempts} send(s) in {waited} s"
+        f"{kind}: {sent.action} #{sent.sequence} to {sent.terminal} ({sent.instruction_id}) "
+        f"unanswered after {sent.attempts} send(s) in {waited} s"
     )
-    held = await store.hold(row.hold_id)
-    if row.instruction_id == held.current_instruction_id:
+    held = await store.hold(sent.hold_id)
+    if sent.instruction_id == held.current_instruction_id:
         held = await change(
             store,
             held,
@@ -151,7 +115,7 @@ async def _escalate(store: PostgresHoldStore, row: Row[Any], decided: Plan, now:
                 SYSTEM,
                 "instruction.escalated",
                 "instruction",
-                row.instruction_id,
+                sent.instruction_id,
                 now,
                 detail=detail,
             )
@@ -167,7 +131,7 @@ async def _escalate(store: PostgresHoldStore, row: Row[Any], decided: Plan, now:
         reason=detail,
     )
     ESCALATIONS.labels(kind).inc()
-    log.warning("instruction escalated", extra=log_fields(hold_id=row.hold_id, detail=detail))
+    log.warning("instruction escalated", extra=log_fields(hold_id=sent.hold_id, detail=detail))
 
 
 async def count_open_escalations(uow: UnitOfWork) -> dict[str, int]:
@@ -192,7 +156,7 @@ def resend_loop(ctx: ServiceContext, settings: TerminalProtocolSettings) -> Back
             try:
                 while True:
                     async with ctx.uow_factory() as uow:
-                        looked_at = await resend_due(uow, ctx.clock(), policy)
+                        looked_at = await resend_due(PostgresHoldStore(uow), ctx.clock(), policy)
                         await uow.commit()
                     if looked_at < ROUND_SIZE or stopping.is_set():
                         break

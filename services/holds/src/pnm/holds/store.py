@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pnm.holds.audit import Action
+from pnm.holds.domain.resend import Plan
 from pnm.shared.contracts.records import Decision, LineKey, Record
 from pnm.shared.contracts.topics import Topic
 
@@ -105,6 +106,15 @@ class Instruction:
 
 
 @dataclass(frozen=True)
+class Due:
+    """An unanswered instruction whose next send is due (docs/terminal-protocol.md)."""
+
+    sent: Instruction
+    current_instruction_id: str | None  # the hold's: the instruction whose answer moves it
+    later: bool  # a later instruction of the hold went to the same terminal
+
+
+@dataclass(frozen=True)
 class Case:
     """A pre-arrival case as kept: the columns of `adapters.tables.case`, in their order."""
 
@@ -123,17 +133,15 @@ class Case:
 
 
 @dataclass(frozen=True)
-class CaseContact:
-    contact_id: str
-    case_id: str
+class Contact:
+    """A contact of customs pre-arrival with the party of a held line (docs/cases.md)."""
+
     party_name: str
     party_eori: str | None
     contacted_at: datetime
     channel: str
     question: str
     answer: str
-    officer: str
-    recorded_at: datetime
 
 
 class HoldStore(Protocol):
@@ -184,6 +192,16 @@ class HoldStore(Protocol):
         self, instruction_id: str, result: str, detail: str | None, at: datetime
     ) -> None: ...
 
+    async def due_instructions(self, now: datetime, most: int) -> list[Due]:
+        """Unanswered instructions to live terminals whose next send is due by `now`, the
+        earliest first, at most `most`; locked, skipping those another transaction holds."""
+        ...
+
+    async def record_plan(self, decided: Plan, now: datetime) -> None:
+        """What a re-send round did with an instruction (its sends, its next send, and
+        `now` as when it was escalated when it was)."""
+        ...
+
     # Cases -------------------------------------------------------------------------------
     async def open_case(self, new: Case) -> Case | None:
         """Keep `new` unless a case is open for its line (None then): one open case per line."""
@@ -201,7 +219,9 @@ class HoldStore(Protocol):
         """Write `values` to the case, stamped `now`."""
         ...
 
-    async def add_contact(self, contact: CaseContact) -> None: ...
+    async def add_contact(
+        self, case_id: str, contact_id: str, contact: Contact, officer: str, at: datetime
+    ) -> None: ...
     async def link_reference(
         self, case_id: str, reference: str, received_by: str, linked_by: str, at: datetime
     ) -> bool:

@@ -3,22 +3,45 @@ cases, their contacts and linked pre-notifications (docs/cases.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Row, insert, select, update
+from sqlalchemy import Column, ColumnElement, Row, Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pnm.holds.adapters.tables import OPEN_CASE, case, case_contact, case_reference
 from pnm.holds.domain.case import CaseState
-from pnm.holds.store import Case, CaseContact, UnknownCase
+from pnm.holds.store import Case, Contact, UnknownCase
 from pnm.shared.db import UnitOfWork
+
+
+def values_of(kept: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The named fields of `kept` as column values (its tuples as the arrays they are)."""
+    return {n: list(v) if isinstance(v, tuple) else v for n in names for v in (getattr(kept, n),)}
+
+
+def of_line(table: Table, manifest_id: str, line_id: str) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that select the rows of one manifest line."""
+    return (table.c.manifest_id == manifest_id, table.c.line_id == line_id)
 
 
 def case_of(row: Row[Any]) -> Case:
     kept = row._mapping
     return Case(**{**kept, "indicators": tuple(kept["indicators"])})
+
+
+# What opening a case writes; the database gives the rest (as the case's opening always did).
+OPENED_CASE = (
+    "case_id",
+    "manifest_id",
+    "line_id",
+    "state",
+    "indicators",
+    "opened_by_hold",
+    "opened_at",
+    "updated_at",
+)
 
 
 class CaseRows:
@@ -37,16 +60,7 @@ class CaseRows:
         created = (
             await self._uow.conn.execute(
                 pg_insert(case)
-                .values(
-                    case_id=new.case_id,
-                    manifest_id=new.manifest_id,
-                    line_id=new.line_id,
-                    state=new.state,
-                    indicators=list(new.indicators),
-                    opened_by_hold=new.opened_by_hold,
-                    opened_at=new.opened_at,
-                    updated_at=new.updated_at,
-                )
+                .values(values_of(new, OPENED_CASE))
                 .on_conflict_do_nothing(
                     index_elements=[case.c.manifest_id, case.c.line_id],
                     index_where=OPEN_CASE,
@@ -61,8 +75,7 @@ class CaseRows:
             await self._uow.conn.execute(
                 select(case)
                 .where(
-                    case.c.manifest_id == manifest_id,
-                    case.c.line_id == line_id,
+                    *of_line(case, manifest_id, line_id),
                     case.c.state != CaseState.CLOSED.value,
                 )
                 .with_for_update()
@@ -85,8 +98,13 @@ class CaseRows:
         ).one()
         return case_of(new)
 
-    async def add_contact(self, contact: CaseContact) -> None:
-        await self._uow.conn.execute(insert(case_contact).values(**vars(contact)))
+    async def add_contact(
+        self, case_id: str, contact_id: str, contact: Contact, officer: str, at: datetime
+    ) -> None:
+        kept = {"contact_id": contact_id, "case_id": case_id, **vars(contact)}
+        await self._uow.conn.execute(
+            insert(case_contact).values(**kept, officer=officer, recorded_at=at)
+        )
 
     async def link_reference(
         self, case_id: str, reference: str, received_by: str, linked_by: str, at: datetime

@@ -5,15 +5,15 @@ of work. The cases' statements are in `case_rows`."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import aliased
 
 from pnm.holds import audit
-from pnm.holds.adapters.case_rows import CaseRows
+from pnm.holds.adapters.case_rows import CaseRows, of_line, values_of
 from pnm.holds.adapters.tables import (
     STANDING_HOLD,
     hold,
@@ -22,7 +22,8 @@ from pnm.holds.adapters.tables import (
     line_decision,
 )
 from pnm.holds.domain.hold import OPEN_STATES
-from pnm.holds.store import AlreadyHeld, ConcurrentChange, Hold, Instruction, UnknownHold
+from pnm.holds.domain.resend import Plan
+from pnm.holds.store import AlreadyHeld, ConcurrentChange, Due, Hold, Instruction, UnknownHold
 from pnm.shared.contracts.records import Decision, LineKey, Record
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork, upsert_newer
@@ -30,6 +31,38 @@ from pnm.shared.messaging.source import EventSource
 
 SOURCE = EventSource("/pnm/holds")
 STANDING = [s.value for s in OPEN_STATES]
+# What opening a hold and issuing an instruction write; the database's defaults give the rest
+# (no block sent, sequence 0; one send, no answer).
+OPENED_HOLD = (
+    "hold_id",
+    "manifest_id",
+    "line_id",
+    "regime",
+    "authority",
+    "state",
+    "origin",
+    "placed_by",
+    "terminal",
+    "containers",
+    "transport_document",
+    "reason",
+    "decision_number",
+    "goods",
+    "opened_at",
+    "updated_at",
+)
+ISSUED = (
+    "instruction_id",
+    "hold_id",
+    "action",
+    "purpose",
+    "terminal",
+    "sequence",
+    "delivery",
+    "payload",
+    "issued_at",
+    "next_attempt_at",
+)
 
 
 def hold_of(row: Row[Any]) -> Hold:
@@ -50,24 +83,7 @@ class PostgresHoldStore(CaseRows):
     async def open_hold(self, new: Hold) -> Hold:
         created = await self._uow.conn.execute(
             pg_insert(hold)
-            .values(
-                hold_id=new.hold_id,
-                manifest_id=new.manifest_id,
-                line_id=new.line_id,
-                regime=new.regime,
-                authority=new.authority,
-                state=new.state,
-                origin=new.origin,
-                placed_by=new.placed_by,
-                terminal=new.terminal,
-                containers=list(new.containers),
-                transport_document=new.transport_document,
-                reason=new.reason,
-                decision_number=new.decision_number,
-                goods=new.goods,
-                opened_at=new.opened_at,
-                updated_at=new.updated_at,
-            )
+            .values(values_of(new, OPENED_HOLD))
             .on_conflict_do_nothing(
                 index_elements=[hold.c.manifest_id, hold.c.line_id, hold.c.regime],
                 index_where=STANDING_HOLD,
@@ -90,8 +106,7 @@ class PostgresHoldStore(CaseRows):
             await self._uow.conn.execute(
                 select(hold)
                 .where(
-                    hold.c.manifest_id == manifest_id,
-                    hold.c.line_id == line_id,
+                    *of_line(hold, manifest_id, line_id),
                     hold.c.regime == regime,
                     hold.c.state.in_(STANDING),
                 )
@@ -104,8 +119,7 @@ class PostgresHoldStore(CaseRows):
         rows = await self._uow.conn.execute(
             select(hold)
             .where(
-                hold.c.manifest_id == manifest_id,
-                hold.c.line_id == line_id,
+                *of_line(hold, manifest_id, line_id),
                 hold.c.state.in_(STANDING),
             )
             .order_by(hold.c.regime)
@@ -116,8 +130,7 @@ class PostgresHoldStore(CaseRows):
     async def standing_regimes(self, manifest_id: str, line_id: str) -> list[str]:
         rows = await self._uow.conn.execute(
             select(hold.c.regime).where(
-                hold.c.manifest_id == manifest_id,
-                hold.c.line_id == line_id,
+                *of_line(hold, manifest_id, line_id),
                 hold.c.state.in_(STANDING),
             )
         )
@@ -185,8 +198,7 @@ class PostgresHoldStore(CaseRows):
         known: int | None = (
             await self._uow.conn.execute(
                 select(line_decision.c.decision_number).where(
-                    line_decision.c.manifest_id == manifest_id,
-                    line_decision.c.line_id == line_id,
+                    *of_line(line_decision, manifest_id, line_id)
                 )
             )
         ).scalar()
@@ -195,12 +207,7 @@ class PostgresHoldStore(CaseRows):
     # Instructions ------------------------------------------------------------------------
 
     async def add_instruction(self, sent: Instruction) -> None:
-        given = {"attempts", "escalated_at", "ack_result", "ack_detail", "acknowledged_at"}
-        await self._uow.conn.execute(
-            insert(instruction).values(
-                **{f.name: getattr(sent, f.name) for f in fields(sent) if f.name not in given}
-            )
-        )
+        await self._uow.conn.execute(insert(instruction).values(values_of(sent, ISSUED)))
 
     async def instruction(self, instruction_id: str) -> Instruction | None:
         row = (
@@ -219,6 +226,57 @@ class PostgresHoldStore(CaseRows):
             update(instruction)
             .where(instruction.c.instruction_id == instruction_id)
             .values(ack_result=result, ack_detail=detail, acknowledged_at=at)
+        )
+
+    async def due_instructions(self, now: datetime, most: int) -> list[Due]:
+        later = aliased(instruction)
+        later_to_same_terminal = (
+            select(later.c.instruction_id)
+            .where(
+                later.c.hold_id == instruction.c.hold_id,
+                later.c.terminal == instruction.c.terminal,
+                later.c.sequence > instruction.c.sequence,
+            )
+            .exists()
+        )
+        rows = (
+            await self._uow.conn.execute(
+                select(
+                    instruction,
+                    hold.c.current_instruction_id,
+                    later_to_same_terminal.label("later"),
+                )
+                .join(hold, hold.c.hold_id == instruction.c.hold_id)
+                .where(
+                    instruction.c.ack_result.is_(None),
+                    instruction.c.delivery == "kafka",
+                    instruction.c.next_attempt_at <= now,
+                )
+                .order_by(instruction.c.next_attempt_at)
+                .limit(most)
+                .with_for_update(of=instruction, skip_locked=True)
+            )
+        ).all()
+        return [
+            Due(
+                Instruction(**{c.name: r._mapping[c.name] for c in instruction.c}),
+                r.current_instruction_id,
+                bool(r.later),
+            )
+            for r in rows
+        ]
+
+    async def record_plan(self, decided: Plan, now: datetime) -> None:
+        values: dict[str, Any] = {
+            "attempts": decided.sends,
+            "next_attempt_at": decided.next_attempt_at,
+        }
+        if decided.escalate:
+            values["escalated_at"] = now
+        await self._uow.conn.execute(
+            update(instruction)
+            .where(instruction.c.instruction_id == decided.instruction_id)
+            .values(**values)
         )
 
     # Irregularities, the audit trail, events -------------------------------------------------

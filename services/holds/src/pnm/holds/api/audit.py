@@ -8,13 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import Row
 
 from pnm.holds import audit_views
+from pnm.holds.api.paging import Limit, Offset
 from pnm.holds.audit import verify_trail
 from pnm.holds.domain.audit_chain import Reason
 from pnm.shared.access import OfficialReader, Requires
 from pnm.shared.auth import Principal
-from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, invalid_field
+from pnm.shared.http import AUTH_RESPONSES, invalid_field
 from pnm.shared.service import ServiceContext
 
 Auditor = Annotated[Principal, Depends(Requires("admin", "pd-inspector", "nvwa-inspector"))]
@@ -55,6 +57,16 @@ class AuditEntryView(BaseModel):
     hash: str
 
 
+def _view(row: Row[Any]) -> AuditEntryView:
+    """An entry as stored, its actor's columns as one actor."""
+    stored = row._mapping
+    entry = {k: v for k, v in stored.items() if not k.startswith("actor_")}
+    actor = ActorView(
+        subject=row.actor_subject, roles=list(row.actor_roles), organisation=row.actor_organisation
+    )
+    return AuditEntryView(**entry, actor=actor)
+
+
 def _aware(name: str, value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise invalid_field(
@@ -82,8 +94,8 @@ def add_audit_routes(router: APIRouter, ctx: ServiceContext) -> None:
         subject_id: str | None = Query(None, max_length=500),
         since: Annotated[datetime | None, Query(alias="from")] = None,
         until: Annotated[datetime | None, Query(alias="to")] = None,
-        limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[AuditEntryView]:
         """The trail in sequence order: the dossier of one hold or case (`subject_type`,
         `subject_id`), within [`from`, `to`) (officials)."""
@@ -97,24 +109,4 @@ def add_audit_routes(router: APIRouter, ctx: ServiceContext) -> None:
                 limit,
                 offset,
             )
-        return [
-            AuditEntryView(
-                sequence=r.sequence,
-                at=r.at,
-                actor=ActorView(
-                    subject=r.actor_subject,
-                    roles=list(r.actor_roles),
-                    organisation=r.actor_organisation,
-                ),
-                action=r.action,
-                subject_type=r.subject_type,
-                subject_id=r.subject_id,
-                before=r.before,
-                after=r.after,
-                outcome=r.outcome,
-                detail=r.detail,
-                prev_hash=r.prev_hash,
-                hash=r.hash,
-            )
-            for r in rows
-        ]
+        return [_view(r) for r in rows]

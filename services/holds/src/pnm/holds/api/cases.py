@@ -13,14 +13,15 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from pnm.holds import case_views, cases
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
+from pnm.holds.api.paging import Limit, Offset
 from pnm.holds.audit import Actor
 from pnm.holds.domain.case import FALSE_POSITIVE, CaseState, Outcome
-from pnm.holds.store import Case, HoldStore
+from pnm.holds.store import Case, Contact, HoldStore
 from pnm.shared.access import OfficialReader, Requires
 from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
 from pnm.shared.contracts.records import Record
-from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem, invalid_field
+from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem, invalid_field
 from pnm.shared.service import ServiceContext
 
 PreArrival = Annotated[Principal, Depends(Requires("customs-prearrival"))]
@@ -120,8 +121,8 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
         manifest_id: str | None = Query(None, max_length=100),
         line_id: str | None = Query(None, max_length=100),
         state: CaseState | None = None,
-        limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[dict[str, Any]]:
         """Cases, oldest first (officials)."""
         async with ctx.engine.connect() as conn:
@@ -151,7 +152,7 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
                 "contacted_at.in_future",
                 f"a contact cannot be later than now ({now.isoformat()})",
             )
-        contact = cases.Contact(
+        contact = Contact(
             party_name=body.party_name,
             party_eori=body.party_eori or None,
             contacted_at=body.contacted_at,

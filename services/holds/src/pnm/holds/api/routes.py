@@ -12,6 +12,7 @@ from pnm.holds.api.audit import add_audit_routes
 from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
 from pnm.holds.api.irregularities import add_irregularity_routes
+from pnm.holds.api.paging import Limit, Offset
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState
 from pnm.holds.reconciliation import reconcile
@@ -20,7 +21,7 @@ from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Requires, termin
 from pnm.shared.auth import AuthError, Principal
 from pnm.shared.contracts.limits import CONTAINERS_MAX, Code, Container, Identifier
 from pnm.shared.contracts.records import Record, Regime, TerminalAck
-from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
+from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.service import ServiceContext
 
@@ -126,7 +127,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         unanswered: Annotated[
             bool, Query(description="only those not yet acknowledged (the default)")
         ] = True,
-        limit: int = Query(500, ge=1, le=1000),
+        limit: Limit = 500,
     ) -> list[dict[str, Any]]:
         """For a terminal that does not use Kafka: its own instructions (role
         `terminal:<code>`), in order per hold. Poll with `unanswered=true`: an instruction
@@ -145,8 +146,8 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.get("/escalations", responses=AUTH_RESPONSES)
     async def escalations(
         caller: Escalations,
-        limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[dict[str, Any]]:
         """What needs a person, oldest first: standing holds no terminal could be instructed
         for (`no_terminal`, `unknown_terminal`), whose instruction the terminal rejected
@@ -158,11 +159,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.get("/holds", responses=AUTH_RESPONSES)
     async def list_holds(
         caller: HoldReader,
+        limit: Limit = 100,
+        offset: Offset = 0,
         manifest_id: str | None = None,
         line_id: str | None = None,
         state: HoldState | None = None,
-        limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         wanted = views.Holds(visible_terminals(caller), manifest_id, line_id, state)
         async with ctx.engine.connect() as conn:
@@ -243,15 +244,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     async def manual_hold(body: ManualHold, caller: PreArrival) -> dict[str, Any]:
         """Customs pre-arrival blocks a line by hand, with a reason; the regime's authority
         releases it (role customs-prearrival)."""
-        request = manual.ManualBlock(
-            manifest_id=body.manifest_id,
-            line_id=body.line_id,
-            regime=body.regime,
-            terminal=body.terminal,
-            containers=list(body.containers),
-            transport_document=body.transport_document,
-            reason=body.reason,
-        )
+        request = manual.ManualBlock(**body.model_dump())
         return await act(
             lambda store: manual.place_manual_hold(store, request, Actor.of(caller), ctx.clock())
         )
