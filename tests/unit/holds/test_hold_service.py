@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from hold_store_fake import MemoryHoldStore
@@ -21,7 +21,6 @@ from pnm.holds.domain.audit_chain import verify
 from pnm.holds.store import AlreadyHeld, Hold
 from pnm.shared.contracts.records import (
     DecisionStatus,
-    Reason,
     Regime,
     TerminalAck,
     TerminalInstruction,
@@ -44,24 +43,12 @@ def run(action: Awaitable[T]) -> T:
     return asyncio.run(wait())
 
 
-def decide(
-    store: MemoryHoldStore,
-    number: int,
-    status: DecisionStatus,
-    *,
-    terminal: str | None = "ECTDELTA",
-    regime: Regime = Regime.VET,
-    reasons: list[Reason] | None = None,
-) -> None:
+def decide(store: MemoryHoldStore, number: int, status: DecisionStatus, **facts: Any) -> None:
+    """Line 1 of manifest SVC-1 decided, its container given (`facts` as
+    `infra.decision_record` takes them: the terminal, ECTDELTA unless given, the regime, the
+    reasons)."""
     decided = decision_record(
-        "SVC-1",
-        "1",
-        number=number,
-        status=status,
-        terminal=terminal,
-        containers=[container(7)],
-        regime=regime,
-        reasons=reasons,
+        "SVC-1", "1", number=number, status=status, containers=[container(7)], **facts
     )
     run(apply_decisions(store, [decided], NOW + timedelta(minutes=number)))
 
