@@ -8,10 +8,12 @@ events are kept in order. No transactions and no locks: a test runs one action a
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pnm.holds.adapters.case_rows import OPENED_CASE
+from pnm.holds.adapters.postgres_store import ISSUED, OPENED_HOLD
 from pnm.holds.audit import Action
 from pnm.holds.domain.audit_chain import GENESIS, Entry, Head, append
 from pnm.holds.domain.hold import OPEN_STATES
@@ -32,6 +34,7 @@ from pnm.shared.contracts.topics import Topic
 from pnm.shared.versions import newer_wins
 
 STANDING = frozenset(s.value for s in OPEN_STATES)
+T = TypeVar("T", Hold, Instruction, Case)
 
 
 class DuplicateKey(Exception):
@@ -73,8 +76,9 @@ class MemoryHoldStore:
         existing = await self.standing(new.manifest_id, new.line_id, new.regime)
         if existing is not None:
             raise AlreadyHeld(existing.hold_id)
-        _insert(self.holds, new.hold_id, new)
-        return new
+        kept = _as_written(new, OPENED_HOLD, {"block_status": "none", "last_sequence": 0})
+        _insert(self.holds, new.hold_id, kept)
+        return kept
 
     async def hold(self, hold_id: str) -> Hold:
         if hold_id not in self.holds:
@@ -137,7 +141,7 @@ class MemoryHoldStore:
     async def add_instruction(self, sent: Instruction) -> None:
         if sent.hold_id not in self.holds:  # the foreign key
             raise UnknownHold(f"no hold {sent.hold_id!r}")
-        _insert(self.instructions, sent.instruction_id, sent)
+        _insert(self.instructions, sent.instruction_id, _as_written(sent, ISSUED, {"attempts": 1}))
 
     async def instruction(self, instruction_id: str) -> Instruction | None:
         return self.instructions.get(instruction_id)
@@ -190,8 +194,9 @@ class MemoryHoldStore:
             for c in self.cases.values()
         ):
             return None
-        _insert(self.cases, new.case_id, new)
-        return new
+        kept = _as_written(new, OPENED_CASE, {})
+        _insert(self.cases, new.case_id, kept)
+        return kept
 
     async def open_case_of(self, manifest_id: str, line_id: str) -> Case:
         [found] = [
@@ -259,6 +264,14 @@ def _insert(table: dict[Any, Any], key: object, row: object) -> None:
     if key in table:
         raise DuplicateKey(f"{key!r} is kept already")
     table[key] = row
+
+
+def _as_written(new: T, written: Collection[str], defaults: Mapping[str, Any]) -> T:
+    """`new` as the SQL inserts it: the fields it writes, the column defaults for the rest."""
+    rest: dict[str, Any] = {
+        f.name: defaults.get(f.name) for f in fields(new) if f.name not in written
+    }
+    return replace(new, **rest)
 
 
 def _as_kept(values: Mapping[str, Any]) -> dict[str, Any]:
