@@ -51,7 +51,7 @@ def snapshot(kept: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Hold:
-    """A hold as kept: the columns of `adapters.tables.hold`, in their order. `state`,
+    """A hold as kept: the columns of `adapters.tables.hold`, one field each. `state`,
     `block_status` and `origin` hold the values of `HoldState`, `BlockStatus` and `Origin`."""
 
     hold_id: str
@@ -116,7 +116,7 @@ class Due:
 
 @dataclass(frozen=True)
 class Case:
-    """A pre-arrival case as kept: the columns of `adapters.tables.case`, in their order."""
+    """A pre-arrival case as kept: the columns of `adapters.tables.case`, one field each."""
 
     case_id: str
     manifest_id: str
