@@ -1,6 +1,6 @@
 """The holds store's two implementations keep and refuse alike: PostgreSQL
 (`adapters.postgres_store`) and the fake the unit tests run the service layer over
-(tests/unit/holds/hold_store_fake.py). Every case runs on both; a fake that drifts from the
+(tests/unit/holds/holds_fakes.py). Every case runs on both; a fake that drifts from the
 SQL fails here (docs/holds.md, "The store")."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hold_store_fake import MemoryHoldStore
+from holds_fakes import MemoryHoldStore
 from infra import decision_record
 
 from pnm.cli.services import ALL

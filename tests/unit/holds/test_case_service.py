@@ -5,7 +5,7 @@ authority to release the line's holds."""
 from __future__ import annotations
 
 import pytest
-from hold_store_fake import MemoryHoldStore
+from holds_fakes import MemoryHoldStore
 from test_hold_service import NOW, PREARRIVAL, acknowledged, decide, run, the_hold
 
 from pnm.holds import cases

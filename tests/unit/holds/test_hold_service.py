@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
-from hold_store_fake import MemoryHoldStore
+from holds_fakes import MemoryHoldStore
 from infra import decision_record
 
 from pnm.holds import acks, authority, manual

@@ -4,7 +4,7 @@ authority only, kept, published; the goods may then be refused."""
 from __future__ import annotations
 
 import pytest
-from hold_store_fake import MemoryHoldStore
+from holds_fakes import MemoryHoldStore
 from test_hold_service import NOW, NVWA, PD, acknowledged, decide, run, the_hold
 
 from pnm.holds import authority, irregularities

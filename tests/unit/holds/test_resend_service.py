@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hold_store_fake import MemoryHoldStore
+from holds_fakes import MemoryHoldStore
 from test_hold_service import NOW, NVWA, acknowledged, decide, run, the_hold
 
 from pnm.holds import authority
