@@ -149,13 +149,14 @@ class MemoryHoldStore:
     async def record_ack(
         self, instruction_id: str, result: str, detail: str | None, at: datetime
     ) -> None:
-        if instruction_id in self.instructions:
-            self.instructions[instruction_id] = replace(
-                self.instructions[instruction_id],
-                ack_result=result,
-                ack_detail=detail,
-                acknowledged_at=at,
-            )
+        answered = self.instructions.get(instruction_id)  # the SQL updates no row when none
+        if answered is not None:
+            ack: dict[str, Any] = {
+                "ack_result": result,
+                "ack_detail": detail,
+                "acknowledged_at": at,
+            }
+            self.instructions[instruction_id] = replace(answered, **ack)
 
     async def due_instructions(self, now: datetime, most: int) -> list[Due]:
         due = sorted(
