@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
-from sqlalchemy import select
 
-from pnm.holds.adapters.tables import hold
+from pnm.holds import views
 from pnm.holds.adapters.tariffs import current_tariff
 from pnm.holds.domain.fees import Check, FeeEstimate, Goods, Inspection, Unestimable, estimate
 from pnm.shared.access import OfficialReader
@@ -71,17 +70,17 @@ def add_fee_route(router: APIRouter, ctx: ServiceContext) -> None:
                 "percentage", None, "required_for_reduced_check", "give the percentage"
             )
         async with ctx.engine.connect() as conn:
-            row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).first()
-        if row is None:
+            found = await views.one(conn, hold_id)
+        if found is None:
             raise DomainError(404, f"no hold {hold_id!r}")
-        if row.regime != Regime.PHYTO.value:
+        if found["regime"] != Regime.PHYTO.value:
             raise DomainError(
                 409,
-                f"hold {hold_id} is a {row.regime} hold: KCB inspection fees apply to phyto "
+                f"hold {hold_id} is a {found['regime']} hold: KCB inspection fees apply to phyto "
                 "holds only",
             )
         inspection = Inspection(check, start, minutes, percentage, stems)
-        result = estimate(goods_of(row.goods), inspection, tariff)
+        result = estimate(goods_of(found["goods"]), inspection, tariff)
         if isinstance(result, FeeEstimate):
             return FeeAnswer(
                 hold_id=hold_id,
