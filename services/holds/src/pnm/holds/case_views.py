@@ -1,15 +1,20 @@
 """Reading pre-arrival cases (docs/cases.md): a case with its contacts, its linked
-pre-notifications and its line's holds, one or a page of them. Reads only."""
+pre-notifications and its line's holds, one or a page of them; the outcomes of the cases closed
+in a period per risk indicator. Reads only."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Text, func, literal, select
+from sqlalchemy import case as when
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
-from pnm.holds.domain.case import CaseState
+from pnm.holds.domain.case import CaseState, Outcome, false_positive_rate
 
 
 async def _view(conn: AsyncConnection, row: Row[Any]) -> dict[str, Any]:
@@ -60,3 +65,45 @@ async def page(
         query = query.where(case.c.state == state.value)
     rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [await _view(conn, r) for r in rows]
+
+
+UNATTRIBUTED = "(none)"  # cases of lines no indicator flagged (manual holds)
+
+
+@dataclass(frozen=True)
+class IndicatorOutcomes:
+    indicator: str
+    by_outcome: dict[Outcome, int]
+
+    @property
+    def closed(self) -> int:
+        return sum(self.by_outcome.values())
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        return false_positive_rate(self.by_outcome)
+
+
+async def outcomes_per_indicator(
+    conn: AsyncConnection, start: datetime, end: datetime
+) -> list[IndicatorOutcomes]:
+    """The cases closed in [start, end), counted per indicator that flagged them and outcome
+    (a case flagged by two indicators counts for each)."""
+    flagged = when(
+        (func.cardinality(case.c.indicators) == 0, literal([UNATTRIBUTED], ARRAY(Text))),
+        else_=case.c.indicators,
+    )
+    indicator = func.unnest(flagged).label("indicator")
+    rows = await conn.execute(
+        select(indicator, case.c.outcome, func.count().label("n"))
+        .where(
+            case.c.state == CaseState.CLOSED.value,
+            case.c.closed_at >= start,
+            case.c.closed_at < end,
+        )
+        .group_by(indicator, case.c.outcome)
+    )
+    counted: dict[str, dict[Outcome, int]] = {}
+    for r in rows:
+        counted.setdefault(r.indicator, {})[Outcome(r.outcome)] = r.n
+    return [IndicatorOutcomes(i, counted[i]) for i in sorted(counted)]

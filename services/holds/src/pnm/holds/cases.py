@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Text, func, literal, select
-from sqlalchemy import case as when
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from pnm.holds.adapters.tables import case
 from pnm.holds.audit import Action, Actor
 from pnm.holds.domain.case import (
     CaseState,
     CaseStep,
     Outcome,
     apply,
-    false_positive_rate,
     releases,
 )
 from pnm.holds.domain.hold import HOLD_REQUIRED, HoldState, Transition, steps_from
@@ -241,45 +233,3 @@ async def _audit_and_publish(
     )
     key = line_key(after.manifest_id, after.line_id)
     store.publish(CASES, key, EVENT_TYPE[action], published)
-
-
-UNATTRIBUTED = "(none)"  # cases of lines no indicator flagged (manual holds)
-
-
-@dataclass(frozen=True)
-class IndicatorOutcomes:
-    indicator: str
-    by_outcome: dict[Outcome, int]
-
-    @property
-    def closed(self) -> int:
-        return sum(self.by_outcome.values())
-
-    @property
-    def false_positive_rate(self) -> float | None:
-        return false_positive_rate(self.by_outcome)
-
-
-async def outcomes_per_indicator(
-    conn: AsyncConnection, start: datetime, end: datetime
-) -> list[IndicatorOutcomes]:
-    """The cases closed in [start, end), counted per indicator that flagged them and outcome
-    (a case flagged by two indicators counts for each)."""
-    flagged = when(
-        (func.cardinality(case.c.indicators) == 0, literal([UNATTRIBUTED], ARRAY(Text))),
-        else_=case.c.indicators,
-    )
-    indicator = func.unnest(flagged).label("indicator")
-    rows = await conn.execute(
-        select(indicator, case.c.outcome, func.count().label("n"))
-        .where(
-            case.c.state == CaseState.CLOSED.value,
-            case.c.closed_at >= start,
-            case.c.closed_at < end,
-        )
-        .group_by(indicator, case.c.outcome)
-    )
-    counted: dict[str, dict[Outcome, int]] = {}
-    for r in rows:
-        counted.setdefault(r.indicator, {})[Outcome(r.outcome)] = r.n
-    return [IndicatorOutcomes(i, counted[i]) for i in sorted(counted)]

@@ -1,7 +1,7 @@
 """Irregularities for DFB (docs/irregularities.md): recorded by the hold's competent authority
 with its written statement of measures; the hold takes RECORD_IRREGULARITY, the record is kept
-and published on `holds.irregularities.v1`, and the period's records are exported as JSON or
-CSV. The caller commits."""
+and published on `holds.irregularities.v1`; a period's records (`irregularity_views`) are
+exported as JSON or CSV. The caller commits."""
 
 from __future__ import annotations
 
@@ -12,10 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from pnm.holds.adapters.tables import irregularity
 from pnm.holds.audit import Action, Actor
 from pnm.holds.authority import authority_of
 from pnm.holds.domain.hold import Transition
@@ -110,23 +106,6 @@ async def record(
     event_type = EventType.IRREGULARITY_RECORDED
     store.publish(IRREGULARITIES, row.hold_id, event_type, recorded, recorded.irregularity_id)
     return recorded
-
-
-async def in_period(
-    conn: AsyncConnection, start: datetime, end: datetime, most: int
-) -> list[Irregularity]:
-    """The irregularities recorded in [start, end), oldest first; TooMany rather than a part
-    of them when there are more than `most`."""
-    period = (irregularity.c.recorded_at >= start, irregularity.c.recorded_at < end)
-    count = (await conn.execute(select(func.count()).where(*period))).scalar_one()
-    if count > most:
-        raise TooMany(f"{count} irregularities in the period, at most {most} per export")
-    rows = await conn.execute(
-        select(irregularity.c.record)
-        .where(*period)
-        .order_by(irregularity.c.recorded_at, irregularity.c.irregularity_id)
-    )
-    return [Irregularity.model_validate(r.record) for r in rows]
 
 
 def _cell(value: str) -> str:

@@ -10,21 +10,18 @@ import logging
 from datetime import datetime
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import func, select
 
-from pnm.holds import instructions
+from pnm.holds import instructions, views
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
-from pnm.holds.adapters.tables import hold
 from pnm.holds.adapters.terminals import check_shadow_terminals
 from pnm.holds.audit import SYSTEM, Action
-from pnm.holds.domain.hold import OPEN_STATES, InstructionPurpose
+from pnm.holds.domain.hold import InstructionPurpose
 from pnm.holds.domain.resend import UNANSWERED, Plan, ResendPolicy, Unanswered, plan
 from pnm.holds.lifecycle import announce, change
 from pnm.holds.settings import TerminalProtocolSettings
 from pnm.holds.store import Due, HoldStore, Instruction
 from pnm.shared.contracts.records import TerminalInstruction
 from pnm.shared.contracts.topics import EventType
-from pnm.shared.db import UnitOfWork
 from pnm.shared.observability import log_fields
 from pnm.shared.service import BackgroundLoop, ServiceContext, pause
 
@@ -134,15 +131,6 @@ async def _escalate(store: HoldStore, sent: Instruction, now: datetime) -> None:
     log.warning("instruction escalated", extra=log_fields(hold_id=sent.hold_id, detail=detail))
 
 
-async def count_open_escalations(uow: UnitOfWork) -> dict[str, int]:
-    counted = await uow.conn.execute(
-        select(hold.c.escalation, func.count())
-        .where(hold.c.escalation.is_not(None), hold.c.state.in_([s.value for s in OPEN_STATES]))
-        .group_by(hold.c.escalation)
-    )
-    return {kind: int(n) for kind, n in counted.all()}
-
-
 def resend_loop(ctx: ServiceContext, settings: TerminalProtocolSettings) -> BackgroundLoop:
     """Every PNM_HOLDS_RESEND_INTERVAL_SECONDS: re-send and escalate what is due (rounds until
     none is left), then refresh the gauge of open escalations. Refuses an unregistered
@@ -161,7 +149,7 @@ def resend_loop(ctx: ServiceContext, settings: TerminalProtocolSettings) -> Back
                     if looked_at < ROUND_SIZE or stopping.is_set():
                         break
                 async with ctx.uow_factory() as uow:
-                    open_now = await count_open_escalations(uow)
+                    open_now = await views.open_escalations(uow.conn)
                 for kind in seen | set(open_now):
                     OPEN_ESCALATIONS.labels(kind).set(open_now.get(kind, 0))
                 seen.update(open_now)

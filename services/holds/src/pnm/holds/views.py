@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import hold, instruction
@@ -118,3 +118,13 @@ async def terminal_instructions(
     if unanswered:
         query = query.where(i.ack_result.is_(None))
     return [_instruction_view(r) for r in (await conn.execute(query.limit(limit))).all()]
+
+
+async def open_escalations(conn: AsyncConnection) -> dict[str, int]:
+    """How many standing holds wait for a person, by kind of escalation (the gauge)."""
+    counted = await conn.execute(
+        select(hold.c.escalation, func.count())
+        .where(hold.c.escalation.is_not(None), hold.c.state.in_([s.value for s in OPEN_STATES]))
+        .group_by(hold.c.escalation)
+    )
+    return {kind: int(n) for kind, n in counted.all()}

@@ -99,7 +99,7 @@ def add_case_routes(router: APIRouter, ctx: ServiceContext) -> None:
         by outcome, and the false-positive rate (docs/cases.md) (officials incl. analyst)."""
         check_period(start, end)
         async with ctx.engine.connect() as conn:
-            counted = await cases.outcomes_per_indicator(conn, start, end)
+            counted = await case_views.outcomes_per_indicator(conn, start, end)
         return Statistics(
             start=start,
             end=end,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from pnm.holds import irregularities
+from pnm.holds import irregularities, irregularity_views
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.api.cases import Moment, check_period
 from pnm.holds.audit import Actor
@@ -87,7 +87,7 @@ def add_irregularity_routes(router: APIRouter, ctx: ServiceContext) -> None:
         check_period(start, end)
         try:
             async with ctx.engine.connect() as conn:
-                found = await irregularities.in_period(conn, start, end, EXPORT_MAX)
+                found = await irregularity_views.in_period(conn, start, end, EXPORT_MAX)
         except irregularities.TooMany as err:
             raise invalid_field("to", end.isoformat(), "period.too_many", str(err)) from err
         if format == "csv":
