@@ -117,8 +117,8 @@ class KafkaDeadLetterTopics:
         consumer = AIOKafkaConsumer(
             **kafka_client_options(self.bootstrap, self.security), enable_auto_commit=False
         )
-        await consumer.start()
         try:
+            await consumer.start()  # in the try: a start that fails still closes the client
             consumer.assign(partitions)
             ends = await consumer.end_offsets(partitions)
             starts = await consumer.beginning_offsets(partitions)
@@ -166,8 +166,8 @@ class KafkaDeadLetterTopics:
         consumer = AIOKafkaConsumer(
             **kafka_client_options(self.bootstrap, self.security), enable_auto_commit=False
         )
-        await consumer.start()
         try:
+            await consumer.start()  # in the try: a start that fails still closes the client
             consumer.assign([tp])
             end = (await consumer.end_offsets([tp]))[tp]
             start = (await consumer.beginning_offsets([tp]))[tp]

@@ -41,6 +41,16 @@ def make_producer(bootstrap: str, client_id: str, security: KafkaSecurity) -> AI
     )
 
 
+async def _started(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    """Start a Kafka client; one that cannot start (the broker away) is closed before the error
+    goes on, else every retry leaves an open client behind."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
+
+
 class ResilientProducer:
     """An idempotent producer that is replaced by a new one when it stops delivering: after a
     broker restart a producer can wait for its batches forever. A send that does not complete
@@ -64,7 +74,7 @@ class ResilientProducer:
 
     async def start(self) -> None:
         producer = make_producer(self._bootstrap, self._client_id, self._security)
-        await producer.start()
+        await _started(producer)
         self._producer = producer
 
     async def stop(self) -> None:
@@ -219,7 +229,7 @@ class KafkaConsumerLoop:
         )
         self._consumer = consumer
         consumer.subscribe(self._topics, listener=_Listener(self))
-        await consumer.start()
+        await _started(consumer)
         measuring = asyncio.create_task(self._measure_lag(consumer), name="consumer lag")
         try:
             while not self._stopping.is_set():
