@@ -143,10 +143,6 @@ async def case_outcomes(
     return indicator_kpis((r[0], r[1], int(r[2])) for r in rows)
 
 
-def _hour_index(moment: datetime) -> int:
-    return int(moment.timestamp() // SECONDS_PER_HOUR)
-
-
 async def decisions_per_hour(
     conn: AsyncConnection, now: datetime, chart_hours: int, regime: str | None
 ) -> list[tuple[datetime, int]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import hold, instruction
@@ -49,11 +49,16 @@ async def _with_instructions(conn: AsyncConnection, rows: Sequence[Any]) -> list
     return [_hold_view(r, [i for i in sent if i.hold_id == r.hold_id]) for r in rows]
 
 
+async def kept(conn: AsyncConnection, hold_id: str) -> Row[Any] | None:
+    """The hold as kept, without its instructions."""
+    return (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).first()
+
+
 async def one(
     conn: AsyncConnection, hold_id: str, terminals: Collection[str] | None = None
 ) -> dict[str, Any] | None:
     """A hold with its instructions; `terminals`: only if it is one of theirs."""
-    row = (await conn.execute(select(hold).where(hold.c.hold_id == hold_id))).first()
+    row = await kept(conn, hold_id)
     if row is None or (terminals is not None and row.terminal not in terminals):
         return None
     [view] = await _with_instructions(conn, [row])

@@ -70,17 +70,17 @@ def add_fee_route(router: APIRouter, ctx: ServiceContext) -> None:
                 "percentage", None, "required_for_reduced_check", "give the percentage"
             )
         async with ctx.engine.connect() as conn:
-            found = await views.one(conn, hold_id)
-        if found is None:
+            row = await views.kept(conn, hold_id)
+        if row is None:
             raise DomainError(404, f"no hold {hold_id!r}")
-        if found["regime"] != Regime.PHYTO.value:
+        if row.regime != Regime.PHYTO.value:
             raise DomainError(
                 409,
-                f"hold {hold_id} is a {found['regime']} hold: KCB inspection fees apply to phyto "
+                f"hold {hold_id} is a {row.regime} hold: KCB inspection fees apply to phyto "
                 "holds only",
             )
         inspection = Inspection(check, start, minutes, percentage, stems)
-        result = estimate(goods_of(found["goods"]), inspection, tariff)
+        result = estimate(goods_of(row.goods), inspection, tariff)
         if isinstance(result, FeeEstimate):
             return FeeAnswer(
                 hold_id=hold_id,
