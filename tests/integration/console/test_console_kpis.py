@@ -139,7 +139,7 @@ class Console:
             )
             await self.feed(CASES.name, EventType.CASE_CLOSED, case_id, closed)
 
-    async def kpis(self, scope: str | None = None) -> kpi_views.Kpis:
+    async def kpis(self, scope: Authority | None = None) -> kpi_views.Kpis:
         async with self.pipeline.engine.connect() as conn:
             return await kpi_views.kpis(conn, NOW, 168, 24, scope)
 
@@ -193,9 +193,9 @@ async def test_share_notified_in_time_and_how_early_we_warn(console: Console) ->
     assert (kpis.warning.median_hours, kpis.warning.lines) == (10.0, 3)
     assert kpis.warning.after_arrival == 1
 
-    vet = await console.kpis("NVWA")
+    vet = await console.kpis(Authority.NVWA)
     assert vet.notified.total == Share(1, 5)
-    assert (await console.kpis("PD")).notified.total == Share(1, 1)
+    assert (await console.kpis(Authority.PD)).notified.total == Share(1, 1)
 
 
 async def test_holds_per_terminal_and_time_to_acknowledgement(console: Console) -> None:
@@ -215,7 +215,7 @@ async def test_holds_per_terminal_and_time_to_acknowledgement(console: Console) 
         TerminalHolds(NONE, 1, 0, None),  # no terminal ("") sorts first
         TerminalHolds("APMII", 1, 0, None),
     ]
-    assert (await console.kpis("PD")).terminals == []  # the holds are veterinary
+    assert (await console.kpis(Authority.PD)).terminals == []  # the holds are veterinary
 
 
 async def test_case_outcomes_per_indicator(console: Console) -> None:

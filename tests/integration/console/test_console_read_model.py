@@ -444,7 +444,7 @@ async def seed(model: ReadModel) -> None:
 
 
 async def every_page(
-    model: ReadModel, queue_name: str, query: QueueQuery, authority: str | None = None
+    model: ReadModel, queue_name: str, query: QueueQuery, authority: Authority | None = None
 ) -> list[dict[str, Any]]:
     queue = BY_NAME[queue_name]
     rows: list[dict[str, Any]] = []
@@ -512,7 +512,9 @@ async def test_six_thousand_rows_page_once_each_in_order_and_are_found(model: Re
     phyto = await every_page(model, "unnotified", QueueQuery(regime="phyto", size=200))
     assert sorted(keys(phyto)) == sorted(k for k in lines if int(k[1]) % 2 == 1)
     # A PD inspector sees only phytosanitary lines, without asking.
-    assert keys(await every_page(model, "unnotified", QueueQuery(size=200), "PD")) == keys(phyto)
+    assert keys(await every_page(model, "unnotified", QueueQuery(size=200), Authority.PD)) == keys(
+        phyto
+    )
     narrow = await every_page(
         model,
         "unnotified",

@@ -12,8 +12,6 @@ from hypothesis import strategies as st
 from pnm.cli.scenario.catalogue import FLIGHTS, TERMINALS_RTM
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.domain.hold import (
-    AUTHORITY,
-    AUTHORITY_ROLE,
     HOLD_REQUIRED,
     RELEASE_GROUNDS,
     BlockStatus,
@@ -31,7 +29,7 @@ from pnm.holds.domain.hold import (
     steps_from,
     unaddressable,
 )
-from pnm.shared.contracts.records import Authority, DecisionStatus, Regime
+from pnm.shared.contracts.records import DecisionStatus
 
 H = HoldState
 T = Transition
@@ -173,11 +171,6 @@ def test_release_grounds_are_the_statuses_that_need_no_hold() -> None:
         DecisionStatus.EXEMPT,
         DecisionStatus.NOT_CONTROLLED,
     } == RELEASE_GROUNDS
-
-
-def test_authority_per_regime() -> None:
-    assert AUTHORITY == {Regime.PHYTO: Authority.PD, Regime.VET: Authority.NVWA}
-    assert AUTHORITY_ROLE == {Authority.PD: "pd-inspector", Authority.NVWA: "nvwa-inspector"}
 
 
 @settings(max_examples=200)

@@ -14,7 +14,7 @@ from pnm.matcher.adapters.indicator_data import validated
 from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.decision import SEVERITY
 from pnm.matcher.domain.feeds import degraded_feeds
-from pnm.matcher.domain.indicators import REGIME_OF_CHED, IndicatorSet, IndicatorSetError
+from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetError
 from pnm.matcher.domain.matching import decision_record, same_substance
 from pnm.matcher.domain.selection import select_regimes
 from pnm.shared.contracts.records import (
@@ -315,10 +315,6 @@ def test_decision_record_and_substance() -> None:
     notified = decide_at(line(), [beef_pn()], arrived=True)
     other = decision_record(line(), frozenset({BOX}), "D", notified, 3, "v2", BASE_ETA)
     assert not same_substance(first, other)
-
-
-def test_every_ched_type_has_a_regime() -> None:
-    assert set(REGIME_OF_CHED) == set(ChedType)
 
 
 @pytest.mark.parametrize(

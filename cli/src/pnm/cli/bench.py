@@ -29,6 +29,7 @@ from pnm.cli.services import PIPELINE
 from pnm.shared.contracts.records import ManifestLine
 from pnm.shared.contracts.topics import DECISIONS
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.shared.roles import feed_role
 from pnm.testing.records import container, manifest_line
 
 POST_BATCH = 500
@@ -111,7 +112,7 @@ class PipelineFigures(Figures):
 async def pipeline_rate(site: Served, lines: list[ManifestLine]) -> PipelineFigures:
     prefix = f"bench{site.run}."
     env = await site.env(prefix)
-    dmf = bearer("feed:dmf")
+    dmf = bearer(feed_role("dmf"))
     with ServiceProcesses(PIPELINE, env, site.workdir / "logs") as processes:
         ports = processes.ports()
         async with httpx.AsyncClient(

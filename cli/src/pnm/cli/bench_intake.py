@@ -19,6 +19,7 @@ from pnm.cli.bench_common import Served, bearer
 from pnm.cli.processes import ServiceProcesses
 from pnm.shared.contracts.records import ChedType, PreNotification
 from pnm.shared.messaging.kafka_security import KafkaSecurity, kafka_client_options
+from pnm.shared.roles import feed_role
 from pnm.testing.files import prenotification_csv
 from pnm.testing.records import container, manifest_line, prenotification
 
@@ -101,7 +102,7 @@ async def _posted(
 async def intake_rates(site: Served, count: int) -> tuple[IntakeFigures, IntakeFigures, float]:
     env = await site.env(f"benchintake{site.run}.")
     dsn = site.database_url.replace("+asyncpg", "")
-    headers = bearer("feed:vgc")
+    headers = bearer(feed_role("vgc"))
     rest_records = bench_records(count, site.run, 0)
     file_records = bench_records(count, site.run, count)
     body = json.dumps({"records": [r.model_dump(mode="json") for r in rest_records]})
@@ -189,7 +190,7 @@ async def manifest_rates(site: Served, count: int) -> ManifestFigures:
                 "/manifest-ingest/lines",
                 ("declared", count),
                 content=body,
-                headers={**bearer("feed:dmf"), "Content-Type": "application/json"},
+                headers={**bearer(feed_role("dmf")), "Content-Type": "application/json"},
             )
     copy_seconds = await raw_copy(
         dsn,

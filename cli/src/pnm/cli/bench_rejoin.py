@@ -16,6 +16,7 @@ import httpx
 from pnm.cli.bench_common import Served, bearer, watch_decisions
 from pnm.cli.processes import ServiceProcesses
 from pnm.shared.contracts.topics import DECISIONS
+from pnm.shared.roles import feed_role
 from pnm.testing.records import container, manifest_line
 
 OUTAGE_SECONDS = 10.0
@@ -44,7 +45,7 @@ async def _decide_one(
     response = await client.post(
         "/manifest-ingest/lines",
         json={"lines": [line.model_dump(mode="json")]},
-        headers=bearer("feed:dmf"),
+        headers=bearer(feed_role("dmf")),
     )
     response.raise_for_status()
     return watcher

@@ -16,6 +16,7 @@ import httpx
 from pnm.cli.demo_events import DEMO_BEEF, DEMO_MANIFEST, demo_late_prenotification
 from pnm.cli.demo_terminals import log_action
 from pnm.shared.auth import mint_token
+from pnm.shared.roles import Role
 
 TERMINAL = "ECTDELTA"
 BASE_URL = "http://standalone"
@@ -62,8 +63,8 @@ async def block_to_release(
 
 
 async def _story(client: httpx.AsyncClient, secret: str, feed: httpx.Auth) -> None:
-    officer = bearer(secret, "demo-prearrival", "customs-prearrival")
-    inspector = bearer(secret, "demo-nvwa-inspector", "nvwa-inspector")
+    officer = bearer(secret, "demo-prearrival", Role.CUSTOMS_PREARRIVAL)
+    inspector = bearer(secret, "demo-nvwa-inspector", Role.NVWA_INSPECTOR)
 
     async def beef_hold(*states: str) -> dict[str, Any] | None:
         response = await client.get(

@@ -13,6 +13,7 @@ import httpx
 
 from pnm.cli.replay_input import ScenarioEvent
 from pnm.shared.auth import mint_token
+from pnm.shared.roles import feed_role
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ BATCHES = {
     "prenotification": ("/prenotification/prenotifications/bulk", "records"),
     "manifest.line": ("/manifest-ingest/lines", "lines"),
 }
-FEED_ROLES = ("feed:client-import", "feed:vgc", "feed:dmf")
+FEED_ROLES = tuple(feed_role(s) for s in ("client-import", "vgc", "dmf"))
 FEED_SYSTEMS = ("client-import", "vgc")
 PER_REQUEST = 500
 

@@ -17,6 +17,7 @@ from pnm.cli.terminal_register import Behaviour, Register
 from pnm.cli.terminal_sim import Emit, RestChannel, run_terminal
 from pnm.holds.adapters.terminals import Delivery, delivery_of, registered_terminals
 from pnm.holds.settings import protocol_settings
+from pnm.shared.roles import terminal_role
 
 log = logging.getLogger(__name__)
 # Every two seconds when idle: nine pollers at one second took a tenth of a core at rest.
@@ -77,7 +78,7 @@ async def _terminal(
     behaviour: Behaviour,
     emit: Emit,
 ) -> None:
-    auth = Minted(secret, code, [f"terminal:{code}"])
+    auth = Minted(secret, code, [terminal_role(code)])
     async with httpx.AsyncClient(transport=transport, base_url=base_url, auth=auth) as client:
         try:
             await run_terminal(

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pnm.shared.auth import AuthError, Principal, TokenVerifier
+from pnm.shared.roles import OFFICIALS, TERMINAL_PREFIX
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -45,7 +46,7 @@ def require_any(principal: Principal, *roles: str) -> None:
 
 # The officials who may read decisions, pre-notifications and holds (docs/architecture.md,
 # "Roles").
-OFFICIAL_READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "analyst", "admin")
+OFFICIAL_READERS = OFFICIALS
 
 
 def app_principal(
@@ -130,5 +131,5 @@ OfficialReader = Annotated[Principal, Depends(Requires(*OFFICIAL_READERS))]
 def terminal_codes(principal: Principal) -> frozenset[str]:
     """The terminals a `terminal:<code>` token speaks for."""
     return frozenset(
-        r.removeprefix("terminal:") for r in principal.roles if r.startswith("terminal:")
+        r.removeprefix(TERMINAL_PREFIX) for r in principal.roles if r.startswith(TERMINAL_PREFIX)
     )

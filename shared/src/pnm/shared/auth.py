@@ -5,9 +5,7 @@ verifies the identity provider's tokens with its public key (RS256 or ES256). Ev
 AuthError: 401 (with `WWW-Authenticate: Bearer`) when the caller is not known, 403 when the caller
 is known but lacks the role, each with a detail that says exactly why.
 
-Roles: "customs-prearrival", "pd-inspector", "nvwa-inspector", "terminal:<code>",
-"feed:<system>" (e.g. "feed:client-import", "feed:vgc"), "analyst", "admin". "admin" grants
-nothing implicitly: an endpoint that admits admins lists "admin" among its roles.
+The roles a token may carry are named in `pnm.shared.roles`.
 
 The routes' side (the verified caller as a FastAPI dependency, a route's role requirements) is
 `pnm.shared.access`.
@@ -28,6 +26,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.shared.http import DomainError
+from pnm.shared.roles import FEED_PREFIX, TERMINAL_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ class AuthSettings(BaseSettings):
         return self
 
 
-SYSTEM_ROLE_PREFIXES = ("feed:", "terminal:")
+SYSTEM_ROLE_PREFIXES = (FEED_PREFIX, TERMINAL_PREFIX)
 
 
 def max_lifetime(roles: Iterable[str], settings: AuthSettings) -> tuple[str, timedelta]:

@@ -48,6 +48,7 @@ from pnm.shared.db import UnitOfWork
 from pnm.shared.http import AUTH_RESPONSES
 from pnm.shared.messaging.transport import IncomingMessage
 from pnm.shared.observability import log_fields
+from pnm.shared.roles import INSPECTORS, Role
 from pnm.shared.service import BackgroundLoop, ServiceContext, pause
 from pnm.shared.text import storable
 
@@ -298,7 +299,7 @@ async def unreadable_gaps(
 
 
 # Who may read a reconciliation: the people who act on a gap (docs/architecture.md, "Roles").
-READERS = ("customs-prearrival", "pd-inspector", "nvwa-inspector", "admin")
+READERS = (Role.CUSTOMS_PREARRIVAL, *INSPECTORS, Role.ADMIN)
 WARNING_KEY = "reconciliation"
 
 Reconcile = Callable[[AsyncConnection, datetime, timedelta, int], Awaitable[Report]]

@@ -30,7 +30,8 @@ from pnm.console.domain.kpis import (
     per_hour,
     reconciliation,
 )
-from pnm.console.domain.queues import REGIME_OF_AUTHORITY
+from pnm.shared.competence import REGIME_OF_AUTHORITY
+from pnm.shared.contracts.records import Authority
 
 SECONDS_PER_HOUR = 3600
 
@@ -163,12 +164,16 @@ async def decisions_per_hour(
 
 
 async def kpis(
-    conn: AsyncConnection, now: datetime, window_hours: float, chart_hours: int, scope: str | None
+    conn: AsyncConnection,
+    now: datetime,
+    window_hours: float,
+    chart_hours: int,
+    scope: Authority | None,
 ) -> Kpis:
     """Every KPI of the read model over the last `window_hours` (decisions: `chart_hours`), of
     the authority's regime when the person works for one authority."""
     since = now - timedelta(hours=window_hours)
-    regime = REGIME_OF_AUTHORITY[scope] if scope else None
+    regime = REGIME_OF_AUTHORITY[scope].value if scope else None
     return Kpis(
         notified=await notified(conn, since, regime),
         warning=await warning(conn, since, regime),

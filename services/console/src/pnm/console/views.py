@@ -14,11 +14,12 @@ from sqlalchemy.sql import ColumnElement, Select
 from pnm.console.adapters.tables import case, feed, hold, line
 from pnm.console.domain.queues import (
     QUEUES,
-    REGIME_OF_AUTHORITY,
     Queue,
     QueueQuery,
     last_page,
 )
+from pnm.shared.competence import REGIME_OF_AUTHORITY
+from pnm.shared.contracts.records import Authority
 
 FINAL_HOLD_STATES = ("released", "refused")
 
@@ -145,7 +146,7 @@ def _sort_column(queue: Queue, sort: str) -> Any:
     return SORT_COLUMNS[sort]
 
 
-def _filtered(queue: Queue, query: QueueQuery, authority: str | None) -> Select[Any]:
+def _filtered(queue: Queue, query: QueueQuery, authority: Authority | None) -> Select[Any]:
     statement = _base(queue)
     if query.search:
         statement = statement.where(_search(query.search))
@@ -154,7 +155,7 @@ def _filtered(queue: Queue, query: QueueQuery, authority: str | None) -> Select[
     if query.terminal:
         column = hold.c.terminal if queue.source == "hold" else line.c.terminal
         statement = statement.where(column == query.terminal)
-    regime = query.regime or (REGIME_OF_AUTHORITY[authority] if authority else "")
+    regime = query.regime or (REGIME_OF_AUTHORITY[authority].value if authority else "")
     if regime:
         if queue.source == "hold":
             statement = statement.where(hold.c.regime == regime)
@@ -164,7 +165,7 @@ def _filtered(queue: Queue, query: QueueQuery, authority: str | None) -> Select[
 
 
 async def queue_page(
-    conn: AsyncConnection, queue: Queue, query: QueueQuery, authority: str | None
+    conn: AsyncConnection, queue: Queue, query: QueueQuery, authority: Authority | None
 ) -> Page:
     """One page of a queue (server-side: a queue of 50,000 rows costs one page's rows)."""
     statement = _filtered(queue, query, authority)
@@ -181,7 +182,7 @@ async def queue_page(
     return Page([dict(r._mapping) for r in rows], int(total or 0), query.page, query.size)
 
 
-async def queue_counts(conn: AsyncConnection, authority: str | None) -> dict[str, int]:
+async def queue_counts(conn: AsyncConnection, authority: Authority | None) -> dict[str, int]:
     """How many rows each queue holds now (for the navigation's badges)."""
     counts: dict[str, int] = {}
     for queue in QUEUES:
@@ -192,7 +193,7 @@ async def queue_counts(conn: AsyncConnection, authority: str | None) -> dict[str
 
 
 async def arrivals(
-    conn: AsyncConnection, now: datetime, hours: float, authority: str | None
+    conn: AsyncConnection, now: datetime, hours: float, authority: Authority | None
 ) -> list[dict[str, Any]]:
     """Lines expected in the next `hours` (not yet arrived), per BCP and status."""
     statement = (
@@ -203,7 +204,7 @@ async def arrivals(
         .order_by(line.c.bcp, line.c.status)
     )
     if authority:
-        statement = statement.where(line.c.regimes.any(REGIME_OF_AUTHORITY[authority]))
+        statement = statement.where(line.c.regimes.any(REGIME_OF_AUTHORITY[authority].value))
     return [dict(r._mapping) for r in await conn.execute(statement)]
 
 

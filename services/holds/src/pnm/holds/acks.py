@@ -21,6 +21,7 @@ from pnm.holds.store import HoldStore
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.db import UnitOfWork
+from pnm.shared.roles import terminal_role
 from pnm.shared.service import Clock
 
 
@@ -59,7 +60,7 @@ async def acknowledge(
     latest = sent.instruction_id == held.current_instruction_id
     transition = step_after_ack(HoldState(held.state), purpose, applied, latest)
     await store.record_ack(ack.instruction_id, ack.result, ack.detail, ack.at)
-    by = actor or Actor(subject=f"terminal:{ack.terminal}", roles=(f"terminal:{ack.terminal}",))
+    by = actor or Actor(subject=terminal_role(ack.terminal), roles=(terminal_role(ack.terminal),))
     values: dict[str, Any] = {}
     if latest:
         if purpose is InstructionPurpose.BLOCK:

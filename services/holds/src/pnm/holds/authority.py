@@ -10,8 +10,6 @@ from typing import Literal
 from pnm.holds import instructions
 from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import (
-    AUTHORITY,
-    AUTHORITY_ROLE,
     DESTINATION_SETTABLE,
     BlockStatus,
     HoldState,
@@ -21,6 +19,7 @@ from pnm.holds.domain.hold import (
 )
 from pnm.holds.lifecycle import change, step
 from pnm.holds.store import Hold, HoldStore
+from pnm.shared.competence import role_of_regime
 from pnm.shared.contracts.records import Regime
 
 
@@ -29,7 +28,7 @@ class NotTheAuthority(PermissionError):
 
 
 def authority_of(row: Hold, actor: Actor, action: str) -> None:
-    role = AUTHORITY_ROLE[AUTHORITY[Regime(row.regime)]]
+    role = role_of_regime(Regime(row.regime))
     if role not in actor.roles:
         raise NotTheAuthority(
             f"only {row.authority} (role {role}) may {action} hold {row.hold_id} "

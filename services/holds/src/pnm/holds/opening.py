@@ -15,7 +15,6 @@ from pnm.holds import cases, instructions
 from pnm.holds.adapters.terminals import known_terminals
 from pnm.holds.audit import SYSTEM, Actor
 from pnm.holds.domain.hold import (
-    AUTHORITY,
     BlockStatus,
     HoldState,
     InstructionPurpose,
@@ -25,6 +24,7 @@ from pnm.holds.domain.hold import (
 )
 from pnm.holds.lifecycle import step
 from pnm.holds.store import Hold, HoldStore
+from pnm.shared.competence import AUTHORITY_OF_REGIME
 from pnm.shared.contracts.records import Decision, Regime
 
 
@@ -81,7 +81,7 @@ async def open_hold(
             manifest_id=line.manifest_id,
             line_id=line.line_id,
             regime=regime.value,
-            authority=AUTHORITY[regime].value,
+            authority=AUTHORITY_OF_REGIME[regime].value,
             state=HoldState.REQUESTED.value,
             block_status=BlockStatus.NONE.value,
             origin=origin.value,

@@ -10,26 +10,22 @@ from typing import Any, get_args
 from pnm.prenotification import feeds, handlers
 from pnm.shared.access import Requires
 from pnm.shared.auth import Principal
-from pnm.shared.contracts.records import ChedType, PreNotification
+from pnm.shared.competence import role_of_ched
+from pnm.shared.contracts.records import PreNotification
 from pnm.shared.intake.model import Issue
+from pnm.shared.roles import INSPECTORS, Role, feed_role
 
-AUTHORITY_FOR_CHED = {
-    ChedType.CHED_PP: "pd-inspector",
-    ChedType.CHED_P: "nvwa-inspector",
-    ChedType.CHED_A: "nvwa-inspector",
-    ChedType.CHED_D: "nvwa-inspector",
-}
 # Who may declare an emergency procedure for a feed: its competent authority
 # (docs/sources.md, "Emergency procedures (seed 000)").
 FEED_AUTHORITY = {
-    "client-import": ("pd-inspector", "admin"),
-    "vgc": ("nvwa-inspector", "admin"),
-    "traces": ("pd-inspector", "nvwa-inspector", "admin"),
-    "written": ("pd-inspector", "nvwa-inspector", "admin"),
+    "client-import": (Role.PD_INSPECTOR, Role.ADMIN),
+    "vgc": (Role.NVWA_INSPECTOR, Role.ADMIN),
+    "traces": (*INSPECTORS, Role.ADMIN),
+    "written": (*INSPECTORS, Role.ADMIN),
 }
 FEED_SYSTEMS = tuple(s for s in get_args(feeds.System) if s != "written")
-AUTHORITIES = ("pd-inspector", "nvwa-inspector", "admin")
-FEED_WRITERS = (*(f"feed:{s}" for s in FEED_SYSTEMS), "admin")
+AUTHORITIES = (*INSPECTORS, Role.ADMIN)
+FEED_WRITERS = (*(feed_role(s) for s in FEED_SYSTEMS), Role.ADMIN)
 
 
 def feed_authorisation(principal: Principal) -> handlers.Authorise:
@@ -42,7 +38,7 @@ def feed_authorisation(principal: Principal) -> handlers.Authorise:
                 "written pre-notifications are entered by an authority through /written",
                 "error",
             )
-        if principal.has(f"feed:{record.system}") or principal.has("admin"):
+        if principal.has(feed_role(record.system)) or principal.has(Role.ADMIN):
             return None
         return Issue(
             "system",
@@ -66,8 +62,8 @@ def written_authorisation(principal: Principal) -> handlers.Authorise:
                 "a written entry has system 'written'",
                 "error",
             )
-        needed = AUTHORITY_FOR_CHED[record.ched_type]
-        if principal.has(needed) or principal.has("admin"):
+        needed = role_of_ched(record.ched_type)
+        if principal.has(needed) or principal.has(Role.ADMIN):
             return None
         return Issue(
             "ched_type",
@@ -95,7 +91,7 @@ def resubmitters(origin: str | None) -> Requires:
     an admin; an input that names no system only an admin (fail closed)."""
     if origin == "written":
         return Requires(*AUTHORITIES)
-    return Requires(f"feed:{origin}", "admin") if origin else Requires("admin")
+    return Requires(feed_role(origin), Role.ADMIN) if origin else Requires(Role.ADMIN)
 
 
 def same_system(

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from pnm.console.domain.actions import Action, Field, Values, items, moment
-from pnm.console.domain.queues import ADMIN, ANALYST, CUSTOMS, NVWA, PD
+from pnm.console.domain.queues import AUTHORITIES
+from pnm.shared.roles import Role
 
 # An item of an activation's lines: `MANIFEST/LINE`.
 LINE_KEY = r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}/[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}"
@@ -76,7 +77,6 @@ def _written(values: Values) -> dict[str, Any]:
 REASON = Field("reason", "textarea")
 NOTE = Field("note", "textarea", required=False)
 COUNTRY = r"[A-Z]{2}"
-AUTHORITIES = frozenset({PD, NVWA})
 # The hold states in which each hold action can succeed (services/holds domain/hold.py): the
 # form is not shown where the service would refuse it anyway.
 RELEASABLE = frozenset(
@@ -154,7 +154,7 @@ ACTIONS: tuple[Action, ...] = (
         "hold",
         "holds",
         "/holds/{target}/block",
-        AUTHORITIES | {CUSTOMS},
+        AUTHORITIES | {Role.CUSTOMS_PREARRIVAL},
         (REASON,),
         _reason,
         states=frozenset({"block_rejected"}),
@@ -164,7 +164,7 @@ ACTIONS: tuple[Action, ...] = (
         "case",
         "holds",
         "/cases/{target}/contacts",
-        frozenset({CUSTOMS}),
+        frozenset({Role.CUSTOMS_PREARRIVAL}),
         (
             Field("party_name", max_length=350),
             Field("party_eori", required=False, max_length=70),
@@ -185,7 +185,7 @@ ACTIONS: tuple[Action, ...] = (
         "case",
         "holds",
         "/cases/{target}/references",
-        frozenset({CUSTOMS}),
+        frozenset({Role.CUSTOMS_PREARRIVAL}),
         (
             Field("reference", max_length=64),
             Field(
@@ -200,7 +200,7 @@ ACTIONS: tuple[Action, ...] = (
         "case",
         "holds",
         "/cases/{target}/close",
-        frozenset({CUSTOMS}),
+        frozenset({Role.CUSTOMS_PREARRIVAL}),
         (
             Field(
                 "outcome",
@@ -222,7 +222,7 @@ ACTIONS: tuple[Action, ...] = (
         "feed",
         "prenotification",
         "/feeds/{target}/emergency",
-        AUTHORITIES | {ADMIN},
+        AUTHORITIES | {Role.ADMIN},
         (NOTE,),
         lambda v: {"action": "start"} | _optional(v, "note"),
         states=frozenset({"normal"}),
@@ -232,7 +232,7 @@ ACTIONS: tuple[Action, ...] = (
         "feed",
         "prenotification",
         "/feeds/{target}/emergency",
-        AUTHORITIES | {ADMIN},
+        AUTHORITIES | {Role.ADMIN},
         (NOTE,),
         lambda v: {"action": "end"} | _optional(v, "note"),
         states=frozenset({"emergency"}),
@@ -242,7 +242,7 @@ ACTIONS: tuple[Action, ...] = (
         "indicator_set",
         "matcher",
         "/indicator-sets/{target}/activate",
-        frozenset({ANALYST, ADMIN}),
+        frozenset({Role.ANALYST, Role.ADMIN}),
         # The lines to try the set on first: the confirmation shows their dry run.
         (Field("lines", "list", max_length=2000, pattern=LINE_KEY, max_items=20),),
         lambda v: None,
@@ -254,7 +254,7 @@ ACTIONS: tuple[Action, ...] = (
         "written",
         "prenotification",
         "/written",
-        AUTHORITIES | {ADMIN},
+        AUTHORITIES | {Role.ADMIN},
         (
             Field("reference", max_length=64),
             Field("ched_type", "select", choices=("CHED-PP", "CHED-P", "CHED-A", "CHED-D")),

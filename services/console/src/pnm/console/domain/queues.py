@@ -7,6 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pnm.shared.competence import ROLE_OF_AUTHORITY
+from pnm.shared.contracts.records import Authority
+from pnm.shared.roles import INSPECTORS, OFFICIALS, Role
+
 Source = Literal["line", "hold", "case"]
 Direction = Literal["asc", "desc"]
 
@@ -27,18 +31,18 @@ class Queue:
     workers: frozenset[str] = field(default_factory=frozenset)
 
 
-CUSTOMS = "customs-prearrival"
-PD = "pd-inspector"
-NVWA = "nvwa-inspector"
-ANALYST = "analyst"
-ADMIN = "admin"
-EVERYONE = frozenset({CUSTOMS, PD, NVWA, ANALYST, ADMIN})
-AUTHORITIES = frozenset({PD, NVWA})
+EVERYONE = frozenset(OFFICIALS)
+AUTHORITIES = frozenset(INSPECTORS)
 
 QUEUES: tuple[Queue, ...] = (
     Queue("overdue", "line", statuses=("overdue",), workers=EVERYONE),
     Queue("unnotified", "line", statuses=("unnotified", "invalid_notification"), workers=EVERYONE),
-    Queue("review", "line", statuses=("review",), workers=frozenset({CUSTOMS, ANALYST, ADMIN})),
+    Queue(
+        "review",
+        "line",
+        statuses=("review",),
+        workers=frozenset({Role.CUSTOMS_PREARRIVAL, Role.ANALYST, Role.ADMIN}),
+    ),
     Queue(
         "holds_waiting_release",
         "hold",
@@ -46,7 +50,7 @@ QUEUES: tuple[Queue, ...] = (
         # lifts it (docs/console.md, "Work queues").
         hold_states=("acknowledged", "release_requested", "irregularity_recorded"),
         default_sort="changed",
-        workers=frozenset({PD, NVWA, ADMIN}),
+        workers=frozenset({Role.PD_INSPECTOR, Role.NVWA_INSPECTOR, Role.ADMIN}),
     ),
     Queue(
         "holds_escalated",
@@ -61,14 +65,16 @@ QUEUES: tuple[Queue, ...] = (
         "hold",
         hold_states=("requested", "instructed", "release_instructed"),
         default_sort="changed",
-        workers=frozenset({CUSTOMS, PD, NVWA, ADMIN}),
+        workers=frozenset(
+            {Role.CUSTOMS_PREARRIVAL, Role.PD_INSPECTOR, Role.NVWA_INSPECTOR, Role.ADMIN}
+        ),
     ),
     Queue(
         "open_cases",
         "case",
         open_cases=True,
         default_sort="opened",
-        workers=frozenset({CUSTOMS, ANALYST, ADMIN}),
+        workers=frozenset({Role.CUSTOMS_PREARRIVAL, Role.ANALYST, Role.ADMIN}),
     ),
 )
 BY_NAME = {q.name: q for q in QUEUES}
@@ -87,22 +93,14 @@ def queues_for(roles: Iterable[str]) -> list[Queue]:
     return [q for q in QUEUES if q.workers & held]
 
 
-def authority_scope(roles: Iterable[str]) -> str | None:
+def authority_scope(roles: Iterable[str]) -> Authority | None:
     """An inspector of one authority sees that authority's lines and holds (PD: phyto, NVWA:
     vet); customs, analysts, admins and anyone holding both see all."""
     held = set(roles)
     if held & (EVERYONE - AUTHORITIES):
         return None
-    if held >= AUTHORITIES:
-        return None
-    if PD in held:
-        return "PD"
-    if NVWA in held:
-        return "NVWA"
-    return None
-
-
-REGIME_OF_AUTHORITY = {"PD": "phyto", "NVWA": "vet"}
+    inspecting = [a for a, role in ROLE_OF_AUTHORITY.items() if role in held]
+    return inspecting[0] if len(inspecting) == 1 else None
 
 
 class QueryProblem(ValueError):

@@ -6,20 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import Row
 
 from pnm.holds import audit_views
+from pnm.holds.api.callers import Auditor
 from pnm.holds.api.paging import Limit, Offset
 from pnm.holds.audit import verify_trail
 from pnm.holds.domain.audit_chain import Reason
-from pnm.shared.access import OfficialReader, Requires
-from pnm.shared.auth import Principal
+from pnm.shared.access import OfficialReader
 from pnm.shared.http import AUTH_RESPONSES, invalid_field
 from pnm.shared.service import ServiceContext
-
-Auditor = Annotated[Principal, Depends(Requires("admin", "pd-inspector", "nvwa-inspector"))]
 
 
 class ChainBreak(BaseModel):

@@ -8,23 +8,22 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from pnm.holds import case_views, cases
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
+from pnm.holds.api.callers import PreArrival
 from pnm.holds.api.paging import Limit, Offset
 from pnm.holds.audit import Actor
 from pnm.holds.domain.case import FALSE_POSITIVE, CaseState, Outcome
 from pnm.holds.store import Case, Contact, HoldStore
-from pnm.shared.access import OfficialReader, Requires
-from pnm.shared.auth import Principal
+from pnm.shared.access import OfficialReader
 from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
 from pnm.shared.contracts.records import Record
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem, invalid_field
 from pnm.shared.service import ServiceContext
 
-PreArrival = Annotated[Principal, Depends(Requires("customs-prearrival"))]
 Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
 Note = Annotated[str, Field(min_length=1, max_length=2000)]
 Channel = Literal["phone", "email", "portal", "letter", "fax", "in_person"]

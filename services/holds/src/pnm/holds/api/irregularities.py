@@ -5,26 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import Field
 
 from pnm.holds import irregularities, irregularity_views
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
+from pnm.holds.api.callers import AuthorityOfficer, IrregularityReader
 from pnm.holds.api.cases import Moment, check_period
 from pnm.holds.audit import Actor
-from pnm.shared.access import Requires
-from pnm.shared.auth import Principal
 from pnm.shared.contracts.limits import TEXT_MAX, Code, Reference
 from pnm.shared.contracts.records import Irregularity, IrregularityParty, Record
 from pnm.shared.http import AUTH_RESPONSES, Problem, invalid_field
 from pnm.shared.service import ServiceContext
 
-AuthorityOfficer = Annotated[Principal, Depends(Requires("pd-inspector", "nvwa-inspector"))]
-IrregularityReader = Annotated[
-    Principal,
-    Depends(Requires("pd-inspector", "nvwa-inspector", "customs-prearrival", "admin")),
-]
 EXPORT_MAX = 10_000  # irregularities per export: a longer period is refused, never cut short
 Statement = Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
 

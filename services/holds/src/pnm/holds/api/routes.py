@@ -3,12 +3,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from pnm.holds import acks, authority, manual, views
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.api.audit import add_audit_routes
+from pnm.holds.api.callers import (
+    AuthorityOfficer,
+    Escalations,
+    HoldReader,
+    PreArrival,
+    Terminal,
+)
 from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
 from pnm.holds.api.irregularities import add_irregularity_routes
@@ -17,25 +24,15 @@ from pnm.holds.audit import Actor
 from pnm.holds.domain.hold import HoldState
 from pnm.holds.reconciliation import reconcile
 from pnm.holds.store import Hold, HoldStore, UnknownHold
-from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Requires, terminal_codes
+from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, terminal_codes
 from pnm.shared.auth import AuthError, Principal
 from pnm.shared.contracts.limits import CONTAINERS_MAX, Code, Container, Identifier
 from pnm.shared.contracts.records import Record, Regime, TerminalAck
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
+from pnm.shared.roles import Role
 from pnm.shared.service import ServiceContext
 
-# A terminal (or an admin), checked before the acknowledgement is read (AuthoriseFirst).
-Terminal = Annotated[Principal, Depends(Requires("terminal:*", "admin"))]
-# Officials see every hold, a terminal its own.
-HoldReader = Annotated[Principal, Depends(Requires(*OFFICIAL_READERS, "terminal:*"))]
-# The authorities act on holds; which one may act on a given hold is checked on the hold.
-AuthorityOfficer = Annotated[Principal, Depends(Requires("pd-inspector", "nvwa-inspector"))]
-PreArrival = Annotated[Principal, Depends(Requires("customs-prearrival"))]
-# A person acting on an escalation: customs pre-arrival or an authority.
-Escalations = Annotated[
-    Principal, Depends(Requires("customs-prearrival", "pd-inspector", "nvwa-inspector"))
-]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
@@ -101,7 +98,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     )
     async def acknowledge(ack: TerminalAck, caller: Terminal) -> AckResult:
         """A terminal confirms (or could not apply) an instruction (role `terminal:<code>`)."""
-        if ack.terminal not in terminal_codes(caller) and not caller.has("admin"):
+        if ack.terminal not in terminal_codes(caller) and not caller.has(Role.ADMIN):
             raise AuthError(
                 403,
                 f"role terminal:{ack.terminal} required to acknowledge for that terminal; "
@@ -137,7 +134,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         async with ctx.engine.connect() as conn:
             return await views.terminal_instructions(
                 conn,
-                None if caller.has("admin") else terminal_codes(caller),
+                None if caller.has(Role.ADMIN) else terminal_codes(caller),
                 after,
                 unanswered,
                 limit,

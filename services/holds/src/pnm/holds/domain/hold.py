@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pnm.shared.contracts.records import Authority, DecisionStatus, Regime
+from pnm.shared.contracts.records import DecisionStatus
 
 HOLD_REQUIRED = frozenset({DecisionStatus.UNNOTIFIED, DecisionStatus.INVALID_NOTIFICATION})
 # A later decision with one of these no longer needs the hold: the authority is asked to release.
@@ -24,13 +24,6 @@ RELEASE_GROUNDS = frozenset(
         DecisionStatus.NOT_CONTROLLED,
     }
 )
-
-AUTHORITY: dict[Regime, Authority] = {Regime.PHYTO: Authority.PD, Regime.VET: Authority.NVWA}
-# The role that speaks for each authority (docs/access.md).
-AUTHORITY_ROLE: dict[Authority, str] = {
-    Authority.PD: "pd-inspector",
-    Authority.NVWA: "nvwa-inspector",
-}
 
 
 class HoldState(StrEnum):

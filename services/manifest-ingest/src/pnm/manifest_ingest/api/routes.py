@@ -28,10 +28,11 @@ from pnm.shared.http import (
     raw_json,
 )
 from pnm.shared.intake.model import Submission
+from pnm.shared.roles import Role, feed_role
 from pnm.shared.service import ServiceContext
 
 MAX_LINES = 20_000
-WRITERS = ("feed:dmf", "admin")
+WRITERS = (feed_role("dmf"), Role.ADMIN)
 # The DMF feed, checked before a request's body is read (AuthoriseFirst).
 Writer = Annotated[Principal, Depends(Requires(*WRITERS))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}

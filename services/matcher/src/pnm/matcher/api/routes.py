@@ -27,9 +27,10 @@ from pnm.shared.contracts.limits import REFERENCE_MAX, Instant
 from pnm.shared.contracts.records import Decision, DecisionStatus
 from pnm.shared.http import AUTH_RESPONSES, MAX_OFFSET, DomainError, Problem
 from pnm.shared.reconciliation import add_reconciliation_route
+from pnm.shared.roles import Role
 from pnm.shared.service import ServiceContext
 
-ANALYSTS = ("analyst", "admin")
+ANALYSTS = (Role.ANALYST, Role.ADMIN)
 # Who changes indicator sets, checked before a request's body is read (AuthoriseFirst).
 Analyst = Annotated[Principal, Depends(Requires(*ANALYSTS))]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

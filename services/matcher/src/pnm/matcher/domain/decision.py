@@ -12,7 +12,7 @@ from functools import lru_cache
 from pnm.matcher.domain.deadlines import Timeline
 from pnm.matcher.domain.facts import Goods, LineFacts, NotificationFacts
 from pnm.matcher.domain.goods_selection import GOODS_UNCERTAIN
-from pnm.matcher.domain.indicators import REGIME_OF_CHED, Exemption, IndicatorSet, Parameters
+from pnm.matcher.domain.indicators import Exemption, IndicatorSet, Parameters
 from pnm.matcher.domain.quantity import NOTHING, Claim, Quantity, Use, claim, total_packages
 from pnm.matcher.domain.regime import SETTLED_BY_MATCH, decide_regime, held_back
 from pnm.matcher.domain.scoring import (
@@ -31,6 +31,7 @@ from pnm.matcher.domain.scoring import (
 from pnm.matcher.domain.selection import Selected, bcp_refusal, exemption_for, select_regimes
 from pnm.matcher.domain.watermark import Backlog
 from pnm.shared.bcp.lead_time import is_wood
+from pnm.shared.competence import REGIME_OF_CHED
 from pnm.shared.contracts.records import (
     ChedType,
     Contribution,

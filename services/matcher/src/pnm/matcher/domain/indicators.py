@@ -29,6 +29,7 @@ from pnm.matcher.domain.goods_text import vocabulary
 from pnm.shared.bcp.shipped import SHIPPED_VERSION as SHIPPED_BCP_TABLE
 from pnm.shared.bcp.shipped import bcp_table
 from pnm.shared.bcp.table import Bcp, BcpTable
+from pnm.shared.competence import REGIME_OF_CHED
 from pnm.shared.contracts.limits import TEXT_MAX
 from pnm.shared.contracts.records import (
     ChedType,
@@ -277,15 +278,6 @@ class IndicatorSetDocument(_Strict):
                 "designations are changed in the shared BCP table, not in an indicator set"
             )
         return self
-
-
-REGIME_OF_CHED: dict[ChedType, Regime] = {
-    ChedType.CHED_PP: Regime.PHYTO,
-    ChedType.CHED_P: Regime.VET,
-    ChedType.CHED_A: Regime.VET,
-    # Feed and food of non-animal origin is notified in VGC and checked by NVWA.
-    ChedType.CHED_D: Regime.VET,
-}
 
 
 def _forms(word: str) -> set[str]:

@@ -46,6 +46,7 @@ from pnm.shared.contracts.limits import Instant
 from pnm.shared.contracts.records import FeedStatus, PreNotification
 from pnm.shared.http import MAX_OFFSET, DomainError, RowId, json_body, raw_json
 from pnm.shared.intake.model import Submission
+from pnm.shared.roles import Role, feed_role
 from pnm.shared.service import ServiceContext
 
 READERS = OFFICIAL_READERS
@@ -54,9 +55,9 @@ READERS = OFFICIAL_READERS
 FeedWriter = Annotated[Principal, Depends(Requires(*FEED_WRITERS))]
 Authority = Annotated[Principal, Depends(Requires(*AUTHORITIES))]
 Resubmitter = Annotated[Principal, Depends(Requires(*FEED_WRITERS, *AUTHORITIES))]
-PlantAuthority = Annotated[Principal, Depends(Requires("pd-inspector", "admin"))]
+PlantAuthority = Annotated[Principal, Depends(Requires(Role.PD_INSPECTOR, Role.ADMIN))]
 FeedHeartbeat = Annotated[
-    Principal, Depends(Requires(*(f"feed:{s}" for s in get_args(feeds.System)), "admin"))
+    Principal, Depends(Requires(*(feed_role(s) for s in get_args(feeds.System)), Role.ADMIN))
 ]
 INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": IntakeOut, "description": "amended, or an already known version (ignored)"},
@@ -319,7 +320,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     )
     async def heartbeat(system: feeds.System, caller: FeedHeartbeat) -> FeedStatus:
         """A feed says it is alive even when it has nothing to send."""
-        require_any(caller, f"feed:{system}", "admin")
+        require_any(caller, feed_role(system), Role.ADMIN)
         async with ctx.uow_factory() as uow:
             result = await feeds.heartbeat(PostgresNotificationStore(uow), system, ctx.clock())
             await uow.commit()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import NamedTuple
 
 import pycountry
 
@@ -36,17 +37,22 @@ SYSTEM_NAMES = {
     "traces": "TRACES",
     "written": "written (fax or e-mail)",
 }
-GOODS = {
-    ChedType.CHED_PP: "plants and plant products",
-    ChedType.CHED_P: "products of animal origin",
-    ChedType.CHED_A: "live animals",
-    ChedType.CHED_D: "food and feed of non-animal origin",
-}
-KIND = {
-    ChedType.CHED_PP: "a plant product",
-    ChedType.CHED_P: "a product of animal origin",
-    ChedType.CHED_A: "a live animal or germinal product",
-    ChedType.CHED_D: "food or feed of non-animal origin",
+
+
+class Covered(NamedTuple):
+    """The goods a CHED type covers, as the refusals name them: all of them, and one of them."""
+
+    goods: str
+    one: str
+
+
+COVERED = {
+    ChedType.CHED_PP: Covered("plants and plant products", "a plant product"),
+    ChedType.CHED_P: Covered("products of animal origin", "a product of animal origin"),
+    ChedType.CHED_A: Covered("live animals", "a live animal or germinal product"),
+    ChedType.CHED_D: Covered(
+        "food and feed of non-animal origin", "food or feed of non-animal origin"
+    ),
 }
 ANIMAL_TYPES = (ChedType.CHED_P, ChedType.CHED_A)
 # Codes EU customs and TRACES use besides ISO 3166-1: Kosovo and Northern Ireland.
@@ -145,7 +151,8 @@ def _cn_code(ched_type: ChedType, cn: str, data: ReferenceData) -> tuple[str, Se
             ]
             if fully:
                 return (
-                    f"{label(animal)} is {KIND[animal]}: it needs {animal.value}, not CHED-D",
+                    f"{label(animal)} is {COVERED[animal].one}: "
+                    f"it needs {animal.value}, not CHED-D",
                     "error",
                 )
         maybe = [t for t in ANIMAL_TYPES if listed[t]]
@@ -157,7 +164,7 @@ def _cn_code(ched_type: ChedType, cn: str, data: ReferenceData) -> tuple[str, Se
             )
         if ChedType.CHED_D in data.cn_by_ched and not listed[ChedType.CHED_D]:
             return (
-                f"CN {cn} is not among the {GOODS[ChedType.CHED_D]} listed for CHED-D "
+                f"CN {cn} is not among the {COVERED[ChedType.CHED_D].goods} listed for CHED-D "
                 f"(reference data {data.version})",
                 "error",
             )
@@ -168,12 +175,12 @@ def _cn_code(ched_type: ChedType, cn: str, data: ReferenceData) -> tuple[str, Se
     others = [t for t in ChedType if t is not ched_type and listed[t]]
     if others:
         return (
-            f"{label(others[0])} is {KIND[others[0]]}: it needs "
+            f"{label(others[0])} is {COVERED[others[0]].one}: it needs "
             f"{_either(t.value for t in others)}, not {ched_type.value}",
             "error",
         )
     return (
-        f"CN {cn} is not among the {GOODS[ched_type]} listed for {ched_type.value} "
+        f"CN {cn} is not among the {COVERED[ched_type].goods} listed for {ched_type.value} "
         f"(reference data {data.version}), so it cannot be notified as {ched_type.value}",
         "error",
     )
@@ -195,7 +202,7 @@ def _bcp(record: PreNotification, data: ReferenceData) -> Iterator[Issue]:
         return
     ched_type = record.ched_type
     designation = bcp.designation(ched_type)
-    goods = f"{GOODS[ched_type]} ({ched_type.value})"
+    goods = f"{COVERED[ched_type].goods} ({ched_type.value})"
     if designation == "no":
         designated = [b.label for b in table.designated(ched_type)]
         where = (
