@@ -4,11 +4,13 @@ in a period per risk indicator. Reads only."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Text, func, literal, select
+from sqlalchemy import Row, Select, Table, Text, func, literal, select, tuple_
 from sqlalchemy import case as when
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,35 +18,61 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
 from pnm.holds.domain.case import CaseState, Outcome, false_positive_rate
 
+# What a case shows of each hold of its line.
+HOLD_SHOWN = (hold.c.hold_id, hold.c.regime, hold.c.authority, hold.c.state, hold.c.origin)
 
-async def _view(conn: AsyncConnection, row: Row[Any]) -> dict[str, Any]:
-    """The case with its contacts, linked pre-notifications and the line's holds."""
-    contacts = await conn.execute(
-        select(case_contact)
-        .where(case_contact.c.case_id == row.case_id)
-        .order_by(case_contact.c.recorded_at, case_contact.c.contact_id)
+
+async def _grouped(
+    conn: AsyncConnection, query: Select[Any], key: Sequence[str], shown: Sequence[str]
+) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """The rows of `query`, in its order, by their values of `key`, each as its `shown`."""
+    grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for r in await conn.execute(query):
+        row = r._mapping
+        grouped[tuple(row[k] for k in key)].append({n: row[n] for n in shown})
+    return grouped
+
+
+async def _of_cases(
+    conn: AsyncConnection, table: Table, ids: Sequence[str], *order: str
+) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """The rows of `table` that belong to the cases `ids`, by case, in `order`."""
+    query = select(table).where(table.c.case_id.in_(ids)).order_by(*(table.c[o] for o in order))
+    return await _grouped(conn, query, ["case_id"], table.c.keys())
+
+
+async def _views(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """The cases with their contacts, linked pre-notifications and their lines' holds: three
+    statements for all of them (not three per case), grouped here."""
+    if not rows:
+        return []
+    ids = [r.case_id for r in rows]
+    lines = sorted({(r.manifest_id, r.line_id) for r in rows})
+    contacts = await _of_cases(conn, case_contact, ids, "recorded_at", "contact_id")
+    linked = await _of_cases(conn, case_reference, ids, "linked_at", "reference")
+    holds = await _grouped(
+        conn,
+        select(hold.c.manifest_id, hold.c.line_id, *HOLD_SHOWN)
+        .where(tuple_(hold.c.manifest_id, hold.c.line_id).in_(lines))
+        .order_by(hold.c.opened_at, hold.c.hold_id),
+        ["manifest_id", "line_id"],
+        [c.name for c in HOLD_SHOWN],
     )
-    linked = await conn.execute(
-        select(case_reference)
-        .where(case_reference.c.case_id == row.case_id)
-        .order_by(case_reference.c.linked_at, case_reference.c.reference)
-    )
-    holds = await conn.execute(
-        select(hold.c.hold_id, hold.c.regime, hold.c.authority, hold.c.state, hold.c.origin)
-        .where(hold.c.manifest_id == row.manifest_id, hold.c.line_id == row.line_id)
-        .order_by(hold.c.opened_at, hold.c.hold_id)
-    )
-    return {
-        **row._mapping,
-        "contacts": [dict(c._mapping) for c in contacts],
-        "references": [dict(r._mapping) for r in linked],
-        "holds": [dict(h._mapping) for h in holds],
-    }
+    return [
+        {
+            **row._mapping,
+            "contacts": contacts.get((row.case_id,), []),
+            "references": linked.get((row.case_id,), []),
+            # Cases of one line each get their own copies of its holds.
+            "holds": [dict(h) for h in holds.get((row.manifest_id, row.line_id), [])],
+        }
+        for row in rows
+    ]
 
 
 async def one(conn: AsyncConnection, case_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(select(case).where(case.c.case_id == case_id))).first()
-    return None if row is None else await _view(conn, row)
+    rows = (await conn.execute(select(case).where(case.c.case_id == case_id))).all()
+    return next(iter(await _views(conn, rows)), None)
 
 
 async def page(
@@ -64,7 +92,7 @@ async def page(
     if state is not None:
         query = query.where(case.c.state == state.value)
     rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-    return [await _view(conn, r) for r in rows]
+    return await _views(conn, rows)
 
 
 UNATTRIBUTED = "(none)"  # cases of lines no indicator flagged (manual holds)
