@@ -16,7 +16,8 @@ from infra import bearer
 from pnm.cli.postgres import free_port
 from pnm.cli.services import ALL
 from pnm.console import kpi_views
-from pnm.console.domain.kpis import NONE, IndicatorKpi, Share, TerminalHolds
+from pnm.console.domain.kpis import NONE, Share, TerminalHolds
+from pnm.shared.case_outcomes import IndicatorOutcomes
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import (
     Arrival,
@@ -228,9 +229,9 @@ async def test_case_outcomes_per_indicator(console: Console) -> None:
 
     kpis = await console.kpis()
     assert kpis.indicators == [
-        IndicatorKpi("cn:0201", {"handed_to_authority": 1, "not_controlled": 1}),
-        IndicatorKpi("keyword:beef", {"bilateral_agreement": 1, "handed_to_authority": 1}),
-        IndicatorKpi(NONE, {"handed_to_authority": 1}),
+        IndicatorOutcomes("cn:0201", {"handed_to_authority": 1, "not_controlled": 1}),
+        IndicatorOutcomes("keyword:beef", {"bilateral_agreement": 1, "handed_to_authority": 1}),
+        IndicatorOutcomes(NONE, {"handed_to_authority": 1}),
     ]
     assert [i.false_positive_rate for i in kpis.indicators] == [0.5, 0.5, 0.0]
 

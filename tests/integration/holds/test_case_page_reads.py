@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from pnm.cli.services import ALL
 from pnm.holds import case_views
 from pnm.holds.adapters.postgres_store import PostgresHoldStore
-from pnm.holds.domain.case import CaseState, Outcome
+from pnm.holds.domain.case import CaseState
 from pnm.holds.opening import Line, open_hold
 from pnm.holds.store import Case, Contact, Hold
+from pnm.shared.case_outcomes import CaseOutcome
 from pnm.shared.contracts.records import Regime
 from pnm.shared.runtime import Pipeline
 
@@ -102,7 +103,7 @@ async def cases(database_url: str) -> AsyncIterator[Cases]:
                 first_case.case_id,
                 {
                     "state": CaseState.CLOSED.value,
-                    "outcome": Outcome.HANDED_TO_AUTHORITY.value,
+                    "outcome": CaseOutcome.HANDED_TO_AUTHORITY.value,
                     "closed_at": at(1),
                 },
                 at(1),

@@ -9,8 +9,9 @@ from holds_fakes import MemoryHoldStore
 from test_hold_service import NOW, PREARRIVAL, acknowledged, decide, run, the_hold
 
 from pnm.holds import cases
-from pnm.holds.domain.case import CaseRefused, Outcome
+from pnm.holds.domain.case import CaseRefused
 from pnm.holds.store import Case, Contact
+from pnm.shared.case_outcomes import CaseOutcome
 from pnm.shared.contracts.records import CaseChanged, DecisionStatus, Reason, Regime
 from pnm.shared.contracts.topics import CASES
 
@@ -47,10 +48,10 @@ def test_a_case_opens_with_the_first_hold_and_gathers_the_indicators_of_the_next
 def test_a_releasing_outcome_rests_on_a_contact_and_asks_for_the_release() -> None:
     store, case = held_line()
     with pytest.raises(CaseRefused):
-        run(cases.close(store, case.case_id, Outcome.NOT_CONTROLLED, None, PREARRIVAL, NOW))
+        run(cases.close(store, case.case_id, CaseOutcome.NOT_CONTROLLED, None, PREARRIVAL, NOW))
     run(cases.record_contact(store, case.case_id, ANSWERED, PREARRIVAL, NOW))
     closed = run(
-        cases.close(store, case.case_id, Outcome.NOT_CONTROLLED, "shirts", PREARRIVAL, NOW)
+        cases.close(store, case.case_id, CaseOutcome.NOT_CONTROLLED, "shirts", PREARRIVAL, NOW)
     )
     assert (closed.state, closed.outcome, closed.closed_by) == (
         "closed",
@@ -64,14 +65,14 @@ def test_a_releasing_outcome_rests_on_a_contact_and_asks_for_the_release() -> No
 
 def test_handing_over_keeps_the_hold() -> None:
     store, case = held_line()
-    run(cases.close(store, case.case_id, Outcome.HANDED_TO_AUTHORITY, None, PREARRIVAL, NOW))
+    run(cases.close(store, case.case_id, CaseOutcome.HANDED_TO_AUTHORITY, None, PREARRIVAL, NOW))
     assert the_hold(store).state == "acknowledged"
 
 
 def test_a_written_notification_is_linked_once_and_lets_the_case_close_as_prenotified() -> None:
     store, case = held_line()
     run(cases.record_contact(store, case.case_id, ANSWERED, PREARRIVAL, NOW))
-    outcome = Outcome.PRENOTIFIED_NOT_REGISTERED
+    outcome = CaseOutcome.PRENOTIFIED_NOT_REGISTERED
     with pytest.raises(CaseRefused):
         run(cases.close(store, case.case_id, outcome, None, PREARRIVAL, NOW))
     run(cases.link_notification(store, case.case_id, "CHEDP.NL.2026.1", "fax", PREARRIVAL, NOW))

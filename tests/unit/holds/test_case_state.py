@@ -11,17 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pnm.holds.cases import flagging_indicators
-from pnm.holds.domain.case import (
-    FALSE_POSITIVE,
-    RELEASING,
-    CaseRefused,
-    CaseState,
-    CaseStep,
-    Outcome,
-    apply,
-    false_positive_rate,
-    releases,
-)
+from pnm.holds.domain.case import RELEASING, CaseRefused, CaseState, CaseStep, apply, releases
+from pnm.shared.case_outcomes import FALSE_POSITIVE, CaseOutcome, false_positive_rate
 from pnm.shared.contracts.records import (
     Decision,
     DecisionStatus,
@@ -32,7 +23,7 @@ from pnm.shared.contracts.records import (
 
 S = CaseState
 T = CaseStep
-O = Outcome  # noqa: E741
+O = CaseOutcome  # noqa: E741
 
 # The machine as docs/cases.md has it, written out independently of the code.
 EDGES = {
@@ -42,7 +33,7 @@ EDGES = {
     (S.CONTACTED, T.LINK_NOTIFICATION, S.CONTACTED),
 }
 # (state, outcome, linked) that may close.
-CLOSABLE: set[tuple[CaseState, Outcome, bool]] = {
+CLOSABLE: set[tuple[CaseState, CaseOutcome, bool]] = {
     (S.OPEN, O.HANDED_TO_AUTHORITY, False),
     (S.OPEN, O.HANDED_TO_AUTHORITY, True),
     (S.CONTACTED, O.HANDED_TO_AUTHORITY, False),
@@ -59,12 +50,12 @@ NOT_CLOSING = sorted(
 )
 
 
-def _closing_order(c: tuple[CaseState, Outcome, bool]) -> tuple[str, str, bool]:
+def _closing_order(c: tuple[CaseState, CaseOutcome, bool]) -> tuple[str, str, bool]:
     return (c[0].value, c[1].value, c[2])
 
 
-EVERY_CLOSE: set[tuple[CaseState, Outcome, bool]] = set(
-    itertools.product(CaseState, Outcome, (False, True))
+EVERY_CLOSE: set[tuple[CaseState, CaseOutcome, bool]] = set(
+    itertools.product(CaseState, CaseOutcome, (False, True))
 )
 CLOSES = sorted(CLOSABLE, key=_closing_order)
 NOT_CLOSABLE = sorted(EVERY_CLOSE - CLOSABLE, key=_closing_order)
@@ -76,7 +67,7 @@ def test_every_named_transition(current: CaseState, step: CaseStep, target: Case
 
 
 @pytest.mark.parametrize(("current", "outcome", "linked"), CLOSES)
-def test_every_allowed_close(current: CaseState, outcome: Outcome, linked: bool) -> None:
+def test_every_allowed_close(current: CaseState, outcome: CaseOutcome, linked: bool) -> None:
     assert apply(current, T.CLOSE, outcome, linked) is S.CLOSED
 
 
@@ -89,7 +80,7 @@ def test_a_closed_case_takes_nothing(current: CaseState, step: CaseStep) -> None
 
 @pytest.mark.parametrize(("current", "outcome", "linked"), NOT_CLOSABLE)
 def test_every_other_close_is_refused_with_the_reason(
-    current: CaseState, outcome: Outcome, linked: bool
+    current: CaseState, outcome: CaseOutcome, linked: bool
 ) -> None:
     with pytest.raises(CaseRefused) as refused:
         apply(current, T.CLOSE, outcome, linked)
@@ -112,7 +103,7 @@ def test_close_needs_an_outcome_and_other_steps_take_none() -> None:
 
 def test_which_outcomes_ask_for_a_release_and_which_count_as_false_positives() -> None:
     assert (
-        {o for o in Outcome if releases(o)}
+        {o for o in CaseOutcome if releases(o)}
         == RELEASING
         == {
             O.PRENOTIFIED_NOT_REGISTERED,
@@ -133,8 +124,8 @@ def test_false_positive_rate() -> None:
     assert rate == 0.75
 
 
-@given(st.lists(st.tuples(st.sampled_from(CaseStep), st.sampled_from(Outcome)), max_size=12))
-def test_any_sequence_keeps_the_rules(steps: list[tuple[CaseStep, Outcome]]) -> None:
+@given(st.lists(st.tuples(st.sampled_from(CaseStep), st.sampled_from(CaseOutcome)), max_size=12))
+def test_any_sequence_keeps_the_rules(steps: list[tuple[CaseStep, CaseOutcome]]) -> None:
     """Whatever is tried in whatever order: a releasing close only after a contact, the
     pre-notified close only with a linked reference, and nothing after closing."""
     state, contacted, linked, closed_with = S.OPEN, False, False, None

@@ -28,9 +28,12 @@ def role_strings(source: str) -> list[str]:
             first = node.values[0]
             if isinstance(first, ast.Constant) and FAMILY.match(str(first.value)):
                 found.append(str(first.value))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if node.value in set(Role) or FAMILY.match(node.value):
-                found.append(node.value)
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and (node.value in set(Role) or FAMILY.match(node.value))
+        ):
+            found.append(node.value)
     return found
 
 

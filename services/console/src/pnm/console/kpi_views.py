@@ -20,7 +20,6 @@ from pnm.console.adapters.tables import case, decision_log, hold, line
 from pnm.console.domain.kpis import (
     NONE,
     SETTLED,
-    IndicatorKpi,
     NotifiedInTime,
     Reconciliation,
     TerminalHolds,
@@ -30,6 +29,7 @@ from pnm.console.domain.kpis import (
     per_hour,
     reconciliation,
 )
+from pnm.shared.case_outcomes import IndicatorOutcomes
 from pnm.shared.competence import REGIME_OF_AUTHORITY
 from pnm.shared.contracts.records import Authority
 
@@ -51,7 +51,7 @@ class Kpis:
     notified: NotifiedInTime
     warning: Warning
     terminals: list[TerminalHolds]
-    indicators: list[IndicatorKpi]
+    indicators: list[IndicatorOutcomes]
     decisions: list[tuple[datetime, int]]
 
 
@@ -122,7 +122,7 @@ async def holds_per_terminal(
 
 async def case_outcomes(
     conn: AsyncConnection, since: datetime, regime: str | None
-) -> list[IndicatorKpi]:
+) -> list[IndicatorOutcomes]:
     """Cases closed since `since`, per indicator that flagged them and outcome."""
     flagged_by = func.unnest(
         when(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import case, case_contact, case_reference, hold
-from pnm.holds.domain.case import CaseState, Outcome, false_positive_rate
+from pnm.holds.domain.case import CaseState
+from pnm.shared.case_outcomes import UNATTRIBUTED, CaseOutcome, IndicatorOutcomes
 
 # What a case shows of each hold of its line.
 HOLD_SHOWN = (hold.c.hold_id, hold.c.regime, hold.c.authority, hold.c.state, hold.c.origin)
@@ -95,23 +95,6 @@ async def page(
     return await _views(conn, rows)
 
 
-UNATTRIBUTED = "(none)"  # cases of lines no indicator flagged (manual holds)
-
-
-@dataclass(frozen=True)
-class IndicatorOutcomes:
-    indicator: str
-    by_outcome: dict[Outcome, int]
-
-    @property
-    def closed(self) -> int:
-        return sum(self.by_outcome.values())
-
-    @property
-    def false_positive_rate(self) -> float | None:
-        return false_positive_rate(self.by_outcome)
-
-
 async def outcomes_per_indicator(
     conn: AsyncConnection, start: datetime, end: datetime
 ) -> list[IndicatorOutcomes]:
@@ -131,7 +114,7 @@ async def outcomes_per_indicator(
         )
         .group_by(indicator, case.c.outcome)
     )
-    counted: dict[str, dict[Outcome, int]] = {}
+    counted: dict[str, dict[str, int]] = {}
     for r in rows:
-        counted.setdefault(r.indicator, {})[Outcome(r.outcome)] = r.n
+        counted.setdefault(r.indicator, {})[CaseOutcome(r.outcome)] = r.n
     return [IndicatorOutcomes(i, counted[i]) for i in sorted(counted)]

@@ -11,16 +11,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pnm.holds.audit import Action, Actor
-from pnm.holds.domain.case import (
-    CaseState,
-    CaseStep,
-    Outcome,
-    apply,
-    releases,
-)
+from pnm.holds.domain.case import CaseState, CaseStep, apply, releases
 from pnm.holds.domain.hold import HOLD_REQUIRED, HoldState, Transition, steps_from
 from pnm.holds.lifecycle import step
 from pnm.holds.store import Case, Contact, Hold, HoldStore, snapshot
+from pnm.shared.case_outcomes import CaseOutcome
 from pnm.shared.contracts.records import CaseChanged, Decision, line_key
 from pnm.shared.contracts.topics import CASES, EventType
 
@@ -128,7 +123,7 @@ async def link_notification(
 async def close(
     store: HoldStore,
     case_id: str,
-    outcome: Outcome,
+    outcome: CaseOutcome,
     note: str | None,
     actor: Actor,
     now: datetime,
@@ -163,7 +158,7 @@ async def _request_releases(
     store: HoldStore,
     manifest_id: str,
     line_id: str,
-    outcome: Outcome,
+    outcome: CaseOutcome,
     now: datetime,
     actor: Actor,
 ) -> None:

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from pnm.shared.case_outcomes import IndicatorOutcomes
+
 # Decisions of a controlled line that are final enough to say whether it was notified in time:
 # notified in time, notified after the deadline, or not (validly) notified at all. The others
 # (awaiting_notification, review) may still become any of these; not_controlled and exempt need
 # no notification.
 SETTLED = ("notified", "notified_late", "unnotified", "invalid_notification", "overdue")
 IN_TIME = "notified"
-# The case outcomes that say the indicator flagged goods that needed no check (docs/cases.md,
-# "Statistics per indicator"; the holds service counts the same in /holds/cases/statistics).
-FALSE_POSITIVE = frozenset({"not_controlled", "bilateral_agreement"})
 # A case or hold without an indicator or a terminal is counted under this name.
 NONE = "(none)"
 
@@ -53,35 +52,14 @@ def notified_in_time(counts: Iterable[tuple[str | None, str, int]]) -> NotifiedI
     return NotifiedInTime(total, [(name, Share(part[name], whole[name])) for name in sorted(whole)])
 
 
-@dataclass(frozen=True)
-class IndicatorKpi:
-    """One indicator's row on the overview: its closed cases by outcome, and how many of them
-    were false positives (not the holds service's case statistics, which count by Outcome)."""
-
-    indicator: str
-    by_outcome: dict[str, int]
-
-    @property
-    def closed(self) -> int:
-        return sum(self.by_outcome.values())
-
-    @property
-    def false_positives(self) -> int:
-        return sum(n for outcome, n in self.by_outcome.items() if outcome in FALSE_POSITIVE)
-
-    @property
-    def false_positive_rate(self) -> float | None:
-        return Share(self.false_positives, self.closed).rate
-
-
-def indicator_kpis(counts: Iterable[tuple[str, str, int]]) -> list[IndicatorKpi]:
+def indicator_kpis(counts: Iterable[tuple[str, str, int]]) -> list[IndicatorOutcomes]:
     """From (indicator, outcome, cases) of closed cases: each indicator's outcomes, the one that
     closed most cases first. A case flagged by two indicators counts once for each."""
     by_indicator: dict[str, dict[str, int]] = {}
     for indicator, outcome, cases in counts:
         outcomes = by_indicator.setdefault(indicator or NONE, {})
         outcomes[outcome] = outcomes.get(outcome, 0) + cases
-    found = [IndicatorKpi(name, dict(sorted(o.items()))) for name, o in by_indicator.items()]
+    found = [IndicatorOutcomes(name, dict(sorted(o.items()))) for name, o in by_indicator.items()]
     return sorted(found, key=lambda i: (-i.closed, i.indicator))
 
 

@@ -14,13 +14,14 @@ from markupsafe import Markup
 
 from pnm.console import kpi_views, views
 from pnm.console.adapters.services_api import ServicesApi
-from pnm.console.domain.kpis import FALSE_POSITIVE, NONE, feed_alerts
+from pnm.console.domain.kpis import NONE, feed_alerts
 from pnm.console.domain.labels import label
 from pnm.console.domain.queues import authority_scope
 from pnm.console.settings import ConsoleSettings
 from pnm.console.web.kpi_charts import Bar, bars, columns, figure
 from pnm.console.web.render import page
 from pnm.console.web.session import Person, SignedIn
+from pnm.shared.case_outcomes import FALSE_POSITIVE
 from pnm.shared.service import ServiceContext
 
 # The order of statuses in the arrivals chart: what needs people first.

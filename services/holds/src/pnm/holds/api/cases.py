@@ -16,9 +16,10 @@ from pnm.holds.adapters.postgres_store import PostgresHoldStore
 from pnm.holds.api.callers import PreArrival
 from pnm.holds.api.paging import Limit, Offset
 from pnm.holds.audit import Actor
-from pnm.holds.domain.case import FALSE_POSITIVE, CaseState, Outcome
+from pnm.holds.domain.case import CaseState
 from pnm.holds.store import Case, Contact, HoldStore
 from pnm.shared.access import OfficialReader
+from pnm.shared.case_outcomes import FALSE_POSITIVE, CaseOutcome
 from pnm.shared.contracts.limits import Name, OptionalCode, Reference, in_utc
 from pnm.shared.contracts.records import Record
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem, invalid_field
@@ -50,21 +51,21 @@ class LinkIn(Record):
 
 
 class CloseIn(Record):
-    outcome: Outcome
+    outcome: CaseOutcome
     note: Note | None = None
 
 
 class IndicatorStatistics(BaseModel):
     indicator: str
     closed: int
-    by_outcome: dict[Outcome, int]
+    by_outcome: dict[CaseOutcome, int]
     false_positive_rate: float | None
 
 
 class Statistics(BaseModel):
     start: datetime = Field(serialization_alias="from")
     end: datetime = Field(serialization_alias="to")
-    false_positive_outcomes: list[Outcome]
+    false_positive_outcomes: list[CaseOutcome]
     indicators: list[IndicatorStatistics]
 
 

@@ -9,8 +9,9 @@ fourth hands the line to the authority. docs/cases.md has the rules and the diag
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
+
+from pnm.shared.case_outcomes import CaseOutcome
 
 
 class CaseState(StrEnum):
@@ -25,21 +26,15 @@ class CaseStep(StrEnum):
     CLOSE = "close"
 
 
-class Outcome(StrEnum):
-    # Pre-notified, but not yet registered: registered now, the matcher re-matches.
-    PRENOTIFIED_NOT_REGISTERED = "prenotified_not_registered"
-    NOT_CONTROLLED = "not_controlled"  # not veterinary goods, not plants
-    BILATERAL_AGREEMENT = "bilateral_agreement"  # EU agreements: GL, IS, FO, NO, CH
-    HANDED_TO_AUTHORITY = "handed_to_authority"  # not pre-notified: the authority takes over
-
-
 # The outcomes after which the line's holds are no longer needed: the authority is asked to
 # release them. Handing over keeps them for the authority.
 RELEASING = frozenset(
-    {Outcome.PRENOTIFIED_NOT_REGISTERED, Outcome.NOT_CONTROLLED, Outcome.BILATERAL_AGREEMENT}
+    {
+        CaseOutcome.PRENOTIFIED_NOT_REGISTERED,
+        CaseOutcome.NOT_CONTROLLED,
+        CaseOutcome.BILATERAL_AGREEMENT,
+    }
 )
-# The outcomes that say the indicator flagged goods that needed no check (docs/cases.md).
-FALSE_POSITIVE = frozenset({Outcome.NOT_CONTROLLED, Outcome.BILATERAL_AGREEMENT})
 
 S = CaseState
 EDGES: dict[CaseStep, dict[CaseState, CaseState]] = {
@@ -56,7 +51,7 @@ class CaseRefused(ValueError):
         self.step = step
 
 
-def close_refusal(current: CaseState, outcome: Outcome, linked: bool) -> str | None:
+def close_refusal(current: CaseState, outcome: CaseOutcome, linked: bool) -> str | None:
     """Why the case cannot close with `outcome`, or None. An outcome that asks for a release
     rests on the party's answer, so a contact must be recorded first; "pre-notified but not
     registered" also needs the pre-notification linked. Handing over needs neither: the
@@ -65,13 +60,13 @@ def close_refusal(current: CaseState, outcome: Outcome, linked: bool) -> str | N
         return "the case is closed"
     if outcome in RELEASING and current is not S.CONTACTED:
         return f"{outcome.value} rests on the party's answer: record a contact first"
-    if outcome is Outcome.PRENOTIFIED_NOT_REGISTERED and not linked:
+    if outcome is CaseOutcome.PRENOTIFIED_NOT_REGISTERED and not linked:
         return f"{outcome.value} needs the written pre-notification linked first"
     return None
 
 
 def apply(
-    current: CaseState, step: CaseStep, outcome: Outcome | None = None, linked: bool = False
+    current: CaseState, step: CaseStep, outcome: CaseOutcome | None = None, linked: bool = False
 ) -> CaseState:
     """The state after `step`, or CaseRefused. `outcome` and `linked` (whether a written
     pre-notification is linked) matter only for CLOSE."""
@@ -88,14 +83,5 @@ def apply(
     return target
 
 
-def releases(outcome: Outcome) -> bool:
+def releases(outcome: CaseOutcome) -> bool:
     return outcome in RELEASING
-
-
-def false_positive_rate(closed_by_outcome: Mapping[Outcome, int]) -> float | None:
-    """Of the cases an indicator flagged that were closed, the share closed as needing no
-    check (FALSE_POSITIVE); None when none was closed."""
-    closed = sum(closed_by_outcome.values())
-    if closed == 0:
-        return None
-    return sum(n for o, n in closed_by_outcome.items() if o in FALSE_POSITIVE) / closed
