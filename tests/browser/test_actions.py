@@ -17,7 +17,7 @@ from browser_support import SignIn, screenshot
 from infra import bearer
 from playwright.sync_api import Locator, Page, expect
 
-from pnm.matcher.adapters.indicator_data import SHIPPED_VERSION
+from pnm.matcher.adapters.indicator_data import SHIPPED_SET_VERSION
 from pnm.shared.contracts.records import ChedType
 from pnm.testing.records import arrival, container, manifest_line, prenotification
 
@@ -290,7 +290,7 @@ def test_activation_shows_the_dry_run_first_and_cancel_sends_nothing(
     situation.hold()  # decided: unnotified
     version = f"v-trial-{uuid.uuid4().hex[:8]}"
     analyst = bearer("analyst", subject="test-setup")
-    shipped = f"/matcher/indicator-sets/{SHIPPED_VERSION}"
+    shipped = f"/matcher/indicator-sets/{SHIPPED_SET_VERSION}"
     document = situation.api.get(shipped, headers=analyst).json()
     document |= {
         "version": version,

@@ -10,12 +10,12 @@ from sqlalchemy import event
 from pnm.cli.services import ALL
 from pnm.matcher import handlers
 from pnm.matcher.adapters.tables import messaging
+from pnm.shared.clock import utc_now
 from pnm.shared.contracts.envelope import new_event
 from pnm.shared.contracts.records import ChedType
 from pnm.shared.contracts.topics import EventType
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.migrations import upgrade
-from pnm.shared.service import utc_now
 from pnm.testing.records import container, manifest_line, prenotification
 
 

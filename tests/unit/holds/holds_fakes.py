@@ -23,7 +23,7 @@ from pnm.holds.store import (
     Case,
     ConcurrentChange,
     Contact,
-    Due,
+    DueResend,
     Hold,
     Instruction,
     UnknownCase,
@@ -158,7 +158,7 @@ class MemoryHoldStore:
             }
             self.instructions[instruction_id] = replace(answered, **ack)
 
-    async def due_instructions(self, now: datetime, most: int) -> list[Due]:
+    async def due_instructions(self, now: datetime, most: int) -> list[DueResend]:
         due = sorted(
             (
                 i
@@ -170,7 +170,9 @@ class MemoryHoldStore:
             ),
             key=lambda i: i.next_attempt_at or now,
         )[:most]
-        return [Due(i, self.holds[i.hold_id].current_instruction_id, self._later(i)) for i in due]
+        return [
+            DueResend(i, self.holds[i.hold_id].current_instruction_id, self._later(i)) for i in due
+        ]
 
     def _later(self, sent: Instruction) -> bool:
         return any(

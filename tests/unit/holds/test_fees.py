@@ -20,8 +20,8 @@ from pnm.holds.domain.fees import (
     Band,
     Check,
     FeeEstimate,
-    Goods,
     Inspection,
+    ManifestGoods,
     NoEstimate,
     estimate,
     surcharge,
@@ -40,8 +40,8 @@ def at(
     return datetime(year, month, day, hour, minute, second, micro, tzinfo=AMS)
 
 
-def goods(cn: str | None, kg: str, item: int = 1, origin: str | None = "AR") -> Goods:
-    return Goods(item, cn, "goods", Decimal(kg), origin)
+def goods(cn: str | None, kg: str, item: int = 1, origin: str | None = "AR") -> ManifestGoods:
+    return ManifestGoods(item, cn, "goods", Decimal(kg), origin)
 
 
 def estimated(result: FeeEstimate | NoEstimate) -> FeeEstimate:
@@ -275,7 +275,7 @@ def test_wood_packaging_from_china_is_charged_per_ton_within_its_limits() -> Non
     ],
 )
 def test_what_cannot_be_estimated_says_why(
-    items: list[Goods], inspection: Inspection, codes: list[str]
+    items: list[ManifestGoods], inspection: Inspection, codes: list[str]
 ) -> None:
     assert refused(estimate(items, inspection, TARIFF)) == codes
 
@@ -338,7 +338,7 @@ def test_a_reduced_check_lot_stays_within_its_limits_and_grows_with_mass(
     def fee(kg: Decimal) -> Decimal:
         return estimated(
             estimate(
-                [Goods(1, "0805", "citrus", kg, "ZA")],
+                [ManifestGoods(1, "0805", "citrus", kg, "ZA")],
                 Inspection(Check.REDUCED, TUESDAY_NOON, percentage=percentage),
                 TARIFF,
             )
@@ -360,7 +360,7 @@ def test_a_cut_flower_lot_stays_between_its_minimum_and_maximum(
     assert row is not None and row.maximum is not None
     fee = estimated(
         estimate(
-            [Goods(1, "0603", "roses", Decimal(500), "KE")],
+            [ManifestGoods(1, "0603", "roses", Decimal(500), "KE")],
             Inspection(Check.REDUCED, TUESDAY_NOON, percentage=percentage, stems=stems),
             TARIFF,
         )
@@ -374,7 +374,7 @@ cn_codes = st.one_of(
     st.sampled_from(["0603", "060311", "080510", "0701", "4401", "6802", "8471"]),
 )
 any_goods = st.builds(
-    Goods,
+    ManifestGoods,
     item=st.integers(min_value=1, max_value=999),
     cn_code=cn_codes,
     description=st.just("goods"),
@@ -394,7 +394,7 @@ any_inspection = st.builds(
 @settings(max_examples=500, deadline=None)
 @given(items=st.lists(any_goods, max_size=5), inspection=any_inspection)
 def test_any_goods_get_an_estimate_that_adds_up_or_the_reasons(
-    items: list[Goods], inspection: Inspection
+    items: list[ManifestGoods], inspection: Inspection
 ) -> None:
     result = estimate(items, inspection, TARIFF)
     if isinstance(result, NoEstimate):

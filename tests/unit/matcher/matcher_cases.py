@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
-from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
+from pnm.matcher.domain.decision import DecisionOutcome, Evidence, LineSituation, decide
 from pnm.matcher.domain.facts import LineFacts, NotificationFacts
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.quantity import Quantity
@@ -32,7 +32,7 @@ def decide_at(
     previous: Mapping[Regime, DecisionStatus] | None = None,
     indicators: IndicatorSet = INDICATORS,
     backlog: Backlog | None = None,
-) -> Outcome:
+) -> DecisionOutcome:
     """Decide the line as if each notification covered it alone."""
     facts = LineFacts.of(line)
     return decide(

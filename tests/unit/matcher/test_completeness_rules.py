@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pnm.matcher.domain.completeness import (
-    MAX_REASON_CHARS,
+    ERROR_KEPT_CHARS,
     UNPROCESSABLE,
     LineIdentity,
     line_identity,
@@ -74,7 +74,7 @@ def test_the_reason_is_cut_and_storable_whatever_the_error_says() -> None:
     error = ValueError("\x00" + "x" * 10_000)
     [reason] = unprocessable_decision(LineIdentity("M", "1", 1), 1, error, NOW).reasons
     assert "\x00" not in reason.text
-    assert len(reason.text) < MAX_REASON_CHARS + 100
+    assert len(reason.text) < ERROR_KEPT_CHARS + 100
 
 
 def test_the_report_warns_only_while_there_is_a_gap() -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from matcher_cases import INDICATORS, decide_at
 
-from pnm.matcher.domain.decision import Outcome
+from pnm.matcher.domain.decision import DecisionOutcome
 from pnm.shared.contracts.records import (
     ChedType,
     DecisionStatus,
@@ -42,7 +42,7 @@ def eels_notified(bcp: str = "NLRTM", mode: Mode = Mode.SEA) -> list[PreNotifica
     return [notice.model_copy(update={"bcp": bcp, "mode": mode})]
 
 
-def refusals(outcome: Outcome) -> list[str]:
+def refusals(outcome: DecisionOutcome) -> list[str]:
     return [r.code for r in outcome.reasons if r.code == "bcp_not_designated"]
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pnm.prenotification.domain.references import (
-    Reference,
+    ParsedReference,
     ReferenceFormatError,
     parse_reference,
 )
@@ -41,7 +41,9 @@ def test_normalisation_examples(raw: str, expected: str) -> None:
 
 def test_fields() -> None:
     reference = parse_reference("chedpp.nl.2026.12")
-    assert reference == Reference(ChedType.CHED_PP, "NL", 2026, "0000012", "chedpp.nl.2026.12")
+    assert reference == ParsedReference(
+        ChedType.CHED_PP, "NL", 2026, "0000012", "chedpp.nl.2026.12"
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,9 +79,9 @@ SEPARATORS = st.sampled_from(["", ".", "-", " ", "/", "_", " - ", "..", "\t"])
 
 
 @st.composite
-def references(draw: st.DrawFn) -> Reference:
+def references(draw: st.DrawFn) -> ParsedReference:
     sequence = draw(st.integers(0, 9_999_999))
-    return Reference(
+    return ParsedReference(
         ched_type=draw(st.sampled_from(list(ChedType))),
         country=draw(COUNTRIES),
         year=draw(st.integers(2000, 2099)),
@@ -89,7 +91,7 @@ def references(draw: st.DrawFn) -> Reference:
 
 
 @st.composite
-def messy(draw: st.DrawFn, reference: Reference) -> str:
+def messy(draw: st.DrawFn, reference: ParsedReference) -> str:
     """A spelling of the reference as a person or a feed might type it."""
     kind = reference.ched_type.value.removeprefix("CHED-")
     prefix = draw(st.sampled_from(["CHED", "GGB"]))
@@ -105,7 +107,7 @@ def messy(draw: st.DrawFn, reference: Reference) -> str:
     return draw(st.sampled_from(["", " ", "\t"])) + text + draw(st.sampled_from(["", " ", "\n"]))
 
 
-def _same(a: Reference, b: Reference) -> bool:
+def _same(a: ParsedReference, b: ParsedReference) -> bool:
     return (a.ched_type, a.country, a.year, a.sequence) == (
         b.ched_type,
         b.country,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pnm.shared.bcp.shipped import SHIPPED_VERSION, bcp_table
+from pnm.shared.bcp.shipped import SHIPPED_TABLE_VERSION, bcp_table
 from pnm.shared.bcp.table import COLUMNS, BcpTableError, parse_bcp_table
 from pnm.shared.contracts.records import ChedType, Mode
 
@@ -15,8 +15,8 @@ ROTTERDAM = "NLRTM1,NLRTM,sea,Rotterdam,,yes,yes,no,yes,,5,"
 
 
 def test_shipped_table_is_read_once_per_version() -> None:
-    assert TABLE.version == SHIPPED_VERSION
-    assert TABLE is bcp_table(SHIPPED_VERSION)
+    assert TABLE.version == SHIPPED_TABLE_VERSION
+    assert TABLE is bcp_table(SHIPPED_TABLE_VERSION)
     with pytest.raises(BcpTableError, match="no BCP table 'v0'; known: v1"):
         bcp_table("v0")
 

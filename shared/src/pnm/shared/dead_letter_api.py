@@ -8,14 +8,13 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from pnm.shared.access import AuthoriseFirst, Requires
 from pnm.shared.auth import Principal
-from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem
+from pnm.shared.http import AUTH_RESPONSES, NOT_FOUND, DomainError
 from pnm.shared.messaging.deadletters import CannotRedrive, DeadLetters, UnknownDeadLetter
 from pnm.shared.roles import Role
 
 DeadLetterId = Annotated[
     str, Path(min_length=1, max_length=300, description="`table:<n>` or `<topic>.dlq:<p>:<o>`")
 ]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 # Checked before the path or query is read (AuthoriseFirst).
 Admin = Annotated[Principal, Depends(Requires(Role.ADMIN))]
 

@@ -314,6 +314,17 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "no valid bearer token"},
     403: {"model": Problem, "description": "the token's roles do not allow this"},
 }
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+
+
+def raw_records(schema: str, most: int) -> Any:
+    """A request's records as raw objects, each validated on its own so that a bad one refuses
+    only itself; the OpenAPI document still names the schema each must follow."""
+    return Field(
+        min_length=1,
+        max_length=most,
+        json_schema_extra={"items": {"$ref": f"#/components/schemas/{schema}"}},
+    )
 
 
 def add_openapi_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:

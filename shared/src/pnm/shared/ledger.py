@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork
-from pnm.shared.service import Clock, Ledger, ServiceContext
+from pnm.shared.service import Ledger, ServiceContext
 from pnm.shared.versions import keep_newest
 
 Seen = Callable[[UnitOfWork, CloudEvent, Clock], Awaitable[None]]

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pnm.shared import migrations
 from pnm.shared.auth import AuthSettings, TokenVerifier
+from pnm.shared.clock import Clock, utc_now
 from pnm.shared.db import UnitOfWork, make_engine
 from pnm.shared.dead_letter_api import dead_letter_router
 from pnm.shared.http import (
@@ -44,7 +45,7 @@ from pnm.shared.messaging.relay import OutboxRelay
 from pnm.shared.messaging.transport import DeadLetterSink, Publisher
 from pnm.shared.observability import Heartbeat, log_fields
 from pnm.shared.reconciliation import UnreadableLedger
-from pnm.shared.service import Clock, ServiceContext, ServiceDefinition, utc_now
+from pnm.shared.service import ServiceContext, ServiceDefinition
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +15,14 @@ from pydantic import BaseModel
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pnm.shared.clock import Clock, utc_now
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.processor import Handler, Unprocessable
 from pnm.shared.messaging.tables import SchemaTables
 
-Clock = Callable[[], datetime]
 # A loop the service runs beside its API and consumers until the event is set.
 BackgroundLoop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

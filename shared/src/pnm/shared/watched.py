@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 SUBDIRECTORIES = ("processed", "failed")
-MAX_REASON_CHARS = 4_000  # enough for any error; an error quoting a whole row is cut here
+ERROR_FILE_CHARS = 4_000  # enough for any error; an error quoting a whole row is cut here
 NAME_MAX_BYTES = 255  # a file name on Linux file systems
 
 
@@ -117,7 +117,7 @@ class WatchedDirectory:
 
     def fail(self, name: str, reason: str) -> None:
         """Move the entry (a link as itself) to failed/, the reason beside it."""
-        self._file_away(name, self.failed, name, ".error.txt", reason[:MAX_REASON_CHARS] + "\n")
+        self._file_away(name, self.failed, name, ".error.txt", reason[:ERROR_FILE_CHARS] + "\n")
 
     def _file_away(self, name: str, into: int, target: str, suffix: str, note: str) -> None:
         target = _free_name(into, _fitting(target, suffix), suffix)

@@ -18,11 +18,11 @@ from pnm.holds.domain.hold import (
 )
 from pnm.holds.lifecycle import change, step
 from pnm.holds.store import HoldStore
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.db import UnitOfWork
 from pnm.shared.roles import terminal_role
-from pnm.shared.service import Clock
 
 
 class UnknownInstruction(LookupError):

@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pnm.holds.adapters.tables import audit_entry, audit_head, audit_pending
-from pnm.holds.domain.audit_chain import Break, Content, Entry, Head, Verifier, plain
+from pnm.holds.domain.audit_chain import ActionResult, Break, Content, Entry, Head, Verifier, plain
 from pnm.shared.auth import Principal
 from pnm.shared.text import storable
 
@@ -61,7 +61,7 @@ class Action:
     at: datetime
     before: Mapping[str, Any] | None = None
     after: Mapping[str, Any] | None = None
-    outcome: Literal["done", "refused"] = "done"
+    outcome: ActionResult = "done"
     detail: str | None = None
 
     def content(self) -> Content:
@@ -115,7 +115,7 @@ async def record(
     at: datetime,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-    outcome: Literal["done", "refused"] = "done",
+    outcome: ActionResult = "done",
     detail: str | None = None,
 ) -> None:
     """Write one entry in the caller's transaction (the caller commits). `before` and `after`

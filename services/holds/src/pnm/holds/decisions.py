@@ -22,10 +22,10 @@ from pnm.holds.domain.hold import (
 from pnm.holds.lifecycle import change, facts, step
 from pnm.holds.opening import Line, open_hold
 from pnm.holds.store import Hold, HoldStore
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Decision, DecisionStatus, LineKey, Regime
 from pnm.shared.db import UnitOfWork
-from pnm.shared.service import Clock
 from pnm.shared.versions import keep_newest, newer_wins
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import hold, required_hold, unreadable_decision
 from pnm.holds.domain.hold import HOLD_REQUIRED
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Decision
 from pnm.shared.contracts.topics import DECISIONS
@@ -25,7 +26,7 @@ from pnm.shared.reconciliation import (
     report,
     unreadable_gaps,
 )
-from pnm.shared.service import Clock, Ledger, ServiceContext
+from pnm.shared.service import Ledger, ServiceContext
 from pnm.shared.text import digest
 
 MISSING = "missing_hold"

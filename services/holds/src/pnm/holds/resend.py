@@ -19,7 +19,7 @@ from pnm.holds.domain.hold import InstructionPurpose
 from pnm.holds.domain.resend import UNANSWERED, Plan, ResendPolicy, Unanswered, plan
 from pnm.holds.lifecycle import announce, change
 from pnm.holds.settings import TerminalProtocolSettings
-from pnm.holds.store import Due, HoldStore, Instruction
+from pnm.holds.store import DueResend, HoldStore, Instruction
 from pnm.shared.contracts.records import TerminalInstruction
 from pnm.shared.contracts.topics import EventType
 from pnm.shared.observability import log_fields
@@ -57,7 +57,7 @@ async def resend_due(store: HoldStore, now: datetime, policy: ResendPolicy) -> i
     return len(due)
 
 
-def _unanswered(due: Due) -> Unanswered:
+def _unanswered(due: DueResend) -> Unanswered:
     sent = due.sent
     assert sent.next_attempt_at is not None  # due: it has a next send
     purpose = InstructionPurpose(sent.purpose)
@@ -76,7 +76,7 @@ def _unanswered(due: Due) -> Unanswered:
     )
 
 
-async def _carry_out(store: HoldStore, due: Due, decided: Plan, now: datetime) -> None:
+async def _carry_out(store: HoldStore, due: DueResend, decided: Plan, now: datetime) -> None:
     sent = due.sent
     await store.record_plan(decided, now)
     if decided.resend:

@@ -106,7 +106,7 @@ class Instruction:
 
 
 @dataclass(frozen=True)
-class Due:
+class DueResend:
     """An unanswered instruction whose next send is due (docs/terminal-protocol.md)."""
 
     sent: Instruction
@@ -192,7 +192,7 @@ class HoldStore(Protocol):
         self, instruction_id: str, result: str, detail: str | None, at: datetime
     ) -> None: ...
 
-    async def due_instructions(self, now: datetime, most: int) -> list[Due]:
+    async def due_instructions(self, now: datetime, most: int) -> list[DueResend]:
         """Unanswered instructions to live terminals whose next send is due by `now`, the
         earliest first, at most `most`; locked, skipping those another transaction holds."""
         ...

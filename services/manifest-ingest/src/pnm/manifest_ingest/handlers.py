@@ -43,8 +43,8 @@ from pnm.shared.versions import newer_wins
 
 SOURCE = EventSource("/pnm/manifest-ingest")
 FEED_SOURCE = "dmf"
-Outcome = Literal["declared", "amended", "withdrawn", "ignored", "rejected"]
-OUTCOMES = get_args(Outcome)
+LineOutcome = Literal["declared", "amended", "withdrawn", "ignored", "rejected"]
+LINE_OUTCOMES = get_args(LineOutcome)
 
 
 @dataclass
@@ -185,7 +185,7 @@ def _within_window(field: str, value: datetime, now: datetime) -> None:
 
 
 def counts(results: Sequence[LineResult]) -> dict[str, int]:
-    return model.counts(results, OUTCOMES)
+    return model.counts(results, LINE_OUTCOMES)
 
 
 async def resubmit(store: LineStore, rejection_id: int, line: Any, now: datetime) -> LineResult:

@@ -15,6 +15,7 @@ from pnm.matcher.domain.watermark import PartitionMark
 from pnm.matcher.service_layer import service
 from pnm.matcher.service_layer.batch import Batch
 from pnm.matcher.settings import decision_settings
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import (
     Arrival,
@@ -31,7 +32,6 @@ from pnm.shared.contracts.topics import DECISIONS, EventType
 from pnm.shared.db import UnitOfWork
 from pnm.shared.messaging.source import EventSource
 from pnm.shared.observability import correlation_id
-from pnm.shared.service import Clock
 
 SOURCE = EventSource("/pnm/matcher")
 DECISION_STEPS = Counter(

@@ -19,6 +19,7 @@ from pnm.matcher.adapters.tables import (
     unreadable_line,
 )
 from pnm.matcher.domain.completeness import line_identity
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.topics import MANIFEST_LINES
 from pnm.shared.db import UnitOfWork
@@ -30,7 +31,7 @@ from pnm.shared.reconciliation import (
     report,
     unreadable_gaps,
 )
-from pnm.shared.service import Clock, Ledger, ServiceContext
+from pnm.shared.service import Ledger, ServiceContext
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from pnm.matcher.adapters.tables import decision, decision_history, unprocessabl
 from pnm.matcher.domain.completeness import LineIdentity, error_text, line_identity
 from pnm.matcher.domain.completeness import unprocessable_decision as review_decision
 from pnm.matcher.handlers import publish_decision
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.envelope import CloudEvent
 from pnm.shared.contracts.records import Decision
 from pnm.shared.db import UnitOfWork, upsert
 from pnm.shared.messaging.processor import is_transient
 from pnm.shared.observability import log_fields
-from pnm.shared.service import Clock
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ async def history(conn: AsyncConnection, manifest_id: str, line_id: str) -> list
 
 
 @dataclass(frozen=True)
-class Queue:
+class QueueFilter:
     status: DecisionStatus | None = None
     manifest_id: str | None = None
     bcp: str | None = None  # the port of discharge
@@ -48,7 +48,7 @@ class Queue:
 
 
 async def queue(
-    conn: AsyncConnection, wanted: Queue, limit: int, offset: int
+    conn: AsyncConnection, wanted: QueueFilter, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """Decisions by status, BCP and arrival window, earliest arrival first."""
     d = decision.c

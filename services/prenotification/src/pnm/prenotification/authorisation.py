@@ -24,7 +24,7 @@ FEED_AUTHORITY = {
     "written": (*INSPECTORS, Role.ADMIN),
 }
 FEED_SYSTEMS = tuple(s for s in get_args(feeds.System) if s != "written")
-AUTHORITIES = (*INSPECTORS, Role.ADMIN)
+AUTHORITY_WRITERS = (*INSPECTORS, Role.ADMIN)
 FEED_WRITERS = (*(feed_role(s) for s in FEED_SYSTEMS), Role.ADMIN)
 
 
@@ -90,7 +90,7 @@ def resubmitters(origin: str | None) -> Requires:
     """Who may correct a refused input: its own feed, the authorities for a written entry, and
     an admin; an input that names no system only an admin (fail closed)."""
     if origin == "written":
-        return Requires(*AUTHORITIES)
+        return Requires(*AUTHORITY_WRITERS)
     return Requires(feed_role(origin), Role.ADMIN) if origin else Requires(Role.ADMIN)
 
 

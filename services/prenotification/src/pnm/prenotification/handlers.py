@@ -34,8 +34,8 @@ from pnm.shared.settings import intake_window
 from pnm.shared.versions import newer_wins
 
 SOURCE = EventSource("/pnm/prenotification")
-Outcome = Literal["created", "amended", "ignored", "rejected"]
-OUTCOMES = get_args(Outcome)
+NotificationOutcome = Literal["created", "amended", "ignored", "rejected"]
+NOTIFICATION_OUTCOMES = get_args(NotificationOutcome)
 # Who may write this record? Returns the refusal, or None when allowed.
 Authorise = Callable[[PreNotification], Issue | None]
 
@@ -197,7 +197,7 @@ def _outside_window(record: PreNotification, now: datetime) -> list[Issue]:
 
 
 def counts(results: Sequence[NotificationResult]) -> Mapping[str, int]:
-    return model.counts(results, OUTCOMES)
+    return model.counts(results, NOTIFICATION_OUTCOMES)
 
 
 async def resubmit(

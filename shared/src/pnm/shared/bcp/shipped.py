@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pnm.shared.bcp.table import BcpTable, BcpTableError, parse_bcp_table
 
-SHIPPED_VERSION = "v1"
+SHIPPED_TABLE_VERSION = "v1"
 DATA = Path(__file__).parent.parent / "data"
 
 
@@ -22,7 +22,7 @@ def known_versions() -> list[str]:
     return sorted(p.stem.removeprefix(prefix) for p in DATA.glob(f"{prefix}*.csv"))
 
 
-def bcp_table(version: str = SHIPPED_VERSION) -> BcpTable:
+def bcp_table(version: str = SHIPPED_TABLE_VERSION) -> BcpTable:
     return _read(version)
 
 

@@ -56,11 +56,11 @@ MASS_MAX_KG = 1e9
 PACKAGES_MAX = 99_999_999
 VERSION_MAX = 2**31 - 1
 
-# Files (CSV, JSON Lines; uploaded or dropped in a watched directory). A manifest holds at
-# most 20,000 lines; a pre-notification export file as many records as a bulk request. A
-# CSV cell holds at most a description or a list of containers.
-MANIFEST_FILE_RECORDS_MAX = 20_000
-PRENOTIFICATION_FILE_RECORDS_MAX = 20_000
+# Records per request or file (CSV, JSON Lines; uploaded or dropped in a watched directory): a
+# manifest holds at most 20,000 lines; a bulk request or an export file of pre-notifications as
+# many records. A CSV cell holds at most a description or a list of containers.
+MANIFEST_RECORDS_MAX = 20_000
+PRENOTIFICATION_RECORDS_MAX = 20_000
 FILE_CELL_MAX = 32_768
 
 # Nesting of a JSON document (a record is 4 deep; an indicator set a few more).

@@ -23,7 +23,7 @@ from pnm.holds.adapters.tables import (
 )
 from pnm.holds.domain.hold import OPEN_STATES
 from pnm.holds.domain.resend import Plan
-from pnm.holds.store import AlreadyHeld, ConcurrentChange, Due, Hold, Instruction, UnknownHold
+from pnm.holds.store import AlreadyHeld, ConcurrentChange, DueResend, Hold, Instruction, UnknownHold
 from pnm.shared.contracts.records import Decision, LineKey, Record
 from pnm.shared.contracts.topics import Topic
 from pnm.shared.db import UnitOfWork, upsert_newer
@@ -228,7 +228,7 @@ class PostgresHoldStore(CaseRows):
             .values(ack_result=result, ack_detail=detail, acknowledged_at=at)
         )
 
-    async def due_instructions(self, now: datetime, most: int) -> list[Due]:
+    async def due_instructions(self, now: datetime, most: int) -> list[DueResend]:
         later = aliased(instruction)
         later_to_same_terminal = (
             select(later.c.instruction_id)
@@ -258,7 +258,7 @@ class PostgresHoldStore(CaseRows):
             )
         ).all()
         return [
-            Due(
+            DueResend(
                 Instruction(**{c.name: r._mapping[c.name] for c in instruction.c}),
                 r.current_instruction_id,
                 bool(r.later),

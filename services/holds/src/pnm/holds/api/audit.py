@@ -14,7 +14,7 @@ from pnm.holds import audit_views
 from pnm.holds.api.callers import Auditor
 from pnm.holds.api.paging import Limit, Offset
 from pnm.holds.audit import verify_trail
-from pnm.holds.domain.audit_chain import Reason
+from pnm.holds.domain.audit_chain import TrailBreak
 from pnm.shared.access import OfficialReader
 from pnm.shared.http import AUTH_RESPONSES, invalid_field
 from pnm.shared.service import ServiceContext
@@ -22,7 +22,7 @@ from pnm.shared.service import ServiceContext
 
 class ChainBreak(BaseModel):
     sequence: int
-    reason: Reason
+    reason: TrailBreak
     detail: str
 
 

@@ -13,7 +13,7 @@ from pnm.shared.auth import Principal
 from pnm.shared.roles import ANY_TERMINAL, INSPECTORS, Role
 
 # A terminal (or an admin) acknowledging an instruction.
-Terminal = Annotated[Principal, Depends(Requires(ANY_TERMINAL, Role.ADMIN))]
+TerminalSystem = Annotated[Principal, Depends(Requires(ANY_TERMINAL, Role.ADMIN))]
 # Officials see every hold, a terminal its own.
 HoldReader = Annotated[Principal, Depends(Requires(*OFFICIAL_READERS, ANY_TERMINAL))]
 # The authorities act on holds and record irregularities.

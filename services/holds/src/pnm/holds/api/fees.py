@@ -11,7 +11,14 @@ from pydantic import AwareDatetime, BaseModel
 
 from pnm.holds import views
 from pnm.holds.adapters.tariffs import current_tariff
-from pnm.holds.domain.fees import Check, FeeEstimate, Goods, Inspection, Unestimable, estimate
+from pnm.holds.domain.fees import (
+    Check,
+    FeeEstimate,
+    Inspection,
+    ManifestGoods,
+    Unestimable,
+    estimate,
+)
 from pnm.shared.access import OfficialReader
 from pnm.shared.contracts.records import GoodsSummary, Regime
 from pnm.shared.http import AUTH_RESPONSES, DomainError, Problem, invalid_field
@@ -29,11 +36,13 @@ class FeeAnswer(BaseModel):
     reasons: list[Unestimable]
 
 
-def goods_of(stored: list[dict[str, Any]] | None) -> list[Goods]:
+def goods_of(stored: list[dict[str, Any]] | None) -> list[ManifestGoods]:
     """The hold's goods (a list of GoodsSummary as the opening decision had it)."""
     summaries = [GoodsSummary.model_validate(g) for g in stored or []]
     return [
-        Goods(s.item, s.cn_code, s.description, Decimal(str(s.gross_mass_kg)), s.country_of_origin)
+        ManifestGoods(
+            s.item, s.cn_code, s.description, Decimal(str(s.gross_mass_kg)), s.country_of_origin
+        )
         for s in summaries
     ]
 

@@ -14,7 +14,7 @@ from pnm.holds.api.callers import (
     Escalations,
     HoldReader,
     PreArrival,
-    Terminal,
+    TerminalSystem,
 )
 from pnm.holds.api.cases import add_case_routes
 from pnm.holds.api.fees import add_fee_route
@@ -33,25 +33,25 @@ from pnm.shared.reconciliation import add_reconciliation_route
 from pnm.shared.roles import Role
 from pnm.shared.service import ServiceContext
 
-Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+ReasonText = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class Release(Record):
-    reason: Reason
+    reason: ReasonText
 
 
 class RefuseGoods(Record):
     outcome: Literal["re_export", "destruction"]
-    reason: Reason
+    reason: ReasonText
 
 
 class BlockAgain(Record):
-    reason: Reason
+    reason: ReasonText
 
 
 class Destination(Record):
     destination: Code  # the approved inspection centre's code
-    reason: Reason
+    reason: ReasonText
 
 
 class ManualHold(Record):
@@ -61,7 +61,7 @@ class ManualHold(Record):
     terminal: Identifier
     containers: list[Container] = Field(default_factory=list, max_length=CONTAINERS_MAX)
     transport_document: Code | None = None
-    reason: Reason
+    reason: ReasonText
 
 
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -96,7 +96,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             409: {"description": "the hold cannot take this acknowledgement"},
         },
     )
-    async def acknowledge(ack: TerminalAck, caller: Terminal) -> AckResult:
+    async def acknowledge(ack: TerminalAck, caller: TerminalSystem) -> AckResult:
         """A terminal confirms (or could not apply) an instruction (role `terminal:<code>`)."""
         if ack.terminal not in terminal_codes(caller) and not caller.has(Role.ADMIN):
             raise AuthError(
@@ -116,7 +116,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
 
     @router.get("/instructions", responses=AUTH_RESPONSES)
     async def own_instructions(
-        caller: Terminal,
+        caller: TerminalSystem,
         after: Annotated[
             AwareDatetime | None,
             Query(description="only instructions issued at or after this time (with offset)"),

@@ -23,7 +23,7 @@ from typing import Any, Literal
 FORMAT = "pnm-audit-1"
 GENESIS_HASH = "0" * 64  # the previous hash of entry 1
 
-Outcome = Literal["done", "refused"]
+ActionResult = Literal["done", "refused"]
 
 
 def plain(value: Any) -> Any:
@@ -140,7 +140,7 @@ def chain(contents: Iterable[Content], head: Head = GENESIS) -> list[Entry]:
 
 
 # Why verification stopped, by what it means for the trail.
-Reason = Literal[
+TrailBreak = Literal[
     "altered",  # the entry's content or hash is not what was hashed when it was appended
     "broken_link",  # its prev_hash is not the previous entry's hash: inserted or removed before
     "removed",  # a sequence number is missing, or the head names more entries than exist
@@ -153,7 +153,7 @@ Reason = Literal[
 @dataclass(frozen=True)
 class Break:
     sequence: int
-    reason: Reason
+    reason: TrailBreak
     detail: str
 
 

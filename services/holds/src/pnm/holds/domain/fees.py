@@ -1,6 +1,6 @@
 """The estimated inspection fee of a phyto hold (docs/fees.md): a full check's start rate and
 minutes, or a reduced check's rate per ton or per 1,000 stems within the lot's minimum and
-maximum, plus the surcharge of the band the inspection starts in. Goods that do not allow an
+maximum, plus the surcharge of the band the inspection starts in. ManifestGoods that do not allow an
 estimate get the reasons, never a number. Pure."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Band(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Goods:
+class ManifestGoods:
     """One goods item of the held line, as the manifest has it."""
 
     item: int
@@ -129,7 +129,7 @@ def surcharge(start: datetime, rules: Surcharges) -> Surcharge:
 
 
 def estimate(
-    goods: Sequence[Goods], inspection: Inspection, tariff: Tariff
+    goods: Sequence[ManifestGoods], inspection: Inspection, tariff: Tariff
 ) -> FeeEstimate | NoEstimate:
     band = surcharge(inspection.start, tariff.surcharges)
     if band.local_start.date() < tariff.valid_from:
@@ -181,14 +181,14 @@ def _line(
 
 
 def _reduced_check(
-    goods: Sequence[Goods], inspection: Inspection, tariff: Tariff
+    goods: Sequence[ManifestGoods], inspection: Inspection, tariff: Tariff
 ) -> list[FeeLine] | NoEstimate:
     if inspection.percentage is None:
         return _refused(tariff, "percentage_required", "a reduced check needs its percentage")
     if not goods:
         return _refused(tariff, "no_goods", "the hold has no goods to charge per ton or stem")
     # Goods under one table are one lot: its minimum and maximum apply once.
-    lots: dict[str, tuple[ReducedTable, list[Goods]]] = {}
+    lots: dict[str, tuple[ReducedTable, list[ManifestGoods]]] = {}
     reasons: list[Unestimable] = []
     for item in goods:
         if item.cn_code is None:
@@ -219,7 +219,7 @@ def _reduced_check(
 
 
 def _lot(
-    table: ReducedTable, items: list[Goods], percentage: int, stems: int | None
+    table: ReducedTable, items: list[ManifestGoods], percentage: int, stems: int | None
 ) -> FeeLine | Unestimable:
     row = table.row(percentage)
     if row is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pnm.shared.contracts.limits import MANIFEST_FILE_RECORDS_MAX
+from pnm.shared.contracts.limits import MANIFEST_RECORDS_MAX
 from pnm.shared.files import CsvRow, Row, csv_list, csv_party, read_export, read_grouped_csv
 
 # Columns that are fields of the line as they are.
@@ -107,4 +107,4 @@ def parse_csv(text: str) -> Iterator[Row]:
 
 
 def parse_file(text: str, fmt: str) -> list[Row]:
-    return read_export(text, fmt, parse_csv, MANIFEST_FILE_RECORDS_MAX)
+    return read_export(text, fmt, parse_csv, MANIFEST_RECORDS_MAX)

@@ -16,26 +16,26 @@ from pnm.manifest_ingest.views import FeedOut, LineSearch, ManifestLineOut, Vers
 from pnm.shared import files
 from pnm.shared.access import OFFICIAL_READERS, AuthoriseFirst, Caller, OfficialReader, Requires
 from pnm.shared.auth import Principal
-from pnm.shared.contracts.limits import Instant
+from pnm.shared.contracts.limits import MANIFEST_RECORDS_MAX, Instant
 from pnm.shared.contracts.records import Arrival, EtaUpdate, ManifestLine, Mode
 from pnm.shared.http import (
     AUTH_RESPONSES,
     MAX_OFFSET,
+    NOT_FOUND,
     DomainError,
     Problem,
     RowId,
     json_body,
     raw_json,
+    raw_records,
 )
 from pnm.shared.intake.model import Submission
 from pnm.shared.roles import Role, feed_role
 from pnm.shared.service import ServiceContext
 
-MAX_LINES = 20_000
 WRITERS = (feed_role("dmf"), Role.ADMIN)
 # The DMF feed, checked before a request's body is read (AuthoriseFirst).
 Writer = Annotated[Principal, Depends(Requires(*WRITERS))]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 
 
 class ManifestHeader(BaseModel):
@@ -54,11 +54,7 @@ class ManifestHeader(BaseModel):
 
 class LinesIn(BaseModel):
     # Raw objects: each line is validated on its own, so a bad line refuses only itself.
-    lines: list[Any] = Field(
-        min_length=1,
-        max_length=MAX_LINES,
-        json_schema_extra={"items": {"$ref": "#/components/schemas/ManifestLine"}},
-    )
+    lines: list[Any] = raw_records("ManifestLine", MANIFEST_RECORDS_MAX)
 
 
 class ManifestIn(LinesIn):

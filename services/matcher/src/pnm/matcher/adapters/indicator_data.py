@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from pnm.matcher.domain.indicators import IndicatorSet, IndicatorSetDocument, IndicatorSetError
 
-SHIPPED_VERSION = "v3"
+SHIPPED_SET_VERSION = "v3"
 _LISTS = ("procedures", "origins", "cn_prefixes", "aliases")
 _DESIGNATIONS = {"ched_pp": "CHED-PP", "ched_p": "CHED-P", "ched_a": "CHED-A", "ched_d": "CHED-D"}
 
@@ -75,6 +75,6 @@ def load_indicator_set(path: Path) -> IndicatorSet:
 
 
 @cache
-def shipped_indicator_set(version: str = SHIPPED_VERSION) -> IndicatorSet:
+def shipped_indicator_set(version: str = SHIPPED_SET_VERSION) -> IndicatorSet:
     folder = resources.files("pnm.matcher.data").joinpath(version)
     return IndicatorSet(document_from_directory(folder, version))

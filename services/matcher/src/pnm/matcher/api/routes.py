@@ -33,10 +33,10 @@ from pnm.shared.service import ServiceContext
 ANALYSTS = (Role.ANALYST, Role.ADMIN)
 # Who changes indicator sets, checked before a request's body is read (AuthoriseFirst).
 Analyst = Annotated[Principal, Depends(Requires(*ANALYSTS))]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
+NO_SUCH_LINE_OR_SET: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "no such line or indicator set"}
 }
-LINE_READ = {**AUTH_RESPONSES, **NOT_FOUND}
+LINE_READ = {**AUTH_RESPONSES, **NO_SUCH_LINE_OR_SET}
 
 
 class NotificationLine(BaseModel):
@@ -100,14 +100,14 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         """Queues: decisions by status, BCP and arrival window, earliest arrival first."""
-        wanted = views.Queue(status, manifest_id, bcp, arrival_from, arrival_to)
+        wanted = views.QueueFilter(status, manifest_id, bcp, arrival_from, arrival_to)
         async with ctx.engine.connect() as conn:
             return await views.queue(conn, wanted, limit, offset)
 
     @router.get(
         "/dry-run/{manifest_id}/{line_id}",
         tags=["decisions"],
-        responses={**AUTH_RESPONSES, **NOT_FOUND},
+        responses={**AUTH_RESPONSES, **NO_SUCH_LINE_OR_SET},
     )
     async def dry_run(
         manifest_id: str,
@@ -173,7 +173,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.get(
         "/indicator-sets/{version}",
         tags=["indicator sets"],
-        responses={**AUTH_RESPONSES, **NOT_FOUND},
+        responses={**AUTH_RESPONSES, **NO_SUCH_LINE_OR_SET},
     )
     async def get_indicator_set(version: str, caller: OfficialReader) -> IndicatorSetDocument:
         async with ctx.engine.connect() as conn:
@@ -201,7 +201,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     @router.post(
         "/indicator-sets/{version}/activate",
         tags=["indicator sets"],
-        responses={**AUTH_RESPONSES, **NOT_FOUND},
+        responses={**AUTH_RESPONSES, **NO_SUCH_LINE_OR_SET},
     )
     async def activate(version: str, caller: Analyst) -> dict[str, Any]:
         """From now on decisions are made under this set and record its version."""

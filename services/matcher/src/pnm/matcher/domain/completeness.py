@@ -14,7 +14,7 @@ from pnm.shared.text import storable, unstorable
 
 UNPROCESSABLE = "unprocessable"
 NO_INDICATORS = "none"  # no indicator set was applied to an unprocessable line
-MAX_REASON_CHARS = 2000
+ERROR_KEPT_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ def line_identity(data: object) -> LineIdentity | None:
 
 def error_text(error: BaseException) -> str:
     text = f"{type(error).__name__}: {error}"
-    if len(text) > MAX_REASON_CHARS:
-        text = text[: MAX_REASON_CHARS - 1] + "…"
+    if len(text) > ERROR_KEPT_CHARS:
+        text = text[: ERROR_KEPT_CHARS - 1] + "…"
     return str(storable(text))
 
 

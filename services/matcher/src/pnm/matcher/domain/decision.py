@@ -89,7 +89,7 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DecisionOutcome:
     status: DecisionStatus
     regimes: tuple[Regime, ...]
     per_regime: tuple[RegimeDecision, ...]
@@ -135,12 +135,12 @@ def decide(
     degraded: Mapping[Regime, str] | None = None,
     previous: Mapping[Regime, DecisionStatus] | None = None,
     backlog: Backlog | None = None,
-) -> Outcome:
+) -> DecisionOutcome:
     """`backlog`: what the matcher has consumed of the pre-notification feed; None when it
     has every one there is (the replay, whose inputs are in order)."""
     line = situation.record
     if line.withdrawn:
-        return Outcome(
+        return DecisionOutcome(
             DecisionStatus.NOT_CONTROLLED,
             (),
             (),
@@ -151,7 +151,7 @@ def decide(
         situation.selected if situation.selected is not None else select_regimes(line, indicators)
     )
     if not selected:
-        return Outcome(
+        return DecisionOutcome(
             DecisionStatus.NOT_CONTROLLED,
             (),
             (),
@@ -220,7 +220,7 @@ def decide(
         decisions.append(_guessed(decided) if _only_uncertain(selection) else decided)
     per_regime = tuple(d for d, _ in decisions)
     overall = max(per_regime, key=lambda d: SEVERITY[d.status])
-    return Outcome(
+    return DecisionOutcome(
         status=overall.status,
         regimes=tuple(d.regime for d in per_regime),
         per_regime=per_regime,

@@ -18,7 +18,7 @@ GOODS_UNCERTAIN = "goods_uncertain"
 NAMED_SHARE = 0.25
 # A heading with less than this confidence is not one the goods may be under.
 PLAUSIBLE = 0.01
-QUOTED = 60
+DESCRIPTION_QUOTED_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,11 @@ class GoodsReading:
 def _quoted(text: str) -> str:
     """A description or title as a reason quotes it: cut, so that the decision of the largest
     line, each item read by its words, stays below the broker's message size."""
-    return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
+    return (
+        text
+        if len(text) <= DESCRIPTION_QUOTED_CHARS
+        else text[: DESCRIPTION_QUOTED_CHARS - 1] + "…"
+    )
 
 
 def read_goods(description: str, indicators: IndicatorSet) -> list[GoodsReading]:

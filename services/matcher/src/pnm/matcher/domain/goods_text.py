@@ -141,7 +141,7 @@ class Recognition:
     packed: tuple[str, ...] = ()
 
 
-NOTHING = Recognition((), None, 0.0)
+UNRECOGNISED = Recognition((), None, 0.0)
 
 
 @dataclass(frozen=True)
@@ -345,7 +345,7 @@ def recognise(description: str, vocab: Vocabulary | None = None) -> Recognition:
     read = _terms(description, vocab)
     terms, head = read.terms, read.head
     if not terms:
-        return NOTHING
+        return UNRECOGNISED
     scores: dict[str, float] = {}
     decided: dict[str, list[str]] = {}
     seen: set[str] = set()

@@ -26,9 +26,8 @@ from pydantic import (
 )
 
 from pnm.matcher.domain.goods_text import vocabulary
-from pnm.shared.bcp.shipped import SHIPPED_VERSION as SHIPPED_BCP_TABLE
-from pnm.shared.bcp.shipped import bcp_table
-from pnm.shared.bcp.table import Bcp, BcpTable
+from pnm.shared.bcp.shipped import SHIPPED_TABLE_VERSION, bcp_table
+from pnm.shared.bcp.table import Bcp, BcpTable, Designation
 from pnm.shared.competence import REGIME_OF_CHED
 from pnm.shared.contracts.limits import TEXT_MAX
 from pnm.shared.contracts.records import (
@@ -43,8 +42,7 @@ from pnm.shared.identifiers import words
 
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}$")]
 Alpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Designation = Literal["yes", "no", "unknown"]
+IndicatorText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 FeedSystem = Literal["client-import", "vgc", "traces"]
 
 
@@ -61,8 +59,8 @@ class Indicator(_Strict):
     cn_prefix: Digits
     ched_type: ChedType
     coverage: Literal["all", "partial"]  # "partial": only some goods of the heading ("ex")
-    description: Text
-    legal_source: Text
+    description: IndicatorText
+    legal_source: IndicatorText
 
     @model_validator(mode="after")
     def _regime_of_ched(self) -> Indicator:
@@ -76,11 +74,11 @@ class Keyword(_Strict):
 
     regime: Regime
     ched_type: ChedType
-    phrase: Text
+    phrase: IndicatorText
     # The CN headings the words stand for: what exemptions and the goods comparison use in
     # place of the missing code ("salmon" → 0302 0303 0304 0305 1604).
     cn_prefixes: tuple[Digits, ...] = ()
-    legal_source: Text
+    legal_source: IndicatorText
 
     @cached_property
     def tokens(self) -> frozenset[str]:
@@ -103,8 +101,8 @@ class Exemption(_Strict):
     procedures: frozenset[Procedure] = frozenset()
     origins: frozenset[Alpha2] = frozenset()
     cn_prefixes: tuple[Digits, ...] = ()
-    description: Text
-    legal_source: Text
+    description: IndicatorText
+    legal_source: IndicatorText
 
     @model_validator(mode="after")
     def _has_condition(self) -> Exemption:
@@ -135,7 +133,7 @@ class LegacyBcp(_Strict):
     the same: designations are changed in the table, one for every service."""
 
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5,8}$")]
-    name: Text
+    name: IndicatorText
     kind: Literal["port", "airport", "road", "rail"]
     aliases: frozenset[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5,8}$")]] = frozenset()
     designated: dict[ChedType, Designation]
@@ -255,7 +253,7 @@ class IndicatorSetDocument(_Strict):
     keywords: list[Keyword] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
     bcp_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")] = (
-        SHIPPED_BCP_TABLE
+        SHIPPED_TABLE_VERSION
     )
     # Only as sets stored before the shared table have it (`LegacyBcp`); new sets leave it out.
     bcps: list[LegacyBcp] = Field(default_factory=list)

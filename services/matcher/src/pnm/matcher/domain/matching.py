@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from pnm.matcher.domain.decision import Evidence, LineSituation, Outcome, decide
+from pnm.matcher.domain.decision import DecisionOutcome, Evidence, LineSituation, decide
 from pnm.matcher.domain.facts import LineFacts
 from pnm.matcher.domain.indicators import IndicatorSet
 from pnm.matcher.domain.selection import Selected
@@ -62,7 +62,7 @@ def decision_record(
     line: ManifestLine,
     containers: frozenset[str],
     transport_document: str,
-    outcome: Outcome,
+    outcome: DecisionOutcome,
     number: int,
     indicator_set_version: str,
     decided_at: datetime,

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pnm.matcher.service_layer.batch import Batch
-from pnm.matcher.service_layer.service import Clock, Settings, apply, decide_due
+from pnm.matcher.service_layer.service import Settings, apply, decide_due
 from pnm.matcher.service_layer.store import Store
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.records import Record
 
 # A replay has the whole file: no pre-notification is on its way (docs/watermark.md).

@@ -13,7 +13,7 @@ is published only when it changed in substance."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,15 +24,14 @@ from pnm.matcher.service_layer.batch import Batch, Cause
 from pnm.matcher.service_layer.decide import evaluate_lines, load_state
 from pnm.matcher.service_layer.store import (
     Decided,
+    DecisionRow,
     DecisionStep,
     NotificationWritten,
-    Row,
     Store,
     StoredLine,
 )
+from pnm.shared.clock import Clock
 from pnm.shared.contracts.records import Decision, LineKey
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ async def apply(batch: Batch, store: Store, clock: Clock, settings: Settings) ->
 
 async def _decide(
     store: Store, dirty: dict[LineKey, Cause], expand: bool, now: datetime, settings: Settings
-) -> tuple[dict[LineKey, Row], list[Decided]]:
+) -> tuple[dict[LineKey, DecisionRow], list[Decided]]:
     """The dirty lines decided, with the rows stored before."""
     if not dirty:
         return {}, []
@@ -199,19 +198,21 @@ async def _decide(
 
 
 @dataclass(frozen=True)
-class Due:
+class DueDecided:
     applied: Applied
     lines: int  # how many were due
 
 
-async def decide_due(store: Store, clock: Clock, settings: Settings, limit: int | None) -> Due:
+async def decide_due(
+    store: Store, clock: Clock, settings: Settings, limit: int | None
+) -> DueDecided:
     """The lines whose deadline has passed (lead time, arrival plus grace), decided again.
     The lock first: a step holding it may be writing those decision rows, and waiting for
     them while it waits for this one would be a deadlock."""
     await store.serialise()
     due = await store.due_lines(clock(), limit)
     applied = await apply(Batch(due=due), store, clock, settings) if due else Applied()
-    return Due(applied, len(due))
+    return DueDecided(applied, len(due))
 
 
 async def dry_run(

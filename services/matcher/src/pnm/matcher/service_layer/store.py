@@ -70,7 +70,7 @@ class NearLine:
 
 # What a decision row keeps beside the decision: its schedule, the port and the current ETA
 # (what the decisions are listed by).
-Row = tuple[Schedule, str | None, datetime | None]
+DecisionRow = tuple[Schedule, str | None, datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class StoredDecision:
     eta: datetime | None
 
     @property
-    def row(self) -> Row:
+    def row(self) -> DecisionRow:
         return (self.schedule, self.port, self.eta)
 
 
@@ -100,7 +100,7 @@ class Decided:
         return (e.next_deadline, e.feed_held, e.held_since)
 
     @property
-    def row(self) -> Row:
+    def row(self) -> DecisionRow:
         return (self.schedule, self.port, self.eta)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pnm.shared.contracts.limits import PRENOTIFICATION_FILE_RECORDS_MAX
+from pnm.shared.contracts.limits import PRENOTIFICATION_RECORDS_MAX
 from pnm.shared.files import CsvRow, Row, csv_list, csv_party, read_export, read_grouped_csv
 
 # Columns that are fields of the record as they are.
@@ -96,4 +96,4 @@ def parse_csv(text: str) -> Iterator[Row]:
 
 
 def parse_file(text: str, fmt: str) -> list[Row]:
-    return read_export(text, fmt, parse_csv, PRENOTIFICATION_FILE_RECORDS_MAX)
+    return read_export(text, fmt, parse_csv, PRENOTIFICATION_RECORDS_MAX)

@@ -21,7 +21,7 @@ from pnm.prenotification.api.schemas import (
     VersionOut,
 )
 from pnm.prenotification.authorisation import (
-    AUTHORITIES,
+    AUTHORITY_WRITERS,
     FEED_AUTHORITY,
     FEED_WRITERS,
     feed_authorisation,
@@ -49,12 +49,11 @@ from pnm.shared.intake.model import Submission
 from pnm.shared.roles import Role, feed_role
 from pnm.shared.service import ServiceContext
 
-READERS = OFFICIAL_READERS
 # Roles checked before a request's body is read (AuthoriseFirst); the record's own system or
 # CHED type is checked after, per record.
 FeedWriter = Annotated[Principal, Depends(Requires(*FEED_WRITERS))]
-Authority = Annotated[Principal, Depends(Requires(*AUTHORITIES))]
-Resubmitter = Annotated[Principal, Depends(Requires(*FEED_WRITERS, *AUTHORITIES))]
+AuthorityWriter = Annotated[Principal, Depends(Requires(*AUTHORITY_WRITERS))]
+Resubmitter = Annotated[Principal, Depends(Requires(*FEED_WRITERS, *AUTHORITY_WRITERS))]
 PlantAuthority = Annotated[Principal, Depends(Requires(Role.PD_INSPECTOR, Role.ADMIN))]
 FeedHeartbeat = Annotated[
     Principal, Depends(Requires(*(feed_role(s) for s in get_args(feeds.System)), Role.ADMIN))
@@ -161,7 +160,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
 
     @router.post("/written", **ONE_RECORD)
     async def enter_written(
-        request: Request, caller: Authority, response: Response
+        request: Request, caller: AuthorityWriter, response: Response
     ) -> IntakeOut | JSONResponse:
         """A fax or e-mail pre-notification entered by its authority (`pd-inspector` for CHED-PP,
         `nvwa-inspector` for CHED-P/A/D); the entering officer is recorded."""
@@ -191,7 +190,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         with files.unreadable_is_422():
             return await receive_file(ctx, name, content, feed_authorisation(caller))
 
-    rejections.add_routes(router, ctx.engine, READERS)
+    rejections.add_routes(router, ctx.engine, OFFICIAL_READERS)
 
     @router.post(
         "/rejections/{rejection_id}/resubmit",
@@ -331,7 +330,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         tags=["feeds"],
         responses={401: {"model": Refusal}, 403: {"model": Refusal}, 409: {"model": Refusal}},
     )
-    async def emergency(system: feeds.System, body: EmergencyIn, caller: Authority) -> FeedStatus:
+    async def emergency(
+        system: feeds.System, body: EmergencyIn, caller: AuthorityWriter
+    ) -> FeedStatus:
         """The feed's authority declares the start or end of an emergency procedure
         (docs/sources.md, "Emergency procedures (seed 000)")."""
         require_any(caller, *FEED_AUTHORITY[system])

@@ -8,10 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from pnm.prenotification.intake import IntakeOut, IssueOut
-from pnm.shared.contracts.limits import Instant
+from pnm.shared.contracts.limits import PRENOTIFICATION_RECORDS_MAX, Instant
 from pnm.shared.contracts.records import FeedStatus
-
-MAX_BULK = 20_000
+from pnm.shared.http import raw_records
 
 
 class Refusal(BaseModel):
@@ -22,11 +21,7 @@ class Refusal(BaseModel):
 
 class BulkIn(BaseModel):
     # Raw objects: each record is validated on its own, so one bad record refuses only itself.
-    records: list[Any] = Field(
-        min_length=1,
-        max_length=MAX_BULK,
-        json_schema_extra={"items": {"$ref": "#/components/schemas/PreNotification"}},
-    )
+    records: list[Any] = raw_records("PreNotification", PRENOTIFICATION_RECORDS_MAX)
 
 
 class BulkOut(BaseModel):

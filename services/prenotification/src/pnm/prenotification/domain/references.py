@@ -37,7 +37,7 @@ class ReferenceFormatError(ValueError):
 
 
 @dataclass(frozen=True)
-class Reference:
+class ParsedReference:
     ched_type: ChedType
     country: str
     year: int
@@ -50,7 +50,7 @@ class Reference:
         return f"{kind}.{self.country}.{self.year:04d}.{self.sequence}"
 
 
-def parse_reference(raw: str) -> Reference:
+def parse_reference(raw: str) -> ParsedReference:
     text = raw.strip().upper()
     if not text:
         raise ReferenceFormatError(f"the reference is empty; expected e.g. {EXAMPLE}")
@@ -71,7 +71,7 @@ def parse_reference(raw: str) -> Reference:
             f"reference {raw!r}: sequence {sequence} has {len(sequence)} digits, "
             f"at most {SEQUENCE_DIGITS} are allowed"
         )
-    return Reference(
+    return ParsedReference(
         ched_type=_TYPES[match["type"]],
         country=country,
         year=year,

@@ -39,7 +39,7 @@ SYSTEM_NAMES = {
 }
 
 
-class Covered(NamedTuple):
+class ChedGoods(NamedTuple):
     """The goods a CHED type covers, as the refusals name them: all of them, and one of them."""
 
     goods: str
@@ -47,10 +47,10 @@ class Covered(NamedTuple):
 
 
 COVERED = {
-    ChedType.CHED_PP: Covered("plants and plant products", "a plant product"),
-    ChedType.CHED_P: Covered("products of animal origin", "a product of animal origin"),
-    ChedType.CHED_A: Covered("live animals", "a live animal or germinal product"),
-    ChedType.CHED_D: Covered(
+    ChedType.CHED_PP: ChedGoods("plants and plant products", "a plant product"),
+    ChedType.CHED_P: ChedGoods("products of animal origin", "a product of animal origin"),
+    ChedType.CHED_A: ChedGoods("live animals", "a live animal or germinal product"),
+    ChedType.CHED_D: ChedGoods(
         "food and feed of non-animal origin", "food or feed of non-animal origin"
     ),
 }
