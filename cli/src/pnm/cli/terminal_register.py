@@ -46,6 +46,8 @@ class ReceivedInstruction:
 
 @dataclass(frozen=True)
 class Receipt:
+    """What the register did with one instruction it received, and the answer sent back."""
+
     instruction: ReceivedInstruction
     kind: ReceiptKind
     result: Result  # the answer sent back
