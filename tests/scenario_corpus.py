@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.families import FAMILIES
-from pnm.cli.scenario.plan import DayOptions, Kind, OutageKind
+from pnm.cli.scenario.plan import DayKind, DayOptions, OutageKind
 from pnm.shared.contracts.records import ManifestLine, PreNotification
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CORPUS = Path(__file__).parent / "data" / "corpus"
 # name: (kind, seed, date, lines, outage), as tests/data/corpus/README.md regenerates them (with
 # every issue-16 family)
-DAYS: dict[str, tuple[Kind, int, str, int, OutageKind]] = {
+DAYS: dict[str, tuple[DayKind, int, str, int, OutageKind]] = {
     "rotterdam-2026-03-10": ("rotterdam", 1, "2026-03-10", 1500, "none"),
     "schiphol-2026-03-11": ("schiphol", 2, "2026-03-11", 800, "recovered"),
     "rotterdam-2026-04-27": ("rotterdam", 3, "2026-04-27", 1000, "ongoing"),

@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 from pnm.cli.postgres import free_port
 from pnm.console.adapters.services_api import ServicesApi
 from pnm.console.settings import ConsoleSettings
-from pnm.console.web.detail import LineNotFound, Refusal, read_line
+from pnm.console.web.detail import LineNotFound, ServiceRefusal, read_line
 from pnm.shared.contracts.records import ChedType
 from pnm.testing.records import container, manifest_line, prenotification
 
@@ -195,6 +195,6 @@ def test_a_service_that_does_not_answer_leaves_its_sections_refused(
     assert isinstance(detail.line, dict) and detail.line["record"]["containers"] == [flagged.box]
     assert isinstance(detail.decision, dict) and detail.decision["status"] == "review"
     assert [c.reference for c in detail.candidates] == [flagged.reference]
-    assert isinstance(detail.holds, Refusal) and detail.holds.service == "holds"
+    assert isinstance(detail.holds, ServiceRefusal) and detail.holds.service == "holds"
     assert detail.holds.status is None
-    assert isinstance(detail.audit, Refusal) and detail.audit.service == "holds"
+    assert isinstance(detail.audit, ServiceRefusal) and detail.audit.service == "holds"

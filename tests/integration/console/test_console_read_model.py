@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pnm.console import views
 from pnm.console.adapters.tables import case, decision_log, hold, line, messaging
 from pnm.console.app import definition
-from pnm.console.domain.queues import BY_NAME, QueueQuery, checked_query
+from pnm.console.domain.queues import QUEUES_BY_NAME, QueueQuery, checked_query
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import (
     Arrival,
@@ -217,7 +217,10 @@ async def test_a_decision_before_its_line_and_the_line_after_it(model: ReadModel
     )
     async with model.engine.connect() as conn:
         page = await views.queue_page(
-            conn, BY_NAME["unnotified"], checked_query(BY_NAME["unnotified"], QueueQuery(box)), None
+            conn,
+            QUEUES_BY_NAME["unnotified"],
+            checked_query(QUEUES_BY_NAME["unnotified"], QueueQuery(box)),
+            None,
         )
     assert [(r["manifest_id"], r["line_id"]) for r in page.rows] == [("ORD-3", "1")]
 
@@ -446,7 +449,7 @@ async def seed(model: ReadModel) -> None:
 async def every_page(
     model: ReadModel, queue_name: str, query: QueueQuery, authority: Authority | None = None
 ) -> list[dict[str, Any]]:
-    queue = BY_NAME[queue_name]
+    queue = QUEUES_BY_NAME[queue_name]
     rows: list[dict[str, Any]] = []
     async with model.engine.connect() as conn:
         page = 1
@@ -531,7 +534,7 @@ async def test_six_thousand_rows_page_once_each_in_order_and_are_found(model: Re
     assert narrow  # the combination is not empty by construction
 
     # What one page costs at this size (measured, not asserted).
-    queue = BY_NAME["unnotified"]
+    queue = QUEUES_BY_NAME["unnotified"]
     async with model.engine.connect() as conn:
         for label_, query in (
             ("page 20 of 50 by ETA", QueueQuery(page=20)),

@@ -32,7 +32,7 @@ from pnm.cli.scenario.catalogue import (
 )
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.truth import (
-    Claim,
+    Claimant,
     DayFacts,
     LineTruth,
     Notice,
@@ -144,7 +144,7 @@ def test_the_committed_corpus_is_what_the_cli_writes_now(
 
 
 def _line(
-    *claims: Claim,
+    *claims: Claimant,
     eta: datetime,
     arrived: bool = False,
     regime: Regime = Regime.VET,
@@ -172,7 +172,7 @@ def test_kings_day_is_no_working_day_for_the_lead_time() -> None:
 
 
 def test_a_notification_on_kings_day_for_a_tuesday_arrival_is_late() -> None:
-    line = _line(Claim("CHEDP.NL.2026.0000001", fits=True), eta=local(28, 10))
+    line = _line(Claimant("CHEDP.NL.2026.0000001", fits=True), eta=local(28, 10))
     on_holiday = Notice("CHEDP.NL.2026.0000001", local(27, 9), active=True)
     on_friday = Notice("CHEDP.NL.2026.0000001", local(24, 9), active=True)
     assert _status(line, local(27, 21), on_holiday) == "notified_late"
@@ -202,16 +202,16 @@ def test_cancelled_review_and_replacement_notifications() -> None:
     again = Notice("B", local(27, 20), active=True)
     partial = Notice("C", local(20, 9), active=True)
     eta, now = local(27, 10), local(27, 21)
-    only_cancelled = _line(Claim("A", fits=True), eta=eta, arrived=True)
+    only_cancelled = _line(Claimant("A", fits=True), eta=eta, arrived=True)
     assert _status(only_cancelled, now, cancelled) == "invalid_notification"
-    replaced = _line(Claim("A", fits=True), Claim("B", fits=True), eta=eta, arrived=True)
+    replaced = _line(Claimant("A", fits=True), Claimant("B", fits=True), eta=eta, arrived=True)
     assert _status(replaced, now, cancelled, again) == "notified_late"
-    assert _status(_line(Claim("C", fits=False), eta=eta), now, partial) == "review"
+    assert _status(_line(Claimant("C", fits=False), eta=eta), now, partial) == "review"
 
 
 def test_the_most_severe_regime_decides_a_mixed_line() -> None:
     eta, now = local(27, 10), local(27, 21)
-    plants = RegimeFacts(Regime.PHYTO, False, 5_000.0, (Claim("P", fits=True),))
+    plants = RegimeFacts(Regime.PHYTO, False, 5_000.0, (Claimant("P", fits=True),))
     meat = RegimeFacts(Regime.VET, False, 15_000.0, ())
     line = LineTruth("M", "1", "NLRTM", eta, True, False, (plants, meat))
     facts = DayFacts(now, (line,), {"P": Notice("P", local(20, 9), True)}, frozenset())

@@ -11,18 +11,18 @@ from pnm.cli.terminal_register import (
     REJECTION_REASONS,
     Behaviour,
     Downtime,
-    Instruction,
+    ReceivedInstruction,
     Register,
     parse_delay,
 )
 
 
-def block(hold: str = "H1", sequence: int = 1, box: str = "MSCU1000015") -> Instruction:
-    return Instruction(f"{hold}-{sequence}", hold, "block", sequence, (box,))
+def block(hold: str = "H1", sequence: int = 1, box: str = "MSCU1000015") -> ReceivedInstruction:
+    return ReceivedInstruction(f"{hold}-{sequence}", hold, "block", sequence, (box,))
 
 
-def release(hold: str = "H1", sequence: int = 2, box: str = "MSCU1000015") -> Instruction:
-    return Instruction(f"{hold}-{sequence}", hold, "release", sequence, (box,))
+def release(hold: str = "H1", sequence: int = 2, box: str = "MSCU1000015") -> ReceivedInstruction:
+    return ReceivedInstruction(f"{hold}-{sequence}", hold, "release", sequence, (box,))
 
 
 def test_block_then_release_lifts_the_container() -> None:
@@ -58,7 +58,7 @@ def test_a_release_never_overtaken_by_its_older_block() -> None:
 def test_a_second_instruction_with_an_applied_sequence_is_not_applied() -> None:
     register = Register()
     register.receive(block(sequence=1))
-    other = Instruction("another-id", "H1", "release", 1, ("MSCU1000015",))
+    other = ReceivedInstruction("another-id", "H1", "release", 1, ("MSCU1000015",))
     assert register.receive(other).kind == "superseded"
     assert register.is_blocked("MSCU1000015")
 
@@ -163,4 +163,6 @@ def test_instruction_from_the_published_payload() -> None:
         "containers": ["MSCU1000015"],
         "terminal": "ECTDELTA",
     }
-    assert Instruction.of(payload) == Instruction("i-1", "h-1", "release", 3, ("MSCU1000015",))
+    assert ReceivedInstruction.of(payload) == ReceivedInstruction(
+        "i-1", "h-1", "release", 3, ("MSCU1000015",)
+    )

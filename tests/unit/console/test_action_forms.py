@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pnm.console.domain.action_catalogue import ACTIONS, BY_NAME, line_keys
+from pnm.console.domain.action_catalogue import ACTIONS, ACTIONS_BY_NAME, line_keys
 from pnm.console.domain.actions import TARGET_PATTERN, FormProblem, checked, facts, offered
 from pnm.console.domain.labels import LABELS
 from pnm.console.web.actions import RESULT_FACTS
@@ -15,7 +15,7 @@ from pnm.shared.contracts.records import PreNotification
 
 
 def test_a_missing_or_bad_field_is_named_with_its_value_and_rule() -> None:
-    close = BY_NAME["case.close"]
+    close = ACTIONS_BY_NAME["case.close"]
     with pytest.raises(FormProblem) as missing:
         checked(close, {"note": "x"})
     assert missing.value.problems == ["outcome: required"]
@@ -26,10 +26,10 @@ def test_a_missing_or_bad_field_is_named_with_its_value_and_rule() -> None:
         "bilateral_agreement, handed_to_authority"
     ]
     with pytest.raises(FormProblem) as long:
-        checked(BY_NAME["hold.release"], {"reason": "x" * 2001})
+        checked(ACTIONS_BY_NAME["hold.release"], {"reason": "x" * 2001})
     assert "at most 2000 characters" in long.value.problems[0]
     with pytest.raises(FormProblem) as lines:
-        checked(BY_NAME["indicator_set.activate"], {"lines": "M-1/1\n../etc"})
+        checked(ACTIONS_BY_NAME["indicator_set.activate"], {"lines": "M-1/1\n../etc"})
     assert lines.value.problems[0].startswith('lines="../etc": must match')
 
 
@@ -55,12 +55,12 @@ def test_emergency_start_or_end_by_the_feeds_state() -> None:
         "feed.declare"
     ]
     assert [a.name for a in offered(ACTIONS, "feed", "emergency", {"admin"})] == ["feed.end"]
-    assert BY_NAME["feed.end"].body({"note": ""}) == {"action": "end"}
+    assert ACTIONS_BY_NAME["feed.end"].body({"note": ""}) == {"action": "end"}
 
 
 def test_bodies_are_what_the_services_take() -> None:
     irregularity = checked(
-        BY_NAME["hold.irregularity"],
+        ACTIONS_BY_NAME["hold.irregularity"],
         {
             "finding": "seal broken",
             "measures_statement": "detained",
@@ -71,7 +71,7 @@ def test_bodies_are_what_the_services_take() -> None:
             "bcp": "NLRTM",
         },
     )
-    assert BY_NAME["hold.irregularity"].body(irregularity) == {
+    assert ACTIONS_BY_NAME["hold.irregularity"].body(irregularity) == {
         "finding": "seal broken",
         "measures_statement": "detained",
         "goods": "beef",
@@ -80,7 +80,7 @@ def test_bodies_are_what_the_services_take() -> None:
         "bcp": "NLRTM",
     }
     contact = checked(
-        BY_NAME["case.contact"],
+        ACTIONS_BY_NAME["case.contact"],
         {
             "party_name": "Van der Berg",
             "contacted_at": "2026-12-07T09:30",
@@ -89,10 +89,10 @@ def test_bodies_are_what_the_services_take() -> None:
             "answer": "tomorrow",
         },
     )
-    assert (BY_NAME["case.contact"].body(contact) or {})["contacted_at"] == (
+    assert (ACTIONS_BY_NAME["case.contact"].body(contact) or {})["contacted_at"] == (
         "2026-12-07T09:30:00+00:00"
     )
-    assert BY_NAME["indicator_set.activate"].body({"lines": "A/1"}) is None
+    assert ACTIONS_BY_NAME["indicator_set.activate"].body({"lines": "A/1"}) is None
     assert line_keys({"lines": "DEMO-1/1, DEMO-1/2\nX/3"}) == [
         ("DEMO-1", "1"),
         ("DEMO-1", "2"),
@@ -121,7 +121,7 @@ def test_a_written_entry_is_a_valid_prenotification_record() -> None:
         "net_mass_kg": "16500",
         "control_regime": "full",
     }
-    written = BY_NAME["written.enter"]
+    written = ACTIONS_BY_NAME["written.enter"]
     record = PreNotification.model_validate(written.body(checked(written, form)))
     assert (record.system, record.importer.eori, record.commodities[0].net_mass_kg) == (
         "written",

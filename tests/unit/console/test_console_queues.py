@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pnm.console.domain.queues import (
-    BY_NAME,
     PAGE_SIZES,
     QUEUES,
+    QUEUES_BY_NAME,
     SEARCH_MAX_CHARS,
     QueryProblem,
     QueueQuery,
@@ -31,7 +31,7 @@ def test_every_standing_hold_is_in_a_queue() -> None:
     "state", [HoldState.ACKNOWLEDGED, HoldState.RELEASE_REQUESTED, HoldState.IRREGULARITY_RECORDED]
 )
 def test_a_blocked_hold_waits_for_the_authoritys_release(state: HoldState) -> None:
-    assert str(state) in BY_NAME["holds_waiting_release"].hold_states
+    assert str(state) in QUEUES_BY_NAME["holds_waiting_release"].hold_states
 
 
 def names(roles: set[str]) -> list[str]:
@@ -73,9 +73,9 @@ def test_an_inspector_of_one_authority_sees_that_authority(
 
 
 def test_defaults_are_filled_in() -> None:
-    checked = checked_query(BY_NAME["unnotified"], QueueQuery(search="  MSKU  "))
+    checked = checked_query(QUEUES_BY_NAME["unnotified"], QueueQuery(search="  MSKU  "))
     assert checked.sort == "eta" and checked.search == "MSKU"
-    assert checked_query(BY_NAME["holds_escalated"], QueueQuery()).sort == "changed"
+    assert checked_query(QUEUES_BY_NAME["holds_escalated"], QueueQuery()).sort == "changed"
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_defaults_are_filled_in() -> None:
 )
 def test_a_bad_query_names_its_parameter(query: QueueQuery, parameter: str) -> None:
     with pytest.raises(QueryProblem) as refused:
-        checked_query(BY_NAME["overdue"], query)
+        checked_query(QUEUES_BY_NAME["overdue"], query)
     assert refused.value.parameter == parameter
     assert refused.value.rule
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pnm.console.domain.labels import LABELS, LANGUAGES, PARTS, label
+from pnm.console.domain.labels import CONSOLE_LANGUAGES, LABELS, PARTS, label
 from pnm.console.domain.queues import QUEUES, SORTS
 
 TEMPLATES = Path(__file__).parents[3] / "services/console/src/pnm/console/web/templates"
 
 
 def test_both_languages_have_the_same_keys() -> None:
-    english, dutch = (set(LABELS[lang]) for lang in LANGUAGES)
+    english, dutch = (set(LABELS[lang]) for lang in CONSOLE_LANGUAGES)
     assert english - dutch == set(), "missing in Dutch"
     assert dutch - english == set(), "missing in English"
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from starlette.requests import Request
 
 from pnm.console.adapters.services_api import Answer
-from pnm.console.web.actions import Refused, refused_page
+from pnm.console.web.actions import ReadRefused, refused_page
 from pnm.shared.auth import AuthSettings, TokenVerifier, mint_token
 
 SECRET = "a-test-secret-of-at-least-thirty-two-characters"
@@ -37,7 +37,7 @@ def token(issued: datetime) -> str:
 
 def test_a_refusal_is_shown_with_the_services_status_as_the_person() -> None:
     shown = refused_page(
-        request_with(token(datetime.now(UTC))), Refused(Answer(404, {"detail": "no hold 'x'"}))
+        request_with(token(datetime.now(UTC))), ReadRefused(Answer(404, {"detail": "no hold 'x'"}))
     )
     assert shown.status_code == 404
     assert "no hold" in bytes(shown.body).decode()
@@ -46,6 +46,6 @@ def test_a_refusal_is_shown_with_the_services_status_as_the_person() -> None:
 
 def test_a_token_run_out_in_between_still_gives_the_page() -> None:
     expired = token(datetime.now(UTC) - timedelta(hours=1))
-    shown = refused_page(request_with(expired), Refused(Answer(404, {"detail": "no hold 'x'"})))
+    shown = refused_page(request_with(expired), ReadRefused(Answer(404, {"detail": "no hold 'x'"})))
     assert shown.status_code == 404
     assert "no hold" in bytes(shown.body).decode()

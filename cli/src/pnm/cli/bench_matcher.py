@@ -50,7 +50,7 @@ from pnm.testing.records import BASE_ETA, container, manifest_line, prenotificat
 
 VESSELS = 5_000  # vessel calls and flights in the window the active notifications cover
 SHIP_LINES = 10_000  # the two large ships of the burst carry the first 2 x 10,000
-IMPORTERS = 2_000
+IMPORTER_COUNT = 2_000
 
 
 def vessel_imo(n: int) -> str:
@@ -67,7 +67,7 @@ def box(n: int, owner: str = "BNCU") -> str:
 
 
 def importer(n: int) -> str:
-    return f"Importer{n % IMPORTERS:04d} B.V."
+    return f"Importer{n % IMPORTER_COUNT:04d} B.V."
 
 
 def notifications(count: int) -> Iterator[NotificationFacts]:

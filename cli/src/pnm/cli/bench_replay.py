@@ -26,7 +26,7 @@ from pnm.testing.records import container, prenotification
 # A set of more lines is made of several consecutive Rotterdam days of corpus size (the set
 # stays the one measured since the replay was first benchmarked; docs/year-generator.md makes
 # larger days).
-LINES_PER_DAY = 2500
+CORPUS_DAY_LINES = 2500
 FIRST_DAY = date(2026, 3, 9)
 
 
@@ -47,7 +47,7 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class Replayed:
+class ReplayTiming:
     """A file of events read twice in this process (the baselines), then replayed by `pnm
     replay` in its own."""
 
@@ -59,14 +59,14 @@ class Replayed:
 @dataclass(frozen=True)
 class ReplayFigures:
     replay_set: ReplaySet
-    replayed: Replayed
+    replayed: ReplayTiming
 
 
 def replay_set(path: Path, lines: int, notifications: int, seed: int = 15) -> ReplaySet:
     """Consecutive generated Rotterdam days with `lines` lines in all, and as many background
     pre-notifications (for other ships, nobody's candidates) as bring the references up to
     `notifications`: the index a day's lines are matched against."""
-    days = max(1, math.ceil(lines / LINES_PER_DAY))
+    days = max(1, math.ceil(lines / CORPUS_DAY_LINES))
     events: list[ScenarioEvent] = []
     for n in range(days):
         day = generate_day("rotterdam", seed + n, FIRST_DAY + timedelta(days=n), lines // days)
@@ -125,7 +125,7 @@ def print_reading(events: int, lines: int, r: Reading) -> None:
         )
 
 
-def print_ratios(f: Replayed) -> None:
+def print_ratios(f: ReplayTiming) -> None:
     r = f.reading
     print(f"  {'ratio replay / bare parse:':30}{r.parse_seconds / f.seconds:10.3f}")
     print(f"  {'ratio replay / read+validate:':30}{r.validated_seconds / f.seconds:10.3f}")
@@ -147,10 +147,10 @@ def replay_process(path: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
 
 
-def replayed(path: Path) -> Replayed:
+def replayed(path: Path) -> ReplayTiming:
     baselines = reading(path)
     seconds, peak = replay_process(path)
-    return Replayed(baselines, seconds, peak)
+    return ReplayTiming(baselines, seconds, peak)
 
 
 def replay_figures(workdir: Path, lines: int, notifications: int) -> ReplayFigures:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pnm.cli.bench_replay import Replayed, print_ratios, print_reading, replayed
+from pnm.cli.bench_replay import ReplayTiming, print_ratios, print_reading, replayed
 from pnm.cli.scenario.year import LINES_PER_DAY, YEAR_CONTROLLED_SHARE, write_days
 
 YEAR_START = date(2026, 1, 1)
@@ -38,7 +38,7 @@ class YearSet:
 @dataclass(frozen=True)
 class YearFigures:
     year_set: YearSet
-    replayed: Replayed
+    replayed: ReplayTiming
 
 
 def year_set(days: int, lines_per_day: int = LINES_PER_DAY, cache: Path = YEAR_CACHE) -> YearSet:

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.day import Day, generate_day
-from pnm.cli.scenario.plan import Continuity, DayOptions, Kind
+from pnm.cli.scenario.plan import Continuity, DayKind, DayOptions
 from pnm.cli.scenario.truth import LineTruth
 from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import (
@@ -31,7 +31,7 @@ from pnm.shared.contracts.records import (
 
 # Lines asked of the generator per port: enough for every kind of call it makes there (nine
 # vessel calls, six flights); the demo keeps only a few lines of each (DemoSettings).
-GENERATED_LINES: dict[Kind, int] = {"rotterdam": 1530, "schiphol": 510}
+GENERATED_LINES: dict[DayKind, int] = {"rotterdam": 1530, "schiphol": 510}
 
 
 class DemoSettings(BaseSettings):
@@ -89,7 +89,7 @@ def build_demo_day(now: datetime, settings: DemoSettings) -> DemoDay:
     moved so that they end exactly then: what happened before now is loaded at start."""
     end = now + timedelta(minutes=settings.live_minutes)
     base = end.astimezone(AMSTERDAM).date()
-    per_call: dict[Kind, int] = {
+    per_call: dict[DayKind, int] = {
         "rotterdam": settings.ship_lines,
         "schiphol": settings.flight_lines,
     }

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import httpx
 
 from pnm.cli.replay_input import ScenarioEvent
+from pnm.cli.scenario.feeds import PRENOTIFICATION_FEEDS
 from pnm.shared.auth import mint_token
 from pnm.shared.roles import feed_role
 
@@ -26,8 +27,7 @@ BATCHES = {
     "prenotification": ("/prenotification/prenotifications/bulk", "records"),
     "manifest.line": ("/manifest-ingest/lines", "lines"),
 }
-FEED_ROLES = tuple(feed_role(s) for s in ("client-import", "vgc", "dmf"))
-FEED_SYSTEMS = ("client-import", "vgc")
+FEED_ROLES = tuple(feed_role(s) for s in (*PRENOTIFICATION_FEEDS, "dmf"))
 PER_REQUEST = 500
 
 
@@ -106,7 +106,7 @@ async def keep_feeds_alive(client: httpx.AsyncClient, auth: httpx.Auth, every: f
     """The pre-notification feeds' heartbeats: a feed silent past its threshold would make the
     matcher hold back `unnotified` (docs/watermark.md, feed health)."""
     while True:
-        for system in FEED_SYSTEMS:
+        for system in PRENOTIFICATION_FEEDS:
             try:
                 response = await client.post(
                     f"/prenotification/feeds/{system}/heartbeat", auth=auth

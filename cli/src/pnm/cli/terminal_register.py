@@ -14,7 +14,7 @@ Result = Literal["applied", "rejected"]
 #   applied / rejected: a new instruction, answered so;
 #   duplicate: seen before (same id), the first answer given again;
 #   superseded: a sequence at or below the last one applied for the hold, not applied.
-Kind = Literal["applied", "rejected", "duplicate", "superseded"]
+ReceiptKind = Literal["applied", "rejected", "duplicate", "superseded"]
 
 REJECTION_REASONS = (
     "container not found in the yard",
@@ -24,7 +24,7 @@ REJECTION_REASONS = (
 
 
 @dataclass(frozen=True)
-class Instruction:
+class ReceivedInstruction:
     """The fields of a TerminalInstruction the terminal acts on."""
 
     instruction_id: str
@@ -34,7 +34,7 @@ class Instruction:
     containers: tuple[str, ...]
 
     @classmethod
-    def of(cls, payload: dict[str, Any]) -> Instruction:
+    def of(cls, payload: dict[str, Any]) -> ReceivedInstruction:
         return cls(
             instruction_id=str(payload["instruction_id"]),
             hold_id=str(payload["hold_id"]),
@@ -45,9 +45,11 @@ class Instruction:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    instruction: Instruction
-    kind: Kind
+class Receipt:
+    """What the register did with one instruction it received, and the answer sent back."""
+
+    instruction: ReceivedInstruction
+    kind: ReceiptKind
     result: Result  # the answer sent back
     detail: str | None
 
@@ -64,18 +66,18 @@ class Register:
     def is_blocked(self, container: str) -> bool:
         return bool(self.blocked.get(container))
 
-    def receive(self, sent: Instruction, reject: str | None = None) -> Outcome:
+    def receive(self, sent: ReceivedInstruction, reject: str | None = None) -> Receipt:
         """Take one instruction; `reject` (a reason) when the terminal cannot apply it."""
         if (answer := self.answers.get(sent.instruction_id)) is not None:
-            return Outcome(sent, "duplicate", *answer)
+            return Receipt(sent, "duplicate", *answer)
         last = self.last_sequence.get(sent.hold_id, 0)
         if sent.sequence <= last:
             detail = f"superseded: sequence {last} already applied for hold {sent.hold_id}"
             self.answers[sent.instruction_id] = ("rejected", detail)
-            return Outcome(sent, "superseded", "rejected", detail)
+            return Receipt(sent, "superseded", "rejected", detail)
         if reject is not None:
             self.answers[sent.instruction_id] = ("rejected", reject)
-            return Outcome(sent, "rejected", "rejected", reject)
+            return Receipt(sent, "rejected", "rejected", reject)
         self.last_sequence[sent.hold_id] = sent.sequence
         for box in sent.containers:
             holds = self.blocked.setdefault(box, [])
@@ -86,7 +88,7 @@ class Register:
             if not holds:
                 del self.blocked[box]
         self.answers[sent.instruction_id] = ("applied", None)
-        return Outcome(sent, "applied", "applied", None)
+        return Receipt(sent, "applied", "applied", None)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

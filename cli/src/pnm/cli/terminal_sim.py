@@ -20,7 +20,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from pnm.cli.kafka_acls import terminal_principal
-from pnm.cli.terminal_register import Behaviour, Downtime, Instruction, Outcome, Register
+from pnm.cli.terminal_register import Behaviour, Downtime, Receipt, ReceivedInstruction, Register
 from pnm.shared.contracts.envelope import CloudEvent, new_event
 from pnm.shared.contracts.records import TerminalAck
 from pnm.shared.contracts.topics import EventType, terminal_acks_topic, terminal_instructions_topic
@@ -34,7 +34,7 @@ class ChannelTrouble(RuntimeError):
     """The system could not be reached or failed (not a refusal): try again later."""
 
 
-class Channel(Protocol):
+class TerminalChannel(Protocol):
     """How the terminal receives its instructions and sends its answers."""
 
     async def fetch(self) -> list[dict[str, Any]]: ...
@@ -48,7 +48,7 @@ class Channel(Protocol):
         ...
 
 
-def ack_of(terminal: str, outcome: Outcome) -> TerminalAck:
+def ack_of(terminal: str, outcome: Receipt) -> TerminalAck:
     return TerminalAck(
         instruction_id=outcome.instruction.instruction_id,
         terminal=terminal,
@@ -179,7 +179,7 @@ IN_MEMORY = RegisterFile(None)
 
 async def run_terminal(
     terminal: str,
-    channel: Channel,
+    channel: TerminalChannel,
     register: Register,
     behaviour: Behaviour,
     downtime: Downtime = ALWAYS_UP,
@@ -209,7 +209,7 @@ async def run_terminal(
                     await channel.done()
                 continue
             payload = pending[0]
-            sent = Instruction.of(payload)
+            sent = ReceivedInstruction.of(payload)
             reject = None
             if sent.instruction_id not in register.answers:
                 delay, reject = behaviour.draw(rng)

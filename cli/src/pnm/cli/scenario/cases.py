@@ -9,10 +9,15 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pnm.cli.scenario.catalogue import CONTROLLED, OTHER_CHAPTER, VET_AGREEMENT_ORIGINS, Goods
+from pnm.cli.scenario.catalogue import (
+    CONTROLLED,
+    OTHER_CHAPTER,
+    VET_AGREEMENT_ORIGINS,
+    CatalogueGoods,
+)
 from pnm.cli.scenario.feeds import Feeds
 from pnm.cli.scenario.keys import Keys
-from pnm.cli.scenario.plan import Call, PlannedLine, Scene, Version
+from pnm.cli.scenario.plan import Call, PlannedLine, PlannedVersion, Scene
 from pnm.shared.contracts.records import (
     Commodity,
     Control,
@@ -144,7 +149,7 @@ class Notifier:
                 lo, hi = max(lo, eve_lo), min(hi, eve_hi)
         return self.day.between(lo, hi) if lo < hi else None
 
-    def _other_chapter(self, goods: Goods) -> Goods:
+    def _other_chapter(self, goods: CatalogueGoods) -> CatalogueGoods:
         """Goods of the same regime but another HS chapter: clearly not what was shipped."""
         assert goods.regime is not None
         names = OTHER_CHAPTER[goods.regime]
@@ -152,7 +157,7 @@ class Notifier:
             [g for g in CONTROLLED if g.name in names and g.hs_code[:2] != goods.hs_code[:2]]
         )
 
-    def _reference(self, goods: Goods, at: datetime) -> str:
+    def _reference(self, goods: CatalogueGoods, at: datetime) -> str:
         assert goods.ched is not None
         kind = goods.ched.value.removeprefix("CHED-")
         self.sequences[kind] += self.day.rng.randint(1, 40)
@@ -167,9 +172,9 @@ class Notifier:
         varied: bool = False,
         alone: bool = False,
         fits: bool = True,
-        goods: Goods | None = None,
+        goods: CatalogueGoods | None = None,
         net_share: tuple[float, float] = (0.82, 0.96),
-    ) -> Version:
+    ) -> PlannedVersion:
         """Version 1. `varied`: keyed in any of the ways importers key (typos, document only,
         quoted reference, and vessel/flight with importer when `alone`: the importer has no
         other line of the regime on the call); otherwise by the containers (sea) or waybill."""
@@ -212,9 +217,9 @@ class Notifier:
             control=Control(regime="full"),
         )
         at = submitted + timedelta(seconds=self.day.rng.randint(5, 240))
-        return Version(at, record, [(line, regime, fits) for line in lines])
+        return PlannedVersion(at, record, [(line, regime, fits) for line in lines])
 
-    def validated(self, first: Version) -> list[Version]:
+    def validated(self, first: PlannedVersion) -> list[PlannedVersion]:
         """Half the time the authority validates the notification later: a new version."""
         if self.day.chance(0.5):
             return [first]
@@ -222,13 +227,15 @@ class Notifier:
         record = first.record.model_copy(
             update={"version": 2, "status": PreNotificationStatus.VALIDATED}
         )
-        return [first, Version(at, record, first.claims)]
+        return [first, PlannedVersion(at, record, first.claims)]
 
-    def _status_change(self, first: Version, status: PreNotificationStatus) -> Version:
+    def _status_change(
+        self, first: PlannedVersion, status: PreNotificationStatus
+    ) -> PlannedVersion:
         at = first.at + self.day.hours(1, 48)
         at = min(at, max(first.at + timedelta(minutes=10), self.day.end - timedelta(minutes=5)))
         record = first.record.model_copy(update={"version": 2, "status": status})
-        return Version(at, record, first.claims)
+        return PlannedVersion(at, record, first.claims)
 
     def _resubmitted(self, lines: list[PlannedLine], regime: Regime, submitted: datetime) -> None:
         """Cancelled, rejected or replaced; then notified again under a new reference."""
@@ -256,9 +263,9 @@ class Notifier:
             if right.record.containers
             else {"transport_document": wrong.document.number}
         )
-        mistaken = Version(right.at, right.record.model_copy(update=update), [])
+        mistaken = PlannedVersion(right.at, right.record.model_copy(update=update), [])
         at = right.at + self.day.hours(0.5, 30)
-        corrected = Version(at, right.record.model_copy(update={"version": 2}), right.claims)
+        corrected = PlannedVersion(at, right.record.model_copy(update={"version": 2}), right.claims)
         self.feeds.deliver([mistaken, corrected])
 
 

@@ -29,7 +29,7 @@ _ROW = ConfigDict(extra="forbid")
 
 
 @dataclass(frozen=True)
-class Goods:
+class CatalogueGoods:
     __pydantic_config__ = _ROW
 
     name: str
@@ -112,17 +112,17 @@ class _File(BaseModel):
 
 
 class GoodsFile(_File):
-    controlled: tuple[Goods, ...]
-    uncontrolled: tuple[Goods, ...]
+    controlled: tuple[CatalogueGoods, ...]
+    uncontrolled: tuple[CatalogueGoods, ...]
     unspecified_descriptions: tuple[str, ...]
     other_chapter: dict[Regime, tuple[str, ...]]
     vet_agreement_origins: tuple[str, ...]
     fishery_agreement_origins: tuple[str, ...]
     # Goods of the families (scenario/families.py) that only some days carry; a row may be
     # `like` a controlled row by name, giving only the fields that differ.
-    worded_controlled: tuple[Goods, ...]
-    worded_innocent: tuple[Goods, ...]
-    wood: tuple[Goods, ...]
+    worded_controlled: tuple[CatalogueGoods, ...]
+    worded_innocent: tuple[CatalogueGoods, ...]
+    wood: tuple[CatalogueGoods, ...]
 
 
 class PartiesFile(_File):

@@ -17,8 +17,8 @@ from pnm.cli.scenario.catalogue import (
     TRADE_NAMES,
     UNCONTROLLED,
     UNSPECIFIED_DESCRIPTIONS,
+    CatalogueGoods,
     Company,
-    Goods,
 )
 from pnm.cli.scenario.plan import Call, Item, PlannedLine, Scene
 from pnm.cli.scenario.writing import air_waybill, fill, name_variant
@@ -34,7 +34,7 @@ PROCEDURE_SHARES: dict[Mode, dict[str, float]] = {
 @lru_cache
 def _eligible_goods(
     mode: Mode, origins: tuple[str, ...], regime: Regime | None
-) -> tuple[tuple[Goods, ...], list[float]]:
+) -> tuple[tuple[CatalogueGoods, ...], list[float]]:
     """The controlled goods a call can carry, with their running total of shares."""
     goods = tuple(
         g
@@ -79,7 +79,7 @@ class Consignments:
             else:
                 self.add_line(call, [item])
 
-    def eligible(self, call: Call, regime: Regime | None = None) -> tuple[Goods, ...]:
+    def eligible(self, call: Call, regime: Regime | None = None) -> tuple[CatalogueGoods, ...]:
         return _eligible_goods(call.mode, call.origins, regime)[0]
 
     def controlled_item(self, call: Call, regime: Regime | None = None) -> Item:
@@ -107,7 +107,7 @@ class Consignments:
             self.day.seen["uncontrolled goods without HS code"] += 1
         return item
 
-    def item(self, call: Call, goods: Goods, origin: str) -> Item:
+    def item(self, call: Call, goods: CatalogueGoods, origin: str) -> Item:
         if call.mode is Mode.AIR:
             gross = self.day.rng.uniform(150, 3200)
         elif goods.regime:
@@ -117,7 +117,7 @@ class Consignments:
         hs_code, description = self._hs_code(goods)
         return Item(goods, origin, round(gross), hs_code, description)
 
-    def _hs_code(self, goods: Goods) -> tuple[str | None, str]:
+    def _hs_code(self, goods: CatalogueGoods) -> tuple[str | None, str]:
         description = self.day.choose(goods.descriptions)
         roll = self.day.rng.random()
         if goods.regime is None or goods.certificate_exempt:

@@ -31,8 +31,8 @@ from pnm.cli.scenario.families import FamilyPlanner, family_lines
 from pnm.cli.scenario.feeds import Feeds, draw_outage
 from pnm.cli.scenario.keys import Keys
 from pnm.cli.scenario.manifest import Manifest
-from pnm.cli.scenario.plan import Call, DayOptions, Kind, OutageKind, PlannedLine, Scene
-from pnm.cli.scenario.truth import Claim, DayFacts, LineTruth, RegimeFacts, expected_statuses
+from pnm.cli.scenario.plan import Call, DayKind, DayOptions, OutageKind, PlannedLine, Scene
+from pnm.cli.scenario.truth import Claimant, DayFacts, LineTruth, RegimeFacts, expected_statuses
 from pnm.cli.scenario.world import World
 from pnm.shared.contracts.records import Mode, Regime
 
@@ -50,7 +50,7 @@ class _DayBuilder:
 
     def __init__(
         self,
-        kind: Kind,
+        kind: DayKind,
         seed: int,
         base: date,
         lines: int,
@@ -104,14 +104,14 @@ class _DayBuilder:
     # The facts the expected statuses follow from.
 
     def _facts(self, calls: list[Call]) -> tuple[LineTruth, ...]:
-        claims: dict[tuple[str, Regime], list[Claim]] = defaultdict(list)
+        claims: dict[tuple[str, Regime], list[Claimant]] = defaultdict(list)
         for reference, coverage in self.feeds.coverage.items():
             for line, regime, fits in coverage:
-                claims[(line.key, regime)].append(Claim(reference, fits))
+                claims[(line.key, regime)].append(Claimant(reference, fits))
         return tuple(self._line_facts(line, claims) for call in calls for line in call.lines)
 
     def _line_facts(
-        self, line: PlannedLine, claims: Mapping[tuple[str, Regime], list[Claim]]
+        self, line: PlannedLine, claims: Mapping[tuple[str, Regime], list[Claimant]]
     ) -> LineTruth:
         assert line.final is not None
         return LineTruth(
@@ -140,7 +140,7 @@ ORDINARY = DayOptions()  # a single day, without families
 
 
 def generate_day(
-    kind: Kind,
+    kind: DayKind,
     seed: int,
     base: date,
     lines: int,

@@ -28,9 +28,15 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pnm.cli.scenario.cases import Notifier
-from pnm.cli.scenario.catalogue import CONTROLLED, WOOD, WORDED_CONTROLLED, WORDED_INNOCENT, Goods
+from pnm.cli.scenario.catalogue import (
+    CONTROLLED,
+    WOOD,
+    WORDED_CONTROLLED,
+    WORDED_INNOCENT,
+    CatalogueGoods,
+)
 from pnm.cli.scenario.consignments import Consignments
-from pnm.cli.scenario.plan import Call, Item, PlannedLine, Scene, Version, exempt
+from pnm.cli.scenario.plan import Call, Item, PlannedLine, PlannedVersion, Scene, exempt
 from pnm.cli.scenario.truth import working_days_before
 from pnm.cli.scenario.writing import KeyRegistry, air_waybill, quoted_reference, respaced
 from pnm.shared import identifiers
@@ -137,7 +143,7 @@ class FamilyPlanner:
         self.day.seen[f"family {label}"] += 1
         return line
 
-    def _notifiable(self, call: Call, goods: Sequence[Goods] = ()) -> Item:
+    def _notifiable(self, call: Call, goods: Sequence[CatalogueGoods] = ()) -> Item:
         """Controlled goods (of `goods`, else of the call) that no agreement exempts."""
         day = self.day
         while True:
@@ -225,7 +231,7 @@ class FamilyPlanner:
 
     def _quoted(
         self, lines: list[PlannedLine], regime: Regime, submitted: datetime | None = None
-    ) -> Version:
+    ) -> PlannedVersion:
         """A CHED for the first line's goods and weight, keyed by its containers (or waybill),
         submitted (in time unless given) before the manifest that quotes it in every line was
         filed."""

@@ -9,12 +9,19 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pnm.cli.replay_input import ScenarioEvent
-from pnm.cli.scenario.plan import END_OF_DAY, Coverage, Outage, OutageKind, Scene, Version
+from pnm.cli.scenario.plan import (
+    END_OF_DAY,
+    CoveredLines,
+    Outage,
+    OutageKind,
+    PlannedVersion,
+    Scene,
+)
 from pnm.cli.scenario.truth import Notice
 from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import ACTIVE_STATUSES, FeedStatus, PreNotification, Regime
 
-FEEDS: tuple[Literal["client-import", "vgc"], ...] = ("client-import", "vgc")
+PRENOTIFICATION_FEEDS: tuple[Literal["client-import", "vgc"], ...] = ("client-import", "vgc")
 
 
 def draw_outage(day: Scene, kind: OutageKind) -> Outage | None:
@@ -37,13 +44,13 @@ class Feeds:
     def __init__(self, day: Scene) -> None:
         self.day = day
         self.notices: dict[str, Notice] = {}  # per reference, as it stands at the end
-        self.coverage: dict[str, Coverage] = {}  # per reference, of its latest version
+        self.coverage: dict[str, CoveredLines] = {}  # per reference, of its latest version
         self.backlog = 0
 
-    def deliver(self, versions: list[Version]) -> None:
+    def deliver(self, versions: list[PlannedVersion]) -> None:
         """Through the feed: lost, delayed or entered by hand while it is down; nothing after
         the end of the day. The truth follows the latest version that came through."""
-        last: Version | None = None
+        last: PlannedVersion | None = None
         for index, version in enumerate(versions):
             delivered = self._through_feed(version, first=index == 0)
             if delivered is None:
@@ -62,7 +69,7 @@ class Feeds:
         )
         self.coverage[record.reference] = last.claims
 
-    def _through_feed(self, version: Version, first: bool) -> Version | None:
+    def _through_feed(self, version: PlannedVersion, first: bool) -> PlannedVersion | None:
         outage, at = self.day.outage, version.at
         if at > self.day.end - timedelta(minutes=2):
             return None
@@ -80,14 +87,14 @@ class Feeds:
             record = version.record.model_copy(
                 update={"system": "written", "entered_by": "nvwa-noodprocedure"}
             )
-            return Version(written_at, record, version.claims)
+            return PlannedVersion(written_at, record, version.claims)
         if outage.restored_at is None:
             self.day.seen["pre-notification not received: feed down"] += 1
             return None
         self.backlog += 1
         self.day.seen["pre-notification delivered from the backlog when the feed recovered"] += 1
         restored = outage.restored_at + timedelta(seconds=self.backlog)
-        return Version(restored, version.record, version.claims)
+        return PlannedVersion(restored, version.record, version.claims)
 
     def emit_feeds(self) -> None:
         received: dict[str, list[datetime]] = defaultdict(list)
@@ -108,7 +115,7 @@ class Feeds:
 
         hourly = [self.day.local(0, 60 * hour) for hour in range(END_OF_DAY.hour + 1)]
         for at in hourly:
-            for system in FEEDS:
+            for system in PRENOTIFICATION_FEEDS:
                 if not self._feed_silent(system, at):
                     beat(system, at)
         outage = self.day.outage

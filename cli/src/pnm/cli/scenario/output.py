@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pnm.cli.scenario.day import Day, generate_day
-from pnm.cli.scenario.plan import CONTROLLED_SHARE, DayOptions, Kind, OutageKind
-from pnm.cli.scenario.truth import SEVERITY
+from pnm.cli.scenario.plan import CONTROLLED_SHARE, DayKind, DayOptions, OutageKind
+from pnm.matcher.domain.decision import SEVERITY
 
 if TYPE_CHECKING:
     from pnm.cli.scenario.families import Family
@@ -31,7 +31,7 @@ def _jsonl(rows: Iterable[Mapping[str, object]]) -> str:
 
 
 def run_scenario(
-    kind: Kind,
+    kind: DayKind,
     seed: int,
     base: date,
     lines: int,

@@ -17,9 +17,9 @@ from pnm.cli.replay_input import ScenarioEvent
 from pnm.cli.scenario.catalogue import (
     FISHERY_AGREEMENT_ORIGINS,
     VET_AGREEMENT_ORIGINS,
+    CatalogueGoods,
     Company,
     Flight,
-    Goods,
     Route,
 )
 from pnm.cli.scenario.truth import lead_time_deadline
@@ -38,13 +38,13 @@ from pnm.shared.contracts.records import (
 if TYPE_CHECKING:
     from pnm.cli.scenario.families import Family
 
-Kind = Literal["rotterdam", "schiphol"]
+DayKind = Literal["rotterdam", "schiphol"]
 OutageKind = Literal["none", "ongoing", "recovered"]
 CallCategory = Literal["arrived", "unannounced", "discharging", "tonight", "tomorrow", "later"]
 END_OF_DAY = time(21, 50)
 CONTROLLED_SHARE = 0.4
-T = TypeVar("T")
-K = TypeVar("K")
+_T = TypeVar("_T")
+_K = TypeVar("_K")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Scene:
     generator, the identifiers handed out, the events written and the situations counted."""
 
     def __init__(
-        self, kind: Kind, seed: int, base: date, lines: int, target: int, options: DayOptions
+        self, kind: DayKind, seed: int, base: date, lines: int, target: int, options: DayOptions
     ) -> None:
         self.kind, self.base, self.lines, self.target = kind, base, lines, target
         self.options = options
@@ -107,12 +107,12 @@ class Scene:
         """A random span between `lo` and `hi` hours, in whole seconds."""
         return timedelta(seconds=self.rng.randrange(round(lo * 3600), round(hi * 3600)))
 
-    def pick(self, weights: Mapping[K, float]) -> K:
+    def pick(self, weights: Mapping[_K, float]) -> _K:
         weighted = _cumulative(tuple(weights.items()))
-        options: list[K] = weighted[0]
+        options: list[_K] = weighted[0]
         return self.rng.choices(options, cum_weights=weighted[1])[0]
 
-    def choose(self, options: Sequence[T]) -> T:
+    def choose(self, options: Sequence[_T]) -> _T:
         return self.rng.choice(options)
 
     def chance(self, probability: float) -> bool:
@@ -122,7 +122,7 @@ class Scene:
 # The generator draws from the same few weighted lists for every line: their running totals
 # once (`random.choices` draws exactly the same with them as with the weights).
 @lru_cache
-def _cumulative(weighted: tuple[tuple[K, float], ...]) -> tuple[list[K], list[float]]:
+def _cumulative(weighted: tuple[tuple[_K, float], ...]) -> tuple[list[_K], list[float]]:
     return [option for option, _ in weighted], list(accumulate(w for _, w in weighted))
 
 
@@ -171,7 +171,7 @@ class Call:
 
 @dataclass
 class Item:
-    goods: Goods
+    goods: CatalogueGoods
     origin: str
     gross_kg: float
     hs_code: str | None  # as the manifest gives it
@@ -230,13 +230,13 @@ def exempt(item: Item, procedure: Procedure) -> bool:
     )
 
 
-Coverage = list[tuple[PlannedLine, Regime, bool]]  # (line, regime, fits)
+CoveredLines = list[tuple[PlannedLine, Regime, bool]]  # (line, regime, fits)
 
 
 @dataclass
-class Version:
+class PlannedVersion:
     """One version of a pre-notification as its sender made it, and what it truly covers."""
 
     at: datetime  # when the feed would deliver it
     record: PreNotification
-    claims: Coverage
+    claims: CoveredLines

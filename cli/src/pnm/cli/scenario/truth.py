@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pnm.matcher.domain.decision import SEVERITY
 from pnm.shared import calendar
 from pnm.shared.contracts.records import DecisionStatus, Regime
 
@@ -21,17 +22,6 @@ HOURS_NOTICE = {"NLSPL": timedelta(hours=4), "NLMST": timedelta(hours=4)}  # BCP
 AIRPORTS_BY_CITY = {"NLAMS": "NLSPL"}
 # Wood (plant-health goods of chapter 44) at Rotterdam: five Dutch working days of notice.
 WOOD_WORKING_DAYS = {"NLRTM": 5}
-SEVERITY = (
-    DecisionStatus.NOT_CONTROLLED,
-    DecisionStatus.EXEMPT,
-    DecisionStatus.NOTIFIED,
-    DecisionStatus.NOTIFIED_LATE,
-    DecisionStatus.AWAITING_NOTIFICATION,
-    DecisionStatus.OVERDUE,
-    DecisionStatus.REVIEW,
-    DecisionStatus.INVALID_NOTIFICATION,
-    DecisionStatus.UNNOTIFIED,
-)
 
 
 @dataclass(frozen=True)
@@ -44,7 +34,7 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class Claim:
+class Claimant:
     """A pre-notification shares a key with one regime of a line."""
 
     reference: str
@@ -56,7 +46,7 @@ class RegimeFacts:
     regime: Regime
     exempt: bool
     gross_kg: float  # of the line's goods of this regime
-    claims: tuple[Claim, ...] = ()
+    claims: tuple[Claimant, ...] = ()
     wood: bool = False  # plant-health goods of chapter 44: the wood notice applies
 
 
@@ -117,7 +107,8 @@ def line_status(line: LineTruth, facts: DayFacts) -> DecisionStatus:
     if line.withdrawn or not line.regimes:
         return DecisionStatus.NOT_CONTROLLED
     statuses = [regime_status(line, regime, facts) for regime in line.regimes]
-    return max(statuses, key=SEVERITY.index)
+    # The worst regime's, in the order the matcher ranks statuses by (one order, not two).
+    return max(statuses, key=SEVERITY.__getitem__)
 
 
 def regime_status(line: LineTruth, regime: RegimeFacts, facts: DayFacts) -> DecisionStatus:

@@ -18,13 +18,13 @@ from pnm.cli.scenario.catalogue import (
     Flight,
     Route,
 )
-from pnm.cli.scenario.plan import Call, CallCategory, Continuity, Kind, Scene
+from pnm.cli.scenario.plan import Call, CallCategory, Continuity, DayKind, Scene
 from pnm.cli.scenario.writing import imo_number
 from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import Mode
 
 # Original ETA per kind of call: (day offset, earliest minute, latest minute), Amsterdam time.
-ETA_WINDOWS: dict[Kind, dict[CallCategory, tuple[int, int, int]]] = {
+ETA_WINDOWS: dict[DayKind, dict[CallCategory, tuple[int, int, int]]] = {
     "rotterdam": {
         "arrived": (0, 0, 18 * 60),
         "unannounced": (0, 60, 12 * 60),  # no arrival event comes: ETA + grace decides
@@ -40,19 +40,19 @@ ETA_WINDOWS: dict[Kind, dict[CallCategory, tuple[int, int, int]]] = {
         "tomorrow": (1, 6 * 60, 16 * 60),
     },
 }
-ARRIVED_SHARE: dict[Kind, float] = {"rotterdam": 0.45, "schiphol": 0.55}
-OTHER_CATEGORIES: dict[Kind, tuple[CallCategory, ...]] = {
+ARRIVED_SHARE: dict[DayKind, float] = {"rotterdam": 0.45, "schiphol": 0.55}
+OTHER_CATEGORIES: dict[DayKind, tuple[CallCategory, ...]] = {
     "rotterdam": ("tomorrow", "later", "unannounced", "discharging", "tonight"),
     "schiphol": ("tonight", "tomorrow", "unannounced"),
 }
-LINES_PER_CALL: dict[Kind, tuple[int, int]] = {"rotterdam": (100, 240), "schiphol": (40, 130)}
-ETA_UPDATE_SHARE: dict[Kind, float] = {"rotterdam": 0.3, "schiphol": 0.2}
+LINES_PER_CALL: dict[DayKind, tuple[int, int]] = {"rotterdam": (100, 240), "schiphol": (40, 130)}
+ETA_UPDATE_SHARE: dict[DayKind, float] = {"rotterdam": 0.3, "schiphol": 0.2}
 # Hours an ETA update moves the arrival earlier, and later.
-ETA_CHANGE_HOURS: dict[Kind, tuple[tuple[float, float], tuple[float, float]]] = {
+ETA_CHANGE_HOURS: dict[DayKind, tuple[tuple[float, float], tuple[float, float]]] = {
     "rotterdam": ((1, 3), (2, 14)),
     "schiphol": ((0.25, 0.75), (0.5, 3)),
 }
-ARRIVAL_DRIFT: dict[Kind, tuple[int, int]] = {"rotterdam": (-40, 100), "schiphol": (-20, 40)}
+ARRIVAL_DRIFT: dict[DayKind, tuple[int, int]] = {"rotterdam": (-40, 100), "schiphol": (-20, 40)}
 
 
 class World:

@@ -10,7 +10,7 @@ import re
 import string
 from collections.abc import Callable
 
-LEGAL_FORMS = {
+LEGAL_FORM_SPELLINGS = {
     "B.V.": ("BV", "B.V", "Besloten Vennootschap"),
     "N.V.": ("NV", "Naamloze Vennootschap"),
     "GmbH": ("GMBH", "G.m.b.H."),
@@ -89,7 +89,7 @@ def _upper(name: str, rng: random.Random) -> str:
 
 
 def _split_legal_form(name: str) -> tuple[str, str | None]:
-    for form in LEGAL_FORMS:
+    for form in LEGAL_FORM_SPELLINGS:
         if name.endswith(" " + form):
             return name[: -len(form) - 1], form
     return name, None
@@ -99,7 +99,7 @@ def _legal_form(name: str, rng: random.Random) -> str:
     body, form = _split_legal_form(name)
     if form is None:
         return name
-    return body if rng.random() < 0.25 else f"{body} {rng.choice(LEGAL_FORMS[form])}"
+    return body if rng.random() < 0.25 else f"{body} {rng.choice(LEGAL_FORM_SPELLINGS[form])}"
 
 
 def _comma(name: str, rng: random.Random) -> str:

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import IO
 
 from pnm.cli.scenario.day import Day, generate_day
-from pnm.cli.scenario.plan import END_OF_DAY, Continuity, DayOptions, Kind
-from pnm.cli.scenario.truth import SEVERITY, expected_statuses
+from pnm.cli.scenario.plan import END_OF_DAY, Continuity, DayKind, DayOptions
+from pnm.cli.scenario.truth import expected_statuses
+from pnm.matcher.domain.decision import SEVERITY
 from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import ManifestLine, PreNotification
 
@@ -47,7 +48,7 @@ class DaysSummary:
     statuses: Counter[str] = field(default_factory=Counter)
 
 
-def day_sizes(lines: int, kinds: Sequence[Kind]) -> list[tuple[Kind, int]]:
+def day_sizes(lines: int, kinds: Sequence[DayKind]) -> list[tuple[DayKind, int]]:
     """A day's lines split over its kinds: Schiphol takes its share, Rotterdam the rest."""
     if list(kinds) != ["rotterdam", "schiphol"]:
         return [(kinds[0], lines)]
@@ -63,7 +64,7 @@ def write_days(
     expected_path: Path,
     *,
     lines_per_day: int = LINES_PER_DAY,
-    kinds: Sequence[Kind] = ("rotterdam", "schiphol"),
+    kinds: Sequence[DayKind] = ("rotterdam", "schiphol"),
     controlled_share: float = YEAR_CONTROLLED_SHARE,
 ) -> DaysSummary:
     """`days` consecutive days from `start`, one at a time, into one time-ordered events file,
@@ -89,7 +90,7 @@ def write_days(
 
 
 def _one_day(
-    base: date, seed: int, sizes: list[tuple[Kind, int]], options: DayOptions
+    base: date, seed: int, sizes: list[tuple[DayKind, int]], options: DayOptions
 ) -> list[Day]:
     """The kinds of one day; the first kind's feed heartbeats carry the others' notifications
     too (Client Import and VGC are national feeds, not one per port)."""
@@ -148,7 +149,7 @@ def run_days(
     events_path: Path,
     expected_path: Path,
     lines_per_day: int,
-    kinds: Sequence[Kind],
+    kinds: Sequence[DayKind],
     controlled_share: float,
 ) -> None:
     """`pnm scenario --days`: write the days and print what they hold."""

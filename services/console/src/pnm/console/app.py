@@ -13,7 +13,7 @@ from pnm.console.adapters.services_api import ServiceUnreachable
 from pnm.console.adapters.tables import declared
 from pnm.console.domain.labels import label
 from pnm.console.domain.queues import QueryProblem
-from pnm.console.web.actions import Refused, refused_page
+from pnm.console.web.actions import ReadRefused, refused_page
 from pnm.console.web.origin import SameOriginForms
 from pnm.console.web.pages import build_router, not_signed_in
 from pnm.console.web.render import STATIC, page
@@ -95,8 +95,8 @@ def configure_app(ctx: ServiceContext, app: FastAPI) -> None:
     async def bad_query(request: Request, err: QueryProblem) -> Response:
         return page(request, "error.html", status_code=400, problem=str(err))
 
-    @app.exception_handler(Refused)
-    async def service_refused(request: Request, err: Refused) -> Response:
+    @app.exception_handler(ReadRefused)
+    async def service_refused(request: Request, err: ReadRefused) -> Response:
         return refused_page(request, err)
 
     @app.exception_handler(ServiceUnreachable)

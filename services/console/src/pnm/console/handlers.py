@@ -44,7 +44,7 @@ from pnm.shared.contracts.records import (
 )
 from pnm.shared.db import UnitOfWork
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 # What a batch brings is staged and written when it commits, one statement per kind of row
@@ -91,7 +91,7 @@ async def _write_lines(uow: UnitOfWork) -> None:
         await _settle(uow, tuple_(line.c.manifest_id, line.c.line_id).in_(keys))
 
 
-def _chunks(rows: list[T]) -> list[list[T]]:
+def _chunks(rows: list[_T]) -> list[list[_T]]:
     return [rows[i : i + ROWS_PER_STATEMENT] for i in range(0, len(rows), ROWS_PER_STATEMENT)]
 
 

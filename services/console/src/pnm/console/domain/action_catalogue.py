@@ -6,23 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pnm.console.domain.actions import Action, Field, Values, items, moment
-from pnm.console.domain.queues import AUTHORITIES
+from pnm.console.domain.actions import ConsoleAction, FormField, FormValues, items, moment
+from pnm.console.domain.queues import AUTHORITY_ROLES
 from pnm.shared.roles import Role
 
 # An item of an activation's lines: `MANIFEST/LINE`.
 LINE_KEY = r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}/[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}"
 
 
-def _optional(values: Values, *names: str) -> dict[str, str]:
+def _optional(values: FormValues, *names: str) -> dict[str, str]:
     return {n: values[n] for n in names if values.get(n)}
 
 
-def _reason(values: Values) -> dict[str, Any]:
+def _reason(values: FormValues) -> dict[str, Any]:
     return {"reason": values["reason"]}
 
 
-def _irregularity(values: Values) -> dict[str, Any]:
+def _irregularity(values: FormValues) -> dict[str, Any]:
     party = {"role": values["party_role"], "name": values["party_name"]}
     party |= {"eori": values["party_eori"]} if values.get("party_eori") else {}
     return {
@@ -35,7 +35,7 @@ def _irregularity(values: Values) -> dict[str, Any]:
     }
 
 
-def _contact(values: Values) -> dict[str, Any]:
+def _contact(values: FormValues) -> dict[str, Any]:
     return {
         "party_name": values["party_name"],
         "contacted_at": moment(values["contacted_at"]),
@@ -45,7 +45,7 @@ def _contact(values: Values) -> dict[str, Any]:
     } | _optional(values, "party_eori")
 
 
-def _written(values: Values) -> dict[str, Any]:
+def _written(values: FormValues) -> dict[str, Any]:
     """A written (fax, e-mail) pre-notification as the prenotification service's record."""
     importer = {"name": values["importer_name"], "country": values["importer_country"]}
     importer |= {"eori": values["importer_eori"]} if values.get("importer_eori") else {}
@@ -74,8 +74,8 @@ def _written(values: Values) -> dict[str, Any]:
     } | _optional(values, "vessel_name", "transport_document")
 
 
-REASON = Field("reason", "textarea")
-NOTE = Field("note", "textarea", required=False)
+REASON = FormField("reason", "textarea")
+NOTE = FormField("note", "textarea", required=False)
 COUNTRY = r"[A-Z]{2}"
 # The hold states in which each hold action can succeed (services/holds domain/hold.py): the
 # form is not shown where the service would refuse it anyway.
@@ -90,119 +90,119 @@ RELEASABLE = frozenset(
     }
 )
 IRREGULARITY_OPEN = RELEASABLE - {"irregularity_recorded"}
-OPEN_CASE = frozenset({"open", "contacted"})
+OPEN_CASE_STATES = frozenset({"open", "contacted"})
 
-ACTIONS: tuple[Action, ...] = (
-    Action(
+ACTIONS: tuple[ConsoleAction, ...] = (
+    ConsoleAction(
         "hold.release",
         "hold",
         "holds",
         "/holds/{target}/release",
-        AUTHORITIES,
+        AUTHORITY_ROLES,
         (REASON,),
         _reason,
         states=RELEASABLE,
     ),
-    Action(
+    ConsoleAction(
         "hold.irregularity",
         "hold",
         "holds",
         "/holds/{target}/irregularities",
-        AUTHORITIES,
+        AUTHORITY_ROLES,
         (
-            Field("finding", "textarea", max_length=4000),
-            Field("measures_statement", "textarea", max_length=4000),
-            Field("goods", "textarea", max_length=4000),
-            Field(
+            FormField("finding", "textarea", max_length=4000),
+            FormField("measures_statement", "textarea", max_length=4000),
+            FormField("goods", "textarea", max_length=4000),
+            FormField(
                 "party_role",
                 "select",
                 choices=("importer", "consignor", "consignee", "declarant", "carrier", "other"),
             ),
-            Field("party_name", max_length=350),
-            Field("party_eori", required=False, max_length=70),
-            Field("references", "list", required=False, max_length=4000, max_items=99),
-            Field("bcp", max_length=70),
+            FormField("party_name", max_length=350),
+            FormField("party_eori", required=False, max_length=70),
+            FormField("references", "list", required=False, max_length=4000, max_items=99),
+            FormField("bcp", max_length=70),
         ),
         _irregularity,
         states=IRREGULARITY_OPEN,
     ),
-    Action(
+    ConsoleAction(
         "hold.refuse",
         "hold",
         "holds",
         "/holds/{target}/refuse",
-        AUTHORITIES,
-        (Field("outcome", "select", choices=("re_export", "destruction")), REASON),
+        AUTHORITY_ROLES,
+        (FormField("outcome", "select", choices=("re_export", "destruction")), REASON),
         lambda v: {"outcome": v["outcome"], "reason": v["reason"]},
         states=frozenset({"irregularity_recorded"}),
     ),
-    Action(
+    ConsoleAction(
         "hold.destination",
         "hold",
         "holds",
         "/holds/{target}/destination",
-        AUTHORITIES,
-        (Field("destination", max_length=70), REASON),
+        AUTHORITY_ROLES,
+        (FormField("destination", max_length=70), REASON),
         lambda v: {"destination": v["destination"], "reason": v["reason"]},
         states=frozenset(
             {"unaddressed", "instructed", "acknowledged", "release_requested"}
             | {"irregularity_recorded"}
         ),
     ),
-    Action(
+    ConsoleAction(
         "hold.block",
         "hold",
         "holds",
         "/holds/{target}/block",
-        AUTHORITIES | {Role.CUSTOMS_PREARRIVAL},
+        AUTHORITY_ROLES | {Role.CUSTOMS_PREARRIVAL},
         (REASON,),
         _reason,
         states=frozenset({"block_rejected"}),
     ),
-    Action(
+    ConsoleAction(
         "case.contact",
         "case",
         "holds",
         "/cases/{target}/contacts",
         frozenset({Role.CUSTOMS_PREARRIVAL}),
         (
-            Field("party_name", max_length=350),
-            Field("party_eori", required=False, max_length=70),
-            Field("contacted_at", "moment"),
-            Field(
+            FormField("party_name", max_length=350),
+            FormField("party_eori", required=False, max_length=70),
+            FormField("contacted_at", "moment"),
+            FormField(
                 "channel",
                 "select",
                 choices=("phone", "email", "portal", "letter", "fax", "in_person"),
             ),
-            Field("question", "textarea"),
-            Field("answer", "textarea"),
+            FormField("question", "textarea"),
+            FormField("answer", "textarea"),
         ),
         _contact,
-        states=OPEN_CASE,
+        states=OPEN_CASE_STATES,
     ),
-    Action(
+    ConsoleAction(
         "case.link",
         "case",
         "holds",
         "/cases/{target}/references",
         frozenset({Role.CUSTOMS_PREARRIVAL}),
         (
-            Field("reference", max_length=64),
-            Field(
+            FormField("reference", max_length=64),
+            FormField(
                 "received_by", "select", choices=("fax", "email", "letter", "portal", "in_person")
             ),
         ),
         lambda v: {"reference": v["reference"], "received_by": v["received_by"]},
-        states=OPEN_CASE,
+        states=OPEN_CASE_STATES,
     ),
-    Action(
+    ConsoleAction(
         "case.close",
         "case",
         "holds",
         "/cases/{target}/close",
         frozenset({Role.CUSTOMS_PREARRIVAL}),
         (
-            Field(
+            FormField(
                 "outcome",
                 "select",
                 choices=(
@@ -215,74 +215,74 @@ ACTIONS: tuple[Action, ...] = (
             NOTE,
         ),
         lambda v: {"outcome": v["outcome"]} | _optional(v, "note"),
-        states=OPEN_CASE,
+        states=OPEN_CASE_STATES,
     ),
-    Action(
+    ConsoleAction(
         "feed.declare",
         "feed",
         "prenotification",
         "/feeds/{target}/emergency",
-        AUTHORITIES | {Role.ADMIN},
+        AUTHORITY_ROLES | {Role.ADMIN},
         (NOTE,),
         lambda v: {"action": "start"} | _optional(v, "note"),
         states=frozenset({"normal"}),
     ),
-    Action(
+    ConsoleAction(
         "feed.end",
         "feed",
         "prenotification",
         "/feeds/{target}/emergency",
-        AUTHORITIES | {Role.ADMIN},
+        AUTHORITY_ROLES | {Role.ADMIN},
         (NOTE,),
         lambda v: {"action": "end"} | _optional(v, "note"),
         states=frozenset({"emergency"}),
     ),
-    Action(
+    ConsoleAction(
         "indicator_set.activate",
         "indicator_set",
         "matcher",
         "/indicator-sets/{target}/activate",
         frozenset({Role.ANALYST, Role.ADMIN}),
         # The lines to try the set on first: the confirmation shows their dry run.
-        (Field("lines", "list", max_length=2000, pattern=LINE_KEY, max_items=20),),
+        (FormField("lines", "list", max_length=2000, pattern=LINE_KEY, max_items=20),),
         lambda v: None,
         states=frozenset({"stored"}),
         preview="dry_run",
     ),
-    Action(
+    ConsoleAction(
         "written.enter",
         "written",
         "prenotification",
         "/written",
-        AUTHORITIES | {Role.ADMIN},
+        AUTHORITY_ROLES | {Role.ADMIN},
         (
-            Field("reference", max_length=64),
-            Field("ched_type", "select", choices=("CHED-PP", "CHED-P", "CHED-A", "CHED-D")),
-            Field("received_at", "moment"),
-            Field("bcp", max_length=70),
-            Field("expected_arrival", "moment"),
-            Field("mode", "select", choices=("sea", "air", "road", "rail")),
-            Field("vessel_name", required=False, max_length=350),
-            Field("transport_document", required=False, max_length=70),
-            Field("containers", "list", required=False, max_length=20_000, max_items=999),
-            Field("consignor_name", max_length=350),
-            Field("consignor_country", max_length=2, pattern=COUNTRY),
-            Field("importer_name", max_length=350),
-            Field("importer_country", max_length=2, pattern=COUNTRY),
-            Field("importer_eori", required=False, max_length=70),
-            Field("country_of_origin", max_length=2, pattern=COUNTRY),
-            Field("cn_code", max_length=10, pattern=r"[0-9]{4,10}"),
-            Field("description", "textarea", max_length=4000),
-            Field("net_mass_kg", "number", max_length=20),
-            Field("control_regime", "select", choices=("full", "transfer", "reduced")),
+            FormField("reference", max_length=64),
+            FormField("ched_type", "select", choices=("CHED-PP", "CHED-P", "CHED-A", "CHED-D")),
+            FormField("received_at", "moment"),
+            FormField("bcp", max_length=70),
+            FormField("expected_arrival", "moment"),
+            FormField("mode", "select", choices=("sea", "air", "road", "rail")),
+            FormField("vessel_name", required=False, max_length=350),
+            FormField("transport_document", required=False, max_length=70),
+            FormField("containers", "list", required=False, max_length=20_000, max_items=999),
+            FormField("consignor_name", max_length=350),
+            FormField("consignor_country", max_length=2, pattern=COUNTRY),
+            FormField("importer_name", max_length=350),
+            FormField("importer_country", max_length=2, pattern=COUNTRY),
+            FormField("importer_eori", required=False, max_length=70),
+            FormField("country_of_origin", max_length=2, pattern=COUNTRY),
+            FormField("cn_code", max_length=10, pattern=r"[0-9]{4,10}"),
+            FormField("description", "textarea", max_length=4000),
+            FormField("net_mass_kg", "number", max_length=20),
+            FormField("control_regime", "select", choices=("full", "transfer", "reduced")),
         ),
         _written,
     ),
 )
-BY_NAME = {a.name: a for a in ACTIONS}
+ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
 
 
-def line_keys(values: Values) -> list[tuple[str, str]]:
+def line_keys(values: FormValues) -> list[tuple[str, str]]:
     """The (manifest_id, line_id) of each `MANIFEST/LINE` item of the activation's lines."""
     keys = []
     for item in items(values["lines"]):

@@ -17,17 +17,17 @@ from typing import Any, Literal
 
 FieldKind = Literal["text", "textarea", "select", "moment", "number", "list"]
 Subject = Literal["hold", "case", "feed", "indicator_set", "written"]
-Values = Mapping[str, str]
+FormValues = Mapping[str, str]
 
 # An id in a console address (a hold, a case, a feed, an indicator set version) that is put
 # into a service's path: letters and digits first, so it can never be `..` or empty.
 TARGET_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}")
 # The token in a confirmation form that becomes the Idempotency-Key of the request it sends.
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
+CONFIRMATION_KEY_PATTERN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 
 
 @dataclass(frozen=True)
-class Field:
+class FormField:
     name: str
     kind: FieldKind = "text"
     required: bool = True
@@ -38,14 +38,14 @@ class Field:
 
 
 @dataclass(frozen=True)
-class Action:
+class ConsoleAction:
     name: str  # also the words' key: actions.<name>.title / .says
     subject: Subject
     service: str
     path: str  # the service's route, `{target}` the subject's id
     roles: frozenset[str]  # shown to these roles (the service decides)
-    fields: tuple[Field, ...]
-    body: Callable[[Values], dict[str, Any] | None]
+    fields: tuple[FormField, ...]
+    body: Callable[[FormValues], dict[str, Any] | None]
     states: frozenset[str] = frozenset()  # offered in these subject states; empty: always
     preview: Literal["dry_run"] | None = None  # what the confirmation shows beside the body
 
@@ -71,7 +71,7 @@ def moment(text: str) -> str:
     return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat()
 
 
-def _problem(field: Field, value: str) -> str | None:
+def _problem(field: FormField, value: str) -> str | None:
     shown = json.dumps(value[:60])
     if not value:
         return f"{field.name}: required" if field.required else None
@@ -102,7 +102,7 @@ def _problem(field: Field, value: str) -> str | None:
     return None
 
 
-def checked(action: Action, form: Mapping[str, str]) -> dict[str, str]:
+def checked(action: ConsoleAction, form: Mapping[str, str]) -> dict[str, str]:
     """The form's values for the action's fields, trimmed; FormProblem names every bad one."""
     values = {f.name: str(form.get(f.name, "")).strip() for f in action.fields}
     problems = [p for f in action.fields if (p := _problem(f, values[f.name])) is not None]
@@ -112,8 +112,8 @@ def checked(action: Action, form: Mapping[str, str]) -> dict[str, str]:
 
 
 def offered(
-    actions: Iterable[Action], subject: Subject, state: str, roles: Iterable[str]
-) -> list[Action]:
+    actions: Iterable[ConsoleAction], subject: Subject, state: str, roles: Iterable[str]
+) -> list[ConsoleAction]:
     """The actions shown on a subject's page to a person with `roles`, in its state."""
     held = set(roles)
     return [

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-Record = Mapping[str, Any]
+JsonRecord = Mapping[str, Any]
 
 
 class Mark(StrEnum):
@@ -31,7 +31,7 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Row:
+class SideBySideRow:
     field: str
     line: str
     candidates: list[Cell]
@@ -41,8 +41,8 @@ class Row:
         return any(c.mark in (Mark.DIFFERS, Mark.PARTLY) for c in self.candidates)
 
 
-Values = tuple[str, ...]
-Compare = Callable[[Values, Values], Mark]
+SideValues = tuple[str, ...]
+Compare = Callable[[SideValues, SideValues], Mark]
 
 
 def _words(text: str) -> str:
@@ -54,21 +54,21 @@ def _compact(text: str) -> str:
     return re.sub(r"[\s-]", "", text).upper()
 
 
-def _exact(line: Values, candidate: Values) -> Mark:
+def _exact(line: SideValues, candidate: SideValues) -> Mark:
     return Mark.SAME if set(line) == set(candidate) else Mark.DIFFERS
 
 
-def _overlap(line: Values, candidate: Values) -> Mark:
+def _overlap(line: SideValues, candidate: SideValues) -> Mark:
     if set(line) == set(candidate):
         return Mark.SAME
     return Mark.PARTLY if set(line) & set(candidate) else Mark.DIFFERS
 
 
-def _codes(line: Values, candidate: Values) -> Mark:
+def _codes(line: SideValues, candidate: SideValues) -> Mark:
     """Tariff codes of different lengths (HS 6 on the manifest, CN 8 notified) agree when the
     shorter begins the longer."""
 
-    def found(code: str, among: Values) -> bool:
+    def found(code: str, among: SideValues) -> bool:
         return any(code.startswith(o) or o.startswith(code) for o in among)
 
     hits = [found(c, candidate) for c in line] + [found(c, line) for c in candidate]
@@ -77,17 +77,17 @@ def _codes(line: Values, candidate: Values) -> Mark:
     return Mark.PARTLY if any(hits) else Mark.DIFFERS
 
 
-def _description(line: Values, candidate: Values) -> Mark:
+def _description(line: SideValues, candidate: SideValues) -> Mark:
     """The same words in any order and punctuation ("Fresh table grapes" / "Table grapes,
     fresh") are the same description."""
 
-    def words(texts: Values) -> set[str]:
+    def words(texts: SideValues) -> set[str]:
         return set(re.findall(r"\w+", " ".join(texts).casefold()))
 
     return _overlap(tuple(words(line)), tuple(words(candidate)))
 
 
-def _shown(line: Values, candidate: Values) -> Mark:
+def _shown(line: SideValues, candidate: SideValues) -> Mark:
     return Mark.SHOWN
 
 
@@ -95,7 +95,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _party(party: Any) -> Values:
+def _party(party: Any) -> SideValues:
     if not isinstance(party, Mapping) or not _text(party.get("name")):
         return ()
     return (_words(party["name"]),)
@@ -123,66 +123,66 @@ def _mass(values: Sequence[Any]) -> str:
 
 
 @dataclass(frozen=True)
-class Field:
+class ComparedField:
     """One row: how to read it from each side (values to compare, text to show) and how to
     compare them."""
 
     name: str
-    line: Callable[[Record], Values]
-    candidate: Callable[[Record], Values]
+    line: Callable[[JsonRecord], SideValues]
+    candidate: Callable[[JsonRecord], SideValues]
     compare: Compare
-    line_text: Callable[[Record], str] | None = None
-    candidate_text: Callable[[Record], str] | None = None
+    line_text: Callable[[JsonRecord], str] | None = None
+    candidate_text: Callable[[JsonRecord], str] | None = None
 
 
 def _alike(
     name: str,
-    value: Callable[[Record], Values],
+    value: Callable[[JsonRecord], SideValues],
     compare: Compare,
-    text: Callable[[Record], str] | None = None,
-) -> Field:
+    text: Callable[[JsonRecord], str] | None = None,
+) -> ComparedField:
     """A row both records give under the same name: read alike from the line and a candidate."""
-    return Field(name, value, value, compare, text, text)
+    return ComparedField(name, value, value, compare, text, text)
 
 
-def _one(value: Any, norm: Callable[[str], str] = _words) -> Values:
+def _one(value: Any, norm: Callable[[str], str] = _words) -> SideValues:
     text = _text(value)
     return (norm(text),) if text else ()
 
 
-def _goods(line: Record) -> list[Record]:
+def _goods(line: JsonRecord) -> list[JsonRecord]:
     return [g for g in line.get("goods") or [] if isinstance(g, Mapping)]
 
 
-def _commodities(notification: Record) -> list[Record]:
+def _commodities(notification: JsonRecord) -> list[JsonRecord]:
     return [c for c in notification.get("commodities") or [] if isinstance(c, Mapping)]
 
 
-def _vessel(record: Record) -> Values:
+def _vessel(record: JsonRecord) -> SideValues:
     # The IMO number when given (it names one ship), else the name.
     return _one(record.get("vessel_imo"), _compact) or _one(record.get("vessel_name"))
 
 
-def _vessel_shown(record: Record) -> str:
+def _vessel_shown(record: JsonRecord) -> str:
     return " ".join(_text(record.get(k)) for k in ("vessel_imo", "vessel_name")).strip()
 
 
-def _document(record: Record) -> Any:
+def _document(record: JsonRecord) -> Any:
     document = record.get("transport_document")
     return document.get("number") if isinstance(document, Mapping) else document
 
 
-FIELDS: tuple[Field, ...] = (
+FIELDS: tuple[ComparedField, ...] = (
     _alike("mode", lambda d: _one(d.get("mode")), _exact),
     _alike("vessel", _vessel, _exact, _vessel_shown),
     _alike("flight", lambda d: _one(d.get("flight_number"), _compact), _exact),
-    Field(
+    ComparedField(
         "bcp",
         lambda r: _one(r.get("port_of_discharge"), _compact),
         lambda n: _one(n.get("bcp"), _compact),
         _exact,
     ),
-    Field(
+    ComparedField(
         "arrival",
         lambda r: _one(at_minute(r.get("eta"))),
         lambda n: _one(at_minute(n.get("expected_arrival"))),
@@ -206,7 +206,7 @@ FIELDS: tuple[Field, ...] = (
         _exact,
         lambda d: _party_shown(d.get("consignor")),
     ),
-    Field(
+    ComparedField(
         "importer",
         lambda r: _party(r.get("consignee")),
         lambda n: _party(n.get("importer")),
@@ -215,7 +215,7 @@ FIELDS: tuple[Field, ...] = (
         lambda n: _party_shown(n.get("importer")),
     ),
     _alike("origin", lambda d: _one(d.get("country_of_origin"), _compact), _exact),
-    Field(
+    ComparedField(
         "codes",
         lambda r: tuple(_compact(_text(g.get("hs_code"))) for g in _goods(r) if g.get("hs_code")),
         lambda n: tuple(_compact(_text(c.get("cn_code"))) for c in _commodities(n)),
@@ -223,7 +223,7 @@ FIELDS: tuple[Field, ...] = (
         lambda r: ", ".join(_text(g.get("hs_code")) for g in _goods(r) if g.get("hs_code")),
         lambda n: ", ".join(_text(c.get("cn_code")) for c in _commodities(n)),
     ),
-    Field(
+    ComparedField(
         "description",
         lambda r: tuple(_text(g.get("description")) for g in _goods(r)),
         lambda n: tuple(_text(c.get("description")) for c in _commodities(n)),
@@ -231,7 +231,7 @@ FIELDS: tuple[Field, ...] = (
         lambda r: "; ".join(_text(g.get("description")) for g in _goods(r)),
         lambda n: "; ".join(_text(c.get("description")) for c in _commodities(n)),
     ),
-    Field(
+    ComparedField(
         "mass",
         lambda r: (),
         lambda n: (),
@@ -239,7 +239,7 @@ FIELDS: tuple[Field, ...] = (
         lambda r: _mass([g.get("gross_mass_kg") for g in _goods(r)]),
         lambda n: _mass([c.get("net_mass_kg") for c in _commodities(n)]),
     ),
-    Field(
+    ComparedField(
         "reference",
         lambda r: tuple(_compact(c) for c in r.get("document_references") or []),
         lambda n: _one(n.get("reference"), _compact),
@@ -250,7 +250,7 @@ FIELDS: tuple[Field, ...] = (
 )
 
 
-def _mark(f: Field, line: Values, candidate: Values) -> Mark:
+def _mark(f: ComparedField, line: SideValues, candidate: SideValues) -> Mark:
     if f.compare is _shown or not (line or candidate):
         return Mark.SHOWN
     if not (line and candidate):
@@ -258,7 +258,7 @@ def _mark(f: Field, line: Values, candidate: Values) -> Mark:
     return f.compare(line, candidate)
 
 
-def side_by_side(line: Record, candidates: Sequence[Record]) -> list[Row]:
+def side_by_side(line: JsonRecord, candidates: Sequence[JsonRecord]) -> list[SideBySideRow]:
     """One row per field: the line's value, and each candidate's with its mark."""
     rows = []
     for f in FIELDS:
@@ -269,5 +269,5 @@ def side_by_side(line: Record, candidates: Sequence[Record]) -> list[Row]:
             theirs = f.candidate(candidate)
             text = f.candidate_text(candidate) if f.candidate_text else ", ".join(theirs)
             cells.append(Cell(text, _mark(f, ours, theirs)))
-        rows.append(Row(f.name, line_text, cells))
+        rows.append(SideBySideRow(f.name, line_text, cells))
     return rows

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-HEADER = "candidate"
+CANDIDATE_ROW = "candidate"
 
 
 @dataclass(frozen=True)
-class Comparison:
+class WeightedComparison:
     field: str
     level: str
     weight: float
@@ -27,7 +27,7 @@ class ScoredCandidate:
     regime: str  # "" when the explanation names none
     reference: str  # "" for comparisons that come before any candidate row
     recorded_total: float | None  # the total the matcher wrote on the candidate row
-    comparisons: list[Comparison] = field(default_factory=list)
+    comparisons: list[WeightedComparison] = field(default_factory=list)
 
     def bars(self) -> list[tuple[str, float]]:
         return [(c.label, c.weight) for c in self.comparisons]
@@ -38,12 +38,12 @@ def scored_candidates(explanation: Iterable[Mapping[str, Any]]) -> list[ScoredCa
     found: list[ScoredCandidate] = []
     for row in explanation:
         name, level, weight = str(row["field"]), str(row["level"]), float(row["weight"])
-        if name == HEADER:
+        if name == CANDIDATE_ROW:
             regime, space, reference = level.partition(" ")
             named = (regime, reference) if space else ("", level)
             found.append(ScoredCandidate(*named, weight))
         elif found:
-            found[-1].comparisons.append(Comparison(name, level, weight))
+            found[-1].comparisons.append(WeightedComparison(name, level, weight))
         else:
-            found.append(ScoredCandidate("", "", None, [Comparison(name, level, weight)]))
+            found.append(ScoredCandidate("", "", None, [WeightedComparison(name, level, weight)]))
     return found

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pnm.console.domain.words import action_fields, actions, common, detail, kpis
 
-LANGUAGES = ("en", "nl")
+CONSOLE_LANGUAGES = ("en", "nl")
 DEFAULT_LANGUAGE = "en"
 
 # Each part of the console keeps its words in a module of `words/`, in both languages.
 PARTS = (common.WORDS, detail.WORDS, kpis.WORDS, actions.WORDS, action_fields.WORDS)
 LABELS: dict[str, dict[str, str]] = {
     language: {key: text for part in PARTS for key, text in part[language].items()}
-    for language in LANGUAGES
+    for language in CONSOLE_LANGUAGES
 }
 
 

@@ -32,7 +32,7 @@ class Queue:
 
 
 EVERYONE = frozenset(OFFICIALS)
-AUTHORITIES = frozenset(INSPECTORS)
+AUTHORITY_ROLES = frozenset(INSPECTORS)
 
 QUEUES: tuple[Queue, ...] = (
     Queue("overdue", "line", statuses=("overdue",), workers=EVERYONE),
@@ -77,7 +77,7 @@ QUEUES: tuple[Queue, ...] = (
         workers=frozenset({Role.CUSTOMS_PREARRIVAL, Role.ANALYST, Role.ADMIN}),
     ),
 )
-BY_NAME = {q.name: q for q in QUEUES}
+QUEUES_BY_NAME = {q.name: q for q in QUEUES}
 
 # What a queue may be sorted by, per source (column names of the views' select).
 SORTS: dict[Source, tuple[str, ...]] = {
@@ -97,7 +97,7 @@ def authority_scope(roles: Iterable[str]) -> Authority | None:
     """An inspector of one authority sees that authority's lines and holds (PD: phyto, NVWA:
     vet); customs, analysts, admins and anyone holding both see all."""
     held = set(roles)
-    if held & (EVERYONE - AUTHORITIES):
+    if held & (EVERYONE - AUTHORITY_ROLES):
         return None
     inspecting = [a for a, role in ROLE_OF_AUTHORITY.items() if role in held]
     return inspecting[0] if len(inspecting) == 1 else None

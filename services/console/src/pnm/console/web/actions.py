@@ -16,11 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from pnm.console.adapters.services_api import Answer, ServicesApi
-from pnm.console.domain.action_catalogue import ACTIONS, BY_NAME, line_keys
+from pnm.console.domain.action_catalogue import ACTIONS, ACTIONS_BY_NAME, line_keys
 from pnm.console.domain.actions import (
-    KEY_PATTERN,
+    CONFIRMATION_KEY_PATTERN,
     TARGET_PATTERN,
-    Action,
+    ConsoleAction,
     FormProblem,
     Subject,
     checked,
@@ -48,7 +48,7 @@ FORM_FIELDS_MAX = 40  # more fields than any action has: a bigger form is refuse
 KEY_PREFIX = "console-"
 
 
-class Refused(Exception):
+class ReadRefused(Exception):
     """A service said no to a read the page needs: shown with its status and detail (one
     handler for every page: `refused_page`, registered in app.py)."""
 
@@ -57,7 +57,7 @@ class Refused(Exception):
         self.answer = answer
 
 
-def refused_page(request: Request, err: Refused) -> HTMLResponse:
+def refused_page(request: Request, err: ReadRefused) -> HTMLResponse:
     """The error page, as the signed-in person: the service's 4xx as it is, anything else 502."""
     status = err.answer.status if 400 <= err.answer.status < 500 else 502
     problem = f"{err.answer.status}: {err.answer.detail}"
@@ -74,24 +74,24 @@ def _target(value: str) -> str:
     return value
 
 
-def _action(name: str) -> Action:
+def _action(name: str) -> ConsoleAction:
     try:
-        return BY_NAME[name]
+        return ACTIONS_BY_NAME[name]
     except KeyError:
-        raise QueryProblem("action", name, f"one of {', '.join(BY_NAME)}") from None
+        raise QueryProblem("action", name, f"one of {', '.join(ACTIONS_BY_NAME)}") from None
 
 
 async def _read(api: ServicesApi, service: str, path: str) -> Any:
     answer = await api.get(service, path)
     if not answer.ok:
-        raise Refused(answer)
+        raise ReadRefused(answer)
     return answer.body
 
 
 def _pick(rows: list[dict[str, Any]], key: str, value: str, service: str) -> dict[str, Any]:
     found = next((r for r in rows if r.get(key) == value), None)
     if found is None:
-        raise Refused(Answer(404, {"detail": f"{service} knows no {key} {value!r}"}))
+        raise ReadRefused(Answer(404, {"detail": f"{service} knows no {key} {value!r}"}))
     return found
 
 
@@ -300,7 +300,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
         action, target = _action(name), _target(target)
         form = await _form(request)
         key = form.get("key", "")
-        if not KEY_PATTERN.fullmatch(key):
+        if not CONFIRMATION_KEY_PATTERN.fullmatch(key):
             raise QueryProblem("key", key, label(person.language, "actions.key_rule"))
         try:
             values = checked(action, form)

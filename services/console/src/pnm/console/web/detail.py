@@ -39,7 +39,7 @@ _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 
 @dataclass(frozen=True)
-class Refusal:
+class ServiceRefusal:
     """What a service said instead of an answer (status None: it did not answer)."""
 
     service: str
@@ -55,28 +55,28 @@ Why = Literal["decision", "scored", "case", "document", "container"]
 class Candidate:
     reference: str
     why: list[Why]
-    record: dict[str, Any] | Refusal | None = None
+    record: dict[str, Any] | ServiceRefusal | None = None
 
 
 @dataclass
 class LineDetail:
     manifest_id: str
     line_id: str
-    line: dict[str, Any] | Refusal
-    decision: dict[str, Any] | Refusal
-    history: list[dict[str, Any]] | Refusal
-    holds: list[dict[str, Any]] | Refusal
-    cases: list[dict[str, Any]] | Refusal
+    line: dict[str, Any] | ServiceRefusal
+    decision: dict[str, Any] | ServiceRefusal
+    history: list[dict[str, Any]] | ServiceRefusal
+    holds: list[dict[str, Any]] | ServiceRefusal
+    cases: list[dict[str, Any]] | ServiceRefusal
     candidates: list[Candidate] = field(default_factory=list)
     not_shown: list[str] = field(default_factory=list)  # candidates beyond CANDIDATES_SHOWN
-    searches: list[Refusal] = field(default_factory=list)  # key searches that failed
-    thresholds: list[Threshold] | Refusal = field(default_factory=list)
-    audit: list[dict[str, Any]] | Refusal = field(default_factory=list)
+    searches: list[ServiceRefusal] = field(default_factory=list)  # key searches that failed
+    thresholds: list[Threshold] | ServiceRefusal = field(default_factory=list)
+    audit: list[dict[str, Any]] | ServiceRefusal = field(default_factory=list)
     audit_cut: bool = False
 
     @property
     def scored(self) -> list[ScoredCandidate]:
-        if isinstance(self.decision, Refusal):
+        if isinstance(self.decision, ServiceRefusal):
             return []
         return scored_candidates(self.decision.get("explanation") or [])
 
@@ -90,8 +90,8 @@ async def _ask(api: ServicesApi, service: str, path: str, **params: Any) -> Any:
     try:
         answer = await api.get(service, path, **params)
     except ServiceUnreachable as err:
-        return Refusal(service, None, str(err.__cause__ or err))
-    return answer.body if answer.ok else Refusal(service, answer.status, answer.detail)
+        return ServiceRefusal(service, None, str(err.__cause__ or err))
+    return answer.body if answer.ok else ServiceRefusal(service, answer.status, answer.detail)
 
 
 def _path(*parts: str) -> str:
@@ -108,7 +108,7 @@ async def read_line(api: ServicesApi, manifest_id: str, line_id: str) -> LineDet
         _ask(api, "holds", "/holds", manifest_id=manifest_id, line_id=line_id, limit=100),
         _ask(api, "holds", "/cases", manifest_id=manifest_id, line_id=line_id, limit=100),
     )
-    if isinstance(line, Refusal) and line.status == 404:
+    if isinstance(line, ServiceRefusal) and line.status == 404:
         raise LineNotFound(line.detail)
     detail = LineDetail(manifest_id, line_id, line, decision, history, holds, cases)
     await asyncio.gather(
@@ -129,18 +129,18 @@ async def _read_candidates(api: ServicesApi, detail: LineDetail) -> None:
         if record is not None and candidate.record is None:
             candidate.record = record
 
-    if not isinstance(detail.decision, Refusal):
+    if not isinstance(detail.decision, ServiceRefusal):
         for reference in detail.decision.get("references") or []:
             note(str(reference), "decision")
     for scored in detail.scored:
         if scored.reference:
             note(scored.reference, "scored")
-    if not isinstance(detail.cases, Refusal):
+    if not isinstance(detail.cases, ServiceRefusal):
         for case in detail.cases:
             for linked in case.get("references") or []:
                 note(str(linked["reference"]), "case")
     for why, answer in await _key_searches(api, detail.line):
-        if isinstance(answer, Refusal):
+        if isinstance(answer, ServiceRefusal):
             detail.searches.append(answer)
             continue
         for record in answer:
@@ -156,9 +156,11 @@ async def _read_candidates(api: ServicesApi, detail: LineDetail) -> None:
     detail.candidates = shown
 
 
-async def _key_searches(api: ServicesApi, line: dict[str, Any] | Refusal) -> list[tuple[Why, Any]]:
+async def _key_searches(
+    api: ServicesApi, line: dict[str, Any] | ServiceRefusal
+) -> list[tuple[Why, Any]]:
     """Pre-notifications sharing the line's transport document or a container."""
-    if isinstance(line, Refusal):
+    if isinstance(line, ServiceRefusal):
         return []
     record = line.get("record") or {}
     asked: list[tuple[Why, Awaitable[Any]]] = []
@@ -176,11 +178,11 @@ def _search(api: ServicesApi, **key: str) -> Awaitable[Any]:
 
 
 async def _read_thresholds(api: ServicesApi, detail: LineDetail) -> None:
-    if isinstance(detail.decision, Refusal) or not detail.scored:
+    if isinstance(detail.decision, ServiceRefusal) or not detail.scored:
         return
     version = str(detail.decision.get("indicator_set_version") or "")
     document = await _ask(api, "matcher", _path("indicator-sets", version))
-    if isinstance(document, Refusal):
+    if isinstance(document, ServiceRefusal):
         detail.thresholds = document
         return
     parameters = document.get("parameters") or {}
@@ -195,7 +197,7 @@ async def _read_audit(api: ServicesApi, detail: LineDetail) -> None:
     """The dossier of the line's holds and case(s), merged in the trail's order."""
     subjects: list[tuple[str, str]] = []
     for kind, found in (("hold", detail.holds), ("case", detail.cases)):
-        if isinstance(found, Refusal):
+        if isinstance(found, ServiceRefusal):
             detail.audit = found
             return
         subjects.extend((kind, str(row[f"{kind}_id"])) for row in found)
@@ -214,7 +216,7 @@ async def _read_audit(api: ServicesApi, detail: LineDetail) -> None:
     )
     entries: dict[int, dict[str, Any]] = {}
     for answer in answers:
-        if isinstance(answer, Refusal):
+        if isinstance(answer, ServiceRefusal):
             detail.audit = answer
             return
         detail.audit_cut = detail.audit_cut or len(answer) >= AUDIT_ENTRIES_MAX
@@ -293,7 +295,7 @@ def _page(
         template,
         status_code=status_code,
         person=person,
-        is_refusal=lambda value: isinstance(value, Refusal),
+        is_refusal=lambda value: isinstance(value, ServiceRefusal),
         moment=at_minute,
         figure=figure,
         audit_max=AUDIT_ENTRIES_MAX,
@@ -318,7 +320,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
         comparable = [c for c in detail.candidates if isinstance(c.record, dict)]
         rows = (
             []
-            if isinstance(detail.line, Refusal)
+            if isinstance(detail.line, ServiceRefusal)
             else side_by_side(_line_for_comparison(detail.line), _records(comparable))
         )
         async with ctx.engine.connect() as conn:
@@ -330,7 +332,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
             feeds=feeds,
             detail=detail,
             compared=comparable,
-            refused=[c for c in detail.candidates if isinstance(c.record, Refusal)],
+            refused=[c for c in detail.candidates if isinstance(c.record, ServiceRefusal)],
             rows=rows,
             charts=_charts(person, detail),
         )
@@ -342,7 +344,7 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
         api = ServicesApi(settings, person.token)
         key = _path(_checked("manifest_id", manifest_id), "lines", _checked("line_id", line_id))
         versions = await _ask(api, "manifest-ingest", f"/manifests{key}/history")
-        if isinstance(versions, Refusal) and versions.status == 404:
+        if isinstance(versions, ServiceRefusal) and versions.status == 404:
             return _page(request, "line_missing.html", person, 404, problem=versions.detail)
         return _page(
             request,

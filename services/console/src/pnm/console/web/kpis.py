@@ -36,7 +36,7 @@ STATUS_ORDER = (
     "exempt",
     "not_controlled",
 )
-UNDECIDED = "undecided"
+UNDECIDED_SERIES = "undecided"
 # The outcomes in the cases chart: the false positives last, side by side.
 OUTCOME_ORDER = (
     "handed_to_authority",
@@ -44,7 +44,7 @@ OUTCOME_ORDER = (
     *sorted(FALSE_POSITIVE),
 )
 DIGEST_CHARS = 16
-Seen = Annotated[str, Query(max_length=DIGEST_CHARS)]
+SeenDigest = Annotated[str, Query(max_length=DIGEST_CHARS)]
 
 
 def digest(*figures: Any) -> str:
@@ -58,14 +58,14 @@ def _listed(pairs: Sequence[tuple[str, Any]]) -> str:
 
 def arrivals_chart(rows: Sequence[Mapping[str, Any]], hours: float, language: str) -> Markup:
     """Lines expected per BCP, stacked by status."""
-    found = {row["status"] or UNDECIDED for row in rows}
-    known = (*STATUS_ORDER, UNDECIDED)
+    found = {row["status"] or UNDECIDED_SERIES for row in rows}
+    known = (*STATUS_ORDER, UNDECIDED_SERIES)
     # A status this console does not know yet is drawn too, after the known ones.
     series = [s for s in known if s in found] + sorted(found - set(known))
     per_bcp: dict[str, dict[str, int]] = {}
     for row in rows:
         counts = per_bcp.setdefault(row["bcp"] or NONE, {})
-        counts[row["status"] or UNDECIDED] = int(row["lines"])
+        counts[row["status"] or UNDECIDED_SERIES] = int(row["lines"])
     bcps = sorted(per_bcp)
     title = label(language, "overview.arrivals", hours=int(hours))
     desc = _listed(
@@ -221,17 +221,17 @@ def router(ctx: ServiceContext, settings: ConsoleSettings) -> APIRouter:
         return page(request, template, person=person, **part)
 
     @routes.get("/overview/live")
-    async def overview_live(request: Request, person: SignedIn, seen: Seen = "") -> Response:
+    async def overview_live(request: Request, person: SignedIn, seen: SeenDigest = "") -> Response:
         part = await live_part(person)
         return await fragment(request, person, "_overview_live.html", part, "live_digest", seen)
 
     @routes.get("/overview/kpis")
-    async def overview_kpis(request: Request, person: SignedIn, seen: Seen = "") -> Response:
+    async def overview_kpis(request: Request, person: SignedIn, seen: SeenDigest = "") -> Response:
         part = await kpi_part(person)
         return await fragment(request, person, "_kpis.html", part, "kpi_digest", seen)
 
     @routes.get("/banner")
-    async def banner(request: Request, person: SignedIn, seen: Seen = "") -> Response:
+    async def banner(request: Request, person: SignedIn, seen: SeenDigest = "") -> Response:
         part = await banner_part(person)
         return await fragment(request, person, "_banner.html", part, "banner_digest", seen)
 

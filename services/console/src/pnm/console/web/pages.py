@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pnm.console import views
-from pnm.console.domain.labels import LANGUAGES
+from pnm.console.domain.labels import CONSOLE_LANGUAGES
 from pnm.console.domain.queues import (
-    BY_NAME,
     PAGE_SIZES,
+    QUEUES_BY_NAME,
     SORTS,
     Direction,
     QueryProblem,
@@ -160,7 +160,7 @@ def build_router(ctx: ServiceContext, settings: ConsoleSettings | None = None) -
         back: Annotated[str, Form(max_length=2000)] = "",
     ) -> RedirectResponse:
         response = RedirectResponse(safe_next(request, back), status_code=303)
-        if language in LANGUAGES:
+        if language in CONSOLE_LANGUAGES:
             response.set_cookie(
                 LANGUAGE_COOKIE,
                 language,
@@ -195,9 +195,9 @@ AskedQuery = Annotated[QueueQuery, Depends(asked_query)]
 
 def _queue(name: str) -> Queue:
     try:
-        return BY_NAME[name]
+        return QUEUES_BY_NAME[name]
     except KeyError:
-        raise QueryProblem("queue", name, f"one of {', '.join(BY_NAME)}") from None
+        raise QueryProblem("queue", name, f"one of {', '.join(QUEUES_BY_NAME)}") from None
 
 
 def _query_string(query: QueueQuery, **changes: Any) -> str:

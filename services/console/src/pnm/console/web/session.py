@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from pnm.console.domain.labels import DEFAULT_LANGUAGE, LANGUAGES
+from pnm.console.domain.labels import CONSOLE_LANGUAGES, DEFAULT_LANGUAGE
 from pnm.shared.access import OFFICIAL_READERS, Requires
 from pnm.shared.auth import AuthError, Principal, TokenVerifier
 
@@ -44,7 +44,7 @@ class Person:
 
 def language(request: Request) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    return chosen if chosen in CONSOLE_LANGUAGES else DEFAULT_LANGUAGE
 
 
 def presented_token(request: Request) -> str | None:
