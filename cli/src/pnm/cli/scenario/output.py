@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.plan import CONTROLLED_SHARE, DayKind, DayOptions, OutageKind
-from pnm.matcher.domain.decision import SEVERITY
+from pnm.cli.scenario.truth import STATUS_RANK
 
 if TYPE_CHECKING:
     from pnm.cli.scenario.families import Family
@@ -46,7 +46,7 @@ def run_scenario(
     write_day(day, output, expect)
     statuses = Counter(row["status"] for row in day.expected)
     print(f"{len(day.events)} events, {len(day.expected)} manifest lines")
-    for status in SEVERITY:
+    for status in STATUS_RANK:
         print(f"  {status.value:24}{statuses[status.value]:6}")
     for situation, count in day.situations.items():
         print(f"  {situation}: {count}")

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pnm.matcher.domain.decision import SEVERITY
 from pnm.shared import calendar
 from pnm.shared.contracts.records import DecisionStatus, Regime
 
@@ -22,6 +21,20 @@ HOURS_NOTICE = {"NLSPL": timedelta(hours=4), "NLMST": timedelta(hours=4)}  # BCP
 AIRPORTS_BY_CITY = {"NLAMS": "NLSPL"}
 # Wood (plant-health goods of chapter 44) at Rotterdam: five Dutch working days of notice.
 WOOD_WORKING_DAYS = {"NLRTM": 5}
+# The statuses, least to most in need of a person: a line's is its worst regime's. Written here
+# apart from the matcher's ranking on purpose: the truth is what the matcher is judged against,
+# so it must not move when the matcher does.
+STATUS_RANK = (
+    DecisionStatus.NOT_CONTROLLED,
+    DecisionStatus.EXEMPT,
+    DecisionStatus.NOTIFIED,
+    DecisionStatus.NOTIFIED_LATE,
+    DecisionStatus.AWAITING_NOTIFICATION,
+    DecisionStatus.OVERDUE,
+    DecisionStatus.REVIEW,
+    DecisionStatus.INVALID_NOTIFICATION,
+    DecisionStatus.UNNOTIFIED,
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +120,7 @@ def line_status(line: LineTruth, facts: DayFacts) -> DecisionStatus:
     if line.withdrawn or not line.regimes:
         return DecisionStatus.NOT_CONTROLLED
     statuses = [regime_status(line, regime, facts) for regime in line.regimes]
-    # The worst regime's, in the order the matcher ranks statuses by (one order, not two).
-    return max(statuses, key=SEVERITY.__getitem__)
+    return max(statuses, key=STATUS_RANK.index)
 
 
 def regime_status(line: LineTruth, regime: RegimeFacts, facts: DayFacts) -> DecisionStatus:

@@ -22,8 +22,7 @@ from typing import IO
 
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.plan import END_OF_DAY, Continuity, DayKind, DayOptions
-from pnm.cli.scenario.truth import expected_statuses
-from pnm.matcher.domain.decision import SEVERITY
+from pnm.cli.scenario.truth import STATUS_RANK, expected_statuses
 from pnm.shared.calendar import AMSTERDAM
 from pnm.shared.contracts.records import ManifestLine, PreNotification
 
@@ -171,5 +170,5 @@ def run_days(
         f"({made.line_events} line versions), {made.references} pre-notifications "
         f"({made.notification_events} versions)"
     )
-    for status in SEVERITY:
+    for status in STATUS_RANK:
         print(f"  {status.value:24}{made.statuses[status.value]:9}")
