@@ -19,6 +19,9 @@ share of the day's lines, with the truth decided first (tests/data/corpus/README
 The planner works through the parts that make the day (its lines, notifications and feeds),
 after the ordinary lines are planned and before they are notified, so that their keys stay
 apart.
+
+A little over the ~400 lines a module should be, on purpose: the four families share the
+planner's state (the day, its keys, its registry), and each reads best beside the others.
 """
 
 from __future__ import annotations
