@@ -32,6 +32,7 @@ from pnm.cli.scenario.catalogue import (
 )
 from pnm.cli.scenario.day import Day, generate_day
 from pnm.cli.scenario.truth import (
+    STATUS_RANK,
     Claimant,
     DayFacts,
     LineTruth,
@@ -41,6 +42,7 @@ from pnm.cli.scenario.truth import (
     line_status,
 )
 from pnm.matcher.adapters.indicator_data import shipped_indicator_set
+from pnm.matcher.domain.decision import SEVERITY
 from pnm.matcher.domain.goods_selection import read_goods
 from pnm.shared.contracts.records import (
     DecisionStatus,
@@ -365,3 +367,9 @@ def _other_goods(notification: PreNotification, line: ManifestLine) -> bool:
 
 
 WORDED_CHAPTERS = {d: g.hs_code[:2] for g in WORDED_CONTROLLED for d in g.descriptions}
+
+
+def test_the_truth_ranks_statuses_as_the_matcher_does() -> None:
+    """The truth keeps its own ranking (it is what the matcher is judged against); when either
+    changes, this fails and a person decides which one is right."""
+    assert list(STATUS_RANK) == sorted(SEVERITY, key=SEVERITY.__getitem__)
