@@ -3,11 +3,10 @@ sequence order. Reads only; the chain is written and verified by pnm.holds.audit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pnm.holds.adapters.tables import audit_entry
@@ -21,8 +20,9 @@ async def entries(
     end: datetime | None,
     limit: int,
     offset: int,
-) -> Sequence[Row[Any]]:
-    """The entries within [`start`, `end`), of one subject when named."""
+) -> list[dict[str, Any]]:
+    """The entries within [`start`, `end`), of one subject when named; each entry's actor
+    columns as one `actor`."""
     query = select(audit_entry).order_by(audit_entry.c.sequence)
     if subject_type is not None:
         query = query.where(audit_entry.c.subject_type == subject_type)
@@ -32,7 +32,18 @@ async def entries(
         query = query.where(audit_entry.c.at >= start)
     if end is not None:
         query = query.where(audit_entry.c.at < end)
-    return (await conn.execute(query.limit(limit).offset(offset))).all()
+    rows = await conn.execute(query.limit(limit).offset(offset))
+    return [_entry(r._mapping) for r in rows]
+
+
+def _entry(stored: RowMapping) -> dict[str, Any]:
+    entry = {k: v for k, v in stored.items() if not k.startswith("actor_")}
+    entry["actor"] = {
+        "subject": stored["actor_subject"],
+        "roles": list(stored["actor_roles"]),
+        "organisation": stored["actor_organisation"],
+    }
+    return entry
 
 
 async def last_sequence(conn: AsyncConnection, before: datetime | None = None) -> int | None:

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import Row
 
 from pnm.holds import audit_views
 from pnm.holds.api.callers import Auditor
@@ -55,16 +54,6 @@ class AuditEntryView(BaseModel):
     hash: str
 
 
-def _view(row: Row[Any]) -> AuditEntryView:
-    """An entry as stored, its actor's columns as one actor."""
-    stored = row._mapping
-    entry = {k: v for k, v in stored.items() if not k.startswith("actor_")}
-    actor = ActorView(
-        subject=row.actor_subject, roles=list(row.actor_roles), organisation=row.actor_organisation
-    )
-    return AuditEntryView(**entry, actor=actor)
-
-
 def _aware(name: str, value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise invalid_field(
@@ -98,7 +87,7 @@ def add_audit_routes(router: APIRouter, ctx: ServiceContext) -> None:
         """The trail in sequence order: the dossier of one hold or case (`subject_type`,
         `subject_id`), within [`from`, `to`) (officials)."""
         async with ctx.engine.connect() as conn:
-            rows = await audit_views.entries(
+            found = await audit_views.entries(
                 conn,
                 subject_type,
                 subject_id,
@@ -107,4 +96,4 @@ def add_audit_routes(router: APIRouter, ctx: ServiceContext) -> None:
                 limit,
                 offset,
             )
-        return [_view(r) for r in rows]
+        return [AuditEntryView.model_validate(e) for e in found]
