@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 HOME = ROOT / "shared/src/pnm/shared/roles.py"
 # The role families that carry a code: `feed:dmf`, `terminal:ECT` (or their prefix alone).
 FAMILY = re.compile(r"(feed|terminal):(\S|$)")
+ROLE_NAMES = frozenset(r.value for r in Role)
 # The same words where they do not name a role.
 NOT_ROLES = {
     ("shared/src/pnm/shared/dead_letter_api.py", "admin"),  # the OpenAPI tag of the admin routes
@@ -31,7 +32,7 @@ def role_strings(source: str) -> list[str]:
         elif (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
-            and (node.value in set(Role) or FAMILY.match(node.value))
+            and (node.value in ROLE_NAMES or FAMILY.match(node.value))
         ):
             found.append(node.value)
     return found

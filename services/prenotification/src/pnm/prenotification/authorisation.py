@@ -15,16 +15,16 @@ from pnm.shared.contracts.records import PreNotification
 from pnm.shared.intake.model import Issue
 from pnm.shared.roles import INSPECTORS, Role, feed_role
 
+AUTHORITY_WRITERS = (*INSPECTORS, Role.ADMIN)
 # Who may declare an emergency procedure for a feed: its competent authority
 # (docs/sources.md, "Emergency procedures (seed 000)").
 FEED_AUTHORITY = {
     "client-import": (Role.PD_INSPECTOR, Role.ADMIN),
     "vgc": (Role.NVWA_INSPECTOR, Role.ADMIN),
-    "traces": (*INSPECTORS, Role.ADMIN),
-    "written": (*INSPECTORS, Role.ADMIN),
+    "traces": AUTHORITY_WRITERS,
+    "written": AUTHORITY_WRITERS,
 }
 FEED_SYSTEMS = tuple(s for s in get_args(feeds.System) if s != "written")
-AUTHORITY_WRITERS = (*INSPECTORS, Role.ADMIN)
 FEED_WRITERS = (*(feed_role(s) for s in FEED_SYSTEMS), Role.ADMIN)
 
 
